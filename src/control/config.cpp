@@ -1,0 +1,312 @@
+// The configuration file (YAML, read with yaml-cpp): validation with file:line errors.
+#include "control/config.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <filesystem>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+namespace fz::control {
+namespace {
+
+class Reader {
+public:
+    explicit Reader(std::string file) : file_(std::move(file)) {}
+
+    Error error(const YAML::Node& at, const std::string& message) const {
+        return Error{file_, static_cast<uint32_t>(at.Mark().line + 1), message};
+    }
+
+    // Fails on keys outside `known`, so a typo never silently disables a setting.
+    Status only_keys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> known) const {
+        if (!map.IsMap()) return error(map, "'" + where + "' must be a mapping");
+        std::set<std::string> k;
+        for (const char* s : known) k.insert(s);
+        for (const auto& it : map) {
+            std::string key = it.first.as<std::string>();
+            if (!k.count(key)) return error(it.first, "unknown key '" + key + "' in '" + where + "'");
+        }
+        return Ok{};
+    }
+
+    Result<std::string> string(const YAML::Node& n, const std::string& key) const {
+        if (!n.IsScalar()) return error(n, "'" + key + "' must be a string");
+        return n.as<std::string>();
+    }
+
+    Result<uint64_t> number(const YAML::Node& n, const std::string& key, uint64_t min, uint64_t max) const {
+        if (!n.IsScalar()) return error(n, "'" + key + "' must be a number");
+        std::string s = n.as<std::string>();
+        uint64_t v = 0;
+        if (s.empty() || s.size() > 19) return error(n, "'" + key + "' must be a number, not '" + s + "'");
+        for (char c : s) {
+            if (c < '0' || c > '9') return error(n, "'" + key + "' must be a number, not '" + s + "'");
+            v = v * 10 + static_cast<uint64_t>(c - '0');
+        }
+        if (v < min || v > max) {
+            return error(n, "'" + key + "' = " + s + " is outside " + std::to_string(min) + ".." + std::to_string(max));
+        }
+        return v;
+    }
+
+    Result<std::vector<std::string>> strings(const YAML::Node& n, const std::string& key) const {
+        std::vector<std::string> out;
+        if (n.IsScalar()) {
+            out.push_back(n.as<std::string>());
+            return out;
+        }
+        if (!n.IsSequence()) return error(n, "'" + key + "' must be a list of strings");
+        for (const auto& e : n) {
+            if (!e.IsScalar()) return error(e, "'" + key + "' must be a list of strings");
+            out.push_back(e.as<std::string>());
+        }
+        return out;
+    }
+
+    std::string resolve(const std::string& dir, const std::string& p) const {
+        if (p.empty() || p[0] == '/') return p;
+        return (std::filesystem::path(dir) / p).lexically_normal().string();
+    }
+
+    const std::string& file() const { return file_; }
+
+private:
+    std::string file_;
+};
+
+#define FZ_TRY(var, expr)                          \
+    auto var##_r = (expr);                         \
+    if (!var##_r) return var##_r.error();          \
+    auto var = std::move(var##_r.value())
+
+Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
+    auto st = rd.only_keys(n, "server",
+                           {"listen", "workers", "udp_max_payload", "identity", "version", "nsid",
+                            "tcp_idle_timeout", "tcp_max_connections", "tcp_max_pipelined"});
+    if (!st) return st.error();
+    if (n["listen"]) {
+        FZ_TRY(list, rd.strings(n["listen"], "server.listen"));
+        for (const auto& text : list) {
+            auto a = parse_listen_address(text, 53);
+            if (!a) return rd.error(n["listen"], a.error().message);
+            s.listen.push_back(*a);
+        }
+    }
+    if (n["workers"]) {
+        FZ_TRY(v, rd.number(n["workers"], "server.workers", 1, 256));
+        s.workers = static_cast<unsigned>(v);
+    }
+    if (n["udp_max_payload"]) {
+        FZ_TRY(v, rd.number(n["udp_max_payload"], "server.udp_max_payload", 512, 4096));
+        s.udp_max_payload = static_cast<uint16_t>(v);
+    }
+    if (n["identity"]) {
+        FZ_TRY(v, rd.string(n["identity"], "server.identity"));
+        s.identity = v;
+    }
+    if (n["version"]) {
+        FZ_TRY(v, rd.string(n["version"], "server.version"));
+        s.version = v;
+    }
+    if (n["nsid"]) {
+        FZ_TRY(v, rd.string(n["nsid"], "server.nsid"));
+        if (v.size() > 255) return rd.error(n["nsid"], "'server.nsid' is longer than 255 bytes");
+        s.nsid = v;
+    }
+    if (n["tcp_idle_timeout"]) {
+        FZ_TRY(v, rd.number(n["tcp_idle_timeout"], "server.tcp_idle_timeout", 1, 3600));
+        s.tcp_idle_timeout_ms = static_cast<unsigned>(v * 1000);
+    }
+    if (n["tcp_max_connections"]) {
+        FZ_TRY(v, rd.number(n["tcp_max_connections"], "server.tcp_max_connections", 1, 1000000));
+        s.tcp_max_connections = static_cast<unsigned>(v);
+    }
+    if (n["tcp_max_pipelined"]) {
+        FZ_TRY(v, rd.number(n["tcp_max_pipelined"], "server.tcp_max_pipelined", 1, 65535));
+        s.tcp_max_pipelined = static_cast<unsigned>(v);
+    }
+    return Ok{};
+}
+
+Status read_zones(const Reader& rd, const YAML::Node& n, const std::string& dir, std::vector<ZoneConfig>& zones) {
+    if (!n.IsSequence()) return rd.error(n, "'zones' must be a list");
+    for (const auto& z : n) {
+        auto st = rd.only_keys(z, "zones[]", {"origin", "file", "record_sets", "hosted_zone_id"});
+        if (!st) return st.error();
+        ZoneConfig zc;
+        zc.line = static_cast<uint32_t>(z.Mark().line + 1);
+        if (!z["origin"]) return rd.error(z, "zone without 'origin'");
+        FZ_TRY(origin, rd.string(z["origin"], "origin"));
+        std::string text = origin;
+        if (text.empty() || text.back() != '.') text += '.';
+        auto name = dns::name_from_text(text, nullptr);
+        if (!name) return rd.error(z["origin"], "bad zone origin '" + origin + "': " + name.error().message);
+        zc.origin_text = name->to_text();
+        zc.origin = *name;
+        if (!z["file"]) return rd.error(z, "zone " + zc.origin_text + " has no 'file'");
+        FZ_TRY(file, rd.string(z["file"], "file"));
+        zc.file = rd.resolve(dir, file);
+        if (z["record_sets"]) {
+            FZ_TRY(rs, rd.string(z["record_sets"], "record_sets"));
+            zc.record_sets = rd.resolve(dir, rs);
+        }
+        if (z["hosted_zone_id"]) {
+            FZ_TRY(id, rd.string(z["hosted_zone_id"], "hosted_zone_id"));
+            zc.hosted_zone_id = id;
+        }
+        for (const auto& other : zones) {
+            if (other.origin == zc.origin) {
+                return rd.error(z["origin"], "zone " + zc.origin_text + " is declared twice (first at line " +
+                                                 std::to_string(other.line) + ")");
+            }
+        }
+        zones.push_back(std::move(zc));
+    }
+    return Ok{};
+}
+
+Status read_dataplane(const Reader& rd, const YAML::Node& n, DataplaneConfig& d) {
+    auto st = rd.only_keys(n, "dataplane", {"eal", "ports", "exception_path"});
+    if (!st) return st.error();
+    d.line = static_cast<uint32_t>(n.Mark().line + 1);
+    if (n["eal"]) {
+        FZ_TRY(eal, rd.strings(n["eal"], "dataplane.eal"));
+        d.eal = eal;
+    }
+    if (n["exception_path"]) {
+        FZ_TRY(e, rd.string(n["exception_path"], "dataplane.exception_path"));
+        if (e != "tap" && e != "none") return rd.error(n["exception_path"], "'dataplane.exception_path' must be tap or none");
+        d.exception_path = e;
+    }
+    if (!n["ports"] || !n["ports"].IsSequence() || n["ports"].size() == 0) {
+        return rd.error(n, "'dataplane.ports' must list at least one port");
+    }
+    for (const auto& p : n["ports"]) {
+        auto ps = rd.only_keys(p, "dataplane.ports[]", {"device", "addresses", "queues"});
+        if (!ps) return ps.error();
+        PortConfig pc;
+        pc.line = static_cast<uint32_t>(p.Mark().line + 1);
+        if (!p["device"]) return rd.error(p, "port without 'device'");
+        FZ_TRY(dev, rd.string(p["device"], "device"));
+        pc.device = dev;
+        if (!p["addresses"]) return rd.error(p, "port " + dev + " has no 'addresses'");
+        FZ_TRY(addrs, rd.strings(p["addresses"], "addresses"));
+        pc.addresses = addrs;
+        if (p["queues"]) {
+            FZ_TRY(q, rd.number(p["queues"], "queues", 1, 64));
+            pc.queues = static_cast<unsigned>(q);
+        }
+        d.ports.push_back(std::move(pc));
+    }
+    return Ok{};
+}
+
+}  // namespace
+
+Result<ListenAddress> parse_listen_address(const std::string& text, uint16_t default_port) {
+    ListenAddress a;
+    a.text = text;
+    std::string host = text;
+    std::string port;
+    if (!host.empty() && host[0] == '[') {
+        size_t close = host.find(']');
+        if (close == std::string::npos) return Error{"", 0, "bad listen address '" + text + "'"};
+        std::string rest = host.substr(close + 1);
+        host = host.substr(1, close - 1);
+        if (!rest.empty()) {
+            if (rest[0] != ':' && rest[0] != '@') return Error{"", 0, "bad listen address '" + text + "'"};
+            port = rest.substr(1);
+        }
+    } else if (size_t at = host.rfind('@'); at != std::string::npos) {
+        port = host.substr(at + 1);
+        host = host.substr(0, at);
+    }
+    a.port = default_port;
+    if (!port.empty()) {
+        unsigned long v = 0;
+        for (char c : port) {
+            if (c < '0' || c > '9') return Error{"", 0, "bad port in listen address '" + text + "'"};
+            v = v * 10 + static_cast<unsigned long>(c - '0');
+            if (v > 65535) return Error{"", 0, "port above 65535 in listen address '" + text + "'"};
+        }
+        a.port = static_cast<uint16_t>(v);
+    }
+    if (inet_pton(AF_INET, host.c_str(), a.address) == 1) {
+        a.family = AF_INET;
+    } else if (inet_pton(AF_INET6, host.c_str(), a.address) == 1) {
+        a.family = AF_INET6;
+    } else {
+        return Error{"", 0, "bad IP address in listen address '" + text + "'"};
+    }
+    return a;
+}
+
+Result<Config> load_config(const std::string& path) {
+    Config c;
+    c.path = path;
+    c.dir = std::filesystem::path(path).parent_path().string();
+    if (c.dir.empty()) c.dir = ".";
+    Reader rd(path);
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        return Error{path, 0, "cannot read the configuration file"};
+    } catch (const YAML::ParserException& e) {
+        return Error{path, static_cast<uint32_t>(e.mark.line + 1), "YAML syntax error: " + e.msg};
+    }
+    try {
+        if (!root.IsMap()) return Error{path, 1, "the configuration must be a YAML mapping"};
+        auto st = rd.only_keys(root, "top level",
+                               {"server", "dataplane", "zones", "health_checks", "cidr_collections", "geoip",
+                                "latency", "control", "metrics"});
+        if (!st) return st.error();
+        if (root["server"]) {
+            auto s = read_server(rd, root["server"], c.server);
+            if (!s) return s.error();
+        }
+        if (root["dataplane"] && !root["dataplane"].IsNull()) {
+            DataplaneConfig d;
+            auto s = read_dataplane(rd, root["dataplane"], d);
+            if (!s) return s.error();
+            c.dataplane = std::move(d);
+        }
+        if (!root["zones"]) return Error{path, 0, "no 'zones': nothing to serve"};
+        auto zs = read_zones(rd, root["zones"], c.dir, c.zones);
+        if (!zs) return zs.error();
+        for (auto [key, field] : {std::pair{"health_checks", &c.health_checks},
+                                  std::pair{"cidr_collections", &c.cidr_collections}, std::pair{"geoip", &c.geoip},
+                                  std::pair{"latency", &c.latency}}) {
+            if (root[key]) {
+                FZ_TRY(v, rd.string(root[key], key));
+                *field = rd.resolve(c.dir, v);
+            }
+        }
+        if (root["control"]) {
+            auto cs = rd.only_keys(root["control"], "control", {"socket"});
+            if (!cs) return cs.error();
+            if (root["control"]["socket"]) {
+                FZ_TRY(v, rd.string(root["control"]["socket"], "control.socket"));
+                c.control_socket = rd.resolve(c.dir, v);
+            }
+        }
+        if (root["metrics"]) {
+            auto ms = rd.only_keys(root["metrics"], "metrics", {"listen"});
+            if (!ms) return ms.error();
+            if (root["metrics"]["listen"]) {
+                FZ_TRY(v, rd.string(root["metrics"]["listen"], "metrics.listen"));
+                auto a = parse_listen_address(v, 9153);
+                if (!a) return rd.error(root["metrics"]["listen"], a.error().message);
+                c.metrics.listen = *a;
+            }
+        }
+    } catch (const YAML::Exception& e) {
+        return Error{path, static_cast<uint32_t>(e.mark.line + 1), e.msg};
+    }
+    return c;
+}
+
+}  // namespace fz::control

@@ -1,0 +1,34 @@
+// Builds a Snapshot from a configuration: parse every zone, check it, compile it.
+// All or nothing: any error leaves the caller's running snapshot untouched.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "control/config.h"
+#include "engine/snapshot.h"
+#include "zone/record.h"
+
+namespace fz::control {
+
+struct LoadReport {
+    size_t zones = 0;
+    size_t records = 0;
+    size_t image_bytes = 0;
+    double parse_ms = 0;
+    double compile_ms = 0;
+    std::vector<Error> warnings;
+};
+
+// Parses and checks one zone of the configuration (fastzonectl check uses it alone).
+Result<zone::ZoneSource> load_zone(const ZoneConfig& zone, std::vector<Error>* warnings);
+
+// Parses, checks and compiles every zone; the snapshot is ready to publish.
+Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, LoadReport* report);
+
+// Engine options from the server section.
+engine::Options engine_options(const ServerConfig& server);
+
+}  // namespace fz::control

@@ -1,0 +1,172 @@
+// Parsing of one DNS query message: header, question, OPT (EDNS(0), ECS, NSID).
+#include "dns/query.h"
+
+#include <cstring>
+
+namespace fz::dns {
+namespace {
+
+// Skips a possibly compressed name; returns the offset after it or 0 when malformed.
+// Only the bytes at `pos` are walked: a pointer ends the name, so no loop is possible.
+size_t skip_name(const uint8_t* msg, size_t len, size_t pos) {
+    size_t total = 0;
+    while (pos < len) {
+        uint8_t l = msg[pos];
+        if ((l & 0xc0) == 0xc0) {
+            if (pos + 2 > len) return 0;
+            size_t target = static_cast<size_t>(((l & 0x3f) << 8) | msg[pos + 1]);
+            if (target >= pos) return 0;  // forward or self pointer: malformed
+            return pos + 2;
+        }
+        if (l > kMaxLabel) return 0;
+        total += l + 1u;
+        if (total > kMaxNameWire) return 0;
+        if (l == 0) return pos + 1;
+        pos += l + 1u;
+    }
+    return 0;
+}
+
+// Validates and stores an EDNS Client Subnet option (RFC 7871 section 6).
+bool parse_client_subnet(const uint8_t* p, size_t len, ClientSubnet& out) {
+    if (len < 4) return false;
+    out.family = load_u16(p);
+    out.source_prefix = p[2];
+    out.scope_prefix = p[3];
+    size_t max_prefix;
+    if (out.family == 1) {
+        max_prefix = 32;
+    } else if (out.family == 2) {
+        max_prefix = 128;
+    } else {
+        return false;
+    }
+    if (out.source_prefix > max_prefix || out.scope_prefix > max_prefix) return false;
+    size_t addr_len = (out.source_prefix + 7u) / 8u;
+    if (len - 4 != addr_len) return false;
+    std::memset(out.address, 0, sizeof(out.address));
+    std::memcpy(out.address, p + 4, addr_len);
+    // Bits past the source prefix must be zero (RFC 7871 6: otherwise FORMERR).
+    if (out.source_prefix % 8 != 0) {
+        uint8_t mask = static_cast<uint8_t>(0xff >> (out.source_prefix % 8));
+        if (out.address[addr_len - 1] & mask) return false;
+    }
+    return true;
+}
+
+bool parse_opt(const uint8_t* msg, size_t rr_pos, size_t rdata_pos, size_t rdlen, Edns& e) {
+    e.present = true;
+    e.udp_size = load_u16(msg + rr_pos + 3);
+    uint32_t ttl = load_u32(msg + rr_pos + 5);
+    e.version = static_cast<uint8_t>(ttl >> 16);
+    e.do_bit = (ttl & kEdnsDoBit) != 0;
+    size_t p = rdata_pos;
+    size_t end = rdata_pos + rdlen;
+    while (p < end) {
+        if (p + 4 > end) return false;
+        uint16_t code = load_u16(msg + p);
+        uint16_t olen = load_u16(msg + p + 2);
+        p += 4;
+        if (p + olen > end) return false;
+        if (code == edns::CLIENT_SUBNET) {
+            if (e.ecs) return false;  // two ECS options: ambiguous client
+            if (!parse_client_subnet(msg + p, olen, e.subnet)) return false;
+            e.ecs = true;
+        } else if (code == edns::NSID) {
+            e.nsid = true;
+        }
+        // Unknown options are ignored and not echoed (RFC 6891 6.1.2).
+        p += olen;
+    }
+    return true;
+}
+
+}  // namespace
+
+QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q) {
+    if (len < kHeaderSize) return QueryStatus::kDropShort;
+    q.id = load_u16(msg);
+    q.flags = load_u16(msg + 2);
+    q.has_question = false;
+    q.edns.present = false;
+    q.edns.ecs = false;
+    q.edns.nsid = false;
+    q.edns.do_bit = false;
+    q.edns.version = 0;
+    if (q.flags & flag::QR) return QueryStatus::kDropResponse;
+    q.opcode = static_cast<uint8_t>((q.flags & flag::OPCODE_MASK) >> 11);
+    uint16_t qdcount = load_u16(msg + 4);
+    uint16_t ancount = load_u16(msg + 6);
+    uint16_t nscount = load_u16(msg + 8);
+    uint16_t arcount = load_u16(msg + 10);
+
+    // Like Knot DNS: no question is FORMERR (the header can be echoed), a question that
+    // cannot be parsed (or several) is dropped: there is nothing sound to answer.
+    if (qdcount == 0) return q.opcode == opcode::QUERY ? QueryStatus::kFormErr : QueryStatus::kNotImp;
+    if (qdcount > 1) return QueryStatus::kDropMalformed;
+
+    // QNAME: plain labels only. A compression pointer here could only point into the
+    // header, so it is malformed.
+    size_t pos = kHeaderSize;
+    size_t out = 0;
+    uint8_t labels = 0;
+    while (true) {
+        if (pos >= len) return QueryStatus::kDropMalformed;
+        uint8_t l = msg[pos];
+        if (l == 0) break;
+        if (l > kMaxLabel) return QueryStatus::kDropMalformed;
+        if (out + l + 2 > kMaxNameWire || pos + 1 + l > len) return QueryStatus::kDropMalformed;
+        q.label_offset[labels++] = static_cast<uint8_t>(out);
+        q.qname_lc[out] = l;
+        for (size_t i = 1; i <= l; ++i) q.qname_lc[out + i] = lower(msg[pos + i]);
+        out += l + 1u;
+        pos += l + 1u;
+    }
+    q.label_offset[labels] = static_cast<uint8_t>(out);  // the root label, for suffix walks
+    q.qname_lc[out++] = 0;
+    std::memset(q.qname_lc + out, 0, 8);
+    ++pos;
+    if (pos + 4 > len) return QueryStatus::kDropMalformed;
+    q.qname_len = static_cast<uint8_t>(out);
+    q.label_count = labels;
+    q.qtype = load_u16(msg + pos);
+    q.qclass = load_u16(msg + pos + 2);
+    pos += 4;
+    q.question_end = static_cast<uint16_t>(pos);
+    q.has_question = true;
+
+    if (q.opcode != opcode::QUERY) return QueryStatus::kNotImp;
+
+    // Answer and authority sections of a query are skipped but must be well formed.
+    for (uint32_t i = 0; i < static_cast<uint32_t>(ancount) + nscount; ++i) {
+        pos = skip_name(msg, len, pos);
+        if (pos == 0 || pos + 10 > len) return QueryStatus::kFormErr;
+        size_t rdlen = load_u16(msg + pos + 8);
+        pos += 10 + rdlen;
+        if (pos > len) return QueryStatus::kFormErr;
+    }
+    bool opt_seen = false;
+    for (uint16_t i = 0; i < arcount; ++i) {
+        size_t rr = pos;
+        pos = skip_name(msg, len, pos);
+        if (pos == 0 || pos + 10 > len) return QueryStatus::kFormErr;
+        uint16_t type = load_u16(msg + pos);
+        size_t rdlen = load_u16(msg + pos + 8);
+        if (pos + 10 + rdlen > len) return QueryStatus::kFormErr;
+        if (type == type::OPT) {
+            // One OPT, owned by the root (RFC 6891 6.1.1); anything else is FORMERR.
+            if (opt_seen || pos != rr + 1 || msg[rr] != 0 || !parse_opt(msg, rr, pos + 10, rdlen, q.edns)) {
+                q.edns.present = false;  // a broken OPT is not echoed
+                q.edns.ecs = false;
+                return QueryStatus::kFormErr;
+            }
+            opt_seen = true;
+        }
+        pos += 10 + rdlen;
+    }
+    if (pos != len) return QueryStatus::kFormErr;  // trailing junk
+    if (q.edns.present && q.edns.version != 0) return QueryStatus::kBadVers;
+    return QueryStatus::kOk;
+}
+
+}  // namespace fz::dns

@@ -1,0 +1,62 @@
+// Parsing of one DNS query message: header, question, OPT (EDNS(0), ECS, NSID, cookie).
+// Data-plane code: no allocation, no exceptions; the result is a flat struct.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "dns/wire.h"
+
+namespace fz::dns {
+
+// Why a query cannot be answered normally. Drop* reasons get no response at all.
+enum class QueryStatus : uint8_t {
+    kOk,
+    kDropShort,       // shorter than a header: nothing to echo
+    kDropResponse,    // QR=1: never answer a response (reflection loops)
+    kDropMalformed,   // no parseable question (QDCOUNT > 1, bad or cut name): nothing to echo
+    kFormErr,         // malformed: header echoed, rcode FORMERR
+    kNotImp,          // opcode we do not implement
+    kBadVers,         // EDNS version > 0 (RFC 6891 6.1.3)
+};
+
+struct ClientSubnet {
+    uint16_t family = 0;       // 1 = IPv4, 2 = IPv6 (IANA address family numbers)
+    uint8_t source_prefix = 0;
+    uint8_t scope_prefix = 0;  // as received (should be 0 in queries)
+    uint8_t address[16] = {};  // zero-padded beyond the prefix
+};
+
+struct Edns {
+    bool present = false;
+    bool do_bit = false;
+    bool nsid = false;          // NSID option present (RFC 5001)
+    bool ecs = false;           // a valid client-subnet option was present
+    uint8_t version = 0;
+    uint16_t udp_size = 0;      // as advertised by the client
+    ClientSubnet subnet;
+};
+
+struct Query {
+    uint16_t id = 0;
+    uint16_t flags = 0;         // the raw flags word of the query
+    uint8_t opcode = 0;
+    bool has_question = false;  // false when the question could not be parsed
+    uint16_t qtype = 0;
+    uint16_t qclass = 0;
+    uint8_t qname_len = 0;      // wire length including the root label
+    uint8_t label_count = 0;    // labels, root not counted
+    uint16_t question_end = 0;  // offset just past QTYPE/QCLASS
+    Edns edns;
+    uint8_t label_offset[kMaxLabels];  // each label's length byte in qname_lc; [label_count] = root
+    // Lower-cased copy of QNAME; 8 bytes of slack so hashing may load whole words.
+    alignas(8) uint8_t qname_lc[kMaxNameWire + 9];
+};
+
+// Parses `msg`. On kOk every field is valid. On kFormErr/kNotImp/kBadVers the id, flags
+// and opcode are valid, `has_question` tells whether the question was parsed (and may be
+// echoed), and `edns.present` tells whether a sound OPT may be echoed (never after an
+// OPT that was itself malformed).
+QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q);
+
+}  // namespace fz::dns

@@ -1,0 +1,624 @@
+// answer(): the query pipeline over a snapshot (RFC 1034 4.3.2 with RFC 2308, 4592,
+// 6672, 6891, 8482 refinements). Everything here runs per query: no allocation.
+#include "engine/answer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dns/name_hash.h"
+#include "dns/query.h"
+#include "dns/writer.h"
+
+namespace fz::engine {
+namespace {
+
+using dns::Writer;
+using zone::Node;
+using zone::RRset;
+using zone::RRsetRef;
+using zone::ZoneImage;
+
+constexpr int kMaxChain = 16;     // CNAME/DNAME links followed inside one zone
+constexpr size_t kOptSize = 11;   // an OPT RR without options
+constexpr uint16_t kNotAuth = 9;  // NOTAUTH (RFC 2136 / 8945)
+constexpr uint16_t kYxDomain = 6;  // YXDOMAIN: a DNAME rewrite too long (RFC 6672 2.2)
+
+// The name being resolved: canonical bytes, label offsets and the hash of every suffix.
+struct LookupName {
+    const uint8_t* wire = nullptr;
+    size_t len = 0;
+    const uint8_t* labels = nullptr;
+    size_t label_count = 0;
+    uint64_t hash[dns::kMaxLabels + 1];
+
+    void hash_suffixes() {
+        hash[label_count] = dns::kNameHashSeed;
+        for (size_t i = label_count; i > 0; --i) hash[i - 1] = dns::hash_label(hash[i], wire + labels[i - 1]);
+    }
+};
+
+// Storage for a name met along a CNAME/DNAME chain.
+struct ChainName {
+    alignas(8) uint8_t wire[dns::kMaxNameWire + 9];
+    uint8_t labels[dns::kMaxLabels + 1];
+
+    // Copies an uncompressed wire name, lower-casing it; fills `out`.
+    void set(const uint8_t* name, LookupName& out) {
+        size_t i = 0, n = 0;
+        while (name[i] != 0) {
+            labels[n++] = static_cast<uint8_t>(i);
+            uint8_t l = name[i];
+            wire[i] = l;
+            for (size_t k = 1; k <= l; ++k) wire[i + k] = dns::lower(name[i + k]);
+            i += l + 1u;
+        }
+        labels[n] = static_cast<uint8_t>(i);
+        wire[i++] = 0;
+        std::memset(wire + i, 0, 8);
+        out.wire = wire;
+        out.len = i;
+        out.labels = labels;
+        out.label_count = n;
+        out.hash_suffixes();
+    }
+};
+
+enum class Kind : uint8_t { kExact, kWildcard, kReferral, kDname, kNxdomain };
+
+struct Found {
+    Kind kind;
+    const Node* node;  // exact: the node; wildcard: the "*" node; referral/dname: the cut
+};
+
+// Finds where `name` (inside `zone`, whose apex is the suffix at label `apex_label`) leads.
+Found lookup(const ZoneImage& zone, const LookupName& name, size_t apex_label) {
+    constexpr uint16_t kCutFlags = zone::kNodeBelowCut | zone::kNodeDelegation;
+    const Node* n = zone.find(name.wire, name.len, name.hash[0]);
+    if (n != nullptr) {
+        if ((n->flags & kCutFlags) == 0) [[likely]] return {Kind::kExact, n};
+        if (n->flags & zone::kNodeBelowCut) {
+            const Node* cut = zone.node_at(n->cut);
+            return {(cut->flags & zone::kNodeDelegation) ? Kind::kReferral : Kind::kDname, cut};
+        }
+        return {Kind::kReferral, n};
+    }
+    // Closest encloser: the longest existing ancestor (RFC 4592 section 3.3.1).
+    for (size_t i = 1; i <= apex_label; ++i) {
+        const Node* e = zone.find(name.wire + name.labels[i], name.len - name.labels[i], name.hash[i]);
+        if (e == nullptr) continue;
+        if (e->flags & zone::kNodeBelowCut) {
+            const Node* cut = zone.node_at(e->cut);
+            return {(cut->flags & zone::kNodeDelegation) ? Kind::kReferral : Kind::kDname, cut};
+        }
+        if (e->flags & zone::kNodeDelegation) return {Kind::kReferral, e};
+        if (e->flags & zone::kNodeDname) return {Kind::kDname, e};
+        if (e->flags & zone::kNodeWildcardChild) return {Kind::kWildcard, zone.node_at(e->wildcard)};
+        return {Kind::kNxdomain, e};
+    }
+    return {Kind::kNxdomain, zone.apex()};  // unreachable: the apex always exists
+}
+
+// One response being built.
+class Responder {
+public:
+    Responder(const Snapshot& snap, const dns::Query& q, const uint8_t* query, uint8_t* out, size_t limit)
+        : snap_(snap), q_(q), query_(query), w_(out, limit) {}
+
+    Writer& writer() { return w_; }
+    uint16_t rcode = dns::rcode::NOERROR;
+    bool aa = false;
+    bool tc = false;
+    uint16_t counts[3] = {0, 0, 0};  // answer, authority, additional
+
+    void put_header() {
+        uint8_t* p = w_.data();
+        dns::store_u16(p, q_.id);
+        // QR, the query's opcode, RD and CD echoed; AA/TC/RCODE set in finish().
+        uint16_t flags = dns::flag::QR | (q_.flags & (dns::flag::OPCODE_MASK | dns::flag::RD | dns::flag::CD));
+        dns::store_u16(p + 2, flags);
+        std::memset(p + 4, 0, 8);
+        w_.skip_to(dns::kHeaderSize);
+    }
+
+    // Echoes the question byte for byte (0x20 case preserved) and marks its name.
+    void put_question() {
+        size_t qlen = q_.question_end - dns::kHeaderSize;
+        w_.put_bytes(query_ + dns::kHeaderSize, qlen);
+        dns::store_u16(w_.data() + 4, 1);
+        w_.mark_name(dns::kHeaderSize);
+    }
+
+    // Writes an RRset in `section` with its owner at `owner_pos`. Returns false (and
+    // sets TC unless `optional`) when it does not fit; nothing partial is left.
+    bool put_rrset(int section, size_t owner_pos, const RRset* set, bool use_block, bool optional) {
+        size_t start = w_.size();
+        if (use_block && set->block_len != 0) {
+            // Ready-made section: valid only right after a question naming this owner.
+            if (w_.put_bytes(set->block(), set->block_len)) {
+                for (uint16_t i = 0; i < set->mark_count; ++i) w_.mark(start + set->marks()[i]);
+                counts[section] = static_cast<uint16_t>(counts[section] + set->count);
+                return true;
+            }
+            return fail(start, optional);
+        }
+        const uint8_t* rd = set->rdata();
+        for (uint16_t i = 0; i < set->count; ++i) {
+            uint16_t len = dns::load_u16(rd);
+            if (!w_.put_record(owner_pos, set->type, set->ttl, rd + 2, len)) return fail(start, optional);
+            rd += 2 + len;
+        }
+        counts[section] = static_cast<uint16_t>(counts[section] + set->count);
+        return true;
+    }
+
+    // Writes an owner name (compressed) and returns where it starts, for later pointers.
+    // Returns SIZE_MAX when it does not fit.
+    size_t put_owner_name(const uint8_t* name) {
+        size_t pos = w_.size();
+        if (!w_.put_name(name, true)) return SIZE_MAX;
+        return pos;
+    }
+
+    // Writes an RRset whose owner is written out (compressed) rather than a pointer.
+    bool put_rrset_named(int section, const uint8_t* owner, const RRset* set, uint32_t ttl, bool optional) {
+        size_t start = w_.size();
+        const uint8_t* rd = set->rdata();
+        size_t owner_pos = SIZE_MAX;
+        for (uint16_t i = 0; i < set->count; ++i) {
+            uint16_t len = dns::load_u16(rd);
+            if (owner_pos == SIZE_MAX || owner_pos > Writer::kMaxPointer) {
+                size_t here = w_.size();
+                if (!w_.put_name(owner, true)) return fail(start, optional);
+                owner_pos = here;
+                // The owner is now in the message: the rest of the record follows it.
+                if (!put_rr_tail(set->type, ttl, rd + 2, len)) return fail(start, optional);
+            } else if (!w_.put_record(owner_pos, set->type, ttl, rd + 2, len)) {
+                return fail(start, optional);
+            }
+            rd += 2 + len;
+        }
+        counts[section] = static_cast<uint16_t>(counts[section] + set->count);
+        return true;
+    }
+
+    // Appends the OPT RR (and NSID / ECS options) when the query had EDNS.
+    void put_opt(uint16_t ext_rcode_high) {
+        if (!q_.edns.present) return;
+        size_t opt_len = opt_size();
+        w_.set_limit(w_.size() + opt_len);  // space was reserved up front
+        uint8_t* p = w_.data() + w_.size();
+        p[0] = 0;
+        dns::store_u16(p + 1, dns::type::OPT);
+        dns::store_u16(p + 3, snap_.options.udp_max_payload);
+        p[5] = static_cast<uint8_t>(ext_rcode_high);
+        p[6] = 0;  // version 0
+        dns::store_u16(p + 7, q_.edns.do_bit ? dns::kEdnsDoBit : 0);
+        size_t rd = 0;
+        uint8_t* o = p + 11;
+        if (send_nsid()) {
+            dns::store_u16(o, dns::edns::NSID);
+            dns::store_u16(o + 2, static_cast<uint16_t>(snap_.options.nsid.size()));
+            std::memcpy(o + 4, snap_.options.nsid.data(), snap_.options.nsid.size());
+            o += 4 + snap_.options.nsid.size();
+            rd += 4 + snap_.options.nsid.size();
+        }
+        if (q_.edns.ecs) {
+            // Echo the client subnet with our scope (RFC 7871 7.2.1): 0 = valid for all.
+            size_t addr = (q_.edns.subnet.source_prefix + 7u) / 8u;
+            dns::store_u16(o, dns::edns::CLIENT_SUBNET);
+            dns::store_u16(o + 2, static_cast<uint16_t>(4 + addr));
+            dns::store_u16(o + 4, q_.edns.subnet.family);
+            o[6] = q_.edns.subnet.source_prefix;
+            o[7] = ecs_scope;
+            std::memcpy(o + 8, q_.edns.subnet.address, addr);
+            rd += 8 + addr;
+        }
+        dns::store_u16(p + 9, static_cast<uint16_t>(rd));
+        w_.skip_to(w_.size() + kOptSize + rd);
+        ++counts[2];
+    }
+
+    size_t opt_size() const {
+        if (!q_.edns.present) return 0;
+        size_t n = kOptSize;
+        if (send_nsid()) n += 4 + snap_.options.nsid.size();
+        if (q_.edns.ecs) n += 8 + (q_.edns.subnet.source_prefix + 7u) / 8u;
+        return n;
+    }
+
+    size_t finish() {
+        uint8_t* p = w_.data();
+        uint16_t flags = dns::load_u16(p + 2);
+        if (aa) flags |= dns::flag::AA;
+        if (tc) flags |= dns::flag::TC;
+        flags |= rcode & 0xf;
+        dns::store_u16(p + 2, flags);
+        dns::store_u16(p + 6, counts[0]);
+        dns::store_u16(p + 8, counts[1]);
+        put_opt(static_cast<uint16_t>(rcode >> 4));
+        dns::store_u16(p + 10, counts[2]);
+        return w_.size();
+    }
+
+    uint8_t ecs_scope = 0;
+
+private:
+    bool send_nsid() const { return q_.edns.nsid && !snap_.options.nsid.empty(); }
+
+    bool put_rr_tail(uint16_t rtype, uint32_t ttl, const uint8_t* rdata, uint16_t len) {
+        size_t start = w_.size();
+        if (!w_.put_u16(rtype) || !w_.put_u16(dns::rrclass::IN) || !w_.put_u32(ttl) || !w_.put_u16(0)) return false;
+        if (!w_.put_rdata(rtype, rdata, len)) return false;
+        dns::store_u16(w_.data() + start + 8, static_cast<uint16_t>(w_.size() - start - 10));
+        return true;
+    }
+
+    bool fail(size_t start, bool optional) {
+        w_.rewind(start);
+        if (!optional) tc = true;
+        return false;
+    }
+
+    const Snapshot& snap_;
+    const dns::Query& q_;
+    const uint8_t* query_;
+    Writer w_;
+};
+
+// Resolves one query inside `zone` (RFC 1034 4.3.2).
+class Resolver {
+public:
+    // `parent_of_served_apex`: the query is a DS question for the apex of a zone we also
+    // serve, answered here in its parent: the name exists (as that zone), so no NXDOMAIN.
+    Resolver(Responder& r, const dns::Query& q, const ZoneImage& zone, bool parent_of_served_apex)
+        : r_(r), q_(q), zone_(zone), parent_of_served_apex_(parent_of_served_apex) {}
+
+    void run(LookupName& qname, size_t apex_label) {
+        LookupName* name = &qname;
+        size_t owner_pos = dns::kHeaderSize;
+        bool first = true;
+        r_.aa = true;
+        seen_[seen_count_++] = qname.hash[0];
+        for (int step = 0; step < kMaxChain; ++step) {
+            Found f = lookup(zone_, *name, apex_label);
+            // DS lives on the parent side of a cut (RFC 4035 3.1.4.1).
+            if (f.kind == Kind::kReferral && q_.qtype == dns::type::DS && f.node->name_len == name->len &&
+                std::memcmp(f.node->name(), name->wire, name->len) == 0) {
+                f.kind = Kind::kExact;
+            }
+            switch (f.kind) {
+                case Kind::kExact:
+                case Kind::kWildcard: {
+                    const uint8_t* next = answer_node(f.node, owner_pos, first && f.kind == Kind::kExact, &owner_pos);
+                    if (next == nullptr) return finish_additional();
+                    if (!follow(next, name, apex_label)) return finish_additional();
+                    break;
+                }
+                case Kind::kReferral:
+                    referral(f.node, first);
+                    return finish_additional();
+                case Kind::kDname: {
+                    const uint8_t* next = synthesize_dname(f.node, *name, owner_pos, &owner_pos);
+                    if (next == nullptr) return finish_additional();
+                    if (!follow(next, name, apex_label)) return finish_additional();
+                    break;
+                }
+                case Kind::kNxdomain:
+                    if (!(first && parent_of_served_apex_)) r_.rcode = dns::rcode::NXDOMAIN;
+                    negative();
+                    return finish_additional();
+            }
+            first = false;
+        }
+        finish_additional();
+    }
+
+private:
+    // Moves to a CNAME/DNAME target if it lies in this zone; false ends the chain there
+    // (an out-of-zone target is the resolver's business, RFC 1034 4.3.2 step 3a).
+    bool follow(const uint8_t* target, LookupName*& name, size_t& apex_label) {
+        if (r_.tc) return false;
+        LookupName& next = chain_names_[chain_used_ ^= 1];
+        storage_[chain_used_].set(target, next);
+        const zone::ImageHeader& h = zone_.header();
+        if (next.label_count < h.apex_labels) return false;
+        size_t a = next.label_count - h.apex_labels;
+        if (next.len - next.labels[a] != h.apex_len ||
+            std::memcmp(next.wire + next.labels[a], h.apex_name, h.apex_len) != 0) {
+            return false;
+        }
+        // Loop detection: a name seen before in this chain ends it (the loop is visible
+        // to the client in the answer section, as with Knot and BIND).
+        for (int i = 0; i < seen_count_; ++i) {
+            if (seen_[i] == next.hash[0]) return false;
+        }
+        if (seen_count_ < kMaxChain) seen_[seen_count_++] = next.hash[0];
+        name = &next;
+        apex_label = a;
+        return true;
+    }
+
+    // Answers at an existing node. Returns the CNAME target to follow, or nullptr when done.
+    const uint8_t* answer_node(const Node* node, size_t owner_pos, bool exact_first, size_t* next_owner) {
+        if (q_.qtype == dns::type::ANY) return answer_any(node, owner_pos, exact_first);
+        const RRsetRef* ref = zone_.find_type(node, q_.qtype);
+        if (ref != nullptr) {
+            const RRset* set = zone_.rrset_at(ref->rrset);
+            if (r_.put_rrset(0, owner_pos, set, exact_first, false)) want_additional(set);
+            return nullptr;
+        }
+        if (node->flags & zone::kNodeCname) {
+            const RRset* cname = zone_.rrset_at(zone_.find_type(node, dns::type::CNAME)->rrset);
+            size_t rr_start = r_.writer().size();
+            if (!r_.put_rrset(0, owner_pos, cname, exact_first, false)) return nullptr;
+            // The target's owner in the next step is the CNAME's rdata in the message.
+            *next_owner = rr_start + 12;
+            return cname->rdata() + 2;
+        }
+        negative();
+        return nullptr;
+    }
+
+    // QTYPE=ANY: one RRset, the first in type order (RFC 8482 section 4.1), over every
+    // transport as Knot does: ANY is a reflection-attack favourite and a poor query.
+    const uint8_t* answer_any(const Node* node, size_t owner_pos, bool exact_first) {
+        if (node->rrset_count == 0) {
+            negative();
+            return nullptr;
+        }
+        const RRset* set = zone_.rrset_at(node->refs()[0].rrset);
+        if (r_.put_rrset(0, owner_pos, set, exact_first, false)) want_additional(set);
+        return nullptr;
+    }
+
+    // RFC 6672: the DNAME itself, then a CNAME from the query name to the rewritten name.
+    const uint8_t* synthesize_dname(const Node* dname_node, const LookupName& name, size_t owner_pos,
+                                    size_t* next_owner) {
+        const RRset* dname = zone_.rrset_at(zone_.find_type(dname_node, dns::type::DNAME)->rrset);
+        if (!r_.put_rrset_named(0, dname_node->name(), dname, dname->ttl, false)) return nullptr;
+        const uint8_t* target = dname->rdata() + 2;
+        size_t target_len = dns::Writer::name_len(target);
+        size_t prefix = name.len - dname_node->name_len;  // labels of the name above the DNAME owner
+        if (prefix + target_len > dns::kMaxNameWire) {
+            r_.rcode = kYxDomain;
+            return nullptr;
+        }
+        std::memcpy(synth_, query_name_bytes(name, owner_pos), prefix);
+        std::memcpy(synth_ + prefix, target, target_len);
+        // Synthesized CNAME: owner = the current name, TTL = the DNAME's (RFC 6672 3.3).
+        Writer& w = r_.writer();
+        size_t start = w.size();
+        uint8_t rr[10];
+        dns::store_u16(rr, dns::type::CNAME);
+        dns::store_u16(rr + 2, dns::rrclass::IN);
+        dns::store_u32(rr + 4, dname->ttl);
+        if (!w.put_pointer(owner_pos) || !w.put_bytes(rr, 10)) {
+            w.rewind(start);
+            r_.tc = true;
+            return nullptr;
+        }
+        size_t rdata_pos = w.size();
+        if (!w.put_name(synth_, true)) {
+            w.rewind(start);
+            r_.tc = true;
+            return nullptr;
+        }
+        dns::store_u16(w.data() + start + 10, static_cast<uint16_t>(w.size() - rdata_pos));
+        ++r_.counts[0];
+        *next_owner = rdata_pos;
+        // A CNAME question is answered by the synthesized CNAME itself.
+        return q_.qtype == dns::type::CNAME ? nullptr : synth_;
+    }
+
+    // The current name's labels as they appear in the message (case as written there)
+    // would need decompression; the canonical copy is equally valid as rdata.
+    static const uint8_t* query_name_bytes(const LookupName& name, size_t) { return name.wire; }
+
+    void referral(const Node* cut, bool first) {
+        // A referral is not authoritative unless part of the answer was (a CNAME chain).
+        if (first) r_.aa = false;
+        const RRsetRef* ns = zone_.find_type(cut, dns::type::NS);
+        if (ns == nullptr) return;
+        const RRset* set = zone_.rrset_at(ns->rrset);
+        if (r_.put_rrset_named(1, cut->name(), set, set->ttl, false)) want_additional(set, true);
+    }
+
+    // NODATA / NXDOMAIN: the SOA in authority, TTL = min(SOA TTL, MINIMUM) (RFC 2308 3).
+    void negative() {
+        const RRset* soa = zone_.soa();
+        r_.put_rrset_named(1, zone_.apex()->name(), soa, zone_.header().negative_ttl, false);
+    }
+
+    void want_additional(const RRset* set, bool referral = false) {
+        if (set->additional_count != 0 && additional_count_ < kMaxAdditional) {
+            additional_[additional_count_] = set;
+            additional_referral_[additional_count_++] = referral;
+        }
+    }
+
+    // A/AAAA of in-zone NS, MX and SRV targets (RFC 1034 3.6.2). Optional, left out
+    // without TC when they do not fit, except the glue below a referral's cut, without
+    // which the child cannot be reached: TC then (RFC 9471, and what Knot does).
+    void finish_additional() {
+        if (r_.tc) return;
+        for (size_t i = 0; i < additional_count_; ++i) {
+            const RRset* set = additional_[i];
+            const uint32_t* nodes = set->additional();
+            for (uint16_t k = 0; k < set->additional_count; ++k) {
+                const Node* n = zone_.node_at(nodes[k]);
+                bool mandatory = additional_referral_[i] && (n->flags & zone::kNodeBelowCut);
+                for (uint16_t t : {dns::type::A, dns::type::AAAA}) {
+                    const RRsetRef* ref = zone_.find_type(n, t);
+                    if (ref == nullptr) continue;
+                    const RRset* addr = zone_.rrset_at(ref->rrset);
+                    if (!r_.put_rrset_named(2, n->name(), addr, addr->ttl, !mandatory) && mandatory) return;
+                }
+            }
+        }
+    }
+
+    static constexpr size_t kMaxAdditional = 8;
+    Responder& r_;
+    const dns::Query& q_;
+    const ZoneImage& zone_;
+    bool parent_of_served_apex_;
+    LookupName chain_names_[2];
+    ChainName storage_[2];
+    int chain_used_ = 0;
+    uint64_t seen_[kMaxChain];
+    int seen_count_ = 0;
+    const RRset* additional_[kMaxAdditional];
+    bool additional_referral_[kMaxAdditional];
+    size_t additional_count_ = 0;
+    alignas(8) uint8_t synth_[dns::kMaxNameWire + 9];
+};
+
+bool is_chaos_name(const dns::Query& q, const char* text_wire, size_t len) {
+    return q.qname_len == len && std::memcmp(q.qname_lc, text_wire, len) == 0;
+}
+
+// CH TXT version.bind / id.server and friends: configured strings, else REFUSED.
+bool answer_chaos(Responder& r, const dns::Query& q, const Options& opt) {
+    const std::string* text = nullptr;
+    if (is_chaos_name(q, "\7version\4bind", 14) || is_chaos_name(q, "\7version\6server", 16)) {
+        text = &opt.version;
+    } else if (is_chaos_name(q, "\2id\6server", 11) || is_chaos_name(q, "\10hostname\4bind", 15)) {
+        text = &opt.identity;
+    }
+    if (text == nullptr || text->empty() || (q.qtype != dns::type::TXT && q.qtype != dns::type::ANY)) return false;
+    Writer& w = r.writer();
+    size_t start = w.size();
+    size_t len = std::min<size_t>(text->size(), 255);
+    uint8_t rr[10];
+    dns::store_u16(rr, dns::type::TXT);
+    dns::store_u16(rr + 2, dns::rrclass::CH);
+    dns::store_u32(rr + 4, 0);
+    dns::store_u16(rr + 8, static_cast<uint16_t>(len + 1));
+    uint8_t l = static_cast<uint8_t>(len);
+    if (!w.put_pointer(dns::kHeaderSize) || !w.put_bytes(rr, 10) || !w.put_bytes(&l, 1) ||
+        !w.put_bytes(text->data(), len)) {
+        w.rewind(start);
+        r.tc = true;
+        return true;
+    }
+    r.counts[0] = 1;
+    r.aa = true;
+    return true;
+}
+
+size_t error_response(Responder& r, const dns::Query& q, uint16_t rcode) {
+    r.put_header();
+    if (q.has_question) r.put_question();
+    r.rcode = rcode;
+    return r.finish();
+}
+
+}  // namespace
+
+size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer& peer, Transport transport,
+              uint8_t* out, size_t out_cap, Worker& worker) {
+    (void)peer;  // used by routing policies
+    Counters& c = worker.counters;
+    ++c.queries;
+    ++(transport == Transport::kUdp ? c.udp : c.tcp);
+    dns::Query q;
+    dns::QueryStatus status = dns::parse_query(query, len, q);
+    if (status == dns::QueryStatus::kDropShort) {
+        ++c.dropped[static_cast<size_t>(Drop::kShort)];
+        return 0;
+    }
+    if (status == dns::QueryStatus::kDropResponse) {
+        ++c.dropped[static_cast<size_t>(Drop::kResponse)];
+        return 0;
+    }
+    if (status == dns::QueryStatus::kDropMalformed) {
+        ++c.dropped[static_cast<size_t>(Drop::kMalformed)];
+        return 0;
+    }
+    if (q.edns.present) ++c.edns;
+
+    // Response size limit: 512 without EDNS; with EDNS the client's size (512 at least)
+    // capped by ours (RFC 6891 6.2.5); TCP: the whole message.
+    size_t limit;
+    if (transport == Transport::kTcp) {
+        limit = std::min(out_cap, dns::kMaxMessage);
+    } else if (q.edns.present) {
+        limit = std::clamp<size_t>(q.edns.udp_size, dns::kMinUdpPayload, snap.options.udp_max_payload);
+        limit = std::max(limit, dns::kMinUdpPayload);
+    } else {
+        limit = dns::kMinUdpPayload;
+    }
+    limit = std::min(limit, out_cap);
+
+    Responder r(snap, q, query, out, limit);
+    // Keep room for the OPT record so it always fits (RFC 6891 7: OPT is never dropped).
+    r.writer().set_limit(limit - std::min(limit - dns::kHeaderSize, r.opt_size()));
+
+    size_t n;
+    switch (status) {
+        case dns::QueryStatus::kFormErr:
+            n = error_response(r, q, dns::rcode::FORMERR);
+            break;
+        case dns::QueryStatus::kNotImp:
+            n = error_response(r, q, dns::rcode::NOTIMP);
+            break;
+        case dns::QueryStatus::kBadVers:
+            n = error_response(r, q, dns::rcode::BADVERS);
+            break;
+        default:
+            r.put_header();
+            r.put_question();
+            n = 0;
+            break;
+    }
+    if (n == 0) {
+        if (q.qclass == dns::rrclass::CH) {
+            if (!answer_chaos(r, q, snap.options)) r.rcode = dns::rcode::REFUSED;
+        } else if (q.qclass != dns::rrclass::IN && q.qclass != dns::rrclass::ANY) {
+            // QCLASS * matches our IN data (RFC 1035 3.2.5), as Knot does; others: REFUSED.
+            r.rcode = dns::rcode::REFUSED;
+        } else if (q.qtype == dns::type::AXFR || q.qtype == dns::type::IXFR) {
+            // No zone transfers: over TCP "not authorized" as Knot answers when its ACL
+            // denies one; over UDP a transfer is never served (RFC 5936 4.2).
+            r.rcode = transport == Transport::kTcp ? kNotAuth : dns::rcode::REFUSED;
+        } else if (q.qtype == dns::type::OPT || q.qtype == dns::type::TSIG || q.qtype == dns::type::TKEY ||
+                   q.qtype == dns::type::MAILA || q.qtype == dns::type::MAILB) {
+            r.rcode = dns::rcode::NOTIMP;  // meta types that are not questions about data
+        } else {
+            LookupName qname;
+            qname.wire = q.qname_lc;
+            qname.len = q.qname_len;
+            qname.labels = q.label_offset;
+            qname.label_count = q.label_count;
+            qname.hash_suffixes();
+            size_t apex_label = 0;
+            const ZoneImage* zone = snap.index.find(q.qname_lc, q.qname_len, q.label_offset, q.label_count,
+                                                    qname.hash, &apex_label);
+            bool from_parent = false;
+            if (zone != nullptr && apex_label == 0 && q.qtype == dns::type::DS && q.label_count > 0) {
+                // DS belongs to the parent side of a cut (RFC 4035 3.1.4.1): when we serve
+                // the parent too, it answers.
+                size_t parent_label = 0;
+                const ZoneImage* parent = snap.index.find(q.qname_lc, q.qname_len, q.label_offset, q.label_count,
+                                                          qname.hash, &parent_label, 1);
+                if (parent != nullptr) {
+                    zone = parent;
+                    apex_label = parent_label;
+                    from_parent = true;
+                }
+            }
+            if (zone == nullptr) {
+                r.rcode = dns::rcode::REFUSED;
+            } else {
+                Resolver(r, q, *zone, from_parent).run(qname, apex_label);
+            }
+        }
+        n = r.finish();
+    }
+    ++c.responses;
+    ++c.rcode[std::min<size_t>(r.rcode, 23)];
+    if (r.tc) ++c.truncated;
+    return n;
+}
+
+}  // namespace fz::engine

@@ -1,0 +1,57 @@
+// Snapshot publication by RCU (liburcu's QSBR flavour, one mechanism for every backend):
+// readers load one pointer with no lock; the control plane swaps it and frees the old
+// snapshot only after every registered reader has passed a quiescent state.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "engine/snapshot.h"
+
+namespace fz::engine {
+
+class Publisher {
+public:
+    Publisher() = default;
+    ~Publisher();
+    Publisher(const Publisher&) = delete;
+    Publisher& operator=(const Publisher&) = delete;
+
+    // Reader side: the current snapshot, valid until the calling reader thread's next
+    // quiescent state (or offline period). Never null after the first publish().
+    const Snapshot* current() const;
+
+    // Control plane: makes `next` current, waits one grace period, frees the previous
+    // snapshot. The caller must not be an online RCU reader. Serialized internally.
+    void publish(std::unique_ptr<const Snapshot> next);
+
+    // The current snapshot for control-plane readers (stats, explain), which hold the
+    // publish lock instead of being RCU readers.
+    template <typename F>
+    auto with_current(F&& f) const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return f(*ptr_);
+    }
+
+private:
+    Snapshot* ptr_ = nullptr;  // non-const only because liburcu's macros cast to void*
+    mutable std::mutex mutex_;  // one writer at a time; control-plane readers
+};
+
+// Registers the calling thread as an RCU reader for its lifetime.
+class RcuReader {
+public:
+    RcuReader();
+    ~RcuReader();
+    RcuReader(const RcuReader&) = delete;
+    RcuReader& operator=(const RcuReader&) = delete;
+
+    // Declares that this thread holds no snapshot pointer (call after each burst).
+    void quiescent();
+    // Around blocking waits (recvmmsg, epoll_wait): a blocked reader must not stall
+    // the grace period, so it goes offline, and back online before touching a snapshot.
+    void offline();
+    void online();
+};
+
+}  // namespace fz::engine

@@ -1,0 +1,43 @@
+// Snapshot: the zone index (built once per snapshot on the control plane).
+#include "engine/snapshot.h"
+
+#include <algorithm>
+
+namespace fz::engine {
+
+void ZoneIndex::build(const std::vector<std::shared_ptr<const zone::ZoneImage>>& zones) {
+    slots_.clear();
+    root_ = nullptr;
+    size_t n = 0;
+    min_labels_ = SIZE_MAX;
+    max_labels_ = 0;
+    for (const auto& z : zones) {
+        if (z->header().apex_labels == 0) {
+            root_ = z.get();
+            continue;
+        }
+        ++n;
+        min_labels_ = std::min<size_t>(min_labels_, z->header().apex_labels);
+        max_labels_ = std::max<size_t>(max_labels_, z->header().apex_labels);
+    }
+    if (n == 0) {
+        min_labels_ = max_labels_ = 0;
+        return;
+    }
+    size_t count = 8;
+    while (count < n * 2) count <<= 1;
+    slots_.assign(count, Slot{});
+    mask_ = count - 1;
+    for (const auto& z : zones) {
+        if (z->header().apex_labels == 0) continue;
+        uint64_t h = dns::hash_name(z->header().apex_name);
+        for (size_t s = h & mask_;; s = (s + 1) & mask_) {
+            if (slots_[s].zone == nullptr) {
+                slots_[s] = Slot{h, z.get()};
+                break;
+            }
+        }
+    }
+}
+
+}  // namespace fz::engine

@@ -1,0 +1,79 @@
+// Snapshot: everything answer() reads, immutable once published (zones, options, and
+// later the policy tables). Published by one pointer swap; see publisher.h.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dns/name_hash.h"
+#include "zone/image.h"
+
+namespace fz::engine {
+
+struct Options {
+    uint16_t udp_max_payload = 1232;  // our largest UDP response with EDNS (RFC 6891, flag day 2020)
+    std::string identity;             // CH TXT id.server / hostname.bind; empty: REFUSED
+    std::string version;              // CH TXT version.bind / version.server; empty: REFUSED
+    std::string nsid;                 // NSID option payload (RFC 5001); empty: not sent
+};
+
+// The zones of a snapshot, found by the longest suffix of a query name.
+class ZoneIndex {
+public:
+    void build(const std::vector<std::shared_ptr<const zone::ZoneImage>>& zones);
+
+    // `suffix_hash[i]` is the hash of the suffix starting at label i; labels[i] its offset
+    // in `name`. Returns the zone whose apex is the longest suffix (starting at label
+    // `from`, to find a parent zone), or nullptr.
+    const zone::ZoneImage* find(const uint8_t* name, size_t name_len, const uint8_t* labels,
+                                size_t label_count, const uint64_t* suffix_hash, size_t* matched_label,
+                                size_t from = 0) const {
+        // Suffixes with more labels than any apex cannot match; start where they can.
+        size_t first = label_count > max_labels_ ? label_count - max_labels_ : 0;
+        first = first > from ? first : from;
+        for (size_t i = first; !slots_.empty() && i + min_labels_ <= label_count; ++i) {
+            uint64_t h = suffix_hash[i];
+            size_t len = name_len - labels[i];
+            for (size_t s = h & mask_;; s = (s + 1) & mask_) {
+                const Slot& slot = slots_[s];
+                if (slot.zone == nullptr) break;
+                if (slot.hash == h && slot.zone->header().apex_len == len &&
+                    std::memcmp(slot.zone->header().apex_name, name + labels[i], len) == 0) {
+                    *matched_label = i;
+                    return slot.zone;
+                }
+            }
+        }
+        // The root zone: its only suffix is the root label itself.
+        if (root_ != nullptr) {
+            *matched_label = label_count;
+            return root_;
+        }
+        return nullptr;
+    }
+
+private:
+    struct Slot {
+        uint64_t hash = 0;
+        const zone::ZoneImage* zone = nullptr;
+    };
+    std::vector<Slot> slots_;
+    size_t mask_ = 0;
+    size_t min_labels_ = 0;
+    size_t max_labels_ = 0;
+    const zone::ZoneImage* root_ = nullptr;
+};
+
+struct Snapshot {
+    uint64_t generation = 0;
+    Options options;
+    std::vector<std::shared_ptr<const zone::ZoneImage>> zones;
+    ZoneIndex index;
+
+    // Finishes a snapshot after `zones` is filled.
+    void build_index() { index.build(zones); }
+};
+
+}  // namespace fz::engine

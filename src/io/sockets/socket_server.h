@@ -1,0 +1,52 @@
+// Kernel-socket server: UDP workers (SO_REUSEPORT, recvmmsg/sendmmsg batches) and a TCP
+// listener (RFC 7766: length framing, pipelining, idle timeout, connection cap), all
+// answering through engine::answer() over the currently published snapshot.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "control/config.h"
+#include "engine/answer.h"
+#include "engine/publisher.h"
+
+namespace fz::io {
+
+class SocketServer {
+public:
+    SocketServer(const control::ServerConfig& config, engine::Publisher& publisher);
+    ~SocketServer();
+    SocketServer(const SocketServer&) = delete;
+    SocketServer& operator=(const SocketServer&) = delete;
+
+    // Binds every listen address (UDP and TCP) and starts the threads. Fails with the
+    // address and the reason (port in use, address not local, no permission).
+    Status start();
+    // Stops and joins every thread; closes every socket. Idempotent.
+    void stop();
+
+    // Per-thread counters (UDP workers, then the TCP thread), for the control plane to sum.
+    std::vector<const engine::Counters*> counters() const;
+    // Open TCP connections right now.
+    size_t tcp_connections() const { return tcp_open_.load(std::memory_order_relaxed); }
+
+private:
+    struct UdpWorker;
+    void udp_loop(UdpWorker& w);
+    void tcp_loop();
+
+    control::ServerConfig config_;
+    engine::Publisher& publisher_;
+    std::vector<std::unique_ptr<UdpWorker>> udp_;
+    std::vector<int> tcp_listeners_;
+    std::unique_ptr<engine::Worker> tcp_worker_;
+    std::thread tcp_thread_;
+    int stop_fd_ = -1;  // eventfd every loop polls: written once to stop them all
+    std::atomic<size_t> tcp_open_{0};  // relaxed: a gauge for stats, orders nothing
+    bool started_ = false;
+};
+
+}  // namespace fz::io

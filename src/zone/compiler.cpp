@@ -1,0 +1,345 @@
+// Compiles a validated zone (ZoneSource) into an immutable ZoneImage.
+#include "zone/compiler.h"
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "dns/name_hash.h"
+#include "dns/writer.h"
+
+namespace fz::zone {
+namespace {
+
+struct BuildRRset {
+    uint16_t type = 0;
+    uint32_t ttl = 0;
+    std::vector<const std::string*> rdatas;
+    std::vector<uint32_t> additional;  // node indexes, resolved to offsets at layout time
+    std::string block;
+    std::vector<uint16_t> marks;
+    uint32_t offset = 0;
+    uint32_t size = 0;
+};
+
+struct BuildNode {
+    std::string name;  // canonical wire form
+    uint16_t flags = 0;
+    uint8_t labels = 0;
+    uint32_t parent = UINT32_MAX;
+    uint32_t wildcard = UINT32_MAX;
+    uint32_t cut = UINT32_MAX;
+    std::vector<BuildRRset> rrsets;
+    uint32_t offset = 0;
+};
+
+constexpr size_t align_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
+
+std::string lower_wire(const dns::Name& n) {
+    std::string s = n.bytes();
+    for (auto& c : s) c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
+    return s;
+}
+
+size_t count_labels(std::string_view wire) {
+    size_t n = 0;
+    for (size_t i = 0; i < wire.size() && wire[i] != 0; i += static_cast<uint8_t>(wire[i]) + 1u) ++n;
+    return n;
+}
+
+class Compiler {
+public:
+    explicit Compiler(const ZoneSource& zone) : zone_(zone) {}
+
+    Result<std::shared_ptr<const ZoneImage>> run() {
+        apex_ = lower_wire(zone_.origin);
+        collect();
+        add_ancestors();
+        set_flags();
+        build_rrsets();
+        return layout();
+    }
+
+private:
+    uint32_t node_for(std::string name) {
+        auto [it, inserted] = index_.try_emplace(std::move(name), static_cast<uint32_t>(nodes_.size()));
+        if (inserted) {
+            BuildNode n;
+            n.name = it->first;
+            n.labels = static_cast<uint8_t>(count_labels(n.name));
+            nodes_.push_back(std::move(n));
+        }
+        return it->second;
+    }
+
+    void collect() {
+        index_.reserve(zone_.records.size() + 16);
+        nodes_.reserve(zone_.records.size() + 16);
+        node_for(apex_);
+        for (const Record& r : zone_.records) {
+            BuildNode& n = nodes_[node_for(lower_wire(r.owner))];
+            BuildRRset* set = nullptr;
+            for (auto& s : n.rrsets) {
+                if (s.type == r.type) set = &s;
+            }
+            if (set == nullptr) {
+                n.rrsets.push_back(BuildRRset{});
+                set = &n.rrsets.back();
+                set->type = r.type;
+                set->ttl = r.ttl;  // the parser already warned about TTL mismatches
+            }
+            set->rdatas.push_back(&r.rdata);
+        }
+    }
+
+    // Every name between a node and the apex exists in the tree: the ones without data
+    // are empty non-terminals (NODATA, not NXDOMAIN; RFC 4592 section 2.2.2).
+    void add_ancestors() {
+        for (uint32_t i = 0; i < nodes_.size(); ++i) {
+            if (nodes_[i].name.size() <= apex_.size()) continue;
+            std::string parent = nodes_[i].name.substr(static_cast<uint8_t>(nodes_[i].name[0]) + 1u);
+            uint32_t p = node_for(std::move(parent));  // may grow nodes_: index, never reference
+            nodes_[i].parent = p;
+        }
+    }
+
+    void set_flags() {
+        for (auto& n : nodes_) {
+            bool apex = n.name.size() == apex_.size();
+            if (apex) n.flags |= kNodeApex;
+            if (n.rrsets.empty()) n.flags |= kNodeEmpty;
+            if (n.name.size() >= 2 && n.name[0] == 1 && n.name[1] == '*') n.flags |= kNodeWildcard;
+            for (const auto& s : n.rrsets) {
+                if (s.type == dns::type::NS && !apex) n.flags |= kNodeDelegation;
+                if (s.type == dns::type::DNAME) n.flags |= kNodeDname;
+                if (s.type == dns::type::CNAME) n.flags |= kNodeCname;
+            }
+        }
+        for (uint32_t i = 0; i < nodes_.size(); ++i) {
+            if ((nodes_[i].flags & kNodeWildcard) && nodes_[i].parent != UINT32_MAX) {
+                nodes_[nodes_[i].parent].flags |= kNodeWildcardChild;
+                nodes_[nodes_[i].parent].wildcard = i;
+            }
+        }
+        // Parents before children, so each node can inherit its parent's cut.
+        std::vector<uint32_t> order(nodes_.size());
+        for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::stable_sort(order.begin(), order.end(),
+                         [&](uint32_t a, uint32_t b) { return nodes_[a].labels < nodes_[b].labels; });
+        for (uint32_t i : order) {
+            BuildNode& n = nodes_[i];
+            if (n.parent == UINT32_MAX) continue;
+            const BuildNode& p = nodes_[n.parent];
+            if (p.flags & kNodeBelowCut) {
+                n.cut = p.cut;  // keep the topmost cut
+                n.flags |= kNodeBelowCut;
+            } else if (p.flags & (kNodeDelegation | kNodeDname)) {
+                n.cut = n.parent;
+                n.flags |= kNodeBelowCut;
+            }
+        }
+    }
+
+    static std::string_view target_of(uint16_t type, const std::string& rdata) {
+        size_t off;
+        switch (type) {
+            case dns::type::NS: off = 0; break;
+            case dns::type::MX: off = 2; break;
+            case dns::type::SRV: off = 6; break;
+            default: return {};
+        }
+        if (rdata.size() <= off) return {};
+        return std::string_view(rdata).substr(off);
+    }
+
+    void build_rrsets() {
+        std::vector<uint8_t> tmp(dns::kMaxMessage + 1024);
+        for (auto& n : nodes_) {
+            // Canonical order of types keeps ANY answers and images deterministic.
+            std::sort(n.rrsets.begin(), n.rrsets.end(),
+                      [](const BuildRRset& a, const BuildRRset& b) { return a.type < b.type; });
+            for (auto& s : n.rrsets) {
+                // Records in canonical rdata order (what Knot serves), duplicates dropped.
+                std::sort(s.rdatas.begin(), s.rdatas.end(), [](const std::string* a, const std::string* b) {
+                    return std::lexicographical_compare(
+                        reinterpret_cast<const uint8_t*>(a->data()), reinterpret_cast<const uint8_t*>(a->data()) + a->size(),
+                        reinterpret_cast<const uint8_t*>(b->data()), reinterpret_cast<const uint8_t*>(b->data()) + b->size());
+                });
+                s.rdatas.erase(std::unique(s.rdatas.begin(), s.rdatas.end(),
+                                           [](const std::string* a, const std::string* b) { return *a == *b; }),
+                               s.rdatas.end());
+                make_block(n, s, tmp.data(), tmp.size());
+                for (const std::string* rd : s.rdatas) {
+                    std::string_view t = target_of(s.type, *rd);
+                    if (t.empty()) continue;
+                    std::string key(t);
+                    for (auto& c : key) c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
+                    auto it = index_.find(key);
+                    if (it == index_.end()) continue;
+                    const BuildNode& target = nodes_[it->second];
+                    bool has_addr = false;
+                    for (const auto& ts : target.rrsets) {
+                        has_addr |= ts.type == dns::type::A || ts.type == dns::type::AAAA;
+                    }
+                    if (has_addr && std::find(s.additional.begin(), s.additional.end(), it->second) == s.additional.end()) {
+                        s.additional.push_back(it->second);
+                    }
+                }
+            }
+        }
+    }
+
+    // Pre-encodes the answer section for a question naming this owner (see image.h).
+    static void make_block(const BuildNode& n, BuildRRset& s, uint8_t* tmp, size_t cap) {
+        dns::Writer w(tmp, cap);
+        std::memcpy(tmp + dns::kHeaderSize, n.name.data(), n.name.size());
+        size_t start = dns::kHeaderSize + n.name.size() + 4;
+        w.skip_to(start);
+        w.mark_name(dns::kHeaderSize);
+        size_t question_marks = w.mark_count();
+        for (const std::string* rd : s.rdatas) {
+            if (!w.put_record(dns::kHeaderSize, s.type, s.ttl, reinterpret_cast<const uint8_t*>(rd->data()),
+                              static_cast<uint16_t>(rd->size()))) {
+                s.block.clear();  // larger than any message: only the generic path serves it
+                s.marks.clear();
+                return;
+            }
+        }
+        s.block.assign(reinterpret_cast<const char*>(tmp + start), w.size() - start);
+        for (size_t i = question_marks; i < w.mark_count(); ++i) {
+            s.marks.push_back(static_cast<uint16_t>(w.mark_at(i) - start));
+        }
+    }
+
+    static size_t rrset_size(const BuildRRset& s) {
+        size_t rdata = 0;
+        for (const std::string* rd : s.rdatas) rdata += 2 + rd->size();
+        size_t sz = sizeof(RRset) + rdata + s.block.size() + 2 * s.marks.size();
+        sz = align_up(sz, 4) + 4 * s.additional.size();
+        return align_up(sz, 8);
+    }
+
+    Result<std::shared_ptr<const ZoneImage>> layout() {
+        size_t slot_count = 16;
+        while (slot_count < nodes_.size() * 2) slot_count <<= 1;
+        size_t off = align_up(sizeof(ImageHeader), 64);
+        size_t slots_off = off;
+        off += slot_count * sizeof(Slot);
+        // Nodes in hash-table order would not help locality; keep source order, with each
+        // node's RRsets right after it so one lookup touches adjacent lines.
+        for (auto& n : nodes_) {
+            off = align_up(off, 8);
+            n.offset = static_cast<uint32_t>(off);
+            off += sizeof(Node) + sizeof(RRsetRef) * n.rrsets.size() + n.name.size();
+            for (auto& s : n.rrsets) {
+                off = align_up(off, 8);
+                s.offset = static_cast<uint32_t>(off);
+                off += rrset_size(s);
+            }
+        }
+        off = align_up(off, 8);
+        if (off > UINT32_MAX) return Error{zone_.files.empty() ? "" : zone_.files[0], 0, "zone image over 4 GiB"};
+        for (const auto& n : nodes_) {
+            for (const auto& s : n.rrsets) {
+                if (s.rdatas.size() > UINT16_MAX) {
+                    return Error{zone_.files.empty() ? "" : zone_.files[0], 0, "RRset with more than 65535 records"};
+                }
+            }
+        }
+
+        size_t size = off;
+        std::unique_ptr<uint8_t[]> mem(new uint8_t[size]());
+        uint8_t* base = mem.get();
+        auto* h = reinterpret_cast<ImageHeader*>(base);
+        h->magic = kImageMagic;
+        h->size = static_cast<uint32_t>(size);
+        h->slots = static_cast<uint32_t>(slots_off);
+        h->slot_mask = static_cast<uint32_t>(slot_count - 1);
+        h->node_count = static_cast<uint32_t>(nodes_.size());
+        h->apex_len = static_cast<uint8_t>(apex_.size());
+        h->apex_labels = static_cast<uint8_t>(count_labels(apex_));
+        std::memcpy(h->apex_name, apex_.data(), apex_.size());
+        auto* slots = reinterpret_cast<Slot*>(base + slots_off);
+
+        uint32_t rrset_count = 0, record_count = 0;
+        for (auto& n : nodes_) {
+            auto* node = reinterpret_cast<Node*>(base + n.offset);
+            node->flags = n.flags;
+            node->name_len = static_cast<uint8_t>(n.name.size());
+            node->label_count = n.labels;
+            node->rrset_count = static_cast<uint16_t>(n.rrsets.size());
+            node->wildcard = n.wildcard == UINT32_MAX ? 0 : nodes_[n.wildcard].offset;
+            node->cut = n.cut == UINT32_MAX ? 0 : nodes_[n.cut].offset;
+            auto* refs = reinterpret_cast<RRsetRef*>(node + 1);
+            std::memcpy(const_cast<uint8_t*>(node->name()), n.name.data(), n.name.size());
+            for (size_t i = 0; i < n.rrsets.size(); ++i) {
+                const BuildRRset& s = n.rrsets[i];
+                refs[i].type = s.type;
+                refs[i].flags = dns::rdata_names(s.type) != dns::RdataNames::kNone ? kRRsetCompressible : 0;
+                refs[i].rrset = s.offset;
+                write_rrset(base + s.offset, n, s);
+                ++rrset_count;
+                record_count += static_cast<uint32_t>(s.rdatas.size());
+                if (n.flags & kNodeApex) {
+                    if (s.type == dns::type::SOA) {
+                        h->soa = s.offset;
+                        const std::string& soa = *s.rdatas.front();
+                        uint32_t minimum = dns::load_u32(reinterpret_cast<const uint8_t*>(soa.data()) + soa.size() - 4);
+                        h->negative_ttl = std::min(s.ttl, minimum);
+                    }
+                }
+            }
+            if (n.flags & kNodeApex) h->apex = n.offset;
+            uint64_t hash = dns::hash_name(reinterpret_cast<const uint8_t*>(n.name.data()));
+            for (uint32_t i = static_cast<uint32_t>(hash) & h->slot_mask;; i = (i + 1) & h->slot_mask) {
+                if (slots[i].node == 0) {
+                    slots[i].tag = static_cast<uint32_t>(hash >> 32);
+                    slots[i].node = n.offset;
+                    break;
+                }
+            }
+        }
+        h->rrset_count = rrset_count;
+        h->record_count = record_count;
+        return std::make_shared<const ZoneImage>(std::move(mem), size);
+    }
+
+    void write_rrset(uint8_t* p, const BuildNode& n, const BuildRRset& s) const {
+        auto* r = reinterpret_cast<RRset*>(p);
+        r->type = s.type;
+        r->count = static_cast<uint16_t>(s.rdatas.size());
+        r->ttl = s.ttl;
+        r->flags = dns::rdata_names(s.type) != dns::RdataNames::kNone ? kRRsetCompressible : 0;
+        r->additional_count = static_cast<uint16_t>(s.additional.size());
+        r->mark_count = static_cast<uint16_t>(s.marks.size());
+        r->owner_len = static_cast<uint16_t>(n.name.size());
+        uint8_t* q = p + sizeof(RRset);
+        for (const std::string* rd : s.rdatas) {
+            dns::store_u16(q, static_cast<uint16_t>(rd->size()));
+            std::memcpy(q + 2, rd->data(), rd->size());
+            q += 2 + rd->size();
+        }
+        r->rdata_len = static_cast<uint32_t>(q - (p + sizeof(RRset)));
+        std::memcpy(q, s.block.data(), s.block.size());
+        r->block_len = static_cast<uint32_t>(s.block.size());
+        q += s.block.size();
+        std::memcpy(q, s.marks.data(), 2 * s.marks.size());
+        auto* add = const_cast<uint32_t*>(r->additional());
+        for (size_t i = 0; i < s.additional.size(); ++i) add[i] = nodes_[s.additional[i]].offset;
+    }
+
+    const ZoneSource& zone_;
+    std::string apex_;
+    std::vector<BuildNode> nodes_;
+    std::unordered_map<std::string, uint32_t> index_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const ZoneImage>> compile_zone(const ZoneSource& zone) {
+    return Compiler(zone).run();
+}
+
+}  // namespace fz::zone

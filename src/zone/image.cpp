@@ -1,0 +1,2 @@
+// Zone image helpers (out of line).
+#include "zone/image.h"

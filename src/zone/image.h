@@ -1,0 +1,156 @@
+// The compiled zone image: one immutable, contiguous arena holding an open-addressing
+// hash table of owner names and, per node, its RRsets pre-encoded in wire format.
+// Lookups are inline (hot path); building lives in compiler.cpp (cold).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+#include "dns/wire.h"
+
+namespace fz::zone {
+
+inline constexpr uint32_t kImageMagic = 0x465a494d;  // "FZIM"
+
+// Node flags.
+inline constexpr uint16_t kNodeApex = 1u << 0;
+inline constexpr uint16_t kNodeDelegation = 1u << 1;     // NS at a non-apex name: a zone cut
+inline constexpr uint16_t kNodeBelowCut = 1u << 2;       // strictly below a cut or a DNAME
+inline constexpr uint16_t kNodeDname = 1u << 3;          // holds a DNAME RRset
+inline constexpr uint16_t kNodeCname = 1u << 4;          // holds a CNAME RRset
+inline constexpr uint16_t kNodeWildcardChild = 1u << 5;  // "*.<owner>" exists (see wildcard)
+inline constexpr uint16_t kNodeEmpty = 1u << 6;          // empty non-terminal
+inline constexpr uint16_t kNodeWildcard = 1u << 7;       // the owner's first label is "*"
+
+// RRset flags.
+inline constexpr uint16_t kRRsetPolicy = 1u << 0;        // answered through a routing policy
+inline constexpr uint16_t kRRsetCompressible = 1u << 1;  // rdata holds names we may compress
+inline constexpr uint16_t kRRsetAlias = 1u << 2;         // Route 53 alias: answer = target's RRset
+
+// All offsets are bytes from the start of the image; 0 means "none" (the header is at 0).
+struct ImageHeader {
+    uint32_t magic;
+    uint32_t size;          // bytes in the whole image
+    uint32_t slots;         // offset of the hash slots
+    uint32_t slot_mask;     // slot count - 1 (a power of two)
+    uint32_t apex;          // apex node
+    uint32_t soa;           // the apex SOA RRset
+    uint32_t negative_ttl;  // min(SOA TTL, SOA MINIMUM) (RFC 2308 section 5)
+    uint32_t node_count;
+    uint32_t rrset_count;
+    uint32_t record_count;
+    uint32_t policy_count;  // number of policy-controlled RRsets
+    uint32_t policies;      // offset of uint32_t[policy_count]: the RRset of each policy
+    uint8_t apex_len;       // wire length of the apex name
+    uint8_t apex_labels;
+    uint8_t apex_name[dns::kMaxNameWire];  // canonical (lower-case)
+};
+
+struct Slot {
+    uint32_t tag;   // high 32 bits of the name hash
+    uint32_t node;  // node offset, 0 for an empty slot
+};
+
+// A node is followed by RRsetRef[rrset_count], then its canonical owner name.
+struct Node {
+    uint16_t flags;
+    uint8_t name_len;
+    uint8_t label_count;
+    uint16_t rrset_count;
+    uint16_t reserved;
+    uint32_t wildcard;  // "*.<owner>" node when kNodeWildcardChild
+    uint32_t cut;       // topmost zone cut or DNAME node above, when kNodeBelowCut
+
+    const struct RRsetRef* refs() const { return reinterpret_cast<const RRsetRef*>(this + 1); }
+    const uint8_t* name() const {
+        return reinterpret_cast<const uint8_t*>(this + 1) + rrset_count * 8u;
+    }
+};
+
+struct RRsetRef {
+    uint16_t type;
+    uint16_t flags;
+    uint32_t rrset;  // offset of the RRset
+};
+static_assert(sizeof(RRsetRef) == 8);
+static_assert(sizeof(Node) == 16);
+
+// An RRset is followed by: the rdata list ([u16 length][rdata] per record, uncompressed,
+// in the order served), then `block_len` bytes of a ready-made answer section (see
+// below), then u16 name_marks[mark_count], then (4-aligned) u32 additional[additional_count].
+//
+// The ready-made block holds every record with owner 0xC00C and rdata names compressed
+// against the owner's suffixes and each other, assuming the question name sits at offset
+// 12 and has the owner's length: true whenever the question name *is* this owner, so an
+// exact-match answer is one memcpy. name_marks are the block offsets where names start,
+// so the generic writer can compress later names against them.
+struct RRset {
+    uint16_t type;
+    uint16_t count;       // records
+    uint32_t ttl;
+    uint16_t flags;
+    uint16_t additional_count;  // nodes whose A/AAAA go to the additional section
+    uint16_t mark_count;
+    uint16_t owner_len;   // wire length of the owner this block was made for
+    uint32_t rdata_len;   // bytes in the rdata list
+    uint32_t block_len;   // bytes in the ready-made block (0: none)
+    uint32_t policy;      // policy index when kRRsetPolicy / kRRsetAlias
+    uint32_t reserved;    // keeps the rdata 8-byte aligned
+
+    const uint8_t* rdata() const { return reinterpret_cast<const uint8_t*>(this + 1); }
+    const uint8_t* block() const { return rdata() + rdata_len; }
+    const uint16_t* marks() const { return reinterpret_cast<const uint16_t*>(block() + block_len); }
+    const uint32_t* additional() const {
+        uintptr_t p = reinterpret_cast<uintptr_t>(marks() + mark_count);
+        return reinterpret_cast<const uint32_t*>((p + 3) & ~uintptr_t{3});
+    }
+};
+static_assert(sizeof(RRset) == 32);
+
+// A compiled zone. Immutable once built; shared by every reader of a snapshot.
+class ZoneImage {
+public:
+    ZoneImage(std::unique_ptr<uint8_t[]> bytes, size_t size) : bytes_(std::move(bytes)), size_(size) {}
+
+    const ImageHeader& header() const { return *reinterpret_cast<const ImageHeader*>(bytes_.get()); }
+    const uint8_t* base() const { return bytes_.get(); }
+    size_t size() const { return size_; }
+
+    const Node* node_at(uint32_t off) const { return reinterpret_cast<const Node*>(bytes_.get() + off); }
+    const RRset* rrset_at(uint32_t off) const { return reinterpret_cast<const RRset*>(bytes_.get() + off); }
+    const Node* apex() const { return node_at(header().apex); }
+    const RRset* soa() const { return rrset_at(header().soa); }
+
+    // Exact lookup of a canonical (lower-case) wire name of `len` bytes with hash `hash`
+    // (dns::hash_name / dns::hash_label). nullptr when absent.
+    const Node* find(const uint8_t* name, size_t len, uint64_t hash) const {
+        const ImageHeader& h = header();
+        const Slot* slots = reinterpret_cast<const Slot*>(bytes_.get() + h.slots);
+        uint32_t tag = static_cast<uint32_t>(hash >> 32);
+        for (uint32_t i = static_cast<uint32_t>(hash) & h.slot_mask;; i = (i + 1) & h.slot_mask) {
+            const Slot s = slots[i];
+            if (s.node == 0) return nullptr;
+            if (s.tag == tag) {
+                const Node* n = node_at(s.node);
+                if (n->name_len == len && std::memcmp(n->name(), name, len) == 0) return n;
+            }
+        }
+    }
+
+    // The RRset of `type` at `node`, or nullptr.
+    const RRsetRef* find_type(const Node* node, uint16_t type) const {
+        const RRsetRef* r = node->refs();
+        for (uint16_t i = 0; i < node->rrset_count; ++i) {
+            if (r[i].type == type) return &r[i];
+        }
+        return nullptr;
+    }
+
+private:
+    std::unique_ptr<uint8_t[]> bytes_;
+    size_t size_;
+};
+
+}  // namespace fz::zone

@@ -1,0 +1,408 @@
+#!/usr/bin/python3
+"""Differential conformance: the same zones served by fastzoned and by Knot DNS, the same
+queries sent to both, responses compared section by section.
+
+Knot's behaviour is the reference except for the deliberate differences listed in
+DIFFERENCES (each with its reason); those queries are compared against the stated
+expectation for fastzone instead. Exit status 0 when every query agrees.
+
+usage: conformance.py FASTZONED [--verbose] [--keep]
+"""
+
+import os
+import random
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import dns.edns
+import dns.flags
+import dns.message
+import dns.name
+import dns.opcode
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ZONES = [("conform.example.", "conform.example.zone"), ("child.conform.example.", "child.conform.example.zone")]
+
+# Queries where fastzone deliberately differs from Knot DNS 3.2. Key: the query's label
+# (see build_queries); value: (reason, check) where check(fastzone_response) must hold.
+# DIFFERENCES.md lists the same, for readers.
+def _rcode(name):
+    return lambda b: b is not None and b.get("rcode") == name
+
+
+def _cd_copied(b):
+    return b is not None and "CD" in b["flags"].split() and b["rcode"] == "NOERROR" and len(b["answer"]) == 1
+
+
+DIFFERENCES = {
+    "cd set rd clear": ("RFC 4035 3.1.6: a name server copies the CD bit into the response; Knot clears it",
+                        _cd_copied),
+    "cd set rd set": ("RFC 4035 3.1.6: a name server copies the CD bit into the response; Knot clears it",
+                      _cd_copied),
+    "opcode 5": ("UPDATE is not implemented: NOTIMP (RFC 2136 2.2); Knot answers NOTAUTH as its ACL refuses it",
+                 _rcode("NOTIMP")),
+    "opcode 4": ("NOTIFY is not implemented (fastzone takes no transfers): NOTIMP; Knot answers NOTAUTH",
+                 _rcode("NOTIMP")),
+    "AXFR over udp": ("fastzone serves no zone transfers and refuses them over UDP (RFC 5936 4.2: AXFR is "
+                      "TCP only); Knot answers NOTIMP", _rcode("REFUSED")),
+    "IXFR over udp": ("fastzone serves no zone transfers and refuses them over UDP; Knot answers NOTAUTH "
+                      "(its ACL)", _rcode("REFUSED")),
+    "opt not root": ("RFC 6891 6.1.2: the OPT owner MUST be the root; a malformed OPT is FORMERR (Knot ignores it)",
+                     _rcode("FORMERR")),
+    "ecs bad family": ("RFC 7871 7.1.1: an ECS option with an unknown FAMILY is FORMERR; Knot without its geoip "
+                       "module ignores ECS", _rcode("FORMERR")),
+    "ecs prefix too long": ("RFC 7871 7.1.1: SOURCE PREFIX-LENGTH beyond the address width is FORMERR; Knot without "
+                            "its geoip module ignores ECS", _rcode("FORMERR")),
+}
+
+
+def free_port():
+    for _ in range(50):
+        p = random.randint(20000, 60000)
+        ok = True
+        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            with socket.socket(socket.AF_INET, kind) as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError:
+                    ok = False
+        if ok:
+            return p
+    raise RuntimeError("no free port")
+
+
+class Daemon:
+    def __init__(self, name, argv, port, log):
+        self.name, self.port = name, port
+        self.logf = open(log, "w")
+        self.proc = subprocess.Popen(argv, stdout=self.logf, stderr=self.logf, start_new_session=True)
+
+    def wait_ready(self):
+        q = dns.message.make_query("conform.example.", "SOA")
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                udp(q.to_wire(), self.port, timeout=0.3)
+                return
+            except (socket.timeout, OSError):
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not start; log: {self.logf.name}\n" + open(self.logf.name).read())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def udp(wire, port, timeout=2.0):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        s.sendto(wire, ("127.0.0.1", port))
+        data, _ = s.recvfrom(65535)
+        return data
+
+
+def tcp(wire, port, timeout=2.0):
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(struct.pack("!H", len(wire)) + wire)
+        hdr = b""
+        while len(hdr) < 2:
+            chunk = s.recv(2 - len(hdr))
+            if not chunk:
+                raise EOFError("connection closed")
+            hdr += chunk
+        (n,) = struct.unpack("!H", hdr)
+        data = b""
+        while len(data) < n:
+            chunk = s.recv(n - len(data))
+            if not chunk:
+                raise EOFError("connection closed")
+            data += chunk
+        return data
+
+
+def start_knot(work, port):
+    rundir = os.path.join(work, "knot")
+    os.makedirs(rundir)
+    conf = os.path.join(work, "knot.conf")
+    zones = "".join(f'  - domain: {origin}\n    file: "{os.path.join(HERE, "zones", f)}"\n' for origin, f in ZONES)
+    with open(conf, "w") as f:
+        f.write(f"""server:
+    rundir: "{rundir}"
+    listen: 127.0.0.1@{port}
+    identity: ""
+    version: ""
+    udp-max-payload: 1232
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: "{rundir}"
+template:
+  - id: default
+    storage: "{rundir}"
+    journal-content: none
+    zonefile-sync: -1
+zone:
+{zones}""")
+    d = Daemon("knot", ["knotd", "-c", conf], port, os.path.join(work, "knot.log"))
+    d.wait_ready()
+    return d
+
+
+def start_fastzone(binary, work, port):
+    conf = os.path.join(work, "fastzone.yaml")
+    zones = "".join(f"  - origin: {origin}\n    file: {os.path.join(HERE, 'zones', f)}\n" for origin, f in ZONES)
+    with open(conf, "w") as f:
+        f.write(f"server:\n  listen: [127.0.0.1@{port}]\n  workers: 1\n  udp_max_payload: 1232\nzones:\n{zones}")
+    d = Daemon("fastzone", [binary, "-c", conf], port, os.path.join(work, "fastzone.log"))
+    d.wait_ready()
+    return d
+
+
+# --- queries -------------------------------------------------------------------------
+
+NAMES = [
+    "conform.example.", "CONFORM.example.", "www.conform.example.", "WwW.CoNfOrM.eXaMpLe.",
+    "mixed.case.conform.example.", "ns1.conform.example.", "mail.conform.example.",
+    "alias.conform.example.", "chain1.conform.example.", "loop1.conform.example.",
+    "self.conform.example.", "outside.conform.example.", "dangling.conform.example.",
+    "tochild.conform.example.", "tosub.conform.example.", "nothere.conform.example.",
+    "deep.nothere.conform.example.", "anything.conform.example.", "x.y.conform.example.",
+    "x.wild.conform.example.", "a.b.wild.conform.example.", "wild.conform.example.",
+    "*.wild.conform.example.", "exists.wild.conform.example.", "x.exists.wild.conform.example.",
+    "q.cwild.conform.example.", "q.cout.conform.example.", "ent.conform.example.",
+    "c.ent.conform.example.", "b.c.ent.conform.example.", "a.b.c.ent.conform.example.",
+    "z.a.b.c.ent.conform.example.", "_udp.conform.example.", "_sip._udp.conform.example.",
+    "_sip._tcp.conform.example.", "_443._tcp.www.conform.example.", "naptr.conform.example.",
+    "ptr.conform.example.", "svc.conform.example.", "unknown.conform.example.",
+    "generic.conform.example.", "quoted.conform.example.", "long.conform.example.",
+    "many.conform.example.", "manyns.conform.example.", "host.manyns.conform.example.",
+    "sub.conform.example.", "www.sub.conform.example.", "ns1.sub.conform.example.",
+    "deep.www.sub.conform.example.", "noglue.conform.example.", "x.noglue.conform.example.",
+    "dn.conform.example.", "www.dn.conform.example.", "a.b.dn.conform.example.",
+    "www.indn.conform.example.", "x.longdn.conform.example.",
+    "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy.zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz.longdn.conform.example.",
+    "escaped\\.dot.conform.example.", "child.conform.example.", "host.child.conform.example.",
+    "nx.child.conform.example.", "example.", "other.test.", ".",
+]
+
+TYPES = ["A", "AAAA", "NS", "MX", "TXT", "SOA", "CNAME", "DNAME", "DS", "SRV", "ANY", "CAA",
+         "HTTPS", "PTR", "NAPTR", "TYPE65280", "TLSA", "SSHFP", "SVCB", "TYPE65534"]
+
+
+def build_queries():
+    """Yields (label, wire, transport, raw) tuples. raw=True: wire is sent as is."""
+    qid = 1
+    for name in NAMES:
+        for t in TYPES:
+            q = dns.message.make_query(name, t, use_edns=False)
+            q.id = qid
+            qid += 1
+            yield (f"{name} {t}", q.to_wire(), "udp", False)
+    # EDNS variations on a few names.
+    for name, t in [("www.conform.example.", "A"), ("nothere.conform.example.", "A"),
+                    ("sub.conform.example.", "A"), ("many.conform.example.", "A"),
+                    ("long.conform.example.", "TXT"), ("manyns.conform.example.", "NS"),
+                    ("conform.example.", "ANY"), ("conform.example.", "NS")]:
+        for size in (512, 1232, 4096, 100):
+            for do in (False, True):
+                q = dns.message.make_query(name, t, use_edns=0, payload=size, want_dnssec=do)
+                q.id = qid
+                qid += 1
+                yield (f"{name} {t} edns size={size} do={do}", q.to_wire(), "udp", False)
+    # TCP: full answers, ANY, truncation-prone names.
+    for name, t in [("www.conform.example.", "A"), ("many.conform.example.", "A"),
+                    ("long.conform.example.", "TXT"), ("conform.example.", "ANY"),
+                    ("manyns.conform.example.", "NS"), ("nothere.conform.example.", "A"),
+                    ("sub.conform.example.", "A"), ("conform.example.", "AXFR"), ("conform.example.", "IXFR")]:
+        q = dns.message.make_query(name, t, use_edns=False)
+        q.id = qid
+        qid += 1
+        yield (f"{name} {t} tcp", q.to_wire(), "tcp", False)
+    # Header and EDNS corner cases.
+    q = dns.message.make_query("www.conform.example.", "A", use_edns=1)
+    yield ("edns version 1", q.to_wire(), "udp", False)
+    q = dns.message.make_query("www.conform.example.", "A", use_edns=0,
+                               options=[dns.edns.GenericOption(65001, b"\x01\x02")])
+    yield ("unknown edns option", q.to_wire(), "udp", False)
+    q = dns.message.make_query("www.conform.example.", "A")
+    q.flags |= dns.flags.CD
+    q.flags &= ~dns.flags.RD
+    yield ("cd set rd clear", q.to_wire(), "udp", False)
+    q = dns.message.make_query("www.conform.example.", "A")
+    q.flags |= dns.flags.CD
+    yield ("cd set rd set", q.to_wire(), "udp", False)
+    q = dns.message.make_query("www.conform.example.", "A")
+    q.flags |= dns.flags.AD
+    yield ("ad set", q.to_wire(), "udp", False)
+    for t in ("AXFR", "IXFR"):
+        q = dns.message.make_query("conform.example.", t)
+        yield (f"{t} over udp", q.to_wire(), "udp", False)
+    q = dns.message.make_query("www.conform.example.", "A", rdclass="CH")
+    yield ("class CH A", q.to_wire(), "udp", False)
+    q = dns.message.make_query("version.bind.", "TXT", rdclass="CH")
+    yield ("version.bind", q.to_wire(), "udp", False)
+    q = dns.message.make_query("id.server.", "TXT", rdclass="CH")
+    yield ("id.server", q.to_wire(), "udp", False)
+    q = dns.message.make_query("www.conform.example.", "A", rdclass="HS")
+    yield ("class HS", q.to_wire(), "udp", False)
+    q = dns.message.make_query("www.conform.example.", "A", rdclass="ANY")
+    yield ("class ANY", q.to_wire(), "udp", False)
+    for opcode in (dns.opcode.STATUS, 3, dns.opcode.NOTIFY, dns.opcode.UPDATE, 6, 15):
+        q = dns.message.make_query("conform.example.", "SOA")
+        q.set_opcode(opcode)
+        yield (f"opcode {opcode}", q.to_wire(), "udp", False)
+    # Raw malformed packets.
+    good = dns.message.make_query("www.conform.example.", "A", use_edns=False).to_wire()
+    hdr = bytearray(good[:12])
+    raw = {
+        "short header": good[:7],
+        "header only qdcount 1": bytes(hdr),
+        "qdcount 0": bytes(hdr[:4]) + b"\x00\x00" + bytes(hdr[6:]),
+        "qdcount 2": bytes(hdr[:4]) + b"\x00\x02" + bytes(hdr[6:]) + good[12:] + good[12:],
+        "truncated question": good[:-2],
+        "trailing junk": good + b"\x00\x01\x02",
+        "pointer loop": bytes(hdr) + b"\xc0\x0c\x00\x01\x00\x01",
+        "label over 63": bytes(hdr) + b"\x40" + b"a" * 64 + b"\x00\x00\x01\x00\x01",
+        "name over 255": bytes(hdr) + (b"\x3c" + b"a" * 60) * 5 + b"\x00\x00\x01\x00\x01",
+        "qr set": bytes([hdr[0], hdr[1], hdr[2] | 0x80]) + bytes(hdr[3:]) + good[12:],
+        "two opt": bytes(hdr[:10]) + b"\x00\x02" + good[12:] + b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00" * 2,
+        "AXFR over udp": ("fastzone serves no zone transfers and refuses them over UDP (RFC 5936 4.2: AXFR is "
+                      "TCP only); Knot answers NOTIMP", _rcode("REFUSED")),
+    "IXFR over udp": ("fastzone serves no zone transfers and refuses them over UDP; Knot answers NOTAUTH "
+                      "(its ACL)", _rcode("REFUSED")),
+    "opt not root": bytes(hdr[:10]) + b"\x00\x01" + good[12:] + b"\x01a\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00",
+        "opt bad option length": bytes(hdr[:10]) + b"\x00\x01" + good[12:] + b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x04\x00\x08\x00\x09",
+        "ecs bad family": bytes(hdr[:10]) + b"\x00\x01" + good[12:] + b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x0b\x00\x08\x00\x07\x00\x03\x18\x00\x0a\x00\x00",
+        "ecs prefix too long": bytes(hdr[:10]) + b"\x00\x01" + good[12:] + b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x0c\x00\x08\x00\x08\x00\x01\x21\x00\x0a\x00\x00\x00",
+        "garbage": bytes(random.Random(3).getrandbits(8) for _ in range(40)),
+        "empty": b"",
+    }
+    for label, wire in raw.items():
+        yield (label, wire, "udp", True)
+
+
+# --- comparison ----------------------------------------------------------------------
+
+def section_key(section):
+    out = []
+    for rrset in section:
+        rdatas = sorted(r.to_text().lower() for r in rrset)
+        out.append((rrset.name.to_text().lower(), dns.rdataclass.to_text(rrset.rdclass),
+                    dns.rdatatype.to_text(rrset.rdtype), rrset.ttl, tuple(rdatas)))
+    return sorted(out)
+
+
+def summarize(wire):
+    """A comparable summary of one response (or None for no response / unparseable)."""
+    if wire is None:
+        return None
+    try:
+        m = dns.message.from_wire(wire, ignore_trailing=False)
+    except Exception as e:  # noqa: BLE001 - any parse failure is a difference to show
+        return {"unparseable": type(e).__name__, "bytes": wire[:12].hex()}
+    flags = []
+    for f in ("QR", "AA", "TC", "RD", "RA", "AD", "CD"):
+        if m.flags & getattr(dns.flags, f):
+            flags.append(f)
+    return {
+        "id": m.id,
+        "opcode": dns.opcode.to_text(m.opcode()),
+        "rcode": dns.rcode.to_text(m.rcode()),
+        "flags": " ".join(flags),
+        "question": [(q.name.to_text(), dns.rdataclass.to_text(q.rdclass), dns.rdatatype.to_text(q.rdtype))
+                     for q in m.question],
+        "answer": section_key(m.answer),
+        "authority": section_key(m.authority),
+        "additional": section_key(m.additional),
+        "edns": None if m.edns < 0 else {
+            "version": m.edns, "do": bool(m.ednsflags & dns.flags.DO), "payload": m.payload,
+            "options": sorted(o.otype for o in m.options)},
+    }
+
+
+def send(wire, transport, port):
+    try:
+        return tcp(wire, port) if transport == "tcp" else udp(wire, port, timeout=1.0)
+    except (socket.timeout, EOFError, ConnectionError):
+        return None
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    binary = sys.argv[1]
+    verbose = "--verbose" in sys.argv
+    keep = "--keep" in sys.argv
+    if shutil.which("knotd") is None:
+        print("knotd not found: install Debian's knot package (scripts/setup)")
+        return 1
+    work = tempfile.mkdtemp(prefix="fz-conformance-")
+    knot = fz = None
+    try:
+        knot = start_knot(work, free_port())
+        fz = start_fastzone(binary, work, free_port())
+        total = agree = deliberate = 0
+        failures = []
+        for label, wire, transport, raw in build_queries():
+            total += 1
+            a = summarize(send(wire, transport, knot.port))
+            b = summarize(send(wire, transport, fz.port))
+            if label in DIFFERENCES:
+                reason, check = DIFFERENCES[label]
+                if check(b):
+                    deliberate += 1
+                    continue
+                failures.append((label, f"deliberate difference no longer holds ({reason})", a, b))
+                continue
+            if a == b:
+                agree += 1
+                if verbose:
+                    print(f"ok   {label}")
+            else:
+                failures.append((label, "differs from Knot", a, b))
+        for label, why, a, b in failures:
+            print(f"FAIL {label}: {why}")
+            for key in sorted(set((a or {}).keys()) | set((b or {}).keys()) if (a and b) else ["response"]):
+                va = a.get(key) if a else a
+                vb = b.get(key) if b else b
+                if key == "response" or va != vb:
+                    print(f"     {key}:\n       knot:     {va if key != 'response' else a}\n"
+                          f"       fastzone: {vb if key != 'response' else b}")
+        print(f"conformance: {total} queries, {agree} identical to Knot DNS, {deliberate} deliberate differences, "
+              f"{len(failures)} failures")
+        return 0 if not failures else 1
+    finally:
+        for d in (fz, knot):
+            if d is not None:
+                d.stop()
+        if keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+// Test helpers: build queries, decode responses, build snapshots from zone text.
+// Test-only code: clarity over speed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/answer.h"
+#include "engine/snapshot.h"
+
+namespace fz::test {
+
+struct QueryBuilder {
+    uint16_t id = 0x1234;
+    uint16_t flags = 0x0100;  // RD
+    std::string qname = "example.com.";  // presentation form; case kept
+    uint16_t qtype = 1;
+    uint16_t qclass = 1;
+    bool edns = false;
+    uint16_t udp_size = 1232;
+    uint8_t edns_version = 0;
+    bool do_bit = false;
+    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> options;
+
+    std::vector<uint8_t> build() const;
+};
+
+struct DecodedRR {
+    std::string owner;  // presentation form, lower-cased
+    uint16_t type = 0;
+    uint16_t rclass = 0;
+    uint32_t ttl = 0;
+    std::vector<uint8_t> rdata;  // names inside decompressed
+    std::string rdata_text;      // rdata_to_text of the decompressed rdata
+};
+
+struct Decoded {
+    bool ok = false;
+    uint16_t id = 0;
+    uint16_t flags = 0;
+    uint16_t rcode = 0;  // with the extended bits from OPT
+    std::string qname;   // as written (case kept)
+    uint16_t qtype = 0;
+    uint16_t qclass = 0;
+    uint16_t qdcount = 0;
+    std::vector<DecodedRR> answer, authority, additional;
+    bool has_opt = false;
+    uint16_t opt_udp = 0;
+    uint8_t opt_version = 0;
+    bool opt_do = false;
+    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> opt_options;
+
+    bool aa() const { return flags & 0x0400; }
+    bool tc() const { return flags & 0x0200; }
+    bool qr() const { return flags & 0x8000; }
+};
+
+Decoded decode(const uint8_t* msg, size_t len);
+inline Decoded decode(const std::vector<uint8_t>& m) { return decode(m.data(), m.size()); }
+
+// Parses, checks and compiles each (origin, zone text) pair; aborts the test on error.
+std::unique_ptr<engine::Snapshot> make_snapshot(const std::vector<std::pair<std::string, std::string>>& zones,
+                                                engine::Options options = {});
+
+// Runs answer() on `query`; an empty result means "dropped".
+std::vector<uint8_t> ask(const engine::Snapshot& snap, const std::vector<uint8_t>& query,
+                         engine::Transport transport = engine::Transport::kUdp, engine::Worker* worker = nullptr);
+
+}  // namespace fz::test

@@ -1,0 +1,543 @@
+// answer(): every rule of the query pipeline, checked on decoded responses.
+#include "engine/answer.h"
+
+#include <gtest/gtest.h>
+
+#include "dns/wire.h"
+#include "tests/support/dns_test_util.h"
+
+namespace fz::engine {
+namespace {
+
+using test::ask;
+using test::decode;
+using test::Decoded;
+using test::QueryBuilder;
+
+constexpr const char* kZone = R"(
+$ORIGIN example.com.
+$TTL 3600
+@        SOA   ns1 hostmaster 2026112601 7200 3600 1209600 300
+@        NS    ns1
+@        NS    ns2.example.net.
+@        MX    10 mail
+@        A     192.0.2.1
+ns1      A     192.0.2.53
+ns1      AAAA  2001:db8::53
+mail     A     192.0.2.25
+www      A     192.0.2.10
+www      A     192.0.2.11
+www      AAAA  2001:db8::10
+alias    CNAME www
+chain1   CNAME chain2
+chain2   CNAME www
+loop1    CNAME loop2
+loop2    CNAME loop1
+out      CNAME www.example.net.
+dangling CNAME nothere
+*.wild   A     192.0.2.80
+*.wild   TXT   "wildcard"
+exists.wild A  192.0.2.81
+a.b.c    A     192.0.2.90
+*.cw     CNAME www
+sub      NS    ns1.sub
+sub      NS    ns.example.net.
+ns1.sub  A     192.0.2.99
+sub      DS    12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+dn       DNAME example.org.
+_sip._udp SRV  10 60 5060 sip
+sip      A     192.0.2.60
+big      TXT   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+big      TXT   "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+big      TXT   "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+big      TXT   "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+big      TXT   "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+unknown  TYPE65280 \# 4 0a000001
+)";
+
+constexpr const char* kChildZone = R"(
+$ORIGIN deep.example.com.
+$TTL 600
+@   SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 60
+@   NS  ns1.example.com.
+@   A   192.0.2.200
+)";
+
+class AnswerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        snap_ = test::make_snapshot({{"example.com.", kZone}, {"deep.example.com.", kChildZone}});
+        ASSERT_NE(snap_, nullptr);
+    }
+
+    Decoded query(const std::string& name, uint16_t type, Transport t = Transport::kUdp) {
+        QueryBuilder q;
+        q.qname = name;
+        q.qtype = type;
+        return decode(ask(*snap_, q.build(), t));
+    }
+
+    Decoded query(const QueryBuilder& q, Transport t = Transport::kUdp) { return decode(ask(*snap_, q.build(), t)); }
+
+    std::unique_ptr<Snapshot> snap_;
+};
+
+TEST_F(AnswerTest, HeaderEchoesIdOpcodeRdAndCd) {
+    QueryBuilder q;
+    q.id = 0xbeef;
+    q.flags = 0x0110;  // RD + CD
+    q.qname = "www.example.com.";
+    Decoded d = query(q);
+    ASSERT_TRUE(d.ok);
+    EXPECT_EQ(d.id, 0xbeef);
+    EXPECT_TRUE(d.qr());
+    EXPECT_TRUE(d.aa());
+    EXPECT_TRUE(d.flags & dns::flag::RD);
+    EXPECT_TRUE(d.flags & dns::flag::CD);
+    EXPECT_FALSE(d.flags & dns::flag::RA);
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
+
+    q.flags = 0;
+    d = query(q);
+    EXPECT_FALSE(d.flags & dns::flag::RD);
+    EXPECT_FALSE(d.flags & dns::flag::CD);
+}
+
+TEST_F(AnswerTest, ResponsesAreDropped) {
+    QueryBuilder q;
+    q.flags = 0x8000;
+    Worker w;
+    EXPECT_TRUE(ask(*snap_, q.build(), Transport::kUdp, &w).empty());
+    EXPECT_EQ(w.counters.dropped[static_cast<size_t>(Drop::kResponse)], 1u);
+}
+
+TEST_F(AnswerTest, QuestionEchoedWithCasePreservedAndMatchedCaseInsensitively) {
+    Decoded d = query("wWw.ExAmPlE.cOm.", dns::type::A);
+    ASSERT_TRUE(d.ok);
+    EXPECT_EQ(d.qname, "wWw.ExAmPlE.cOm.");
+    ASSERT_EQ(d.answer.size(), 2u);
+    EXPECT_EQ(d.answer[0].owner, "www.example.com.");
+    EXPECT_EQ(d.answer[0].rdata_text, "192.0.2.10");
+    EXPECT_EQ(d.answer[1].rdata_text, "192.0.2.11");
+    EXPECT_EQ(d.answer[0].ttl, 3600u);
+}
+
+TEST_F(AnswerTest, NamesOutsideOurZonesAreRefused) {
+    Decoded d = query("www.example.net.", dns::type::A);
+    EXPECT_EQ(d.rcode, dns::rcode::REFUSED);
+    EXPECT_FALSE(d.aa());
+    EXPECT_TRUE(d.answer.empty());
+    d = query("com.", dns::type::SOA);
+    EXPECT_EQ(d.rcode, dns::rcode::REFUSED);
+}
+
+TEST_F(AnswerTest, OtherClassesAreRefused) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.qclass = dns::rrclass::HS;
+    EXPECT_EQ(query(q).rcode, dns::rcode::REFUSED);
+    q.qclass = dns::rrclass::ANY;
+    EXPECT_EQ(query(q).rcode, dns::rcode::REFUSED);
+}
+
+TEST_F(AnswerTest, LongestSuffixPicksTheChildZone) {
+    Decoded d = query("deep.example.com.", dns::type::A);
+    ASSERT_EQ(d.answer.size(), 1u);
+    EXPECT_EQ(d.answer[0].rdata_text, "192.0.2.200");
+    EXPECT_TRUE(d.aa());
+    d = query("x.deep.example.com.", dns::type::A);
+    EXPECT_EQ(d.rcode, dns::rcode::NXDOMAIN);
+    ASSERT_EQ(d.authority.size(), 1u);
+    EXPECT_EQ(d.authority[0].owner, "deep.example.com.");
+    EXPECT_EQ(d.authority[0].ttl, 60u);
+}
+
+TEST_F(AnswerTest, NxdomainCarriesSoaWithNegativeTtl) {
+    Decoded d = query("nothere.example.com.", dns::type::A);
+    EXPECT_EQ(d.rcode, dns::rcode::NXDOMAIN);
+    EXPECT_TRUE(d.aa());
+    EXPECT_TRUE(d.answer.empty());
+    ASSERT_EQ(d.authority.size(), 1u);
+    EXPECT_EQ(d.authority[0].type, dns::type::SOA);
+    EXPECT_EQ(d.authority[0].owner, "example.com.");
+    EXPECT_EQ(d.authority[0].ttl, 300u);  // min(3600, MINIMUM 300)
+}
+
+TEST_F(AnswerTest, NodataCarriesSoa) {
+    Decoded d = query("www.example.com.", dns::type::MX);
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
+    EXPECT_TRUE(d.answer.empty());
+    ASSERT_EQ(d.authority.size(), 1u);
+    EXPECT_EQ(d.authority[0].type, dns::type::SOA);
+}
+
+TEST_F(AnswerTest, EmptyNonTerminalIsNodataNotNxdomain) {
+    for (const char* name : {"b.c.example.com.", "c.example.com.", "_udp.example.com."}) {
+        Decoded d = query(name, dns::type::A);
+        EXPECT_EQ(d.rcode, dns::rcode::NOERROR) << name;
+        EXPECT_TRUE(d.answer.empty()) << name;
+        ASSERT_EQ(d.authority.size(), 1u) << name;
+    }
+}
+
+TEST_F(AnswerTest, CnameChainInsideTheZone) {
+    Decoded d = query("chain1.example.com.", dns::type::A);
+    ASSERT_EQ(d.answer.size(), 4u);
+    EXPECT_EQ(d.answer[0].type, dns::type::CNAME);
+    EXPECT_EQ(d.answer[0].owner, "chain1.example.com.");
+    EXPECT_EQ(d.answer[1].type, dns::type::CNAME);
+    EXPECT_EQ(d.answer[1].owner, "chain2.example.com.");
+    EXPECT_EQ(d.answer[2].owner, "www.example.com.");
+    EXPECT_EQ(d.answer[2].type, dns::type::A);
+    EXPECT_TRUE(d.aa());
+}
+
+TEST_F(AnswerTest, CnameQueryReturnsTheCnameItself) {
+    Decoded d = query("alias.example.com.", dns::type::CNAME);
+    ASSERT_EQ(d.answer.size(), 1u);
+    EXPECT_EQ(d.answer[0].type, dns::type::CNAME);
+}
+
+TEST_F(AnswerTest, CnameOutOfZoneStopsThere) {
+    Decoded d = query("out.example.com.", dns::type::A);
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
+    ASSERT_EQ(d.answer.size(), 1u);
+    EXPECT_EQ(d.answer[0].rdata_text, "www.example.net.");
+    EXPECT_TRUE(d.authority.empty());
+}
+
+TEST_F(AnswerTest, CnameToMissingNameIsNxdomain) {
+    Decoded d = query("dangling.example.com.", dns::type::A);
+    EXPECT_EQ(d.rcode, dns::rcode::NXDOMAIN);  // RFC 6604: the rcode of the last name
+    ASSERT_EQ(d.answer.size(), 1u);
+    ASSERT_EQ(d.authority.size(), 1u);
+}
+
+TEST_F(AnswerTest, CnameLoopTerminates) {
+    Decoded d = query("loop1.example.com.", dns::type::A);
+    ASSERT_TRUE(d.ok);
+    EXPECT_EQ(d.answer.size(), 2u);
+}
+
+TEST_F(AnswerTest, WildcardSynthesisUsesTheQueryName) {
+    Decoded d = query("Foo.Wild.example.com.", dns::type::A);
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
+    ASSERT_EQ(d.answer.size(), 1u);
+    EXPECT_EQ(d.answer[0].owner, "foo.wild.example.com.");
+    EXPECT_EQ(d.answer[0].rdata_text, "192.0.2.80");
+    // Deeper names are covered too (the closest encloser is wild.example.com).
+    d = query("a.b.wild.example.com.", dns::type::TXT);
+    ASSERT_EQ(d.answer.size(), 1u);
+    EXPECT_EQ(d.answer[0].owner, "a.b.wild.example.com.");
+}
+
+TEST_F(AnswerTest, WildcardDoesNotApplyToExistingNames) {
+    Decoded d = query("exists.wild.example.com.", dns::type::TXT);
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
+    EXPECT_TRUE(d.answer.empty());  // NODATA: the name exists without TXT
+    ASSERT_EQ(d.authority.size(), 1u);
+    d = query("x.exists.wild.example.com.", dns::type::A);
+    EXPECT_EQ(d.rcode, dns::rcode::NXDOMAIN);  // closest encloser exists.wild has no wildcard
+}
+
+TEST_F(AnswerTest, WildcardNodataAndWildcardCname) {
+    Decoded d = query("x.wild.example.com.", dns::type::MX);
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
+    EXPECT_TRUE(d.answer.empty());
+    ASSERT_EQ(d.authority.size(), 1u);
+    d = query("q.cw.example.com.", dns::type::A);
+    ASSERT_EQ(d.answer.size(), 3u);
+    EXPECT_EQ(d.answer[0].owner, "q.cw.example.com.");
+    EXPECT_EQ(d.answer[0].type, dns::type::CNAME);
+}
+
+TEST_F(AnswerTest, ReferralWithGlueAndNoAa) {
+    for (const char* name : {"sub.example.com.", "host.sub.example.com.", "ns1.sub.example.com."}) {
+        Decoded d = query(name, dns::type::A);
+        EXPECT_EQ(d.rcode, dns::rcode::NOERROR) << name;
+        EXPECT_FALSE(d.aa()) << name;
+        EXPECT_TRUE(d.answer.empty()) << name;
+        ASSERT_EQ(d.authority.size(), 2u) << name;
+        EXPECT_EQ(d.authority[0].type, dns::type::NS);
+        EXPECT_EQ(d.authority[0].owner, "sub.example.com.");
+        ASSERT_EQ(d.additional.size(), 1u) << name;
+        EXPECT_EQ(d.additional[0].owner, "ns1.sub.example.com.");
+        EXPECT_EQ(d.additional[0].rdata_text, "192.0.2.99");
+    }
+}
+
+TEST_F(AnswerTest, DsIsAnsweredFromTheParentSide) {
+    Decoded d = query("sub.example.com.", dns::type::DS);
+    EXPECT_TRUE(d.aa());
+    ASSERT_EQ(d.answer.size(), 1u);
+    EXPECT_EQ(d.answer[0].type, dns::type::DS);
+    d = query("host.sub.example.com.", dns::type::DS);  // below the cut: a referral
+    EXPECT_FALSE(d.aa());
+    EXPECT_EQ(d.authority.size(), 2u);
+}
+
+TEST_F(AnswerTest, AdditionalAddressesForNsMxSrv) {
+    Decoded d = query("example.com.", dns::type::NS);
+    ASSERT_EQ(d.answer.size(), 2u);
+    ASSERT_EQ(d.additional.size(), 2u);  // ns1 A + AAAA; ns2.example.net is not ours
+    EXPECT_EQ(d.additional[0].owner, "ns1.example.com.");
+    EXPECT_EQ(d.additional[0].type, dns::type::A);
+    EXPECT_EQ(d.additional[1].type, dns::type::AAAA);
+
+    d = query("example.com.", dns::type::MX);
+    ASSERT_EQ(d.additional.size(), 1u);
+    EXPECT_EQ(d.additional[0].owner, "mail.example.com.");
+
+    d = query("_sip._udp.example.com.", dns::type::SRV);
+    ASSERT_EQ(d.answer.size(), 1u);
+    ASSERT_EQ(d.additional.size(), 1u);
+    EXPECT_EQ(d.additional[0].owner, "sip.example.com.");
+}
+
+TEST_F(AnswerTest, DnameSynthesis) {
+    Decoded d = query("www.dn.example.com.", dns::type::A);
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
+    ASSERT_EQ(d.answer.size(), 2u);
+    EXPECT_EQ(d.answer[0].type, dns::type::DNAME);
+    EXPECT_EQ(d.answer[0].owner, "dn.example.com.");
+    EXPECT_EQ(d.answer[1].type, dns::type::CNAME);
+    EXPECT_EQ(d.answer[1].owner, "www.dn.example.com.");
+    EXPECT_EQ(d.answer[1].rdata_text, "www.example.org.");
+    EXPECT_EQ(d.answer[1].ttl, d.answer[0].ttl);
+    // The DNAME owner itself is not rewritten.
+    d = query("dn.example.com.", dns::type::DNAME);
+    ASSERT_EQ(d.answer.size(), 1u);
+    d = query("dn.example.com.", dns::type::A);
+    EXPECT_TRUE(d.answer.empty());
+}
+
+TEST_F(AnswerTest, AnyIsMinimalOverUdpAndFullOverTcp) {
+    Decoded d = query("example.com.", dns::type::ANY);
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
+    ASSERT_EQ(d.answer.size(), 1u);
+    d = query("example.com.", dns::type::ANY, Transport::kTcp);
+    EXPECT_GE(d.answer.size(), 5u);
+}
+
+TEST_F(AnswerTest, ZoneTransfersAreRefused) {
+    EXPECT_EQ(query("example.com.", dns::type::AXFR).rcode, dns::rcode::REFUSED);
+    EXPECT_EQ(query("example.com.", dns::type::IXFR).rcode, dns::rcode::REFUSED);
+}
+
+TEST_F(AnswerTest, UnknownTypesServedOrNodata) {
+    Decoded d = query("unknown.example.com.", 65280);
+    ASSERT_EQ(d.answer.size(), 1u);
+    EXPECT_EQ(d.answer[0].rdata, (std::vector<uint8_t>{10, 0, 0, 1}));
+    d = query("www.example.com.", 65281);
+    EXPECT_TRUE(d.answer.empty());
+    EXPECT_EQ(d.authority.size(), 1u);
+}
+
+TEST_F(AnswerTest, OptOnlyWhenTheQueryHadOne) {
+    EXPECT_FALSE(query("www.example.com.", dns::type::A).has_opt);
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    q.do_bit = true;
+    q.udp_size = 4096;
+    Decoded d = query(q);
+    ASSERT_TRUE(d.has_opt);
+    EXPECT_TRUE(d.opt_do);
+    EXPECT_EQ(d.opt_udp, 1232);
+    EXPECT_EQ(d.opt_version, 0);
+    q.do_bit = false;
+    EXPECT_FALSE(query(q).opt_do);
+}
+
+TEST_F(AnswerTest, EdnsVersionAboveZeroGetsBadvers) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    q.edns_version = 1;
+    Decoded d = query(q);
+    ASSERT_TRUE(d.has_opt);
+    EXPECT_EQ(d.rcode, dns::rcode::BADVERS);
+    EXPECT_TRUE(d.answer.empty());
+}
+
+TEST_F(AnswerTest, UnknownOptionsAreIgnoredNotEchoed) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    q.options.push_back({65001, {1, 2, 3}});
+    q.options.push_back({dns::edns::COOKIE, {1, 2, 3, 4, 5, 6, 7, 8}});
+    Decoded d = query(q);
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
+    EXPECT_TRUE(d.opt_options.empty());
+}
+
+TEST_F(AnswerTest, TwoOptRecordsAreFormerr) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    auto m = q.build();
+    const uint8_t opt[11] = {0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0};
+    m.insert(m.end(), opt, opt + 11);
+    dns::store_u16(m.data() + 10, 2);
+    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
+}
+
+TEST_F(AnswerTest, MalformedOptIsFormerr) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    q.options.push_back({dns::edns::CLIENT_SUBNET, {0, 3, 24, 0, 10, 0, 0}});  // unknown family
+    EXPECT_EQ(query(q).rcode, dns::rcode::FORMERR);
+    q.options = {{dns::edns::CLIENT_SUBNET, {0, 1, 33, 0, 10, 0, 0, 0, 0}}};  // prefix > 32
+    EXPECT_EQ(query(q).rcode, dns::rcode::FORMERR);
+    q.options = {{dns::edns::CLIENT_SUBNET, {0, 1, 20, 0, 10, 0, 0x0f}}};  // bits past the prefix
+    EXPECT_EQ(query(q).rcode, dns::rcode::FORMERR);
+}
+
+TEST_F(AnswerTest, ClientSubnetEchoedWithScopeZero) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    q.options.push_back({dns::edns::CLIENT_SUBNET, {0, 1, 24, 0, 198, 51, 100}});
+    Decoded d = query(q);
+    ASSERT_EQ(d.opt_options.size(), 1u);
+    EXPECT_EQ(d.opt_options[0].first, dns::edns::CLIENT_SUBNET);
+    EXPECT_EQ(d.opt_options[0].second, (std::vector<uint8_t>{0, 1, 24, 0, 198, 51, 100}));
+}
+
+TEST_F(AnswerTest, TruncationWithoutEdnsAt512) {
+    Decoded d = query("big.example.com.", dns::type::TXT);
+    EXPECT_TRUE(d.tc());
+    EXPECT_TRUE(d.answer.empty());  // never a partial RRset
+    EXPECT_EQ(d.qname, "big.example.com.");
+    QueryBuilder q;
+    q.qname = "big.example.com.";
+    q.qtype = dns::type::TXT;
+    q.edns = true;
+    q.udp_size = 1232;
+    d = query(q);
+    EXPECT_FALSE(d.tc());
+    EXPECT_EQ(d.answer.size(), 5u);
+    EXPECT_TRUE(d.has_opt);
+    q.udp_size = 100;  // below 512: treated as 512
+    d = query(q);
+    EXPECT_TRUE(d.tc());
+    EXPECT_TRUE(d.has_opt);  // the OPT always fits
+    d = query("big.example.com.", dns::type::TXT, Transport::kTcp);
+    EXPECT_FALSE(d.tc());
+    EXPECT_EQ(d.answer.size(), 5u);
+}
+
+TEST_F(AnswerTest, MalformedQueriesGetFormerrOrDrop) {
+    Worker w;
+    std::vector<uint8_t> shorter = {0x12, 0x34, 0x01, 0x00, 0, 1};
+    EXPECT_TRUE(ask(*snap_, shorter, Transport::kUdp, &w).empty());
+    EXPECT_EQ(w.counters.dropped[static_cast<size_t>(Drop::kShort)], 1u);
+
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    auto good = q.build();
+
+    auto m = good;
+    dns::store_u16(m.data() + 4, 0);  // QDCOUNT 0
+    m.resize(12);
+    Decoded d = decode(ask(*snap_, m));
+    EXPECT_EQ(d.rcode, dns::rcode::FORMERR);
+    EXPECT_EQ(d.id, 0x1234);
+
+    m = good;
+    dns::store_u16(m.data() + 4, 2);  // QDCOUNT 2
+    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
+
+    m = good;
+    m.resize(m.size() - 2);  // truncated question
+    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
+
+    m = good;
+    m.push_back(0);  // trailing junk
+    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
+
+    m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1};  // pointer loop
+    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
+
+    m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 64};  // label over 63
+    m.insert(m.end(), 64, 'a');
+    m.insert(m.end(), {0, 0, 1, 0, 1});
+    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
+
+    m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};  // name over 255 bytes
+    for (int i = 0; i < 5; ++i) {
+        m.push_back(60);
+        m.insert(m.end(), 60, 'a');
+    }
+    m.insert(m.end(), {0, 0, 1, 0, 1});
+    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
+}
+
+TEST_F(AnswerTest, UnknownOpcodesGetNotimp) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.flags = static_cast<uint16_t>(2 << 11);  // STATUS
+    Decoded d = query(q);
+    EXPECT_EQ(d.rcode, dns::rcode::NOTIMP);
+    EXPECT_EQ((d.flags >> 11) & 0xf, 2);
+}
+
+TEST_F(AnswerTest, ChaosIsRefusedByDefaultAndAnsweredWhenConfigured) {
+    QueryBuilder q;
+    q.qname = "version.bind.";
+    q.qtype = dns::type::TXT;
+    q.qclass = dns::rrclass::CH;
+    EXPECT_EQ(query(q).rcode, dns::rcode::REFUSED);
+
+    Options o;
+    o.version = "fastzone 0.1";
+    o.identity = "ns1";
+    auto snap = test::make_snapshot({{"example.com.", kZone}}, o);
+    Decoded d = decode(ask(*snap, q.build()));
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
+    ASSERT_EQ(d.answer.size(), 1u);
+    EXPECT_EQ(d.answer[0].rclass, dns::rrclass::CH);
+    EXPECT_EQ(d.answer[0].rdata_text, "\"fastzone 0.1\"");
+    q.qname = "id.server.";
+    d = decode(ask(*snap, q.build()));
+    ASSERT_EQ(d.answer.size(), 1u);
+    EXPECT_EQ(d.answer[0].rdata_text, "\"ns1\"");
+    q.qname = "other.bind.";
+    EXPECT_EQ(decode(ask(*snap, q.build())).rcode, dns::rcode::REFUSED);
+}
+
+TEST_F(AnswerTest, NsidOnlyWhenConfiguredAndAsked) {
+    Options o;
+    o.nsid = "fz1";
+    auto snap = test::make_snapshot({{"example.com.", kZone}}, o);
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    Decoded d = decode(ask(*snap, q.build()));
+    EXPECT_TRUE(d.opt_options.empty());
+    q.options.push_back({dns::edns::NSID, {}});
+    d = decode(ask(*snap, q.build()));
+    ASSERT_EQ(d.opt_options.size(), 1u);
+    EXPECT_EQ(d.opt_options[0].second, (std::vector<uint8_t>{'f', 'z', '1'}));
+}
+
+TEST_F(AnswerTest, CountersCountRcodes) {
+    Worker w;
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    ask(*snap_, q.build(), Transport::kUdp, &w);
+    q.qname = "nothere.example.com.";
+    ask(*snap_, q.build(), Transport::kUdp, &w);
+    q.qname = "example.org.";
+    ask(*snap_, q.build(), Transport::kTcp, &w);
+    EXPECT_EQ(w.counters.queries, 3u);
+    EXPECT_EQ(w.counters.responses, 3u);
+    EXPECT_EQ(w.counters.rcode[dns::rcode::NOERROR], 1u);
+    EXPECT_EQ(w.counters.rcode[dns::rcode::NXDOMAIN], 1u);
+    EXPECT_EQ(w.counters.rcode[dns::rcode::REFUSED], 1u);
+    EXPECT_EQ(w.counters.tcp, 1u);
+}
+
+}  // namespace
+}  // namespace fz::engine
