@@ -131,13 +131,18 @@ TEST_F(AnswerTest, NamesOutsideOurZonesAreRefused) {
     EXPECT_EQ(d.rcode, dns::rcode::REFUSED);
 }
 
-TEST_F(AnswerTest, OtherClassesAreRefused) {
+TEST_F(AnswerTest, OtherClassesAreRefusedAndQclassAnyMatchesIn) {
     QueryBuilder q;
     q.qname = "www.example.com.";
     q.qclass = dns::rrclass::HS;
     EXPECT_EQ(query(q).rcode, dns::rcode::REFUSED);
-    q.qclass = dns::rrclass::ANY;
+    q.qclass = 2;  // CSNET
     EXPECT_EQ(query(q).rcode, dns::rcode::REFUSED);
+    q.qclass = dns::rrclass::ANY;  // QCLASS * (RFC 1035 3.2.5): our IN data
+    Decoded d = query(q);
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
+    ASSERT_EQ(d.answer.size(), 2u);
+    EXPECT_EQ(d.answer[0].rclass, dns::rrclass::IN);
 }
 
 TEST_F(AnswerTest, LongestSuffixPicksTheChildZone) {
@@ -311,17 +316,38 @@ TEST_F(AnswerTest, DnameSynthesis) {
     EXPECT_TRUE(d.answer.empty());
 }
 
-TEST_F(AnswerTest, AnyIsMinimalOverUdpAndFullOverTcp) {
-    Decoded d = query("example.com.", dns::type::ANY);
-    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
-    ASSERT_EQ(d.answer.size(), 1u);
-    d = query("example.com.", dns::type::ANY, Transport::kTcp);
-    EXPECT_GE(d.answer.size(), 5u);
+TEST_F(AnswerTest, AnyIsMinimalOverEveryTransport) {
+    for (Transport t : {Transport::kUdp, Transport::kTcp}) {
+        Decoded d = query("example.com.", dns::type::ANY, t);
+        EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
+        ASSERT_EQ(d.answer.size(), 1u);  // one RRset: the first in type order (A)
+        EXPECT_EQ(d.answer[0].type, dns::type::A);
+    }
+    Decoded d = query("b.c.example.com.", dns::type::ANY);  // empty non-terminal: NODATA
+    EXPECT_TRUE(d.answer.empty());
+    EXPECT_EQ(d.authority.size(), 1u);
 }
 
 TEST_F(AnswerTest, ZoneTransfersAreRefused) {
     EXPECT_EQ(query("example.com.", dns::type::AXFR).rcode, dns::rcode::REFUSED);
     EXPECT_EQ(query("example.com.", dns::type::IXFR).rcode, dns::rcode::REFUSED);
+    EXPECT_EQ(query("example.com.", dns::type::AXFR, Transport::kTcp).rcode, 9);  // NOTAUTH
+}
+
+TEST_F(AnswerTest, DnameAnswersACnameQuestionWithoutChasing) {
+    Decoded d = query("www.dn.example.com.", dns::type::CNAME);
+    ASSERT_EQ(d.answer.size(), 2u);
+    EXPECT_EQ(d.answer[1].type, dns::type::CNAME);
+}
+
+TEST_F(AnswerTest, DsForAServedChildApexComesFromTheParent) {
+    Decoded d = query("deep.example.com.", dns::type::DS);
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);  // the name exists (as a zone): NODATA
+    ASSERT_EQ(d.authority.size(), 1u);
+    EXPECT_EQ(d.authority[0].owner, "example.com.");
+    d = query("deep.example.com.", dns::type::SOA);  // everything else from the child
+    ASSERT_EQ(d.answer.size(), 1u);
+    EXPECT_EQ(d.answer[0].owner, "deep.example.com.");
 }
 
 TEST_F(AnswerTest, UnknownTypesServedOrNodata) {
@@ -379,7 +405,9 @@ TEST_F(AnswerTest, TwoOptRecordsAreFormerr) {
     const uint8_t opt[11] = {0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0};
     m.insert(m.end(), opt, opt + 11);
     dns::store_u16(m.data() + 10, 2);
-    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
+    Decoded d = decode(ask(*snap_, m));
+    EXPECT_EQ(d.rcode, dns::rcode::FORMERR);
+    EXPECT_FALSE(d.has_opt);  // a broken OPT is not echoed
 }
 
 TEST_F(AnswerTest, MalformedOptIsFormerr) {
@@ -439,39 +467,41 @@ TEST_F(AnswerTest, MalformedQueriesGetFormerrOrDrop) {
     auto good = q.build();
 
     auto m = good;
-    dns::store_u16(m.data() + 4, 0);  // QDCOUNT 0
+    dns::store_u16(m.data() + 4, 0);  // QDCOUNT 0: FORMERR, header echoed
     m.resize(12);
     Decoded d = decode(ask(*snap_, m));
     EXPECT_EQ(d.rcode, dns::rcode::FORMERR);
     EXPECT_EQ(d.id, 0x1234);
+    EXPECT_EQ(d.qdcount, 0);
 
+    m = good;
+    m.push_back(0);  // trailing junk: FORMERR with the question
+    d = decode(ask(*snap_, m));
+    EXPECT_EQ(d.rcode, dns::rcode::FORMERR);
+    EXPECT_EQ(d.qname, "www.example.com.");
+
+    // No parseable question: dropped and counted, as Knot does.
+    std::vector<std::vector<uint8_t>> dropped;
     m = good;
     dns::store_u16(m.data() + 4, 2);  // QDCOUNT 2
-    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
-
+    dropped.push_back(m);
     m = good;
     m.resize(m.size() - 2);  // truncated question
-    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
-
-    m = good;
-    m.push_back(0);  // trailing junk
-    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
-
-    m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1};  // pointer loop
-    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
-
+    dropped.push_back(m);
+    dropped.push_back({0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1});  // pointer
     m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 64};  // label over 63
     m.insert(m.end(), 64, 'a');
     m.insert(m.end(), {0, 0, 1, 0, 1});
-    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
-
+    dropped.push_back(m);
     m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};  // name over 255 bytes
     for (int i = 0; i < 5; ++i) {
         m.push_back(60);
         m.insert(m.end(), 60, 'a');
     }
     m.insert(m.end(), {0, 0, 1, 0, 1});
-    EXPECT_EQ(decode(ask(*snap_, m)).rcode, dns::rcode::FORMERR);
+    dropped.push_back(m);
+    for (const auto& bad : dropped) EXPECT_TRUE(ask(*snap_, bad, Transport::kUdp, &w).empty());
+    EXPECT_EQ(w.counters.dropped[static_cast<size_t>(Drop::kMalformed)], dropped.size());
 }
 
 TEST_F(AnswerTest, UnknownOpcodesGetNotimp) {

@@ -1,0 +1,205 @@
+// RR type and class mnemonics <-> numbers, including the RFC 3597 TYPEnnn / CLASSnnn forms.
+#include "dns/rrtype.h"
+
+#include <algorithm>
+#include <array>
+
+#include "dns/wire.h"
+
+namespace fz::dns {
+namespace {
+
+struct Mnemonic {
+    std::string_view name;
+    uint16_t code;
+};
+
+// Every type fastzone knows by name: those of wire.h plus the other IANA mnemonics an
+// operator may meet in a zone file (served as opaque rdata). Sorted by name for lookup.
+constexpr auto kTypesByName = [] {
+    std::array<Mnemonic, 89> t{{
+        {"A", type::A},
+        {"A6", 38},
+        {"AAAA", type::AAAA},
+        {"AFSDB", type::AFSDB},
+        {"AMTRELAY", 260},
+        {"ANY", type::ANY},
+        {"APL", type::APL},
+        {"ATMA", 34},
+        {"AVC", 258},
+        {"AXFR", type::AXFR},
+        {"CAA", type::CAA},
+        {"CDNSKEY", type::CDNSKEY},
+        {"CDS", type::CDS},
+        {"CERT", type::CERT},
+        {"CNAME", type::CNAME},
+        {"CSYNC", type::CSYNC},
+        {"DHCID", type::DHCID},
+        {"DLV", 32769},
+        {"DNAME", type::DNAME},
+        {"DNSKEY", type::DNSKEY},
+        {"DOA", 259},
+        {"DS", type::DS},
+        {"EID", 31},
+        {"EUI48", type::EUI48},
+        {"EUI64", type::EUI64},
+        {"GID", 102},
+        {"GPOS", 27},
+        {"HINFO", type::HINFO},
+        {"HIP", 55},
+        {"HTTPS", type::HTTPS},
+        {"IPSECKEY", type::IPSECKEY},
+        {"ISDN", 20},
+        {"IXFR", type::IXFR},
+        {"KEY", type::KEY},
+        {"KX", type::KX},
+        {"L32", type::L32},
+        {"L64", type::L64},
+        {"LOC", type::LOC},
+        {"LP", type::LP},
+        {"MAILA", type::MAILA},
+        {"MAILB", type::MAILB},
+        {"MB", 7},
+        {"MD", 3},
+        {"MF", 4},
+        {"MG", 8},
+        {"MINFO", 14},
+        {"MR", 9},
+        {"MX", type::MX},
+        {"NAPTR", type::NAPTR},
+        {"NID", type::NID},
+        {"NIMLOC", 32},
+        {"NINFO", 56},
+        {"NS", type::NS},
+        {"NSAP", 22},
+        {"NSAP-PTR", 23},
+        {"NSEC", type::NSEC},
+        {"NSEC3", type::NSEC3},
+        {"NSEC3PARAM", type::NSEC3PARAM},
+        {"NULL", 10},
+        {"NXT", 30},
+        {"OPENPGPKEY", type::OPENPGPKEY},
+        {"OPT", type::OPT},
+        {"PTR", type::PTR},
+        {"PX", 26},
+        {"RKEY", 57},
+        {"RP", type::RP},
+        {"RRSIG", type::RRSIG},
+        {"RT", 21},
+        {"SIG", type::SIG},
+        {"SINK", 40},
+        {"SMIMEA", type::SMIMEA},
+        {"SOA", type::SOA},
+        {"SPF", type::SPF},
+        {"SRV", type::SRV},
+        {"SSHFP", type::SSHFP},
+        {"SVCB", type::SVCB},
+        {"TA", 32768},
+        {"TALINK", 58},
+        {"TKEY", type::TKEY},
+        {"TLSA", type::TLSA},
+        {"TSIG", type::TSIG},
+        {"TXT", type::TXT},
+        {"UID", 101},
+        {"UINFO", 100},
+        {"UNSPEC", 103},
+        {"URI", type::URI},
+        {"WKS", 11},
+        {"X25", 19},
+        {"ZONEMD", type::ZONEMD},
+    }};
+    return t;
+}();
+
+static_assert(std::is_sorted(kTypesByName.begin(), kTypesByName.end(),
+                             [](const Mnemonic& a, const Mnemonic& b) { return a.name < b.name; }),
+              "kTypesByName must stay sorted for binary search");
+
+constexpr std::array<Mnemonic, 5> kClasses{{
+    {"IN", rrclass::IN},
+    {"CH", rrclass::CH},
+    {"HS", rrclass::HS},
+    {"NONE", rrclass::NONE},
+    {"ANY", rrclass::ANY},
+}};
+
+// Upper-cases `text` into `buf`; false when it does not fit (no mnemonic is that long).
+bool upper_into(std::string_view text, char* buf, size_t cap) {
+    if (text.size() > cap) return false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        buf[i] = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+    }
+    return true;
+}
+
+// "TYPE65280" / "CLASS3" (prefix already upper-cased): decimal 0..65535 after the prefix.
+std::optional<uint16_t> generic_number(std::string_view upper, std::string_view prefix) {
+    if (upper.size() <= prefix.size() || upper.substr(0, prefix.size()) != prefix) return std::nullopt;
+    std::string_view digits = upper.substr(prefix.size());
+    if (digits.size() > 5) return std::nullopt;
+    uint32_t v = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (v > 65535) return std::nullopt;
+    return static_cast<uint16_t>(v);
+}
+
+}  // namespace
+
+std::optional<uint16_t> type_from_text(std::string_view text) {
+    char buf[16];
+    if (text.empty() || !upper_into(text, buf, sizeof buf)) return std::nullopt;
+    std::string_view upper(buf, text.size());
+    auto it = std::lower_bound(kTypesByName.begin(), kTypesByName.end(), upper,
+                               [](const Mnemonic& m, std::string_view key) { return m.name < key; });
+    if (it != kTypesByName.end() && it->name == upper) return it->code;
+    return generic_number(upper, "TYPE");
+}
+
+std::string type_to_text(uint16_t type) {
+    for (const auto& m : kTypesByName) {
+        if (m.code == type) return std::string(m.name);
+    }
+    return "TYPE" + std::to_string(type);
+}
+
+std::optional<uint16_t> class_from_text(std::string_view text) {
+    char buf[16];
+    if (text.empty() || !upper_into(text, buf, sizeof buf)) return std::nullopt;
+    std::string_view upper(buf, text.size());
+    for (const auto& m : kClasses) {
+        if (m.name == upper) return m.code;
+    }
+    // BIND's long spellings of the two historic classes.
+    if (upper == "CHAOS") return rrclass::CH;
+    if (upper == "HESIOD") return rrclass::HS;
+    return generic_number(upper, "CLASS");
+}
+
+std::string class_to_text(uint16_t rclass) {
+    for (const auto& m : kClasses) {
+        if (m.code == rclass) return std::string(m.name);
+    }
+    return "CLASS" + std::to_string(rclass);
+}
+
+bool is_meta_type(uint16_t type) {
+    switch (type) {
+        case type::OPT:
+        case type::TKEY:
+        case type::TSIG:
+        case type::IXFR:
+        case type::AXFR:
+        case type::MAILB:
+        case type::MAILA:
+        case type::ANY:
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace fz::dns
