@@ -1,0 +1,81 @@
+// Building PolicyTables and rebuilding policies on health changes (cold).
+#include "policy/tables.h"
+
+#include <urcu-qsbr.h>
+
+#include "policy/compile.h"
+
+namespace fz::policy {
+
+PolicyTables::PolicyTables(std::shared_ptr<const PolicySet> set, HealthVector health)
+    : set_(std::move(set)),
+      slots_(std::make_unique<std::atomic<const CompiledPolicy*>[]>(set_->policies.size())),
+      health_(std::move(health)) {}
+
+std::unique_ptr<PolicyTables> PolicyTables::create(std::shared_ptr<const PolicySet> set, HealthVector health) {
+    if (health.empty()) health = initial_health(set->health_checks);
+    health.resize(set->health_checks.checks.size(), 1);
+    derive_calculated_health(set->health_checks, health);
+    std::unique_ptr<PolicyTables> t(new PolicyTables(std::move(set), std::move(health)));
+    auto target_healthy = [&t](uint32_t target) { return t->get(target)->any_healthy; };
+    for (uint32_t id : t->set_->compile_order) {
+        // relaxed: nothing reads these slots until the tables are published as a whole.
+        t->slots_[id].store(compile_policy(*t->set_, id, t->health_, target_healthy).release(),
+                            std::memory_order_relaxed);
+    }
+    return t;
+}
+
+PolicyTables::~PolicyTables() {
+    for (uint32_t i = 0; i < size(); ++i) {
+        // relaxed: the owner destroys the tables after the last reader is gone.
+        delete slots_[i].load(std::memory_order_relaxed);
+    }
+}
+
+std::vector<uint32_t> PolicyTables::update_health(HealthVector health, const RetireFn& retire) {
+    health.resize(set_->health_checks.checks.size(), 1);
+    derive_calculated_health(set_->health_checks, health);
+    std::vector<uint8_t> dirty(size(), 0);
+    for (size_t i = 0; i < health.size(); ++i) {
+        if (health[i] == health_[i]) continue;
+        for (uint32_t p : set_->users_of_check[i]) dirty[p] = 1;
+    }
+    health_ = std::move(health);
+
+    std::vector<uint32_t> rebuilt;
+    Retired old;
+    // compile_order has alias targets first, so a flip of a target's health reaches its
+    // EvaluateTargetHealth aliases before they are visited.
+    auto target_healthy = [this](uint32_t target) { return get(target)->any_healthy; };
+    for (uint32_t id : set_->compile_order) {
+        if (!dirty[id]) continue;
+        std::unique_ptr<CompiledPolicy> fresh = compile_policy(*set_, id, health_, target_healthy);
+        const bool flipped = fresh->any_healthy != get(id)->any_healthy;
+        // release: the tables written by compile_policy() are visible to any reader
+        // that acquires the new pointer (get()).
+        const CompiledPolicy* previous = slots_[id].exchange(fresh.release(), std::memory_order_acq_rel);
+        old.emplace_back(previous);
+        rebuilt.push_back(id);
+        if (flipped) {
+            for (uint32_t d : set_->eth_dependents[id]) dirty[d] = 1;
+        }
+    }
+    if (!old.empty()) {
+        if (retire) {
+            retire(std::move(old));
+        } else {
+            retire_after_grace_period(std::move(old));
+        }
+    }
+    return rebuilt;
+}
+
+void retire_after_grace_period(PolicyTables::Retired old) {
+    // Every reader that could have loaded an old pointer did so before the swap; once each
+    // has reported a quiescent state (between bursts), none still holds one.
+    synchronize_rcu();
+    old.clear();
+}
+
+}  // namespace fz::policy

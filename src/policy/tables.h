@@ -1,0 +1,89 @@
+// PolicyTables: every compiled policy behind its own atomic pointer, rebuilt one by one
+// when health changes; resolve() follows alias chains on the data plane.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "common/result.h"
+#include "policy/decide.h"
+#include "policy/policy_set.h"
+
+namespace fz::policy {
+
+class PolicyTables {
+public:
+    using Retired = std::vector<std::unique_ptr<const CompiledPolicy>>;
+    // Receives the versions a swap replaced. Readers may still hold them: free them only
+    // after an RCU grace period (retire_after_grace_period does exactly that).
+    using RetireFn = std::function<void(Retired)>;
+
+    // Compiles every policy of `set` with `health` (one entry per health check; empty:
+    // initial_health(), every check healthy).
+    static std::unique_ptr<PolicyTables> create(std::shared_ptr<const PolicySet> set, HealthVector health = {});
+
+    PolicyTables(const PolicyTables&) = delete;
+    PolicyTables& operator=(const PolicyTables&) = delete;
+    ~PolicyTables();  // frees the current versions: call only once no reader can see them
+
+    // Data plane: the current version of policy `id` (< size()).
+    const CompiledPolicy* get(uint32_t id) const noexcept {
+        // acquire pairs with the release in update_health(): a reader that sees the new
+        // pointer also sees the tables written before it was published.
+        return slots_[id].load(std::memory_order_acquire);
+    }
+    uint32_t size() const { return static_cast<uint32_t>(set_->policies.size()); }
+    const PolicySet& set() const { return *set_; }
+    const std::shared_ptr<const PolicySet>& set_ptr() const { return set_; }
+    const HealthVector& health() const { return health_; }
+    uint32_t find(const dns::Name& name, uint16_t type) const { return set_->find(name, type); }
+
+    // Control plane, one caller at a time: takes a new health vector (CALCULATED checks
+    // are derived here), rebuilds only the policies that use a changed check and,
+    // transitively, those whose EvaluateTargetHealth aliases point at a policy whose
+    // "has a healthy record" flipped; publishes each with one pointer swap and hands the
+    // old versions to `retire`. Returns the ids rebuilt, in rebuild order.
+    std::vector<uint32_t> update_health(HealthVector health, const RetireFn& retire);
+
+private:
+    PolicyTables(std::shared_ptr<const PolicySet> set, HealthVector health);
+
+    std::shared_ptr<const PolicySet> set_;
+    std::unique_ptr<std::atomic<const CompiledPolicy*>[]> slots_;
+    HealthVector health_;
+};
+
+// Waits for a liburcu-qsbr grace period (synchronize_rcu: every registered reader thread
+// has passed rcu_quiescent_state() since), then frees `old`. Call from a thread that is
+// not itself an online RCU reader.
+void retire_after_grace_period(PolicyTables::Retired old);
+
+// The outcome of a policy after following alias members to the policy that answers.
+struct Resolution {
+    uint32_t policy = kNoPolicy;  // the policy whose members answer
+    Decision decision;            // its members; scope is the widest-needed over the chain
+};
+
+// Data plane: decide(), and while the chosen member is an alias to another policy,
+// decide() there too. The answering members may still be aliases to RRsets outside any
+// policy (Policy::members[i].record.alias names them): the engine answers with those.
+inline Resolution resolve(const PolicyTables& tables, uint32_t id, const ClientInfo& client, Rng& rng) noexcept {
+    uint8_t scope = 0;
+    for (unsigned hop = 0;; ++hop) {
+        const CompiledPolicy& p = *tables.get(id);
+        Decision d = decide(p, client, rng);
+        // The answer depends on every step's table: keep the longest scope seen.
+        scope = d.scope > scope ? d.scope : scope;
+        const uint32_t next = d.count == 1 ? p.target_policy[d.members[0]] : kNoPolicy;
+        if (next == kNoPolicy || hop >= kMaxAliasChain) {  // chains are bounded at load
+            d.scope = scope;
+            return Resolution{id, d};
+        }
+        id = next;
+    }
+}
+
+}  // namespace fz::policy
