@@ -37,7 +37,7 @@ const fz::engine::Snapshot& snapshot() {
         auto src = fz::zone::parse_zone_text(kZone, "bench.zone", origin);
         if (!src || !fz::zone::check_zone(*src)) std::abort();
         s->zones.push_back(*fz::zone::compile_zone(*src));
-        s->build_index();
+        if (!s->finish()) std::abort();
         return s;
     }();
     return *snap;

@@ -262,7 +262,7 @@ Result<Config> load_config(const std::string& path) {
         if (!root.IsMap()) return Error{path, 1, "the configuration must be a YAML mapping"};
         auto st = rd.only_keys(root, "top level",
                                {"server", "dataplane", "zones", "health_checks", "cidr_collections", "geoip",
-                                "latency", "control", "metrics"});
+                                "latency", "latency_default_order", "control", "metrics"});
         if (!st) return st.error();
         if (root["server"]) {
             auto s = read_server(rd, root["server"], c.server);
@@ -284,6 +284,10 @@ Result<Config> load_config(const std::string& path) {
                 FZ_TRY(v, rd.string(root[key], key));
                 *field = rd.resolve(c.dir, v);
             }
+        }
+        if (root["latency_default_order"]) {
+            FZ_TRY(order, rd.strings(root["latency_default_order"], "latency_default_order"));
+            c.latency_default_order = order;
         }
         if (root["control"]) {
             auto cs = rd.only_keys(root["control"], "control", {"socket"});

@@ -69,6 +69,7 @@ struct Config {
     std::string cidr_collections;
     std::string geoip;
     std::string latency;
+    std::vector<std::string> latency_default_order;  // regions for clients the CSV lacks
     std::string control_socket;
     MetricsConfig metrics;
 };

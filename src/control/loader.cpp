@@ -1,17 +1,187 @@
-// Builds a Snapshot from a configuration: parse every zone, check it, compile it.
+// Builds a Snapshot from a configuration: parse every zone and the Route 53 inputs,
+// merge record sets into their zones, check, compile, compile the policy tables.
 #include "control/loader.h"
 
 #include <chrono>
+#include <unordered_set>
 
+#include "policy/cidr.h"
+#include "policy/geoip.h"
+#include "policy/health_check.h"
+#include "policy/latency.h"
+#include "policy/policy_set.h"
+#include "policy/record_set.h"
 #include "zone/check.h"
 #include "zone/compiler.h"
 #include "zone/master_parser.h"
+#include "zone/rdata_text.h"
 
 namespace fz::control {
 namespace {
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string rrset_key(const dns::Name& name, uint16_t type) {
+    std::string k = name.lowered().bytes();
+    k.push_back(static_cast<char>(type >> 8));
+    k.push_back(static_cast<char>(type));
+    return k;
+}
+
+// The zone (index into `zones`) whose origin is the longest suffix of `name`.
+int zone_of(const std::vector<zone::ZoneSource>& zones, const dns::Name& name) {
+    int best = -1;
+    for (size_t i = 0; i < zones.size(); ++i) {
+        if (name.is_subdomain_of(zones[i].origin) &&
+            (best < 0 || zones[i].origin.size() > zones[static_cast<size_t>(best)].origin.size())) {
+            best = static_cast<int>(i);
+        }
+    }
+    return best;
+}
+
+uint16_t file_id(zone::ZoneSource& z, const std::string& file) {
+    for (size_t i = 0; i < z.files.size(); ++i) {
+        if (z.files[i] == file) return static_cast<uint16_t>(i);
+    }
+    z.files.push_back(file);
+    return static_cast<uint16_t>(z.files.size() - 1);
+}
+
+// Record-set values are presentation format: the zone parser's rdata reader turns them
+// into wire rdata, with errors naming the record set.
+Result<std::string> value_rdata(const policy::RecordSet& rs, const std::string& file, const std::string& value,
+                                const dns::Name& origin) {
+    auto rd = zone::rdata_from_text(rs.type, value, origin);
+    if (!rd) return Error{file, rs.line, rs.describe() + ": bad value '" + value + "': " + rd.error().message};
+    return std::move(rd.value());
+}
+
+// Everything Route 53-shaped: record sets, health checks, CIDR collections, GeoIP,
+// latency. Merges simple record sets into `zones` and adds one policy RRset per policy.
+Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config, std::vector<zone::ZoneSource>& zones) {
+    bool any = !config.health_checks.empty();
+    for (const auto& zc : config.zones) any |= !zc.record_sets.empty();
+    if (!any) return std::shared_ptr<policy::PolicyTables>();
+
+    policy::PolicyInputs in;
+    for (size_t i = 0; i < config.zones.size(); ++i) {
+        const ZoneConfig& zc = config.zones[i];
+        in.zones.push_back(policy::ZoneInfo{zc.origin, zc.hosted_zone_id});
+        if (zc.record_sets.empty()) continue;
+        auto f = policy::parse_record_sets_file(zc.record_sets, zc.origin);
+        if (!f) return f.error();
+        in.record_sets.push_back(std::move(f.value()));
+    }
+    if (!config.health_checks.empty()) {
+        auto h = policy::parse_health_checks_file(config.health_checks);
+        if (!h) return h.error();
+        in.health_checks = std::move(h.value());
+    }
+    if (!config.cidr_collections.empty()) {
+        auto c = policy::parse_cidr_collections_file(config.cidr_collections);
+        if (!c) return c.error();
+        in.cidr_collections = std::move(c.value());
+    }
+    if (!config.geoip.empty()) {
+        auto g = policy::load_geoip(config.geoip);
+        if (!g) return g.error();
+        in.geo = std::move(g.value());
+    }
+    if (!config.latency.empty()) {
+        policy::LatencyOptions lo;
+        lo.default_order = config.latency_default_order;
+        auto l = policy::load_latency_file(config.latency, lo);
+        if (!l) return l.error();
+        in.latency = std::move(l.value());
+    }
+    // Alias targets may be zone-file RRsets (or simple record sets, which the policy
+    // layer sees itself).
+    std::unordered_set<std::string> present;
+    for (const auto& z : zones) {
+        for (const auto& r : z.records) present.insert(rrset_key(r.owner, r.type));
+    }
+    in.zone_has_rrset = [&present](const dns::Name& name, uint16_t type) {
+        return present.count(rrset_key(name, type)) != 0;
+    };
+    auto set = policy::build_policy_set(std::move(in));
+    if (!set) return set.error();
+
+    for (const auto& simple : (*set)->simple) {
+        const policy::RecordSet& rs = simple.record;
+        int zi = zone_of(zones, rs.name);
+        if (zi < 0) return Error{simple.file, rs.line, rs.describe() + ": not inside any zone served"};
+        zone::ZoneSource& z = zones[static_cast<size_t>(zi)];
+        uint16_t fid = file_id(z, simple.file);
+        for (const std::string& v : rs.values) {
+            auto rd = value_rdata(rs, simple.file, v, z.origin);
+            if (!rd) return rd.error();
+            zone::Record r;
+            r.owner = rs.name;
+            r.type = rs.type;
+            r.ttl = rs.ttl;
+            r.rdata = std::move(rd.value());
+            r.line = rs.line;
+            r.file_id = fid;
+            z.records.push_back(std::move(r));
+        }
+    }
+    for (uint32_t id = 0; id < (*set)->policies.size(); ++id) {
+        const policy::Policy& p = (*set)->policies[id];
+        int zi = zone_of(zones, p.name);
+        if (zi < 0) return Error{p.file, 0, p.describe() + ": not inside any zone served"};
+        zone::ZoneSource& z = zones[static_cast<size_t>(zi)];
+        zone::PolicyRRsetSource src;
+        src.owner = p.name;
+        src.type = p.type;
+        src.policy = id;
+        for (const policy::PolicyMember& m : p.members) {
+            zone::PolicyMemberSource ms;
+            if (m.record.alias) {
+                ms.alias = true;
+                ms.alias_target = m.record.alias->dns_name;
+            } else {
+                ms.ttl = m.record.ttl;
+                for (const std::string& v : m.record.values) {
+                    auto rd = value_rdata(m.record, p.file, v, z.origin);
+                    if (!rd) return rd.error();
+                    ms.rdatas.push_back(std::move(rd.value()));
+                }
+            }
+            src.members.push_back(std::move(ms));
+        }
+        z.policies.push_back(std::move(src));
+    }
+    return std::shared_ptr<policy::PolicyTables>(policy::PolicyTables::create(set.value()));
+}
+
+// check_zone() over the zone's records plus one stand-in record per policy RRset, so
+// that the zone rules (CNAME exclusivity, occlusion...) see routed names too.
+Status check_with_policies(zone::ZoneSource& z, const policy::PolicyTables* tables) {
+    size_t base = z.records.size();
+    for (const auto& p : z.policies) {
+        zone::Record r;
+        r.owner = p.owner;
+        r.type = p.type;
+        for (const auto& m : p.members) {
+            if (!m.rdatas.empty()) {
+                r.rdata = m.rdatas.front();
+                r.ttl = m.ttl;
+                break;
+            }
+        }
+        if (tables != nullptr) {
+            const policy::Policy& pol = tables->set().policies[p.policy];
+            r.file_id = file_id(z, pol.file);
+            if (!pol.members.empty()) r.line = pol.members.front().record.line;
+        }
+        z.records.push_back(std::move(r));
+    }
+    auto st = zone::check_zone(z);
+    z.records.resize(base);
+    return st;
 }
 
 }  // namespace
@@ -39,21 +209,34 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, L
     snap->options = engine_options(config.server);
     LoadReport local;
     LoadReport& rep = report != nullptr ? *report : local;
+
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<zone::ZoneSource> sources;
     for (const ZoneConfig& zc : config.zones) {
-        auto t0 = std::chrono::steady_clock::now();
-        auto src = load_zone(zc, &rep.warnings);
+        auto src = zone::parse_zone_file(zc.file, zc.origin);
         if (!src) return src.error();
-        rep.parse_ms += ms_since(t0);
+        rep.warnings.insert(rep.warnings.end(), src->warnings.begin(), src->warnings.end());
+        sources.push_back(std::move(src.value()));
+    }
+    auto tables = load_policies(config, sources);
+    if (!tables) return tables.error();
+    snap->policies = std::move(tables.value());
+    rep.parse_ms += ms_since(t0);
+
+    for (auto& src : sources) {
+        auto st = check_with_policies(src, snap->policies.get());
+        if (!st) return st.error();
         auto t1 = std::chrono::steady_clock::now();
-        auto image = zone::compile_zone(*src);
+        auto image = zone::compile_zone(src);
         if (!image) return image.error();
         rep.compile_ms += ms_since(t1);
-        rep.records += src->records.size();
+        rep.records += src.records.size();
         rep.image_bytes += (*image)->size();
         ++rep.zones;
         snap->zones.push_back(std::move(image.value()));
     }
-    snap->build_index();
+    auto st = snap->finish();
+    if (!st) return st.error();
     return snap;
 }
 

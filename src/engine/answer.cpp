@@ -101,8 +101,25 @@ Found lookup(const ZoneImage& zone, const LookupName& name, size_t apex_label) {
 // One response being built.
 class Responder {
 public:
-    Responder(const Snapshot& snap, const dns::Query& q, const uint8_t* query, uint8_t* out, size_t limit)
-        : snap_(snap), q_(q), query_(query), w_(out, limit) {}
+    Responder(const Snapshot& snap, const dns::Query& q, const uint8_t* query, const Peer& peer, uint8_t* out,
+              size_t limit)
+        : snap_(snap), q_(q), query_(query), peer_(peer), w_(out, limit) {}
+
+    // Who the answer is for: the EDNS Client Subnet when present (RFC 7871), else the
+    // packet's source. Computed on first use: only routing policies need it.
+    const policy::ClientInfo& client() {
+        if (!client_ready_) {
+            client_ready_ = true;
+            if (q_.edns.ecs) {
+                client_ = policy::make_client(q_.edns.subnet.family == 1 ? policy::Family::kIpv4 : policy::Family::kIpv6,
+                                              q_.edns.subnet.address, q_.edns.subnet.source_prefix);
+            } else if (peer_.family == 4 || peer_.family == 6) {
+                client_ = policy::make_client(peer_.family == 4 ? policy::Family::kIpv4 : policy::Family::kIpv6,
+                                              peer_.address, peer_.family == 4 ? 32 : 128);
+            }
+        }
+        return client_;
+    }
 
     Writer& writer() { return w_; }
     uint16_t rcode = dns::rcode::NOERROR;
@@ -262,7 +279,10 @@ private:
     const Snapshot& snap_;
     const dns::Query& q_;
     const uint8_t* query_;
+    const Peer& peer_;
     Writer w_;
+    policy::ClientInfo client_;
+    bool client_ready_ = false;
 };
 
 // Resolves one query inside `zone` (RFC 1034 4.3.2).
@@ -270,8 +290,9 @@ class Resolver {
 public:
     // `parent_of_served_apex`: the query is a DS question for the apex of a zone we also
     // serve, answered here in its parent: the name exists (as that zone), so no NXDOMAIN.
-    Resolver(Responder& r, const dns::Query& q, const ZoneImage& zone, bool parent_of_served_apex)
-        : r_(r), q_(q), zone_(zone), parent_of_served_apex_(parent_of_served_apex) {}
+    Resolver(const Snapshot& snap, Worker& worker, Responder& r, const dns::Query& q, const ZoneImage& zone,
+             bool parent_of_served_apex)
+        : snap_(snap), worker_(worker), r_(r), q_(q), zone_(zone), parent_of_served_apex_(parent_of_served_apex) {}
 
     void run(LookupName& qname, size_t apex_label) {
         LookupName* name = &qname;
@@ -338,22 +359,102 @@ private:
         return true;
     }
 
+    // The RRsets that answer for `ref`: the RRset itself, or what its routing policy picks
+    // for this client (several one-record sets for multivalue; an alias member becomes
+    // its target's RRset). `block_ok`: a single set whose ready-made block fits this owner.
+    struct Chosen {
+        const RRset* sets[policy::kMaxAnswers];
+        const ZoneImage* images[policy::kMaxAnswers];
+        uint8_t count = 0;
+        bool block_ok = false;
+    };
+
+    bool choose(const RRsetRef* ref, Chosen& out) {
+        const RRset* set = zone_.rrset_at(ref->rrset);
+        if (!(ref->flags & zone::kRRsetPolicy)) [[likely]] {
+            out.sets[0] = set;
+            out.images[0] = &zone_;
+            out.count = 1;
+            out.block_ok = true;
+            return true;
+        }
+        if (!snap_.policies) return false;
+        policy::Resolution res = policy::resolve(*snap_.policies, set->policy, r_.client(), worker_.rng);
+        r_.ecs_scope = std::max(r_.ecs_scope, res.decision.scope);
+        const PolicyBinding& b = snap_.bindings[res.policy];
+        bool direct = res.policy == set->policy;
+        for (uint8_t i = 0; i < res.decision.count && out.count < policy::kMaxAnswers; ++i) {
+            const RRset* m = b.image->rrset_at(b.rrset->members()[res.decision.members[i]]);
+            const ZoneImage* img = b.image;
+            if (m->flags & zone::kRRsetAlias) {
+                direct = false;
+                m = alias_target(m, &img);
+                if (m == nullptr) continue;
+            }
+            out.sets[out.count] = m;
+            out.images[out.count++] = img;
+        }
+        out.block_ok = direct && out.count == 1;
+        return out.count > 0;
+    }
+
+    // A Route 53 alias answers with its target's RRset of the same type (any zone we serve).
+    const RRset* alias_target(const RRset* alias, const ZoneImage** image) {
+        ChainName storage;
+        LookupName name;
+        storage.set(alias->rdata(), name);
+        size_t apex_label = 0;
+        const ZoneImage* z = snap_.index.find(name.wire, name.len, name.labels, name.label_count, name.hash, &apex_label);
+        if (z == nullptr) return nullptr;
+        const Node* n = z->find(name.wire, name.len, name.hash[0]);
+        if (n == nullptr) return nullptr;
+        const RRsetRef* ref = z->find_type(n, alias->type);
+        // A target under a policy was followed by policy::resolve() already.
+        if (ref == nullptr || (ref->flags & zone::kRRsetPolicy)) return nullptr;
+        *image = z;
+        return z->rrset_at(ref->rrset);
+    }
+
+    // Writes the chosen sets as one RRset of the answer section; all or nothing.
+    bool put_chosen(const Chosen& c, size_t owner_pos, bool exact_first) {
+        size_t start = r_.writer().size();
+        uint16_t before = r_.counts[0];
+        for (uint8_t i = 0; i < c.count; ++i) {
+            if (!r_.put_rrset(0, owner_pos, c.sets[i], exact_first && c.block_ok && i == 0, false)) {
+                r_.writer().rewind(start);
+                r_.counts[0] = before;
+                return false;
+            }
+        }
+        for (uint8_t i = 0; i < c.count; ++i) {
+            if (c.images[i] == &zone_) want_additional(c.sets[i]);
+        }
+        return true;
+    }
+
     // Answers at an existing node. Returns the CNAME target to follow, or nullptr when done.
     const uint8_t* answer_node(const Node* node, size_t owner_pos, bool exact_first, size_t* next_owner) {
         if (q_.qtype == dns::type::ANY) return answer_any(node, owner_pos, exact_first);
+        Chosen chosen;
         const RRsetRef* ref = zone_.find_type(node, q_.qtype);
         if (ref != nullptr) {
-            const RRset* set = zone_.rrset_at(ref->rrset);
-            if (r_.put_rrset(0, owner_pos, set, exact_first, false)) want_additional(set);
+            if (choose(ref, chosen)) {
+                put_chosen(chosen, owner_pos, exact_first);
+            } else {
+                negative();  // a policy with no answer for this client: NODATA
+            }
             return nullptr;
         }
         if (node->flags & zone::kNodeCname) {
-            const RRset* cname = zone_.rrset_at(zone_.find_type(node, dns::type::CNAME)->rrset);
+            if (!choose(zone_.find_type(node, dns::type::CNAME), chosen)) {
+                negative();
+                return nullptr;
+            }
             size_t rr_start = r_.writer().size();
-            if (!r_.put_rrset(0, owner_pos, cname, exact_first, false)) return nullptr;
+            if (!put_chosen(chosen, owner_pos, exact_first)) return nullptr;
             // The target's owner in the next step is the CNAME's rdata in the message.
             *next_owner = rr_start + 12;
-            return cname->rdata() + 2;
+            return chosen.sets[0]->rdata() + 2;
         }
         negative();
         return nullptr;
@@ -362,12 +463,12 @@ private:
     // QTYPE=ANY: one RRset, the first in type order (RFC 8482 section 4.1), over every
     // transport as Knot does: ANY is a reflection-attack favourite and a poor query.
     const uint8_t* answer_any(const Node* node, size_t owner_pos, bool exact_first) {
-        if (node->rrset_count == 0) {
+        Chosen chosen;
+        if (node->rrset_count == 0 || !choose(&node->refs()[0], chosen)) {
             negative();
             return nullptr;
         }
-        const RRset* set = zone_.rrset_at(node->refs()[0].rrset);
-        if (r_.put_rrset(0, owner_pos, set, exact_first, false)) want_additional(set);
+        put_chosen(chosen, owner_pos, exact_first);
         return nullptr;
     }
 
@@ -458,6 +559,8 @@ private:
     }
 
     static constexpr size_t kMaxAdditional = 8;
+    const Snapshot& snap_;
+    Worker& worker_;
     Responder& r_;
     const dns::Query& q_;
     const ZoneImage& zone_;
@@ -517,7 +620,6 @@ size_t error_response(Responder& r, const dns::Query& q, uint16_t rcode) {
 
 size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer& peer, Transport transport,
               uint8_t* out, size_t out_cap, Worker& worker) {
-    (void)peer;  // used by routing policies
     Counters& c = worker.counters;
     ++c.queries;
     ++(transport == Transport::kUdp ? c.udp : c.tcp);
@@ -550,7 +652,7 @@ size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer
     }
     limit = std::min(limit, out_cap);
 
-    Responder r(snap, q, query, out, limit);
+    Responder r(snap, q, query, peer, out, limit);
     // Keep room for the OPT record so it always fits (RFC 6891 7: OPT is never dropped).
     r.writer().set_limit(limit - std::min(limit - dns::kHeaderSize, r.opt_size()));
 
@@ -610,7 +712,7 @@ size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer
             if (zone == nullptr) {
                 r.rcode = dns::rcode::REFUSED;
             } else {
-                Resolver(r, q, *zone, from_parent).run(qname, apex_label);
+                Resolver(snap, worker, r, q, *zone, from_parent).run(qname, apex_label);
             }
         }
         n = r.finish();

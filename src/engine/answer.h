@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "engine/snapshot.h"
+#include "policy/rng.h"
 
 namespace fz::engine {
 
@@ -40,10 +41,11 @@ struct alignas(64) Counters {
     uint64_t dropped[static_cast<size_t>(Drop::kCount)] = {};
 };
 
-// State one worker hands to answer(): its counters and its random generator.
+// State one worker hands to answer(): its counters and its random generator (weighted
+// and multivalue choices), both owned by that worker alone.
 struct Worker {
     Counters counters;
-    uint64_t rng_state = 0x853c49e6748fea9bULL;
+    policy::Rng rng;
 };
 
 // Answers `query` (`len` bytes) from `snap` into `out` (`out_cap` bytes, at least 512;

@@ -41,3 +41,26 @@ void ZoneIndex::build(const std::vector<std::shared_ptr<const zone::ZoneImage>>&
 }
 
 }  // namespace fz::engine
+
+namespace fz::engine {
+
+Status Snapshot::finish() {
+    index.build(zones);
+    bindings.assign(policies ? policies->size() : 0, PolicyBinding{});
+    for (const auto& z : zones) {
+        const auto* list = reinterpret_cast<const uint32_t*>(z->base() + z->header().policies);
+        for (uint32_t i = 0; i < z->header().policy_count; ++i) {
+            uint32_t id = list[2 * i];
+            if (id >= bindings.size()) return Error{"", 0, "zone image names policy " + std::to_string(id) + " unknown to the policy tables"};
+            bindings[id] = PolicyBinding{z.get(), z->rrset_at(list[2 * i + 1])};
+        }
+    }
+    for (size_t id = 0; id < bindings.size(); ++id) {
+        if (bindings[id].image == nullptr) {
+            return Error{"", 0, "policy " + policies->set().policies[id].describe() + " belongs to no zone served"};
+        }
+    }
+    return Ok{};
+}
+
+}  // namespace fz::engine

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "dns/name_hash.h"
+#include "policy/tables.h"
 #include "zone/image.h"
 
 namespace fz::engine {
@@ -66,14 +68,25 @@ private:
     const zone::ZoneImage* root_ = nullptr;
 };
 
+// Where a policy's members are encoded: the policy RRset in a zone image.
+struct PolicyBinding {
+    const zone::ZoneImage* image = nullptr;
+    const zone::RRset* rrset = nullptr;
+};
+
 struct Snapshot {
     uint64_t generation = 0;
     Options options;
     std::vector<std::shared_ptr<const zone::ZoneImage>> zones;
     ZoneIndex index;
+    // Routing policies (null without record sets). Health changes swap single policies
+    // inside it; a reload replaces the whole snapshot.
+    std::shared_ptr<policy::PolicyTables> policies;
+    std::vector<PolicyBinding> bindings;  // by policy id
 
-    // Finishes a snapshot after `zones` is filled.
-    void build_index() { index.build(zones); }
+    // Finishes a snapshot after `zones` (and `policies`) are filled: the zone index and
+    // the policy bindings. Fails when a policy has no RRset in any image.
+    Status finish();
 };
 
 }  // namespace fz::engine

@@ -21,7 +21,12 @@ struct BuildRRset {
     std::string block;
     std::vector<uint16_t> marks;
     uint32_t offset = 0;
-    uint32_t size = 0;
+    // Routing policies: the policy RRset holds its members; an alias member its target.
+    bool policy = false;
+    uint32_t policy_id = 0;
+    std::vector<BuildRRset> members;
+    bool alias = false;
+    std::string alias_target;  // canonical wire name
 };
 
 struct BuildNode {
@@ -56,6 +61,8 @@ public:
     Result<std::shared_ptr<const ZoneImage>> run() {
         apex_ = lower_wire(zone_.origin);
         collect();
+        auto st = collect_policies();
+        if (!st) return st.error();
         add_ancestors();
         set_flags();
         build_rrsets();
@@ -92,6 +99,34 @@ private:
             }
             set->rdatas.push_back(&r.rdata);
         }
+    }
+
+    Status collect_policies() {
+        for (const PolicyRRsetSource& p : zone_.policies) {
+            BuildNode& n = nodes_[node_for(lower_wire(p.owner))];
+            for (const auto& s : n.rrsets) {
+                if (s.type == p.type) {
+                    return Error{zone_.files.empty() ? "" : zone_.files[0], 0,
+                                 p.owner.to_text() + " has both zone-file records and a routing policy for one type"};
+                }
+            }
+            BuildRRset set;
+            set.type = p.type;
+            set.policy = true;
+            set.policy_id = p.policy;
+            for (const PolicyMemberSource& m : p.members) {
+                BuildRRset member;
+                member.type = p.type;
+                member.ttl = m.ttl;
+                member.alias = m.alias;
+                if (m.alias) member.alias_target = lower_wire(m.alias_target);
+                for (const std::string& rd : m.rdatas) member.rdatas.push_back(&rd);
+                set.members.push_back(std::move(member));
+            }
+            n.rrsets.push_back(std::move(set));
+            ++policy_count_;
+        }
+        return Ok{};
     }
 
     // Every name between a node and the apex exists in the tree: the ones without data
@@ -161,32 +196,43 @@ private:
             std::sort(n.rrsets.begin(), n.rrsets.end(),
                       [](const BuildRRset& a, const BuildRRset& b) { return a.type < b.type; });
             for (auto& s : n.rrsets) {
-                // Records in canonical rdata order (what Knot serves), duplicates dropped.
-                std::sort(s.rdatas.begin(), s.rdatas.end(), [](const std::string* a, const std::string* b) {
-                    return std::lexicographical_compare(
-                        reinterpret_cast<const uint8_t*>(a->data()), reinterpret_cast<const uint8_t*>(a->data()) + a->size(),
-                        reinterpret_cast<const uint8_t*>(b->data()), reinterpret_cast<const uint8_t*>(b->data()) + b->size());
-                });
-                s.rdatas.erase(std::unique(s.rdatas.begin(), s.rdatas.end(),
-                                           [](const std::string* a, const std::string* b) { return *a == *b; }),
-                               s.rdatas.end());
-                make_block(n, s, tmp.data(), tmp.size());
-                for (const std::string* rd : s.rdatas) {
-                    std::string_view t = target_of(s.type, *rd);
-                    if (t.empty()) continue;
-                    std::string key(t);
-                    for (auto& c : key) c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
-                    auto it = index_.find(key);
-                    if (it == index_.end()) continue;
-                    const BuildNode& target = nodes_[it->second];
-                    bool has_addr = false;
-                    for (const auto& ts : target.rrsets) {
-                        has_addr |= ts.type == dns::type::A || ts.type == dns::type::AAAA;
+                if (s.policy) {
+                    for (auto& m : s.members) {
+                        if (!m.alias) prepare(n, m, tmp);
                     }
-                    if (has_addr && std::find(s.additional.begin(), s.additional.end(), it->second) == s.additional.end()) {
-                        s.additional.push_back(it->second);
-                    }
+                } else {
+                    prepare(n, s, tmp);
                 }
+            }
+        }
+    }
+
+    // Sorts and de-duplicates the records, pre-encodes the block, finds additional targets.
+    void prepare(const BuildNode& n, BuildRRset& s, std::vector<uint8_t>& tmp) {
+        // Records in canonical rdata order (what Knot serves), duplicates dropped.
+        std::sort(s.rdatas.begin(), s.rdatas.end(), [](const std::string* a, const std::string* b) {
+            return std::lexicographical_compare(
+                reinterpret_cast<const uint8_t*>(a->data()), reinterpret_cast<const uint8_t*>(a->data()) + a->size(),
+                reinterpret_cast<const uint8_t*>(b->data()), reinterpret_cast<const uint8_t*>(b->data()) + b->size());
+        });
+        s.rdatas.erase(std::unique(s.rdatas.begin(), s.rdatas.end(),
+                                   [](const std::string* a, const std::string* b) { return *a == *b; }),
+                       s.rdatas.end());
+        make_block(n, s, tmp.data(), tmp.size());
+        for (const std::string* rd : s.rdatas) {
+            std::string_view t = target_of(s.type, *rd);
+            if (t.empty()) continue;
+            std::string key(t);
+            for (auto& c : key) c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
+            auto it = index_.find(key);
+            if (it == index_.end()) continue;
+            const BuildNode& target = nodes_[it->second];
+            bool has_addr = false;
+            for (const auto& ts : target.rrsets) {
+                has_addr |= ts.type == dns::type::A || ts.type == dns::type::AAAA;
+            }
+            if (has_addr && std::find(s.additional.begin(), s.additional.end(), it->second) == s.additional.end()) {
+                s.additional.push_back(it->second);
             }
         }
     }
@@ -214,6 +260,12 @@ private:
     }
 
     static size_t rrset_size(const BuildRRset& s) {
+        if (s.policy) {
+            size_t sz = align_up(sizeof(RRset) + 4 * s.members.size(), 8);
+            for (const auto& m : s.members) sz += rrset_size(m);
+            return sz;
+        }
+        if (s.alias) return align_up(sizeof(RRset) + s.alias_target.size(), 8);
         size_t rdata = 0;
         for (const std::string* rd : s.rdatas) rdata += 2 + rd->size();
         size_t sz = sizeof(RRset) + rdata + s.block.size() + 2 * s.marks.size();
@@ -237,13 +289,22 @@ private:
                 off = align_up(off, 8);
                 s.offset = static_cast<uint32_t>(off);
                 off += rrset_size(s);
+                if (s.policy) {
+                    size_t m_off = s.offset + align_up(sizeof(RRset) + 4 * s.members.size(), 8);
+                    for (auto& m : s.members) {
+                        m.offset = static_cast<uint32_t>(m_off);
+                        m_off += rrset_size(m);
+                    }
+                }
             }
         }
         off = align_up(off, 8);
+        size_t policies_off = off;
+        off += 8 * policy_count_;
         if (off > UINT32_MAX) return Error{zone_.files.empty() ? "" : zone_.files[0], 0, "zone image over 4 GiB"};
         for (const auto& n : nodes_) {
             for (const auto& s : n.rrsets) {
-                if (s.rdatas.size() > UINT16_MAX) {
+                if (s.rdatas.size() > UINT16_MAX || s.members.size() > UINT16_MAX) {
                     return Error{zone_.files.empty() ? "" : zone_.files[0], 0, "RRset with more than 65535 records"};
                 }
             }
@@ -261,6 +322,9 @@ private:
         h->apex_len = static_cast<uint8_t>(apex_.size());
         h->apex_labels = static_cast<uint8_t>(count_labels(apex_));
         std::memcpy(h->apex_name, apex_.data(), apex_.size());
+        h->policy_count = policy_count_;
+        h->policies = static_cast<uint32_t>(policies_off);
+        auto* policy_list = reinterpret_cast<uint32_t*>(base + policies_off);
         auto* slots = reinterpret_cast<Slot*>(base + slots_off);
 
         uint32_t rrset_count = 0, record_count = 0;
@@ -277,11 +341,17 @@ private:
             for (size_t i = 0; i < n.rrsets.size(); ++i) {
                 const BuildRRset& s = n.rrsets[i];
                 refs[i].type = s.type;
-                refs[i].flags = dns::rdata_names(s.type) != dns::RdataNames::kNone ? kRRsetCompressible : 0;
+                refs[i].flags = s.policy ? kRRsetPolicy
+                                : dns::rdata_names(s.type) != dns::RdataNames::kNone ? kRRsetCompressible : 0;
                 refs[i].rrset = s.offset;
-                write_rrset(base + s.offset, n, s);
+                write_rrset(base, n, s);
                 ++rrset_count;
                 record_count += static_cast<uint32_t>(s.rdatas.size());
+                if (s.policy) {
+                    *policy_list++ = s.policy_id;
+                    *policy_list++ = s.offset;
+                    for (const auto& m : s.members) record_count += static_cast<uint32_t>(m.rdatas.size());
+                }
                 if (n.flags & kNodeApex) {
                     if (s.type == dns::type::SOA) {
                         h->soa = s.offset;
@@ -306,8 +376,29 @@ private:
         return std::make_shared<const ZoneImage>(std::move(mem), size);
     }
 
-    void write_rrset(uint8_t* p, const BuildNode& n, const BuildRRset& s) const {
+    void write_rrset(uint8_t* base, const BuildNode& n, const BuildRRset& s) const {
+        uint8_t* p = base + s.offset;
         auto* r = reinterpret_cast<RRset*>(p);
+        if (s.policy || s.alias) {
+            r->type = s.type;
+            r->owner_len = static_cast<uint16_t>(n.name.size());
+            if (s.policy) {
+                r->flags = kRRsetPolicy;
+                r->policy = s.policy_id;
+                r->count = static_cast<uint16_t>(s.members.size());
+                r->rdata_len = static_cast<uint32_t>(4 * s.members.size());
+                auto* offs = reinterpret_cast<uint32_t*>(p + sizeof(RRset));
+                for (size_t i = 0; i < s.members.size(); ++i) {
+                    offs[i] = s.members[i].offset;
+                    write_rrset(base, n, s.members[i]);
+                }
+            } else {
+                r->flags = kRRsetAlias;
+                r->rdata_len = static_cast<uint32_t>(s.alias_target.size());
+                std::memcpy(p + sizeof(RRset), s.alias_target.data(), s.alias_target.size());
+            }
+            return;
+        }
         r->type = s.type;
         r->count = static_cast<uint16_t>(s.rdatas.size());
         r->ttl = s.ttl;
@@ -334,6 +425,7 @@ private:
     std::string apex_;
     std::vector<BuildNode> nodes_;
     std::unordered_map<std::string, uint32_t> index_;
+    uint32_t policy_count_ = 0;
 };
 
 }  // namespace

@@ -42,7 +42,7 @@ struct ImageHeader {
     uint32_t rrset_count;
     uint32_t record_count;
     uint32_t policy_count;  // number of policy-controlled RRsets
-    uint32_t policies;      // offset of uint32_t[policy_count]: the RRset of each policy
+    uint32_t policies;      // offset of {u32 policy id, u32 RRset offset}[policy_count]
     uint8_t apex_len;       // wire length of the apex name
     uint8_t apex_labels;
     uint8_t apex_name[dns::kMaxNameWire];  // canonical (lower-case)
@@ -77,6 +77,10 @@ struct RRsetRef {
 static_assert(sizeof(RRsetRef) == 8);
 static_assert(sizeof(Node) == 16);
 
+// A policy RRset (kRRsetPolicy) has `count` members: its rdata list is u32 member RRset
+// offsets, in the policy's member order; `policy` is the policy id. A member is an
+// ordinary RRset, or (kRRsetAlias) an alias whose rdata is the canonical target name.
+//
 // An RRset is followed by: the rdata list ([u16 length][rdata] per record, uncompressed,
 // in the order served), then `block_len` bytes of a ready-made answer section (see
 // below), then u16 name_marks[mark_count], then (4-aligned) u32 additional[additional_count].
@@ -102,6 +106,7 @@ struct RRset {
     const uint8_t* rdata() const { return reinterpret_cast<const uint8_t*>(this + 1); }
     const uint8_t* block() const { return rdata() + rdata_len; }
     const uint16_t* marks() const { return reinterpret_cast<const uint16_t*>(block() + block_len); }
+    const uint32_t* members() const { return reinterpret_cast<const uint32_t*>(rdata()); }
     const uint32_t* additional() const {
         uintptr_t p = reinterpret_cast<uintptr_t>(marks() + mark_count);
         return reinterpret_cast<const uint32_t*>((p + 3) & ~uintptr_t{3});

@@ -22,11 +22,31 @@ struct Record {
     uint16_t file_id = 0;  // index into ZoneSource::files
 };
 
+// One member of a routing-policy RRset: a record set (pre-encoded like any RRset) or a
+// Route 53 alias, answered with its target's RRset of the same type.
+struct PolicyMemberSource {
+    uint32_t ttl = 0;
+    std::vector<std::string> rdatas;  // wire rdata; empty for an alias
+    bool alias = false;
+    dns::Name alias_target;
+};
+
+// An RRset whose answer a routing policy picks per query (Route 53 record sets with a
+// SetIdentifier, or aliases). `policy` is its id in the snapshot's policy tables;
+// `members` follow the policy's member order (what decide() returns indexes into).
+struct PolicyRRsetSource {
+    dns::Name owner;
+    uint16_t type = 0;
+    uint32_t policy = 0;
+    std::vector<PolicyMemberSource> members;
+};
+
 // Every record of one zone plus the files it came from ($INCLUDE adds files).
 struct ZoneSource {
     dns::Name origin;
     std::vector<std::string> files;
     std::vector<Record> records;
+    std::vector<PolicyRRsetSource> policies;
     std::vector<Error> warnings;  // accepted but worth telling the operator (TTL mismatch...)
 
     const std::string& file_of(const Record& r) const {

@@ -161,7 +161,8 @@ std::unique_ptr<engine::Snapshot> make_snapshot(const std::vector<std::pair<std:
         EXPECT_TRUE(image.ok());
         snap->zones.push_back(std::move(image.value()));
     }
-    snap->build_index();
+    auto finished = snap->finish();
+    EXPECT_TRUE(finished.ok()) << (finished.ok() ? "" : finished.error().to_string());
     return snap;
 }
 
