@@ -1,0 +1,104 @@
+// libFuzzer target for answer(): any bytes as a query, over UDP and TCP, against a zone
+// with one of everything. Checks what must hold for every response, not just "no crash".
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+#include "dns/name.h"
+#include "dns/wire.h"
+#include "engine/answer.h"
+#include "zone/check.h"
+#include "zone/compiler.h"
+#include "zone/master_parser.h"
+
+namespace {
+
+constexpr const char* kZone = R"(
+$ORIGIN example.com.
+$TTL 3600
+@        SOA   ns1 hostmaster 1 7200 3600 1209600 300
+@        NS    ns1
+@        NS    ns2.example.net.
+@        MX    10 mail
+@        A     192.0.2.1
+ns1      A     192.0.2.53
+ns1      AAAA  2001:db8::53
+mail     A     192.0.2.25
+www      A     192.0.2.10
+www      AAAA  2001:db8::10
+alias    CNAME www
+loop1    CNAME loop2
+loop2    CNAME loop1
+out      CNAME www.example.net.
+*.wild   A     192.0.2.80
+*.wild   TXT   "wildcard"
+a.b.c    A     192.0.2.90
+sub      NS    ns1.sub
+ns1.sub  A     192.0.2.99
+dn       DNAME example.org.
+self     DNAME example.com.
+_sip._udp SRV  10 60 5060 sip
+sip      A     192.0.2.60
+big      TXT   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+big      TXT   "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc" "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+)";
+
+const fz::engine::Snapshot& snapshot() {
+    static const fz::engine::Snapshot* snap = [] {
+        auto* s = new fz::engine::Snapshot();
+        auto origin = *fz::dns::name_from_text("example.com.", nullptr);
+        auto src = fz::zone::parse_zone_text(kZone, "fuzz.zone", origin);
+        if (!src || !fz::zone::check_zone(*src)) std::abort();
+        s->zones.push_back(*fz::zone::compile_zone(*src));
+        if (!s->finish()) std::abort();
+        s->options.version = "fuzz";
+        return s;
+    }();
+    return *snap;
+}
+
+// Invariants of any response to `query`.
+void check(const uint8_t* query, size_t qlen, const uint8_t* resp, size_t len, size_t limit) {
+    if (len == 0) return;
+    if (len < fz::dns::kHeaderSize || len > limit) __builtin_trap();
+    if (qlen < fz::dns::kHeaderSize) __builtin_trap();  // nothing to echo: must be dropped
+    if (resp[0] != query[0] || resp[1] != query[1]) __builtin_trap();  // ID echoed
+    if (!(resp[2] & 0x80)) __builtin_trap();                          // QR set
+    if ((resp[2] & 0x78) != (query[2] & 0x78)) __builtin_trap();       // opcode echoed
+    // Every name in the response must decompress.
+    uint16_t qd = fz::dns::load_u16(resp + 4);
+    size_t records = static_cast<size_t>(fz::dns::load_u16(resp + 6)) + fz::dns::load_u16(resp + 8) +
+                     fz::dns::load_u16(resp + 10);
+    size_t pos = fz::dns::kHeaderSize;
+    uint8_t name[fz::dns::kMaxNameWire];
+    size_t name_len = 0;
+    for (uint16_t i = 0; i < qd; ++i) {
+        pos = fz::dns::read_message_name(resp, len, pos, name, &name_len);
+        if (pos == 0 || pos + 4 > len) __builtin_trap();
+        pos += 4;
+    }
+    for (size_t i = 0; i < records; ++i) {
+        pos = fz::dns::read_message_name(resp, len, pos, name, &name_len);
+        if (pos == 0 || pos + 10 > len) __builtin_trap();
+        size_t rdlen = fz::dns::load_u16(resp + pos + 8);
+        pos += 10 + rdlen;
+        if (pos > len) __builtin_trap();
+    }
+    if (pos != len) __builtin_trap();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    static fz::engine::Worker worker;
+    static uint8_t out[65536];
+    fz::engine::Peer peer;
+    peer.family = 4;
+    for (auto t : {fz::engine::Transport::kUdp, fz::engine::Transport::kTcp}) {
+        size_t cap = t == fz::engine::Transport::kUdp ? 4096 : sizeof(out);
+        size_t n = fz::engine::answer(snapshot(), data, size, peer, t, out, cap, worker);
+        check(data, size, out, n, cap);
+    }
+    return 0;
+}
