@@ -1,8 +1,12 @@
-// fastzonectl: the operator's tool. main() only: check a configuration or a zone file.
+// fastzonectl: the operator's tool. main() only: talks to fastzoned's control socket, or
+// validates configurations and zone files offline.
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "control/config.h"
+#include "control/control_socket.h"
+#include "control/daemon.h"
 #include "control/loader.h"
 #include "zone/check.h"
 #include "zone/compiler.h"
@@ -12,9 +16,21 @@ namespace {
 
 void usage() {
     std::fprintf(stderr,
-                 "usage:\n"
-                 "  fastzonectl check -c CONFIG        validate a configuration and every zone in it\n"
-                 "  fastzonectl check-zone ORIGIN FILE validate one zone file (like kzonecheck)\n");
+                 "usage: fastzonectl [-s SOCKET | -c CONFIG] COMMAND [ARGS]\n"
+                 "commands sent to the running fastzoned (socket: -s, else control.socket of -c CONFIG,\n"
+                 "else the default path):\n"
+                 "  status                      zones served, snapshot generation, reloads\n"
+                 "  reload                      re-read configuration and data (SIGHUP does the same)\n"
+                 "  stats                       counters: queries, rcodes, zones, record sets chosen\n"
+                 "  health                      every health check: state, last result, last change\n"
+                 "  explain NAME TYPE [--client IP] [--ecs PREFIX]\n"
+                 "                              the answer a client gets, and why (routing policies)\n"
+                 "  metrics                     the Prometheus text the metrics endpoint serves\n"
+                 "  stop                        stop the server\n"
+                 "offline (no server needed):\n"
+                 "  check -c CONFIG             validate a configuration and all its data\n"
+                 "  check-zone ORIGIN FILE      validate one zone file (like kzonecheck)\n"
+                 "  explain ... --offline -c CONFIG   explain from the files, every check healthy\n");
 }
 
 int check_config(const std::string& path) {
@@ -32,8 +48,9 @@ int check_config(const std::string& path) {
     for (const auto& w : report.warnings) std::fprintf(stderr, "warning: %s\n", w.to_string().c_str());
     for (const auto& z : (*snap)->zones) {
         const auto& h = z->header();
-        std::printf("%s: %u records, %u names, %zu image bytes\n",
-                    fz::dns::wire_name_to_text(h.apex_name).c_str(), h.record_count, h.node_count, z->size());
+        std::printf("%s: %u records, %u names, %u routing policies, %zu image bytes\n",
+                    fz::dns::wire_name_to_text(h.apex_name).c_str(), h.record_count, h.node_count, h.policy_count,
+                    z->size());
     }
     std::printf("%s: OK (%zu zones, %zu records)\n", path.c_str(), report.zones, report.records);
     return 0;
@@ -67,27 +84,91 @@ int check_zone(const std::string& origin_text, const std::string& file) {
     return 0;
 }
 
+// Offline explain: builds the snapshot from the files (every health check healthy).
+int explain_offline(const std::string& config_path, const std::string& args) {
+    fz::control::Daemon daemon(config_path);
+    auto st = daemon.load_only();
+    if (!st) {
+        std::fprintf(stderr, "error: %s\n", st.error().to_string().c_str());
+        return 1;
+    }
+    auto r = daemon.explain_text(args);
+    if (!r) {
+        std::fprintf(stderr, "error: %s\n", r.error().to_string().c_str());
+        return 1;
+    }
+    std::fputs(r->c_str(), stdout);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
+    std::string socket_path, config_path;
+    bool offline = false;
+    std::vector<std::string> words;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if ((a == "-s" || a == "--socket") && i + 1 < argc) {
+            socket_path = argv[++i];
+        } else if ((a == "-c" || a == "--config") && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (a == "--offline") {
+            offline = true;
+        } else if (a == "-h" || a == "--help") {
+            usage();
+            return 0;
+        } else {
+            words.push_back(a);
+        }
+    }
+    if (words.empty()) {
         usage();
         return 2;
     }
-    std::string cmd = argv[1];
+    const std::string& cmd = words[0];
     if (cmd == "check") {
-        std::string config;
-        for (int i = 2; i < argc; ++i) {
-            std::string a = argv[i];
-            if ((a == "-c" || a == "--config") && i + 1 < argc) config = argv[++i];
-        }
-        if (config.empty()) {
+        if (config_path.empty() && words.size() == 2) config_path = words[1];
+        if (config_path.empty()) {
             usage();
             return 2;
         }
-        return check_config(config);
+        return check_config(config_path);
     }
-    if (cmd == "check-zone" && argc == 4) return check_zone(argv[2], argv[3]);
-    usage();
-    return 2;
+    if (cmd == "check-zone") {
+        if (words.size() != 3) {
+            usage();
+            return 2;
+        }
+        return check_zone(words[1], words[2]);
+    }
+    std::string line;
+    for (const auto& w : words) line += (line.empty() ? "" : " ") + w;
+    if (cmd == "explain" && offline) {
+        if (config_path.empty()) {
+            std::fprintf(stderr, "error: explain --offline needs -c CONFIG\n");
+            return 2;
+        }
+        return explain_offline(config_path, line.substr(7));
+    }
+    if (socket_path.empty() && !config_path.empty()) {
+        auto cfg = fz::control::load_config(config_path);
+        if (!cfg) {
+            std::fprintf(stderr, "error: %s\n", cfg.error().to_string().c_str());
+            return 2;
+        }
+        socket_path = cfg->control_socket;
+    }
+    if (socket_path.empty()) socket_path = fz::control::default_control_socket();
+    auto reply = fz::control::control_request(socket_path, line);
+    if (!reply) {
+        std::fprintf(stderr, "error: %s\n", reply.error().to_string().c_str());
+        return 2;
+    }
+    const std::string& text = *reply;
+    size_t nl = text.find('\n');
+    std::string status = text.substr(0, nl);
+    std::string body = nl == std::string::npos ? "" : text.substr(nl + 1);
+    std::fputs(body.c_str(), status == "ok" ? stdout : stderr);
+    return status == "ok" ? 0 : 1;
 }

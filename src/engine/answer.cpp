@@ -384,6 +384,7 @@ private:
         const PolicyBinding& b = snap_.bindings[res.policy];
         bool direct = res.policy == set->policy;
         for (uint8_t i = 0; i < res.decision.count && out.count < policy::kMaxAnswers; ++i) {
+            ++worker_.counters.members[b.member_slots[res.decision.members[i]]];
             const RRset* m = b.image->rrset_at(b.rrset->members()[res.decision.members[i]]);
             const ZoneImage* img = b.image;
             if (m->flags & zone::kRRsetAlias) {
@@ -638,6 +639,8 @@ size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer
         return 0;
     }
     if (q.edns.present) ++c.edns;
+    if (q.edns.ecs) ++c.ecs;
+    uint16_t zone_slot = 0;  // names in no zone count in slot 0
 
     // Response size limit: 512 without EDNS; with EDNS the client's size (512 at least)
     // capped by ours (RFC 6891 6.2.5); TCP: the whole message.
@@ -695,14 +698,14 @@ size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer
             qname.hash_suffixes();
             size_t apex_label = 0;
             const ZoneImage* zone = snap.index.find(q.qname_lc, q.qname_len, q.label_offset, q.label_count,
-                                                    qname.hash, &apex_label);
+                                                    qname.hash, &apex_label, 0, &zone_slot);
             bool from_parent = false;
             if (zone != nullptr && apex_label == 0 && q.qtype == dns::type::DS && q.label_count > 0) {
                 // DS belongs to the parent side of a cut (RFC 4035 3.1.4.1): when we serve
                 // the parent too, it answers.
                 size_t parent_label = 0;
                 const ZoneImage* parent = snap.index.find(q.qname_lc, q.qname_len, q.label_offset, q.label_count,
-                                                          qname.hash, &parent_label, 1);
+                                                          qname.hash, &parent_label, 1, &zone_slot);
                 if (parent != nullptr) {
                     zone = parent;
                     apex_label = parent_label;
@@ -719,6 +722,9 @@ size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer
     }
     ++c.responses;
     ++c.rcode[std::min<size_t>(r.rcode, 23)];
+    ZoneCount& zc = c.zones[zone_slot];
+    ++zc.queries;
+    if (r.rcode < kZoneRcodes) ++zc.rcode[r.rcode];
     if (r.tc) ++c.truncated;
     return n;
 }

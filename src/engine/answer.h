@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 
 #include "engine/snapshot.h"
 #include "policy/rng.h"
@@ -28,8 +29,22 @@ enum class Drop : uint8_t {
     kCount,
 };
 
+// Per-zone counts. Zones are counted by a slot the control plane assigns per apex name
+// and keeps across reloads (Snapshot::zone_slot); slot 0 holds names in no zone.
+inline constexpr size_t kZoneSlots = 1024;
+inline constexpr size_t kZoneRcodes = 6;  // NOERROR..REFUSED; others only in Counters::rcode
+struct ZoneCount {
+    uint64_t queries = 0;
+    uint64_t rcode[kZoneRcodes] = {};
+};
+
+// Answers per routing-policy member ("record set chosen"), by a slot per
+// (name, type, SetIdentifier) kept across reloads (PolicyBinding::member_slots).
+inline constexpr size_t kMemberSlots = 4096;
+
 // Per-worker counters: each worker (thread or lcore) owns one and only it writes;
-// the control plane sums them (reads may be torn across fields, never within one).
+// the control plane sums them. Plain 64-bit fields: an aligned load of one is never torn
+// on x86-64, and a count read a little stale is fine for statistics.
 struct alignas(64) Counters {
     uint64_t queries = 0;
     uint64_t responses = 0;
@@ -37,9 +52,30 @@ struct alignas(64) Counters {
     uint64_t tcp = 0;
     uint64_t truncated = 0;
     uint64_t edns = 0;
+    uint64_t ecs = 0;
     uint64_t rcode[24] = {};
     uint64_t dropped[static_cast<size_t>(Drop::kCount)] = {};
+    ZoneCount zones[kZoneSlots];
+    uint64_t members[kMemberSlots] = {};
 };
+
+// Adds `from` into `to` (the control plane sums workers' counters).
+inline void add_counters(Counters& to, const Counters& from) {
+    to.queries += from.queries;
+    to.responses += from.responses;
+    to.udp += from.udp;
+    to.tcp += from.tcp;
+    to.truncated += from.truncated;
+    to.edns += from.edns;
+    to.ecs += from.ecs;
+    for (size_t i = 0; i < std::size(to.rcode); ++i) to.rcode[i] += from.rcode[i];
+    for (size_t i = 0; i < std::size(to.dropped); ++i) to.dropped[i] += from.dropped[i];
+    for (size_t z = 0; z < kZoneSlots; ++z) {
+        to.zones[z].queries += from.zones[z].queries;
+        for (size_t r = 0; r < kZoneRcodes; ++r) to.zones[z].rcode[r] += from.zones[z].rcode[r];
+    }
+    for (size_t m = 0; m < kMemberSlots; ++m) to.members[m] += from.members[m];
+}
 
 // State one worker hands to answer(): its counters and its random generator (weighted
 // and multivalue choices), both owned by that worker alone.

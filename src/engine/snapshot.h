@@ -24,14 +24,15 @@ struct Options {
 // The zones of a snapshot, found by the longest suffix of a query name.
 class ZoneIndex {
 public:
-    void build(const std::vector<std::shared_ptr<const zone::ZoneImage>>& zones);
+    // `slots[i]` is the counter slot of zones[i] (empty: all 0).
+    void build(const std::vector<std::shared_ptr<const zone::ZoneImage>>& zones, const std::vector<uint16_t>& slots);
 
     // `suffix_hash[i]` is the hash of the suffix starting at label i; labels[i] its offset
     // in `name`. Returns the zone whose apex is the longest suffix (starting at label
     // `from`, to find a parent zone), or nullptr.
     const zone::ZoneImage* find(const uint8_t* name, size_t name_len, const uint8_t* labels,
                                 size_t label_count, const uint64_t* suffix_hash, size_t* matched_label,
-                                size_t from = 0) const {
+                                size_t from = 0, uint16_t* slot_out = nullptr) const {
         // Suffixes with more labels than any apex cannot match; start where they can.
         size_t first = label_count > max_labels_ ? label_count - max_labels_ : 0;
         first = first > from ? first : from;
@@ -44,6 +45,7 @@ public:
                 if (slot.hash == h && slot.zone->header().apex_len == len &&
                     std::memcmp(slot.zone->header().apex_name, name + labels[i], len) == 0) {
                     *matched_label = i;
+                    if (slot_out != nullptr) *slot_out = slot.counter_slot;
                     return slot.zone;
                 }
             }
@@ -51,6 +53,7 @@ public:
         // The root zone: its only suffix is the root label itself.
         if (root_ != nullptr) {
             *matched_label = label_count;
+            if (slot_out != nullptr) *slot_out = root_slot_;
             return root_;
         }
         return nullptr;
@@ -60,18 +63,21 @@ private:
     struct Slot {
         uint64_t hash = 0;
         const zone::ZoneImage* zone = nullptr;
+        uint16_t counter_slot = 0;
     };
     std::vector<Slot> slots_;
     size_t mask_ = 0;
     size_t min_labels_ = 0;
     size_t max_labels_ = 0;
     const zone::ZoneImage* root_ = nullptr;
+    uint16_t root_slot_ = 0;
 };
 
 // Where a policy's members are encoded: the policy RRset in a zone image.
 struct PolicyBinding {
     const zone::ZoneImage* image = nullptr;
     const zone::RRset* rrset = nullptr;
+    std::vector<uint16_t> member_slots;  // counter slot of each member (Counters::members)
 };
 
 struct Snapshot {
@@ -83,9 +89,11 @@ struct Snapshot {
     // inside it; a reload replaces the whole snapshot.
     std::shared_ptr<policy::PolicyTables> policies;
     std::vector<PolicyBinding> bindings;  // by policy id
+    std::vector<uint16_t> zone_slots;     // counter slot of each zone (parallel to zones)
 
-    // Finishes a snapshot after `zones` (and `policies`) are filled: the zone index and
-    // the policy bindings. Fails when a policy has no RRset in any image.
+    // Finishes a snapshot after `zones` (and `policies`, and optionally `zone_slots`
+    // and the bindings' member_slots) are filled: the zone index and the policy
+    // bindings. Fails when a policy has no RRset in any image.
     Status finish();
 };
 

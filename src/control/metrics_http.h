@@ -1,0 +1,35 @@
+// The Prometheus endpoint: GET /metrics over HTTP, served by libmicrohttpd on its own
+// thread; the text comes from a callback (the daemon's metrics renderer).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "common/result.h"
+#include "control/config.h"
+
+struct MHD_Daemon;
+
+namespace fz::control {
+
+class MetricsHttp {
+public:
+    using Render = std::function<std::string()>;
+
+    MetricsHttp(ListenAddress address, Render render);
+    ~MetricsHttp();
+    MetricsHttp(const MetricsHttp&) = delete;
+    MetricsHttp& operator=(const MetricsHttp&) = delete;
+
+    Status start();
+    void stop();
+
+    const Render& render() const { return render_; }
+
+private:
+    ListenAddress address_;
+    Render render_;
+    MHD_Daemon* daemon_ = nullptr;
+};
+
+}  // namespace fz::control

@@ -1,0 +1,164 @@
+// The daemon in process: control-socket commands, reload (good, broken, fixed), metrics.
+#include "control/daemon.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "control/control_socket.h"
+#include "dns/wire.h"
+#include "tests/support/dns_test_util.h"
+
+namespace fz::control {
+namespace {
+
+namespace fs = std::filesystem;
+
+uint16_t free_port() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    socklen_t l = sizeof(a);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &l);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+std::string zone_text(const std::string& www) {
+    return "$ORIGIN example.com.\n$TTL 300\n@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ NS ns1\n"
+           "ns1 A 192.0.2.53\nwww A " + www + "\n";
+}
+
+std::vector<uint8_t> udp_ask(uint16_t port, const std::string& name) {
+    test::QueryBuilder q;
+    q.qname = name;
+    auto wire = q.build();
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    timeval tv{2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sendto(fd, wire.data(), wire.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    std::vector<uint8_t> buf(4096);
+    ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+    close(fd);
+    buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    return buf;
+}
+
+class DaemonTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("fz-daemon-" + std::to_string(getpid()));
+        fs::create_directories(dir_);
+        port_ = free_port();
+        metrics_port_ = free_port();
+        write("example.com.zone", zone_text("192.0.2.10"));
+        write("fastzone.yaml", "server:\n  listen: [127.0.0.1@" + std::to_string(port_) + "]\n" +
+                                   "zones:\n  - origin: example.com.\n    file: example.com.zone\n" +
+                                   "control:\n  socket: " + (dir_ / "ctl.sock").string() + "\n" +
+                                   "metrics:\n  listen: 127.0.0.1@" + std::to_string(metrics_port_) + "\n");
+        daemon_ = std::make_unique<Daemon>((dir_ / "fastzone.yaml").string());
+        auto st = daemon_->start();
+        ASSERT_TRUE(st.ok()) << st.error().to_string();
+    }
+    void TearDown() override {
+        daemon_.reset();
+        fs::remove_all(dir_);
+    }
+    void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+
+    std::string ctl(const std::string& cmd) {
+        auto r = control_request((dir_ / "ctl.sock").string(), cmd);
+        EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().to_string());
+        return r.ok() ? *r : "";
+    }
+
+    std::string www() {
+        auto d = test::decode(udp_ask(port_, "www.example.com."));
+        return d.answer.empty() ? "" : d.answer[0].rdata_text;
+    }
+
+    std::string http_get(const std::string& path) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(metrics_port_);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+            close(fd);
+            return "";
+        }
+        std::string req = "GET " + path + " HTTP/1.0\r\nHost: x\r\n\r\n";
+        send(fd, req.data(), req.size(), 0);
+        std::string out;
+        char buf[4096];
+        ssize_t n;
+        while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) out.append(buf, static_cast<size_t>(n));
+        close(fd);
+        return out;
+    }
+
+    fs::path dir_;
+    uint16_t port_ = 0, metrics_port_ = 0;
+    std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(DaemonTest, StatusAndStatsThroughTheControlSocket) {
+    EXPECT_EQ(www(), "192.0.2.10");
+    std::string status = ctl("status");
+    EXPECT_EQ(status.rfind("ok\n", 0), 0u) << status;
+    EXPECT_NE(status.find("zone example.com.: 4 records"), std::string::npos) << status;
+    std::string stats = ctl("stats");
+    EXPECT_NE(stats.find("zone example.com. queries 1 NOERROR 1"), std::string::npos) << stats;
+    EXPECT_EQ(ctl("bogus").rfind("error\n", 0), 0u);
+}
+
+TEST_F(DaemonTest, ReloadPicksUpChangesAndABrokenZoneChangesNothing) {
+    EXPECT_EQ(www(), "192.0.2.10");
+    write("example.com.zone", zone_text("192.0.2.20"));
+    std::string r = ctl("reload");
+    EXPECT_EQ(r.rfind("ok\n", 0), 0u) << r;
+    EXPECT_EQ(www(), "192.0.2.20");
+
+    write("example.com.zone", zone_text("192.0.2.300"));  // line 6 is bad
+    r = ctl("reload");
+    EXPECT_EQ(r.rfind("error\n", 0), 0u) << r;
+    EXPECT_NE(r.find("example.com.zone:6"), std::string::npos) << r;
+    EXPECT_EQ(www(), "192.0.2.20");  // still the previous data
+    EXPECT_NE(ctl("status").find("last failed"), std::string::npos);
+
+    write("example.com.zone", zone_text("192.0.2.30"));
+    EXPECT_EQ(ctl("reload").rfind("ok\n", 0), 0u);
+    EXPECT_EQ(www(), "192.0.2.30");
+}
+
+TEST_F(DaemonTest, MetricsEndpointServesPrometheusText) {
+    www();
+    std::string m = http_get("/metrics");
+    EXPECT_NE(m.find("200 OK"), std::string::npos) << m;
+    EXPECT_NE(m.find("text/plain; version=0.0.4"), std::string::npos);
+    EXPECT_NE(m.find("fastzone_zone_queries_total{zone=\"example.com.\"} 1"), std::string::npos) << m;
+    EXPECT_NE(m.find("# TYPE fastzone_reloads_total counter"), std::string::npos);
+    EXPECT_NE(m.find("fastzone_snapshot_generation 1"), std::string::npos);
+    EXPECT_NE(http_get("/other").find("404"), std::string::npos);
+}
+
+TEST_F(DaemonTest, ExplainShowsTheAnswer) {
+    std::string e = ctl("explain www.example.com A --client 198.51.100.7");
+    EXPECT_NE(e.find("www.example.com.\t300\tIN\tA\t192.0.2.10"), std::string::npos) << e;
+    EXPECT_EQ(ctl("explain www.example.com NOTATYPE").rfind("error\n", 0), 0u);
+}
+
+}  // namespace
+}  // namespace fz::control
