@@ -11,6 +11,7 @@
 namespace fz::dns {
 
 inline constexpr uint64_t kNameHashSeed = 0x9e3779b97f4a7c15ULL;
+inline constexpr size_t kMaxNameWireForHash = 256;
 
 // 64x64->128 multiply folded to 64 bits (the "mum" primitive of wyhash).
 __extension__ typedef unsigned __int128 HashU128;  // GCC/Clang extension, x86-64 MUL
@@ -20,7 +21,8 @@ inline uint64_t hash_mum(uint64_t a, uint64_t b) {
 }
 
 // Extends `parent_hash` (the hash of the name below this label) with one label.
-// `label` points at the label's length byte; the label must be lower-case already.
+// `label` points at the label's length byte; the label must be lower-case already, and
+// 8 bytes past the label must be readable (the tail is loaded whole, then masked).
 inline uint64_t hash_label(uint64_t parent_hash, const uint8_t* label) {
     size_t len = label[0];
     const uint8_t* p = label + 1;
@@ -33,19 +35,24 @@ inline uint64_t hash_label(uint64_t parent_hash, const uint8_t* label) {
         len -= 8;
     }
     if (len > 0) {
-        uint64_t w = 0;
-        std::memcpy(&w, p, len);
+        uint64_t w;
+        std::memcpy(&w, p, 8);
+        w &= ~uint64_t{0} >> (64 - 8 * len);  // little-endian: keep the label's bytes only
         acc = hash_mum(acc ^ w, 0x8ebc6af09c88c6e3ULL);
     }
     return hash_mum(acc, 0x589965cc75374cc3ULL);
 }
 
 // Hash of a whole canonical wire name (control plane and tests; the query path uses
-// hash_label over its label offsets instead).
+// hash_label over its label offsets instead). Copies the name so the loads may overrun.
 inline uint64_t hash_name(const uint8_t* wire) {
+    uint8_t padded[kMaxNameWireForHash + 8] = {};
+    size_t len = 0;
+    while (len < kMaxNameWireForHash && wire[len] != 0) len += wire[len] + 1u;
+    std::memcpy(padded, wire, len < kMaxNameWireForHash ? len + 1 : kMaxNameWireForHash);
     const uint8_t* labels[128];
     size_t n = 0;
-    for (size_t i = 0; wire[i] != 0 && n < 128; i += wire[i] + 1u) labels[n++] = wire + i;
+    for (size_t i = 0; padded[i] != 0 && n < 128; i += padded[i] + 1u) labels[n++] = padded + i;
     uint64_t h = kNameHashSeed;
     while (n > 0) h = hash_label(h, labels[--n]);
     return h;

@@ -106,7 +106,8 @@ QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q) {
     if (qdcount > 1) return QueryStatus::kDropMalformed;
 
     // QNAME: plain labels only. A compression pointer here could only point into the
-    // header, so it is malformed.
+    // header, so it is malformed. Validate and note the labels first, then copy the name
+    // and lower-case it eight bytes at a time (length bytes are < 64: never letters).
     size_t pos = kHeaderSize;
     size_t out = 0;
     uint8_t labels = 0;
@@ -117,14 +118,19 @@ QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q) {
         if (l > kMaxLabel) return QueryStatus::kDropMalformed;
         if (out + l + 2 > kMaxNameWire || pos + 1 + l > len) return QueryStatus::kDropMalformed;
         q.label_offset[labels++] = static_cast<uint8_t>(out);
-        q.qname_lc[out] = l;
-        for (size_t i = 1; i <= l; ++i) q.qname_lc[out + i] = lower(msg[pos + i]);
         out += l + 1u;
         pos += l + 1u;
     }
     q.label_offset[labels] = static_cast<uint8_t>(out);  // the root label, for suffix walks
-    q.qname_lc[out++] = 0;
-    std::memset(q.qname_lc + out, 0, 8);
+    std::memcpy(q.qname_lc, msg + kHeaderSize, out + 1);
+    std::memset(q.qname_lc + out + 1, 0, 8);
+    for (size_t i = 0; i <= out; i += 8) {
+        uint64_t w;
+        std::memcpy(&w, q.qname_lc + i, 8);
+        w = lower8(w);
+        std::memcpy(q.qname_lc + i, &w, 8);
+    }
+    ++out;
     ++pos;
     if (pos + 4 > len) return QueryStatus::kDropMalformed;
     q.qname_len = static_cast<uint8_t>(out);

@@ -150,4 +150,14 @@ inline constexpr uint8_t lower(uint8_t c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c | 0x20) : c;
 }
 
+// Lower-cases the ASCII letters among 8 bytes at once (SWAR): a byte gets 0x20 when it
+// lies in 'A'..'Z'. Hand-written because it runs on every query name.
+inline uint64_t lower8(uint64_t x) {
+    const uint64_t low7 = x & 0x7f7f7f7f7f7f7f7fULL;
+    const uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3fULL;  // bit 7 set where byte >= 'A'
+    const uint64_t gt_z = low7 + 0x2525252525252525ULL;  // bit 7 set where byte > 'Z'
+    const uint64_t upper = (ge_a ^ gt_z) & ~x & 0x8080808080808080ULL;
+    return x | (upper >> 2);
+}
+
 }  // namespace fz::dns

@@ -1,0 +1,226 @@
+// Throughput of the data plane's whole per-packet path on one core: classify, answer(),
+// rewrite in place, over real mbufs from a DPDK pool (the NIC is left out: each burst's
+// mbufs are refilled with the query frames, as an RX burst would be). Reported as
+// items_per_second = queries per second per core.
+//
+// Needs an EAL (started with --no-huge, so root is enough, no hugepages needed).
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "control/config.h"
+#include "control/loader.h"
+#include "io/dpdk/lcore.h"
+
+namespace {
+
+using fz::io::dpdk::Lcore;
+
+constexpr uint8_t kServerMac[6] = {0x02, 0, 0, 0, 0x53, 0x02};
+constexpr uint8_t kClientMac[6] = {0x02, 0, 0, 0, 0x53, 0x01};
+
+rte_mempool* pool = nullptr;
+std::unique_ptr<const fz::engine::Snapshot> snapshot;
+
+// push_back one by one: GCC 12 warns wrongly (stringop-overflow) on vector::insert of lists.
+void append(std::vector<uint8_t>& v, std::initializer_list<unsigned> bytes) {
+    for (unsigned b : bytes) v.push_back(static_cast<uint8_t>(b));
+}
+
+uint16_t sum16(const std::vector<uint8_t>& b, size_t from, size_t len, uint32_t s = 0) {
+    for (size_t i = 0; i + 1 < len; i += 2) s += static_cast<uint32_t>(b[from + i] << 8 | b[from + i + 1]);
+    if (len % 2) s += static_cast<uint32_t>(b[from + len - 1] << 8);
+    while (s >> 16) s = (s & 0xffff) + (s >> 16);
+    return static_cast<uint16_t>(~s);
+}
+
+std::vector<uint8_t> dns_query(const std::string& name, uint16_t qtype, bool edns) {
+    std::vector<uint8_t> q = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, static_cast<uint8_t>(edns ? 1 : 0)};
+    size_t start = 0;
+    while (start < name.size()) {
+        size_t dot = std::min(name.find('.', start), name.size());
+        q.push_back(static_cast<uint8_t>(dot - start));
+        q.insert(q.end(), name.begin() + static_cast<long>(start), name.begin() + static_cast<long>(dot));
+        start = dot + 1;
+    }
+    append(q, {0u, static_cast<unsigned>(qtype) >> 8, static_cast<unsigned>(qtype) & 0xff, 0u, 1u});
+    if (edns) append(q, {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0});
+    return q;
+}
+
+// An Ethernet/IPv4 or IPv6/UDP frame to the server's port 53.
+std::vector<uint8_t> frame(const std::vector<uint8_t>& dns, bool v6) {
+    std::vector<uint8_t> f;
+    for (uint8_t b : kServerMac) f.push_back(b);
+    for (uint8_t b : kClientMac) f.push_back(b);
+    auto ulen = static_cast<unsigned>(8 + dns.size());
+    if (!v6) {
+        append(f, {0x08, 0x00, 0x45, 0, (20 + ulen) >> 8, (20 + ulen) & 0xff, 0x12, 0x34, 0, 0, 64, 17, 0, 0, 10, 53, 0,
+                   1, 10, 53, 0, 2});
+        uint16_t c = sum16(f, 14, 20);
+        f[24] = static_cast<uint8_t>(c >> 8);
+        f[25] = static_cast<uint8_t>(c);
+    } else {
+        append(f, {0x86, 0xdd, 0x60, 0, 0, 0, ulen >> 8, ulen & 0xff, 17, 64, 0xfd, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                   0, 0, 1, 0xfd, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2});
+    }
+    append(f, {0x9c, 0x40, 0, 53, ulen >> 8, ulen & 0xff, 0, 0});
+    for (uint8_t b : dns) f.push_back(b);
+    return f;
+}
+
+void run_path(benchmark::State& state, const std::vector<std::vector<uint8_t>>& frames, bool offload) {
+    auto lc = std::make_unique<Lcore>();
+    std::memcpy(lc->mac, kServerMac, 6);
+    std::vector<std::string> addrs = {"10.53.0.2", "fd53::2"};
+    lc->addresses = *fz::io::dpdk::parse_addresses(addrs);
+    lc->tx_checksum_offload = offload;
+    rte_mbuf* mbufs[fz::io::dpdk::kBurst];
+    if (rte_pktmbuf_alloc_bulk(pool, mbufs, fz::io::dpdk::kBurst) != 0) {
+        state.SkipWithError("mbuf pool empty");
+        return;
+    }
+    fz::io::dpdk::TxBatch to_port;
+    fz::io::dpdk::TxBatch to_kernel;
+    size_t next = 0;
+    for (auto _ : state) {
+        // What the NIC's DMA would have done: a query frame in each mbuf of the burst.
+        for (rte_mbuf* m : mbufs) {
+            const auto& f = frames[next];
+            next = next + 1 == frames.size() ? 0 : next + 1;
+            std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), f.data(), f.size());
+            m->data_len = m->pkt_len = static_cast<uint16_t>(f.size());
+            m->ol_flags = 0;
+        }
+        fz::io::dpdk::handle_burst(*lc, *snapshot, std::span<rte_mbuf* const>(mbufs, fz::io::dpdk::kBurst), to_port,
+                                   to_kernel);
+        if (to_port.count != fz::io::dpdk::kBurst) {
+            state.SkipWithError("a query was not answered");
+            break;
+        }
+        to_port.count = 0;
+        benchmark::DoNotOptimize(mbufs[0]);
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * fz::io::dpdk::kBurst);
+    state.counters["ns_per_query"] = benchmark::Counter(
+        static_cast<double>(state.iterations()) * fz::io::dpdk::kBurst,
+        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    rte_pktmbuf_free_bulk(mbufs, fz::io::dpdk::kBurst);
+}
+
+void BM_StaticA_Ipv4(benchmark::State& state) {
+    run_path(state, {frame(dns_query("www.example.com", 1, false), false)}, false);
+}
+void BM_StaticA_Ipv4_Edns(benchmark::State& state) {
+    run_path(state, {frame(dns_query("www.example.com", 1, true), false)}, false);
+}
+void BM_StaticA_Ipv4_ChecksumOffload(benchmark::State& state) {
+    run_path(state, {frame(dns_query("www.example.com", 1, false), false)}, true);
+}
+void BM_StaticAAAA_Ipv6(benchmark::State& state) {
+    run_path(state, {frame(dns_query("www.example.com", 28, false), true)}, false);
+}
+void BM_Nxdomain_Ipv4(benchmark::State& state) {
+    run_path(state, {frame(dns_query("nothere.example.com", 1, false), false)}, false);
+}
+void BM_Mixed(benchmark::State& state) {
+    run_path(state,
+             {frame(dns_query("www.example.com", 1, false), false), frame(dns_query("Mail.Example.com", 1, true), true),
+              frame(dns_query("blog.example.com", 1, false), false),
+              frame(dns_query("x.apps.example.com", 1, false), true),
+              frame(dns_query("nothere.example.com", 28, true), false),
+              frame(dns_query("host.sub.example.com", 1, false), false), frame(dns_query("example.com", 2, true), true),
+              frame(dns_query("example.com", 15, false), false)},
+             false);
+}
+
+// The same path with answer() replaced by a copy of a ready response: what the data
+// plane itself costs per query (refill, classify, rewrite, checksums).
+void BM_IoPathOnly_Ipv4(benchmark::State& state) {
+    auto lc = std::make_unique<Lcore>();
+    std::memcpy(lc->mac, kServerMac, 6);
+    std::vector<std::string> addrs = {"10.53.0.2", "fd53::2"};
+    lc->addresses = *fz::io::dpdk::parse_addresses(addrs);
+    auto query = frame(dns_query("www.example.com", 1, false), false);
+    std::vector<uint8_t> response(65, 0x5a);
+    rte_mbuf* mbufs[fz::io::dpdk::kBurst];
+    if (rte_pktmbuf_alloc_bulk(pool, mbufs, fz::io::dpdk::kBurst) != 0) {
+        state.SkipWithError("mbuf pool empty");
+        return;
+    }
+    for (auto _ : state) {
+        for (rte_mbuf* m : mbufs) {
+            auto* f = rte_pktmbuf_mtod(m, uint8_t*);
+            std::memcpy(f, query.data(), query.size());
+            fz::io::dpdk::Frame fr;
+            if (fz::io::dpdk::classify(f, query.size(), lc->mac, lc->addresses, false, fr) !=
+                fz::io::dpdk::Verdict::kDns) {
+                state.SkipWithError("not classified as DNS");
+                break;
+            }
+            auto peer = fz::io::dpdk::peer_of(f, fr);
+            benchmark::DoNotOptimize(peer);
+            std::memcpy(lc->query, f + fr.payload, fr.payload_len);
+            std::memcpy(f + fr.payload, response.data(), response.size());
+            m->data_len = m->pkt_len = static_cast<uint16_t>(fz::io::dpdk::rewrite_udp_response(
+                f, fr, lc->mac, response.size(), fz::io::dpdk::ChecksumMode::kSoftware));
+        }
+        benchmark::DoNotOptimize(mbufs[0]);
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * fz::io::dpdk::kBurst);
+    rte_pktmbuf_free_bulk(mbufs, fz::io::dpdk::kBurst);
+}
+
+BENCHMARK(BM_StaticA_Ipv4);
+BENCHMARK(BM_StaticA_Ipv4_Edns);
+BENCHMARK(BM_StaticA_Ipv4_ChecksumOffload);
+BENCHMARK(BM_StaticAAAA_Ipv6);
+BENCHMARK(BM_Nxdomain_Ipv4);
+BENCHMARK(BM_Mixed);
+BENCHMARK(BM_IoPathOnly_Ipv4);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    std::string prefix = "--file-prefix=fzbench-" + std::to_string(getpid());
+    std::string lcore = std::to_string(sched_getcpu() < 0 ? 0 : sched_getcpu());
+    const char* eal[] = {"dpdk_lcore_bench", "--no-pci", "--no-huge", "-m", "128", "--no-telemetry",
+                         "--log-level=lib.eal:warning", "-l", lcore.c_str(), prefix.c_str()};
+    std::vector<char*> args;
+    for (const char* a : eal) args.push_back(const_cast<char*>(a));
+    if (rte_eal_init(static_cast<int>(args.size()), args.data()) < 0) {
+        std::fprintf(stderr, "dpdk_lcore_bench: the EAL cannot start (%s); run as root\n", rte_strerror(rte_errno));
+        return 0;  // a benchmark reports, it does not fail
+    }
+    pool = rte_pktmbuf_pool_create("bench", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+    auto config = fz::control::load_config(FZ_SOURCE_ROOT "/config/fastzone.yaml");
+    if (pool == nullptr || !config) {
+        std::fprintf(stderr, "dpdk_lcore_bench: setup failed\n");
+        return 1;
+    }
+    auto snap = fz::control::build_snapshot(*config, nullptr);
+    if (!snap) {
+        std::fprintf(stderr, "dpdk_lcore_bench: %s\n", snap.error().to_string().c_str());
+        return 1;
+    }
+    snapshot = std::move(snap.value());
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    snapshot.reset();
+    rte_mempool_free(pool);
+    rte_eal_cleanup();
+    std::string dir = "/var/run/dpdk/fzbench-" + std::to_string(getpid());
+    rmdir(dir.c_str());
+    return 0;
+}

@@ -1,0 +1,78 @@
+// A small zone with one name of each kind, compiled once, and queries for it.
+#include "bench/support/answer_fixture.h"
+
+#include <cstdlib>
+
+#include "dns/name.h"
+#include "dns/wire.h"
+#include "zone/check.h"
+#include "zone/compiler.h"
+#include "zone/master_parser.h"
+
+namespace fz::bench {
+namespace {
+
+constexpr const char* kZone = R"(
+$ORIGIN example.com.
+$TTL 3600
+@        SOA   ns1 hostmaster 1 7200 3600 1209600 300
+@        NS    ns1
+@        NS    ns2
+@        MX    10 mail
+ns1      A     192.0.2.53
+ns2      A     192.0.2.54
+mail     A     192.0.2.25
+www      A     192.0.2.10
+alias    CNAME www
+*.wild   A     192.0.2.80
+sub      NS    ns1.sub
+ns1.sub  A     192.0.2.99
+)";
+
+}  // namespace
+
+const engine::Snapshot& answer_snapshot() {
+    static engine::Snapshot* snap = [] {
+        auto* s = new engine::Snapshot();
+        auto origin = *dns::name_from_text("example.com.", nullptr);
+        auto src = zone::parse_zone_text(kZone, "bench.zone", origin);
+        if (!src || !zone::check_zone(*src)) std::abort();
+        s->zones.push_back(*zone::compile_zone(*src));
+        if (!s->finish()) std::abort();
+        return s;
+    }();
+    return *snap;
+}
+
+std::vector<uint8_t> make_query(const char* name, uint16_t type, bool edns) {
+    std::vector<uint8_t> m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, static_cast<uint8_t>(edns ? 1 : 0)};
+    auto n = *dns::name_from_text(name, nullptr);
+    m.insert(m.end(), n.data(), n.data() + n.size());
+    m.push_back(static_cast<uint8_t>(type >> 8));
+    m.push_back(static_cast<uint8_t>(type));
+    m.push_back(0);
+    m.push_back(1);
+    if (edns) {
+        const uint8_t opt[11] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};
+        m.insert(m.end(), opt, opt + 11);
+    }
+    return m;
+}
+
+const std::vector<QueryKind>& query_kinds() {
+    static const std::vector<QueryKind> kinds = {
+        {"static_a", "www.example.com.", dns::type::A, false},
+        {"static_a_edns", "www.example.com.", dns::type::A, true},
+        {"mixed_case_a", "WwW.eXaMpLe.CoM.", dns::type::A, false},
+        {"nxdomain", "nothere.example.com.", dns::type::A, false},
+        {"nodata", "www.example.com.", dns::type::TXT, false},
+        {"cname", "alias.example.com.", dns::type::A, false},
+        {"wildcard", "x.wild.example.com.", dns::type::A, false},
+        {"referral", "host.sub.example.com.", dns::type::A, false},
+        {"ns_additional", "example.com.", dns::type::NS, true},
+        {"refused", "www.example.net.", dns::type::A, false},
+    };
+    return kinds;
+}
+
+}  // namespace fz::bench
