@@ -72,10 +72,14 @@ public:
         return true;
     }
 
+    // Stops (or resumes) remembering the names written: the zone compiler builds blocks
+    // whose only pointers go to names outside them, so the block can move.
+    void set_marking(bool on) { marking_ = on; }
+
     // Remembers that a name starts at `pos` of the message (and each label after it,
     // up to the root or a pointer), so later names can point at its suffixes.
     void mark_name(size_t pos) {
-        while (pos <= kMaxPointer && mark_count_ < kMaxMarks) {
+        while (marking_ && pos <= kMaxPointer && mark_count_ < kMaxMarks) {
             uint8_t l = buf_[pos];
             if (l == 0 || (l & 0xc0) != 0) return;
             marks_[mark_count_++] = static_cast<uint16_t>(pos);
@@ -84,7 +88,7 @@ public:
     }
     // Remembers one position only (a suffix of an already marked name need not be).
     void mark(size_t pos) {
-        if (pos <= kMaxPointer && mark_count_ < kMaxMarks) marks_[mark_count_++] = static_cast<uint16_t>(pos);
+        if (marking_ && pos <= kMaxPointer && mark_count_ < kMaxMarks) marks_[mark_count_++] = static_cast<uint16_t>(pos);
     }
     size_t mark_count() const { return mark_count_; }
     uint16_t mark_at(size_t i) const { return marks_[i]; }
@@ -195,6 +199,7 @@ private:
     size_t pos_ = 0;
     uint16_t marks_[kMaxMarks];
     size_t mark_count_ = 0;
+    bool marking_ = true;
 };
 
 }  // namespace fz::dns

@@ -526,9 +526,22 @@ private:
     }
 
     // NODATA / NXDOMAIN: the SOA in authority, TTL = min(SOA TTL, MINIMUM) (RFC 2308 3).
+    // The ready-made block needs only its pointers aimed at the apex inside the question
+    // name (the question's zone is this zone, so its apex is the question's suffix).
     void negative() {
-        const RRset* soa = zone_.soa();
-        r_.put_rrset_named(1, zone_.apex()->name(), soa, zone_.header().negative_ttl, false);
+        const zone::ImageHeader& h = zone_.header();
+        Writer& w = r_.writer();
+        size_t at = w.size();
+        if (!w.put_bytes(zone_.negative_block(), h.negative_block_len)) {
+            r_.tc = true;
+            return;
+        }
+        size_t apex_pos = dns::kHeaderSize + q_.qname_len - h.apex_len;
+        const uint16_t* fix = zone_.negative_fixups();
+        for (uint16_t i = 0; i < h.negative_fixups; ++i) {
+            dns::store_u16(w.data() + at + fix[2 * i], static_cast<uint16_t>(0xc000 | (apex_pos + fix[2 * i + 1])));
+        }
+        ++r_.counts[1];
     }
 
     void want_additional(const RRset* set, bool referral = false) {

@@ -301,6 +301,10 @@ private:
         off = align_up(off, 8);
         size_t policies_off = off;
         off += 8 * policy_count_;
+        make_negative_block();
+        size_t negative_off = off;
+        off += align_up(negative_block_.size(), 2) + 4 * negative_fixups_.size() / 2;
+        off = align_up(off, 8);
         if (off > UINT32_MAX) return Error{zone_.files.empty() ? "" : zone_.files[0], 0, "zone image over 4 GiB"};
         for (const auto& n : nodes_) {
             for (const auto& s : n.rrsets) {
@@ -324,6 +328,12 @@ private:
         std::memcpy(h->apex_name, apex_.data(), apex_.size());
         h->policy_count = policy_count_;
         h->policies = static_cast<uint32_t>(policies_off);
+        h->negative_block = static_cast<uint32_t>(negative_off);
+        h->negative_block_len = static_cast<uint16_t>(negative_block_.size());
+        h->negative_fixups = static_cast<uint16_t>(negative_fixups_.size() / 2);
+        std::memcpy(base + negative_off, negative_block_.data(), negative_block_.size());
+        std::memcpy(base + negative_off + align_up(negative_block_.size(), 2), negative_fixups_.data(),
+                    2 * negative_fixups_.size());
         auto* policy_list = reinterpret_cast<uint32_t*>(base + policies_off);
         auto* slots = reinterpret_cast<Slot*>(base + slots_off);
 
@@ -376,6 +386,46 @@ private:
         return std::make_shared<const ZoneImage>(std::move(mem), size);
     }
 
+    // The SOA of negative answers (see ImageHeader::negative_block): written after a
+    // stand-in question whose name is the apex, compressed against the apex only, then
+    // every pointer noted with its target relative to the apex.
+    void make_negative_block() {
+        const BuildRRset* soa = nullptr;
+        for (const auto& s : nodes_[index_.at(apex_)].rrsets) {
+            if (s.type == dns::type::SOA) soa = &s;
+        }
+        if (soa == nullptr || soa->rdatas.empty()) return;
+        const std::string& rd = *soa->rdatas.front();
+        uint32_t minimum = dns::load_u32(reinterpret_cast<const uint8_t*>(rd.data()) + rd.size() - 4);
+        std::vector<uint8_t> tmp(1024);
+        dns::Writer w(tmp.data(), tmp.size());
+        std::memcpy(tmp.data() + dns::kHeaderSize, apex_.data(), apex_.size());
+        w.mark_name(dns::kHeaderSize);
+        size_t start = dns::kHeaderSize + apex_.size() + 4;
+        w.skip_to(start);
+        w.set_marking(false);
+        w.put_record(dns::kHeaderSize, dns::type::SOA, std::min(soa->ttl, minimum),
+                     reinterpret_cast<const uint8_t*>(rd.data()), static_cast<uint16_t>(rd.size()));
+        negative_block_.assign(tmp.data() + start, tmp.data() + w.size());
+        // Pointers sit at: the owner, then wherever a name in the rdata ends in one.
+        auto note = [&](size_t at) {
+            uint16_t target = static_cast<uint16_t>(dns::load_u16(&negative_block_[at]) & 0x3fff);
+            negative_fixups_.push_back(static_cast<uint16_t>(at));
+            negative_fixups_.push_back(static_cast<uint16_t>(target - dns::kHeaderSize));
+        };
+        note(0);
+        size_t p = 12;
+        for (int name = 0; name < 2; ++name) {
+            while (negative_block_[p] != 0 && (negative_block_[p] & 0xc0) != 0xc0) p += negative_block_[p] + 1u;
+            if (negative_block_[p] == 0) {
+                ++p;
+            } else {
+                note(p);
+                p += 2;
+            }
+        }
+    }
+
     void write_rrset(uint8_t* base, const BuildNode& n, const BuildRRset& s) const {
         uint8_t* p = base + s.offset;
         auto* r = reinterpret_cast<RRset*>(p);
@@ -426,6 +476,8 @@ private:
     std::vector<BuildNode> nodes_;
     std::unordered_map<std::string, uint32_t> index_;
     uint32_t policy_count_ = 0;
+    std::vector<uint8_t> negative_block_;
+    std::vector<uint16_t> negative_fixups_;  // pairs: offset in block, apex-relative target
 };
 
 }  // namespace

@@ -43,6 +43,13 @@ struct ImageHeader {
     uint32_t record_count;
     uint32_t policy_count;  // number of policy-controlled RRsets
     uint32_t policies;      // offset of {u32 policy id, u32 RRset offset}[policy_count]
+    // The authority section of every negative answer, ready-made: the SOA with TTL
+    // negative_ttl, its owner and the names in its rdata compressed only against the
+    // apex. Pointers are stored relative to where the apex sits in the question and
+    // patched per query: {u16 offset in block, u16 apex-relative target}[negative_fixups].
+    uint32_t negative_block;
+    uint16_t negative_block_len;
+    uint16_t negative_fixups;
     uint8_t apex_len;       // wire length of the apex name
     uint8_t apex_labels;
     uint8_t apex_name[dns::kMaxNameWire];  // canonical (lower-case)
@@ -126,6 +133,10 @@ public:
     const Node* node_at(uint32_t off) const { return reinterpret_cast<const Node*>(bytes_.get() + off); }
     const RRset* rrset_at(uint32_t off) const { return reinterpret_cast<const RRset*>(bytes_.get() + off); }
     const Node* apex() const { return node_at(header().apex); }
+    const uint8_t* negative_block() const { return bytes_.get() + header().negative_block; }
+    const uint16_t* negative_fixups() const {
+        return reinterpret_cast<const uint16_t*>(negative_block() + ((header().negative_block_len + 1u) & ~1u));
+    }
     const RRset* soa() const { return rrset_at(header().soa); }
 
     // Exact lookup of a canonical (lower-case) wire name of `len` bytes with hash `hash`
