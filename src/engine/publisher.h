@@ -3,6 +3,7 @@
 // snapshot only after every registered reader has passed a quiescent state.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -30,11 +31,13 @@ public:
     template <typename F>
     auto with_current(F&& f) const {
         std::lock_guard<std::mutex> lock(mutex_);
-        return f(*ptr_);
+        return f(*ptr_.load(std::memory_order_acquire));
     }
 
 private:
-    Snapshot* ptr_ = nullptr;  // non-const only because liburcu's macros cast to void*
+    // Release store in publish(), acquire load in current(): a reader that sees the new
+    // pointer sees the snapshot fully built (on x86 both are plain moves).
+    std::atomic<const Snapshot*> ptr_{nullptr};
     mutable std::mutex mutex_;  // one writer at a time; control-plane readers
 };
 

@@ -1,7 +1,7 @@
 // Building PolicyTables and rebuilding policies on health changes (cold).
 #include "policy/tables.h"
 
-#include <urcu-qsbr.h>
+#include "common/rcu.h"
 
 #include "policy/compile.h"
 
@@ -74,7 +74,7 @@ std::vector<uint32_t> PolicyTables::update_health(HealthVector health, const Ret
 void retire_after_grace_period(PolicyTables::Retired old) {
     // Every reader that could have loaded an old pointer did so before the swap; once each
     // has reported a quiescent state (between bursts), none still holds one.
-    synchronize_rcu();
+    rcu::synchronize();
     old.clear();
 }
 
