@@ -261,7 +261,7 @@ Result<Config> load_config(const std::string& path) {
     try {
         if (!root.IsMap()) return Error{path, 1, "the configuration must be a YAML mapping"};
         auto st = rd.only_keys(root, "top level",
-                               {"server", "dataplane", "zones", "health_checks", "cidr_collections", "geoip",
+                               {"server", "dataplane", "zones", "health_checks", "health_webhook", "cidr_collections", "geoip",
                                 "latency", "latency_default_order", "control", "metrics"});
         if (!st) return st.error();
         if (root["server"]) {
@@ -284,6 +284,13 @@ Result<Config> load_config(const std::string& path) {
                 FZ_TRY(v, rd.string(root[key], key));
                 *field = rd.resolve(c.dir, v);
             }
+        }
+        if (root["health_webhook"]) {
+            FZ_TRY(url, rd.string(root["health_webhook"], "health_webhook"));
+            if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+                return rd.error(root["health_webhook"], "'health_webhook' must be an http:// or https:// URL");
+            }
+            c.health_webhook = url;
         }
         if (root["latency_default_order"]) {
             FZ_TRY(order, rd.strings(root["latency_default_order"], "latency_default_order"));

@@ -66,6 +66,7 @@ struct Config {
     std::optional<DataplaneConfig> dataplane;
     std::vector<ZoneConfig> zones;
     std::string health_checks;
+    std::string health_webhook;  // URL that receives a JSON POST per health flip
     std::string cidr_collections;
     std::string geoip;
     std::string latency;

@@ -15,9 +15,11 @@
 #include "control/metrics_http.h"
 #include "dns/rrtype.h"
 #include "engine/answer.h"
+#include "health/checker.h"
 #include "io/dpdk/dataplane.h"
 #include "io/sockets/socket_server.h"
 #include "policy/explain.h"
+#include "policy/tables.h"
 
 namespace fz::control {
 namespace {
@@ -88,7 +90,15 @@ Status Daemon::start() {
     log::info("zones loaded", summary(report));
     slots_.assign(**snap);
     (*snap)->generation = ++generation_;
-    publisher_.publish(std::move(snap.value()));
+    apply_thread_ = std::thread([this] { apply_health_loop(); });
+    {
+        // Held until the snapshot is published, so that a flip is never applied to
+        // tables other than the ones its checker was started for.
+        std::lock_guard<std::mutex> lock(reload_mutex_);
+        auto hs = restart_health(**snap);
+        if (!hs) return hs.error();
+        publisher_.publish(std::move(snap.value()));
+    }
     last_reload_at_ = std::chrono::system_clock::now();
 
     if (config_.server.listen.empty() && !config_.dataplane) {
@@ -108,8 +118,6 @@ Status Daemon::start() {
         if (!dp) return dp.error();
         dataplane_ = std::move(dp.value());
     }
-    start_health();
-
     std::string sock = config_.control_socket.empty() ? default_control_socket() : config_.control_socket;
     control_ = std::make_unique<ControlSocket>(sock, [this](const std::string& line, bool& ok) {
         return handle_command(line, ok);
@@ -130,8 +138,55 @@ Status Daemon::start() {
     return Ok{};
 }
 
-void Daemon::start_health() {
-    // Health checks arrive with the health checker (src/health).
+Status Daemon::restart_health(engine::Snapshot& snap) {
+    std::vector<health::CheckStatus> carried;
+    if (health_) {
+        health_->stop();
+        carried = health_->statuses();
+    }
+    ++health_epoch_;  // flips of the previous checker, if still queued, are now stale
+    if (!snap.policies || snap.policies->set().health_checks.checks.empty()) {
+        health_.reset();
+        return Ok{};
+    }
+    health::HealthChecker::Options o;
+    o.webhook_url = config_.health_webhook;
+    uint64_t epoch = health_epoch_;
+    o.on_flip = [this, epoch](const policy::HealthVector& health, std::span<const uint32_t>) {
+        std::lock_guard<std::mutex> lock(apply_mutex_);
+        pending_health_ = std::make_pair(epoch, health);
+        apply_cv_.notify_one();
+    };
+    auto checker = std::make_unique<health::HealthChecker>(std::move(o));
+    auto st = checker->start(snap.policies->set().health_checks, carried);
+    if (!st) return st.error();
+    // The snapshot is not published yet: nothing reads its tables, so the versions the
+    // carried-over health replaces can be freed at once.
+    snap.policies->update_health(checker->health(), [](policy::PolicyTables::Retired) {});
+    health_ = std::move(checker);
+    return Ok{};
+}
+
+void Daemon::apply_health_loop() {
+    while (true) {
+        std::pair<uint64_t, std::vector<uint8_t>> next;
+        {
+            std::unique_lock<std::mutex> lock(apply_mutex_);
+            apply_cv_.wait(lock, [this] { return apply_stop_ || pending_health_.has_value(); });
+            if (apply_stop_) return;
+            next = std::move(*pending_health_);
+            pending_health_.reset();
+        }
+        std::lock_guard<std::mutex> lock(reload_mutex_);
+        if (next.first != health_epoch_) continue;  // reported by a checker a reload replaced
+        // Rebuilds only the policies using the changed checks and swaps their pointers; the
+        // old versions are freed after a grace period (this thread is no RCU reader).
+        publisher_.with_current([&](const engine::Snapshot& s) {
+            if (s.policies) s.policies->update_health(next.second, policy::retire_after_grace_period);
+            return 0;
+        });
+        ++health_updates_;
+    }
 }
 
 void Daemon::run() {
@@ -157,6 +212,15 @@ void Daemon::stop() {
     stopping_.store(true, std::memory_order_relaxed);
     if (metrics_) metrics_->stop();
     if (control_) control_->stop();
+    if (health_) health_->stop();
+    if (apply_thread_.joinable()) {
+        {
+            std::lock_guard<std::mutex> lock(apply_mutex_);
+            apply_stop_ = true;
+        }
+        apply_cv_.notify_one();
+        apply_thread_.join();
+    }
     if (dataplane_) dataplane_->stop();
     if (sockets_) sockets_->stop();
 }
@@ -182,12 +246,14 @@ Result<std::string> Daemon::reload() {
         log::warning("server.listen changes take effect at the next restart");
     }
     slots_.assign(**snap);
-    (*snap)->generation = ++generation_;
-    // One pointer swap; the old snapshot is freed after every reader passed a quiescent state.
-    publisher_.publish(std::move(snap.value()));
     auto listen = config_.server.listen;  // sockets stay bound: only a restart moves them
     config_ = std::move(config.value());
     config_.server.listen = std::move(listen);
+    auto hs = restart_health(**snap);
+    if (!hs) return fail(hs.error());
+    (*snap)->generation = ++generation_;
+    // One pointer swap; the old snapshot is freed after every reader passed a quiescent state.
+    publisher_.publish(std::move(snap.value()));
     last_reload_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     ++reloads_ok_;
     last_reload_ok_ = true;
@@ -267,7 +333,30 @@ std::string Daemon::stats_text() const {
     return o.str();
 }
 
-std::string Daemon::health_text() const { return "no health checks configured\n"; }
+std::string Daemon::health_text() const {
+    std::lock_guard<std::mutex> lock(reload_mutex_);
+    if (!health_) return "no health checks configured\n";
+    auto fmt_time = [](int64_t ms) {
+        if (ms == 0) return std::string("never");
+        time_t t = static_cast<time_t>(ms / 1000);
+        tm g;
+        gmtime_r(&t, &g);
+        char buf[32];
+        std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &g);
+        return std::string(buf);
+    };
+    std::ostringstream o;
+    for (const auto& c : health_->statuses()) {
+        o << c.id << " " << policy::health_check_type_name(c.type) << " " << (c.target.empty() ? "-" : c.target) << ": "
+          << (c.healthy ? "healthy" : "UNHEALTHY") << (c.disabled ? " (disabled)" : "")
+          << (c.inverted ? " (inverted)" : "") << "; last result "
+          << (c.has_result ? (c.last_ok ? "ok" : "fail") + std::string(c.last_reason.empty() ? "" : " (" + c.last_reason + ")")
+                           : std::string("none yet"))
+          << " at " << fmt_time(c.last_result_ms) << "; last change " << fmt_time(c.last_change_ms) << "; flips "
+          << c.flips << ", results " << c.results << ", failures " << c.failures << "\n";
+    }
+    return o.str();
+}
 
 Result<std::string> Daemon::explain_text(const std::string& args) {
     std::istringstream in(args);
@@ -383,6 +472,24 @@ std::string Daemon::metrics_text() const {
     for (size_t m = 1; m < members.size(); ++m) {
         o << "fastzone_policy_answers_total{name=\"" << label(members[m].name) << "\",type=\"" << members[m].type
           << "\",set_identifier=\"" << label(members[m].set_identifier) << "\"} " << c.members[m] << "\n";
+    }
+    {
+        std::lock_guard<std::mutex> lock(reload_mutex_);
+        if (health_) {
+            auto st = health_->statuses();
+            head("fastzone_health_check_healthy", "gauge", "1 when the health check counts as healthy.");
+            for (const auto& h : st) o << "fastzone_health_check_healthy{id=\"" << label(h.id) << "\"} " << (h.healthy ? 1 : 0) << "\n";
+            head("fastzone_health_check_flips_total", "counter", "Changes of health of each check.");
+            for (const auto& h : st) o << "fastzone_health_check_flips_total{id=\"" << label(h.id) << "\"} " << h.flips << "\n";
+            head("fastzone_health_check_results_total", "counter", "Probe results of each check.");
+            for (const auto& h : st) {
+                o << "fastzone_health_check_results_total{id=\"" << label(h.id) << "\",result=\"ok\"} " << h.results - h.failures
+                  << "\n";
+                o << "fastzone_health_check_results_total{id=\"" << label(h.id) << "\",result=\"fail\"} " << h.failures << "\n";
+            }
+        }
+        head("fastzone_health_updates_total", "counter", "Health changes applied to the policy tables.");
+        o << "fastzone_health_updates_total " << health_updates_ << "\n";
     }
     head("fastzone_tcp_connections", "gauge", "Open TCP connections.");
     o << "fastzone_tcp_connections " << t.tcp_connections << "\n";

@@ -5,9 +5,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "common/result.h"
 #include "control/config.h"
@@ -20,6 +24,14 @@ namespace dpdk {
 class Dataplane;
 }
 }  // namespace fz::io
+
+namespace fz::health {
+class HealthChecker;
+}
+
+namespace fz::engine {
+struct Snapshot;
+}
 
 namespace fz::control {
 
@@ -60,7 +72,13 @@ public:
 private:
     struct Totals;
     Totals totals() const;
-    void start_health();
+    // (Re)starts the health checker for `snap`'s checks, carrying over the states of the
+    // checks that still exist, and compiles `snap`'s policy tables with that health
+    // (before it is published). Call with reload_mutex_ held.
+    Status restart_health(engine::Snapshot& snap);
+    // Applies flips reported by the checker (on its thread) from a thread of its own: a
+    // flip waits for an RCU grace period, which the checker's probes must not.
+    void apply_health_loop();
 
     std::string config_path_;
     Config config_;
@@ -70,6 +88,17 @@ private:
     std::unique_ptr<io::dpdk::Dataplane> dataplane_;
     std::unique_ptr<ControlSocket> control_;
     std::unique_ptr<MetricsHttp> metrics_;
+    std::unique_ptr<health::HealthChecker> health_;
+
+    // Flips waiting to be applied: only the latest vector matters. The epoch names the
+    // checker that reported it; a vector from a checker replaced by a reload is dropped.
+    std::mutex apply_mutex_;
+    std::condition_variable apply_cv_;
+    std::optional<std::pair<uint64_t, std::vector<uint8_t>>> pending_health_;
+    bool apply_stop_ = false;
+    std::thread apply_thread_;
+    uint64_t health_epoch_ = 0;  // guarded by reload_mutex_
+    uint64_t health_updates_ = 0;
 
     mutable std::mutex reload_mutex_;  // one reload (or health update) at a time
     uint64_t generation_ = 0;

@@ -10,8 +10,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "control/control_socket.h"
+#include "tests/unit/health/loopback_servers.h"
 #include "dns/wire.h"
 #include "tests/support/dns_test_util.h"
 
@@ -158,6 +160,103 @@ TEST_F(DaemonTest, ExplainShowsTheAnswer) {
     std::string e = ctl("explain www.example.com A --client 198.51.100.7");
     EXPECT_NE(e.find("www.example.com.\t300\tIN\tA\t192.0.2.10"), std::string::npos) << e;
     EXPECT_EQ(ctl("explain www.example.com NOTATYPE").rfind("error\n", 0), 0u);
+}
+
+}  // namespace
+}  // namespace fz::control
+
+namespace fz::control {
+namespace {
+
+// Failover end to end: a real HTTP server behind a health check; when it fails, answers
+// move to the secondary within an interval; when it recovers, back to the primary.
+TEST(DaemonHealthTest, FailoverFollowsARealHttpServer) {
+    health::testing::HttpServer web;
+    ASSERT_TRUE(web.start());
+    fs::path dir = fs::temp_directory_path() / ("fz-daemon-health-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    uint16_t port = free_port();
+    std::ofstream(dir / "z.zone") << zone_text("192.0.2.10");
+    std::ofstream(dir / "rs.json") << R"({"ResourceRecordSets": [
+  {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "primary", "Failover": "PRIMARY",
+   "HealthCheckId": "web", "ResourceRecords": [{"Value": "192.0.2.1"}]},
+  {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "secondary", "Failover": "SECONDARY",
+   "ResourceRecords": [{"Value": "192.0.2.2"}]}]})";
+    std::ofstream(dir / "hc.json") << R"({"HealthChecks": [{"Id": "web", "HealthCheckConfig": {"Type": "HTTP",
+   "IPAddress": "127.0.0.1", "Port": )" << web.port()
+                                   << R"(, "ResourcePath": "/", "RequestInterval": 1, "FailureThreshold": 1}}]})";
+    std::ofstream(dir / "c.yaml") << "server:\n  listen: [127.0.0.1@" << port << "]\nzones:\n  - origin: example.com.\n"
+                                  << "    file: z.zone\n    record_sets: rs.json\nhealth_checks: hc.json\n"
+                                  << "control:\n  socket: " << (dir / "ctl.sock").string() << "\n";
+    Daemon daemon((dir / "c.yaml").string());
+    auto st = daemon.start();
+    ASSERT_TRUE(st.ok()) << st.error().to_string();
+    auto app = [&] {
+        auto d = test::decode(udp_ask(port, "app.example.com."));
+        return d.answer.empty() ? std::string() : d.answer[0].rdata_text;
+    };
+    auto wait_for = [&](const std::string& want, double seconds) {
+        auto t0 = std::chrono::steady_clock::now();
+        while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds) {
+            if (app() == want) return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return -1.0;
+    };
+    EXPECT_EQ(app(), "192.0.2.1");
+    web.set_status(500);
+    double down = wait_for("192.0.2.2", 15);
+    EXPECT_GE(down, 0) << "answers never moved to the secondary";
+    std::string h = daemon.health_text();
+    EXPECT_NE(h.find("web HTTP"), std::string::npos) << h;
+    EXPECT_NE(h.find("UNHEALTHY"), std::string::npos) << h;
+    EXPECT_NE(h.find("HTTP 500"), std::string::npos) << h;
+    web.set_status(200);
+    double up = wait_for("192.0.2.1", 15);
+    EXPECT_GE(up, 0) << "answers never came back to the primary";
+    std::string m = daemon.metrics_text();
+    EXPECT_NE(m.find("fastzone_health_check_flips_total{id=\"web\"} 2"), std::string::npos) << m;
+    std::printf("failure to changed answer: %.2f s; recovery to changed answer: %.2f s (interval 1 s, threshold 1)\n",
+                down, up);
+    daemon.stop();
+    fs::remove_all(dir);
+}
+
+// A reload keeps the state of checks that still exist.
+TEST(DaemonHealthTest, ReloadCarriesHealthOver) {
+    health::testing::HttpServer web;
+    ASSERT_TRUE(web.start());
+    web.set_status(500);
+    fs::path dir = fs::temp_directory_path() / ("fz-daemon-carry-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    uint16_t port = free_port();
+    std::ofstream(dir / "z.zone") << zone_text("192.0.2.10");
+    std::ofstream(dir / "rs.json") << R"({"ResourceRecordSets": [
+  {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "primary", "Failover": "PRIMARY",
+   "HealthCheckId": "web", "ResourceRecords": [{"Value": "192.0.2.1"}]},
+  {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "secondary", "Failover": "SECONDARY",
+   "ResourceRecords": [{"Value": "192.0.2.2"}]}]})";
+    std::ofstream(dir / "hc.json") << R"({"HealthChecks": [{"Id": "web", "HealthCheckConfig": {"Type": "HTTP",
+   "IPAddress": "127.0.0.1", "Port": )" << web.port()
+                                   << R"(, "ResourcePath": "/", "RequestInterval": 1, "FailureThreshold": 1}}]})";
+    std::ofstream(dir / "c.yaml") << "server:\n  listen: [127.0.0.1@" << port << "]\nzones:\n  - origin: example.com.\n"
+                                  << "    file: z.zone\n    record_sets: rs.json\nhealth_checks: hc.json\n"
+                                  << "control:\n  socket: " << (dir / "ctl.sock").string() << "\n";
+    Daemon daemon((dir / "c.yaml").string());
+    ASSERT_TRUE(daemon.start().ok());
+    auto app = [&] {
+        auto d = test::decode(udp_ask(port, "app.example.com."));
+        return d.answer.empty() ? std::string() : d.answer[0].rdata_text;
+    };
+    auto t0 = std::chrono::steady_clock::now();
+    while (app() != "192.0.2.2" && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(15)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_EQ(app(), "192.0.2.2");
+    ASSERT_TRUE(daemon.reload().ok());
+    EXPECT_EQ(app(), "192.0.2.2");  // not reset to "healthy" by the reload
+    daemon.stop();
+    fs::remove_all(dir);
 }
 
 }  // namespace
