@@ -4,6 +4,10 @@ Each server runs with one worker thread pinned to the last CPU; dnsperf runs pin
 the other CPUs. Servers are measured in alternating rounds so that drift of this
 machine's speed hits all of them alike; the table reports the median of the rounds and
 the ratio of fastzone to each peer (ratios are what carry over between machines).
+
+While dnsperf saturates a server, a probe sends 1,000 queries a second on its own socket
+and times each answer: the latency percentiles under load. The results are also drawn
+(gnuplot) into a PNG: replies per second over time, and latency percentiles.
 """
 
 import argparse
@@ -16,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -161,15 +166,100 @@ zone:
 
 
 def dnsperf(port, queries, seconds, cpus):
+    """Returns (qps, lost, average latency, [per-second qps])."""
     cmd = ["taskset", "-c", cpus, "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", queries,
-           "-l", str(seconds), "-c", "8", "-T", "1", "-q", "500", "-t", "2"]
+           "-l", str(seconds), "-c", "8", "-T", "1", "-q", "500", "-t", "2", "-S", "1"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
     qps = re.search(r"Queries per second:\s+([\d.]+)", out)
     lost = re.search(r"Queries lost:\s+(\d+)", out)
     lat = re.search(r"Average Latency \(s\):\s+([\d.]+)", out)
     if not qps:
         raise RuntimeError("dnsperf failed:\n" + out)
-    return float(qps.group(1)), int(lost.group(1)) if lost else 0, float(lat.group(1)) if lat else 0.0
+    series = [float(v) for v in re.findall(r"^\d+\.\d+: ([\d.]+)$", out, re.M)]
+    return (float(qps.group(1)), int(lost.group(1)) if lost else 0, float(lat.group(1)) if lat else 0.0,
+            [v for v in series if v > 1])
+
+
+def latency_probe(port, seconds, rate, stop):
+    """Sends `rate` queries a second for `seconds` and returns the answer times (s)."""
+    q = bytearray(bytes.fromhex("000001000001000000000000") + b"\x06host-1\x07example\x03com\x00\x00\x01\x00\x01")
+    rtts = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.5)
+        interval = 1.0 / rate
+        t_next = time.perf_counter()
+        end = t_next + seconds
+        qid = 0
+        while not stop.is_set() and time.perf_counter() < end:
+            qid = (qid + 1) & 0xFFFF
+            q[0], q[1] = qid >> 8, qid & 0xFF
+            t0 = time.perf_counter()
+            try:
+                s.sendto(bytes(q), ("127.0.0.1", port))
+                while True:
+                    data, _ = s.recvfrom(4096)
+                    if data[:2] == bytes(q[:2]):
+                        rtts.append(time.perf_counter() - t0)
+                        break
+            except OSError:
+                pass  # a lost probe: not a latency
+            t_next += interval
+            delay = t_next - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+    return rtts
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
+
+
+def plot(png, names, series, lat, title):
+    """Replies per second over time (every round) and latency percentiles, side by side."""
+    if not shutil.which("gnuplot"):
+        print("gnuplot not installed: no picture")
+        return
+    work = tempfile.mkdtemp(prefix="fz-plot-")
+    try:
+        for n in names:
+            with open(os.path.join(work, f"{n}.qps"), "w") as f:
+                t = 0
+                for v in series[n]:
+                    t += 1
+                    f.write(f"{t} {v}\n")
+        with open(os.path.join(work, "lat.dat"), "w") as f:
+            f.write("server p50 p90 p99 p99.9\n")
+            for n in names:
+                f.write(n + " " + " ".join(f"{percentile(lat[n], p) * 1e6:.1f}" for p in (50, 90, 99, 99.9)) + "\n")
+        lines = ", ".join(f"'{work}/{n}.qps' using 1:2 with linespoints title '{n}'" for n in names)
+        script = f"""set terminal pngcairo size 1400,520 font 'sans,11'
+set output '{png}'
+set multiplot layout 1,2 title '{title}'
+set title 'replies per second (dnsperf, one server worker, seconds of every round)'
+set xlabel 'second of the run'
+set ylabel 'replies / s'
+set yrange [0:*]
+set grid
+plot {lines}
+set title 'latency under load (probe at 1,000 q/s beside dnsperf)'
+set xlabel ''
+set ylabel 'microseconds'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set key top left
+set yrange [0:*]
+plot for [col=2:5] '{work}/lat.dat' using col:xtic(1) title columnheader(col)
+unset multiplot
+"""
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+        print(f"picture: {png}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main():
@@ -178,11 +268,14 @@ def main():
     ap.add_argument("--names", type=int, default=10000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--peers", default="knot,nsd", help="comma list: knot,nsd")
+    ap.add_argument("--png", default=os.path.join(ROOT, "build", "loadtest.png"), help="where to draw the results")
     args = ap.parse_args()
 
     ncpu = os.cpu_count() or 1
     server_cpu = ncpu - 1
     client_cpus = "0" if ncpu <= 2 else f"0-{ncpu - 2}"
+    # This script (and its latency probe) stays off the server's CPU too.
+    os.sched_setaffinity(0, set(range(max(1, ncpu - 1))))
     workdir = tempfile.mkdtemp(prefix="fz-loadtest-")
     zone = os.path.join(workdir, "example.com.zone")
     queries = os.path.join(workdir, "queries.txt")
@@ -191,27 +284,41 @@ def main():
     makers = {"fastzone": fastzone, "knot": knot, "nsd": nsd}
     names = ["fastzone"] + [p for p in args.peers.split(",") if p]
     results = {n: [] for n in names}
+    series = {n: [] for n in names}
+    lat = {n: [] for n in names}
     try:
         for r in range(args.rounds):
             for n in names:
                 srv = makers[n](workdir, zone, free_port())
                 srv.start(server_cpu)
+                stop = threading.Event()
+                probe_out = []
+                probe = threading.Thread(target=lambda: probe_out.extend(
+                    latency_probe(srv.port, max(1, args.seconds - 2), 1000, stop)))
                 try:
-                    qps, lost, lat = dnsperf(srv.port, queries, args.seconds, client_cpus)
+                    probe.start()
+                    qps, lost, avg, per_second = dnsperf(srv.port, queries, args.seconds, client_cpus)
                 finally:
+                    stop.set()
+                    probe.join()
                     srv.stop()
-                results[n].append((qps, lost, lat))
-                print(f"round {r + 1}: {n:9s} {qps:12.0f} qps  lost {lost}  avg latency {lat * 1e6:.0f} us",
+                results[n].append((qps, lost, avg))
+                series[n].extend(per_second)
+                lat[n].extend(probe_out)
+                print(f"round {r + 1}: {n:9s} {qps:12.0f} qps  lost {lost}  avg latency {avg * 1e6:.0f} us  "
+                      f"probe p50 {percentile(probe_out, 50) * 1e6:.0f} us p99 {percentile(probe_out, 99) * 1e6:.0f} us",
                       flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
     print()
-    print(f"{'server':10s} {'median qps':>12s} {'fastzone/x':>11s}")
+    print(f"{'server':10s} {'median qps':>12s} {'fastzone/x':>11s} {'p50 us':>8s} {'p99 us':>8s}")
     med = {n: statistics.median(q for q, _, _ in results[n]) for n in names}
     for n in names:
         ratio = med["fastzone"] / med[n] if med[n] else float("nan")
-        print(f"{n:10s} {med[n]:12.0f} {ratio:11.2f}")
+        print(f"{n:10s} {med[n]:12.0f} {ratio:11.2f} {percentile(lat[n], 50) * 1e6:8.0f} {percentile(lat[n], 99) * 1e6:8.0f}")
+    os.makedirs(os.path.dirname(args.png), exist_ok=True)
+    plot(args.png, names, series, lat, f"fastzone vs {', '.join(names[1:])}: kernel sockets, one worker each")
     print(f"\n(one server worker pinned to CPU {server_cpu}, dnsperf on CPU {client_cpus}, "
           f"{args.names} names, {args.seconds} s x {args.rounds} rounds)")
 
