@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -219,8 +220,9 @@ int main(int argc, char** argv) {
     benchmark::Shutdown();
     snapshot.reset();
     rte_mempool_free(pool);
+    std::string runtime_dir = rte_eal_get_runtime_dir();  // our own prefix: leave nothing behind
     rte_eal_cleanup();
-    std::string dir = "/var/run/dpdk/fzbench-" + std::to_string(getpid());
-    rmdir(dir.c_str());
+    std::error_code ec;
+    std::filesystem::remove_all(runtime_dir, ec);
     return 0;
 }

@@ -1,0 +1,22 @@
+// Dataplane when fastzoned is built without DPDK: a configuration with a dataplane
+// section is refused with the reason, and socket mode is unaffected.
+#include "io/dpdk/dataplane.h"
+
+namespace fz::io::dpdk {
+
+struct Dataplane::State {};
+
+Dataplane::Dataplane(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Dataplane::~Dataplane() = default;
+
+Result<std::unique_ptr<Dataplane>> Dataplane::start(const control::Config& config, engine::Publisher&) {
+    return Error{config.path, config.dataplane ? config.dataplane->line : 0,
+                 "'dataplane' needs DPDK, and this fastzoned was built without it (install libdpdk-dev and "
+                 "rebuild with meson -Ddpdk=enabled), or remove the section to serve on kernel sockets only"};
+}
+
+void Dataplane::stop() {}
+DataplaneStats Dataplane::stats() const { return {}; }
+std::string Dataplane::stats_fields() const { return {}; }
+
+}  // namespace fz::io::dpdk

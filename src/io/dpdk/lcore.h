@@ -1,0 +1,212 @@
+// The polling lcore: its state (one cache-aligned struct per (port, RX queue)), the burst
+// handler that answers in the received mbufs, and the loop. Everything here runs per
+// packet: no locks, no system calls, no allocation, no exceptions, no logging.
+#pragma once
+
+#include <rte_branch_prediction.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <span>
+
+#include "engine/answer.h"
+#include "engine/publisher.h"
+#include "io/dpdk/counters.h"
+#include "io/dpdk/packet.h"
+
+namespace fz::io::dpdk {
+
+inline constexpr uint16_t kBurst = 32;
+inline constexpr uint16_t kNoPort = UINT16_MAX;
+// The largest UDP response the configuration allows (server.udp_max_payload <= 4096).
+inline constexpr size_t kMaxUdpResponse = 4096;
+
+// Everything one polling lcore touches, handed to its loop (DPDK l3fwd's lcore_conf).
+struct alignas(64) Lcore {
+    // Set by the control plane before launch, read-only afterwards.
+    uint16_t port_id = kNoPort;
+    uint16_t queue_id = 0;
+    uint16_t tap_id = kNoPort;           // exception port, kNoPort when there is none
+    bool tx_checksum_offload = false;    // the port computes IPv4 and UDP checksums
+    bool rx_checksum_offload = false;    // the port flags IPv4 header checksums
+    uint8_t mac[6] = {};
+    AddressSet addresses;
+    const engine::Publisher* publisher = nullptr;
+    const std::atomic<bool>* stop = nullptr;
+
+    // Written only by this lcore; the control plane reads them (see IoCounters).
+    alignas(64) engine::Worker worker;
+    IoCounters io;
+
+    alignas(64) uint8_t query[kMaxUdpResponse];  // the query being answered, out of the mbuf's way
+};
+
+// Mbufs waiting to be sent on one queue (a burst's worth at most).
+struct TxBatch {
+    rte_mbuf* pkts[kBurst];
+    uint16_t count = 0;
+};
+
+// Sends `batch` on (port, queue) and frees what the queue had no room for; returns how
+// many went out. Dropping beats waiting: a stalled TX queue must not stall RX.
+inline uint16_t flush(TxBatch& batch, uint16_t port, uint16_t queue, IoCounters& io) {
+    if (batch.count == 0) return 0;
+    uint16_t sent = rte_eth_tx_burst(port, queue, batch.pkts, batch.count);
+    if (unlikely(sent < batch.count)) {
+        rte_pktmbuf_free_bulk(batch.pkts + sent, batch.count - sent);
+        io.tx_dropped += batch.count - sent;
+    }
+    batch.count = 0;
+    return sent;
+}
+
+// Answers one DNS query frame in its own mbuf. Returns false when nothing is to be sent.
+inline bool answer_in_place(Lcore& lc, const engine::Snapshot& snap, rte_mbuf* m, uint8_t* f, const Frame& fr) {
+    // Room after the DNS message's start in this mbuf; our pools leave enough for the
+    // configured udp_max_payload, and answer() truncates (TC) to what it is given.
+    size_t room = static_cast<size_t>(m->buf_len - m->data_off) - fr.payload;
+    if (unlikely(room < 512 || fr.payload_len > sizeof(lc.query))) {
+        ++lc.io.too_big;
+        return false;
+    }
+    engine::Peer peer = peer_of(f, fr);
+    // answer() reads the query while it writes the response: move the (short) query
+    // aside and let the response land straight in the mbuf.
+    std::memcpy(lc.query, f + fr.payload, fr.payload_len);
+    size_t n = engine::answer(snap, lc.query, fr.payload_len, peer, engine::Transport::kUdp, f + fr.payload,
+                              std::min(room, kMaxUdpResponse), lc.worker);
+    if (n == 0) return false;  // counted by answer()
+    ChecksumMode mode = lc.tx_checksum_offload ? ChecksumMode::kOffload : ChecksumMode::kSoftware;
+    auto len = static_cast<uint16_t>(rewrite_udp_response(f, fr, lc.mac, n, mode));
+    m->data_len = len;
+    m->pkt_len = len;
+    if (lc.tx_checksum_offload) {
+        m->l2_len = fr.l3;
+        m->l3_len = static_cast<uint16_t>(fr.l4 - fr.l3);
+        m->ol_flags = fr.family == 4 ? RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM
+                                     : RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
+    } else {
+        m->ol_flags = 0;
+    }
+    ++lc.io.answered;
+    return true;
+}
+
+// Handles one RX burst from the port: answers DNS, ARP and neighbour solicitations in the
+// received mbufs (queued in `to_port`), queues the kernel's frames in `to_kernel` and
+// frees the rest. `snap` must stay valid for the call (the caller is an online RCU
+// reader). Returns how many packets it handled: all of them.
+inline size_t handle_burst(Lcore& lc, const engine::Snapshot& snap, std::span<rte_mbuf* const> pkts,
+                           TxBatch& to_port, TxBatch& to_kernel) {
+    lc.io.rx += pkts.size();
+    for (size_t i = 0; i < pkts.size(); ++i) {
+        if (i + 1 < pkts.size()) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], const void*));
+        rte_mbuf* m = pkts[i];
+        auto* f = rte_pktmbuf_mtod(m, uint8_t*);
+        Frame fr;
+        Verdict v;
+        if (unlikely(m->nb_segs != 1)) {
+            v = Verdict::kKernel;  // jumbo or scattered: never a DNS query of ours
+        } else if (lc.rx_checksum_offload &&
+                   unlikely((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD)) {
+            v = Verdict::kDrop;
+            fr.drop = DropReason::kBadChecksum;
+        } else {
+            bool checked = lc.rx_checksum_offload &&
+                           (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+            v = classify(f, m->data_len, lc.mac, lc.addresses, checked, fr);
+        }
+        switch (v) {
+            case Verdict::kDns:
+                if (likely(answer_in_place(lc, snap, m, f, fr))) {
+                    to_port.pkts[to_port.count++] = m;
+                } else {
+                    rte_pktmbuf_free(m);
+                }
+                break;
+            case Verdict::kArpRequest:
+                m->data_len = m->pkt_len = static_cast<uint16_t>(rewrite_arp_reply(f, fr, lc.mac));
+                m->ol_flags = 0;
+                to_port.pkts[to_port.count++] = m;
+                ++lc.io.arp_replies;
+                break;
+            case Verdict::kNeighborSolicit:
+                if (unlikely(static_cast<size_t>(m->buf_len - m->data_off) < fr.l4 + kNeighborAdvert)) {
+                    ++lc.io.too_big;
+                    rte_pktmbuf_free(m);
+                    break;
+                }
+                m->data_len = m->pkt_len = static_cast<uint16_t>(rewrite_neighbor_advert(f, fr, lc.mac));
+                m->ol_flags = 0;
+                to_port.pkts[to_port.count++] = m;
+                ++lc.io.nd_adverts;
+                break;
+            case Verdict::kKernel:
+                if (lc.tap_id != kNoPort) {
+                    to_kernel.pkts[to_kernel.count++] = m;
+                    ++lc.io.to_kernel;
+                } else {
+                    ++lc.io.kernel_dropped;
+                    rte_pktmbuf_free(m);
+                }
+                break;
+            case Verdict::kDrop:
+                ++lc.io.dropped[static_cast<size_t>(fr.drop)];
+                rte_pktmbuf_free(m);
+                break;
+        }
+    }
+    return pkts.size();
+}
+
+// The lcore's loop, until *lc.stop: port RX → handle_burst → port TX and exception TX,
+// then exception RX → port TX. Returns 0 (rte_eal_remote_launch's convention).
+inline int run_lcore(Lcore& lc) {
+    // RCU: this lcore reads snapshots; register it so publish() waits for it.
+    engine::RcuReader rcu;
+    rte_mbuf* rx[kBurst];
+    TxBatch to_port;
+    TxBatch to_kernel;
+    // relaxed: the flag carries no data; rte_eal_wait_lcore() orders the shutdown.
+    while (!lc.stop->load(std::memory_order_relaxed)) {
+        uint16_t n = rte_eth_rx_burst(lc.port_id, lc.queue_id, rx, kBurst);
+        if (n != 0) {
+            // RCU: the pointer is used only until quiescent() below.
+            const engine::Snapshot* snap = lc.publisher->current();
+            handle_burst(lc, *snap, std::span<rte_mbuf* const>(rx, n), to_port, to_kernel);
+            lc.io.tx += flush(to_port, lc.port_id, lc.queue_id, lc.io);
+            if (to_kernel.count != 0) {
+                uint16_t queued = to_kernel.count;
+                uint16_t sent = rte_eth_tx_burst(lc.tap_id, lc.queue_id, to_kernel.pkts, queued);
+                if (sent < queued) {
+                    rte_pktmbuf_free_bulk(to_kernel.pkts + sent, queued - sent);
+                    lc.io.kernel_dropped += queued - sent;
+                    lc.io.to_kernel -= queued - sent;
+                }
+                to_kernel.count = 0;
+            }
+        }
+        if (lc.tap_id != kNoPort) {
+            // What the kernel sends (TCP answers, ping replies, its ARP) goes out unchanged.
+            uint16_t k = rte_eth_rx_burst(lc.tap_id, lc.queue_id, rx, kBurst);
+            if (k != 0) {
+                lc.io.from_kernel += k;
+                std::copy(rx, rx + k, to_port.pkts);
+                to_port.count = k;
+                lc.io.tx += flush(to_port, lc.port_id, lc.queue_id, lc.io);
+            }
+        }
+        // RCU: between bursts this lcore holds no snapshot pointer (also on empty polls,
+        // so that a publish() never waits on an idle lcore).
+        rcu.quiescent();
+    }
+    // RCU: leaving for good; grace periods must stop waiting for this thread.
+    rcu.offline();
+    return 0;
+}
+
+}  // namespace fz::io::dpdk
