@@ -79,6 +79,16 @@ Result<int> open_socket(const control::ListenAddress& a, int type, bool reusepor
     if (reuseport) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     if (a.family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     if (type == SOCK_DGRAM) {
+        // Responses go out with DF set and never fragmented by us; path-MTU updates are
+        // ignored (a forged ICMP cannot shrink them): draft-ietf-dnsop-avoid-fragmentation,
+        // as BIND, Knot and NSD do. With DF set the kernel also skips the costly IP ID hash.
+        if (a.family == AF_INET) {
+            int omit = IP_PMTUDISC_OMIT;
+            setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &omit, sizeof(omit));
+        } else {
+            int omit = IPV6_PMTUDISC_OMIT;
+            setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &omit, sizeof(omit));
+        }
         int size = 4 << 20;
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
