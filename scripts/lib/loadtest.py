@@ -77,6 +77,54 @@ def wait_udp(port, timeout=15.0):
     return False
 
 
+class CpuSet:
+    """A cpuset cgroup (v1 or v2) holding one CPU. taskset alone is not enough: knotd
+    pins its UDP workers to CPUs of its own choosing (round robin from CPU 0), which would
+    put Knot on the load generator's CPU; inside a cpuset it cannot leave the CPU given."""
+
+    def __init__(self, cpu):
+        self.path = None
+        for base, v2 in (("/sys/fs/cgroup/cpuset", False), ("/sys/fs/cgroup", True)):
+            if os.geteuid() != 0 or not os.path.isdir(base):
+                continue
+            if v2 and "cpuset" not in open(os.path.join(base, "cgroup.controllers")).read():
+                continue
+            path = os.path.join(base, f"fz-loadtest-{os.getpid()}")
+            try:
+                os.makedirs(path, exist_ok=True)
+                with open(os.path.join(path, "cpuset.cpus"), "w") as f:
+                    f.write(str(cpu))
+                with open(os.path.join(path, "cpuset.mems"), "w") as f:
+                    f.write("0")
+                self.path = path
+                break
+            except OSError:
+                try:
+                    os.rmdir(path)
+                except OSError:
+                    pass
+
+    def argv(self, cpu, argv):
+        """Runs argv inside the cpuset (when there is one) and pinned to `cpu`."""
+        pinned = ["taskset", "-c", str(cpu)] + argv
+        if self.path is None:
+            return pinned
+        procs = os.path.join(self.path, "cgroup.procs")
+        return ["sh", "-c", f'echo $$ > {procs} && exec "$@"', "sh"] + pinned
+
+    def remove(self):
+        if self.path:
+            for _ in range(50):
+                try:
+                    os.rmdir(self.path)
+                    return
+                except OSError:
+                    time.sleep(0.1)
+
+
+CPUSET = None
+
+
 class Server:
     def __init__(self, name, argv, port, workdir):
         self.name, self.argv, self.port, self.workdir = name, argv, port, workdir
@@ -84,8 +132,8 @@ class Server:
 
     def start(self, cpu):
         log = open(os.path.join(self.workdir, self.name + ".log"), "w")
-        self.proc = subprocess.Popen(["taskset", "-c", str(cpu)] + self.argv, stdout=log, stderr=log,
-                                     start_new_session=True)
+        argv = CPUSET.argv(cpu, self.argv) if CPUSET else ["taskset", "-c", str(cpu)] + self.argv
+        self.proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
         if not wait_udp(self.port):
             self.stop()
             raise RuntimeError(f"{self.name} did not start; see {log.name}")
@@ -210,6 +258,29 @@ def latency_probe(port, seconds, rate, stop):
     return rtts
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process and its live children (NSD's server runs in a
+    child), all threads, in seconds."""
+    total = 0
+    pids = [pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        pids.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values, p):
     if not values:
         return float("nan")
@@ -276,6 +347,8 @@ def main():
     client_cpus = "0" if ncpu <= 2 else f"0-{ncpu - 2}"
     # This script (and its latency probe) stays off the server's CPU too.
     os.sched_setaffinity(0, set(range(max(1, ncpu - 1))))
+    global CPUSET
+    CPUSET = CpuSet(server_cpu)
     workdir = tempfile.mkdtemp(prefix="fz-loadtest-")
     zone = os.path.join(workdir, "example.com.zone")
     queries = os.path.join(workdir, "queries.txt")
@@ -297,26 +370,37 @@ def main():
                     latency_probe(srv.port, max(1, args.seconds - 2), 1000, stop)))
                 try:
                     probe.start()
+                    cpu0 = cpu_seconds(srv.proc.pid)
                     qps, lost, avg, per_second = dnsperf(srv.port, queries, args.seconds, client_cpus)
+                    cpu = cpu_seconds(srv.proc.pid) - cpu0
                 finally:
                     stop.set()
                     probe.join()
                     srv.stop()
-                results[n].append((qps, lost, avg))
+                # Queries answered per second of server CPU: the server's efficiency, even
+                # when one dnsperf core, not the server, limits the rate.
+                per_cpu = qps * args.seconds / cpu if cpu > 0 else float("nan")
+                results[n].append((qps, lost, avg, per_cpu))
                 series[n].extend(per_second)
                 lat[n].extend(probe_out)
-                print(f"round {r + 1}: {n:9s} {qps:12.0f} qps  lost {lost}  avg latency {avg * 1e6:.0f} us  "
+                print(f"round {r + 1}: {n:9s} {qps:12.0f} qps  {per_cpu:10.0f} q/CPU-s  lost {lost}  avg latency {avg * 1e6:.0f} us  "
                       f"probe p50 {percentile(probe_out, 50) * 1e6:.0f} us p99 {percentile(probe_out, 99) * 1e6:.0f} us",
                       flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        CPUSET.remove()
 
     print()
-    print(f"{'server':10s} {'median qps':>12s} {'fastzone/x':>11s} {'p50 us':>8s} {'p99 us':>8s}")
-    med = {n: statistics.median(q for q, _, _ in results[n]) for n in names}
+    print(f"{'server':10s} {'median qps':>12s} {'fastzone/x':>11s} {'q/CPU-s':>10s} {'fastzone/x':>11s} "
+          f"{'p50 us':>8s} {'p99 us':>8s}")
+    med = {n: statistics.median(r[0] for r in results[n]) for n in names}
+    eff = {n: statistics.median(r[3] for r in results[n]) for n in names}
     for n in names:
         ratio = med["fastzone"] / med[n] if med[n] else float("nan")
-        print(f"{n:10s} {med[n]:12.0f} {ratio:11.2f} {percentile(lat[n], 50) * 1e6:8.0f} {percentile(lat[n], 99) * 1e6:8.0f}")
+        eratio = eff["fastzone"] / eff[n] if eff[n] else float("nan")
+        print(f"{n:10s} {med[n]:12.0f} {ratio:11.2f} {eff[n]:10.0f} {eratio:11.2f} "
+              f"{percentile(lat[n], 50) * 1e6:8.0f} {percentile(lat[n], 99) * 1e6:8.0f}")
+    print("(q/CPU-s: queries answered per second of the server's own CPU time, user + system)")
     os.makedirs(os.path.dirname(args.png), exist_ok=True)
     plot(args.png, names, series, lat, f"fastzone vs {', '.join(names[1:])}: kernel sockets, one worker each")
     print(f"\n(one server worker pinned to CPU {server_cpu}, dnsperf on CPU {client_cpus}, "
