@@ -1,6 +1,11 @@
 // Test helpers: build queries, decode responses, build snapshots from zone text.
 #include "tests/support/dns_test_util.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "dns/name.h"
@@ -164,6 +169,18 @@ std::unique_ptr<engine::Snapshot> make_snapshot(const std::vector<std::pair<std:
     auto finished = snap->finish();
     EXPECT_TRUE(finished.ok()) << (finished.ok() ? "" : finished.error().to_string());
     return snap;
+}
+
+uint16_t free_port() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    socklen_t l = sizeof(a);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &l);
+    close(fd);
+    return ntohs(a.sin_port);
 }
 
 std::vector<uint8_t> ask(const engine::Snapshot& snap, const std::vector<uint8_t>& query, engine::Transport transport,

@@ -64,6 +64,9 @@ inline Decoded decode(const std::vector<uint8_t>& m) { return decode(m.data(), m
 std::unique_ptr<engine::Snapshot> make_snapshot(const std::vector<std::pair<std::string, std::string>>& zones,
                                                 engine::Options options = {});
 
+// A loopback port free for both UDP and TCP right now (bound to 0, read back, closed).
+uint16_t free_port();
+
 // Runs answer() on `query`; an empty result means "dropped".
 std::vector<uint8_t> ask(const engine::Snapshot& snap, const std::vector<uint8_t>& query,
                          engine::Transport transport = engine::Transport::kUdp, engine::Worker* worker = nullptr);

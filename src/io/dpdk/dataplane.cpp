@@ -152,17 +152,6 @@ std::string known_ports() {
     return names.empty() ? "none" : names;
 }
 
-void add_engine_counters(engine::Counters& sum, const engine::Counters& c) {
-    sum.queries += c.queries;
-    sum.responses += c.responses;
-    sum.udp += c.udp;
-    sum.tcp += c.tcp;
-    sum.truncated += c.truncated;
-    sum.edns += c.edns;
-    for (size_t i = 0; i < std::size(sum.rcode); ++i) sum.rcode[i] += c.rcode[i];
-    for (size_t i = 0; i < std::size(sum.dropped); ++i) sum.dropped[i] += c.dropped[i];
-}
-
 int lcore_main(void* arg) { return run_lcore(*static_cast<Lcore*>(arg)); }
 
 }  // namespace
@@ -487,7 +476,7 @@ void Dataplane::stop() {
 DataplaneStats Dataplane::stats() const {
     DataplaneStats s;
     for (const auto& lc : state_->lcores) {
-        add_engine_counters(s.engine, lc->worker.counters);
+        engine::add_counters(s.engine, lc->worker.counters);
         s.io += lc->io;
     }
     return s;

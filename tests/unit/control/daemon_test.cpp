@@ -22,17 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-uint16_t free_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    socklen_t l = sizeof(a);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &l);
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 std::string zone_text(const std::string& www) {
     return "$ORIGIN example.com.\n$TTL 300\n@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ NS ns1\n"
@@ -63,8 +52,8 @@ protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("fz-daemon-" + std::to_string(getpid()));
         fs::create_directories(dir_);
-        port_ = free_port();
-        metrics_port_ = free_port();
+        port_ = test::free_port();
+        metrics_port_ = test::free_port();
         write("example.com.zone", zone_text("192.0.2.10"));
         write("fastzone.yaml", "server:\n  listen: [127.0.0.1@" + std::to_string(port_) + "]\n" +
                                    "zones:\n  - origin: example.com.\n    file: example.com.zone\n" +
@@ -168,95 +157,83 @@ TEST_F(DaemonTest, ExplainShowsTheAnswer) {
 namespace fz::control {
 namespace {
 
-// Failover end to end: a real HTTP server behind a health check; when it fails, answers
-// move to the secondary within an interval; when it recovers, back to the primary.
-TEST(DaemonHealthTest, FailoverFollowsARealHttpServer) {
-    health::testing::HttpServer web;
-    ASSERT_TRUE(web.start());
-    fs::path dir = fs::temp_directory_path() / ("fz-daemon-health-" + std::to_string(getpid()));
-    fs::create_directories(dir);
-    uint16_t port = free_port();
-    std::ofstream(dir / "z.zone") << zone_text("192.0.2.10");
-    std::ofstream(dir / "rs.json") << R"({"ResourceRecordSets": [
+// A failover pair behind a health check on a real HTTP server, served by a daemon.
+class DaemonHealthTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(web_.start());
+        dir_ = fs::temp_directory_path() / ("fz-daemon-health-" + std::to_string(getpid()));
+        fs::create_directories(dir_);
+        port_ = test::free_port();
+        std::ofstream(dir_ / "z.zone") << zone_text("192.0.2.10");
+        std::ofstream(dir_ / "rs.json") << R"({"ResourceRecordSets": [
   {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "primary", "Failover": "PRIMARY",
    "HealthCheckId": "web", "ResourceRecords": [{"Value": "192.0.2.1"}]},
   {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "secondary", "Failover": "SECONDARY",
    "ResourceRecords": [{"Value": "192.0.2.2"}]}]})";
-    std::ofstream(dir / "hc.json") << R"({"HealthChecks": [{"Id": "web", "HealthCheckConfig": {"Type": "HTTP",
-   "IPAddress": "127.0.0.1", "Port": )" << web.port()
-                                   << R"(, "ResourcePath": "/", "RequestInterval": 1, "FailureThreshold": 1}}]})";
-    std::ofstream(dir / "c.yaml") << "server:\n  listen: [127.0.0.1@" << port << "]\nzones:\n  - origin: example.com.\n"
-                                  << "    file: z.zone\n    record_sets: rs.json\nhealth_checks: hc.json\n"
-                                  << "control:\n  socket: " << (dir / "ctl.sock").string() << "\n";
-    Daemon daemon((dir / "c.yaml").string());
-    auto st = daemon.start();
-    ASSERT_TRUE(st.ok()) << st.error().to_string();
-    auto app = [&] {
-        auto d = test::decode(udp_ask(port, "app.example.com."));
+        std::ofstream(dir_ / "hc.json") << R"({"HealthChecks": [{"Id": "web", "HealthCheckConfig": {"Type": "HTTP",
+   "IPAddress": "127.0.0.1", "Port": )" << web_.port()
+                                        << R"(, "ResourcePath": "/", "RequestInterval": 1, "FailureThreshold": 1}}]})";
+        std::ofstream(dir_ / "c.yaml") << "server:\n  listen: [127.0.0.1@" << port_ << "]\nzones:\n"
+                                       << "  - origin: example.com.\n    file: z.zone\n    record_sets: rs.json\n"
+                                       << "health_checks: hc.json\ncontrol:\n  socket: " << (dir_ / "ctl.sock").string()
+                                       << "\n";
+        daemon_ = std::make_unique<Daemon>((dir_ / "c.yaml").string());
+    }
+    void TearDown() override {
+        daemon_.reset();
+        fs::remove_all(dir_);
+    }
+
+    std::string app() {
+        auto d = test::decode(udp_ask(port_, "app.example.com."));
         return d.answer.empty() ? std::string() : d.answer[0].rdata_text;
-    };
-    auto wait_for = [&](const std::string& want, double seconds) {
+    }
+    // Seconds until app() answers `want`, or -1 after `seconds`.
+    double wait_for(const std::string& want, double seconds) {
         auto t0 = std::chrono::steady_clock::now();
         while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds) {
             if (app() == want) return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         return -1.0;
-    };
+    }
+
+    health::testing::HttpServer web_;
+    fs::path dir_;
+    uint16_t port_ = 0;
+    std::unique_ptr<Daemon> daemon_;
+};
+
+// When the endpoint fails, answers move to the secondary within an interval; when it
+// recovers, back to the primary.
+TEST_F(DaemonHealthTest, FailoverFollowsARealHttpServer) {
+    auto st = daemon_->start();
+    ASSERT_TRUE(st.ok()) << st.error().to_string();
     EXPECT_EQ(app(), "192.0.2.1");
-    web.set_status(500);
+    web_.set_status(500);
     double down = wait_for("192.0.2.2", 15);
     EXPECT_GE(down, 0) << "answers never moved to the secondary";
-    std::string h = daemon.health_text();
+    std::string h = daemon_->health_text();
     EXPECT_NE(h.find("web HTTP"), std::string::npos) << h;
     EXPECT_NE(h.find("UNHEALTHY"), std::string::npos) << h;
     EXPECT_NE(h.find("HTTP 500"), std::string::npos) << h;
-    web.set_status(200);
+    web_.set_status(200);
     double up = wait_for("192.0.2.1", 15);
     EXPECT_GE(up, 0) << "answers never came back to the primary";
-    std::string m = daemon.metrics_text();
+    std::string m = daemon_->metrics_text();
     EXPECT_NE(m.find("fastzone_health_check_flips_total{id=\"web\"} 2"), std::string::npos) << m;
     std::printf("failure to changed answer: %.2f s; recovery to changed answer: %.2f s (interval 1 s, threshold 1)\n",
                 down, up);
-    daemon.stop();
-    fs::remove_all(dir);
 }
 
 // A reload keeps the state of checks that still exist.
-TEST(DaemonHealthTest, ReloadCarriesHealthOver) {
-    health::testing::HttpServer web;
-    ASSERT_TRUE(web.start());
-    web.set_status(500);
-    fs::path dir = fs::temp_directory_path() / ("fz-daemon-carry-" + std::to_string(getpid()));
-    fs::create_directories(dir);
-    uint16_t port = free_port();
-    std::ofstream(dir / "z.zone") << zone_text("192.0.2.10");
-    std::ofstream(dir / "rs.json") << R"({"ResourceRecordSets": [
-  {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "primary", "Failover": "PRIMARY",
-   "HealthCheckId": "web", "ResourceRecords": [{"Value": "192.0.2.1"}]},
-  {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "secondary", "Failover": "SECONDARY",
-   "ResourceRecords": [{"Value": "192.0.2.2"}]}]})";
-    std::ofstream(dir / "hc.json") << R"({"HealthChecks": [{"Id": "web", "HealthCheckConfig": {"Type": "HTTP",
-   "IPAddress": "127.0.0.1", "Port": )" << web.port()
-                                   << R"(, "ResourcePath": "/", "RequestInterval": 1, "FailureThreshold": 1}}]})";
-    std::ofstream(dir / "c.yaml") << "server:\n  listen: [127.0.0.1@" << port << "]\nzones:\n  - origin: example.com.\n"
-                                  << "    file: z.zone\n    record_sets: rs.json\nhealth_checks: hc.json\n"
-                                  << "control:\n  socket: " << (dir / "ctl.sock").string() << "\n";
-    Daemon daemon((dir / "c.yaml").string());
-    ASSERT_TRUE(daemon.start().ok());
-    auto app = [&] {
-        auto d = test::decode(udp_ask(port, "app.example.com."));
-        return d.answer.empty() ? std::string() : d.answer[0].rdata_text;
-    };
-    auto t0 = std::chrono::steady_clock::now();
-    while (app() != "192.0.2.2" && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(15)) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ASSERT_EQ(app(), "192.0.2.2");
-    ASSERT_TRUE(daemon.reload().ok());
+TEST_F(DaemonHealthTest, ReloadCarriesHealthOver) {
+    web_.set_status(500);
+    ASSERT_TRUE(daemon_->start().ok());
+    ASSERT_GE(wait_for("192.0.2.2", 15), 0);
+    ASSERT_TRUE(daemon_->reload().ok());
     EXPECT_EQ(app(), "192.0.2.2");  // not reset to "healthy" by the reload
-    daemon.stop();
-    fs::remove_all(dir);
 }
 
 }  // namespace

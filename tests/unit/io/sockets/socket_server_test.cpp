@@ -40,18 +40,6 @@ ns1  A   192.0.2.53
 www  A   192.0.2.20
 )";
 
-// A free port on loopback for both UDP and TCP (bind to 0, read it back, close).
-uint16_t free_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    socklen_t l = sizeof(a);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &l);
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 sockaddr_storage make_addr(int family, uint16_t port, socklen_t& len) {
     sockaddr_storage ss{};
@@ -135,7 +123,7 @@ bool closed_within(int fd, int ms) {
 class SocketServerTest : public ::testing::Test {
 protected:
     void start(control::ServerConfig cfg = {}) {
-        port_ = free_port();
+        port_ = test::free_port();
         for (const char* a : {"127.0.0.1", "::1"}) {
             auto la = control::parse_listen_address(std::string(a) + "@" + std::to_string(port_), 53);
             ASSERT_TRUE(la.ok());
