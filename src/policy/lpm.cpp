@@ -165,7 +165,7 @@ Result<PrefixTable<kAddressBytes, kRootBits>> PrefixTable<kAddressBytes, kRootBi
     const std::vector<Segment> segments = flatten<kBits>(std::move(intervals));
 
     PrefixTable table;
-    table.root_ = std::make_unique<uint32_t[]>(size_t{1} << kRootBits);
+    table.root_ = make_huge_array<uint32_t>(size_t{1} << kRootBits);
     // Each segment becomes the fewest aligned blocks that tile it (range to CIDR).
     for (const Segment& s : segments) {
         U128 low = s.low;

@@ -315,7 +315,7 @@ private:
         }
 
         size_t size = off;
-        std::unique_ptr<uint8_t[]> mem(new uint8_t[size]());
+        HugeArray<uint8_t> mem = make_huge_array<uint8_t>(size);
         uint8_t* base = mem.get();
         auto* h = reinterpret_cast<ImageHeader*>(base);
         h->magic = kImageMagic;

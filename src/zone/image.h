@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "common/huge_alloc.h"
 #include "dns/wire.h"
 
 namespace fz::zone {
@@ -124,7 +125,7 @@ static_assert(sizeof(RRset) == 32);
 // A compiled zone. Immutable once built; shared by every reader of a snapshot.
 class ZoneImage {
 public:
-    ZoneImage(std::unique_ptr<uint8_t[]> bytes, size_t size) : bytes_(std::move(bytes)), size_(size) {}
+    ZoneImage(HugeArray<uint8_t> bytes, size_t size) : bytes_(std::move(bytes)), size_(size) {}
 
     const ImageHeader& header() const { return *reinterpret_cast<const ImageHeader*>(bytes_.get()); }
     const uint8_t* base() const { return bytes_.get(); }
@@ -165,7 +166,7 @@ public:
     }
 
 private:
-    std::unique_ptr<uint8_t[]> bytes_;
+    HugeArray<uint8_t> bytes_;
     size_t size_;
 };
 
