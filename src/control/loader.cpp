@@ -108,6 +108,15 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config
     };
     auto set = policy::build_policy_set(std::move(in));
     if (!set) return set.error();
+    // A name and type is served from the zone file or by a routing policy, never both.
+    for (const policy::Policy& p : (*set)->policies) {
+        if (present.count(rrset_key(p.name, p.type)) == 0) continue;
+        uint32_t line = p.members.empty() ? 0 : p.members.front().record.line;
+        std::string what = p.name.to_text() + " " + policy::type_name(p.type);
+        return Error{p.file, line, what + ": the zone file also has " + policy::type_name(p.type) +
+                                       " records at this name; serve it from the zone file or by a routing policy, "
+                                       "not both"};
+    }
 
     for (const auto& simple : (*set)->simple) {
         const policy::RecordSet& rs = simple.record;

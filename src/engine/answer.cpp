@@ -226,7 +226,13 @@ public:
             dns::store_u16(o + 2, static_cast<uint16_t>(4 + addr));
             dns::store_u16(o + 4, q_.edns.subnet.family);
             o[6] = q_.edns.subnet.source_prefix;
-            o[7] = ecs_scope;
+            // A decision made on an IPv4 address carried inside the IPv6 one (mapped,
+            // 6to4, Teredo) has an IPv4 width: tell it back in IPv6 bits.
+            uint8_t scope = ecs_scope;
+            if (scope != 0 && q_.edns.subnet.family == 2 && client_ready_ && client_.family == policy::Family::kIpv4) {
+                scope = static_cast<uint8_t>(std::min(128, scope + client_.embedded_offset));
+            }
+            o[7] = scope;
             std::memcpy(o + 8, q_.edns.subnet.address, addr);
             rd += 8 + addr;
         }

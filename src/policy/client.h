@@ -19,20 +19,35 @@ struct ClientInfo {
     Family family = Family::kNone;
     uint8_t source_prefix = 0;
     uint8_t address[16] = {};
+    // For an IPv4 address found inside an IPv6 one (below): how many IPv6 bits come
+    // before it, so that an IPv4 scope can be told back in the IPv6 family it came in.
+    uint8_t embedded_offset = 0;
 
     bool known() const { return family != Family::kNone && source_prefix != 0; }
 };
 
 // Builds a ClientInfo from raw address bytes (4 or 16), masking bits past `prefix`.
-// IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) become IPv4 so that they hit the IPv4
-// tables, as resolvers and dual-stack sockets expect.
+// IPv6 addresses that carry an IPv4 address become IPv4 so that they hit the IPv4
+// tables, as MaxMind databases alias them: IPv4-mapped (::ffff:a.b.c.d, as resolvers and
+// dual-stack sockets send), 6to4 (2002:aabb:ccdd::/48) and Teredo (2001:0:aabb:ccdd::).
 inline ClientInfo make_client(Family family, const uint8_t* bytes, uint8_t prefix) {
     ClientInfo c;
     static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (family == Family::kIpv6 && std::memcmp(bytes, kMapped, 12) == 0 && prefix >= 96) {
-        family = Family::kIpv4;
-        bytes += 12;
-        prefix = static_cast<uint8_t>(prefix - 96);
+    if (family == Family::kIpv6) {
+        unsigned offset = 0;
+        if (std::memcmp(bytes, kMapped, 12) == 0 && prefix >= 96) {
+            offset = 96;
+        } else if (bytes[0] == 0x20 && bytes[1] == 0x02 && prefix >= 16) {
+            offset = 16;
+        } else if (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0 && bytes[3] == 0 && prefix >= 32) {
+            offset = 32;
+        }
+        if (offset != 0) {
+            family = Family::kIpv4;
+            bytes += offset / 8;
+            prefix = static_cast<uint8_t>(prefix - offset > 32 ? 32 : prefix - offset);
+            c.embedded_offset = static_cast<uint8_t>(offset);
+        }
     }
     const unsigned bits = family == Family::kIpv4 ? 32 : family == Family::kIpv6 ? 128 : 0;
     if (prefix > bits) prefix = static_cast<uint8_t>(bits);

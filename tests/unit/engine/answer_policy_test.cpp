@@ -152,6 +152,25 @@ TEST_F(PolicyAnswerTest, GeolocationByClientSubnetWithScope) {
     EXPECT_EQ(d.answer[0].rdata_text, "2001:db8::a5");
 }
 
+// IPv4 inside IPv6 (mapped, 6to4, Teredo) is located by the IPv4 address, and the scope
+// goes back in IPv6 bits: the IPv4 width plus the bits before the embedded address.
+TEST_F(PolicyAnswerTest, EmbeddedIpv4ClientsAreLocatedAsIpv4WithScopeInIpv6Bits) {
+    auto v4 = query("geo.example.com.", dns::type::AAAA, {0, 1, 32, 0, 214, 78, 120, 1});  // US
+    ASSERT_EQ(v4.answer.size(), 1u);
+    EXPECT_EQ(v4.answer[0].rdata_text, "2001:db8::5");
+    uint8_t scope4 = v4.opt_options.at(0).second[3];
+    ASSERT_GT(scope4, 0);
+    auto mapped = query("geo.example.com.", dns::type::AAAA,
+                        ecs6(128, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 214, 78, 120, 1}));
+    ASSERT_EQ(mapped.answer.size(), 1u);
+    EXPECT_EQ(mapped.answer[0].rdata_text, "2001:db8::5");
+    EXPECT_EQ(mapped.opt_options.at(0).second[3], 96 + scope4);
+    auto six_to_four = query("geo.example.com.", dns::type::AAAA, ecs6(48, {0x20, 0x02, 214, 78, 120, 1}));
+    ASSERT_EQ(six_to_four.answer.size(), 1u);
+    EXPECT_EQ(six_to_four.answer[0].rdata_text, "2001:db8::5");
+    EXPECT_EQ(six_to_four.opt_options.at(0).second[3], 16 + scope4);
+}
+
 TEST_F(PolicyAnswerTest, GeolocationWithoutMatchOrDefaultIsNodata) {
     auto d = query("nodefault.example.com.", dns::type::A, ecs6(48, {0x20, 0x01, 0x02, 0x18, 0, 0}));
     EXPECT_EQ(d.rcode, dns::rcode::NOERROR);
@@ -230,6 +249,25 @@ TEST(PolicyLoadTest, ABadValueNamesTheFileAndTheRecordSet) {
     EXPECT_NE(msg.find("r.json"), std::string::npos) << msg;
     EXPECT_NE(msg.find("w.example.com."), std::string::npos) << msg;
     EXPECT_NE(msg.find("10.0.0.300"), std::string::npos) << msg;
+    fs::remove_all(dir);
+}
+
+TEST(PolicyLoadTest, ZoneFileAndPolicyForOneNameAndTypeIsAnError) {
+    fs::path dir = fs::temp_directory_path() / ("fz-policy-both-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    std::ofstream(dir / "z.zone") << kZone;  // has target A
+    std::ofstream(dir / "r.json") << R"({"ResourceRecordSets": [
+  {"Name": "target.example.com.", "Type": "A", "TTL": 30, "SetIdentifier": "one", "Weight": 1,
+   "ResourceRecords": [{"Value": "10.0.0.1"}]}]})";
+    std::ofstream(dir / "c.yaml") << "zones:\n  - origin: example.com.\n    file: z.zone\n    record_sets: r.json\n";
+    auto cfg = control::load_config((dir / "c.yaml").string());
+    ASSERT_TRUE(cfg.ok());
+    auto snap = control::build_snapshot(*cfg, nullptr);
+    ASSERT_FALSE(snap.ok());
+    std::string msg = snap.error().to_string();
+    EXPECT_NE(msg.find("r.json:2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("target.example.com. A"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("zone file also has A"), std::string::npos) << msg;
     fs::remove_all(dir);
 }
 
