@@ -390,12 +390,16 @@ private:
         const PolicyBinding& b = snap_.bindings[res.policy];
         bool direct = res.policy == set->policy;
         for (uint8_t i = 0; i < res.decision.count && out.count < policy::kMaxAnswers; ++i) {
-            ++worker_.counters.members[b.member_slots[res.decision.members[i]]];
-            const RRset* m = b.image->rrset_at(b.rrset->members()[res.decision.members[i]]);
+            uint16_t member = res.decision.members[i];
+            ++worker_.counters.members[b.member_slots[member]];
+            const RRset* m = b.image->rrset_at(b.rrset->members()[member]);
             const ZoneImage* img = b.image;
             if (m->flags & zone::kRRsetAlias) {
+                // A Route 53 alias answers with its target's RRset of the same type, bound
+                // when the snapshot was built (any zone we serve).
                 direct = false;
-                m = alias_target(m, &img);
+                img = b.alias_targets[member].image;
+                m = b.alias_targets[member].rrset;
                 if (m == nullptr) continue;
             }
             out.sets[out.count] = m;
@@ -403,23 +407,6 @@ private:
         }
         out.block_ok = direct && out.count == 1;
         return out.count > 0;
-    }
-
-    // A Route 53 alias answers with its target's RRset of the same type (any zone we serve).
-    const RRset* alias_target(const RRset* alias, const ZoneImage** image) {
-        ChainName storage;
-        LookupName name;
-        storage.set(alias->rdata(), name);
-        size_t apex_label = 0;
-        const ZoneImage* z = snap_.index.find(name.wire, name.len, name.labels, name.label_count, name.hash, &apex_label);
-        if (z == nullptr) return nullptr;
-        const Node* n = z->find(name.wire, name.len, name.hash[0]);
-        if (n == nullptr) return nullptr;
-        const RRsetRef* ref = z->find_type(n, alias->type);
-        // A target under a policy was followed by policy::resolve() already.
-        if (ref == nullptr || (ref->flags & zone::kRRsetPolicy)) return nullptr;
-        *image = z;
-        return z->rrset_at(ref->rrset);
     }
 
     // Writes the chosen sets as one RRset of the answer section; all or nothing.

@@ -2,6 +2,7 @@
 #include "engine/snapshot.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace fz::engine {
 
@@ -63,11 +64,41 @@ Status Snapshot::finish() {
         }
     }
     for (size_t id = 0; id < bindings.size(); ++id) {
-        if (bindings[id].image == nullptr) {
+        PolicyBinding& b = bindings[id];
+        if (b.image == nullptr) {
             return Error{"", 0, "policy " + policies->set().policies[id].describe() + " belongs to no zone served"};
+        }
+        b.alias_targets.assign(b.rrset->count, PolicyBinding::AliasTarget{});
+        for (uint16_t m = 0; m < b.rrset->count; ++m) {
+            const zone::RRset* member = b.image->rrset_at(b.rrset->members()[m]);
+            if (member->flags & zone::kRRsetAlias) b.alias_targets[m] = find_static_rrset(member->rdata(), member->type);
         }
     }
     return Ok{};
+}
+
+PolicyBinding::AliasTarget Snapshot::find_static_rrset(const uint8_t* name, uint16_t type) const {
+    // Label offsets and suffix hashes, as the query path computes them (padded copy).
+    uint8_t wire[dns::kMaxNameWire + 9] = {};
+    uint8_t labels[dns::kMaxLabels + 1];
+    size_t n = 0, len = 0;
+    while (name[len] != 0 && n < dns::kMaxLabels) {
+        labels[n++] = static_cast<uint8_t>(len);
+        len += name[len] + 1u;
+    }
+    labels[n] = static_cast<uint8_t>(len);
+    std::memcpy(wire, name, len + 1);
+    uint64_t hash[dns::kMaxLabels + 1];
+    hash[n] = dns::kNameHashSeed;
+    for (size_t i = n; i > 0; --i) hash[i - 1] = dns::hash_label(hash[i], wire + labels[i - 1]);
+    size_t apex_label = 0;
+    const zone::ZoneImage* z = index.find(wire, len + 1, labels, n, hash, &apex_label);
+    if (z == nullptr) return {};
+    const zone::Node* node = z->find(wire, len + 1, hash[0]);
+    if (node == nullptr) return {};
+    const zone::RRsetRef* ref = z->find_type(node, type);
+    if (ref == nullptr || (ref->flags & zone::kRRsetPolicy)) return {};
+    return {z, z->rrset_at(ref->rrset)};
 }
 
 }  // namespace fz::engine

@@ -78,6 +78,14 @@ struct PolicyBinding {
     const zone::ZoneImage* image = nullptr;
     const zone::RRset* rrset = nullptr;
     std::vector<uint16_t> member_slots;  // counter slot of each member (Counters::members)
+    // For each member that is an alias to an RRset outside any policy: that RRset and
+    // its zone, bound once here rather than looked up by name per query (null: none,
+    // or the target is under a policy, which policy::resolve() follows).
+    struct AliasTarget {
+        const zone::ZoneImage* image = nullptr;
+        const zone::RRset* rrset = nullptr;
+    };
+    std::vector<AliasTarget> alias_targets;
 };
 
 struct Snapshot {
@@ -93,8 +101,12 @@ struct Snapshot {
 
     // Finishes a snapshot after `zones` (and `policies`, and optionally `zone_slots`
     // and the bindings' member_slots) are filled: the zone index and the policy
-    // bindings. Fails when a policy has no RRset in any image.
+    // bindings, alias targets included. Fails when a policy has no RRset in any image.
     Status finish();
+
+    // The RRset of `type` at the exact `name` (canonical wire) in the zones served, and
+    // its zone; null when absent or under a routing policy. Control plane.
+    PolicyBinding::AliasTarget find_static_rrset(const uint8_t* name, uint16_t type) const;
 };
 
 }  // namespace fz::engine
