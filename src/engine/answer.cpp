@@ -385,7 +385,9 @@ private:
             return true;
         }
         if (!snap_.policies) return false;
-        policy::Resolution res = policy::resolve(*snap_.policies, set->policy, r_.client(), worker_.rng);
+        static const policy::ClientInfo kNobody;  // for decisions that never look at the client
+        const policy::ClientInfo& client = snap_.bindings[set->policy].needs_client ? r_.client() : kNobody;
+        policy::Resolution res = policy::resolve(*snap_.policies, set->policy, client, worker_.rng);
         r_.ecs_scope = std::max(r_.ecs_scope, res.decision.scope);
         const PolicyBinding& b = snap_.bindings[res.policy];
         bool direct = res.policy == set->policy;

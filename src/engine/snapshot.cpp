@@ -48,6 +48,29 @@ void ZoneIndex::build(const std::vector<std::shared_ptr<const zone::ZoneImage>>&
 }  // namespace fz::engine
 
 namespace fz::engine {
+namespace {
+
+// Location-based kinds read the client; the others (and simple aliases) do not, unless an
+// alias leads on to a policy that does. Alias chains are bounded (kMaxAliasChain).
+bool policy_needs_client(const policy::PolicySet& set, uint32_t id, unsigned depth) {
+    const policy::Policy& p = set.policies[id];
+    switch (p.kind) {
+        case policy::RoutingKind::kGeolocation:
+        case policy::RoutingKind::kLatency:
+        case policy::RoutingKind::kIpBased:
+        case policy::RoutingKind::kGeoproximity:
+            return true;
+        default:
+            break;
+    }
+    if (depth >= policy::kMaxAliasChain) return true;
+    for (const policy::PolicyMember& m : p.members) {
+        if (m.target_policy != policy::kNoPolicy && policy_needs_client(set, m.target_policy, depth + 1)) return true;
+    }
+    return false;
+}
+
+}  // namespace
 
 Status Snapshot::finish() {
     index.build(zones, zone_slots);
@@ -68,6 +91,7 @@ Status Snapshot::finish() {
         if (b.image == nullptr) {
             return Error{"", 0, "policy " + policies->set().policies[id].describe() + " belongs to no zone served"};
         }
+        b.needs_client = policy_needs_client(policies->set(), static_cast<uint32_t>(id), 0);
         b.alias_targets.assign(b.rrset->count, PolicyBinding::AliasTarget{});
         for (uint16_t m = 0; m < b.rrset->count; ++m) {
             const zone::RRset* member = b.image->rrset_at(b.rrset->members()[m]);

@@ -86,6 +86,9 @@ struct PolicyBinding {
         const zone::RRset* rrset = nullptr;
     };
     std::vector<AliasTarget> alias_targets;
+    // Whether the decision can depend on the client (a location-based policy here or at
+    // the end of an alias chain): if not, the query path skips working out who asks.
+    bool needs_client = true;
 };
 
 struct Snapshot {
