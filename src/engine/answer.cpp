@@ -168,14 +168,6 @@ public:
         return true;
     }
 
-    // Writes an owner name (compressed) and returns where it starts, for later pointers.
-    // Returns SIZE_MAX when it does not fit.
-    size_t put_owner_name(const uint8_t* name) {
-        size_t pos = w_.size();
-        if (!w_.put_name(name, true)) return SIZE_MAX;
-        return pos;
-    }
-
     // Writes an RRset whose owner is written out (compressed) rather than a pointer.
     bool put_rrset_named(int section, const uint8_t* owner, const RRset* set, uint32_t ttl, bool optional) {
         size_t start = w_.size();
@@ -480,7 +472,8 @@ private:
             r_.rcode = kYxDomain;
             return nullptr;
         }
-        std::memcpy(synth_, query_name_bytes(name, owner_pos), prefix);
+        // The labels above the DNAME owner, lower-cased: equally valid as CNAME rdata.
+        std::memcpy(synth_, name.wire, prefix);
         std::memcpy(synth_ + prefix, target, target_len);
         // Synthesized CNAME: owner = the current name, TTL = the DNAME's (RFC 6672 3.3).
         Writer& w = r_.writer();
@@ -506,10 +499,6 @@ private:
         // A CNAME question is answered by the synthesized CNAME itself.
         return q_.qtype == dns::type::CNAME ? nullptr : synth_;
     }
-
-    // The current name's labels as they appear in the message (case as written there)
-    // would need decompression; the canonical copy is equally valid as rdata.
-    static const uint8_t* query_name_bytes(const LookupName& name, size_t) { return name.wire; }
 
     void referral(const Node* cut, bool first) {
         // A referral is not authoritative unless part of the answer was (a CNAME chain).
