@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 
 #include "control/log.h"
@@ -129,7 +130,15 @@ void ControlSocket::serve(int fd) {
     }
     if (size_t nl = command.find('\n'); nl != std::string::npos) command.resize(nl);
     bool ok = true;
-    std::string body = handler_(command, ok);
+    std::string body;
+    try {
+        body = handler_(command, ok);
+    } catch (const std::exception& e) {
+        // A command must never take the server down: report and carry on.
+        ok = false;
+        body = std::string("internal error: ") + e.what();
+        log::error("control command failed", log::kv("command", command) + " " + log::kv("error", e.what()));
+    }
     if (!body.empty() && body.back() != '\n') body += '\n';
     write_all(fd, (ok ? "ok\n" : "error\n") + body);
 }

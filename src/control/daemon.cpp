@@ -239,7 +239,14 @@ Result<std::string> Daemon::reload() {
     auto config = load_config(config_path_);
     if (!config) return fail(config.error());
     LoadReport report;
-    auto snap = build_snapshot(*config, &report);
+    // Out of memory (or any other surprise) while building must not stop the server:
+    // the running snapshot stays.
+    Result<std::unique_ptr<engine::Snapshot>> snap = Error{"", 0, "not built"};
+    try {
+        snap = build_snapshot(*config, &report);
+    } catch (const std::exception& e) {
+        return fail(Error{config_path_, 0, std::string("cannot build the new data: ") + e.what()});
+    }
     if (!snap) return fail(snap.error());
     for (const auto& w : report.warnings) log::warning("zone warning", log::kv("warning", w.to_string()));
     if (config->server.listen.size() != config_.server.listen.size()) {
@@ -392,8 +399,15 @@ Result<std::string> Daemon::explain_text(const std::string& args) {
     if (!ecs_text.empty()) {
         size_t slash = ecs_text.find('/');
         std::string addr = ecs_text.substr(0, slash);
-        unsigned prefix = slash == std::string::npos ? 0 : static_cast<unsigned>(std::stoul(ecs_text.substr(slash + 1)));
-        auto ecs = policy::parse_client(addr, slash == std::string::npos ? std::nullopt : std::optional<unsigned>(prefix));
+        std::optional<unsigned> prefix;
+        if (slash != std::string::npos) {
+            std::string digits = ecs_text.substr(slash + 1);
+            if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos) {
+                return Error{"", 0, "explain: bad --ecs prefix length in '" + ecs_text + "'"};
+            }
+            prefix = static_cast<unsigned>(std::stoul(digits));
+        }
+        auto ecs = policy::parse_client(addr, prefix);
         if (!ecs) return Error{"", 0, "explain: bad --ecs '" + ecs_text + "'"};
         client = ecs;
         bool v4 = ecs->family == policy::Family::kIpv4;
@@ -547,7 +561,8 @@ std::string Daemon::handle_command(const std::string& line, bool& ok) {
         return *r;
     }
     if (cmd == "check") {
-        std::string path = rest.empty() ? config_path_ : rest.substr(rest.find_first_not_of(' '));
+        size_t first = rest.find_first_not_of(' ');
+        std::string path = first == std::string::npos ? config_path_ : rest.substr(first);
         auto cfg = load_config(path);
         if (!cfg) {
             ok = false;

@@ -238,3 +238,20 @@ TEST_F(DaemonHealthTest, ReloadCarriesHealthOver) {
 
 }  // namespace
 }  // namespace fz::control
+
+namespace fz::control {
+namespace {
+
+TEST_F(DaemonTest, MalformedCommandsAreErrorsNotCrashes) {
+    for (const char* bad : {"explain www.example.com A --ecs 192.0.2.0/abc", "explain www.example.com A --ecs /",
+                            "explain", "explain www.example.com A --client not-an-ip", "check ", "check      ",
+                            "explain www.example.com A --ecs 192.0.2.0/99999999999999999999"}) {
+        std::string r = ctl(bad);
+        EXPECT_FALSE(r.empty()) << bad;
+    }
+    EXPECT_EQ(ctl("status").rfind("ok\n", 0), 0u);  // still serving
+    EXPECT_EQ(www(), "192.0.2.10");
+}
+
+}  // namespace
+}  // namespace fz::control
