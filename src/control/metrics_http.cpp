@@ -7,6 +7,8 @@
 #include <netinet/in.h>
 
 #include <cstring>
+#include <exception>
+#include <string>
 
 namespace fz::control {
 namespace {
@@ -22,7 +24,14 @@ MHD_Result handle(void* cls, MHD_Connection* conn, const char* url, const char* 
         body = "only GET\n";
         type = "text/plain";
     } else if (std::strcmp(url, "/metrics") == 0) {
-        body = self->render()();
+        try {
+            body = self->render()();
+        } catch (const std::exception& e) {
+            // No exception may cross libmicrohttpd's C frames.
+            status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+            body = std::string("metrics unavailable: ") + e.what() + "\n";
+            type = "text/plain";
+        }
     } else {
         status = MHD_HTTP_NOT_FOUND;
         body = "fastzone serves metrics at /metrics\n";
