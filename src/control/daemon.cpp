@@ -57,6 +57,7 @@ double seconds_since_epoch(std::chrono::system_clock::time_point t) {
 // Every worker's counters summed, plus each worker's own query count.
 struct Daemon::Totals {
     std::unique_ptr<engine::Counters> sum = std::make_unique<engine::Counters>();
+    std::unique_ptr<io::dpdk::DataplaneStats> dataplane;  // null without a data plane
     std::vector<std::pair<std::string, uint64_t>> per_worker;
     size_t tcp_connections = 0;
 };
@@ -282,9 +283,9 @@ Daemon::Totals Daemon::totals() const {
         t.tcp_connections = sockets_->tcp_connections();
     }
     if (dataplane_) {
-        auto st = std::make_unique<io::dpdk::DataplaneStats>(dataplane_->stats());
-        engine::add_counters(*t.sum, st->engine);
-        t.per_worker.emplace_back("dataplane", st->engine.queries);
+        t.dataplane = std::make_unique<io::dpdk::DataplaneStats>(dataplane_->stats());
+        engine::add_counters(*t.sum, t.dataplane->engine);
+        for (auto& [lcore, queries] : dataplane_->lcore_queries()) t.per_worker.emplace_back("lcore " + lcore, queries);
     }
     return t;
 }
@@ -504,6 +505,26 @@ std::string Daemon::metrics_text() const {
         }
         head("fastzone_health_updates_total", "counter", "Health changes applied to the policy tables.");
         o << "fastzone_health_updates_total " << health_updates_ << "\n";
+    }
+    if (t.dataplane) {
+        const io::dpdk::IoCounters& io = t.dataplane->io;
+        head("fastzone_dataplane_frames_total", "counter", "Frames through the data plane's ports.");
+        o << "fastzone_dataplane_frames_total{direction=\"rx\"} " << io.rx << "\n";
+        o << "fastzone_dataplane_frames_total{direction=\"tx\"} " << io.tx << "\n";
+        o << "fastzone_dataplane_frames_total{direction=\"tx_dropped\"} " << io.tx_dropped << "\n";
+        head("fastzone_dataplane_dropped_total", "counter", "Frames the data plane dropped, by reason.");
+        for (size_t r = 0; r < std::size(io.dropped); ++r) {
+            o << "fastzone_dataplane_dropped_total{reason=\"" << io::dpdk::kDropReasonNames[r] << "\"} " << io.dropped[r]
+              << "\n";
+        }
+        o << "fastzone_dataplane_dropped_total{reason=\"too_big\"} " << io.too_big << "\n";
+        o << "fastzone_dataplane_dropped_total{reason=\"no_exception_path\"} " << io.kernel_dropped << "\n";
+        head("fastzone_dataplane_neighbor_replies_total", "counter", "ARP replies and neighbour advertisements sent.");
+        o << "fastzone_dataplane_neighbor_replies_total{protocol=\"arp\"} " << io.arp_replies << "\n";
+        o << "fastzone_dataplane_neighbor_replies_total{protocol=\"nd\"} " << io.nd_adverts << "\n";
+        head("fastzone_dataplane_exception_frames_total", "counter", "Frames through the exception path to the kernel.");
+        o << "fastzone_dataplane_exception_frames_total{direction=\"to_kernel\"} " << io.to_kernel << "\n";
+        o << "fastzone_dataplane_exception_frames_total{direction=\"from_kernel\"} " << io.from_kernel << "\n";
     }
     head("fastzone_tcp_connections", "gauge", "Open TCP connections.");
     o << "fastzone_tcp_connections " << t.tcp_connections << "\n";

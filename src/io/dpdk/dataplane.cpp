@@ -482,6 +482,15 @@ DataplaneStats Dataplane::stats() const {
     return s;
 }
 
+std::vector<std::pair<std::string, uint64_t>> Dataplane::lcore_queries() const {
+    std::vector<std::pair<std::string, uint64_t>> out;
+    for (const auto& lc : state_->lcores) {
+        out.emplace_back("port " + std::to_string(lc->port_id) + " queue " + std::to_string(lc->queue_id),
+                         lc->worker.counters.queries);
+    }
+    return out;
+}
+
 std::string Dataplane::stats_fields() const {
     DataplaneStats s = stats();
     static constexpr const char* kRcodes[] = {"noerror", "formerr", "servfail", "nxdomain", "notimp", "refused"};

@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 #include "control/config.h"
@@ -39,6 +41,8 @@ public:
     [[gnu::cold]] void stop();
 
     [[gnu::cold]] DataplaneStats stats() const;
+    // Queries per polling lcore, named "port P queue Q" (metrics per lcore).
+    [[gnu::cold]] std::vector<std::pair<std::string, uint64_t>> lcore_queries() const;
     // The stats (and the XDP programs' counters) as log fields.
     [[gnu::cold]] std::string stats_fields() const;
 

@@ -18,5 +18,6 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const control::Config& confi
 void Dataplane::stop() {}
 DataplaneStats Dataplane::stats() const { return {}; }
 std::string Dataplane::stats_fields() const { return {}; }
+std::vector<std::pair<std::string, uint64_t>> Dataplane::lcore_queries() const { return {}; }
 
 }  // namespace fz::io::dpdk
