@@ -30,6 +30,9 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from ports import free_port  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ZONES = [("conform.example.", "conform.example.zone"), ("child.conform.example.", "child.conform.example.zone")]
 
@@ -64,21 +67,6 @@ DIFFERENCES = {
     "ecs prefix too long": ("RFC 7871 7.1.1: SOURCE PREFIX-LENGTH beyond the address width is FORMERR; Knot without "
                             "its geoip module ignores ECS", _rcode("FORMERR")),
 }
-
-
-def free_port():
-    for _ in range(50):
-        p = random.randint(20000, 60000)
-        ok = True
-        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            with socket.socket(socket.AF_INET, kind) as s:
-                try:
-                    s.bind(("127.0.0.1", p))
-                except OSError:
-                    ok = False
-        if ok:
-            return p
-    raise RuntimeError("no free port")
 
 
 class Daemon:

@@ -41,6 +41,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from ports import free_port  # noqa: E402
+
 try:
     import dns.edns
     import dns.exception
@@ -405,20 +408,6 @@ def answer_values(r, name, rtype="A"):
           f"{name}: answer of type {dns.rdatatype.to_text(rrset.rdtype)}, never a CNAME for a policy or alias")
     check(rrset.name.to_text() == name, f"{name}: answer owned by {rrset.name}")
     return sorted(rd.to_text() for rd in rrset)
-
-
-def free_port():
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                try:
-                    u.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            return port
-    raise RuntimeError("no free port")
 
 
 class HealthTargets:

@@ -19,6 +19,9 @@ import dns.message
 import dns.query
 import dns.rcode
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from ports import free_port  # noqa: E402
+
 ZONE = """$ORIGIN example.com.
 $TTL 300
 @    SOA ns1 hostmaster 1 7200 3600 1209600 60
@@ -38,12 +41,6 @@ def check(cond, msg):
     if not cond:
         fail(msg)
     print(f"ok   {msg}")
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_zone(path, www):
