@@ -122,13 +122,24 @@ QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q) {
         pos += l + 1u;
     }
     q.label_offset[labels] = static_cast<uint8_t>(out);  // the root label, for suffix walks
-    std::memcpy(q.qname_lc, msg + kHeaderSize, out + 1);
-    std::memset(q.qname_lc + out + 1, 0, 8);
-    for (size_t i = 0; i <= out; i += 8) {
-        uint64_t w;
-        std::memcpy(&w, q.qname_lc + i, 8);
-        w = lower8(w);
-        std::memcpy(q.qname_lc + i, &w, 8);
+    if (kHeaderSize + (out & ~size_t{7}) + 8 <= len) {
+        // Whole words straight from the message (the bytes after the name that come
+        // along are never read as name: hashing masks, comparisons use the length).
+        for (size_t i = 0; i <= out; i += 8) {
+            uint64_t w;
+            std::memcpy(&w, msg + kHeaderSize + i, 8);
+            w = lower8(w);
+            std::memcpy(q.qname_lc + i, &w, 8);
+        }
+    } else {
+        std::memcpy(q.qname_lc, msg + kHeaderSize, out + 1);
+        std::memset(q.qname_lc + out + 1, 0, 8);
+        for (size_t i = 0; i <= out; i += 8) {
+            uint64_t w;
+            std::memcpy(&w, q.qname_lc + i, 8);
+            w = lower8(w);
+            std::memcpy(q.qname_lc + i, &w, 8);
+        }
     }
     ++out;
     ++pos;

@@ -49,7 +49,8 @@ struct Query {
     uint16_t question_end = 0;  // offset just past QTYPE/QCLASS
     Edns edns;
     uint8_t label_offset[kMaxLabels];  // each label's length byte in qname_lc; [label_count] = root
-    // Lower-cased copy of QNAME; 8 bytes of slack so hashing may load whole words.
+    // Lower-cased copy of QNAME; 8 bytes of slack (contents unspecified) so hashing may
+    // load whole words.
     alignas(8) uint8_t qname_lc[kMaxNameWire + 9];
 };
 
