@@ -45,7 +45,9 @@ uint16_t sum16(const std::vector<uint8_t>& b, size_t from, size_t len, uint32_t 
     return static_cast<uint16_t>(~s);
 }
 
-std::vector<uint8_t> dns_query(const std::string& name, uint16_t qtype, bool edns) {
+// With `ecs24` (the first three bytes of an IPv4 /24), the query carries EDNS Client Subnet.
+std::vector<uint8_t> dns_query(const std::string& name, uint16_t qtype, bool edns, const uint8_t* ecs24 = nullptr) {
+    edns = edns || ecs24 != nullptr;
     std::vector<uint8_t> q = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, static_cast<uint8_t>(edns ? 1 : 0)};
     size_t start = 0;
     while (start < name.size()) {
@@ -55,7 +57,11 @@ std::vector<uint8_t> dns_query(const std::string& name, uint16_t qtype, bool edn
         start = dot + 1;
     }
     append(q, {0u, static_cast<unsigned>(qtype) >> 8, static_cast<unsigned>(qtype) & 0xff, 0u, 1u});
-    if (edns) append(q, {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0});
+    if (ecs24 != nullptr) {
+        append(q, {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 11, 0, 8, 0, 7, 0, 1, 24, 0, ecs24[0], ecs24[1], ecs24[2]});
+    } else if (edns) {
+        append(q, {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0});
+    }
     return q;
 }
 
@@ -147,6 +153,16 @@ void BM_Mixed(benchmark::State& state) {
 
 // The same path with answer() replaced by a copy of a ready response: what the data
 // plane itself costs per query (refill, classify, rewrite, checksums).
+// Routing-policy names of config/fastzone-policies.yaml (every health check counts as
+// healthy: no checker runs here), with the client in ECS: the rate against BM_StaticA_Ipv4.
+constexpr uint8_t kGbClient[3] = {81, 2, 69};  // GB in the GeoIP2 City test database
+void BM_Policy_Ipv4(benchmark::State& state, const char* name) {
+    run_path(state, {frame(dns_query(name, 1, true, kGbClient), false)}, false);
+}
+void BM_StaticA_Ipv4_Ecs(benchmark::State& state) {
+    run_path(state, {frame(dns_query("www.example.com", 1, true, kGbClient), false)}, false);
+}
+
 void BM_IoPathOnly_Ipv4(benchmark::State& state) {
     auto lc = std::make_unique<Lcore>();
     std::memcpy(lc->mac, kServerMac, 6);
@@ -189,6 +205,15 @@ BENCHMARK(BM_StaticAAAA_Ipv6);
 BENCHMARK(BM_Nxdomain_Ipv4);
 BENCHMARK(BM_Mixed);
 BENCHMARK(BM_IoPathOnly_Ipv4);
+BENCHMARK(BM_StaticA_Ipv4_Ecs);
+BENCHMARK_CAPTURE(BM_Policy_Ipv4, weighted, "weighted.example.com");
+BENCHMARK_CAPTURE(BM_Policy_Ipv4, geolocation, "geo.example.com");
+BENCHMARK_CAPTURE(BM_Policy_Ipv4, latency, "latency.example.com");
+BENCHMARK_CAPTURE(BM_Policy_Ipv4, ip_based, "cidr.example.com");
+BENCHMARK_CAPTURE(BM_Policy_Ipv4, failover, "failover.example.com");
+BENCHMARK_CAPTURE(BM_Policy_Ipv4, multivalue, "multi.example.com");
+BENCHMARK_CAPTURE(BM_Policy_Ipv4, geoproximity, "proximity.example.com");
+BENCHMARK_CAPTURE(BM_Policy_Ipv4, alias, "app.example.com");
 
 }  // namespace
 
@@ -205,7 +230,7 @@ int main(int argc, char** argv) {
         return 0;  // a benchmark reports, it does not fail
     }
     pool = rte_pktmbuf_pool_create("bench", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-    auto config = fz::control::load_config(FZ_SOURCE_ROOT "/config/fastzone.yaml");
+    auto config = fz::control::load_config(FZ_SOURCE_ROOT "/config/fastzone-policies.yaml");
     if (pool == nullptr || !config) {
         std::fprintf(stderr, "dpdk_lcore_bench: setup failed\n");
         return 1;

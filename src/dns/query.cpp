@@ -122,24 +122,22 @@ QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q) {
         pos += l + 1u;
     }
     q.label_offset[labels] = static_cast<uint8_t>(out);  // the root label, for suffix walks
-    if (kHeaderSize + (out & ~size_t{7}) + 8 <= len) {
-        // Whole words straight from the message (the bytes after the name that come
-        // along are never read as name: hashing masks, comparisons use the length).
-        for (size_t i = 0; i <= out; i += 8) {
-            uint64_t w;
-            std::memcpy(&w, msg + kHeaderSize + i, 8);
-            w = lower8(w);
-            std::memcpy(q.qname_lc + i, &w, 8);
+    // Whole words straight from the message, lower-cased in a register and stored once:
+    // reading back bytes just written by a byte-wise copy would stall store forwarding.
+    // The bytes after the name that come along are never read as name (hashing masks,
+    // comparisons use the length); at the very end of the message the last word is
+    // assembled byte by byte instead of reading past it.
+    const uint8_t* src = msg + kHeaderSize;
+    const size_t avail = len - kHeaderSize;
+    for (size_t i = 0; i <= out; i += 8) {
+        uint64_t w = 0;
+        if (i + 8 <= avail) {
+            std::memcpy(&w, src + i, 8);
+        } else {
+            for (size_t k = 0; i + k < avail && k < 8; ++k) w |= static_cast<uint64_t>(src[i + k]) << (8 * k);
         }
-    } else {
-        std::memcpy(q.qname_lc, msg + kHeaderSize, out + 1);
-        std::memset(q.qname_lc + out + 1, 0, 8);
-        for (size_t i = 0; i <= out; i += 8) {
-            uint64_t w;
-            std::memcpy(&w, q.qname_lc + i, 8);
-            w = lower8(w);
-            std::memcpy(q.qname_lc + i, &w, 8);
-        }
+        w = lower8(w);
+        std::memcpy(q.qname_lc + i, &w, 8);
     }
     ++out;
     ++pos;

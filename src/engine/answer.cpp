@@ -152,7 +152,7 @@ public:
         if (use_block && set->block_len != 0) {
             // Ready-made section: valid only right after a question naming this owner.
             if (w_.put_bytes(set->block(), set->block_len)) {
-                for (uint16_t i = 0; i < set->mark_count; ++i) w_.mark(start + set->marks()[i]);
+                for (uint16_t i = 0; i < set->mark_count; ++i) w_.mark(start + set->mark(i));
                 counts[section] = static_cast<uint16_t>(counts[section] + set->count);
                 return true;
             }

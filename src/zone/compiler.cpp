@@ -463,10 +463,10 @@ private:
             q += 2 + rd->size();
         }
         r->rdata_len = static_cast<uint32_t>(q - (p + sizeof(RRset)));
-        std::memcpy(q, s.block.data(), s.block.size());
+        if (!s.block.empty()) std::memcpy(q, s.block.data(), s.block.size());
         r->block_len = static_cast<uint32_t>(s.block.size());
         q += s.block.size();
-        std::memcpy(q, s.marks.data(), 2 * s.marks.size());
+        if (!s.marks.empty()) std::memcpy(q, s.marks.data(), 2 * s.marks.size());
         auto* add = const_cast<uint32_t*>(r->additional());
         for (size_t i = 0; i < s.additional.size(); ++i) add[i] = nodes_[s.additional[i]].offset;
     }

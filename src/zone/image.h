@@ -113,10 +113,15 @@ struct RRset {
 
     const uint8_t* rdata() const { return reinterpret_cast<const uint8_t*>(this + 1); }
     const uint8_t* block() const { return rdata() + rdata_len; }
-    const uint16_t* marks() const { return reinterpret_cast<const uint16_t*>(block() + block_len); }
+    // The i-th name mark (block offset). Marks follow the block unaligned: read bytewise.
+    uint16_t mark(size_t i) const {
+        uint16_t m;
+        std::memcpy(&m, block() + block_len + 2 * i, 2);
+        return m;
+    }
     const uint32_t* members() const { return reinterpret_cast<const uint32_t*>(rdata()); }
     const uint32_t* additional() const {
-        uintptr_t p = reinterpret_cast<uintptr_t>(marks() + mark_count);
+        uintptr_t p = reinterpret_cast<uintptr_t>(block() + block_len + 2u * mark_count);
         return reinterpret_cast<const uint32_t*>((p + 3) & ~uintptr_t{3});
     }
 };
