@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "control/config.h"
+#include "control/counter_slots.h"
 #include "control/loader.h"
 #include "dns/name.h"
 #include "dns/wire.h"
@@ -204,6 +205,11 @@ World build_world() {
         std::fprintf(stderr, "%s\n", snap.error().to_string().c_str());
         std::exit(1);
     }
+    // Counter slots as the daemon assigns them: one per member (left unassigned, every
+    // member would count into slot 0 and a multivalue answer's eight increments would
+    // wait on each other).
+    control::CounterSlots slots;
+    slots.assign(**snap);
     w.snapshot = std::move(snap.value());
     w.geo_source = geo;
     fs::remove_all(w.dir);

@@ -20,6 +20,7 @@
 #include <benchmark/benchmark.h>
 
 #include "control/config.h"
+#include "control/counter_slots.h"
 #include "control/loader.h"
 #include "io/dpdk/lcore.h"
 
@@ -240,6 +241,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "dpdk_lcore_bench: %s\n", snap.error().to_string().c_str());
         return 1;
     }
+    fz::control::CounterSlots slots;  // one counter per policy member, as the daemon does
+    slots.assign(**snap);
     snapshot = std::move(snap.value());
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/bytes.h"
 #include "dns/wire.h"
 
 namespace fz::dns {
@@ -55,7 +56,7 @@ public:
 
     bool put_bytes(const void* p, size_t n) {
         if (pos_ + n > limit_) return false;
-        std::memcpy(buf_ + pos_, p, n);
+        copy_bytes(buf_ + pos_, static_cast<const uint8_t*>(p), n);
         pos_ += n;
         return true;
     }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/bytes.h"
 #include "dns/name_hash.h"
 #include "dns/query.h"
 #include "dns/writer.h"
@@ -111,11 +112,12 @@ public:
         if (!client_ready_) {
             client_ready_ = true;
             if (q_.edns.ecs) {
-                client_ = policy::make_client(q_.edns.subnet.family == 1 ? policy::Family::kIpv4 : policy::Family::kIpv6,
-                                              q_.edns.subnet.address, q_.edns.subnet.source_prefix);
+                policy::set_client(client_,
+                                   q_.edns.subnet.family == 1 ? policy::Family::kIpv4 : policy::Family::kIpv6,
+                                   q_.edns.subnet.address, q_.edns.subnet.source_prefix);
             } else if (peer_.family == 4 || peer_.family == 6) {
-                client_ = policy::make_client(peer_.family == 4 ? policy::Family::kIpv4 : policy::Family::kIpv6,
-                                              peer_.address, peer_.family == 4 ? 32 : 128);
+                policy::set_client(client_, peer_.family == 4 ? policy::Family::kIpv4 : policy::Family::kIpv6,
+                                   peer_.address, peer_.family == 4 ? 32 : 128);
             }
         }
         return client_;
@@ -302,7 +304,7 @@ public:
             Found f = lookup(zone_, *name, apex_label);
             // DS lives on the parent side of a cut (RFC 4035 3.1.4.1).
             if (f.kind == Kind::kReferral && q_.qtype == dns::type::DS && f.node->name_len == name->len &&
-                std::memcmp(f.node->name(), name->wire, name->len) == 0) {
+                same_bytes(f.node->name(), name->wire, name->len)) {
                 f.kind = Kind::kExact;
             }
             switch (f.kind) {
@@ -343,7 +345,7 @@ private:
         if (next.label_count < h.apex_labels) return false;
         size_t a = next.label_count - h.apex_labels;
         if (next.len - next.labels[a] != h.apex_len ||
-            std::memcmp(next.wire + next.labels[a], h.apex_name, h.apex_len) != 0) {
+            !same_bytes(next.wire + next.labels[a], h.apex_name, h.apex_len)) {
             return false;
         }
         // Loop detection: a name seen before in this chain ends it (the loop is visible
@@ -359,7 +361,7 @@ private:
 
     // The RRsets that answer for `ref`: the RRset itself, or what its routing policy picks
     // for this client (several one-record sets for multivalue; an alias member becomes
-    // its target's RRset). `block_ok`: a single set whose ready-made block fits this owner.
+    // its target's RRset). `block_ok`: every set is of this owner, so its ready-made block fits.
     struct Chosen {
         const RRset* sets[policy::kMaxAnswers];
         const ZoneImage* images[policy::kMaxAnswers];
@@ -379,7 +381,8 @@ private:
         if (!snap_.policies) return false;
         static const policy::ClientInfo kNobody;  // for decisions that never look at the client
         const policy::ClientInfo& client = snap_.bindings[set->policy].needs_client ? r_.client() : kNobody;
-        policy::Resolution res = policy::resolve(*snap_.policies, set->policy, client, worker_.rng);
+        policy::Resolution res;
+        policy::resolve_into(*snap_.policies, set->policy, client, worker_.rng, res);
         r_.ecs_scope = std::max(r_.ecs_scope, res.decision.scope);
         const PolicyBinding& b = snap_.bindings[res.policy];
         bool direct = res.policy == set->policy;
@@ -399,7 +402,9 @@ private:
             out.sets[out.count] = m;
             out.images[out.count++] = img;
         }
-        out.block_ok = direct && out.count == 1;
+        // Members of this very policy share its owner: each one's ready-made block fits
+        // (multivalue answers are eight of them, one memcpy each).
+        out.block_ok = direct;
         return out.count > 0;
     }
 
@@ -408,7 +413,7 @@ private:
         size_t start = r_.writer().size();
         uint16_t before = r_.counts[0];
         for (uint8_t i = 0; i < c.count; ++i) {
-            if (!r_.put_rrset(0, owner_pos, c.sets[i], exact_first && c.block_ok && i == 0, false)) {
+            if (!r_.put_rrset(0, owner_pos, c.sets[i], exact_first && c.block_ok, false)) {
                 r_.writer().rewind(start);
                 r_.counts[0] = before;
                 return false;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bytes.h"
 #include "common/result.h"
 #include "dns/name_hash.h"
 #include "policy/tables.h"
@@ -43,7 +44,7 @@ public:
                 const Slot& slot = slots_[s];
                 if (slot.zone == nullptr) break;
                 if (slot.hash == h && slot.zone->header().apex_len == len &&
-                    std::memcmp(slot.zone->header().apex_name, name + labels[i], len) == 0) {
+                    same_bytes(slot.zone->header().apex_name, name + labels[i], len)) {
                     *matched_label = i;
                     if (slot_out != nullptr) *slot_out = slot.counter_slot;
                     return slot.zone;

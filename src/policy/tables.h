@@ -70,20 +70,30 @@ struct Resolution {
 // Data plane: decide(), and while the chosen member is an alias to another policy,
 // decide() there too. The answering members may still be aliases to RRsets outside any
 // policy (Policy::members[i].record.alias names them): the engine answers with those.
-inline Resolution resolve(const PolicyTables& tables, uint32_t id, const ClientInfo& client, Rng& rng) noexcept {
+// Fills `out` in place (see decide_into()).
+inline void resolve_into(const PolicyTables& tables, uint32_t id, const ClientInfo& client, Rng& rng,
+                         Resolution& out) noexcept {
     uint8_t scope = 0;
     for (unsigned hop = 0;; ++hop) {
         const CompiledPolicy& p = *tables.get(id);
-        Decision d = decide(p, client, rng);
+        decide_into(p, client, rng, out.decision);
         // The answer depends on every step's table: keep the longest scope seen.
-        scope = d.scope > scope ? d.scope : scope;
-        const uint32_t next = d.count == 1 ? p.target_policy[d.members[0]] : kNoPolicy;
+        scope = out.decision.scope > scope ? out.decision.scope : scope;
+        const uint32_t next = out.decision.count == 1 ? p.target_policy[out.decision.members[0]] : kNoPolicy;
         if (next == kNoPolicy || hop >= kMaxAliasChain) {  // chains are bounded at load
-            d.scope = scope;
-            return Resolution{id, d};
+            out.decision.scope = scope;
+            out.policy = id;
+            return;
         }
         id = next;
     }
+}
+
+// resolve_into() for callers off the hot path (explain, tests).
+inline Resolution resolve(const PolicyTables& tables, uint32_t id, const ClientInfo& client, Rng& rng) noexcept {
+    Resolution r;
+    resolve_into(tables, id, client, rng, r);
+    return r;
 }
 
 }  // namespace fz::policy

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "common/bytes.h"
 #include "common/huge_alloc.h"
 #include "dns/wire.h"
 
@@ -156,7 +157,7 @@ public:
             if (s.node == 0) return nullptr;
             if (s.tag == tag) {
                 const Node* n = node_at(s.node);
-                if (n->name_len == len && std::memcmp(n->name(), name, len) == 0) return n;
+                if (n->name_len == len && same_bytes(n->name(), name, len)) return n;
             }
         }
     }

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 
+#include "common/bytes.h"
 #include "common/result.h"
 #include "engine/answer.h"
 #include "io/dpdk/checksum.h"
@@ -69,15 +70,16 @@ struct AddressSet {
     uint8_t v4_count = 0;
     uint8_t v6_count = 0;
 
+    // Per packet: fixed-width compares, no call into libc.
     bool has_v4(const uint8_t* a) const {
         for (size_t i = 0; i < v4_count; ++i) {
-            if (std::memcmp(v4[i], a, 4) == 0) return true;
+            if (same_bytes(v4[i], a, 4)) return true;
         }
         return false;
     }
     bool has_v6(const uint8_t* a) const {
         for (size_t i = 0; i < v6_count; ++i) {
-            if (std::memcmp(v6[i], a, 16) == 0) return true;
+            if (same_bytes(v6[i], a, 16)) return true;
         }
         return false;
     }
@@ -212,7 +214,7 @@ inline Verdict classify(const uint8_t* f, size_t len, const uint8_t* mac, const 
                         bool ip_checksum_checked, Frame& out) {
     if (len < kEthernetHeader) return detail::drop(out, DropReason::kTruncated);
     // Bit 0 of the first byte marks group (broadcast/multicast) addresses.
-    if ((f[0] & 1) == 0 && std::memcmp(f, mac, 6) != 0) return detail::drop(out, DropReason::kNotForUs);
+    if ((f[0] & 1) == 0 && !same_bytes(f, mac, 6)) return detail::drop(out, DropReason::kNotForUs);
     size_t l3 = kEthernetHeader;
     uint16_t type = detail::load_be16(f + 12);
     if (type == kEtherVlan) {

@@ -2,6 +2,9 @@
 // shares and multivalue selections against a chi-square bound.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "dns/wire.h"
 #include "policy/compile.h"
 #include "policy/tables.h"
@@ -102,6 +105,78 @@ TEST(Statistics, MultivalueSelectionsAreUniform) {
     EXPECT_LT(chi2, kChi2Critical[members - 1]) << "chi2 " << chi2;
     chi2 = chi_square(first, std::vector<double>(members, n / static_cast<double>(members)));
     EXPECT_LT(chi2, kChi2Critical[members - 1]) << "first-position chi2 " << chi2;
+}
+
+// The chi-square critical value at p = 0.001 for larger degrees of freedom
+// (Wilson-Hilferty: within half a percent above 30 degrees of freedom).
+double chi2_critical_001(int df) {
+    const double z = 3.0902;  // the normal quantile of 0.999
+    const double k = 2.0 / (9.0 * df);
+    const double c = 1.0 - k + z * std::sqrt(k);
+    return df * c * c * c;
+}
+
+std::string multivalue_items(int members) {
+    std::string items;
+    for (int i = 0; i < members; ++i) {
+        items += std::string(i ? "," : "") + "{\"Name\": \"m.example.com.\", \"Type\": \"A\", \"TTL\": 60, \"SetIdentifier\": \"m" +
+                 std::to_string(i) + "\", \"MultiValueAnswer\": true, \"ResourceRecords\": [{\"Value\": \"192.0.2.1\"}]}";
+    }
+    return items;
+}
+
+// Not only each member alone: every pair of members shares an answer as often as in a
+// uniform random 8-subset (a cheap rotation with strides would never pair some).
+TEST(Statistics, MultivaluePairsAreUniform) {
+    const int members = 12;
+    auto t = tables_for(multivalue_items(members));
+    const uint32_t id = t->find(name_of("m.example.com."), dns::type::A);
+    Rng rng(4242);
+    const int n = 60000;
+    std::vector<double> pairs(members * members, 0);
+    for (int i = 0; i < n; ++i) {
+        const Decision d = decide(*t->get(id), client("192.0.2.1"), rng);
+        ASSERT_EQ(d.count, 8);
+        for (unsigned a = 0; a < d.count; ++a) {
+            for (unsigned b = a + 1; b < d.count; ++b) {
+                ASSERT_NE(d.members[a], d.members[b]);
+                const auto lo = std::min(d.members[a], d.members[b]);
+                const auto hi = std::max(d.members[a], d.members[b]);
+                pairs[lo * members + hi] += 1;
+            }
+        }
+    }
+    std::vector<double> observed;
+    for (int a = 0; a < members; ++a) {
+        for (int b = a + 1; b < members; ++b) observed.push_back(pairs[a * members + b]);
+    }
+    const double expected = n * (8.0 * 7.0) / (members * (members - 1.0));
+    const double chi2 = chi_square(observed, std::vector<double>(observed.size(), expected));
+    EXPECT_LT(chi2, chi2_critical_001(static_cast<int>(observed.size()) - 1)) << "pair chi2 " << chi2;
+}
+
+// Pools larger than the shuffle's scratch array take Floyd's algorithm: still 8 distinct
+// members, each as likely, each as likely to come first.
+TEST(Statistics, LargeMultivaluePoolsAreUniform) {
+    const int members = static_cast<int>(kShuffleMax) + 6;
+    auto t = tables_for(multivalue_items(members));
+    const uint32_t id = t->find(name_of("m.example.com."), dns::type::A);
+    Rng rng(7);
+    const int n = 80000;
+    std::vector<double> observed(members, 0);
+    std::vector<double> first(members, 0);
+    for (int i = 0; i < n; ++i) {
+        const Decision d = decide(*t->get(id), client("192.0.2.1"), rng);
+        ASSERT_EQ(d.count, 8);
+        for (unsigned a = 0; a < d.count; ++a) {
+            for (unsigned b = a + 1; b < d.count; ++b) ASSERT_NE(d.members[a], d.members[b]);
+            observed[d.members[a]] += 1;
+        }
+        first[d.members[0]] += 1;
+    }
+    EXPECT_LT(chi_square(observed, std::vector<double>(members, n * 8.0 / members)), chi2_critical_001(members - 1));
+    EXPECT_LT(chi_square(first, std::vector<double>(members, n / static_cast<double>(members))),
+              chi2_critical_001(members - 1));
 }
 
 TEST(Statistics, SmallMultivalueRotatesTheOrder) {
