@@ -76,7 +76,7 @@ inline bool answer_in_place(Lcore& lc, const engine::Snapshot& snap, rte_mbuf* m
     engine::Peer peer = peer_of(f, fr);
     // answer() reads the query while it writes the response: move the (short) query
     // aside and let the response land straight in the mbuf.
-    std::memcpy(lc.query, f + fr.payload, fr.payload_len);
+    copy_bytes(lc.query, f + fr.payload, fr.payload_len);
     size_t n = engine::answer(snap, lc.query, fr.payload_len, peer, engine::Transport::kUdp, f + fr.payload,
                               std::min(room, kMaxUdpResponse), lc.worker);
     if (n == 0) return false;  // counted by answer()
