@@ -150,7 +150,12 @@ inline void decide_into(const CompiledPolicy& p, const ClientInfo& client, Rng& 
         const uint64_t r = rng.next();
         const auto column = static_cast<uint32_t>(((r >> 32) * n) >> 32);
         const uint64_t coin = r & 0xffffffffu;
-        return detail::one(d, coin < p.threshold[column] ? p.primary[column] : p.alias[column], 0);
+        // A select without a branch: the coin's outcome is random by design, and a branch
+        // on it mispredicted often enough to cost more than the rest of the policy.
+        const uint16_t primary = p.primary[column];
+        const uint16_t other = p.alias[column];
+        const auto keep = static_cast<uint16_t>(0u - static_cast<unsigned>(coin < p.threshold[column]));
+        return detail::one(d, static_cast<uint16_t>(other ^ ((primary ^ other) & keep)), 0);
     }
     case RoutingKind::kMultiValue:
         return detail::multivalue(d, p, rng);
