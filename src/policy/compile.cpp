@@ -209,6 +209,7 @@ std::unique_ptr<CompiledPolicy> compile_policy(const PolicySet& set, uint32_t id
     for (size_t i = 0; i < n; ++i) {
         const PolicyMember& m = p.members[i];
         out->target_policy[i] = m.target_policy;
+        if (m.target_policy != kNoPolicy) out->has_targets = true;
         if (m.health_check != kNoHealthCheck && m.health_check < health.size() && health[m.health_check] == 0) {
             healthy[i] = 0;
         }

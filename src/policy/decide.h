@@ -53,8 +53,10 @@ struct CompiledPolicy {
     const LatencyTable* latency = nullptr;
 
     // Per member: the policy its alias target is under (kNoPolicy otherwise); health as
-    // baked (for explain).
+    // baked (for explain). has_targets: some member's is not kNoPolicy (most policies
+    // have none, and resolve() then skips a load that every answer would wait on).
     std::vector<uint32_t> target_policy;
+    bool has_targets = false;
     std::vector<uint8_t> member_healthy;
 
     // Keeps the shared lookup tables alive as long as any version of this policy is.

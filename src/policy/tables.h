@@ -79,7 +79,8 @@ inline void resolve_into(const PolicyTables& tables, uint32_t id, const ClientIn
         decide_into(p, client, rng, out.decision);
         // The answer depends on every step's table: keep the longest scope seen.
         scope = out.decision.scope > scope ? out.decision.scope : scope;
-        const uint32_t next = out.decision.count == 1 ? p.target_policy[out.decision.members[0]] : kNoPolicy;
+        const uint32_t next =
+            p.has_targets && out.decision.count == 1 ? p.target_policy[out.decision.members[0]] : kNoPolicy;
         if (next == kNoPolicy || hop >= kMaxAliasChain) {  // chains are bounded at load
             out.decision.scope = scope;
             out.policy = id;
