@@ -216,18 +216,21 @@ def latency_probe(port, seconds, rate, stop):
 
 
 def cpu_seconds(pid):
-    """User + system CPU time of a process and its live children (NSD's server runs in a
-    child), all threads, in seconds."""
+    """User + system CPU time of a process and its live descendants (NSD serves from a
+    process forked by its reload process, a grandchild of the one started), all threads,
+    in seconds."""
     total = 0
-    pids = [pid]
+    children = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        pids.append(int(entry))
+                    children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
             except (OSError, ValueError, IndexError):
                 pass
+    pids = [pid]
+    for p in pids:  # grows while walking: breadth first over the process tree
+        pids.extend(children.get(p, []))
     for p in pids:
         try:
             with open(f"/proc/{p}/stat") as f:
