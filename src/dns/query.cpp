@@ -83,6 +83,45 @@ bool parse_opt(const uint8_t* msg, size_t rr_pos, size_t rdata_pos, size_t rdlen
 
 }  // namespace
 
+size_t read_qname(const uint8_t* msg, size_t len, uint8_t* lc, uint8_t* label_offset, uint8_t* label_count) {
+    // QNAME: plain labels only. A compression pointer here could only point into the
+    // header, so it is malformed. Validate and note the labels first, then copy the name
+    // and lower-case it eight bytes at a time (length bytes are < 64: never letters).
+    size_t pos = kHeaderSize;
+    size_t out = 0;
+    uint8_t labels = 0;
+    while (true) {
+        if (pos >= len) return 0;
+        uint8_t l = msg[pos];
+        if (l == 0) break;
+        if (l > kMaxLabel) return 0;
+        if (out + l + 2 > kMaxNameWire || pos + 1 + l > len) return 0;
+        label_offset[labels++] = static_cast<uint8_t>(out);
+        out += l + 1u;
+        pos += l + 1u;
+    }
+    label_offset[labels] = static_cast<uint8_t>(out);  // the root label, for suffix walks
+    // Whole words straight from the message, lower-cased in a register and stored once:
+    // reading back bytes just written by a byte-wise copy would stall store forwarding.
+    // The bytes after the name that come along are never read as name (hashing masks,
+    // comparisons use the length); at the very end of the message the last word is
+    // assembled byte by byte instead of reading past it.
+    const uint8_t* src = msg + kHeaderSize;
+    const size_t avail = len - kHeaderSize;
+    for (size_t i = 0; i <= out; i += 8) {
+        uint64_t w = 0;
+        if (i + 8 <= avail) {
+            std::memcpy(&w, src + i, 8);
+        } else {
+            for (size_t k = 0; i + k < avail && k < 8; ++k) w |= static_cast<uint64_t>(src[i + k]) << (8 * k);
+        }
+        w = lower8(w);
+        std::memcpy(lc + i, &w, 8);
+    }
+    *label_count = labels;
+    return out + 1;
+}
+
 QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q) {
     if (len < kHeaderSize) return QueryStatus::kDropShort;
     q.id = load_u16(msg);
@@ -105,45 +144,11 @@ QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q) {
     if (qdcount == 0) return q.opcode == opcode::QUERY ? QueryStatus::kFormErr : QueryStatus::kNotImp;
     if (qdcount > 1) return QueryStatus::kDropMalformed;
 
-    // QNAME: plain labels only. A compression pointer here could only point into the
-    // header, so it is malformed. Validate and note the labels first, then copy the name
-    // and lower-case it eight bytes at a time (length bytes are < 64: never letters).
-    size_t pos = kHeaderSize;
-    size_t out = 0;
-    uint8_t labels = 0;
-    while (true) {
-        if (pos >= len) return QueryStatus::kDropMalformed;
-        uint8_t l = msg[pos];
-        if (l == 0) break;
-        if (l > kMaxLabel) return QueryStatus::kDropMalformed;
-        if (out + l + 2 > kMaxNameWire || pos + 1 + l > len) return QueryStatus::kDropMalformed;
-        q.label_offset[labels++] = static_cast<uint8_t>(out);
-        out += l + 1u;
-        pos += l + 1u;
-    }
-    q.label_offset[labels] = static_cast<uint8_t>(out);  // the root label, for suffix walks
-    // Whole words straight from the message, lower-cased in a register and stored once:
-    // reading back bytes just written by a byte-wise copy would stall store forwarding.
-    // The bytes after the name that come along are never read as name (hashing masks,
-    // comparisons use the length); at the very end of the message the last word is
-    // assembled byte by byte instead of reading past it.
-    const uint8_t* src = msg + kHeaderSize;
-    const size_t avail = len - kHeaderSize;
-    for (size_t i = 0; i <= out; i += 8) {
-        uint64_t w = 0;
-        if (i + 8 <= avail) {
-            std::memcpy(&w, src + i, 8);
-        } else {
-            for (size_t k = 0; i + k < avail && k < 8; ++k) w |= static_cast<uint64_t>(src[i + k]) << (8 * k);
-        }
-        w = lower8(w);
-        std::memcpy(q.qname_lc + i, &w, 8);
-    }
-    ++out;
-    ++pos;
+    const size_t name_len = read_qname(msg, len, q.qname_lc, q.label_offset, &q.label_count);
+    if (name_len == 0) return QueryStatus::kDropMalformed;
+    size_t pos = kHeaderSize + name_len;
     if (pos + 4 > len) return QueryStatus::kDropMalformed;
-    q.qname_len = static_cast<uint8_t>(out);
-    q.label_count = labels;
+    q.qname_len = static_cast<uint8_t>(name_len);
     q.qtype = load_u16(msg + pos);
     q.qclass = load_u16(msg + pos + 2);
     pos += 4;

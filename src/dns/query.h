@@ -54,6 +54,13 @@ struct Query {
     alignas(8) uint8_t qname_lc[kMaxNameWire + 9];
 };
 
+// The question name at the start of the question section of `msg` (`len` bytes):
+// checked (plain labels, at most kMaxNameWire), each label's offset noted in
+// `label_offset` (kMaxLabels + 1 entries, the root's last) and the name copied lower-cased
+// into `lc` (kMaxNameWire + 9 bytes: whole words are stored). Returns its wire length,
+// root label included, or 0 when it is malformed.
+size_t read_qname(const uint8_t* msg, size_t len, uint8_t* lc, uint8_t* label_offset, uint8_t* label_count);
+
 // Parses `msg`. On kOk every field is valid. On kFormErr/kNotImp/kBadVers the id, flags
 // and opcode are valid, `has_question` tells whether the question was parsed (and may be
 // echoed), and `edns.present` tells whether a sound OPT may be echoed (never after an

@@ -621,6 +621,28 @@ size_t error_response(Responder& r, const dns::Query& q, uint16_t rcode) {
 
 }  // namespace
 
+void prefetch_lookup(const Snapshot& snap, const uint8_t* query, size_t len, LookupHint& hint) noexcept {
+    hint.zone = nullptr;
+    // The question name as parse_query() reads it; anything unusual is left to answer().
+    alignas(8) uint8_t wire[dns::kMaxNameWire + 9];
+    uint8_t labels[dns::kMaxLabels + 1];
+    uint8_t count = 0;
+    const size_t wire_len = dns::read_qname(query, len, wire, labels, &count);
+    if (wire_len == 0) return;
+    LookupName name;
+    name.wire = wire;
+    name.len = wire_len;
+    name.labels = labels;
+    name.label_count = count;
+    name.hash_suffixes();
+    size_t apex_label = 0;
+    const ZoneImage* zone = snap.index.find(wire, name.len, labels, count, name.hash, &apex_label, 0, nullptr);
+    if (zone == nullptr) return;
+    hint.zone = zone;
+    hint.hash = name.hash[0];
+    zone->prefetch_slot(hint.hash);
+}
+
 size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer& peer, Transport transport,
               uint8_t* out, size_t out_cap, Worker& worker) {
     Counters& c = worker.counters;

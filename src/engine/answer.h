@@ -84,6 +84,23 @@ struct Worker {
     policy::Rng rng;
 };
 
+// What prefetch_lookup() found out about a query: the zone its name falls in and the
+// name's hash there (zone null: nothing to fetch).
+struct LookupHint {
+    const zone::ZoneImage* zone = nullptr;
+    uint64_t hash = 0;
+};
+
+// Looking ahead over a burst (the data plane, when Snapshot::prefetch_lookups): reads the
+// question name of `query`, finds its zone and starts loading the table slot the name
+// lands in, without answering or counting anything. Then, later in the burst,
+// prefetch_node() starts loading the node, and answer() finds both in cache. Cheap to get
+// wrong: a malformed query just fetches nothing.
+void prefetch_lookup(const Snapshot& snap, const uint8_t* query, size_t len, LookupHint& hint) noexcept;
+inline void prefetch_node(const LookupHint& hint) noexcept {
+    if (hint.zone != nullptr) hint.zone->prefetch_node(hint.hash);
+}
+
 // Answers `query` (`len` bytes) from `snap` into `out` (`out_cap` bytes, at least 512;
 // for TCP up to 65535 are used). Returns the response length, or 0 when the query is
 // dropped (counted in worker.counters.dropped).

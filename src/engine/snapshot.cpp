@@ -74,6 +74,9 @@ bool policy_needs_client(const policy::PolicySet& set, uint32_t id, unsigned dep
 
 Status Snapshot::finish() {
     index.build(zones, zone_slots);
+    size_t image_bytes = 0;
+    for (const auto& z : zones) image_bytes += z->size();
+    prefetch_lookups = image_bytes >= kPrefetchImageBytes;
     bindings.resize(policies ? policies->size() : 0);
     for (const auto& z : zones) {
         const auto* list = reinterpret_cast<const uint32_t*>(z->base() + z->header().policies);

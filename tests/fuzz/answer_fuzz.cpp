@@ -64,6 +64,11 @@ const fz::engine::Snapshot& snapshot() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static fz::engine::Worker worker;
     static uint8_t out[65536];
+    // The data plane's look-ahead reads the same untrusted bytes: in bounds, and any zone
+    // it names is one of the snapshot's.
+    fz::engine::LookupHint hint;
+    fz::engine::prefetch_lookup(snapshot(), data, size, hint);
+    if (hint.zone != nullptr && hint.zone != snapshot().zones[0].get()) __builtin_trap();
     fz::engine::Peer peer;
     peer.family = 4;
     for (auto t : {fz::engine::Transport::kUdp, fz::engine::Transport::kTcp}) {

@@ -99,28 +99,50 @@ inline bool answer_in_place(Lcore& lc, const engine::Snapshot& snap, rte_mbuf* m
 // Handles one RX burst from the port: answers DNS, ARP and neighbour solicitations in the
 // received mbufs (queued in `to_port`), queues the kernel's frames in `to_kernel` and
 // frees the rest. `snap` must stay valid for the call (the caller is an online RCU
-// reader). Returns how many packets it handled: all of them.
+// reader). At most kBurst packets (what one rte_eth_rx_burst() here returns), and
+// `to_port`/`to_kernel` empty: they hold one burst. Returns how many packets it handled:
+// all of them.
 inline size_t handle_burst(Lcore& lc, const engine::Snapshot& snap, std::span<rte_mbuf* const> pkts,
                            TxBatch& to_port, TxBatch& to_kernel) {
     lc.io.rx += pkts.size();
-    for (size_t i = 0; i < pkts.size(); ++i) {
-        if (i + 1 < pkts.size()) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], const void*));
+    Frame frames[kBurst];
+    Verdict verdicts[kBurst];
+    const size_t count = pkts.size();
+    for (size_t i = 0; i < count; ++i) {
+        if (i + 1 < count) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], const void*));
         rte_mbuf* m = pkts[i];
-        auto* f = rte_pktmbuf_mtod(m, uint8_t*);
-        Frame fr;
-        Verdict v;
+        Frame& fr = frames[i];
         if (unlikely(m->nb_segs != 1)) {
-            v = Verdict::kKernel;  // jumbo or scattered: never a DNS query of ours
+            verdicts[i] = Verdict::kKernel;  // jumbo or scattered: never a DNS query of ours
         } else if (lc.rx_checksum_offload &&
                    unlikely((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD)) {
-            v = Verdict::kDrop;
+            verdicts[i] = Verdict::kDrop;
             fr.drop = DropReason::kBadChecksum;
         } else {
             bool checked = lc.rx_checksum_offload &&
                            (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-            v = classify(f, m->data_len, lc.mac, lc.addresses, checked, fr);
+            verdicts[i] = classify(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, lc.mac, lc.addresses, checked, fr);
         }
-        switch (v) {
+    }
+    if (snap.prefetch_lookups) {
+        // Zones larger than the caches: find every query's table slot first, then every
+        // node, then answer. The misses of the whole burst overlap instead of queueing one
+        // query after another (1M names: 212 -> 196 ns a query in dpdk_lcore_bench).
+        engine::LookupHint hints[kBurst];
+        for (size_t i = 0; i < count; ++i) {
+            if (verdicts[i] != Verdict::kDns) continue;
+            const uint8_t* f = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
+            engine::prefetch_lookup(snap, f + frames[i].payload, frames[i].payload_len, hints[i]);
+        }
+        for (size_t i = 0; i < count; ++i) {
+            if (verdicts[i] == Verdict::kDns) engine::prefetch_node(hints[i]);
+        }
+    }
+    for (size_t i = 0; i < count; ++i) {
+        rte_mbuf* m = pkts[i];
+        auto* f = rte_pktmbuf_mtod(m, uint8_t*);
+        const Frame& fr = frames[i];
+        switch (verdicts[i]) {
             case Verdict::kDns:
                 if (likely(answer_in_place(lc, snap, m, f, fr))) {
                     to_port.pkts[to_port.count++] = m;
@@ -160,7 +182,7 @@ inline size_t handle_burst(Lcore& lc, const engine::Snapshot& snap, std::span<rt
                 break;
         }
     }
-    return pkts.size();
+    return count;
 }
 
 // The lcore's loop, until *lc.stop: port RX → handle_burst → port TX and exception TX,

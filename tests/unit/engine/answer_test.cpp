@@ -571,3 +571,43 @@ TEST_F(AnswerTest, CountersCountRcodes) {
 
 }  // namespace
 }  // namespace fz::engine
+
+namespace fz::engine {
+namespace {
+
+// The data plane's look-ahead must land on the zone and the table entry answer() reads:
+// the name's zone, and the hash of the lower-cased name.
+TEST_F(AnswerTest, PrefetchLookupFindsTheZoneAndTheNameAnswerLooksUp) {
+    auto hint_for = [&](const std::string& name) {
+        QueryBuilder q;
+        q.qname = name;
+        std::vector<uint8_t> wire = q.build();
+        LookupHint hint;
+        prefetch_lookup(*snap_, wire.data(), wire.size(), hint);
+        return hint;
+    };
+    const LookupHint www = hint_for("WWW.Example.COM.");
+    ASSERT_NE(www.zone, nullptr);
+    EXPECT_EQ(www.zone, snap_->zones[0].get());
+    auto lower = dns::name_from_text("www.example.com.", nullptr);
+    ASSERT_TRUE(lower.ok());
+    EXPECT_EQ(www.hash, dns::hash_name(lower->data()));
+    EXPECT_NE(www.zone->find(lower->data(), lower->size(), www.hash), nullptr);
+
+    const LookupHint deep = hint_for("host.deep.example.com.");
+    ASSERT_NE(deep.zone, nullptr);
+    EXPECT_EQ(deep.zone, snap_->zones[1].get());
+
+    EXPECT_EQ(hint_for("www.example.net.").zone, nullptr);  // no zone: nothing to fetch
+    // A truncated or compressed question fetches nothing, and never reads past the end.
+    std::vector<uint8_t> cut = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'w', 'w'};
+    LookupHint none;
+    prefetch_lookup(*snap_, cut.data(), cut.size(), none);
+    EXPECT_EQ(none.zone, nullptr);
+    std::vector<uint8_t> pointer = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1};
+    prefetch_lookup(*snap_, pointer.data(), pointer.size(), none);
+    EXPECT_EQ(none.zone, nullptr);
+}
+
+}  // namespace
+}  // namespace fz::engine
