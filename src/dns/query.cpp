@@ -81,9 +81,9 @@ bool parse_opt(const uint8_t* msg, size_t rr_pos, size_t rdata_pos, size_t rdlen
     return true;
 }
 
-}  // namespace
-
-size_t read_qname(const uint8_t* msg, size_t len, uint8_t* lc, uint8_t* label_offset, uint8_t* label_count) {
+// Inlined into parse_query (the hot caller); the look-ahead calls the out-of-line copy.
+[[gnu::always_inline]] inline size_t read_qname_inline(const uint8_t* msg, size_t len, uint8_t* lc, uint8_t* label_offset,
+                                                     uint8_t* label_count) {
     // QNAME: plain labels only. A compression pointer here could only point into the
     // header, so it is malformed. Validate and note the labels first, then copy the name
     // and lower-case it eight bytes at a time (length bytes are < 64: never letters).
@@ -122,6 +122,12 @@ size_t read_qname(const uint8_t* msg, size_t len, uint8_t* lc, uint8_t* label_of
     return out + 1;
 }
 
+}  // namespace
+
+size_t read_qname(const uint8_t* msg, size_t len, uint8_t* lc, uint8_t* label_offset, uint8_t* label_count) {
+    return read_qname_inline(msg, len, lc, label_offset, label_count);
+}
+
 QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q) {
     if (len < kHeaderSize) return QueryStatus::kDropShort;
     q.id = load_u16(msg);
@@ -144,7 +150,7 @@ QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q) {
     if (qdcount == 0) return q.opcode == opcode::QUERY ? QueryStatus::kFormErr : QueryStatus::kNotImp;
     if (qdcount > 1) return QueryStatus::kDropMalformed;
 
-    const size_t name_len = read_qname(msg, len, q.qname_lc, q.label_offset, &q.label_count);
+    const size_t name_len = read_qname_inline(msg, len, q.qname_lc, q.label_offset, &q.label_count);
     if (name_len == 0) return QueryStatus::kDropMalformed;
     size_t pos = kHeaderSize + name_len;
     if (pos + 4 > len) return QueryStatus::kDropMalformed;
