@@ -89,6 +89,30 @@ static __always_inline int port_is_steered(const struct DnsSteerConfig *config, 
     return 0;
 }
 
+static __always_inline int inline_has4(const struct DnsSteerConfig *config, __u32 addr)
+{
+    for (int i = 0; i < kDnsSteerInlineAddrs; i++) {
+        if (i >= config->addr4_count)
+            break;
+        if (config->addrs4[i] == addr)
+            return 1;
+    }
+    return 0;
+}
+
+static __always_inline int inline_has6(const struct DnsSteerConfig *config, const struct in6_addr *addr)
+{
+    for (int i = 0; i < kDnsSteerInlineAddrs; i++) {
+        if (i >= config->addr6_count)
+            break;
+        const __u32 *want = (const __u32 *)config->addrs6[i].bytes;
+        if (want[0] == addr->in6_u.u6_addr32[0] && want[1] == addr->in6_u.u6_addr32[1] &&
+            want[2] == addr->in6_u.u6_addr32[2] && want[3] == addr->in6_u.u6_addr32[3])
+            return 1;
+    }
+    return 0;
+}
+
 SEC("xdp")
 int dns_steer(struct xdp_md *ctx)
 {
@@ -138,9 +162,14 @@ int dns_steer(struct xdp_md *ctx)
             return count(XDP_PASS, kDnsSteerPassMalformed);
         if (!port_is_steered(config, udp->dest))
             return count(XDP_PASS, kDnsSteerPassNotDns);
-        if ((config->flags & kDnsSteerFilterAddresses) &&
-            !bpf_map_lookup_elem(&fz_addrs4, &ip->daddr))
-            return count(XDP_PASS, kDnsSteerPassNotDns);
+        if (config->flags & kDnsSteerFilterAddresses) {
+            if (config->flags & kDnsSteerInlineAddresses) {
+                if (!inline_has4(config, ip->daddr))
+                    return count(XDP_PASS, kDnsSteerPassNotDns);
+            } else if (!bpf_map_lookup_elem(&fz_addrs4, &ip->daddr)) {
+                return count(XDP_PASS, kDnsSteerPassNotDns);
+            }
+        }
     } else if (proto == bpf_htons(ETH_P_IPV6)) {
         struct ipv6hdr *ip6 = l3;
 
@@ -159,9 +188,14 @@ int dns_steer(struct xdp_md *ctx)
             return count(XDP_PASS, kDnsSteerPassMalformed);
         if (!port_is_steered(config, udp->dest))
             return count(XDP_PASS, kDnsSteerPassNotDns);
-        if ((config->flags & kDnsSteerFilterAddresses) &&
-            !bpf_map_lookup_elem(&fz_addrs6, &ip6->daddr))
-            return count(XDP_PASS, kDnsSteerPassNotDns);
+        if (config->flags & kDnsSteerFilterAddresses) {
+            if (config->flags & kDnsSteerInlineAddresses) {
+                if (!inline_has6(config, &ip6->daddr))
+                    return count(XDP_PASS, kDnsSteerPassNotDns);
+            } else if (!bpf_map_lookup_elem(&fz_addrs6, &ip6->daddr)) {
+                return count(XDP_PASS, kDnsSteerPassNotDns);
+            }
+        }
     } else {
         return count(XDP_PASS, kDnsSteerPassNotDns);
     }

@@ -23,6 +23,7 @@ enum {
     kDnsSteerMaxAddrs4 = 256,    // fz_addrs4 entries
     kDnsSteerMaxAddrs6 = 256,    // fz_addrs6 entries
     kDnsSteerDefaultPort = 53,   // steered when DnsSteerConfig.port_count is 0
+    kDnsSteerInlineAddrs = 4,    // addresses per family that DnsSteerConfig holds itself
 };
 
 // DnsSteerConfig.flags bits.
@@ -31,6 +32,11 @@ enum {
     // it any destination address matches. A flag rather than "map not empty" because
     // BPF cannot ask a hash map for its size.
     kDnsSteerFilterAddresses = 1u << 0,
+    // With kDnsSteerFilterAddresses: every address is in DnsSteerConfig.addrs4/addrs6
+    // (first addr4_count/addr6_count), compared in place; the hash maps are not looked
+    // up. A few compares cost less than a hash lookup per packet, and on a real NIC the
+    // program runs on the server's own cores.
+    kDnsSteerInlineAddresses = 1u << 1,
 };
 
 // What happened to a packet; each packet increments exactly one counter.
@@ -45,14 +51,18 @@ enum DnsSteerCounter {
 
 // fz_config[0]. An all-zero value (a fresh map, e.g. when DPDK loaded the object file
 // itself) means: port 53, any address.
+// fz_addrs6 key: an IPv6 address as on the wire.
+struct DnsSteerAddr6 {
+    __u8 bytes[16];
+};
+
 struct DnsSteerConfig {
     __u16 ports_be[kDnsSteerMaxPorts];  // network byte order, first port_count used
     __u8 port_count;                    // 0 = kDnsSteerDefaultPort only
     __u8 flags;                         // kDnsSteer* flag bits
-    __u8 reserved[6];                   // zero; keeps the size a multiple of 8
-};
-
-// fz_addrs6 key: an IPv6 address as on the wire.
-struct DnsSteerAddr6 {
-    __u8 bytes[16];
+    __u8 addr4_count;                   // used entries of addrs4 (kDnsSteerInlineAddresses)
+    __u8 addr6_count;                   // used entries of addrs6
+    __u8 reserved[4];                   // zero; keeps the size a multiple of 8
+    __u32 addrs4[kDnsSteerInlineAddrs];                 // network byte order
+    struct DnsSteerAddr6 addrs6[kDnsSteerInlineAddrs];
 };

@@ -339,19 +339,41 @@ Status XdpSteering::set_addresses(std::span<const in_addr> v4, std::span<const i
                     " IPv4 and " + std::to_string(kDnsSteerMaxAddrs6) + " IPv6 addresses");
     }
     const bool filter = !wanted4.empty() || !wanted6.empty();
+    const bool fit = wanted4.size() <= kDnsSteerInlineAddrs && wanted6.size() <= kDnsSteerInlineAddrs;
     // Turning the filter off comes before emptying the maps, turning it on after
     // filling them: in between, queries are steered as if to "any address", never
-    // passed to the kernel for want of an address that is meant to be there.
-    if (!filter) {
-        if (Status s = update_config_flags(0, kDnsSteerFilterAddresses); !s) {
+    // passed to the kernel for want of an address that is meant to be there. The
+    // in-config copy of a few addresses is set aside first and written last likewise.
+    if (!filter || !fit) {
+        if (Status s = update_config_flags(0, kDnsSteerFilterAddresses | kDnsSteerInlineAddresses); !s) {
             return s;
         }
+    } else if (Status s = update_config_flags(0, kDnsSteerInlineAddresses); !s) {
+        return s;
     }
     if (Status s = replace_keys(addrs4_fd_, wanted4, "IPv4"); !s) {
         return s;
     }
     if (Status s = replace_keys(addrs6_fd_, wanted6, "IPv6"); !s) {
         return s;
+    }
+    if (filter && fit) {
+        // Few enough to compare in place: the program skips the hash lookups. The maps
+        // stay filled, so a reader that sees the flags before the addresses still finds
+        // every address.
+        const uint32_t key = 0;
+        DnsSteerConfig config{};
+        if (bpf_map_lookup_elem(config_fd_, &key, &config) != 0) {
+            return bpf_fail("reading the XDP steering config", errno);
+        }
+        config.addr4_count = 0;
+        for (uint32_t a : wanted4) config.addrs4[config.addr4_count++] = a;
+        config.addr6_count = 0;
+        for (const DnsSteerAddr6& a : wanted6) config.addrs6[config.addr6_count++] = a;
+        if (bpf_map_update_elem(config_fd_, &key, &config, BPF_ANY) != 0) {
+            return bpf_fail("writing the XDP steering config", errno);
+        }
+        return update_config_flags(kDnsSteerFilterAddresses | kDnsSteerInlineAddresses, 0);
     }
     if (filter) {
         return update_config_flags(kDnsSteerFilterAddresses, 0);

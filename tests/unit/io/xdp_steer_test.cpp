@@ -534,6 +534,38 @@ TEST_F(XdpSteerTest, AddressFilterOnAndOff) {
     expect_counters(*steering_, {.redirected = 9, .pass_not_dns = 4});
 }
 
+// Up to kDnsSteerInlineAddrs addresses a family are compared inside the config; more go
+// to the hash maps. Both ways steer the same packets, and moving between them loses none.
+TEST_F(XdpSteerTest, ManyAddressesUseTheMapsFewTheConfig) {
+    ASSERT_NO_FATAL_FAILURE(add_socket());
+    std::vector<std::string> many;
+    for (int i = 0; i < 6; ++i) many.push_back("192.0.2." + std::to_string(50 + i));
+    for (int i = 0; i < 5; ++i) many.push_back("2001:db8::" + std::to_string(50 + i));
+    ASSERT_GT(many.size() / 2, static_cast<size_t>(kDnsSteerInlineAddrs));
+    ASSERT_TRUE(steering_->set_addresses(many).ok());
+    for (const char* dst : {"192.0.2.50", "192.0.2.55"}) {
+        Frame f;
+        f.dst4 = dst;
+        EXPECT_EQ(run(f), XDP_REDIRECT) << dst;
+    }
+    Frame far;
+    far.dst4 = "192.0.2.56";
+    EXPECT_EQ(run(far), XDP_PASS);
+    Frame six = ipv6_dns();
+    six.dst6 = "2001:db8::54";
+    EXPECT_EQ(run(six), XDP_REDIRECT);
+    six.dst6 = "2001:db8::55";
+    EXPECT_EQ(run(six), XDP_PASS);
+
+    const std::vector<std::string> few = {"192.0.2.56", "2001:db8::55"};
+    ASSERT_TRUE(steering_->set_addresses(few).ok());
+    EXPECT_EQ(run(far), XDP_REDIRECT);
+    EXPECT_EQ(run(six), XDP_REDIRECT);
+    Frame old;
+    old.dst4 = "192.0.2.50";
+    EXPECT_EQ(run(old), XDP_PASS);
+}
+
 TEST_F(XdpSteerTest, AddressTextIsChecked) {
     const std::vector<std::string> bad = {"192.0.2.53", "ns1.example.com"};
     auto s = steering_->set_addresses(bad);
