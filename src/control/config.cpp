@@ -52,6 +52,13 @@ public:
         return v;
     }
 
+    Result<bool> boolean(const YAML::Node& n, const std::string& key) const {
+        const std::string s = n.IsScalar() ? n.as<std::string>() : "";
+        if (s == "true") return true;
+        if (s == "false") return false;
+        return error(n, "'" + key + "' must be true or false");
+    }
+
     Result<std::vector<std::string>> strings(const YAML::Node& n, const std::string& key) const {
         std::vector<std::string> out;
         if (n.IsScalar()) {
@@ -169,7 +176,7 @@ Status read_zones(const Reader& rd, const YAML::Node& n, const std::string& dir,
 }
 
 Status read_dataplane(const Reader& rd, const YAML::Node& n, DataplaneConfig& d) {
-    auto st = rd.only_keys(n, "dataplane", {"eal", "ports", "exception_path"});
+    auto st = rd.only_keys(n, "dataplane", {"eal", "ports", "exception_path", "ipv4_udp_checksum"});
     if (!st) return st.error();
     d.line = static_cast<uint32_t>(n.Mark().line + 1);
     if (n["eal"]) {
@@ -180,6 +187,10 @@ Status read_dataplane(const Reader& rd, const YAML::Node& n, DataplaneConfig& d)
         FZ_TRY(e, rd.string(n["exception_path"], "dataplane.exception_path"));
         if (e != "tap" && e != "none") return rd.error(n["exception_path"], "'dataplane.exception_path' must be tap or none");
         d.exception_path = e;
+    }
+    if (n["ipv4_udp_checksum"]) {
+        FZ_TRY(c, rd.boolean(n["ipv4_udp_checksum"], "dataplane.ipv4_udp_checksum"));
+        d.ipv4_udp_checksum = c;
     }
     if (!n["ports"] || !n["ports"].IsSequence() || n["ports"].size() == 0) {
         return rd.error(n, "'dataplane.ports' must list at least one port");

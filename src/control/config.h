@@ -52,6 +52,9 @@ struct DataplaneConfig {
     std::vector<std::string> eal;
     std::vector<PortConfig> ports;
     std::string exception_path;  // optional: "tap" (default) or "none"
+    // false: IPv4 responses leave the UDP checksum at 0 ("none", RFC 768), as Knot DNS's
+    // XDP mode does: less work here and in the client's kernel, no end-to-end check.
+    bool ipv4_udp_checksum = true;
     uint32_t line = 0;
 };
 

@@ -315,6 +315,7 @@ Status Dataplane::State::start_port(PortState& p, size_t index, const control::C
         lc->queue_id = q;
         lc->tap_id = p.tap_id;
         lc->tx_checksum_offload = p.tx_offload;
+        lc->ipv4_udp_checksum = dp.ipv4_udp_checksum;
         lc->rx_checksum_offload = p.rx_offload;
         std::memcpy(lc->mac, mac.addr_bytes, 6);
         lc->addresses = *addresses;

@@ -33,6 +33,7 @@ struct alignas(64) Lcore {
     uint16_t tap_id = kNoPort;           // exception port, kNoPort when there is none
     bool tx_checksum_offload = false;    // the port computes IPv4 and UDP checksums
     bool rx_checksum_offload = false;    // the port flags IPv4 header checksums
+    bool ipv4_udp_checksum = true;       // false: IPv4 responses carry UDP checksum 0
     uint8_t mac[6] = {};
     AddressSet addresses;
     const engine::Publisher* publisher = nullptr;
@@ -80,11 +81,14 @@ inline bool answer_in_place(Lcore& lc, const engine::Snapshot& snap, rte_mbuf* m
     size_t n = engine::answer(snap, lc.query, fr.payload_len, peer, engine::Transport::kUdp, f + fr.payload,
                               std::min(room, kMaxUdpResponse), lc.worker);
     if (n == 0) return false;  // counted by answer()
-    ChecksumMode mode = lc.tx_checksum_offload ? ChecksumMode::kOffload : ChecksumMode::kSoftware;
+    const bool no_udp4 = !lc.ipv4_udp_checksum && fr.family == 4;
+    ChecksumMode mode = no_udp4                  ? ChecksumMode::kNoUdp4
+                        : lc.tx_checksum_offload ? ChecksumMode::kOffload
+                                                 : ChecksumMode::kSoftware;
     auto len = static_cast<uint16_t>(rewrite_udp_response(f, fr, lc.mac, n, mode));
     m->data_len = len;
     m->pkt_len = len;
-    if (lc.tx_checksum_offload) {
+    if (lc.tx_checksum_offload && !no_udp4) {
         m->l2_len = fr.l3;
         m->l3_len = static_cast<uint16_t>(fr.l4 - fr.l3);
         m->ol_flags = fr.family == 4 ? RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM

@@ -253,6 +253,8 @@ enum class ChecksumMode : uint8_t {
     kSoftware,  // computed here
     kOffload,   // the NIC computes them: IPv4 header checksum 0, UDP checksum field holds
                 // the pseudo-header sum, as DPDK's TX checksum offload expects
+    kNoUdp4,    // IPv4: header checksum computed here, UDP checksum 0 ("none", RFC 768);
+                // IPv6, where a UDP checksum is mandatory: as kSoftware
 };
 
 // Turns a kDns query frame into its response, in place, once the `dns_len` bytes of the
@@ -279,6 +281,7 @@ inline size_t rewrite_udp_response(uint8_t* f, const Frame& fr, const uint8_t* m
         for (size_t i = 8; i < 40; i += 2) pseudo += load_be16(ip + i);
     }
     uint64_t datagram = pseudo + load_be16(udp) + load_be16(udp + 2) + ulen;
+    if (mode == ChecksumMode::kNoUdp4 && fr.family == 6) mode = ChecksumMode::kSoftware;
     if (mode == ChecksumMode::kSoftware) {
         // answer() wrote the DNS header last, in 16-bit fields: read it the same way.
         const uint8_t* dns = f + fr.payload;
@@ -303,7 +306,7 @@ inline size_t rewrite_udp_response(uint8_t* f, const Frame& fr, const uint8_t* m
         store_be16(ip + 2, static_cast<uint16_t>(kIpv4Header + ulen));
         store_be16(ip + 6, 0x4000);  // DF: responses are sized to avoid fragmentation
         ip[8] = 64;                  // TTL
-        store_be16(ip + 10, mode == ChecksumMode::kSoftware ? static_cast<uint16_t>(~checksum_fold(ip_header)) : 0);
+        store_be16(ip + 10, mode == ChecksumMode::kOffload ? 0 : static_cast<uint16_t>(~checksum_fold(ip_header)));
     } else {
         uint8_t addrs[32];
         std::memcpy(addrs, ip + 24, 16);
@@ -315,6 +318,8 @@ inline size_t rewrite_udp_response(uint8_t* f, const Frame& fr, const uint8_t* m
     if (mode == ChecksumMode::kSoftware) {
         auto c = static_cast<uint16_t>(~checksum_fold(datagram));
         store_be16(udp + 6, c == 0 ? 0xffff : c);  // 0 means "no checksum" (IPv4), invalid in IPv6
+    } else if (mode == ChecksumMode::kNoUdp4) {
+        store_be16(udp + 6, 0);
     } else {
         store_be16(udp + 6, checksum_fold(pseudo));  // what DPDK's TX checksum offload expects
     }

@@ -330,6 +330,24 @@ TEST(DpdkRewrite, OffloadLeavesThePseudoHeaderSum) {
     EXPECT_EQ(f[40] << 8 | f[41], expect);
 }
 
+// dataplane.ipv4_udp_checksum: false. IPv4 leaves the UDP checksum at 0 (a receiver then
+// skips it) with a valid header checksum; IPv6, where 0 is invalid, still gets one.
+TEST(DpdkRewrite, NoUdpChecksumOverIpv4Only) {
+    Bytes f = ethernet(kOurMac, kEtherIpv4, ipv4(udp(40000, 53, kQuery)));
+    Frame fr;
+    ASSERT_EQ(run(f, fr), Verdict::kDns);
+    rewrite_udp_response(f.data(), fr, kOurMac, kQuery.size(), ChecksumMode::kNoUdp4);
+    EXPECT_EQ(reference_sum(Bytes(f.begin() + 14, f.begin() + 34)), 0) << "IPv4 header checksum";
+    EXPECT_EQ(f[40], 0);
+    EXPECT_EQ(f[41], 0);
+
+    Bytes g = ethernet(kOurMac, kEtherIpv6, ipv6(udp(40001, 53, kQuery)));
+    ASSERT_EQ(run(g, fr), Verdict::kDns);
+    size_t len = rewrite_udp_response(g.data(), fr, kOurMac, kQuery.size(), ChecksumMode::kNoUdp4);
+    ASSERT_EQ(len, g.size());
+    EXPECT_EQ(check_response(g, 14, 6, 40001), kQuery);
+}
+
 TEST(DpdkRewrite, ArpReply) {
     Bytes arp = {0, 1, 8, 0, 6, 4, 0, 1};
     arp.insert(arp.end(), kClientMac, kClientMac + 6);

@@ -1,0 +1,67 @@
+// Configuration keys of the data plane that the integration tests do not start a port for.
+#include "control/config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace fz::control {
+namespace {
+
+class ConfigFile {
+public:
+    explicit ConfigFile(const std::string& dataplane_extra) {
+        char dir[] = "/tmp/fz-config-test-XXXXXX";
+        dir_ = mkdtemp(dir);
+        path_ = dir_ + "/fastzone.yaml";
+        std::ofstream(dir_ + "/example.com.zone") << "@ 3600 SOA ns1.example.com. h.example.com. 1 7200 3600 1209600 300\n"
+                                                     "@ 3600 NS ns1.example.com.\n";
+        std::ofstream(path_) << "dataplane:\n"
+                                "  eal: [--no-pci]\n"
+                                "  ports:\n"
+                                "    - device: net_null0\n"
+                                "      addresses: [192.0.2.53/24]\n"
+                             << dataplane_extra
+                             << "zones:\n"
+                                "  - origin: example.com.\n"
+                                "    file: example.com.zone\n";
+    }
+    ~ConfigFile() {
+        std::remove(path_.c_str());
+        std::remove((dir_ + "/example.com.zone").c_str());
+        rmdir(dir_.c_str());
+    }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string dir_;
+    std::string path_;
+};
+
+TEST(Config, Ipv4UdpChecksumDefaultsOnAndCanBeTurnedOff) {
+    auto on = load_config(ConfigFile("").path());
+    ASSERT_TRUE(on.ok()) << on.error().to_string();
+    ASSERT_TRUE(on->dataplane.has_value());
+    EXPECT_TRUE(on->dataplane->ipv4_udp_checksum);
+
+    auto off = load_config(ConfigFile("  ipv4_udp_checksum: false\n").path());
+    ASSERT_TRUE(off.ok()) << off.error().to_string();
+    EXPECT_FALSE(off->dataplane->ipv4_udp_checksum);
+}
+
+TEST(Config, Ipv4UdpChecksumMustBeABoolean) {
+    ConfigFile file("  ipv4_udp_checksum: sometimes\n");
+    auto bad = load_config(file.path());
+    ASSERT_FALSE(bad.ok());
+    const std::string text = bad.error().to_string();
+    EXPECT_NE(text.find("ipv4_udp_checksum"), std::string::npos) << text;
+    EXPECT_NE(text.find("true or false"), std::string::npos) << text;
+    EXPECT_NE(text.find(file.path()), std::string::npos) << text;
+    EXPECT_NE(text.find(":6"), std::string::npos) << "the line: " << text;
+}
+
+}  // namespace
+}  // namespace fz::control
