@@ -32,9 +32,20 @@ struct LookupName {
     size_t label_count = 0;
     uint64_t hash[dns::kMaxLabels + 1];
 
-    void hash_suffixes() {
+    // Points at a canonical name (with the slack hashing needs) and hashes its suffixes.
+    void set(const uint8_t* name, size_t name_len, const uint8_t* offsets, size_t count) {
+        wire = name;
+        len = name_len;
+        labels = offsets;
+        label_count = count;
         hash[label_count] = dns::kNameHashSeed;
         for (size_t i = label_count; i > 0; --i) hash[i - 1] = dns::hash_label(hash[i], wire + labels[i - 1]);
+    }
+
+    // The served zone whose apex is this name's longest suffix from label `from` on.
+    const ZoneImage* zone_in(const Snapshot& snap, size_t* apex_label, size_t from = 0,
+                             uint16_t* slot = nullptr) const {
+        return snap.index.find(wire, len, labels, label_count, hash, apex_label, from, slot);
     }
 };
 
@@ -56,11 +67,7 @@ struct ChainName {
         labels[n] = static_cast<uint8_t>(i);
         wire[i++] = 0;
         std::memset(wire + i, 0, 8);
-        out.wire = wire;
-        out.len = i;
-        out.labels = labels;
-        out.label_count = n;
-        out.hash_suffixes();
+        out.set(wire, i, labels, n);
     }
 };
 
@@ -630,13 +637,9 @@ void prefetch_lookup(const Snapshot& snap, const uint8_t* query, size_t len, Loo
     const size_t wire_len = dns::read_qname(query, len, wire, labels, &count);
     if (wire_len == 0) return;
     LookupName name;
-    name.wire = wire;
-    name.len = wire_len;
-    name.labels = labels;
-    name.label_count = count;
-    name.hash_suffixes();
+    name.set(wire, wire_len, labels, count);
     size_t apex_label = 0;
-    const ZoneImage* zone = snap.index.find(wire, name.len, labels, count, name.hash, &apex_label, 0, nullptr);
+    const ZoneImage* zone = name.zone_in(snap, &apex_label);
     if (zone == nullptr) return;
     hint.zone = zone;
     hint.hash = name.hash[0];
@@ -715,21 +718,15 @@ size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer
             r.rcode = dns::rcode::NOTIMP;  // meta types that are not questions about data
         } else {
             LookupName qname;
-            qname.wire = q.qname_lc;
-            qname.len = q.qname_len;
-            qname.labels = q.label_offset;
-            qname.label_count = q.label_count;
-            qname.hash_suffixes();
+            qname.set(q.qname_lc, q.qname_len, q.label_offset, q.label_count);
             size_t apex_label = 0;
-            const ZoneImage* zone = snap.index.find(q.qname_lc, q.qname_len, q.label_offset, q.label_count,
-                                                    qname.hash, &apex_label, 0, &zone_slot);
+            const ZoneImage* zone = qname.zone_in(snap, &apex_label, 0, &zone_slot);
             bool from_parent = false;
             if (zone != nullptr && apex_label == 0 && q.qtype == dns::type::DS && q.label_count > 0) {
                 // DS belongs to the parent side of a cut (RFC 4035 3.1.4.1): when we serve
                 // the parent too, it answers.
                 size_t parent_label = 0;
-                const ZoneImage* parent = snap.index.find(q.qname_lc, q.qname_len, q.label_offset, q.label_count,
-                                                          qname.hash, &parent_label, 1, &zone_slot);
+                const ZoneImage* parent = qname.zone_in(snap, &parent_label, 1, &zone_slot);
                 if (parent != nullptr) {
                     zone = parent;
                     apex_label = parent_label;

@@ -373,9 +373,9 @@ private:
             }
             if (n.flags & kNodeApex) h->apex = n.offset;
             uint64_t hash = dns::hash_name(reinterpret_cast<const uint8_t*>(n.name.data()));
-            for (uint32_t i = static_cast<uint32_t>(hash) & h->slot_mask;; i = (i + 1) & h->slot_mask) {
+            for (uint32_t i = ZoneImage::home_slot(hash, h->slot_mask);; i = (i + 1) & h->slot_mask) {
                 if (slots[i].node == 0) {
-                    slots[i].tag = static_cast<uint32_t>(hash >> 32);
+                    slots[i].tag = ZoneImage::slot_tag(hash);
                     slots[i].node = n.offset;
                     break;
                 }

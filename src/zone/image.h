@@ -150,18 +150,12 @@ public:
     // Starts loading the table slot a name with `hash` lands in (the data plane looks
     // ahead over a burst: on a zone far larger than the caches, the slot and then its
     // node are two misses that would otherwise be paid one after the other per query).
-    void prefetch_slot(uint64_t hash) const {
-        const ImageHeader& h = header();
-        const auto* slots = reinterpret_cast<const Slot*>(bytes_.get() + h.slots);
-        prefetch(&slots[static_cast<uint32_t>(hash) & h.slot_mask]);
-    }
+    void prefetch_slot(uint64_t hash) const { prefetch(&slots()[home_slot(hash)]); }
     // Once the slot is in cache: starts loading the node it points to when its tag matches
     // (two lines: the owner name follows the node's RRset references).
     void prefetch_node(uint64_t hash) const {
-        const ImageHeader& h = header();
-        const auto* slots = reinterpret_cast<const Slot*>(bytes_.get() + h.slots);
-        const Slot s = slots[static_cast<uint32_t>(hash) & h.slot_mask];
-        if (s.node != 0 && s.tag == static_cast<uint32_t>(hash >> 32)) {
+        const Slot s = slots()[home_slot(hash)];
+        if (s.node != 0 && s.tag == slot_tag(hash)) {
             const auto* node = reinterpret_cast<const uint8_t*>(node_at(s.node));
             prefetch(node);
             prefetch(node + 64);
@@ -171,11 +165,11 @@ public:
     // Exact lookup of a canonical (lower-case) wire name of `len` bytes with hash `hash`
     // (dns::hash_name / dns::hash_label). nullptr when absent.
     const Node* find(const uint8_t* name, size_t len, uint64_t hash) const {
-        const ImageHeader& h = header();
-        const Slot* slots = reinterpret_cast<const Slot*>(bytes_.get() + h.slots);
-        uint32_t tag = static_cast<uint32_t>(hash >> 32);
-        for (uint32_t i = static_cast<uint32_t>(hash) & h.slot_mask;; i = (i + 1) & h.slot_mask) {
-            const Slot s = slots[i];
+        const Slot* table = slots();
+        const uint32_t mask = header().slot_mask;
+        const uint32_t tag = slot_tag(hash);
+        for (uint32_t i = home_slot(hash);; i = (i + 1) & mask) {
+            const Slot s = table[i];
             if (s.node == 0) return nullptr;
             if (s.tag == tag) {
                 const Node* n = node_at(s.node);
@@ -193,7 +187,16 @@ public:
         return nullptr;
     }
 
+    // The open-addressing table of names (the compiler fills it by the same rule): a
+    // name's hash gives its first slot (low bits, then linear probing) and the tag its
+    // slot carries (high bits).
+    static uint32_t home_slot(uint64_t hash, uint32_t slot_mask) { return static_cast<uint32_t>(hash) & slot_mask; }
+    static uint32_t slot_tag(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
+
 private:
+    const Slot* slots() const { return reinterpret_cast<const Slot*>(bytes_.get() + header().slots); }
+    uint32_t home_slot(uint64_t hash) const { return home_slot(hash, header().slot_mask); }
+
     HugeArray<uint8_t> bytes_;
     size_t size_;
 };

@@ -358,9 +358,10 @@ Status XdpSteering::set_addresses(std::span<const in_addr> v4, std::span<const i
         return s;
     }
     if (filter && fit) {
-        // Few enough to compare in place: the program skips the hash lookups. The maps
-        // stay filled, so a reader that sees the flags before the addresses still finds
-        // every address.
+        // Few enough to compare in place: the program skips the hash lookups. Two writes,
+        // not one: a map update copies the value while the program may read it, so the
+        // addresses go in while the program still uses the (filled) hash maps, and only
+        // then the one-byte flags switch it to them.
         const uint32_t key = 0;
         DnsSteerConfig config{};
         if (bpf_map_lookup_elem(config_fd_, &key, &config) != 0) {
