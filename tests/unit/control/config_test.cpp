@@ -2,23 +2,23 @@
 #include "control/config.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <fstream>
 #include <string>
+
+#include "tests/unit/health/loopback_servers.h"
 
 namespace fz::control {
 namespace {
 
+// A configuration with one data-plane port (plus `dataplane_extra` lines) and its zone,
+// in a temporary folder removed afterwards.
 class ConfigFile {
 public:
-    explicit ConfigFile(const std::string& dataplane_extra) {
-        char dir[] = "/tmp/fz-config-test-XXXXXX";
-        dir_ = mkdtemp(dir);
-        path_ = dir_ + "/fastzone.yaml";
-        std::ofstream(dir_ + "/example.com.zone") << "@ 3600 SOA ns1.example.com. h.example.com. 1 7200 3600 1209600 300\n"
-                                                     "@ 3600 NS ns1.example.com.\n";
+    explicit ConfigFile(const std::string& dataplane_extra) : path_(dir_.path() + "/fastzone.yaml") {
+        std::ofstream(dir_.path() + "/example.com.zone")
+            << "@ 3600 SOA ns1.example.com. h.example.com. 1 7200 3600 1209600 300\n"
+               "@ 3600 NS ns1.example.com.\n";
         std::ofstream(path_) << "dataplane:\n"
                                 "  eal: [--no-pci]\n"
                                 "  ports:\n"
@@ -29,15 +29,10 @@ public:
                                 "  - origin: example.com.\n"
                                 "    file: example.com.zone\n";
     }
-    ~ConfigFile() {
-        std::remove(path_.c_str());
-        std::remove((dir_ + "/example.com.zone").c_str());
-        rmdir(dir_.c_str());
-    }
     const std::string& path() const { return path_; }
 
 private:
-    std::string dir_;
+    health::testing::TempDir dir_;
     std::string path_;
 };
 

@@ -233,42 +233,44 @@ TEST_F(PolicyAnswerTest, PolicyNamesHaveNodataForOtherTypes) {
     EXPECT_EQ(d.authority.size(), 1u);
 }
 
-TEST(PolicyLoadTest, ABadValueNamesTheFileAndTheRecordSet) {
-    fs::path dir = fs::temp_directory_path() / ("fz-policy-bad-" + std::to_string(::getpid()));
+// Loads kZone with `record_sets` as r.json; the snapshot must fail to build. Returns its
+// error text ("" after a recorded failure when it loads).
+std::string snapshot_error(const std::string& tag, const char* record_sets) {
+    fs::path dir = fs::temp_directory_path() / ("fz-policy-" + tag + "-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     std::ofstream(dir / "z.zone") << kZone;
-    std::ofstream(dir / "r.json") << R"({"ResourceRecordSets": [
-  {"Name": "w.example.com.", "Type": "A", "TTL": 30, "SetIdentifier": "one", "Weight": 1,
-   "ResourceRecords": [{"Value": "10.0.0.300"}]}]})";
+    std::ofstream(dir / "r.json") << record_sets;
     std::ofstream(dir / "c.yaml") << "zones:\n  - origin: example.com.\n    file: z.zone\n    record_sets: r.json\n";
+    std::string msg;
     auto cfg = control::load_config((dir / "c.yaml").string());
-    ASSERT_TRUE(cfg.ok());
-    auto snap = control::build_snapshot(*cfg, nullptr);
-    ASSERT_FALSE(snap.ok());
-    std::string msg = snap.error().to_string();
+    if (!cfg.ok()) {
+        ADD_FAILURE() << "configuration: " << cfg.error().to_string();
+    } else if (auto snap = control::build_snapshot(*cfg, nullptr); snap.ok()) {
+        ADD_FAILURE() << "the snapshot built";
+    } else {
+        msg = snap.error().to_string();
+    }
+    fs::remove_all(dir);
+    return msg;
+}
+
+TEST(PolicyLoadTest, ABadValueNamesTheFileAndTheRecordSet) {
+    std::string msg = snapshot_error("bad", R"({"ResourceRecordSets": [
+  {"Name": "w.example.com.", "Type": "A", "TTL": 30, "SetIdentifier": "one", "Weight": 1,
+   "ResourceRecords": [{"Value": "10.0.0.300"}]}]})");
     EXPECT_NE(msg.find("r.json"), std::string::npos) << msg;
     EXPECT_NE(msg.find("w.example.com."), std::string::npos) << msg;
     EXPECT_NE(msg.find("10.0.0.300"), std::string::npos) << msg;
-    fs::remove_all(dir);
 }
 
 TEST(PolicyLoadTest, ZoneFileAndPolicyForOneNameAndTypeIsAnError) {
-    fs::path dir = fs::temp_directory_path() / ("fz-policy-both-" + std::to_string(getpid()));
-    fs::create_directories(dir);
-    std::ofstream(dir / "z.zone") << kZone;  // has target A
-    std::ofstream(dir / "r.json") << R"({"ResourceRecordSets": [
+    // kZone has an A record at target.
+    std::string msg = snapshot_error("both", R"({"ResourceRecordSets": [
   {"Name": "target.example.com.", "Type": "A", "TTL": 30, "SetIdentifier": "one", "Weight": 1,
-   "ResourceRecords": [{"Value": "10.0.0.1"}]}]})";
-    std::ofstream(dir / "c.yaml") << "zones:\n  - origin: example.com.\n    file: z.zone\n    record_sets: r.json\n";
-    auto cfg = control::load_config((dir / "c.yaml").string());
-    ASSERT_TRUE(cfg.ok());
-    auto snap = control::build_snapshot(*cfg, nullptr);
-    ASSERT_FALSE(snap.ok());
-    std::string msg = snap.error().to_string();
+   "ResourceRecords": [{"Value": "10.0.0.1"}]}]})");
     EXPECT_NE(msg.find("r.json:2"), std::string::npos) << msg;
     EXPECT_NE(msg.find("target.example.com. A"), std::string::npos) << msg;
     EXPECT_NE(msg.find("zone file also has A"), std::string::npos) << msg;
-    fs::remove_all(dir);
 }
 
 }  // namespace
