@@ -26,6 +26,7 @@
 #include "io/dpdk/lcore.h"
 #include "bench/support/zone_gen.h"
 #include "zone/compiler.h"
+#include "zone/master_parser.h"
 
 namespace {
 
@@ -173,6 +174,26 @@ void BM_Policy_Ipv4(benchmark::State& state, const char* name) {
 void BM_StaticA_Ipv4_Ecs(benchmark::State& state) {
     run_path(state, {frame(dns_query("www.example.com", 1, true, kGbClient), false)}, false);
 }
+// The baseline for multivalue (eight one-record members): a static RRset of eight A
+// records under a name of the same length, with the same ECS query.
+void BM_StaticA8_Ipv4_Ecs(benchmark::State& state) {
+    const char* text =
+        "$ORIGIN example.net.\n@ 300 SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ 300 NS ns1\n"
+        "multi 60 A 192.0.2.1\nmulti 60 A 192.0.2.2\nmulti 60 A 192.0.2.3\nmulti 60 A 192.0.2.4\n"
+        "multi 60 A 192.0.2.5\nmulti 60 A 192.0.2.6\nmulti 60 A 192.0.2.7\nmulti 60 A 192.0.2.8\n";
+    auto source = fz::zone::parse_zone_text(text, "bench", *fz::dns::name_from_text("example.net.", nullptr));
+    fz::engine::Snapshot snap;
+    if (!source.ok()) {
+        state.SkipWithError("zone");
+        return;
+    }
+    snap.zones.push_back(*fz::zone::compile_zone(*source));
+    if (!snap.finish()) {
+        state.SkipWithError("snapshot");
+        return;
+    }
+    run_path(state, {frame(dns_query("multi.example.net", 1, true, kGbClient), false)}, false, &snap);
+}
 
 // A zone of `names` names (bench/support/zone_gen: about 1.3 records each) queried for
 // random existing names: with 1M names (a 150 MB image) the table lookups miss the caches,
@@ -239,6 +260,7 @@ BENCHMARK(BM_Nxdomain_Ipv4);
 BENCHMARK(BM_Mixed);
 BENCHMARK(BM_IoPathOnly_Ipv4);
 BENCHMARK(BM_StaticA_Ipv4_Ecs);
+BENCHMARK(BM_StaticA8_Ipv4_Ecs);
 BENCHMARK(BM_LargeZone_Ipv4)->ArgNames({"names", "prefetch"})->Args({1000, 0})->Args({1000000, 0})->Args({1000000, 1});
 BENCHMARK_CAPTURE(BM_Policy_Ipv4, weighted, "weighted.example.com");
 BENCHMARK_CAPTURE(BM_Policy_Ipv4, geolocation, "geo.example.com");

@@ -70,6 +70,30 @@ bool policy_needs_client(const policy::PolicySet& set, uint32_t id, unsigned dep
     return false;
 }
 
+// Fills b.blocks when every member qualifies (PolicyBinding::block_stride).
+void bind_member_blocks(PolicyBinding& b) {
+    constexpr uint32_t kMaxStride = 64;
+    b.block_stride = 0;
+    b.blocks.clear();
+    uint32_t stride = 0;
+    for (uint16_t m = 0; m < b.rrset->count; ++m) {
+        const zone::RRset* member = b.image->rrset_at(b.rrset->members()[m]);
+        const bool fits = !(member->flags & (zone::kRRsetAlias | zone::kRRsetPolicy)) && member->count == 1 &&
+                          member->block_len != 0 && member->block_len <= kMaxStride && member->mark_count == 0 &&
+                          member->additional_count == 0 && member->type != dns::type::CNAME &&
+                          member->owner_len == b.rrset->owner_len;
+        if (!fits || (stride != 0 && member->block_len != stride)) return;
+        stride = member->block_len;
+    }
+    if (stride == 0) return;
+    b.blocks.resize(size_t{stride} * b.rrset->count);
+    for (uint16_t m = 0; m < b.rrset->count; ++m) {
+        const zone::RRset* member = b.image->rrset_at(b.rrset->members()[m]);
+        std::memcpy(b.blocks.data() + size_t{stride} * m, member->block(), stride);
+    }
+    b.block_stride = stride;
+}
+
 }  // namespace
 
 Status Snapshot::finish() {
@@ -95,11 +119,13 @@ Status Snapshot::finish() {
             return Error{"", 0, "policy " + policies->set().policies[id].describe() + " belongs to no zone served"};
         }
         b.needs_client = policy_needs_client(policies->set(), static_cast<uint32_t>(id), 0);
+        b.first_choice = policies->set().first_choice(static_cast<uint32_t>(id));
         b.alias_targets.assign(b.rrset->count, PolicyBinding::AliasTarget{});
         for (uint16_t m = 0; m < b.rrset->count; ++m) {
             const zone::RRset* member = b.image->rrset_at(b.rrset->members()[m]);
             if (member->flags & zone::kRRsetAlias) b.alias_targets[m] = find_static_rrset(member->rdata(), member->type);
         }
+        bind_member_blocks(b);
     }
     return Ok{};
 }

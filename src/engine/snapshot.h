@@ -90,6 +90,15 @@ struct PolicyBinding {
     // Whether the decision can depend on the client (a location-based policy here or at
     // the end of an alias chain): if not, the query path skips working out who asks.
     bool needs_client = true;
+    // Where the data plane starts resolving: past simple aliases (PolicySet::first_choice).
+    uint32_t first_choice = 0;
+    // Every member's ready-made answer block, back to back (member i at i * block_stride),
+    // when all members are one-record RRsets of this owner whose blocks are of one length
+    // and need neither name marks nor additional-section work (A: 16 bytes, AAAA: 28).
+    // A multivalue answer is then eight fixed-size copies from one small array, instead
+    // of eight RRsets written one by one from wherever they lie in the image. 0: no blocks.
+    uint32_t block_stride = 0;
+    std::vector<uint8_t> blocks;
 };
 
 // Zone images this large in total no longer stay in a core's share of the caches: a

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/bytes.h"
 #include "policy/cidr.h"
 #include "policy/client.h"
 #include "policy/geoip.h"
@@ -108,7 +109,8 @@ inline void multivalue(Decision& d, const CompiledPolicy& p, Rng& rng) {
         // 8-sample, every member equally likely in every position, with no data-dependent
         // branch (the duplicate checks of Floyd's algorithm mispredicted often).
         uint16_t pool[kShuffleMax];
-        std::memcpy(pool, p.candidates.data(), n * sizeof(uint16_t));
+        copy_bytes(reinterpret_cast<uint8_t*>(pool), reinterpret_cast<const uint8_t*>(p.candidates.data()),
+                   n * sizeof(uint16_t));
         for (uint32_t i = 0; i < kMaxAnswers; ++i) {
             const uint32_t j = i + draw(n - i);
             const uint16_t chosen = pool[j];

@@ -86,6 +86,15 @@ std::string Policy::describe() const {
            std::to_string(members.size()) + " record set" + (members.size() == 1 ? "" : "s") + ")";
 }
 
+uint32_t PolicySet::first_choice(uint32_t id) const {
+    for (unsigned hop = 0; hop < kMaxAliasChain; ++hop) {
+        const Policy& p = policies[id];
+        if (p.kind != RoutingKind::kSimple || p.members.size() != 1 || p.members[0].target_policy == kNoPolicy) break;
+        id = p.members[0].target_policy;
+    }
+    return id;
+}
+
 uint32_t PolicySet::find(const dns::Name& name, uint16_t type) const {
     auto it = index.find({name.lowered().bytes(), type});
     return it == index.end() ? kNoPolicy : it->second;

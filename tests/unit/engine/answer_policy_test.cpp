@@ -28,6 +28,7 @@ $TTL 300
 @     NS   ns1
 ns1   A    192.0.2.53
 target A   192.0.2.77
+tomv  CNAME mv
 )";
 
 constexpr const char* kOtherZone = R"(
@@ -69,7 +70,15 @@ constexpr const char* kRecordSets = R"({"ResourceRecordSets": [
   {"Name": "example.com.", "Type": "A", "AliasTarget": {"HostedZoneId": "Z1", "DNSName": "target.example.com.", "EvaluateTargetHealth": false}},
   {"Name": "away.example.com.", "Type": "A", "AliasTarget": {"HostedZoneId": "Z2", "DNSName": "cdn.example.org.", "EvaluateTargetHealth": false}},
   {"Name": "wc.example.com.", "Type": "CNAME", "TTL": 60, "SetIdentifier": "a", "Weight": 1, "ResourceRecords": [{"Value": "target.example.com."}]},
-  {"Name": "wc.example.com.", "Type": "CNAME", "TTL": 60, "SetIdentifier": "b", "Weight": 0, "ResourceRecords": [{"Value": "cdn.example.org."}]}
+  {"Name": "wc.example.com.", "Type": "CNAME", "TTL": 60, "SetIdentifier": "b", "Weight": 0, "ResourceRecords": [{"Value": "cdn.example.org."}]},
+  {"Name": "mv6.example.com.", "Type": "AAAA", "TTL": 70, "SetIdentifier": "a", "MultiValueAnswer": true, "ResourceRecords": [{"Value": "2001:db8::a"}]},
+  {"Name": "mv6.example.com.", "Type": "AAAA", "TTL": 70, "SetIdentifier": "b", "MultiValueAnswer": true, "ResourceRecords": [{"Value": "2001:db8::b"}]},
+  {"Name": "mv6.example.com.", "Type": "AAAA", "TTL": 70, "SetIdentifier": "c", "MultiValueAnswer": true, "ResourceRecords": [{"Value": "2001:db8::c"}]},
+  {"Name": "mvtxt.example.com.", "Type": "TXT", "TTL": 80, "SetIdentifier": "a", "MultiValueAnswer": true, "ResourceRecords": [{"Value": "\"a\""}]},
+  {"Name": "mvtxt.example.com.", "Type": "TXT", "TTL": 80, "SetIdentifier": "b", "MultiValueAnswer": true, "ResourceRecords": [{"Value": "\"bb\""}]},
+  {"Name": "mvtxt.example.com.", "Type": "TXT", "TTL": 80, "SetIdentifier": "c", "MultiValueAnswer": true, "ResourceRecords": [{"Value": "\"ccc\""}]},
+  {"Name": "hop.example.com.", "Type": "AAAA", "AliasTarget": {"HostedZoneId": "Z1", "DNSName": "geo.example.com.", "EvaluateTargetHealth": true}},
+  {"Name": "chain.example.com.", "Type": "AAAA", "AliasTarget": {"HostedZoneId": "Z1", "DNSName": "hop.example.com.", "EvaluateTargetHealth": true}}
 ]})";
 
 class PolicyAnswerTest : public ::testing::Test {
@@ -198,6 +207,77 @@ TEST_F(PolicyAnswerTest, MultivalueAnswersUpToEightDistinctRecords) {
         EXPECT_EQ(distinct.size(), 8u);
     }
     EXPECT_EQ(seen.size(), 10u);  // every member shows up across queries
+}
+
+// The binding of the policy at (name, type).
+const PolicyBinding& binding(const Snapshot& snap, const char* name, uint16_t type) {
+    return snap.bindings.at(snap.policies->find(*dns::name_from_text(name, nullptr), type));
+}
+
+// Members of one size are answered from PolicyBinding::blocks (A: 16 bytes, AAAA: 28);
+// members of different sizes record by record. Both give the same records.
+TEST_F(PolicyAnswerTest, MultivalueFromFixedSizeBlocksAndRecordByRecord) {
+    EXPECT_EQ(binding(*snap_, "mv.example.com.", dns::type::A).block_stride, 16u);
+    EXPECT_EQ(binding(*snap_, "mv6.example.com.", dns::type::AAAA).block_stride, 28u);
+    EXPECT_EQ(binding(*snap_, "mvtxt.example.com.", dns::type::TXT).block_stride, 0u);
+    struct Case {
+        const char* name;
+        uint16_t type;
+        uint32_t ttl;
+        std::set<std::string> values;
+    };
+    const Case cases[] = {{"mv6.example.com.", dns::type::AAAA, 70, {"2001:db8::a", "2001:db8::b", "2001:db8::c"}},
+                          {"mvtxt.example.com.", dns::type::TXT, 80, {"\"a\"", "\"bb\"", "\"ccc\""}}};
+    for (const Case& c : cases) {
+        std::set<std::string> firsts;
+        for (int i = 0; i < 30; ++i) {
+            auto d = query(c.name, c.type);
+            ASSERT_EQ(d.answer.size(), 3u) << c.name;
+            std::set<std::string> got;
+            for (const auto& rr : d.answer) {
+                EXPECT_EQ(rr.owner, c.name);
+                EXPECT_EQ(rr.type, c.type);
+                EXPECT_EQ(rr.ttl, c.ttl);
+                got.insert(rr.rdata_text);
+            }
+            EXPECT_EQ(got, c.values) << c.name;
+            firsts.insert(d.answer[0].rdata_text);
+        }
+        EXPECT_EQ(firsts.size(), 3u) << c.name;  // the order rotates
+    }
+}
+
+// Reached through a CNAME the owner is not the question: the records are written with
+// their own owner, not copied from the blocks (whose owner points at the question).
+TEST_F(PolicyAnswerTest, MultivalueBehindACnameNamesItsOwnOwner) {
+    auto d = query("tomv.example.com.", dns::type::A);
+    ASSERT_EQ(d.answer.size(), 9u);
+    EXPECT_EQ(d.answer[0].type, dns::type::CNAME);
+    std::set<std::string> distinct;
+    for (size_t i = 1; i < d.answer.size(); ++i) {
+        EXPECT_EQ(d.answer[i].owner, "mv.example.com.");
+        EXPECT_EQ(d.answer[i].ttl, 60u);
+        distinct.insert(d.answer[i].rdata_text);
+    }
+    EXPECT_EQ(distinct.size(), 8u);
+}
+
+// chain -> hop -> geo: simple aliases are skipped where the data plane starts resolving,
+// with the same answer and ECS scope as a query for the target.
+TEST_F(PolicyAnswerTest, SimpleAliasChainsAnswerAsTheirTarget) {
+    const uint32_t geo = snap_->policies->find(*dns::name_from_text("geo.example.com.", nullptr), dns::type::AAAA);
+    EXPECT_EQ(binding(*snap_, "chain.example.com.", dns::type::AAAA).first_choice, geo);
+    EXPECT_EQ(binding(*snap_, "hop.example.com.", dns::type::AAAA).first_choice, geo);
+    EXPECT_EQ(binding(*snap_, "w.example.com.", dns::type::A).first_choice,
+              snap_->policies->find(*dns::name_from_text("w.example.com.", nullptr), dns::type::A));
+    const auto jp = ecs6(48, {0x20, 0x01, 0x02, 0x18, 0, 0});
+    auto direct = query("geo.example.com.", dns::type::AAAA, jp);
+    auto chained = query("chain.example.com.", dns::type::AAAA, jp);
+    ASSERT_EQ(chained.answer.size(), 1u);
+    EXPECT_EQ(chained.answer[0].owner, "chain.example.com.");
+    EXPECT_EQ(chained.answer[0].type, dns::type::AAAA);
+    EXPECT_EQ(chained.answer[0].rdata_text, "2001:db8::81");
+    EXPECT_EQ(chained.opt_options.at(0).second[3], direct.opt_options.at(0).second[3]);
 }
 
 TEST_F(PolicyAnswerTest, AliasAtTheApexAnswersWithTheTargetRRset) {
