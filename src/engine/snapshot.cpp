@@ -113,6 +113,15 @@ Status Snapshot::finish() {
             bindings[id].member_slots.resize(bindings[id].rrset->count, 0);
         }
     }
+    client_geo = nullptr;
+    if (policies) {
+        const policy::PolicySet& set = policies->set();
+        for (const policy::Policy& p : set.policies) {
+            if (p.kind == policy::RoutingKind::kGeolocation || p.kind == policy::RoutingKind::kGeoproximity) {
+                client_geo = set.geo.get();
+            }
+        }
+    }
     for (size_t id = 0; id < bindings.size(); ++id) {
         PolicyBinding& b = bindings[id];
         if (b.image == nullptr) {

@@ -114,6 +114,9 @@ struct Snapshot {
     // inside it; a reload replaces the whole snapshot.
     std::shared_ptr<policy::PolicyTables> policies;
     std::vector<PolicyBinding> bindings;  // by policy id
+    // The GeoIP database when some policy locates clients in it (null otherwise):
+    // answer() starts loading a client's entry before it looks the name up.
+    const policy::GeoDatabase* client_geo = nullptr;
     std::vector<uint16_t> zone_slots;     // counter slot of each zone (parallel to zones)
     // The zone images together are far larger than the caches: the data plane then looks
     // up each burst's names ahead of answering (prefetch_lookup in answer.h). Set by finish().

@@ -38,6 +38,15 @@ public:
         if (client.family == Family::kIpv4) return v4_.lookup(client.address);
         return v6_.lookup(client.address);
     }
+    // Starts loading what lookup() will read first for the IPv4 (`ipv4`) or IPv6
+    // address `address` (network order).
+    void prefetch(bool ipv4, const uint8_t* address) const noexcept {
+        if (ipv4) {
+            v4_.prefetch(address);
+        } else {
+            v6_.prefetch(address);
+        }
+    }
 
     const std::vector<GeoLocation>& locations() const { return locations_; }
     const std::string& source() const { return source_; }
