@@ -112,8 +112,17 @@ inline size_t handle_burst(Lcore& lc, const engine::Snapshot& snap, std::span<rt
     Frame frames[kBurst];
     Verdict verdicts[kBurst];
     const size_t count = pkts.size();
+    // Another core wrote these frames (the NIC's DMA, or the kernel's copy into the
+    // AF_XDP ring on the core that received them): start loading the first two cache
+    // lines of every frame (headers, then the question and EDNS) before reading any, so
+    // the misses of a burst overlap. One frame ahead left the first read of each frame
+    // waiting: perf put a third of the lcore loop's own time there under kxdpgun.
     for (size_t i = 0; i < count; ++i) {
-        if (i + 1 < count) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], const void*));
+        const auto* f = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
+        rte_prefetch0(f);
+        rte_prefetch0(f + RTE_CACHE_LINE_SIZE);
+    }
+    for (size_t i = 0; i < count; ++i) {
         rte_mbuf* m = pkts[i];
         Frame& fr = frames[i];
         if (unlikely(m->nb_segs != 1)) {
