@@ -14,7 +14,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -26,6 +25,9 @@ import time
 from cpuset import CpuSet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from servers import stop_process, write_knot_conf  # noqa: E402
+
 FASTZONED = os.path.join(ROOT, "build", "src", "app", "fastzoned")
 
 
@@ -96,13 +98,8 @@ class Server:
             raise RuntimeError(f"{self.name} did not start; see {log.name}")
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop_process(self.proc)
         self.proc = None
 
 
@@ -115,31 +112,8 @@ def fastzone(workdir, zone, port):
 
 
 def knot(workdir, zone, port):
-    conf = os.path.join(workdir, "knot.conf")
-    rundir = os.path.join(workdir, "knot")
-    os.makedirs(rundir, exist_ok=True)
-    with open(conf, "w") as f:
-        f.write(f"""server:
-    rundir: "{rundir}"
-    listen: 127.0.0.1@{port}
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-log:
-  - target: stderr
-    any: warning
-database:
-    storage: "{rundir}"
-template:
-  - id: default
-    storage: "{os.path.dirname(zone)}"
-    semantic-checks: off
-    journal-content: none
-    zonefile-sync: -1
-zone:
-  - domain: example.com.
-    file: "{zone}"
-""")
+    conf = write_knot_conf(workdir, port, [("example.com.", zone)], template_options=["semantic-checks: off"],
+                           zone_dir=os.path.dirname(zone))
     return Server("knot", ["knotd", "-c", conf], port, workdir)
 
 

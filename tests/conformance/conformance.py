@@ -12,7 +12,6 @@ usage: conformance.py FASTZONED [--verbose] [--keep]
 import os
 import random
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -32,6 +31,7 @@ import dns.rrset
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from ports import free_port  # noqa: E402
+from servers import remove_work_dir, stop_process, write_knot_conf  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ZONES = [("conform.example.", "conform.example.zone"), ("child.conform.example.", "child.conform.example.zone")]
@@ -90,13 +90,7 @@ class Daemon:
         raise RuntimeError(f"{self.name} did not start; log: {self.logf.name}\n" + open(self.logf.name).read())
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 def udp(wire, port, timeout=2.0):
@@ -127,32 +121,8 @@ def tcp(wire, port, timeout=2.0):
 
 
 def start_knot(work, port):
-    rundir = os.path.join(work, "knot")
-    os.makedirs(rundir)
-    conf = os.path.join(work, "knot.conf")
-    zones = "".join(f'  - domain: {origin}\n    file: "{os.path.join(HERE, "zones", f)}"\n' for origin, f in ZONES)
-    with open(conf, "w") as f:
-        f.write(f"""server:
-    rundir: "{rundir}"
-    listen: 127.0.0.1@{port}
-    identity: ""
-    version: ""
-    udp-max-payload: 1232
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-log:
-  - target: stderr
-    any: warning
-database:
-    storage: "{rundir}"
-template:
-  - id: default
-    storage: "{rundir}"
-    journal-content: none
-    zonefile-sync: -1
-zone:
-{zones}""")
+    conf = write_knot_conf(work, port, [(origin, os.path.join(HERE, "zones", f)) for origin, f in ZONES],
+                           server_options=['identity: ""', 'version: ""', "udp-max-payload: 1232"])
     d = Daemon("knot", ["knotd", "-c", conf], port, os.path.join(work, "knot.log"))
     d.wait_ready()
     return d
@@ -382,10 +352,7 @@ def main():
         for d in (fz, knot):
             if d is not None:
                 d.stop()
-        if keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        remove_work_dir(work, keep)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from ports import free_port  # noqa: E402
+from servers import remove_work_dir, stop_process, write_knot_conf  # noqa: E402
 
 try:
     import dns.edns
@@ -249,38 +250,12 @@ class Daemon:
 
     def stop(self):
         self.sock.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
-def start_knot(work, db_path):
-    rundir = os.path.join(work, "knot")
-    os.makedirs(rundir, exist_ok=True)
-    for name, text in [("knot.zone", knot_zone()), ("geo.conf", knot_geo_conf()), ("net.conf", knot_net_conf()),
-                       ("weight.conf", knot_weight_conf())]:
-        with open(os.path.join(work, name), "w") as f:
-            f.write(text)
-    port = free_port()
-    conf = os.path.join(work, "knot.conf")
-    with open(conf, "w") as f:
-        f.write(f"""server:
-    rundir: "{rundir}"
-    listen: 127.0.0.1@{port}
-    edns-client-subnet: on
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-log:
-  - target: stderr
-    any: warning
-database:
-    storage: "{rundir}"
-mod-geoip:
+def knot_geoip_modules(work, db_path):
+    """The mod-geoip sections of knot.conf: one per mode, each reading its file in `work`."""
+    return f"""mod-geoip:
   - id: geo
     config-file: "{os.path.join(work, 'geo.conf')}"
     ttl: {TTL}
@@ -295,16 +270,18 @@ mod-geoip:
     config-file: "{os.path.join(work, 'weight.conf')}"
     ttl: {TTL}
     mode: weighted
-template:
-  - id: default
-    storage: "{rundir}"
-    journal-content: none
-    zonefile-sync: -1
-zone:
-  - domain: {ORIGIN}
-    file: "{os.path.join(work, 'knot.zone')}"
-    module: [ mod-geoip/geo, mod-geoip/net, mod-geoip/weight ]
-""")
+"""
+
+
+def start_knot(work, db_path):
+    for name, text in [("knot.zone", knot_zone()), ("geo.conf", knot_geo_conf()), ("net.conf", knot_net_conf()),
+                       ("weight.conf", knot_weight_conf())]:
+        with open(os.path.join(work, name), "w") as f:
+            f.write(text)
+    port = free_port()
+    conf = write_knot_conf(work, port, [(ORIGIN, os.path.join(work, "knot.zone"))],
+                           server_options=["edns-client-subnet: on"], modules=knot_geoip_modules(work, db_path),
+                           zone_options=["module: [ mod-geoip/geo, mod-geoip/net, mod-geoip/weight ]"])
     d = Daemon("knotd", ["knotd", "-c", conf], port, os.path.join(work, "knot.log"))
     d.wait_ready()
     return d
@@ -563,10 +540,7 @@ def main():
     finally:
         for d in daemons:
             d.stop()
-        if keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        remove_work_dir(work, keep)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ import json
 import math
 import os
 import random
-import shutil
 import signal
 import socket
 import subprocess
@@ -43,6 +42,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from ports import free_port  # noqa: E402
+from servers import remove_work_dir, stop_process  # noqa: E402
 
 try:
     import dns.edns
@@ -742,13 +742,8 @@ def run(fastzoned, fastzonectl, work):
         print(f"PASS: {n_checked} policy answers checked against Route 53's rules, plus weighted/multivalue runs")
         return 0
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if proc is not None:
+            stop_process(proc)
         targets.close()
 
 
@@ -783,10 +778,7 @@ def main():
         print(f"FAIL: {type(e).__name__}: {e}")
         return 1
     finally:
-        if keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        remove_work_dir(work, keep)
 
 
 if __name__ == "__main__":
