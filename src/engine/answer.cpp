@@ -706,14 +706,16 @@ void prefetch_lookup(const Snapshot& snap, const uint8_t* query, size_t len, Loo
 
 namespace {
 
-// Starts loading the ECS client's GeoIP entry while the name is looked up: the 64 MiB root
-// misses the caches for subnets not seen lately, and a location policy would otherwise
-// wait for it only after the lookup (dpdk_lcore_bench ManyClients: geolocation 141-145 ->
-// 131-134 ns, static answers unchanged). Only with ECS: without it the client is the
-// resolver itself, a few addresses that stay cached. Not inlined: inside answer() it cost
-// every static answer 22 instructions of register shuffling (callgrind).
-[[gnu::noinline]] void prefetch_client_geo(const Snapshot& snap, const dns::Query& q) {
-    snap.client_geo->prefetch(q.edns.subnet.family == 1, q.edns.subnet.address);
+// Starts loading the ECS client's entries in the GeoIP and latency tables while the name
+// is looked up: their 64 MiB roots miss the caches for subnets not seen lately, and a
+// location policy would otherwise wait for them only after the lookup (dpdk_lcore_bench
+// ManyClients: geolocation 141-145 -> 131-134 ns). Only with ECS: without it the client
+// is the resolver itself, a few addresses that stay cached. Not inlined: inside answer()
+// it cost every static answer 22 instructions of register shuffling (callgrind).
+[[gnu::noinline]] void prefetch_client_tables(const Snapshot& snap, const dns::Query& q) {
+    const bool ipv4 = q.edns.subnet.family == 1;
+    if (snap.client_geo != nullptr) snap.client_geo->prefetch(ipv4, q.edns.subnet.address);
+    if (snap.client_latency != nullptr) snap.client_latency->prefetch(ipv4, q.edns.subnet.address);
 }
 
 }  // namespace
@@ -739,7 +741,6 @@ size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer
     }
     if (q.edns.present) ++c.edns;
     if (q.edns.ecs) ++c.ecs;
-    if (snap.client_geo != nullptr && q.edns.ecs) prefetch_client_geo(snap, q);
     uint16_t zone_slot = 0;  // names in no zone count in slot 0
 
     // Response size limit: 512 without EDNS; with EDNS the client's size (512 at least)
@@ -759,6 +760,7 @@ size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer
     // Keep room for the OPT record so it always fits (RFC 6891 7: OPT is never dropped).
     r.writer().set_limit(limit - std::min(limit - dns::kHeaderSize, r.opt_size()));
 
+    if (snap.prefetch_clients && q.edns.ecs) prefetch_client_tables(snap, q);
     size_t n;
     switch (status) {
         case dns::QueryStatus::kFormErr:

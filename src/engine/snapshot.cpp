@@ -114,14 +114,17 @@ Status Snapshot::finish() {
         }
     }
     client_geo = nullptr;
+    client_latency = nullptr;
     if (policies) {
         const policy::PolicySet& set = policies->set();
         for (const policy::Policy& p : set.policies) {
             if (p.kind == policy::RoutingKind::kGeolocation || p.kind == policy::RoutingKind::kGeoproximity) {
                 client_geo = set.geo.get();
             }
+            if (p.kind == policy::RoutingKind::kLatency) client_latency = set.latency.get();
         }
     }
+    prefetch_clients = client_geo != nullptr || client_latency != nullptr;
     for (size_t id = 0; id < bindings.size(); ++id) {
         PolicyBinding& b = bindings[id];
         if (b.image == nullptr) {

@@ -114,9 +114,11 @@ struct Snapshot {
     // inside it; a reload replaces the whole snapshot.
     std::shared_ptr<policy::PolicyTables> policies;
     std::vector<PolicyBinding> bindings;  // by policy id
-    // The GeoIP database when some policy locates clients in it (null otherwise):
-    // answer() starts loading a client's entry before it looks the name up.
+    // The GeoIP and latency tables when some policy looks clients up in them (null
+    // otherwise): answer() starts loading an ECS client's entries before the name lookup.
     const policy::GeoDatabase* client_geo = nullptr;
+    const policy::LatencyTable* client_latency = nullptr;
+    bool prefetch_clients = false;  // either of the two is set
     std::vector<uint16_t> zone_slots;     // counter slot of each zone (parallel to zones)
     // The zone images together are far larger than the caches: the data plane then looks
     // up each burst's names ahead of answering (prefetch_lookup in answer.h). Set by finish().

@@ -148,7 +148,7 @@ Result<std::shared_ptr<const LatencyTable>> parse_latency_text(std::string_view 
 
     std::vector<PrefixValue> v4, v6;
     for (uint32_t i = 0; i < rows.size(); ++i) (rows[i].bits == 32 ? v4 : v6).push_back(PrefixValue{rows[i].prefix, i});
-    auto t4 = Lpm4Small::build(v4);
+    auto t4 = Lpm4::build(v4);
     auto t6 = Lpm6::build(v6);
     if (!t4.ok()) return Error{file, 0, t4.error().message};
     if (!t6.ok()) return Error{file, 0, t6.error().message};

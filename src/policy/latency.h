@@ -30,7 +30,7 @@ struct LatencyEntry {
 class LatencyTable {
 public:
     LatencyTable(std::string file, std::vector<std::string> regions, std::vector<LatencyEntry> entries,
-                 std::vector<uint16_t> default_order, Lpm4Small v4, Lpm6 v6)
+                 std::vector<uint16_t> default_order, Lpm4 v4, Lpm6 v6)
         : file_(std::move(file)), regions_(std::move(regions)), entries_(std::move(entries)),
           default_order_(std::move(default_order)), v4_(std::move(v4)), v6_(std::move(v6)) {}
 
@@ -41,6 +41,15 @@ public:
     LpmMatch lookup(const ClientInfo& client) const noexcept {
         if (client.family == Family::kIpv4) return v4_.lookup(client.address);
         return v6_.lookup(client.address);
+    }
+    // Starts loading what lookup() will read first for the IPv4 (`ipv4`) or IPv6
+    // address `address` (network order).
+    void prefetch(bool ipv4, const uint8_t* address) const noexcept {
+        if (ipv4) {
+            v4_.prefetch(address);
+        } else {
+            v6_.prefetch(address);
+        }
     }
 
     const std::string& file() const { return file_; }
@@ -59,7 +68,10 @@ private:
     std::vector<std::string> regions_;
     std::vector<LatencyEntry> entries_;
     std::vector<uint16_t> default_order_;
-    Lpm4Small v4_;
+    // DIR-24-8, as for GeoIP: a 64 MiB root, but one load (which answer() prefetches)
+    // where 16-8-8 took two for the /24s real-user measurements come in. Latency answers
+    // with 16k client prefixes: 130 -> 110 ns (answer_policy_bench).
+    Lpm4 v4_;
     Lpm6 v6_;
 };
 

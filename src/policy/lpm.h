@@ -111,8 +111,8 @@ private:
     std::vector<uint32_t> groups_;
 };
 
-using Lpm4 = PrefixTable<4, 24>;       // DIR-24-8: 64 MiB root, for the GeoIP table
-using Lpm4Small = PrefixTable<4, 16>;  // 16-8-8: 256 KiB root, for CIDR collections and latency
+using Lpm4 = PrefixTable<4, 24>;       // DIR-24-8: 64 MiB root, for GeoIP and latency tables
+using Lpm4Small = PrefixTable<4, 16>;  // 16-8-8: 256 KiB root, for CIDR collections (one per policy)
 using Lpm6 = PrefixTable<16, 16>;      // 16 then 8-bit strides
 
 extern template class PrefixTable<4, 24>;
