@@ -435,9 +435,10 @@ private:
         r_.ecs_scope = std::max(r_.ecs_scope, res.decision.scope);
         const PolicyBinding& b = snap_.bindings[res.policy];
         bool direct = res.policy == set->policy;
-        if (direct && b.block_stride != 0) {
-            // No member is an alias and each is one ready-made block: leave the RRsets
-            // unread (eight cache lines for a multivalue answer) unless needed.
+        if (b.block_stride != 0) {
+            // No member is an alias and each is one ready-made block without names (so
+            // also right for an alias to this policy): leave the RRsets unread (eight
+            // cache lines for a multivalue answer) unless needed.
             out.fixed = &b;
             out.count = res.decision.count;
             for (uint8_t i = 0; i < out.count; ++i) ++worker_.counters.members[b.member_slots[res.decision.members[i]]];

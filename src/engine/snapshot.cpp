@@ -80,6 +80,7 @@ void bind_member_blocks(PolicyBinding& b) {
         const zone::RRset* member = b.image->rrset_at(b.rrset->members()[m]);
         const bool fits = !(member->flags & (zone::kRRsetAlias | zone::kRRsetPolicy)) && member->count == 1 &&
                           member->block_len != 0 && member->block_len <= kMaxStride && member->mark_count == 0 &&
+                          !(member->flags & zone::kRRsetCompressible) &&
                           member->additional_count == 0 && member->type != dns::type::CNAME &&
                           member->owner_len == b.rrset->owner_len;
         if (!fits || (stride != 0 && member->block_len != stride)) return;

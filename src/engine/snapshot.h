@@ -93,10 +93,11 @@ struct PolicyBinding {
     // Where the data plane starts resolving: past simple aliases (PolicySet::first_choice).
     uint32_t first_choice = 0;
     // Every member's ready-made answer block, back to back (member i at i * block_stride),
-    // when all members are one-record RRsets of this owner whose blocks are of one length
-    // and need neither name marks nor additional-section work (A: 16 bytes, AAAA: 28).
-    // A multivalue answer is then eight fixed-size copies from one small array, instead
-    // of eight RRsets written one by one from wherever they lie in the image. 0: no blocks.
+    // when all members are one-record RRsets whose blocks are of one length, hold no
+    // names and need no additional-section work (A: 16 bytes, AAAA: 28). Such a block fits
+    // any owner at offset 12, so an alias to this policy answers from them too. A
+    // multivalue answer is then eight fixed-size copies from one small array, instead of
+    // eight RRsets written one by one from wherever they lie in the image. 0: no blocks.
     uint32_t block_stride = 0;
     std::vector<uint8_t> blocks;
 };

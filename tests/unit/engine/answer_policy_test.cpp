@@ -268,6 +268,8 @@ TEST_F(PolicyAnswerTest, SimpleAliasChainsAnswerAsTheirTarget) {
     const uint32_t geo = snap_->policies->find(*dns::name_from_text("geo.example.com.", nullptr), dns::type::AAAA);
     EXPECT_EQ(binding(*snap_, "chain.example.com.", dns::type::AAAA).first_choice, geo);
     EXPECT_EQ(binding(*snap_, "hop.example.com.", dns::type::AAAA).first_choice, geo);
+    // The target's members are one-record AAAA sets: the alias answers from their blocks.
+    EXPECT_EQ(snap_->bindings.at(geo).block_stride, 28u);
     EXPECT_EQ(binding(*snap_, "w.example.com.", dns::type::A).first_choice,
               snap_->policies->find(*dns::name_from_text("w.example.com.", nullptr), dns::type::A));
     const auto jp = ecs6(48, {0x20, 0x01, 0x02, 0x18, 0, 0});
