@@ -91,8 +91,7 @@ Result<CidrCollectionSet> collections_from(const Result<Document>& doc) {
         auto t6 = Lpm6::build(v6);
         if (!t4.ok()) return fail(t4.error().message);
         if (!t6.ok()) return fail(t6.error().message);
-        c->v4 = std::move(*t4);
-        c->v6 = std::move(*t6);
+        c->tables = {std::move(*t4), std::move(*t6)};
         set.collections.push_back(std::move(c));
     }
     return set;

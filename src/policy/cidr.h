@@ -23,14 +23,10 @@ struct CidrCollection {
     std::string name;
     uint32_t line = 0;
     std::vector<CidrLocation> locations;
-    Lpm4Small v4;
-    Lpm6 v6;
+    ClientTables<Lpm4Small> tables;
 
     // Hot path: the location index (kLpmNoValue: no block matches) and block width.
-    LpmMatch lookup(const ClientInfo& client) const noexcept {
-        if (client.family == Family::kIpv4) return v4.lookup(client.address);
-        return v6.lookup(client.address);
-    }
+    LpmMatch lookup(const ClientInfo& client) const noexcept { return tables.lookup(client); }
     // Index of the location called `location_name`, or -1.
     int64_t find_location(const std::string& location_name) const;
 };

@@ -31,32 +31,20 @@ struct GeoLocation {
 class GeoDatabase {
 public:
     GeoDatabase(std::string source, std::vector<GeoLocation> locations, Lpm4 v4, Lpm6 v6)
-        : source_(std::move(source)), locations_(std::move(locations)), v4_(std::move(v4)), v6_(std::move(v6)) {}
+        : source_(std::move(source)), locations_(std::move(locations)), tables_{std::move(v4), std::move(v6)} {}
 
     // Hot path: the location id and the width of the block it holds for.
-    LpmMatch lookup(const ClientInfo& client) const noexcept {
-        if (client.family == Family::kIpv4) return v4_.lookup(client.address);
-        return v6_.lookup(client.address);
-    }
-    // Starts loading what lookup() will read first for the IPv4 (`ipv4`) or IPv6
-    // address `address` (network order).
-    void prefetch(bool ipv4, const uint8_t* address) const noexcept {
-        if (ipv4) {
-            v4_.prefetch(address);
-        } else {
-            v6_.prefetch(address);
-        }
-    }
+    LpmMatch lookup(const ClientInfo& client) const noexcept { return tables_.lookup(client); }
+    void prefetch(bool ipv4, const uint8_t* address) const noexcept { tables_.prefetch(ipv4, address); }
 
     const std::vector<GeoLocation>& locations() const { return locations_; }
     const std::string& source() const { return source_; }
-    size_t memory_bytes() const { return v4_.memory_bytes() + v6_.memory_bytes(); }
+    size_t memory_bytes() const { return tables_.memory_bytes(); }
 
 private:
     std::string source_;
     std::vector<GeoLocation> locations_;
-    Lpm4 v4_;
-    Lpm6 v6_;
+    ClientTables<Lpm4> tables_;
 };
 
 enum class GeoFormat { kAuto, kMmdb, kTor };

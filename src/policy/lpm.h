@@ -18,6 +18,7 @@
 #include "common/huge_alloc.h"
 #include "common/prefetch.h"
 #include "common/result.h"
+#include "policy/client.h"
 
 namespace fz::policy {
 
@@ -114,6 +115,31 @@ private:
 using Lpm4 = PrefixTable<4, 24>;       // DIR-24-8: 64 MiB root, for GeoIP and latency tables
 using Lpm4Small = PrefixTable<4, 16>;  // 16-8-8: 256 KiB root, for CIDR collections (one per policy)
 using Lpm6 = PrefixTable<16, 16>;      // 16 then 8-bit strides
+
+// The IPv4 and IPv6 tables of one input keyed by client address (GeoIP, latency, a CIDR
+// collection), looked up by the client's family.
+template <typename Table4>
+struct ClientTables {
+    Table4 v4;
+    Lpm6 v6;
+
+    // Hot path: the value for the client and the width of the block it holds for.
+    // Always inlined, as resolve_into() (callgrind: 7 instructions a static answer less).
+    [[gnu::always_inline]] LpmMatch lookup(const ClientInfo& client) const noexcept {
+        if (client.family == Family::kIpv4) return v4.lookup(client.address);
+        return v6.lookup(client.address);
+    }
+    // Starts loading what lookup() will read first for the IPv4 (`ipv4`) or IPv6
+    // address `address` (network order).
+    void prefetch(bool ipv4, const uint8_t* address) const noexcept {
+        if (ipv4) {
+            v4.prefetch(address);
+        } else {
+            v6.prefetch(address);
+        }
+    }
+    size_t memory_bytes() const { return v4.memory_bytes() + v6.memory_bytes(); }
+};
 
 extern template class PrefixTable<4, 24>;
 extern template class PrefixTable<4, 16>;
