@@ -436,9 +436,9 @@ private:
         const PolicyBinding& b = snap_.bindings[res.policy];
         bool direct = res.policy == set->policy;
         if (b.block_stride != 0) {
-            // No member is an alias and each is one ready-made block without names (so
-            // also right for an alias to this policy): leave the RRsets unread (eight
-            // cache lines for a multivalue answer) unless needed.
+            // No member is an alias and each is one ready-made block without compressed
+            // names (so also right for an alias to this policy): leave the RRsets unread
+            // (eight cache lines for a multivalue answer) unless needed.
             out.fixed = &b;
             out.count = res.decision.count;
             for (uint8_t i = 0; i < out.count; ++i) ++worker_.counters.members[b.member_slots[res.decision.members[i]]];
@@ -476,8 +476,8 @@ private:
         size_t start = r_.writer().size();
         uint16_t before = r_.counts[0];
         for (uint8_t i = 0; i < c.count; ++i) {
-            // A block without names in its rdata fits any owner at offset 12: an alias
-            // answers with its target's block too.
+            // A block without compressed names in its rdata fits any owner at offset 12:
+            // an alias answers with its target's block too.
             const bool block = c.block_ok || !(c.sets[i]->flags & zone::kRRsetCompressible);
             if (!r_.put_rrset(0, owner_pos, c.sets[i], exact_first && block, false)) {
                 r_.writer().rewind(start);

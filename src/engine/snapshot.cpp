@@ -78,11 +78,11 @@ void bind_member_blocks(PolicyBinding& b) {
     uint32_t stride = 0;
     for (uint16_t m = 0; m < b.rrset->count; ++m) {
         const zone::RRset* member = b.image->rrset_at(b.rrset->members()[m]);
-        const bool fits = !(member->flags & (zone::kRRsetAlias | zone::kRRsetPolicy)) && member->count == 1 &&
-                          member->block_len != 0 && member->block_len <= kMaxStride && member->mark_count == 0 &&
-                          !(member->flags & zone::kRRsetCompressible) &&
-                          member->additional_count == 0 && member->type != dns::type::CNAME &&
-                          member->owner_len == b.rrset->owner_len;
+        // Not compressible: the block's only pointer is its owner's (a CNAME, say, is
+        // compressible, so never here), and it fits any owner at offset 12.
+        const bool fits = !(member->flags & (zone::kRRsetAlias | zone::kRRsetPolicy | zone::kRRsetCompressible)) &&
+                          member->count == 1 && member->block_len != 0 && member->block_len <= kMaxStride &&
+                          member->mark_count == 0 && member->additional_count == 0;
         if (!fits || (stride != 0 && member->block_len != stride)) return;
         stride = member->block_len;
     }

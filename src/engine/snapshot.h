@@ -94,8 +94,9 @@ struct PolicyBinding {
     uint32_t first_choice = 0;
     // Every member's ready-made answer block, back to back (member i at i * block_stride),
     // when all members are one-record RRsets whose blocks are of one length, hold no
-    // names and need no additional-section work (A: 16 bytes, AAAA: 28). Such a block fits
-    // any owner at offset 12, so an alias to this policy answers from them too. A
+    // compressed names and need no additional-section work (A: 16 bytes, AAAA: 28). Such
+    // a block fits any owner at offset 12, so an alias to this policy answers from them
+    // too. A
     // multivalue answer is then eight fixed-size copies from one small array, instead of
     // eight RRsets written one by one from wherever they lie in the image. 0: no blocks.
     uint32_t block_stride = 0;
@@ -119,7 +120,9 @@ struct Snapshot {
     // otherwise): answer() starts loading an ECS client's entries before the name lookup.
     const policy::GeoDatabase* client_geo = nullptr;
     const policy::LatencyTable* client_latency = nullptr;
-    bool prefetch_clients = false;  // either of the two is set
+    // Either of the two is set: answer() tests this one flag (testing both pointers
+    // there cost every static answer 15 instructions, callgrind).
+    bool prefetch_clients = false;
     std::vector<uint16_t> zone_slots;     // counter slot of each zone (parallel to zones)
     // The zone images together are far larger than the caches: the data plane then looks
     // up each burst's names ahead of answering (prefetch_lookup in answer.h). Set by finish().
