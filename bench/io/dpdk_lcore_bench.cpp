@@ -191,6 +191,22 @@ void BM_PolicyManyClients_Ipv4(benchmark::State& state, const char* name) {
     run_path(state, many_client_frames(name), false);
 }
 
+// Fills `snap` with one compiled zone (no policies). On failure the benchmark is skipped
+// and false returned.
+bool one_zone_snapshot(benchmark::State& state, const fz::zone::ZoneSource& source, fz::engine::Snapshot& snap) {
+    auto image = fz::zone::compile_zone(source);
+    if (!image.ok()) {
+        state.SkipWithError("zone");
+        return false;
+    }
+    snap.zones.push_back(std::move(*image));
+    if (!snap.finish()) {
+        state.SkipWithError("snapshot");
+        return false;
+    }
+    return true;
+}
+
 // The baseline for multivalue (eight one-record members): a static RRset of eight A
 // records under a name of the same length, with the same ECS query.
 void BM_StaticA8_Ipv4_Ecs(benchmark::State& state) {
@@ -204,11 +220,7 @@ void BM_StaticA8_Ipv4_Ecs(benchmark::State& state) {
         state.SkipWithError("zone");
         return;
     }
-    snap.zones.push_back(*fz::zone::compile_zone(*source));
-    if (!snap.finish()) {
-        state.SkipWithError("snapshot");
-        return;
-    }
+    if (!one_zone_snapshot(state, *source, snap)) return;
     run_path(state, {frame(dns_query("multi.example.net", 1, true, kGbClient), false)}, false, &snap);
 }
 
@@ -219,11 +231,7 @@ void BM_StaticA8_Ipv4_Ecs(benchmark::State& state) {
 void BM_LargeZone_Ipv4(benchmark::State& state) {
     const auto names = static_cast<size_t>(state.range(0));
     fz::engine::Snapshot snap;
-    snap.zones.push_back(*fz::zone::compile_zone(fz::bench::make_zone_source(names)));
-    if (!snap.finish()) {
-        state.SkipWithError("snapshot");
-        return;
-    }
+    if (!one_zone_snapshot(state, fz::bench::make_zone_source(names), snap)) return;
     snap.prefetch_lookups = state.range(1) != 0;
     std::vector<std::vector<uint8_t>> frames;
     std::mt19937_64 rng(42);
