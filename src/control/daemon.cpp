@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <sstream>
 
@@ -169,12 +170,26 @@ Status Daemon::restart_health(engine::Snapshot& snap) {
 }
 
 void Daemon::apply_health_loop() {
+    const auto redraw_every = std::chrono::seconds(policy::PolicyTables::kRedrawSeconds);
+    auto next_redraw = std::chrono::steady_clock::now() + redraw_every;
     while (true) {
         std::pair<uint64_t, std::vector<uint8_t>> next;
         {
             std::unique_lock<std::mutex> lock(apply_mutex_);
-            apply_cv_.wait(lock, [this] { return apply_stop_ || pending_health_.has_value(); });
+            const bool woken = apply_cv_.wait_until(lock, next_redraw,
+                                                    [this] { return apply_stop_ || pending_health_.has_value(); });
             if (apply_stop_) return;
+            if (!woken) {
+                // Fresh multivalue answer windows (PolicyTables::redraw), freed after a grace period.
+                lock.unlock();
+                next_redraw = std::chrono::steady_clock::now() + redraw_every;
+                std::lock_guard<std::mutex> reload_lock(reload_mutex_);
+                publisher_.with_current([&](const engine::Snapshot& s) {
+                    if (s.policies && !s.policies->redraw(policy::retire_after_grace_period).empty()) ++redraws_;
+                    return 0;
+                });
+                continue;
+            }
             next = std::move(*pending_health_);
             pending_health_.reset();
         }
@@ -505,6 +520,8 @@ std::string Daemon::metrics_text() const {
         }
         head("fastzone_health_updates_total", "counter", "Health changes applied to the policy tables.");
         o << "fastzone_health_updates_total " << health_updates_ << "\n";
+        head("fastzone_multivalue_redraws_total", "counter", "Times the multivalue answer windows were drawn anew.");
+        o << "fastzone_multivalue_redraws_total " << redraws_ << "\n";
     }
     if (t.dataplane) {
         const io::dpdk::IoCounters& io = t.dataplane->io;

@@ -99,6 +99,7 @@ private:
     std::thread apply_thread_;
     uint64_t health_epoch_ = 0;  // guarded by reload_mutex_
     uint64_t health_updates_ = 0;
+    uint64_t redraws_ = 0;  // PolicyTables::redraw() runs that drew new windows
 
     mutable std::mutex reload_mutex_;  // one reload (or health update) at a time
     uint64_t generation_ = 0;

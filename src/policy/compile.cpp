@@ -2,6 +2,7 @@
 #include "policy/compile.h"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 #include <string>
 #include <unordered_map>
@@ -158,6 +159,43 @@ void compile_ip_based(const Policy& p, const std::vector<uint8_t>& healthy, Comp
     out->by_key.back() = fallback;
 }
 
+// Multivalue answers drawn ahead for a pool of more than kMaxAnswers members: windows
+// of 8 cut from a stream of uniform random permutations of the pool. When a window
+// straddles two permutations and the next one repeats a member the window already has,
+// that entry is swapped with a random later one of the same permutation that it does not
+// have (one exists: n - s >= 2 of them). So:
+// - every member fills the same number of slots, give or take one (the stream is whole
+//   permutations but for its last one);
+// - each window, on its own, is a uniform ordered 8-sample: the construction treats
+//   member labels alike, and the only relabelling-invariant distribution over ordered
+//   samples of distinct members is the uniform one.
+// Window w is stored twice in a row (kWindowEntries), for rotations by one load.
+void draw_windows(const std::vector<uint16_t>& pool, Rng& rng, CompiledPolicy* out) {
+    const size_t n = pool.size();
+    // At least 256 windows (2048 ordered answers), and at least 32 per member.
+    const size_t count = std::bit_ceil(std::max<size_t>(256, 4 * n));
+    out->window_mask = static_cast<uint32_t>(count - 1);
+    out->windows.resize(count * kWindowEntries);
+    std::vector<uint16_t> perm = pool;
+    size_t pos = n;  // the first window starts a permutation
+    for (size_t w = 0; w < count; ++w) {
+        uint16_t* window = out->windows.data() + w * kWindowEntries;
+        for (size_t s = 0; s < kMaxAnswers; ++s) {
+            if (pos == n) {
+                for (size_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[rng.below(static_cast<uint32_t>(i + 1))]);
+                pos = 0;
+            }
+            auto taken = [&](uint16_t m) { return std::find(window, window + s, m) != window + s; };
+            while (taken(perm[pos])) {
+                const size_t q = pos + 1 + rng.below(static_cast<uint32_t>(n - pos - 1));
+                if (!taken(perm[q])) std::swap(perm[pos], perm[q]);
+            }
+            window[s] = perm[pos++];
+        }
+        std::copy(window, window + kMaxAnswers, window + kMaxAnswers);
+    }
+}
+
 void compile_weighted(const Policy& p, const std::vector<uint8_t>& healthy, CompiledPolicy* out) {
     // Route 53: healthy records with weight > 0; else healthy ones with weight 0 (equal
     // shares); if none is healthy, all count as healthy and the same two steps apply.
@@ -186,7 +224,7 @@ void compile_weighted(const Policy& p, const std::vector<uint8_t>& healthy, Comp
 }  // namespace
 
 std::unique_ptr<CompiledPolicy> compile_policy(const PolicySet& set, uint32_t id, std::span<const uint8_t> health,
-                                               const std::function<bool(uint32_t)>& target_healthy) {
+                                               const std::function<bool(uint32_t)>& target_healthy, Rng& rng) {
     const Policy& p = set.policies[id];
     auto out = std::make_unique<CompiledPolicy>();
     out->kind = p.kind;
@@ -236,6 +274,7 @@ std::unique_ptr<CompiledPolicy> compile_policy(const PolicySet& set, uint32_t id
         break;
     case RoutingKind::kMultiValue:
         out->candidates = pool;
+        if (pool.size() > kMaxAnswers) draw_windows(pool, rng, out.get());
         break;
     case RoutingKind::kFailover: {
         uint16_t primary = kNoMember, secondary = kNoMember;

@@ -14,9 +14,10 @@ namespace fz::policy {
 // Builds policy `id`. `health` is indexed by health check (missing entries count as
 // healthy). `target_healthy(policy)` tells whether an alias target policy has a healthy
 // record (its compiled any_healthy); it is called only for EvaluateTargetHealth aliases,
-// whose targets compile first (PolicySet::compile_order).
+// whose targets compile first (PolicySet::compile_order). `rng` draws a multivalue
+// policy's answer windows (CompiledPolicy::windows).
 std::unique_ptr<CompiledPolicy> compile_policy(const PolicySet& set, uint32_t id, std::span<const uint8_t> health,
-                                               const std::function<bool(uint32_t)>& target_healthy);
+                                               const std::function<bool(uint32_t)>& target_healthy, Rng& rng);
 
 // Share of each member in a weighted policy's current table (0 for members left out),
 // as explain() prints it. Sums to 1.

@@ -1,26 +1,39 @@
 // Building PolicyTables and rebuilding policies on health changes (cold).
 #include "policy/tables.h"
 
+#include <random>
+
 #include "common/rcu.h"
 
 #include "policy/compile.h"
 
 namespace fz::policy {
 
-PolicyTables::PolicyTables(std::shared_ptr<const PolicySet> set, HealthVector health)
+namespace {
+
+uint64_t random_seed() {
+    std::random_device device;
+    return (uint64_t{device()} << 32) ^ device();
+}
+
+}  // namespace
+
+PolicyTables::PolicyTables(std::shared_ptr<const PolicySet> set, HealthVector health, uint64_t seed)
     : set_(std::move(set)),
       slots_(std::make_unique<std::atomic<const CompiledPolicy*>[]>(set_->policies.size())),
-      health_(std::move(health)) {}
+      health_(std::move(health)),
+      draw_(seed != 0 ? seed : random_seed()) {}
 
-std::unique_ptr<PolicyTables> PolicyTables::create(std::shared_ptr<const PolicySet> set, HealthVector health) {
+std::unique_ptr<PolicyTables> PolicyTables::create(std::shared_ptr<const PolicySet> set, HealthVector health,
+                                                   uint64_t seed) {
     if (health.empty()) health = initial_health(set->health_checks);
     health.resize(set->health_checks.checks.size(), 1);
     derive_calculated_health(set->health_checks, health);
-    std::unique_ptr<PolicyTables> t(new PolicyTables(std::move(set), std::move(health)));
+    std::unique_ptr<PolicyTables> t(new PolicyTables(std::move(set), std::move(health), seed));
     auto target_healthy = [&t](uint32_t target) { return t->get(target)->any_healthy; };
     for (uint32_t id : t->set_->compile_order) {
         // relaxed: nothing reads these slots until the tables are published as a whole.
-        t->slots_[id].store(compile_policy(*t->set_, id, t->health_, target_healthy).release(),
+        t->slots_[id].store(compile_policy(*t->set_, id, t->health_, target_healthy, t->draw_).release(),
                             std::memory_order_relaxed);
     }
     return t;
@@ -42,7 +55,16 @@ std::vector<uint32_t> PolicyTables::update_health(HealthVector health, const Ret
         for (uint32_t p : set_->users_of_check[i]) dirty[p] = 1;
     }
     health_ = std::move(health);
+    return rebuild(dirty, retire);
+}
 
+std::vector<uint32_t> PolicyTables::redraw(const RetireFn& retire) {
+    std::vector<uint8_t> dirty(size(), 0);
+    for (uint32_t id = 0; id < size(); ++id) dirty[id] = get(id)->windows.empty() ? 0 : 1;
+    return rebuild(dirty, retire);
+}
+
+std::vector<uint32_t> PolicyTables::rebuild(std::vector<uint8_t>& dirty, const RetireFn& retire) {
     std::vector<uint32_t> rebuilt;
     Retired old;
     // compile_order has alias targets first, so a flip of a target's health reaches its
@@ -50,7 +72,7 @@ std::vector<uint32_t> PolicyTables::update_health(HealthVector health, const Ret
     auto target_healthy = [this](uint32_t target) { return get(target)->any_healthy; };
     for (uint32_t id : set_->compile_order) {
         if (!dirty[id]) continue;
-        std::unique_ptr<CompiledPolicy> fresh = compile_policy(*set_, id, health_, target_healthy);
+        std::unique_ptr<CompiledPolicy> fresh = compile_policy(*set_, id, health_, target_healthy, draw_);
         const bool flipped = fresh->any_healthy != get(id)->any_healthy;
         // release: the tables written by compile_policy() are visible to any reader
         // that acquires the new pointer (get()).

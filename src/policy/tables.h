@@ -22,8 +22,10 @@ public:
     using RetireFn = std::function<void(Retired)>;
 
     // Compiles every policy of `set` with `health` (one entry per health check; empty:
-    // initial_health(), every check healthy).
-    static std::unique_ptr<PolicyTables> create(std::shared_ptr<const PolicySet> set, HealthVector health = {});
+    // initial_health(), every check healthy). `seed` seeds the draws of multivalue answer
+    // windows (0: a random seed; tests pass their own to be repeatable).
+    static std::unique_ptr<PolicyTables> create(std::shared_ptr<const PolicySet> set, HealthVector health = {},
+                                                uint64_t seed = 0);
 
     PolicyTables(const PolicyTables&) = delete;
     PolicyTables& operator=(const PolicyTables&) = delete;
@@ -48,12 +50,25 @@ public:
     // old versions to `retire`. Returns the ids rebuilt, in rebuild order.
     std::vector<uint32_t> update_health(HealthVector health, const RetireFn& retire);
 
+    // Control plane, one caller at a time (with update_health): draws new answer windows
+    // for every multivalue policy that has them, so that over time every pair of members
+    // shares answers equally often (one set of windows fixes which pairs do), and publishes
+    // them like update_health(). Returns the ids rebuilt. The daemon calls it every
+    // kRedrawSeconds.
+    std::vector<uint32_t> redraw(const RetireFn& retire);
+    static constexpr int kRedrawSeconds = 10;
+
 private:
-    PolicyTables(std::shared_ptr<const PolicySet> set, HealthVector health);
+    PolicyTables(std::shared_ptr<const PolicySet> set, HealthVector health, uint64_t seed);
+    // Compiles each policy marked in `dirty`, in compile order, and swaps it in; marks the
+    // EvaluateTargetHealth dependents of a policy whose any_healthy flipped on the way.
+    // Hands the old versions to `retire`.
+    std::vector<uint32_t> rebuild(std::vector<uint8_t>& dirty, const RetireFn& retire);
 
     std::shared_ptr<const PolicySet> set_;
     std::unique_ptr<std::atomic<const CompiledPolicy*>[]> slots_;
     HealthVector health_;
+    Rng draw_;  // control plane only: multivalue windows
 };
 
 // Waits for a liburcu-qsbr grace period (synchronize_rcu: every registered reader thread
