@@ -441,6 +441,7 @@ Result<std::string> Daemon::explain_text(const std::string& args) {
         q.insert(q.end(), ecs->address, ecs->address + bytes);
     }
     auto worker = std::make_unique<engine::Worker>();
+    worker->seed_from_entropy();
     std::vector<uint8_t> out(65536);
     return publisher_.with_current([&](const engine::Snapshot& snap) {
         size_t n = engine::answer(snap, q.data(), q.size(), peer, engine::Transport::kTcp, out.data(), out.size(), *worker);

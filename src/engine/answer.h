@@ -81,7 +81,11 @@ inline void add_counters(Counters& to, const Counters& from) {
 // and multivalue choices), both owned by that worker alone.
 struct Worker {
     Counters counters;
+    // Starts from a fixed seed, so tests and fuzzers repeat; servers call
+    // seed_from_entropy(), or every worker of every server drew the same sequence.
     policy::Rng rng;
+
+    void seed_from_entropy() { rng.reseed(policy::entropy_seed()); }
 };
 
 // What prefetch_lookup() found out about a query: the zone its name falls in and the

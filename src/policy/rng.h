@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <random>
 
 namespace fz::policy {
 
@@ -46,5 +47,12 @@ private:
     static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     uint64_t s_[4];
 };
+
+// A seed from the system's entropy source, for generators that must differ between
+// workers, servers and runs (control plane: std::random_device may read /dev/urandom).
+inline uint64_t entropy_seed() {
+    std::random_device device;
+    return (uint64_t{device()} << 32) ^ device();
+}
 
 }  // namespace fz::policy

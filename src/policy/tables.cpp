@@ -1,28 +1,17 @@
 // Building PolicyTables and rebuilding policies on health changes (cold).
 #include "policy/tables.h"
 
-#include <random>
-
 #include "common/rcu.h"
 
 #include "policy/compile.h"
 
 namespace fz::policy {
 
-namespace {
-
-uint64_t random_seed() {
-    std::random_device device;
-    return (uint64_t{device()} << 32) ^ device();
-}
-
-}  // namespace
-
 PolicyTables::PolicyTables(std::shared_ptr<const PolicySet> set, HealthVector health, uint64_t seed)
     : set_(std::move(set)),
       slots_(std::make_unique<std::atomic<const CompiledPolicy*>[]>(set_->policies.size())),
       health_(std::move(health)),
-      draw_(seed != 0 ? seed : random_seed()) {}
+      draw_(seed != 0 ? seed : entropy_seed()) {}
 
 std::unique_ptr<PolicyTables> PolicyTables::create(std::shared_ptr<const PolicySet> set, HealthVector health,
                                                    uint64_t seed) {

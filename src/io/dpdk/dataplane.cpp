@@ -311,6 +311,7 @@ Status Dataplane::State::start_port(PortState& p, size_t index, const control::C
     if (!addresses) return port_error(addresses.error().message);
     for (uint16_t q = 0; q < p.config.queues; ++q) {
         auto lc = std::make_unique<Lcore>();
+        lc->worker.seed_from_entropy();
         lc->port_id = p.port_id;
         lc->queue_id = q;
         lc->tap_id = p.tap_id;

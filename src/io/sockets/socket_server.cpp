@@ -169,7 +169,10 @@ Status SocketServer::start() {
     stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (stop_fd_ < 0) return Error{"", 0, "eventfd: " + errno_text(errno)};
     unsigned workers = std::max(1u, config_.workers);
-    for (unsigned i = 0; i < workers; ++i) udp_.push_back(std::make_unique<UdpWorker>());
+    for (unsigned i = 0; i < workers; ++i) {
+        udp_.push_back(std::make_unique<UdpWorker>());
+        udp_.back()->worker.seed_from_entropy();
+    }
     auto close_all = [this]() {
         for (auto& w : udp_) {
             for (int fd : w->fds) close(fd);
@@ -201,6 +204,7 @@ Status SocketServer::start() {
         w->thread = std::thread([this, wp]() { udp_loop(*wp); });
     }
     tcp_worker_ = std::make_unique<engine::Worker>();
+    tcp_worker_->seed_from_entropy();
     tcp_thread_ = std::thread([this]() { tcp_loop(); });
     started_ = true;
     return Ok{};

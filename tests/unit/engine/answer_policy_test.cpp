@@ -355,5 +355,16 @@ TEST(PolicyLoadTest, ZoneFileAndPolicyForOneNameAndTypeIsAnError) {
     EXPECT_NE(msg.find("zone file also has A"), std::string::npos) << msg;
 }
 
+// Servers seed each worker's generator from the system's entropy: with the fixed default
+// seed, every worker of every server made the same weighted and multivalue choices in the
+// same order (two workers gave two clients the same multivalue answer).
+TEST(WorkerSeed, WorkersSeededFromEntropyDrawDifferentSequences) {
+    Worker a, b;
+    EXPECT_EQ(a.rng.next(), b.rng.next()) << "the default seed repeats (tests and fuzzers rely on it)";
+    a.seed_from_entropy();
+    b.seed_from_entropy();
+    EXPECT_NE(a.rng.next(), b.rng.next());
+}
+
 }  // namespace
 }  // namespace fz::engine
