@@ -22,6 +22,8 @@ void CounterSlots::assign(engine::Snapshot& snap) {
     // The index captured the zone slots before they were known: rebuild it.
     snap.index.build(snap.zones, snap.zone_slots);
     if (!snap.policies) return;
+    constexpr uint32_t kHalf = engine::kWindowHitSlots / 2;
+    snap.policies->set_hit_space((1 - live_half_) * kHalf, kHalf);
     const auto& policies = snap.policies->set().policies;
     for (size_t id = 0; id < snap.bindings.size() && id < policies.size(); ++id) {
         const policy::Policy& p = policies[id];
@@ -38,6 +40,50 @@ void CounterSlots::assign(engine::Snapshot& snap) {
             }
             slots[m] = it->second;
         }
+    }
+}
+
+void CounterSlots::published() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    live_half_ = 1 - live_half_;
+}
+
+// Calls add(member slot, answers) for what each window of `version` counted since its
+// last fold.
+template <typename Add>
+void CounterSlots::window_deltas(const engine::Snapshot& snap, const policy::CompiledPolicy& version,
+                                 const engine::Counters& sum, Add add) const {
+    if (version.hit_base >= engine::kWindowHitSlots || version.id >= snap.bindings.size()) return;
+    const auto& slots = snap.bindings[version.id].member_slots;
+    const size_t windows = version.windows.size() / policy::kWindowEntries;
+    for (size_t w = 0; w < windows; ++w) {
+        const size_t counter = version.hit_base + w;
+        const uint64_t delta = sum.windows[counter] - baseline_[counter];
+        if (delta == 0) continue;
+        const uint16_t* window = version.windows.data() + w * policy::kWindowEntries;
+        for (unsigned k = 0; k < policy::kMaxAnswers; ++k) add(window[k] < slots.size() ? slots[window[k]] : 0, delta);
+    }
+}
+
+void CounterSlots::fold(const engine::Snapshot& snap, const policy::CompiledPolicy& retired, const engine::Counters& sum) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    window_deltas(snap, retired, sum, [this](uint16_t slot, uint64_t n) { folded_[slot] += n; });
+    if (retired.hit_base >= engine::kWindowHitSlots) return;
+    const size_t windows = retired.windows.size() / policy::kWindowEntries;
+    for (size_t w = 0; w < windows; ++w) baseline_[retired.hit_base + w] = sum.windows[retired.hit_base + w];
+}
+
+void CounterSlots::fold_all(const engine::Snapshot& snap, const engine::Counters& sum) {
+    if (!snap.policies) return;
+    for (uint32_t id = 0; id < snap.policies->size(); ++id) fold(snap, *snap.policies->get(id), sum);
+}
+
+void CounterSlots::add_window_answers(const engine::Snapshot& snap, engine::Counters& sum) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (size_t m = 0; m < engine::kMemberSlots; ++m) sum.members[m] += folded_[m];
+    if (!snap.policies) return;
+    for (uint32_t id = 0; id < snap.policies->size(); ++id) {
+        window_deltas(snap, *snap.policies->get(id), sum, [&sum](uint16_t slot, uint64_t n) { sum.members[slot] += n; });
     }
 }
 

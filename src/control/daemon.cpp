@@ -9,6 +9,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "common/rcu.h"
 #include "control/control_socket.h"
 #include "control/describe.h"
 #include "control/loader.h"
@@ -76,7 +77,7 @@ Status Daemon::load_only() {
     if (!snap) return snap.error();
     slots_.assign(**snap);
     (*snap)->generation = ++generation_;
-    publisher_.publish(std::move(snap.value()));
+    publish(std::move(snap.value()));
     return Ok{};
 }
 
@@ -99,7 +100,7 @@ Status Daemon::start() {
         std::lock_guard<std::mutex> lock(reload_mutex_);
         auto hs = restart_health(**snap);
         if (!hs) return hs.error();
-        publisher_.publish(std::move(snap.value()));
+        publish(std::move(snap.value()));
     }
     last_reload_at_ = std::chrono::system_clock::now();
 
@@ -169,6 +170,26 @@ Status Daemon::restart_health(engine::Snapshot& snap) {
     return Ok{};
 }
 
+policy::PolicyTables::RetireFn Daemon::retire_into_counts(const engine::Snapshot& snap) {
+    return [this, &snap](policy::PolicyTables::Retired old) {
+        // After the grace period no worker counts into the old versions' windows: their
+        // counts are final, and become answers per member before the windows are freed.
+        rcu::synchronize();
+        Totals t = raw_totals();
+        for (const auto& version : old) slots_.fold(snap, *version, *t.sum);
+        old.clear();
+    };
+}
+
+void Daemon::publish(std::unique_ptr<engine::Snapshot> snap) {
+    // The retired snapshot's window counts are folded before it is freed.
+    publisher_.publish(std::move(snap), [this](const engine::Snapshot& old) {
+        Totals t = raw_totals();
+        slots_.fold_all(old, *t.sum);
+    });
+    slots_.published();
+}
+
 void Daemon::apply_health_loop() {
     const auto redraw_every = std::chrono::seconds(policy::PolicyTables::kRedrawSeconds);
     auto next_redraw = std::chrono::steady_clock::now() + redraw_every;
@@ -185,7 +206,7 @@ void Daemon::apply_health_loop() {
                 next_redraw = std::chrono::steady_clock::now() + redraw_every;
                 std::lock_guard<std::mutex> reload_lock(reload_mutex_);
                 publisher_.with_current([&](const engine::Snapshot& s) {
-                    if (s.policies && !s.policies->redraw(policy::retire_after_grace_period).empty()) ++redraws_;
+                    if (s.policies && !s.policies->redraw(retire_into_counts(s)).empty()) ++redraws_;
                     return 0;
                 });
                 continue;
@@ -198,7 +219,7 @@ void Daemon::apply_health_loop() {
         // Rebuilds only the policies using the changed checks and swaps their pointers; the
         // old versions are freed after a grace period (this thread is no RCU reader).
         publisher_.with_current([&](const engine::Snapshot& s) {
-            if (s.policies) s.policies->update_health(next.second, policy::retire_after_grace_period);
+            if (s.policies) s.policies->update_health(next.second, retire_into_counts(s));
             return 0;
         });
         ++health_updates_;
@@ -276,7 +297,7 @@ Result<std::string> Daemon::reload() {
     if (!hs) return fail(hs.error());
     (*snap)->generation = ++generation_;
     // One pointer swap; the old snapshot is freed after every reader passed a quiescent state.
-    publisher_.publish(std::move(snap.value()));
+    publish(std::move(snap.value()));
     last_reload_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     ++reloads_ok_;
     last_reload_ok_ = true;
@@ -288,6 +309,17 @@ Result<std::string> Daemon::reload() {
 }
 
 Daemon::Totals Daemon::totals() const {
+    Totals t = raw_totals();
+    // Under the reload lock: no version is retired and folded meanwhile.
+    std::lock_guard<std::mutex> lock(reload_mutex_);
+    publisher_.with_current([&](const engine::Snapshot& s) {
+        slots_.add_window_answers(s, *t.sum);
+        return 0;
+    });
+    return t;
+}
+
+Daemon::Totals Daemon::raw_totals() const {
     Totals t;
     if (sockets_) {
         auto cs = sockets_->counters();

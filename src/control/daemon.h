@@ -17,6 +17,7 @@
 #include "control/config.h"
 #include "control/counter_slots.h"
 #include "engine/publisher.h"
+#include "policy/tables.h"
 
 namespace fz::io {
 class SocketServer;
@@ -71,7 +72,13 @@ public:
 
 private:
     struct Totals;
-    Totals totals() const;
+    Totals totals() const;      // every worker's counters, multivalue windows as answers per member
+    Totals raw_totals() const;  // every worker's counters as they are
+    // Publishes `snap`, folding the window counts of the snapshot it replaces.
+    void publish(std::unique_ptr<engine::Snapshot> snap);
+    // For rebuilds of policies in `snap` (the published snapshot): waits for the grace
+    // period, folds the old versions' window counts (CounterSlots::fold), frees them.
+    policy::PolicyTables::RetireFn retire_into_counts(const engine::Snapshot& snap);
     // (Re)starts the health checker for `snap`'s checks, carrying over the states of the
     // checks that still exist, and compiles `snap`'s policy tables with that health
     // (before it is published). Call with reload_mutex_ held.

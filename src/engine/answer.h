@@ -42,6 +42,11 @@ struct ZoneCount {
 // (name, type, SetIdentifier) kept across reloads (PolicyBinding::member_slots).
 inline constexpr size_t kMemberSlots = 4096;
 
+// Multivalue answers by window (policy::Decision::hit), turned into answers per member on
+// the control plane (control::CounterSlots). Half of them serve the published snapshot's
+// policies, half the next one's.
+inline constexpr size_t kWindowHitSlots = size_t{1} << 16;
+
 // Per-worker counters: each worker (thread or lcore) owns one and only it writes;
 // the control plane sums them. Plain 64-bit fields: an aligned load of one is never torn
 // on x86-64, and a count read a little stale is fine for statistics.
@@ -57,6 +62,7 @@ struct alignas(64) Counters {
     uint64_t dropped[static_cast<size_t>(Drop::kCount)] = {};
     ZoneCount zones[kZoneSlots];
     uint64_t members[kMemberSlots] = {};
+    uint64_t windows[kWindowHitSlots] = {};
 };
 
 // Adds `from` into `to` (the control plane sums workers' counters).
@@ -75,6 +81,7 @@ inline void add_counters(Counters& to, const Counters& from) {
         for (size_t r = 0; r < kZoneRcodes; ++r) to.zones[z].rcode[r] += from.zones[z].rcode[r];
     }
     for (size_t m = 0; m < kMemberSlots; ++m) to.members[m] += from.members[m];
+    for (size_t w = 0; w < kWindowHitSlots; ++w) to.windows[w] += from.windows[w];
 }
 
 // State one worker hands to answer(): its counters and its random generator (weighted

@@ -13,7 +13,7 @@ const Snapshot* Publisher::current() const {
     return ptr_.load(std::memory_order_acquire);
 }
 
-void Publisher::publish(std::unique_ptr<const Snapshot> next) {
+void Publisher::publish(std::unique_ptr<const Snapshot> next, const std::function<void(const Snapshot&)>& retired) {
     const Snapshot* old;
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -23,6 +23,7 @@ void Publisher::publish(std::unique_ptr<const Snapshot> next) {
     if (old != nullptr) {
         // Grace period: every reader has passed a quiescent state, so none holds `old`.
         rcu::synchronize();
+        if (retired) retired(*old);
         delete old;
     }
 }

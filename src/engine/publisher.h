@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -22,9 +23,10 @@ public:
     // quiescent state (or offline period). Never null after the first publish().
     const Snapshot* current() const;
 
-    // Control plane: makes `next` current, waits one grace period, frees the previous
-    // snapshot. The caller must not be an online RCU reader. Serialized internally.
-    void publish(std::unique_ptr<const Snapshot> next);
+    // Control plane: makes `next` current, waits one grace period, hands the previous
+    // snapshot to `retired` (if given; no reader holds it any more) and frees it. The
+    // caller must not be an online RCU reader. Serialized internally.
+    void publish(std::unique_ptr<const Snapshot> next, const std::function<void(const Snapshot&)>& retired = {});
 
     // The current snapshot for control-plane readers (stats, explain), which hold the
     // publish lock instead of being RCU readers.

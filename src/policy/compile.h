@@ -19,6 +19,10 @@ namespace fz::policy {
 std::unique_ptr<CompiledPolicy> compile_policy(const PolicySet& set, uint32_t id, std::span<const uint8_t> health,
                                                const std::function<bool(uint32_t)>& target_healthy, Rng& rng);
 
+// How many answer windows a multivalue pool of `pool` members gets (0: none, 8 or fewer
+// members are all returned). A power of two, never fewer for a larger pool.
+size_t multivalue_windows(size_t pool);
+
 // Share of each member in a weighted policy's current table (0 for members left out),
 // as explain() prints it. Sums to 1.
 std::vector<double> weighted_shares(const CompiledPolicy& compiled, size_t member_count);

@@ -25,10 +25,17 @@ inline constexpr unsigned kWindowEntries = 2 * kMaxAnswers;
 
 // What decide() chose. count == 0 means NODATA: the name exists but no record set
 // applies to this client (geolocation without a match or a default, IP-based likewise).
+// Window hit counters (CompiledPolicy::hit_base): an index at or above this is none.
+inline constexpr uint32_t kNoHits = 0x80000000u;
+
 struct Decision {
     uint8_t count = 0;
     uint8_t scope = 0;  // ECS SCOPE PREFIX-LENGTH: 0 when the answer does not depend on the client
     uint16_t members[kMaxAnswers] = {};  // indexes into Policy::members
+    // A multivalue answer from window w: the counter its answer is counted by
+    // (hit_base + w), which stands for one answer of each of the window's members.
+    // kNoHits or above: count the members one by one.
+    uint32_t hit = kNoHits;
 };
 
 // One policy with health baked in. Immutable: a health change builds a new one and swaps
@@ -54,6 +61,11 @@ struct CompiledPolicy {
     // and a rotation with one random draw (see multivalue() below; src/policy/README.md).
     std::vector<uint16_t> windows;
     uint32_t window_mask = 0;
+    // Where this version's windows are counted: window w by counter hit_base + w of the
+    // workers' window counters (engine::Counters::windows), kNoHits when not. The counts
+    // are turned into answers per member on the control plane, which knows the windows
+    // (control::CounterSlots): one increment per answer instead of eight.
+    uint32_t hit_base = kNoHits;
 
     // Geolocation and geoproximity (by GeoIP location id), IP-based (by CIDR location),
     // latency (by latency-table entry): the answer per lookup value, the last element for
@@ -102,6 +114,7 @@ inline void multivalue(Decision& d, const CompiledPolicy& p, Rng& rng) {
             d.members[i] = p.candidates[k];
         }
         d.count = static_cast<uint8_t>(n);
+        d.hit = kNoHits;
         return;
     }
     // One draw: a window by its low bits, a rotation of it (which member leads) by its top
@@ -113,6 +126,7 @@ inline void multivalue(Decision& d, const CompiledPolicy& p, Rng& rng) {
     static_assert(sizeof d.members == kMaxAnswers * sizeof(uint16_t));
     std::memcpy(d.members, p.windows.data() + size_t{w} * kWindowEntries + rotation, sizeof d.members);
     d.count = kMaxAnswers;
+    d.hit = p.hit_base + w;  // kNoHits + w is still at or above kNoHits
 }
 
 }  // namespace detail

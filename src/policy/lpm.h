@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -74,9 +75,7 @@ public:
 
     // Hot path: at most 1 + (kBits - kRootBits) / 8 dependent loads, no allocation.
     LpmMatch lookup(const uint8_t* address) const noexcept {
-        uint32_t index = 0;
-        for (unsigned i = 0; i < kRootBits / 8; ++i) index = (index << 8) | address[i];
-        uint32_t entry = root_[index];
+        uint32_t entry = root_[root_index(address)];
         unsigned byte = kRootBits / 8;
         while (entry & kLink) {
             entry = groups_[(static_cast<size_t>(entry & kGroupMask) << 8) | address[byte]];
@@ -89,9 +88,7 @@ public:
     // `address` up soon (a DIR-24-8 root is 64 MiB: a new client's entry is a miss).
     void prefetch(const uint8_t* address) const noexcept {
         if (root_ == nullptr) return;
-        uint32_t index = 0;
-        for (unsigned i = 0; i < kRootBits / 8; ++i) index = (index << 8) | address[i];
-        fz::prefetch(&root_[index]);
+        fz::prefetch(&root_[root_index(address)]);
     }
 
     bool empty() const { return root_ == nullptr; }
@@ -107,6 +104,13 @@ private:
     static constexpr unsigned kDepthShift = 23;
 
     void insert_block(const uint8_t* address, unsigned depth, uint32_t value);
+
+    // The first kRootBits of the address: one big-endian load (every address has 4 bytes).
+    static uint32_t root_index(const uint8_t* address) noexcept {
+        uint32_t word;
+        std::memcpy(&word, address, sizeof word);
+        return __builtin_bswap32(word) >> (32 - kRootBits);
+    }
 
     HugeArray<uint32_t> root_;  // 64 MiB for DIR-24-8: huge pages keep lookups off the TLB
     std::vector<uint32_t> groups_;

@@ -53,6 +53,22 @@ std::vector<uint32_t> PolicyTables::redraw(const RetireFn& retire) {
     return rebuild(dirty, retire);
 }
 
+void PolicyTables::set_hit_space(uint32_t begin, uint32_t size) {
+    hit_ranges_.assign(this->size(), {kNoHits, kNoHits});
+    uint64_t next = begin;
+    const uint64_t end = uint64_t{begin} + size;
+    for (uint32_t id = 0; id < this->size(); ++id) {
+        const Policy& p = set_->policies[id];
+        const size_t windows = p.kind == RoutingKind::kMultiValue ? multivalue_windows(p.members.size()) : 0;
+        if (windows == 0 || next + 2 * windows > end) continue;
+        hit_ranges_[id] = {static_cast<uint32_t>(next), static_cast<uint32_t>(next + windows)};
+        next += 2 * windows;
+        // Not published yet, and built non-const by compile_policy(): ours to finish.
+        auto* current = const_cast<CompiledPolicy*>(get(id));
+        current->hit_base = current->windows.empty() ? kNoHits : hit_ranges_[id].first;
+    }
+}
+
 std::vector<uint32_t> PolicyTables::rebuild(std::vector<uint8_t>& dirty, const RetireFn& retire) {
     std::vector<uint32_t> rebuilt;
     Retired old;
@@ -62,6 +78,11 @@ std::vector<uint32_t> PolicyTables::rebuild(std::vector<uint8_t>& dirty, const R
     for (uint32_t id : set_->compile_order) {
         if (!dirty[id]) continue;
         std::unique_ptr<CompiledPolicy> fresh = compile_policy(*set_, id, health_, target_healthy, draw_);
+        if (id < hit_ranges_.size() && !fresh->windows.empty()) {
+            // The range the version being replaced does not count into.
+            const auto [first, second] = hit_ranges_[id];
+            fresh->hit_base = get(id)->hit_base == first ? second : first;
+        }
         const bool flipped = fresh->any_healthy != get(id)->any_healthy;
         // release: the tables written by compile_policy() are visible to any reader
         // that acquires the new pointer (get()).

@@ -58,6 +58,16 @@ public:
     std::vector<uint32_t> redraw(const RetireFn& retire);
     static constexpr int kRedrawSeconds = 10;
 
+    // Control plane, before the tables are published: counters [begin, begin + size) of
+    // the workers' window counters (engine::Counters::windows) are this table's to count
+    // multivalue answers by window (CompiledPolicy::hit_base). Each multivalue policy that
+    // can have windows gets two ranges of multivalue_windows(members) counters and its
+    // versions alternate between them: a retired version's range is read by no worker
+    // after the grace period, so its counts are final (control::CounterSlots::fold), while
+    // the version that replaced it counts into the other. Policies that do not fit count
+    // their members one by one.
+    void set_hit_space(uint32_t begin, uint32_t size);
+
 private:
     PolicyTables(std::shared_ptr<const PolicySet> set, HealthVector health, uint64_t seed);
     // Compiles each policy marked in `dirty`, in compile order, and swaps it in; marks the
@@ -69,6 +79,7 @@ private:
     std::unique_ptr<std::atomic<const CompiledPolicy*>[]> slots_;
     HealthVector health_;
     Rng draw_;  // control plane only: multivalue windows
+    std::vector<std::pair<uint32_t, uint32_t>> hit_ranges_;  // per policy (set_hit_space); kNoHits: none
 };
 
 // Waits for a liburcu-qsbr grace period (synchronize_rcu: every registered reader thread

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "control/control_socket.h"
@@ -225,6 +226,57 @@ TEST_F(DaemonHealthTest, FailoverFollowsARealHttpServer) {
     EXPECT_NE(m.find("fastzone_health_check_flips_total{id=\"web\"} 2"), std::string::npos) << m;
     std::printf("failure to changed answer: %.2f s; recovery to changed answer: %.2f s (interval 1 s, threshold 1)\n",
                 down, up);
+}
+
+// Multivalue answers are counted by window and turned into answers per record set on
+// the control plane; versions retire on health changes (and redraws) and snapshots on
+// reloads. The per-record-set counts must still equal what clients were sent.
+TEST_F(DaemonHealthTest, MultivalueAnswersPerRecordSetAreExactAcrossHealthChangesAndReloads) {
+    std::string items;
+    for (int i = 0; i < 12; ++i) {
+        items += std::string(",") + R"({"Name": "mv.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "m)" +
+                 std::to_string(i) + R"(", "MultiValueAnswer": true, )" + (i == 0 ? R"("HealthCheckId": "web", )" : "") +
+                 R"("ResourceRecords": [{"Value": "192.0.2.)" + std::to_string(100 + i) + R"("}]})";
+    }
+    std::ofstream(dir_ / "rs.json") << R"({"ResourceRecordSets": [
+  {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "primary", "Failover": "PRIMARY",
+   "HealthCheckId": "web", "ResourceRecords": [{"Value": "192.0.2.1"}]},
+  {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "secondary", "Failover": "SECONDARY",
+   "ResourceRecords": [{"Value": "192.0.2.2"}]})" << items << "]}";
+    ASSERT_TRUE(daemon_->start().ok());
+    std::map<std::string, uint64_t> sent;  // per set identifier, from the answers themselves
+    auto ask = [&] {
+        auto d = test::decode(udp_ask(port_, "mv.example.com."));
+        EXPECT_EQ(d.answer.size(), 8u);
+        bool has_first = false;
+        for (const auto& rr : d.answer) {
+            sent["m" + std::to_string(std::stoi(rr.rdata_text.substr(rr.rdata_text.rfind('.') + 1)) - 100)] += 1;
+            has_first = has_first || rr.rdata_text == "192.0.2.100";
+        }
+        return has_first;
+    };
+    for (int i = 0; i < 200; ++i) ask();
+    web_.set_status(500);  // m0 goes unhealthy: the policy is rebuilt, its old version retired
+    bool gone = false;
+    for (int i = 0; i < 1500 && !gone; ++i) {
+        int without = 0;
+        while (without < 30 && !ask()) ++without;
+        gone = without == 30;
+        if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(gone) << "m0 never left the answers";
+    for (int i = 0; i < 200; ++i) EXPECT_FALSE(ask());
+    ASSERT_TRUE(daemon_->reload().ok());  // the whole snapshot retires
+    for (int i = 0; i < 200; ++i) ask();
+
+    const std::string m = daemon_->metrics_text();
+    for (int i = 0; i < 12; ++i) {
+        const std::string id = "m" + std::to_string(i);
+        const std::string key = "fastzone_policy_answers_total{name=\"mv.example.com.\",type=\"A\",set_identifier=\"" + id + "\"} ";
+        const size_t at = m.find(key);
+        ASSERT_NE(at, std::string::npos) << key << "\n" << m;
+        EXPECT_EQ(std::stoull(m.substr(at + key.size())), sent[id]) << id;
+    }
 }
 
 // A reload keeps the state of checks that still exist.
