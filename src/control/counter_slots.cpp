@@ -58,8 +58,10 @@ void CounterSlots::window_deltas(const engine::Snapshot& snap, const policy::Com
     const size_t windows = version.windows.size() / policy::kWindowEntries;
     for (size_t w = 0; w < windows; ++w) {
         const size_t counter = version.hit_base + w;
+        // Counters only grow, and every sum is taken after the last fold (callers
+        // serialize): never below the baseline.
+        if (sum.windows[counter] <= baseline_[counter]) continue;
         const uint64_t delta = sum.windows[counter] - baseline_[counter];
-        if (delta == 0) continue;
         const uint16_t* window = version.windows.data() + w * policy::kWindowEntries;
         for (unsigned k = 0; k < policy::kMaxAnswers; ++k) add(window[k] < slots.size() ? slots[window[k]] : 0, delta);
     }

@@ -309,9 +309,10 @@ Result<std::string> Daemon::reload() {
 }
 
 Daemon::Totals Daemon::totals() const {
-    Totals t = raw_totals();
-    // Under the reload lock: no version is retired and folded meanwhile.
+    // Under the reload lock, from the sum on: no version is retired and folded between
+    // the sum and the folded counts it is compared with.
     std::lock_guard<std::mutex> lock(reload_mutex_);
+    Totals t = raw_totals();
     publisher_.with_current([&](const engine::Snapshot& s) {
         slots_.add_window_answers(s, *t.sum);
         return 0;
