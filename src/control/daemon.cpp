@@ -473,8 +473,11 @@ Result<std::string> Daemon::explain_text(const std::string& args) {
         q.push_back(0);
         q.insert(q.end(), ecs->address, ecs->address + bytes);
     }
+    // The answer and the explanation draw the same random numbers (weighted and
+    // multivalue choices), so the record sets explained are the ones answered.
+    const uint64_t seed = policy::entropy_seed();
     auto worker = std::make_unique<engine::Worker>();
-    worker->seed_from_entropy();
+    worker->rng.reseed(seed);
     std::vector<uint8_t> out(65536);
     return publisher_.with_current([&](const engine::Snapshot& snap) {
         size_t n = engine::answer(snap, q.data(), q.size(), peer, engine::Transport::kTcp, out.data(), out.size(), *worker);
@@ -483,7 +486,7 @@ Result<std::string> Daemon::explain_text(const std::string& args) {
             uint32_t id = snap.policies->find(*qname, *type);
             if (id != policy::kNoPolicy) {
                 policy::ClientInfo ci = client.value_or(policy::ClientInfo{});
-                policy::Rng rng;
+                policy::Rng rng(seed);
                 text += ";; routing policy:\n" + policy::explain(*snap.policies, id, ci, rng);
             }
         }

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
+#include <set>
 #include <thread>
 
 #include "control/control_socket.h"
@@ -277,6 +279,37 @@ TEST_F(DaemonHealthTest, MultivalueAnswersPerRecordSetAreExactAcrossHealthChange
         ASSERT_NE(at, std::string::npos) << key << "\n" << m;
         EXPECT_EQ(std::stoull(m.substr(at + key.size())), sent[id]) << id;
     }
+}
+
+// explain shows the answer and the record sets that made it: for random choices both
+// must come from the same draws (they once came from two generators).
+TEST_F(DaemonHealthTest, ExplainNamesTheRecordSetsItsAnswerHolds) {
+    std::string items;
+    for (int i = 0; i < 12; ++i) {
+        items += std::string(i ? "," : "") + R"({"Name": "mv.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "m)" +
+                 std::to_string(i) + R"(", "MultiValueAnswer": true, "ResourceRecords": [{"Value": "192.0.2.)" +
+                 std::to_string(100 + i) + R"("}]})";
+    }
+    std::ofstream(dir_ / "rs.json") << R"({"ResourceRecordSets": [)" << items << "]}";
+    std::ofstream(dir_ / "hc.json") << R"({"HealthChecks": []})";
+    ASSERT_TRUE(daemon_->start().ok());
+    std::set<std::string> answers;
+    for (int round = 0; round < 5; ++round) {
+        auto text = daemon_->explain_text("mv.example.com. A --client 192.0.2.1");
+        ASSERT_TRUE(text.ok()) << text.error().to_string();
+        std::string from_answer, from_explain;
+        std::istringstream lines(*text);
+        for (std::string line; std::getline(lines, line);) {
+            const size_t a = line.find("IN\tA\t192.0.2.");
+            if (a != std::string::npos) {
+                from_answer += " \"m" + std::to_string(std::stoi(line.substr(a + 13)) - 100) + "\"";
+            }
+            if (line.rfind("answer:", 0) == 0) from_explain = line.substr(7);
+        }
+        EXPECT_EQ(from_answer, from_explain) << *text;
+        answers.insert(from_answer);
+    }
+    EXPECT_GT(answers.size(), 1u) << "each explain draws anew";
 }
 
 // A reload keeps the state of checks that still exist.
