@@ -726,6 +726,7 @@ namespace {
     const bool ipv4 = q.edns.subnet.family == 1;
     if (snap.client_geo != nullptr) snap.client_geo->prefetch(ipv4, q.edns.subnet.address);
     if (snap.client_latency != nullptr) snap.client_latency->prefetch(ipv4, q.edns.subnet.address);
+    if (snap.client_cidr != nullptr) snap.client_cidr->tables.prefetch(ipv4, q.edns.subnet.address);
 }
 
 }  // namespace

@@ -116,6 +116,7 @@ Status Snapshot::finish() {
     }
     client_geo = nullptr;
     client_latency = nullptr;
+    client_cidr = nullptr;
     if (policies) {
         const policy::PolicySet& set = policies->set();
         for (const policy::Policy& p : set.policies) {
@@ -123,9 +124,10 @@ Status Snapshot::finish() {
                 client_geo = set.geo.get();
             }
             if (p.kind == policy::RoutingKind::kLatency) client_latency = set.latency.get();
+            if (p.kind == policy::RoutingKind::kIpBased && client_cidr == nullptr) client_cidr = p.cidr.get();
         }
     }
-    prefetch_clients = client_geo != nullptr || client_latency != nullptr;
+    prefetch_clients = client_geo != nullptr || client_latency != nullptr || client_cidr != nullptr;
     for (size_t id = 0; id < bindings.size(); ++id) {
         PolicyBinding& b = bindings[id];
         if (b.image == nullptr) {

@@ -120,8 +120,12 @@ struct Snapshot {
     // otherwise): answer() starts loading an ECS client's entries before the name lookup.
     const policy::GeoDatabase* client_geo = nullptr;
     const policy::LatencyTable* client_latency = nullptr;
-    // Either of the two is set: answer() tests this one flag (testing both pointers
-    // there cost every static answer 15 instructions, callgrind).
+    // Likewise the CIDR collection of the first IP-based policy (most configurations have
+    // one; another one's root is a wasted prefetch, no more). With 4096 client subnets,
+    // IP-based answers through the data plane: 136.6 -> 132.6 ns (5 alternating passes).
+    const policy::CidrCollection* client_cidr = nullptr;
+    // Any of the three is set: answer() tests this one flag (testing the pointers there
+    // cost every static answer 15 instructions, callgrind).
     bool prefetch_clients = false;
     std::vector<uint16_t> zone_slots;     // counter slot of each zone (parallel to zones)
     // The zone images together are far larger than the caches: the data plane then looks
