@@ -119,7 +119,8 @@ inline void multivalue(Decision& d, const CompiledPolicy& p, Rng& rng) {
     }
     // One draw: a window by its low bits, a rotation of it (which member leads) by its top
     // three. Drawing 8 of n here instead (a partial Fisher-Yates shuffle) cost 160
-    // instructions and 11-13 ns, a third of a data-plane answer (src/policy/README.md).
+    // instructions and 11-13 ns, over a third of what multivalue then added to a
+    // data-plane answer (src/policy/README.md).
     const uint64_t r = rng.next();
     const uint32_t w = static_cast<uint32_t>(r) & p.window_mask;
     const auto rotation = static_cast<uint32_t>(r >> 61);
