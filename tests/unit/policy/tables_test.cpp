@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "dns/wire.h"
+#include "policy/compile.h"
 #include "policy_test_util.h"
 
 namespace fz::policy {
@@ -144,6 +145,52 @@ TEST(Tables, ConcurrentReadersWithRcuRetirement) {
     r1.join();
     r2.join();
     EXPECT_GT(answers.load(std::memory_order_relaxed), 0u);
+}
+
+// Window counters: each multivalue policy with windows gets two ranges of its own, its
+// versions alternate between them (a retired version's range is not counted into by the
+// version that replaced it), and policies that do not fit count their members instead.
+TEST(PolicyTables, MultivalueWindowCountersAlternateAndOverflowFallsBack) {
+    std::string items;
+    for (int p = 0; p < 3; ++p) {
+        for (int m = 0; m < 10; ++m) {
+            if (!items.empty()) items += ",";
+            items += rr("mv" + std::to_string(p) + ".example.com.", "m" + std::to_string(m), "\"MultiValueAnswer\": true");
+        }
+    }
+    items += "," + rr("small.example.com.", "a", "\"MultiValueAnswer\": true") + "," + rr("w.example.com.", "a", "\"Weight\": 1");
+    auto set = build_from_json("{\"ResourceRecordSets\": [" + items + "]}");
+    ASSERT_TRUE(set.ok()) << set.error().to_string();
+    auto tables = PolicyTables::create(*set, {}, 5);
+    const uint32_t windows = static_cast<uint32_t>(multivalue_windows(10));
+    // Room for two policies' two ranges, starting at 1000.
+    tables->set_hit_space(1000, 4 * windows);
+    std::vector<uint32_t> bases;
+    for (const char* name : {"mv0.example.com.", "mv1.example.com.", "mv2.example.com."}) {
+        bases.push_back(tables->get(tables->find(name_of(name), dns::type::A))->hit_base);
+    }
+    EXPECT_EQ(bases[0], 1000u);
+    EXPECT_EQ(bases[1], 1000u + 2 * windows);
+    EXPECT_EQ(bases[2], kNoHits) << "no room left: counts its members one by one";
+    EXPECT_EQ(tables->get(tables->find(name_of("small.example.com."), dns::type::A))->hit_base, kNoHits);
+    EXPECT_EQ(tables->get(tables->find(name_of("w.example.com."), dns::type::A))->hit_base, kNoHits);
+
+    // A decision from a window names its counter; one without windows names none.
+    Rng rng(1);
+    const uint32_t mv0 = tables->find(name_of("mv0.example.com."), dns::type::A);
+    const Decision d = decide(*tables->get(mv0), client("192.0.2.1"), rng);
+    EXPECT_GE(d.hit, 1000u);
+    EXPECT_LT(d.hit, 1000u + windows);
+    const uint32_t mv2 = tables->find(name_of("mv2.example.com."), dns::type::A);
+    EXPECT_GE(decide(*tables->get(mv2), client("192.0.2.1"), rng).hit, kNoHits);
+
+    // Each redraw moves to the other range and back.
+    auto keep_nothing = [](PolicyTables::Retired) {};
+    tables->redraw(keep_nothing);
+    EXPECT_EQ(tables->get(mv0)->hit_base, 1000u + windows);
+    EXPECT_EQ(tables->get(mv2)->hit_base, kNoHits);
+    tables->redraw(keep_nothing);
+    EXPECT_EQ(tables->get(mv0)->hit_base, 1000u);
 }
 
 }  // namespace
