@@ -48,14 +48,24 @@ void CounterSlots::published() {
     live_half_ = 1 - live_half_;
 }
 
+namespace {
+
+// How many windows `version` counts in the workers' window counters, from hit_base on
+// (0: it counts its members one by one).
+size_t counted_windows(const policy::CompiledPolicy& version) {
+    return version.hit_base < engine::kWindowHitSlots ? version.windows.size() / policy::kWindowEntries : 0;
+}
+
+}  // namespace
+
 // Calls add(member slot, answers) for what each window of `version` counted since its
 // last fold.
 template <typename Add>
 void CounterSlots::window_deltas(const engine::Snapshot& snap, const policy::CompiledPolicy& version,
                                  const engine::Counters& sum, Add add) const {
-    if (version.hit_base >= engine::kWindowHitSlots || version.id >= snap.bindings.size()) return;
+    if (version.id >= snap.bindings.size()) return;
     const auto& slots = snap.bindings[version.id].member_slots;
-    const size_t windows = version.windows.size() / policy::kWindowEntries;
+    const size_t windows = counted_windows(version);
     for (size_t w = 0; w < windows; ++w) {
         const size_t counter = version.hit_base + w;
         // Counters only grow, and every sum is taken after the last fold (callers
@@ -70,8 +80,7 @@ void CounterSlots::window_deltas(const engine::Snapshot& snap, const policy::Com
 void CounterSlots::fold(const engine::Snapshot& snap, const policy::CompiledPolicy& retired, const engine::Counters& sum) {
     std::lock_guard<std::mutex> lock(mutex_);
     window_deltas(snap, retired, sum, [this](uint16_t slot, uint64_t n) { folded_[slot] += n; });
-    if (retired.hit_base >= engine::kWindowHitSlots) return;
-    const size_t windows = retired.windows.size() / policy::kWindowEntries;
+    const size_t windows = counted_windows(retired);
     for (size_t w = 0; w < windows; ++w) baseline_[retired.hit_base + w] = sum.windows[retired.hit_base + w];
 }
 

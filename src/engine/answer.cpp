@@ -716,12 +716,13 @@ void prefetch_lookup(const Snapshot& snap, const uint8_t* query, size_t len, Loo
 
 namespace {
 
-// Starts loading the ECS client's entries in the GeoIP and latency tables while the name
-// is looked up: their 64 MiB roots miss the caches for subnets not seen lately, and a
-// location policy would otherwise wait for them only after the lookup (dpdk_lcore_bench
-// ManyClients: geolocation 141-145 -> 131-134 ns). Only with ECS: without it the client
-// is the resolver itself, a few addresses that stay cached. Not inlined: inside answer()
-// it cost every static answer 22 instructions of register shuffling (callgrind).
+// Starts loading the ECS client's entries in the GeoIP and latency tables (64 MiB roots)
+// and the first CIDR collection while the name is looked up: they miss the caches for
+// subnets not seen lately, and a policy would otherwise wait for them only after the
+// lookup (dpdk_lcore_bench ManyClients: geolocation 141-145 -> 131-134 ns). Only with
+// ECS: without it the client is the resolver itself, a few addresses that stay cached.
+// Not inlined: inside answer() it cost every static answer 22 instructions of register
+// shuffling (callgrind).
 [[gnu::noinline]] void prefetch_client_tables(const Snapshot& snap, const dns::Query& q) {
     const bool ipv4 = q.edns.subnet.family == 1;
     if (snap.client_geo != nullptr) snap.client_geo->prefetch(ipv4, q.edns.subnet.address);

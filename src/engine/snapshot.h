@@ -96,9 +96,9 @@ struct PolicyBinding {
     // when all members are one-record RRsets whose blocks are of one length, hold no
     // compressed names and need no additional-section work (A: 16 bytes, AAAA: 28). Such
     // a block fits any owner at offset 12, so an alias to this policy answers from them
-    // too. A
-    // multivalue answer is then eight fixed-size copies from one small array, instead of
-    // eight RRsets written one by one from wherever they lie in the image. 0: no blocks.
+    // too. A multivalue answer is then eight fixed-size copies from one small array,
+    // instead of eight RRsets written one by one from wherever they lie in the image.
+    // 0: no blocks.
     uint32_t block_stride = 0;
     std::vector<uint8_t> blocks;
 };

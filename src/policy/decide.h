@@ -7,7 +7,6 @@
 #include <memory>
 #include <vector>
 
-#include "common/bytes.h"
 #include "policy/cidr.h"
 #include "policy/client.h"
 #include "policy/geoip.h"
@@ -23,11 +22,11 @@ inline constexpr unsigned kMaxAnswers = 8;  // Route 53 returns up to 8 multival
 // so that any rotation of it is kMaxAnswers consecutive entries.
 inline constexpr unsigned kWindowEntries = 2 * kMaxAnswers;
 
-// What decide() chose. count == 0 means NODATA: the name exists but no record set
-// applies to this client (geolocation without a match or a default, IP-based likewise).
 // Window hit counters (CompiledPolicy::hit_base): an index at or above this is none.
 inline constexpr uint32_t kNoHits = 0x80000000u;
 
+// What decide() chose. count == 0 means NODATA: the name exists but no record set
+// applies to this client (geolocation without a match or a default, IP-based likewise).
 struct Decision {
     uint8_t count = 0;
     uint8_t scope = 0;  // ECS SCOPE PREFIX-LENGTH: 0 when the answer does not depend on the client

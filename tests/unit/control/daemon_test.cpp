@@ -230,21 +230,33 @@ TEST_F(DaemonHealthTest, FailoverFollowsARealHttpServer) {
                 down, up);
 }
 
+// Twelve multivalue record sets of mv.example.com. A, "m0".."m11" answering 192.0.2.100
+// to 192.0.2.111; with `m0_checked`, m0 has health check "web".
+std::string twelve_multivalue_sets(bool m0_checked) {
+    std::string items;
+    for (int i = 0; i < 12; ++i) {
+        items += std::string(i ? "," : "") + R"({"Name": "mv.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "m)" +
+                 std::to_string(i) + R"(", "MultiValueAnswer": true, )" +
+                 (i == 0 && m0_checked ? R"("HealthCheckId": "web", )" : "") + R"("ResourceRecords": [{"Value": "192.0.2.)" +
+                 std::to_string(100 + i) + R"("}]})";
+    }
+    return items;
+}
+
+// The set identifier of twelve_multivalue_sets() that answers `address`.
+std::string multivalue_set_of(const std::string& address) {
+    return "m" + std::to_string(std::stoi(address.substr(address.rfind('.') + 1)) - 100);
+}
+
 // Multivalue answers are counted by window and turned into answers per record set on
 // the control plane; versions retire on health changes (and redraws) and snapshots on
 // reloads. The per-record-set counts must still equal what clients were sent.
 TEST_F(DaemonHealthTest, MultivalueAnswersPerRecordSetAreExactAcrossHealthChangesAndReloads) {
-    std::string items;
-    for (int i = 0; i < 12; ++i) {
-        items += std::string(",") + R"({"Name": "mv.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "m)" +
-                 std::to_string(i) + R"(", "MultiValueAnswer": true, )" + (i == 0 ? R"("HealthCheckId": "web", )" : "") +
-                 R"("ResourceRecords": [{"Value": "192.0.2.)" + std::to_string(100 + i) + R"("}]})";
-    }
     std::ofstream(dir_ / "rs.json") << R"({"ResourceRecordSets": [
   {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "primary", "Failover": "PRIMARY",
    "HealthCheckId": "web", "ResourceRecords": [{"Value": "192.0.2.1"}]},
   {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "secondary", "Failover": "SECONDARY",
-   "ResourceRecords": [{"Value": "192.0.2.2"}]})" << items << "]}";
+   "ResourceRecords": [{"Value": "192.0.2.2"}]},)" << twelve_multivalue_sets(true) << "]}";
     ASSERT_TRUE(daemon_->start().ok());
     std::map<std::string, uint64_t> sent;  // per set identifier, from the answers themselves
     auto ask = [&] {
@@ -252,7 +264,7 @@ TEST_F(DaemonHealthTest, MultivalueAnswersPerRecordSetAreExactAcrossHealthChange
         EXPECT_EQ(d.answer.size(), 8u);
         bool has_first = false;
         for (const auto& rr : d.answer) {
-            sent["m" + std::to_string(std::stoi(rr.rdata_text.substr(rr.rdata_text.rfind('.') + 1)) - 100)] += 1;
+            sent[multivalue_set_of(rr.rdata_text)] += 1;
             has_first = has_first || rr.rdata_text == "192.0.2.100";
         }
         return has_first;
@@ -284,13 +296,7 @@ TEST_F(DaemonHealthTest, MultivalueAnswersPerRecordSetAreExactAcrossHealthChange
 // explain shows the answer and the record sets that made it: for random choices both
 // must come from the same draws (they once came from two generators).
 TEST_F(DaemonHealthTest, ExplainNamesTheRecordSetsItsAnswerHolds) {
-    std::string items;
-    for (int i = 0; i < 12; ++i) {
-        items += std::string(i ? "," : "") + R"({"Name": "mv.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "m)" +
-                 std::to_string(i) + R"(", "MultiValueAnswer": true, "ResourceRecords": [{"Value": "192.0.2.)" +
-                 std::to_string(100 + i) + R"("}]})";
-    }
-    std::ofstream(dir_ / "rs.json") << R"({"ResourceRecordSets": [)" << items << "]}";
+    std::ofstream(dir_ / "rs.json") << R"({"ResourceRecordSets": [)" << twelve_multivalue_sets(false) << "]}";
     std::ofstream(dir_ / "hc.json") << R"({"HealthChecks": []})";
     ASSERT_TRUE(daemon_->start().ok());
     std::set<std::string> answers;
@@ -300,10 +306,8 @@ TEST_F(DaemonHealthTest, ExplainNamesTheRecordSetsItsAnswerHolds) {
         std::string from_answer, from_explain;
         std::istringstream lines(*text);
         for (std::string line; std::getline(lines, line);) {
-            const size_t a = line.find("IN\tA\t192.0.2.");
-            if (a != std::string::npos) {
-                from_answer += " \"m" + std::to_string(std::stoi(line.substr(a + 13)) - 100) + "\"";
-            }
+            const size_t a = line.find("IN\tA\t");
+            if (a != std::string::npos) from_answer += " \"" + multivalue_set_of(line.substr(a + 5)) + "\"";
             if (line.rfind("answer:", 0) == 0) from_explain = line.substr(7);
         }
         EXPECT_EQ(from_answer, from_explain) << *text;

@@ -236,12 +236,7 @@ TEST(Statistics, RedrawReplacesOnlyMultivalueWindows) {
 }
 
 TEST(Statistics, SmallMultivalueRotatesTheOrder) {
-    std::string items;
-    for (int i = 0; i < 4; ++i) {
-        items += std::string(i ? "," : "") + "{\"Name\": \"m.example.com.\", \"Type\": \"A\", \"TTL\": 60, \"SetIdentifier\": \"m" +
-                 std::to_string(i) + "\", \"MultiValueAnswer\": true, \"ResourceRecords\": [{\"Value\": \"192.0.2.1\"}]}";
-    }
-    auto t = tables_for(items);
+    auto t = tables_for(multivalue_items(4));
     const uint32_t id = t->find(name_of("m.example.com."), dns::type::A);
     Rng rng(5);
     std::vector<double> first(4, 0);
