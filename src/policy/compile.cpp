@@ -307,6 +307,8 @@ std::unique_ptr<CompiledPolicy> compile_policy(const PolicySet& set, uint32_t id
         compile_ip_based(p, healthy, out.get());
         break;
     }
+    // Every lookup kind ends by_key with the answer for clients no entry covers.
+    if (!out->by_key.empty()) out->no_key = static_cast<uint32_t>(out->by_key.size() - 1);
     return out;
 }
 

@@ -110,4 +110,21 @@ void retire_after_grace_period(PolicyTables::Retired old) {
     old.clear();
 }
 
+void follow_alias_chain(const PolicyTables& tables, const CompiledPolicy& first, const ClientInfo& client, Rng& rng,
+                        Resolution& out) noexcept {
+    // The answer depends on every step's table: keep the longest scope seen.
+    uint8_t scope = out.decision.scope;
+    const CompiledPolicy* p = &first;
+    for (unsigned hop = 0; hop < kMaxAliasChain; ++hop) {  // chains are bounded at load
+        const uint32_t next = p->target_policy[out.decision.members[0]];
+        if (next == kNoPolicy) break;
+        p = tables.get(next);
+        decide_into(*p, client, rng, out.decision);
+        out.policy = next;
+        scope = out.decision.scope > scope ? out.decision.scope : scope;
+        if (!p->has_targets || out.decision.count != 1) break;
+    }
+    out.decision.scope = scope;
+}
+
 }  // namespace fz::policy

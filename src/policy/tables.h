@@ -89,9 +89,19 @@ void retire_after_grace_period(PolicyTables::Retired old);
 
 // The outcome of a policy after following alias members to the policy that answers.
 struct Resolution {
-    uint32_t policy = kNoPolicy;  // the policy whose members answer
-    Decision decision;            // its members; scope is the widest-needed over the chain
+    uint32_t policy;    // the policy whose members answer
+    Decision decision;  // its members; scope is the widest-needed over the chain
+
+    Resolution() : policy(kNoPolicy) {}
+    // Left unset, for the data plane: resolve_into() sets all it reads (Decision::ForOverwrite).
+    explicit Resolution(Decision::ForOverwrite f) : decision(f) {}
 };
+
+// resolve_into() past its first decision, whose member is an alias to another policy:
+// decide() there too, and on while the chain goes. Out of line (and decide_into() inlined
+// once in resolve_into()): a second inlined decide_into() made GCC call both.
+void follow_alias_chain(const PolicyTables& tables, const CompiledPolicy& first, const ClientInfo& client, Rng& rng,
+                        Resolution& out) noexcept;
 
 // Data plane: decide(), and while the chosen member is an alias to another policy,
 // decide() there too. The answering members may still be aliases to RRsets outside any
@@ -101,21 +111,11 @@ struct Resolution {
 // instructions a geolocation answer, callgrind).
 [[gnu::always_inline]] inline void resolve_into(const PolicyTables& tables, uint32_t id, const ClientInfo& client, Rng& rng,
                          Resolution& out) noexcept {
-    uint8_t scope = 0;
-    for (unsigned hop = 0;; ++hop) {
-        const CompiledPolicy& p = *tables.get(id);
-        decide_into(p, client, rng, out.decision);
-        // The answer depends on every step's table: keep the longest scope seen.
-        scope = out.decision.scope > scope ? out.decision.scope : scope;
-        const uint32_t next =
-            p.has_targets && out.decision.count == 1 ? p.target_policy[out.decision.members[0]] : kNoPolicy;
-        if (next == kNoPolicy || hop >= kMaxAliasChain) {  // chains are bounded at load
-            out.decision.scope = scope;
-            out.policy = id;
-            return;
-        }
-        id = next;
-    }
+    const CompiledPolicy& p = *tables.get(id);
+    decide_into(p, client, rng, out.decision);
+    out.policy = id;
+    // Most policies have no alias member that leads to another policy: one decision.
+    if (p.has_targets && out.decision.count == 1) [[unlikely]] follow_alias_chain(tables, p, client, rng, out);
 }
 
 // resolve_into() for callers off the hot path (explain, tests).
