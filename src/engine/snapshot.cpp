@@ -135,6 +135,21 @@ Status Snapshot::finish() {
         }
         b.needs_client = policy_needs_client(policies->set(), static_cast<uint32_t>(id), 0);
         b.first_choice = policies->set().first_choice(static_cast<uint32_t>(id));
+        const policy::Policy& first = policies->set().policies[b.first_choice];
+        switch (first.kind) {
+            case policy::RoutingKind::kGeolocation:
+            case policy::RoutingKind::kGeoproximity:
+                b.early_geo = policies->set().geo.get();
+                break;
+            case policy::RoutingKind::kLatency:
+                b.early_latency = policies->set().latency.get();
+                break;
+            case policy::RoutingKind::kIpBased:
+                b.early_cidr = first.cidr.get();
+                break;
+            default:
+                break;
+        }
         b.alias_targets.assign(b.rrset->count, PolicyBinding::AliasTarget{});
         for (uint16_t m = 0; m < b.rrset->count; ++m) {
             const zone::RRset* member = b.image->rrset_at(b.rrset->members()[m]);

@@ -92,6 +92,11 @@ struct PolicyBinding {
     bool needs_client = true;
     // Where the data plane starts resolving: past simple aliases (PolicySet::first_choice).
     uint32_t first_choice = 0;
+    // The client table that first decision reads, if any (at most one is set): the engine
+    // looks the client up in it while it loads the compiled policy, not after.
+    const policy::GeoDatabase* early_geo = nullptr;
+    const policy::LatencyTable* early_latency = nullptr;
+    const policy::CidrCollection* early_cidr = nullptr;
     // Every member's ready-made answer block, back to back (member i at i * block_stride),
     // when all members are one-record RRsets whose blocks are of one length, hold no
     // compressed names and need no additional-section work (A: 16 bytes, AAAA: 28). Such

@@ -10,6 +10,15 @@ namespace fz::policy {
 
 enum class Family : uint8_t { kNone = 0, kIpv4 = 4, kIpv6 = 6 };
 
+// What a lookup in a prefix table (lpm.h) found: `value` (kLpmNoValue when nothing covers
+// the address) and `depth`, the length of the widest block around the address in which
+// every address gets the same value. That block is what the ECS scope may promise a
+// resolver.
+struct LpmMatch {
+    uint32_t value;
+    uint8_t depth;
+};
+
 // Who asked: the EDNS Client Subnet address (RFC 7871) when the query carried one, else
 // the packet's source. `address` is in network byte order (IPv4 uses bytes 0-3) and its
 // bits past `source_prefix` are zero. A source prefix of 0 (ECS "do not use my address")
@@ -22,6 +31,11 @@ struct ClientInfo {
     // For an IPv4 address found inside an IPv6 one (below): how many IPv6 bits come
     // before it, so that an IPv4 scope can be told back in the IPv6 family it came in.
     uint8_t embedded_offset = 0;
+    // A lookup already made for this client: `early_table`'s match. The engine makes it as
+    // soon as it knows which table the policy reads (Resolver::choose_policy), alongside
+    // the loads that reach the compiled policy rather than after them. Null: none.
+    const void* early_table = nullptr;
+    LpmMatch early{0, 0};
 
     bool known() const { return family != Family::kNone && source_prefix != 0; }
 };
@@ -42,6 +56,7 @@ inline void set_client(ClientInfo& c, Family family, const uint8_t* bytes, uint8
                        bool zero_past_prefix = false) {
     static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     c.embedded_offset = 0;
+    c.early_table = nullptr;  // a new address: no lookup made for it yet
     if (family == Family::kIpv6) {
         unsigned offset = 0;
         if (std::memcmp(bytes, kMapped, 12) == 0 && prefix >= 96) {
@@ -98,6 +113,7 @@ inline void set_client_ipv4(ClientInfo& c, const uint8_t* bytes, uint8_t prefix)
     c.family = Family::kIpv4;
     c.source_prefix = prefix;
     c.embedded_offset = 0;
+    c.early_table = nullptr;
     uint64_t word[2] = {0, 0};
     std::memcpy(word, bytes, 4);
     std::memcpy(c.address, word, 16);

@@ -101,11 +101,12 @@ inline void one(Decision& d, uint16_t member, uint8_t scope) {
     d.members[0] = member;
 }
 
-// The answer for the client's table entry, and the entry's width as the scope.
+// The answer for the client's table entry, and the entry's width as the scope. The entry
+// may have been looked up already (ClientInfo::early_table).
 template <typename Table>
 inline void by_table(Decision& d, const CompiledPolicy& p, const Table* table, const ClientInfo& client) {
     if (table == nullptr || !client.known()) return one(d, p.by_key.back(), 0);
-    const LpmMatch m = table->lookup(client);
+    const LpmMatch m = client.early_table == table ? client.early : table->lookup(client);
     const uint32_t key = m.value < p.no_key ? m.value : p.no_key;  // kLpmNoValue: the last
     one(d, p.by_key[key], m.depth);
 }

@@ -26,14 +26,6 @@ namespace fz::policy {
 // Value stored for addresses no prefix covers.
 inline constexpr uint32_t kLpmNoValue = 0x7fffff;
 
-// What a lookup found: `value` (kLpmNoValue when nothing covers the address) and
-// `depth`, the length of the widest block around the address in which every address
-// gets the same value. That block is what the ECS scope may promise a resolver.
-struct LpmMatch {
-    uint32_t value;
-    uint8_t depth;
-};
-
 // An address prefix in network byte order; IPv4 uses bytes 0-3.
 struct Prefix {
     std::array<uint8_t, 16> address{};

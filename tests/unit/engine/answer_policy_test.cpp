@@ -78,8 +78,18 @@ constexpr const char* kRecordSets = R"({"ResourceRecordSets": [
   {"Name": "mvtxt.example.com.", "Type": "TXT", "TTL": 80, "SetIdentifier": "b", "MultiValueAnswer": true, "ResourceRecords": [{"Value": "\"bb\""}]},
   {"Name": "mvtxt.example.com.", "Type": "TXT", "TTL": 80, "SetIdentifier": "c", "MultiValueAnswer": true, "ResourceRecords": [{"Value": "\"ccc\""}]},
   {"Name": "hop.example.com.", "Type": "AAAA", "AliasTarget": {"HostedZoneId": "Z1", "DNSName": "geo.example.com.", "EvaluateTargetHealth": true}},
-  {"Name": "chain.example.com.", "Type": "AAAA", "AliasTarget": {"HostedZoneId": "Z1", "DNSName": "hop.example.com.", "EvaluateTargetHealth": true}}
+  {"Name": "chain.example.com.", "Type": "AAAA", "AliasTarget": {"HostedZoneId": "Z1", "DNSName": "hop.example.com.", "EvaluateTargetHealth": true}},
+  {"Name": "gcn.example.com.", "Type": "CNAME", "TTL": 60, "SetIdentifier": "us", "GeoLocation": {"CountryCode": "US"}, "ResourceRecords": [{"Value": "ipa.example.com."}]},
+  {"Name": "gcn.example.com.", "Type": "CNAME", "TTL": 60, "SetIdentifier": "rest", "GeoLocation": {"CountryCode": "*"}, "ResourceRecords": [{"Value": "target.example.com."}]},
+  {"Name": "gal.example.com.", "Type": "A", "SetIdentifier": "us", "GeoLocation": {"CountryCode": "US"}, "AliasTarget": {"HostedZoneId": "Z1", "DNSName": "ipa.example.com.", "EvaluateTargetHealth": false}},
+  {"Name": "gal.example.com.", "Type": "A", "TTL": 60, "SetIdentifier": "rest", "GeoLocation": {"CountryCode": "*"}, "ResourceRecords": [{"Value": "192.0.2.99"}]},
+  {"Name": "ipa.example.com.", "Type": "A", "TTL": 60, "SetIdentifier": "office", "CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "office"}, "ResourceRecords": [{"Value": "192.0.2.10"}]},
+  {"Name": "ipa.example.com.", "Type": "A", "TTL": 60, "SetIdentifier": "other", "CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "*"}, "ResourceRecords": [{"Value": "192.0.2.12"}]}
 ]})";
+
+constexpr const char* kCidrCollections = R"({"CidrCollections": [{"Id": "c1", "Name": "offices", "Locations": [
+  {"LocationName": "elsewhere", "CidrList": ["198.51.100.0/24"]},
+  {"LocationName": "office", "CidrList": ["214.78.120.0/24"]}]}]})";
 
 class PolicyAnswerTest : public ::testing::Test {
 protected:
@@ -89,11 +99,13 @@ protected:
         write("example.com.zone", kZone);
         write("example.org.zone", kOtherZone);
         write("example.com.json", kRecordSets);
+        write("cidr.json", kCidrCollections);
         write("fastzone.yaml", std::string("zones:\n"
                                            "  - origin: example.com.\n    file: example.com.zone\n"
                                            "    record_sets: example.com.json\n    hosted_zone_id: Z1\n"
                                            "  - origin: example.org.\n    file: example.org.zone\n"
                                            "    hosted_zone_id: Z2\n"
+                                           "cidr_collections: cidr.json\n"
                                            "geoip: ") + FZ_SOURCE_ROOT "/../shared/data/geoip/GeoIP2-Country-Test.mmdb\n");
         auto cfg = control::load_config((dir_ / "fastzone.yaml").string());
         ASSERT_TRUE(cfg.ok()) << cfg.error().to_string();
@@ -159,6 +171,31 @@ TEST_F(PolicyAnswerTest, GeolocationByClientSubnetWithScope) {
     d = query("geo.example.com.", dns::type::AAAA, ecs6(128, {0x20, 0x01, 0x02, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
     ASSERT_EQ(d.answer.size(), 1u);  // KR: no country record, continent AS
     EXPECT_EQ(d.answer[0].rdata_text, "2001:db8::a5");
+}
+
+// One query through two policies that read different client tables (GeoIP, then a CIDR
+// collection), by a CNAME or by an alias member: each decides by its own table's entry
+// for the client, though the engine looks the client up in the first policy's table
+// before it decides.
+TEST_F(PolicyAnswerTest, ChainsThroughTwoPoliciesLookTheClientUpInEachTable) {
+    auto a = query("gal.example.com.", dns::type::A, {0, 1, 32, 0, 214, 78, 120, 1});  // US, office
+    ASSERT_EQ(a.answer.size(), 1u);
+    EXPECT_EQ(a.answer[0].rdata_text, "192.0.2.10");
+    a = query("gal.example.com.", dns::type::A, {0, 1, 24, 0, 214, 78, 121});  // US, not the office
+    ASSERT_EQ(a.answer.size(), 1u);
+    EXPECT_EQ(a.answer[0].rdata_text, "192.0.2.12");
+
+    auto d = query("gcn.example.com.", dns::type::A, {0, 1, 32, 0, 214, 78, 120, 1});  // US, office
+    ASSERT_EQ(d.answer.size(), 2u);
+    EXPECT_EQ(d.answer[0].rdata_text, "ipa.example.com.");
+    EXPECT_EQ(d.answer[1].rdata_text, "192.0.2.10");
+    d = query("gcn.example.com.", dns::type::A, {0, 1, 24, 0, 214, 78, 121});  // US, not the office
+    ASSERT_EQ(d.answer.size(), 2u);
+    EXPECT_EQ(d.answer[0].rdata_text, "ipa.example.com.");
+    EXPECT_EQ(d.answer[1].rdata_text, "192.0.2.12");
+    d = query("gcn.example.com.", dns::type::A, {0, 1, 24, 0, 198, 51, 100});  // not US
+    ASSERT_EQ(d.answer.size(), 2u);
+    EXPECT_EQ(d.answer[0].rdata_text, "target.example.com.");
 }
 
 // IPv4 inside IPv6 (mapped, 6to4, Teredo) is located by the IPv4 address, and the scope
