@@ -331,7 +331,7 @@ Daemon::Totals Daemon::raw_totals() const {
         t.tcp_connections = sockets_->tcp_connections();
     }
     if (dataplane_) {
-        t.dataplane = std::make_unique<io::dpdk::DataplaneStats>(dataplane_->stats());
+        t.dataplane = dataplane_->stats();
         engine::add_counters(*t.sum, t.dataplane->engine);
         for (auto& [lcore, queries] : dataplane_->lcore_queries()) t.per_worker.emplace_back("lcore " + lcore, queries);
     }

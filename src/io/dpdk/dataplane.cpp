@@ -475,11 +475,11 @@ void Dataplane::stop() {
     log::info("dataplane stopped", fields);
 }
 
-DataplaneStats Dataplane::stats() const {
-    DataplaneStats s;
+std::unique_ptr<DataplaneStats> Dataplane::stats() const {
+    auto s = std::make_unique<DataplaneStats>();
     for (const auto& lc : state_->lcores) {
-        engine::add_counters(s.engine, lc->worker.counters);
-        s.io += lc->io;
+        engine::add_counters(s->engine, lc->worker.counters);
+        s->io += lc->io;
     }
     return s;
 }
@@ -494,7 +494,8 @@ std::vector<std::pair<std::string, uint64_t>> Dataplane::lcore_queries() const {
 }
 
 std::string Dataplane::stats_fields() const {
-    DataplaneStats s = stats();
+    const std::unique_ptr<DataplaneStats> sum = stats();
+    const DataplaneStats& s = *sum;
     static constexpr const char* kRcodes[] = {"noerror", "formerr", "servfail", "nxdomain", "notimp", "refused"};
     std::string out = "queries=" + std::to_string(s.engine.queries) + " responses=" +
                       std::to_string(s.engine.responses) + " truncated=" + std::to_string(s.engine.truncated);

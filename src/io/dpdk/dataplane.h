@@ -40,7 +40,9 @@ public:
     // mode and leaves no XDP program attached. Idempotent.
     [[gnu::cold]] void stop();
 
-    [[gnu::cold]] DataplaneStats stats() const;
+    // On the heap: the engine counters hold the window counters (512 KiB), which by value
+    // put over a megabyte on the caller's stack for each read.
+    [[gnu::cold]] std::unique_ptr<DataplaneStats> stats() const;
     // Queries per polling lcore, named "port P queue Q" (metrics per lcore).
     [[gnu::cold]] std::vector<std::pair<std::string, uint64_t>> lcore_queries() const;
     // The stats (and the XDP programs' counters) as log fields.

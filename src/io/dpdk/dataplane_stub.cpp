@@ -16,7 +16,7 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const control::Config& confi
 }
 
 void Dataplane::stop() {}
-DataplaneStats Dataplane::stats() const { return {}; }
+std::unique_ptr<DataplaneStats> Dataplane::stats() const { return std::make_unique<DataplaneStats>(); }
 std::string Dataplane::stats_fields() const { return {}; }
 std::vector<std::pair<std::string, uint64_t>> Dataplane::lcore_queries() const { return {}; }
 
