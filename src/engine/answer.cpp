@@ -145,12 +145,12 @@ public:
     const policy::ClientInfo& client(const PolicyBinding& binding) {
         client();
         if (!client_.known()) return client_;
-        if (binding.early_geo != nullptr) {
-            look_up_early(*binding.early_geo);
-        } else if (binding.early_latency != nullptr) {
-            look_up_early(*binding.early_latency);
-        } else if (binding.early_cidr != nullptr) {
-            look_up_early(*binding.early_cidr);
+        if (binding.early.geo != nullptr) {
+            look_up_early(*binding.early.geo);
+        } else if (binding.early.latency != nullptr) {
+            look_up_early(*binding.early.latency);
+        } else if (binding.early.cidr != nullptr) {
+            look_up_early(*binding.early.cidr);
         }
         return client_;
     }

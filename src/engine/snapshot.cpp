@@ -70,6 +70,26 @@ bool policy_needs_client(const policy::PolicySet& set, uint32_t id, unsigned dep
     return false;
 }
 
+// The table that policy `p` of `set` looks clients up in (ClientTable).
+ClientTable client_table_of(const policy::PolicySet& set, const policy::Policy& p) {
+    ClientTable t;
+    switch (p.kind) {
+        case policy::RoutingKind::kGeolocation:
+        case policy::RoutingKind::kGeoproximity:
+            t.geo = set.geo.get();
+            break;
+        case policy::RoutingKind::kLatency:
+            t.latency = set.latency.get();
+            break;
+        case policy::RoutingKind::kIpBased:
+            t.cidr = p.cidr.get();
+            break;
+        default:
+            break;
+    }
+    return t;
+}
+
 // Fills b.blocks when every member qualifies (PolicyBinding::block_stride).
 void bind_member_blocks(PolicyBinding& b) {
     constexpr uint32_t kMaxStride = 64;
@@ -120,11 +140,10 @@ Status Snapshot::finish() {
     if (policies) {
         const policy::PolicySet& set = policies->set();
         for (const policy::Policy& p : set.policies) {
-            if (p.kind == policy::RoutingKind::kGeolocation || p.kind == policy::RoutingKind::kGeoproximity) {
-                client_geo = set.geo.get();
-            }
-            if (p.kind == policy::RoutingKind::kLatency) client_latency = set.latency.get();
-            if (p.kind == policy::RoutingKind::kIpBased && client_cidr == nullptr) client_cidr = p.cidr.get();
+            const ClientTable t = client_table_of(set, p);
+            if (t.geo != nullptr) client_geo = t.geo;
+            if (t.latency != nullptr) client_latency = t.latency;
+            if (client_cidr == nullptr) client_cidr = t.cidr;
         }
     }
     prefetch_clients = client_geo != nullptr || client_latency != nullptr || client_cidr != nullptr;
@@ -135,21 +154,7 @@ Status Snapshot::finish() {
         }
         b.needs_client = policy_needs_client(policies->set(), static_cast<uint32_t>(id), 0);
         b.first_choice = policies->set().first_choice(static_cast<uint32_t>(id));
-        const policy::Policy& first = policies->set().policies[b.first_choice];
-        switch (first.kind) {
-            case policy::RoutingKind::kGeolocation:
-            case policy::RoutingKind::kGeoproximity:
-                b.early_geo = policies->set().geo.get();
-                break;
-            case policy::RoutingKind::kLatency:
-                b.early_latency = policies->set().latency.get();
-                break;
-            case policy::RoutingKind::kIpBased:
-                b.early_cidr = first.cidr.get();
-                break;
-            default:
-                break;
-        }
+        b.early = client_table_of(policies->set(), policies->set().policies[b.first_choice]);
         b.alias_targets.assign(b.rrset->count, PolicyBinding::AliasTarget{});
         for (uint16_t m = 0; m < b.rrset->count; ++m) {
             const zone::RRset* member = b.image->rrset_at(b.rrset->members()[m]);

@@ -75,6 +75,14 @@ private:
 };
 
 // Where a policy's members are encoded: the policy RRset in a zone image.
+// The client table a policy's decisions look up: its GeoIP database (geolocation,
+// geoproximity), latency table or CIDR collection. At most one is set.
+struct ClientTable {
+    const policy::GeoDatabase* geo = nullptr;
+    const policy::LatencyTable* latency = nullptr;
+    const policy::CidrCollection* cidr = nullptr;
+};
+
 struct PolicyBinding {
     const zone::ZoneImage* image = nullptr;
     const zone::RRset* rrset = nullptr;
@@ -92,11 +100,9 @@ struct PolicyBinding {
     bool needs_client = true;
     // Where the data plane starts resolving: past simple aliases (PolicySet::first_choice).
     uint32_t first_choice = 0;
-    // The client table that first decision reads, if any (at most one is set): the engine
-    // looks the client up in it while it loads the compiled policy, not after.
-    const policy::GeoDatabase* early_geo = nullptr;
-    const policy::LatencyTable* early_latency = nullptr;
-    const policy::CidrCollection* early_cidr = nullptr;
+    // The client table that first decision reads, if any: the engine looks the client up
+    // in it while it loads the compiled policy, not after.
+    ClientTable early;
     // Every member's ready-made answer block, back to back (member i at i * block_stride),
     // when all members are one-record RRsets whose blocks are of one length, hold no
     // compressed names and need no additional-section work (A: 16 bytes, AAAA: 28). Such

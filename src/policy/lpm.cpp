@@ -113,18 +113,16 @@ template <unsigned kAddressBytes, unsigned kRootBits>
 void PrefixTable<kAddressBytes, kRootBits>::insert_block(const uint8_t* address, unsigned depth,
                                                          uint32_t value) {
     const uint32_t leaf = (static_cast<uint32_t>(depth) << kDepthShift) | value;
-    uint32_t root_index = 0;
-    for (unsigned i = 0; i < kRootBits / 8; ++i) root_index = (root_index << 8) | address[i];
     if (depth <= kRootBits) {
         const uint32_t count = uint32_t{1} << (kRootBits - depth);
-        std::fill_n(&root_[root_index], count, leaf);
+        std::fill_n(&root_[root_index(address)], count, leaf);
         return;
     }
     // Blocks are disjoint and inserted in address order, so a link met on the way down
     // was made by a neighbouring block under the same entry and is reused. The slot is
     // kept as an index because growing `groups_` moves it.
     bool in_root = true;
-    size_t position = root_index;
+    size_t position = root_index(address);
     auto slot = [&]() -> uint32_t& { return in_root ? root_[position] : groups_[position]; };
     unsigned level_end = kRootBits + 8;
     unsigned byte = kRootBits / 8;
