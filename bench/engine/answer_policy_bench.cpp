@@ -2,8 +2,8 @@
 // Route 53 policy and for a static answer of the same size (the baseline to subtract).
 //
 // The snapshot is built as fastzoned builds it: configuration, zone, record sets, CIDR
-// collections and latency files written to a temporary folder, then control::load_config
-// and control::build_snapshot. GeoIP is Debian's tor-geoipdb (about 200k IPv4 ranges; the
+// collections and latency files written to a temporary folder, then loader::load_config
+// and loader::build_snapshot. GeoIP is Debian's tor-geoipdb (about 200k IPv4 ranges; the
 // MaxMind City test database if it is missing). Every query carries ECS; the benchmarks
 // cycle through many client prefixes:
 //   BM_PolicyAnswer/<kind>      16384 prefixes: table lookups miss the caches, as with
@@ -25,9 +25,9 @@
 #include <string>
 #include <vector>
 
-#include "control/config.h"
-#include "control/counter_slots.h"
-#include "control/loader.h"
+#include "loader/config.h"
+#include "engine/counter_slots.h"
+#include "loader/loader.h"
 #include "dns/name.h"
 #include "dns/wire.h"
 #include "engine/answer.h"
@@ -195,12 +195,12 @@ World build_world() {
                                "latency: latency.csv\nlatency_default_order: [us-east-1, eu-west-1]\n"
                                "geoip: ",
                                geo, "\n"));
-    auto config = control::load_config((w.dir / "fastzone.yaml").string());
+    auto config = loader::load_config((w.dir / "fastzone.yaml").string());
     if (!config.ok()) {
         std::fprintf(stderr, "%s\n", config.error().to_string().c_str());
         std::exit(1);
     }
-    auto snap = control::build_snapshot(*config, nullptr);
+    auto snap = loader::build_snapshot(*config, nullptr);
     if (!snap.ok()) {
         std::fprintf(stderr, "%s\n", snap.error().to_string().c_str());
         std::exit(1);
@@ -208,7 +208,7 @@ World build_world() {
     // Counter slots as the daemon assigns them: one per member (left unassigned, every
     // member would count into slot 0 and a multivalue answer's eight increments would
     // wait on each other).
-    control::CounterSlots slots;
+    engine::CounterSlots slots;
     slots.assign(**snap);
     w.snapshot = std::move(snap.value());
     w.geo_source = geo;

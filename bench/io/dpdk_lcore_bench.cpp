@@ -20,9 +20,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "control/config.h"
-#include "control/counter_slots.h"
-#include "control/loader.h"
+#include "loader/config.h"
+#include "engine/counter_slots.h"
+#include "loader/loader.h"
 #include "io/dpdk/lcore.h"
 #include "bench/support/zone_gen.h"
 #include "zone/compiler.h"
@@ -317,17 +317,17 @@ int main(int argc, char** argv) {
         return 0;  // a benchmark reports, it does not fail
     }
     pool = rte_pktmbuf_pool_create("bench", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-    auto config = fz::control::load_config(FZ_SOURCE_ROOT "/config/fastzone-policies.yaml");
+    auto config = fz::loader::load_config(FZ_SOURCE_ROOT "/config/fastzone-policies.yaml");
     if (pool == nullptr || !config) {
         std::fprintf(stderr, "dpdk_lcore_bench: setup failed\n");
         return 1;
     }
-    auto snap = fz::control::build_snapshot(*config, nullptr);
+    auto snap = fz::loader::build_snapshot(*config, nullptr);
     if (!snap) {
         std::fprintf(stderr, "dpdk_lcore_bench: %s\n", snap.error().to_string().c_str());
         return 1;
     }
-    fz::control::CounterSlots slots;  // one counter per policy member, as the daemon does
+    fz::engine::CounterSlots slots;  // one counter per policy member, as the daemon does
     slots.assign(**snap);
     snapshot = std::move(snap.value());
     benchmark::RunSpecifiedBenchmarks();

@@ -4,10 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "control/config.h"
-#include "control/control_socket.h"
-#include "control/daemon.h"
-#include "control/loader.h"
+#include "daemon/control_socket.h"
+#include "engine/explain.h"
+#include "loader/config.h"
+#include "loader/loader.h"
+#include "policy/rng.h"
 #include "zone/check.h"
 #include "zone/compiler.h"
 #include "zone/master_parser.h"
@@ -34,13 +35,13 @@ void usage() {
 }
 
 int check_config(const std::string& path) {
-    auto config = fz::control::load_config(path);
+    auto config = fz::loader::load_config(path);
     if (!config) {
         std::fprintf(stderr, "error: %s\n", config.error().to_string().c_str());
         return 1;
     }
-    fz::control::LoadReport report;
-    auto snap = fz::control::build_snapshot(*config, &report);
+    fz::loader::LoadReport report;
+    auto snap = fz::loader::build_snapshot(*config, &report);
     if (!snap) {
         std::fprintf(stderr, "error: %s\n", snap.error().to_string().c_str());
         return 1;
@@ -84,20 +85,24 @@ int check_zone(const std::string& origin_text, const std::string& file) {
     return 0;
 }
 
-// Offline explain: builds the snapshot from the files (every health check healthy).
+// Offline explain: over a snapshot built from the files (every health check healthy).
 int explain_offline(const std::string& config_path, const std::string& args) {
-    fz::control::Daemon daemon(config_path);
-    auto st = daemon.load_only();
-    if (!st) {
-        std::fprintf(stderr, "error: %s\n", st.error().to_string().c_str());
+    auto request = fz::engine::parse_explain_request(args);
+    if (!request) {
+        std::fprintf(stderr, "error: %s\n", request.error().to_string().c_str());
         return 1;
     }
-    auto r = daemon.explain_text(args);
-    if (!r) {
-        std::fprintf(stderr, "error: %s\n", r.error().to_string().c_str());
+    auto config = fz::loader::load_config(config_path);
+    if (!config) {
+        std::fprintf(stderr, "error: %s\n", config.error().to_string().c_str());
         return 1;
     }
-    std::fputs(r->c_str(), stdout);
+    auto snap = fz::loader::build_snapshot(*config, nullptr);
+    if (!snap) {
+        std::fprintf(stderr, "error: %s\n", snap.error().to_string().c_str());
+        return 1;
+    }
+    std::fputs(fz::engine::explain_query(**snap, *request, fz::policy::entropy_seed()).c_str(), stdout);
     return 0;
 }
 
@@ -152,15 +157,15 @@ int main(int argc, char** argv) {
         return explain_offline(config_path, line.substr(7));
     }
     if (socket_path.empty() && !config_path.empty()) {
-        auto cfg = fz::control::load_config(config_path);
+        auto cfg = fz::loader::load_config(config_path);
         if (!cfg) {
             std::fprintf(stderr, "error: %s\n", cfg.error().to_string().c_str());
             return 2;
         }
         socket_path = cfg->control_socket;
     }
-    if (socket_path.empty()) socket_path = fz::control::default_control_socket();
-    auto reply = fz::control::control_request(socket_path, line);
+    if (socket_path.empty()) socket_path = fz::daemon::default_control_socket();
+    auto reply = fz::daemon::control_request(socket_path, line);
     if (!reply) {
         std::fprintf(stderr, "error: %s\n", reply.error().to_string().c_str());
         return 2;

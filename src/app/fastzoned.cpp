@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <string>
 
-#include "control/daemon.h"
-#include "control/log.h"
+#include "common/log.h"
+#include "daemon/daemon.h"
 
 namespace {
 
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
-    fz::control::Daemon daemon(config_path);
+    fz::daemon::Daemon daemon(config_path);
     auto st = daemon.start();
     if (!st) {
         fz::log::error("cannot start", fz::log::kv("error", st.error().to_string()));

@@ -43,7 +43,7 @@ struct ZoneCount {
 inline constexpr size_t kMemberSlots = 4096;
 
 // Multivalue answers by window (policy::Decision::hit), turned into answers per member on
-// the control plane (control::CounterSlots). Half of them serve the published snapshot's
+// the control plane (engine::CounterSlots). Half of them serve the published snapshot's
 // policies, half the next one's.
 inline constexpr size_t kWindowHitSlots = size_t{1} << 16;
 

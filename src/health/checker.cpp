@@ -6,7 +6,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "control/log.h"
+#include "common/log.h"
 #include "health/event_loop.h"
 #include "health/probe.h"
 #include "health/resolver.h"

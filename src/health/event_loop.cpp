@@ -9,7 +9,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "control/log.h"
+#include "common/log.h"
 
 namespace fz::health {
 namespace {

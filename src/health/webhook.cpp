@@ -5,7 +5,7 @@
 
 #include <ctime>
 
-#include "control/log.h"
+#include "common/log.h"
 
 namespace fz::health {
 namespace {

@@ -69,7 +69,7 @@ struct CompiledPolicy {
     // Where this version's windows are counted: window w by counter hit_base + w of the
     // workers' window counters (engine::Counters::windows), kNoHits when not. The counts
     // are turned into answers per member on the control plane, which knows the windows
-    // (control::CounterSlots): one increment per answer instead of eight.
+    // (engine::CounterSlots): one increment per answer instead of eight.
     uint32_t hit_base = kNoHits;
 
     // Geolocation and geoproximity (by GeoIP location id), IP-based (by CIDR location),

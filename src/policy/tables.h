@@ -63,7 +63,7 @@ public:
     // multivalue answers by window (CompiledPolicy::hit_base). Each multivalue policy that
     // can have windows gets two ranges of multivalue_windows(members) counters and its
     // versions alternate between them: a retired version's range is read by no worker
-    // after the grace period, so its counts are final (control::CounterSlots::fold), while
+    // after the grace period, so its counts are final (engine::CounterSlots::fold), while
     // the version that replaced it counts into the other. Policies that do not fit count
     // their members one by one.
     void set_hit_space(uint32_t begin, uint32_t size);

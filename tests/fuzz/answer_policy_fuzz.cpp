@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <memory>
 
-#include "control/config.h"
-#include "control/loader.h"
+#include "loader/config.h"
+#include "loader/loader.h"
 #include "engine/answer.h"
 #include "response_check.h"
 
@@ -19,12 +19,12 @@ namespace {
 
 const fz::engine::Snapshot& snapshot() {
     static const fz::engine::Snapshot* snap = [] {
-        auto config = fz::control::load_config(FZ_SOURCE_ROOT "/config/fastzone-policies.yaml");
+        auto config = fz::loader::load_config(FZ_SOURCE_ROOT "/config/fastzone-policies.yaml");
         if (!config) {
             std::fprintf(stderr, "answer_policy_fuzz: %s\n", config.error().to_string().c_str());
             std::abort();
         }
-        auto built = fz::control::build_snapshot(*config, nullptr);
+        auto built = fz::loader::build_snapshot(*config, nullptr);
         if (!built) {
             std::fprintf(stderr, "answer_policy_fuzz: %s\n", built.error().to_string().c_str());
             std::abort();

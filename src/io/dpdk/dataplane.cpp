@@ -24,7 +24,7 @@
 #include <fstream>
 #include <vector>
 
-#include "control/log.h"
+#include "common/log.h"
 #include "io/dpdk/eal_args.h"
 #include "io/dpdk/lcore.h"
 #include "io/dpdk/steering.h"
@@ -45,7 +45,7 @@ constexpr unsigned kMinPoolSize = 1023;
 std::atomic<bool> eal_started{false};
 
 struct PortState {
-    control::PortConfig config;
+    PortOptions config;
     uint16_t port_id = kNoPort;
     uint16_t tap_id = kNoPort;
     std::string tap_vdev;   // "net_tap_fz0"
@@ -174,15 +174,13 @@ struct Dataplane::State {
     ~State() { shutdown(); }
 
     Error error(const std::string& message) const { return Error{config_path, config_line, message}; }
-    Status start_port(PortState& p, size_t index, const control::Config& config, uint16_t udp_max_payload);
+    Status start_port(PortState& p, size_t index, const DataplaneOptions& dp);
     void shutdown();
 };
 
-Status Dataplane::State::start_port(PortState& p, size_t index, const control::Config& config,
-                                    uint16_t udp_max_payload) {
-    const auto& dp = *config.dataplane;
+Status Dataplane::State::start_port(PortState& p, size_t index, const DataplaneOptions& dp) {
     auto port_error = [&](const std::string& message) {
-        return Error{config.path, p.config.line, "port '" + p.config.device + "': " + message};
+        return Error{dp.source, p.config.line, "port '" + p.config.device + "': " + message};
     };
     if (rte_eth_dev_get_port_by_name(p.config.device.c_str(), &p.port_id) != 0 &&
         rte_eth_dev_get_port_by_name(("0000:" + p.config.device).c_str(), &p.port_id) != 0) {
@@ -238,7 +236,7 @@ Status Dataplane::State::start_port(PortState& p, size_t index, const control::C
     unsigned wanted = 1;
     while (wanted < per_queue * p.config.queues) wanted <<= 1;
     auto room = static_cast<uint16_t>(
-        RTE_PKTMBUF_HEADROOM + std::max<size_t>(RTE_MBUF_DEFAULT_DATAROOM, udp_max_payload + kMaxHeaders));
+        RTE_PKTMBUF_HEADROOM + std::max<size_t>(RTE_MBUF_DEFAULT_DATAROOM, dp.udp_max_payload + kMaxHeaders));
     std::string pool_name = "fz_pool_" + std::to_string(index);
     // Without hugepages memory is what -m gives: halve the pool until it fits.
     for (unsigned n = wanted - 1; n >= kMinPoolSize && p.pool == nullptr; n = (n + 1) / 2 - 1) {
@@ -375,11 +373,9 @@ Dataplane::Dataplane(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 Dataplane::~Dataplane() { stop(); }
 
-Result<std::unique_ptr<Dataplane>> Dataplane::start(const control::Config& config, engine::Publisher& publisher) {
-    if (!config.dataplane) return Error{config.path, 0, "no 'dataplane' section"};
-    const auto& dp = *config.dataplane;
+Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneOptions& dp, engine::Publisher& publisher) {
     auto state = std::make_unique<State>();
-    state->config_path = config.path;
+    state->config_path = dp.source;
     state->config_line = dp.line;
     std::string root_hint = geteuid() == 0 ? "" : " (fastzoned is not root: the data plane needs root, or "
                                                   "CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN and CAP_IPC_LOCK)";
@@ -390,7 +386,7 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const control::Config& confi
 
     std::string xdp_prog;
     bool any_af_xdp = std::any_of(dp.ports.begin(), dp.ports.end(),
-                                  [](const control::PortConfig& p) { return is_af_xdp(p.device); });
+                                  [](const PortOptions& p) { return is_af_xdp(p.device); });
     if (any_af_xdp && PortSteering::available()) {
         auto path = PortSteering::object_path();
         if (!path) return state->error("net_af_xdp needs the XDP steering program: " + path.error().to_string());
@@ -402,7 +398,7 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const control::Config& confi
 
     auto cpus = allowed_cpus();
     auto plan = plan_eal(dp, xdp_prog, cpus, "fastzone-" + std::to_string(getpid()));
-    if (!plan) return Error{config.path, plan.error().line, plan.error().message};
+    if (!plan) return Error{dp.source, plan.error().line, plan.error().message};
 
     // Interfaces named by vdevs: check they exist now (the EAL's message is obscure) and
     // remember their promiscuous mode (af_packet turns it on and leaves it on).
@@ -445,7 +441,7 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const control::Config& confi
         state->ports.push_back(std::move(p));
     }
     for (size_t i = 0; i < state->ports.size(); ++i) {
-        auto st = state->start_port(state->ports[i], i, config, config.server.udp_max_payload);
+        auto st = state->start_port(state->ports[i], i, dp);
         if (!st) {
             Error e = st.error();
             e.message += root_hint;

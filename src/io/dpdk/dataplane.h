@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "common/result.h"
-#include "control/config.h"
 #include "engine/answer.h"
 #include "engine/publisher.h"
 #include "io/dpdk/counters.h"
+#include "io/dpdk/options.h"
 
 namespace fz::io::dpdk {
 
@@ -24,12 +24,12 @@ struct DataplaneStats {
 
 class Dataplane {
 public:
-    // Starts the EAL (config.dataplane->eal plus what the ports need), each port with its
+    // Starts the EAL (options.eal plus what the ports need), each port with its
     // exception port, and one polling lcore per (port, RX queue), reading snapshots from
     // `publisher` (call after the first publish()). Once per process: the EAL cannot start
     // twice. Fails, leaving every interface as it was, with a message that says what to
     // fix: not root, no hugepages, a missing device, too few lcores.
-    [[gnu::cold]] static Result<std::unique_ptr<Dataplane>> start(const control::Config& config,
+    [[gnu::cold]] static Result<std::unique_ptr<Dataplane>> start(const DataplaneOptions& options,
                                                                   engine::Publisher& publisher);
 
     Dataplane(const Dataplane&) = delete;

@@ -9,8 +9,8 @@ struct Dataplane::State {};
 Dataplane::Dataplane(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Dataplane::~Dataplane() = default;
 
-Result<std::unique_ptr<Dataplane>> Dataplane::start(const control::Config& config, engine::Publisher&) {
-    return Error{config.path, config.dataplane ? config.dataplane->line : 0,
+Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneOptions& options, engine::Publisher&) {
+    return Error{options.source, options.line,
                  "'dataplane' needs DPDK, and this fastzoned was built without it (install libdpdk-dev and "
                  "rebuild with meson -Ddpdk=enabled), or remove the section to serve on kernel sockets only"};
 }

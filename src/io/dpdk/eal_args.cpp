@@ -55,7 +55,7 @@ std::string vdev_args_for(const std::vector<std::string>& eal, const std::string
     return {};
 }
 
-Result<EalPlan> plan_eal(const control::DataplaneConfig& config, const std::string& xdp_prog,
+Result<EalPlan> plan_eal(const DataplaneOptions& config, const std::string& xdp_prog,
                          std::span<const unsigned> cpus, const std::string& runtime_prefix) {
     EalPlan plan;
     plan.args.push_back("fastzoned");

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "control/config.h"
+#include "io/dpdk/options.h"
 
 namespace fz::io::dpdk {
 
@@ -24,7 +24,7 @@ struct EalPlan {
 // affinity), used to choose lcores when the operator did not; an error says how many
 // are missing when there are fewer CPUs than 1 main lcore + one per (port, queue).
 // `runtime_prefix`: the --file-prefix to use unless the operator chose one.
-[[gnu::cold]] Result<EalPlan> plan_eal(const control::DataplaneConfig& config, const std::string& xdp_prog,
+[[gnu::cold]] Result<EalPlan> plan_eal(const DataplaneOptions& config, const std::string& xdp_prog,
                                        std::span<const unsigned> cpus, const std::string& runtime_prefix);
 
 // The vdev argument ("net_af_xdp0,iface=eth1,...") that creates `device`, or empty.

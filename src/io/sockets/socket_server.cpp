@@ -27,12 +27,12 @@ constexpr size_t kCmsgSize = 64;
 
 std::string errno_text(int e) { return std::strerror(e); }
 
-bool is_wildcard(const control::ListenAddress& a) {
+bool is_wildcard(const ListenAddress& a) {
     static const uint8_t zero[16] = {};
     return std::memcmp(a.address, zero, a.family == AF_INET ? 4 : 16) == 0;
 }
 
-socklen_t to_sockaddr(const control::ListenAddress& a, sockaddr_storage& ss) {
+socklen_t to_sockaddr(const ListenAddress& a, sockaddr_storage& ss) {
     std::memset(&ss, 0, sizeof(ss));
     if (a.family == AF_INET) {
         auto* s = reinterpret_cast<sockaddr_in*>(&ss);
@@ -71,7 +71,7 @@ engine::Peer to_peer(const sockaddr_storage& ss) {
     return p;
 }
 
-Result<int> open_socket(const control::ListenAddress& a, int type, bool reuseport) {
+Result<int> open_socket(const ListenAddress& a, int type, bool reuseport) {
     int fd = socket(a.family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return Error{"", 0, "socket() for " + a.text + ": " + errno_text(errno)};
     int one = 1;
@@ -160,8 +160,8 @@ struct SocketServer::UdpWorker {
     engine::Worker worker;
 };
 
-SocketServer::SocketServer(const control::ServerConfig& config, engine::Publisher& publisher)
-    : config_(config), publisher_(publisher) {}
+SocketServer::SocketServer(const SocketOptions& options, engine::Publisher& publisher)
+    : config_(options), publisher_(publisher) {}
 
 SocketServer::~SocketServer() { stop(); }
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "control/config.h"
+#include "io/sockets/options.h"
 #include "engine/answer.h"
 #include "engine/publisher.h"
 
@@ -17,7 +17,7 @@ namespace fz::io {
 
 class SocketServer {
 public:
-    SocketServer(const control::ServerConfig& config, engine::Publisher& publisher);
+    SocketServer(const SocketOptions& options, engine::Publisher& publisher);
     ~SocketServer();
     SocketServer(const SocketServer&) = delete;
     SocketServer& operator=(const SocketServer&) = delete;
@@ -38,7 +38,7 @@ private:
     void udp_loop(UdpWorker& w);
     void tcp_loop();
 
-    control::ServerConfig config_;
+    SocketOptions config_;
     engine::Publisher& publisher_;
     std::vector<std::unique_ptr<UdpWorker>> udp_;
     std::vector<int> tcp_listeners_;

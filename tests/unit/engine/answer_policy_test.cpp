@@ -10,8 +10,8 @@
 
 #include <unistd.h>
 
-#include "control/config.h"
-#include "control/loader.h"
+#include "loader/config.h"
+#include "loader/loader.h"
 #include "dns/wire.h"
 #include "engine/answer.h"
 #include "tests/support/dns_test_util.h"
@@ -107,9 +107,9 @@ protected:
                                            "    hosted_zone_id: Z2\n"
                                            "cidr_collections: cidr.json\n"
                                            "geoip: ") + FZ_SOURCE_ROOT "/../shared/data/geoip/GeoIP2-Country-Test.mmdb\n");
-        auto cfg = control::load_config((dir_ / "fastzone.yaml").string());
+        auto cfg = loader::load_config((dir_ / "fastzone.yaml").string());
         ASSERT_TRUE(cfg.ok()) << cfg.error().to_string();
-        auto snap = control::build_snapshot(*cfg, nullptr);
+        auto snap = loader::build_snapshot(*cfg, nullptr);
         ASSERT_TRUE(snap.ok()) << snap.error().to_string();
         snap_ = std::move(snap.value());
     }
@@ -361,10 +361,10 @@ std::string snapshot_error(const std::string& tag, const char* record_sets) {
     std::ofstream(dir / "r.json") << record_sets;
     std::ofstream(dir / "c.yaml") << "zones:\n  - origin: example.com.\n    file: z.zone\n    record_sets: r.json\n";
     std::string msg;
-    auto cfg = control::load_config((dir / "c.yaml").string());
+    auto cfg = loader::load_config((dir / "c.yaml").string());
     if (!cfg.ok()) {
         ADD_FAILURE() << "configuration: " << cfg.error().to_string();
-    } else if (auto snap = control::build_snapshot(*cfg, nullptr); snap.ok()) {
+    } else if (auto snap = loader::build_snapshot(*cfg, nullptr); snap.ok()) {
         ADD_FAILURE() << "the snapshot built";
     } else {
         msg = snap.error().to_string();

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <thread>
 
-#include "control/config.h"
-#include "control/loader.h"
+#include "loader/config.h"
+#include "loader/loader.h"
 #include "dns/wire.h"
 #include "engine/answer.h"
 #include "engine/publisher.h"
@@ -50,9 +50,9 @@ TEST(RaceTest, AnswersStayConsistentWhileHealthFlipsAndSnapshotsChange) {
                                      "health_checks: hc.json\n";
     auto load = [&](int g) {
         std::ofstream(dir / "z.zone") << zone_text(g);
-        auto cfg = control::load_config((dir / "c.yaml").string());
+        auto cfg = loader::load_config((dir / "c.yaml").string());
         EXPECT_TRUE(cfg.ok());
-        auto snap = control::build_snapshot(*cfg, nullptr);
+        auto snap = loader::build_snapshot(*cfg, nullptr);
         EXPECT_TRUE(snap.ok()) << (snap.ok() ? "" : snap.error().to_string());
         snap.value()->generation = static_cast<uint64_t>(g);
         return std::move(snap.value());

@@ -10,10 +10,10 @@
 namespace fz::io::dpdk {
 namespace {
 
-control::DataplaneConfig dataplane(std::vector<std::string> eal, std::string device, unsigned queues) {
-    control::DataplaneConfig c;
+io::dpdk::DataplaneOptions dataplane(std::vector<std::string> eal, std::string device, unsigned queues) {
+    io::dpdk::DataplaneOptions c;
     c.eal = std::move(eal);
-    control::PortConfig p;
+    io::dpdk::PortOptions p;
     p.device = std::move(device);
     p.queues = queues;
     c.ports.push_back(p);

@@ -122,10 +122,10 @@ bool closed_within(int fd, int ms) {
 
 class SocketServerTest : public ::testing::Test {
 protected:
-    void start(control::ServerConfig cfg = {}) {
+    void start(SocketOptions cfg = {}) {
         port_ = test::free_port();
         for (const char* a : {"127.0.0.1", "::1"}) {
-            auto la = control::parse_listen_address(std::string(a) + "@" + std::to_string(port_), 53);
+            auto la = parse_listen_address(std::string(a) + "@" + std::to_string(port_), 53);
             ASSERT_TRUE(la.ok());
             cfg.listen.push_back(*la);
         }
@@ -209,7 +209,7 @@ TEST_F(SocketServerTest, TcpPartialReadsAreReassembled) {
 }
 
 TEST_F(SocketServerTest, IdleTcpConnectionsAreClosed) {
-    control::ServerConfig cfg;
+    SocketOptions cfg;
     cfg.tcp_idle_timeout_ms = 1000;
     start(cfg);
     int fd = tcp_connect(AF_INET, port_);
@@ -220,7 +220,7 @@ TEST_F(SocketServerTest, IdleTcpConnectionsAreClosed) {
 }
 
 TEST_F(SocketServerTest, ConnectionsOverTheCapAreRefused) {
-    control::ServerConfig cfg;
+    SocketOptions cfg;
     cfg.tcp_max_connections = 2;
     start(cfg);
     int a = tcp_connect(AF_INET, port_);
@@ -259,8 +259,8 @@ TEST_F(SocketServerTest, ClientHalfCloseStillGetsItsAnswers) {
 
 TEST_F(SocketServerTest, APortInUseIsAClearError) {
     start();
-    control::ServerConfig cfg;
-    auto la = control::parse_listen_address("127.0.0.1@" + std::to_string(port_), 53);
+    SocketOptions cfg;
+    auto la = parse_listen_address("127.0.0.1@" + std::to_string(port_), 53);
     cfg.listen.push_back(*la);
     // A second server without SO_REUSEPORT sharing: TCP bind fails.
     SocketServer other(cfg, publisher_);

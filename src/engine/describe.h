@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
-namespace fz::control {
+namespace fz::engine {
 
 // ";; status: NOERROR, flags: qr aa ..." then the sections, one record per line.
 std::string describe_response(const uint8_t* msg, size_t len);
 
-}  // namespace fz::control
+}  // namespace fz::engine

@@ -1,10 +1,10 @@
 // Counter slots: stable small integers for zones and policy members.
-#include "control/counter_slots.h"
+#include "engine/counter_slots.h"
 
 #include "engine/answer.h"
 #include "policy/record_set.h"
 
-namespace fz::control {
+namespace fz::engine {
 
 void CounterSlots::assign(engine::Snapshot& snap) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -108,4 +108,4 @@ std::vector<CounterSlots::Member> CounterSlots::members() const {
     return members_;
 }
 
-}  // namespace fz::control
+}  // namespace fz::engine

@@ -1,5 +1,5 @@
 // Configuration keys of the data plane that the integration tests do not start a port for.
-#include "control/config.h"
+#include "loader/config.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include "tests/unit/health/loopback_servers.h"
 
-namespace fz::control {
+namespace fz::loader {
 namespace {
 
 // A configuration with one data-plane port (plus `dataplane_extra` lines) and its zone,
@@ -59,4 +59,4 @@ TEST(Config, Ipv4UdpChecksumMustBeABoolean) {
 }
 
 }  // namespace
-}  // namespace fz::control
+}  // namespace fz::loader

@@ -1,6 +1,6 @@
 // The Prometheus endpoint over libmicrohttpd (a well-kept embedded HTTP server: no
 // hand-written HTTP parsing here).
-#include "control/metrics_http.h"
+#include "daemon/metrics_http.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -10,7 +10,7 @@
 #include <exception>
 #include <string>
 
-namespace fz::control {
+namespace fz::daemon {
 namespace {
 
 MHD_Result handle(void* cls, MHD_Connection* conn, const char* url, const char* method, const char*, const char*,
@@ -79,4 +79,4 @@ void MetricsHttp::stop() {
     }
 }
 
-}  // namespace fz::control
+}  // namespace fz::daemon

@@ -1,5 +1,5 @@
 // Structured one-line logging for the control plane.
-#include "control/log.h"
+#include "common/log.h"
 
 #include <time.h>
 

@@ -1,6 +1,6 @@
 // Builds a Snapshot from a configuration: parse every zone and the Route 53 inputs,
 // merge record sets into their zones, check, compile, compile the policy tables.
-#include "control/loader.h"
+#include "loader/loader.h"
 
 #include <chrono>
 #include <unordered_set>
@@ -16,7 +16,7 @@
 #include "zone/master_parser.h"
 #include "zone/rdata_text.h"
 
-namespace fz::control {
+namespace fz::loader {
 namespace {
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
@@ -206,7 +206,7 @@ Result<zone::ZoneSource> load_zone(const ZoneConfig& zc, std::vector<Error>* war
 
 engine::Options engine_options(const ServerConfig& server) {
     engine::Options o;
-    o.udp_max_payload = server.udp_max_payload;
+    o.udp_max_payload = server.sockets.udp_max_payload;
     o.identity = server.identity;
     o.version = server.version;
     o.nsid = server.nsid;
@@ -249,4 +249,4 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, L
     return snap;
 }
 
-}  // namespace fz::control
+}  // namespace fz::loader

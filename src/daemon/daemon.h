@@ -1,6 +1,8 @@
-// The daemon: owns the running server's parts (snapshot publication, socket server,
-// data plane, health checker, control socket, metrics) and the operations on them
-// (reload, stats, health, explain). fastzoned's main() only constructs and runs it.
+// The daemon: owns the running server's parts (snapshot publication, socket server, data
+// plane, health checker, control socket, metrics endpoint) and its lifecycle: start,
+// reload, health changes, stop. What it reports is read as one Totals (totals.h) and
+// rendered by reports.h and metrics.h; control commands are parsed in commands.h.
+// fastzoned's main() only constructs and runs it.
 #pragma once
 
 #include <atomic>
@@ -14,9 +16,10 @@
 #include <utility>
 
 #include "common/result.h"
-#include "control/config.h"
-#include "control/counter_slots.h"
+#include "engine/counter_slots.h"
+#include "daemon/totals.h"
 #include "engine/publisher.h"
+#include "loader/config.h"
 #include "policy/tables.h"
 
 namespace fz::io {
@@ -34,7 +37,7 @@ namespace fz::engine {
 struct Snapshot;
 }
 
-namespace fz::control {
+namespace fz::daemon {
 
 class ControlSocket;
 class MetricsHttp;
@@ -48,10 +51,11 @@ public:
 
     // Loads everything and starts serving. Errors name the file and line, or the address.
     Status start();
-    // Loads configuration and data and publishes the snapshot without serving (tools).
-    Status load_only();
-    // Blocks until SIGTERM/SIGINT, reloading on SIGHUP. Call start() first.
+    // Blocks until SIGTERM/SIGINT (or request_stop()), reloading on SIGHUP. Call start() first.
     void run();
+    // Makes run() return (from any thread, a control command among them).
+    void request_stop();
+    // Stops every part and joins its threads. Idempotent.
     void stop();
 
     // Re-reads configuration, zones and Route 53 inputs; publishes the new snapshot only
@@ -59,21 +63,16 @@ public:
     // on error the running data stays as it was.
     Result<std::string> reload();
 
-    // Text for fastzonectl.
-    std::string status_text() const;
-    std::string stats_text() const;
-    std::string health_text() const;
-    Result<std::string> explain_text(const std::string& args);
-    // Prometheus text exposition format.
-    std::string metrics_text() const;
+    // Everything status, stats, health and metrics report, read now.
+    Totals totals() const;
+    // `fastzonectl explain` over the published snapshot: "NAME TYPE [--client IP] [--ecs PREFIX]".
+    Result<std::string> explain(const std::string& args) const;
 
-    // Handles one control-socket command line.
-    std::string handle_command(const std::string& line, bool& ok);
+    const std::string& config_path() const { return config_path_; }
 
 private:
-    struct Totals;
-    Totals totals() const;      // every worker's counters, multivalue windows as answers per member
-    Totals raw_totals() const;  // every worker's counters as they are
+    // Every worker's counters as they are (multivalue windows not yet turned into answers).
+    void sum_counters(Totals& t) const;
     // Publishes `snap`, folding the window counts of the snapshot it replaces.
     void publish(std::unique_ptr<engine::Snapshot> snap);
     // For rebuilds of policies in `snap` (the published snapshot): waits for the grace
@@ -86,11 +85,15 @@ private:
     // Applies flips reported by the checker (on its thread) from a thread of its own: a
     // flip waits for an RCU grace period, which the checker's probes must not.
     void apply_health_loop();
+    // Draws fresh multivalue answer windows for the published snapshot.
+    void redraw_windows();
+    // Starts what listens: sockets, data plane, control socket, metrics endpoint.
+    Status start_listeners();
 
     std::string config_path_;
-    Config config_;
+    loader::Config config_;
     engine::Publisher publisher_;
-    CounterSlots slots_;
+    engine::CounterSlots slots_;
     std::unique_ptr<io::SocketServer> sockets_;
     std::unique_ptr<io::dpdk::Dataplane> dataplane_;
     std::unique_ptr<ControlSocket> control_;
@@ -116,10 +119,9 @@ private:
     std::string last_reload_error_;
     std::chrono::system_clock::time_point started_at_;
     std::chrono::system_clock::time_point last_reload_at_;
-    double last_reload_ms_ = 0;
-    // Set by stop() (possibly from a command), read by run(): relaxed is enough, the
-    // signal that wakes run() orders nothing else.
+    // Set by request_stop() (possibly from a command), read by run(): relaxed is enough,
+    // the signal that wakes run() orders nothing else.
     std::atomic<bool> stopping_{false};
 };
 
-}  // namespace fz::control
+}  // namespace fz::daemon

@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "common/result.h"
-#include "control/config.h"
+#include "loader/config.h"
 #include "engine/snapshot.h"
 #include "zone/record.h"
 
-namespace fz::control {
+namespace fz::loader {
 
 struct LoadReport {
     size_t zones = 0;
@@ -31,4 +31,4 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, L
 // Engine options from the server section.
 engine::Options engine_options(const ServerConfig& server);
 
-}  // namespace fz::control
+}  // namespace fz::loader

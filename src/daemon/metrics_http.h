@@ -6,11 +6,11 @@
 #include <string>
 
 #include "common/result.h"
-#include "control/config.h"
+#include "loader/config.h"
 
 struct MHD_Daemon;
 
-namespace fz::control {
+namespace fz::daemon {
 
 class MetricsHttp {
 public:
@@ -32,4 +32,4 @@ private:
     MHD_Daemon* daemon_ = nullptr;
 };
 
-}  // namespace fz::control
+}  // namespace fz::daemon

@@ -1,21 +1,15 @@
 // A DNS response in dig-like text.
-#include "control/describe.h"
+#include "engine/describe.h"
 
 #include "dns/name.h"
+#include "dns/rcode.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
 #include "dns/writer.h"
 #include "zone/rdata_text.h"
 
-namespace fz::control {
+namespace fz::engine {
 namespace {
-
-const char* rcode_name(unsigned rcode) {
-    static const char* names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-                                  "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"};
-    if (rcode < sizeof(names) / sizeof(names[0])) return names[rcode];
-    return rcode == 16 ? "BADVERS" : "RCODE?";
-}
 
 // Rdata with any compressed names expanded (the RFC 1035 types compress).
 bool expand_rdata(const uint8_t* msg, size_t len, size_t pos, size_t rdlen, uint16_t type, std::string& out) {
@@ -107,7 +101,7 @@ std::string describe_response(const uint8_t* msg, size_t len) {
             pos += rdlen;
         }
     }
-    out += std::string(";; status: ") + rcode_name(rcode) + ", flags: " + flag_text + "\n";
+    out += std::string(";; status: ") + dns::rcode_name(rcode) + ", flags: " + flag_text + "\n";
     out += opt;
     for (int s = 0; s < 3; ++s) {
         if (!sections[s].empty()) out += std::string(";; ") + titles[s] + ":\n" + sections[s];
@@ -115,4 +109,4 @@ std::string describe_response(const uint8_t* msg, size_t len) {
     return out;
 }
 
-}  // namespace fz::control
+}  // namespace fz::engine

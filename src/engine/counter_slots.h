@@ -12,7 +12,7 @@
 #include "engine/snapshot.h"
 #include "policy/decide.h"
 
-namespace fz::control {
+namespace fz::engine {
 
 class CounterSlots {
 public:
@@ -66,4 +66,4 @@ private:
     unsigned live_half_ = 0;
 };
 
-}  // namespace fz::control
+}  // namespace fz::engine

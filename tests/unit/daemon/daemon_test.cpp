@@ -1,5 +1,5 @@
 // The daemon in process: control-socket commands, reload (good, broken, fixed), metrics.
-#include "control/daemon.h"
+#include "daemon/daemon.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,12 +15,14 @@
 #include <set>
 #include <thread>
 
-#include "control/control_socket.h"
+#include "daemon/control_socket.h"
+#include "daemon/metrics.h"
+#include "daemon/reports.h"
 #include "tests/unit/health/loopback_servers.h"
 #include "dns/wire.h"
 #include "tests/support/dns_test_util.h"
 
-namespace fz::control {
+namespace fz::daemon {
 namespace {
 
 namespace fs = std::filesystem;
@@ -155,9 +157,9 @@ TEST_F(DaemonTest, ExplainShowsTheAnswer) {
 }
 
 }  // namespace
-}  // namespace fz::control
+}  // namespace fz::daemon
 
-namespace fz::control {
+namespace fz::daemon {
 namespace {
 
 // A failover pair behind a health check on a real HTTP server, served by a daemon.
@@ -217,14 +219,14 @@ TEST_F(DaemonHealthTest, FailoverFollowsARealHttpServer) {
     web_.set_status(500);
     double down = wait_for("192.0.2.2", 15);
     EXPECT_GE(down, 0) << "answers never moved to the secondary";
-    std::string h = daemon_->health_text();
+    std::string h = health_text(daemon_->totals());
     EXPECT_NE(h.find("web HTTP"), std::string::npos) << h;
     EXPECT_NE(h.find("UNHEALTHY"), std::string::npos) << h;
     EXPECT_NE(h.find("HTTP 500"), std::string::npos) << h;
     web_.set_status(200);
     double up = wait_for("192.0.2.1", 15);
     EXPECT_GE(up, 0) << "answers never came back to the primary";
-    std::string m = daemon_->metrics_text();
+    std::string m = metrics_text(daemon_->totals());
     EXPECT_NE(m.find("fastzone_health_check_flips_total{id=\"web\"} 2"), std::string::npos) << m;
     std::printf("failure to changed answer: %.2f s; recovery to changed answer: %.2f s (interval 1 s, threshold 1)\n",
                 down, up);
@@ -283,7 +285,7 @@ TEST_F(DaemonHealthTest, MultivalueAnswersPerRecordSetAreExactAcrossHealthChange
     ASSERT_TRUE(daemon_->reload().ok());  // the whole snapshot retires
     for (int i = 0; i < 200; ++i) ask();
 
-    const std::string m = daemon_->metrics_text();
+    const std::string m = metrics_text(daemon_->totals());
     for (int i = 0; i < 12; ++i) {
         const std::string id = "m" + std::to_string(i);
         const std::string key = "fastzone_policy_answers_total{name=\"mv.example.com.\",type=\"A\",set_identifier=\"" + id + "\"} ";
@@ -301,7 +303,7 @@ TEST_F(DaemonHealthTest, ExplainNamesTheRecordSetsItsAnswerHolds) {
     ASSERT_TRUE(daemon_->start().ok());
     std::set<std::string> answers;
     for (int round = 0; round < 5; ++round) {
-        auto text = daemon_->explain_text("mv.example.com. A --client 192.0.2.1");
+        auto text = daemon_->explain("mv.example.com. A --client 192.0.2.1");
         ASSERT_TRUE(text.ok()) << text.error().to_string();
         std::string from_answer, from_explain;
         std::istringstream lines(*text);
@@ -326,9 +328,9 @@ TEST_F(DaemonHealthTest, ReloadCarriesHealthOver) {
 }
 
 }  // namespace
-}  // namespace fz::control
+}  // namespace fz::daemon
 
-namespace fz::control {
+namespace fz::daemon {
 namespace {
 
 TEST_F(DaemonTest, MalformedCommandsAreErrorsNotCrashes) {
@@ -343,4 +345,4 @@ TEST_F(DaemonTest, MalformedCommandsAreErrorsNotCrashes) {
 }
 
 }  // namespace
-}  // namespace fz::control
+}  // namespace fz::daemon

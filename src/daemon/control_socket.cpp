@@ -1,5 +1,5 @@
 // The control socket: one command per connection, answered by the daemon's handler.
-#include "control/control_socket.h"
+#include "daemon/control_socket.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -14,9 +14,9 @@
 #include <exception>
 #include <filesystem>
 
-#include "control/log.h"
+#include "common/log.h"
 
-namespace fz::control {
+namespace fz::daemon {
 namespace {
 
 constexpr size_t kMaxCommand = 4096;
@@ -174,4 +174,4 @@ Result<std::string> control_request(const std::string& path, const std::string& 
     return out;
 }
 
-}  // namespace fz::control
+}  // namespace fz::daemon

@@ -9,7 +9,7 @@
 
 #include "common/result.h"
 
-namespace fz::control {
+namespace fz::daemon {
 
 // Where the socket lives when the configuration does not say: /run/fastzone/ for root,
 // else $XDG_RUNTIME_DIR or /tmp, with the uid in the name.
@@ -47,4 +47,4 @@ private:
 // Client side: sends `command`, returns the whole answer (first line included).
 Result<std::string> control_request(const std::string& path, const std::string& command, int timeout_ms = 120000);
 
-}  // namespace fz::control
+}  // namespace fz::daemon

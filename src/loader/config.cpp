@@ -1,15 +1,12 @@
 // The configuration file (YAML, read with yaml-cpp): validation with file:line errors.
-#include "control/config.h"
-
-#include <arpa/inet.h>
-#include <sys/socket.h>
+#include "loader/config.h"
 
 #include <filesystem>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
 
-namespace fz::control {
+namespace fz::loader {
 namespace {
 
 class Reader {
@@ -99,16 +96,16 @@ Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
         for (const auto& text : list) {
             auto a = parse_listen_address(text, 53);
             if (!a) return rd.error(n["listen"], a.error().message);
-            s.listen.push_back(*a);
+            s.sockets.listen.push_back(*a);
         }
     }
     if (n["workers"]) {
         FZ_TRY(v, rd.number(n["workers"], "server.workers", 1, 256));
-        s.workers = static_cast<unsigned>(v);
+        s.sockets.workers = static_cast<unsigned>(v);
     }
     if (n["udp_max_payload"]) {
         FZ_TRY(v, rd.number(n["udp_max_payload"], "server.udp_max_payload", 512, 4096));
-        s.udp_max_payload = static_cast<uint16_t>(v);
+        s.sockets.udp_max_payload = static_cast<uint16_t>(v);
     }
     if (n["identity"]) {
         FZ_TRY(v, rd.string(n["identity"], "server.identity"));
@@ -125,15 +122,15 @@ Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
     }
     if (n["tcp_idle_timeout"]) {
         FZ_TRY(v, rd.number(n["tcp_idle_timeout"], "server.tcp_idle_timeout", 1, 3600));
-        s.tcp_idle_timeout_ms = static_cast<unsigned>(v * 1000);
+        s.sockets.tcp_idle_timeout_ms = static_cast<unsigned>(v * 1000);
     }
     if (n["tcp_max_connections"]) {
         FZ_TRY(v, rd.number(n["tcp_max_connections"], "server.tcp_max_connections", 1, 1000000));
-        s.tcp_max_connections = static_cast<unsigned>(v);
+        s.sockets.tcp_max_connections = static_cast<unsigned>(v);
     }
     if (n["tcp_max_pipelined"]) {
         FZ_TRY(v, rd.number(n["tcp_max_pipelined"], "server.tcp_max_pipelined", 1, 65535));
-        s.tcp_max_pipelined = static_cast<unsigned>(v);
+        s.sockets.tcp_max_pipelined = static_cast<unsigned>(v);
     }
     return Ok{};
 }
@@ -175,7 +172,7 @@ Status read_zones(const Reader& rd, const YAML::Node& n, const std::string& dir,
     return Ok{};
 }
 
-Status read_dataplane(const Reader& rd, const YAML::Node& n, DataplaneConfig& d) {
+Status read_dataplane(const Reader& rd, const YAML::Node& n, io::dpdk::DataplaneOptions& d) {
     auto st = rd.only_keys(n, "dataplane", {"eal", "ports", "exception_path", "ipv4_udp_checksum"});
     if (!st) return st.error();
     d.line = static_cast<uint32_t>(n.Mark().line + 1);
@@ -198,7 +195,7 @@ Status read_dataplane(const Reader& rd, const YAML::Node& n, DataplaneConfig& d)
     for (const auto& p : n["ports"]) {
         auto ps = rd.only_keys(p, "dataplane.ports[]", {"device", "addresses", "queues"});
         if (!ps) return ps.error();
-        PortConfig pc;
+        io::dpdk::PortOptions pc;
         pc.line = static_cast<uint32_t>(p.Mark().line + 1);
         if (!p["device"]) return rd.error(p, "port without 'device'");
         FZ_TRY(dev, rd.string(p["device"], "device"));
@@ -216,44 +213,6 @@ Status read_dataplane(const Reader& rd, const YAML::Node& n, DataplaneConfig& d)
 }
 
 }  // namespace
-
-Result<ListenAddress> parse_listen_address(const std::string& text, uint16_t default_port) {
-    ListenAddress a;
-    a.text = text;
-    std::string host = text;
-    std::string port;
-    if (!host.empty() && host[0] == '[') {
-        size_t close = host.find(']');
-        if (close == std::string::npos) return Error{"", 0, "bad listen address '" + text + "'"};
-        std::string rest = host.substr(close + 1);
-        host = host.substr(1, close - 1);
-        if (!rest.empty()) {
-            if (rest[0] != ':' && rest[0] != '@') return Error{"", 0, "bad listen address '" + text + "'"};
-            port = rest.substr(1);
-        }
-    } else if (size_t at = host.rfind('@'); at != std::string::npos) {
-        port = host.substr(at + 1);
-        host = host.substr(0, at);
-    }
-    a.port = default_port;
-    if (!port.empty()) {
-        unsigned long v = 0;
-        for (char c : port) {
-            if (c < '0' || c > '9') return Error{"", 0, "bad port in listen address '" + text + "'"};
-            v = v * 10 + static_cast<unsigned long>(c - '0');
-            if (v > 65535) return Error{"", 0, "port above 65535 in listen address '" + text + "'"};
-        }
-        a.port = static_cast<uint16_t>(v);
-    }
-    if (inet_pton(AF_INET, host.c_str(), a.address) == 1) {
-        a.family = AF_INET;
-    } else if (inet_pton(AF_INET6, host.c_str(), a.address) == 1) {
-        a.family = AF_INET6;
-    } else {
-        return Error{"", 0, "bad IP address in listen address '" + text + "'"};
-    }
-    return a;
-}
 
 Result<Config> load_config(const std::string& path) {
     Config c;
@@ -280,7 +239,7 @@ Result<Config> load_config(const std::string& path) {
             if (!s) return s.error();
         }
         if (root["dataplane"] && !root["dataplane"].IsNull()) {
-            DataplaneConfig d;
+            io::dpdk::DataplaneOptions d;
             auto s = read_dataplane(rd, root["dataplane"], d);
             if (!s) return s.error();
             c.dataplane = std::move(d);
@@ -328,7 +287,11 @@ Result<Config> load_config(const std::string& path) {
     } catch (const YAML::Exception& e) {
         return Error{path, static_cast<uint32_t>(e.mark.line + 1), e.msg};
     }
+    if (c.dataplane) {
+        c.dataplane->udp_max_payload = c.server.sockets.udp_max_payload;
+        c.dataplane->source = path;
+    }
     return c;
 }
 
-}  // namespace fz::control
+}  // namespace fz::loader

@@ -1,0 +1,342 @@
+// The daemon's lifecycle: start, reload, health changes, stop.
+#include "daemon/daemon.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "common/log.h"
+#include "common/rcu.h"
+#include "daemon/commands.h"
+#include "daemon/control_socket.h"
+#include "daemon/metrics.h"
+#include "daemon/metrics_http.h"
+#include "dns/name.h"
+#include "engine/explain.h"
+#include "engine/snapshot.h"
+#include "health/checker.h"
+#include "io/dpdk/dataplane.h"
+#include "io/sockets/socket_server.h"
+#include "loader/loader.h"
+#include "policy/rng.h"
+#include "policy/tables.h"
+
+namespace fz::daemon {
+namespace {
+
+std::string summary(const loader::LoadReport& r) {
+    return log::kv("zones", static_cast<long long>(r.zones)) + " " +
+           log::kv("records", static_cast<long long>(r.records)) + " " +
+           log::kv("image_bytes", static_cast<long long>(r.image_bytes)) + " " +
+           log::kv("parse_ms", static_cast<long long>(r.parse_ms)) + " " +
+           log::kv("compile_ms", static_cast<long long>(r.compile_ms));
+}
+
+void log_warnings(const loader::LoadReport& r) {
+    for (const auto& w : r.warnings) log::warning("zone warning", log::kv("warning", w.to_string()));
+}
+
+}  // namespace
+
+Daemon::Daemon(std::string config_path) : config_path_(std::move(config_path)) {}
+
+Daemon::~Daemon() { stop(); }
+
+Status Daemon::start() {
+    started_at_ = std::chrono::system_clock::now();
+    auto config = loader::load_config(config_path_);
+    if (!config) return config.error();
+    config_ = std::move(config.value());
+    loader::LoadReport report;
+    auto snap = loader::build_snapshot(config_, &report);
+    if (!snap) return snap.error();
+    log_warnings(report);
+    log::info("zones loaded", summary(report));
+    slots_.assign(**snap);
+    (*snap)->generation = ++generation_;
+    apply_thread_ = std::thread([this] { apply_health_loop(); });
+    {
+        // Held until the snapshot is published, so that a flip is never applied to
+        // tables other than the ones its checker was started for.
+        std::lock_guard<std::mutex> lock(reload_mutex_);
+        auto hs = restart_health(**snap);
+        if (!hs) return hs.error();
+        publish(std::move(snap.value()));
+    }
+    last_reload_at_ = std::chrono::system_clock::now();
+    return start_listeners();
+}
+
+Status Daemon::start_listeners() {
+    const io::SocketOptions& so = config_.server.sockets;
+    if (so.listen.empty() && !config_.dataplane) {
+        return Error{config_path_, 0, "nothing to listen on: set server.listen or dataplane"};
+    }
+    sockets_ = std::make_unique<io::SocketServer>(so, publisher_);
+    auto st = sockets_->start();
+    if (!st) return st.error();
+    std::string addrs;
+    for (const auto& a : so.listen) addrs += (addrs.empty() ? "" : ",") + a.text;
+    log::info("serving", log::kv("listen", addrs) + " " + log::kv("workers", static_cast<long long>(so.workers)));
+
+    if (config_.dataplane) {
+        // Kernel-bypass data plane: polls its ports on its own lcores, reading the
+        // snapshot published above.
+        auto dp = io::dpdk::Dataplane::start(*config_.dataplane, publisher_);
+        if (!dp) return dp.error();
+        dataplane_ = std::move(dp.value());
+    }
+    std::string sock = config_.control_socket.empty() ? default_control_socket() : config_.control_socket;
+    control_ = std::make_unique<ControlSocket>(sock, [this](const std::string& line, bool& ok) {
+        return handle_command(*this, line, ok);
+    });
+    st = control_->start();
+    if (!st) {
+        log::warning("no control socket", log::kv("error", st.error().to_string()));
+        control_.reset();
+    } else {
+        log::info("control socket", log::kv("path", sock));
+    }
+    if (config_.metrics.listen) {
+        metrics_ = std::make_unique<MetricsHttp>(*config_.metrics.listen, [this] { return metrics_text(totals()); });
+        st = metrics_->start();
+        if (!st) return st.error();
+        log::info("metrics", log::kv("listen", config_.metrics.listen->text));
+    }
+    return Ok{};
+}
+
+Status Daemon::restart_health(engine::Snapshot& snap) {
+    std::vector<health::CheckStatus> carried;
+    if (health_) {
+        health_->stop();
+        carried = health_->statuses();
+    }
+    ++health_epoch_;  // flips of the previous checker, if still queued, are now stale
+    if (!snap.policies || snap.policies->set().health_checks.checks.empty()) {
+        health_.reset();
+        return Ok{};
+    }
+    health::HealthChecker::Options o;
+    o.webhook_url = config_.health_webhook;
+    uint64_t epoch = health_epoch_;
+    o.on_flip = [this, epoch](const policy::HealthVector& health, std::span<const uint32_t>) {
+        std::lock_guard<std::mutex> lock(apply_mutex_);
+        pending_health_ = std::make_pair(epoch, health);
+        apply_cv_.notify_one();
+    };
+    auto checker = std::make_unique<health::HealthChecker>(std::move(o));
+    auto st = checker->start(snap.policies->set().health_checks, carried);
+    if (!st) return st.error();
+    // The snapshot is not published yet: nothing reads its tables, so the versions the
+    // carried-over health replaces can be freed at once.
+    snap.policies->update_health(checker->health(), [](policy::PolicyTables::Retired) {});
+    health_ = std::move(checker);
+    return Ok{};
+}
+
+policy::PolicyTables::RetireFn Daemon::retire_into_counts(const engine::Snapshot& snap) {
+    return [this, &snap](policy::PolicyTables::Retired old) {
+        // After the grace period no worker counts into the old versions' windows: their
+        // counts are final, and become answers per member before the windows are freed.
+        rcu::synchronize();
+        Totals t;
+        sum_counters(t);
+        for (const auto& version : old) slots_.fold(snap, *version, *t.sum);
+        old.clear();
+    };
+}
+
+void Daemon::publish(std::unique_ptr<engine::Snapshot> snap) {
+    // The retired snapshot's window counts are folded before it is freed.
+    publisher_.publish(std::move(snap), [this](const engine::Snapshot& old) {
+        Totals t;
+        sum_counters(t);
+        slots_.fold_all(old, *t.sum);
+    });
+    slots_.published();
+}
+
+void Daemon::redraw_windows() {
+    std::lock_guard<std::mutex> reload_lock(reload_mutex_);
+    publisher_.with_current([&](const engine::Snapshot& s) {
+        if (s.policies && !s.policies->redraw(retire_into_counts(s)).empty()) ++redraws_;
+        return 0;
+    });
+}
+
+void Daemon::apply_health_loop() {
+    const auto redraw_every = std::chrono::seconds(policy::PolicyTables::kRedrawSeconds);
+    auto next_redraw = std::chrono::steady_clock::now() + redraw_every;
+    while (true) {
+        std::pair<uint64_t, std::vector<uint8_t>> next;
+        {
+            std::unique_lock<std::mutex> lock(apply_mutex_);
+            const bool woken = apply_cv_.wait_until(lock, next_redraw,
+                                                    [this] { return apply_stop_ || pending_health_.has_value(); });
+            if (apply_stop_) return;
+            if (!woken) {
+                // Fresh multivalue answer windows (PolicyTables::redraw), freed after a grace period.
+                lock.unlock();
+                next_redraw = std::chrono::steady_clock::now() + redraw_every;
+                redraw_windows();
+                continue;
+            }
+            next = std::move(*pending_health_);
+            pending_health_.reset();
+        }
+        std::lock_guard<std::mutex> lock(reload_mutex_);
+        if (next.first != health_epoch_) continue;  // reported by a checker a reload replaced
+        // Rebuilds only the policies using the changed checks and swaps their pointers; the
+        // old versions are freed after a grace period (this thread is no RCU reader).
+        publisher_.with_current([&](const engine::Snapshot& s) {
+            if (s.policies) s.policies->update_health(next.second, retire_into_counts(s));
+            return 0;
+        });
+        ++health_updates_;
+    }
+}
+
+void Daemon::run() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    while (!stopping_.load(std::memory_order_relaxed)) {
+        int sig = 0;
+        if (sigwait(&signals, &sig) != 0) continue;
+        if (sig == SIGHUP) {
+            (void)reload();  // reload() logs what went wrong
+            continue;
+        }
+        log::info("stopping", log::kv("signal", strsignal(sig)));
+        break;
+    }
+}
+
+void Daemon::request_stop() {
+    stopping_.store(true, std::memory_order_relaxed);
+    kill(getpid(), SIGTERM);  // wakes run()'s sigwait
+}
+
+void Daemon::stop() {
+    stopping_.store(true, std::memory_order_relaxed);
+    if (metrics_) metrics_->stop();
+    if (control_) control_->stop();
+    if (health_) health_->stop();
+    if (apply_thread_.joinable()) {
+        {
+            std::lock_guard<std::mutex> lock(apply_mutex_);
+            apply_stop_ = true;
+        }
+        apply_cv_.notify_one();
+        apply_thread_.join();
+    }
+    if (dataplane_) dataplane_->stop();
+    if (sockets_) sockets_->stop();
+}
+
+Result<std::string> Daemon::reload() {
+    std::lock_guard<std::mutex> lock(reload_mutex_);
+    auto t0 = std::chrono::steady_clock::now();
+    last_reload_at_ = std::chrono::system_clock::now();
+    auto fail = [&](const Error& e) -> Result<std::string> {
+        ++reloads_failed_;
+        last_reload_ok_ = false;
+        last_reload_error_ = e.to_string();
+        log::error("reload failed, still serving the previous data", log::kv("error", e.to_string()));
+        return e;
+    };
+    auto config = loader::load_config(config_path_);
+    if (!config) return fail(config.error());
+    loader::LoadReport report;
+    // Out of memory (or any other surprise) while building must not stop the server:
+    // the running snapshot stays.
+    Result<std::unique_ptr<engine::Snapshot>> snap = Error{"", 0, "not built"};
+    try {
+        snap = loader::build_snapshot(*config, &report);
+    } catch (const std::exception& e) {
+        return fail(Error{config_path_, 0, std::string("cannot build the new data: ") + e.what()});
+    }
+    if (!snap) return fail(snap.error());
+    log_warnings(report);
+    if (config->server.sockets.listen.size() != config_.server.sockets.listen.size()) {
+        log::warning("server.listen changes take effect at the next restart");
+    }
+    slots_.assign(**snap);
+    auto listen = config_.server.sockets.listen;  // sockets stay bound: only a restart moves them
+    config_ = std::move(config.value());
+    config_.server.sockets.listen = std::move(listen);
+    auto hs = restart_health(**snap);
+    if (!hs) return fail(hs.error());
+    (*snap)->generation = ++generation_;
+    // One pointer swap; the old snapshot is freed after every reader passed a quiescent state.
+    publish(std::move(snap.value()));
+    double reload_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ++reloads_ok_;
+    last_reload_ok_ = true;
+    last_reload_error_.clear();
+    std::string s = summary(report) + " " + log::kv("generation", static_cast<long long>(generation_)) + " " +
+                    log::kv("reload_ms", static_cast<long long>(reload_ms));
+    log::info("reloaded", s);
+    return s;
+}
+
+void Daemon::sum_counters(Totals& t) const {
+    if (sockets_) {
+        auto cs = sockets_->counters();
+        for (size_t i = 0; i < cs.size(); ++i) {
+            engine::add_counters(*t.sum, *cs[i]);
+            t.per_worker.emplace_back(i + 1 == cs.size() ? "tcp" : "udp-" + std::to_string(i), cs[i]->queries);
+        }
+        t.tcp_connections = sockets_->tcp_connections();
+    }
+    if (dataplane_) {
+        t.dataplane = dataplane_->stats();
+        engine::add_counters(*t.sum, t.dataplane->engine);
+        for (auto& [lcore, queries] : dataplane_->lcore_queries()) t.per_worker.emplace_back("lcore " + lcore, queries);
+    }
+}
+
+Totals Daemon::totals() const {
+    // Under the reload lock, from the sum on: no version is retired and folded between
+    // the sum and the folded counts it is compared with.
+    std::lock_guard<std::mutex> lock(reload_mutex_);
+    Totals t;
+    sum_counters(t);
+    publisher_.with_current([&](const engine::Snapshot& s) {
+        slots_.add_window_answers(s, *t.sum);
+        t.generation = s.generation;
+        for (const auto& z : s.zones) {
+            const auto& h = z->header();
+            t.zones.push_back({dns::wire_name_to_text(h.apex_name), h.record_count, h.node_count, h.policy_count,
+                               z->size()});
+        }
+        return 0;
+    });
+    t.zone_slots = slots_.zone_names();
+    t.member_slots = slots_.members();
+    if (health_) t.health = health_->statuses();
+    t.health_updates = health_updates_;
+    t.redraws = redraws_;
+    t.config_path = config_path_;
+    t.started_at = started_at_;
+    t.last_reload_at = last_reload_at_;
+    t.reloads_ok = reloads_ok_;
+    t.reloads_failed = reloads_failed_;
+    t.last_reload_ok = last_reload_ok_;
+    t.last_reload_error = last_reload_error_;
+    return t;
+}
+
+Result<std::string> Daemon::explain(const std::string& args) const {
+    auto request = engine::parse_explain_request(args);
+    if (!request) return request.error();
+    const uint64_t seed = policy::entropy_seed();
+    return publisher_.with_current(
+        [&](const engine::Snapshot& snap) { return Result<std::string>(engine::explain_query(snap, *request, seed)); });
+}
+
+}  // namespace fz::daemon

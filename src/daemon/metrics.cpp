@@ -1,0 +1,161 @@
+// Prometheus text exposition format (version 0.0.4), from one Totals.
+#include "daemon/metrics.h"
+
+#include <iterator>
+#include <sstream>
+
+#include "dns/rcode.h"
+
+namespace fz::daemon {
+namespace {
+
+// Prometheus label values escape backslash, quote and newline.
+std::string label(std::string_view v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\' || c == '"') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+class Exposition {
+public:
+    void head(const char* name, const char* type, const char* help) {
+        o_ << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+    }
+    std::ostringstream& out() { return o_; }
+    std::string str() const { return o_.str(); }
+
+private:
+    std::ostringstream o_;
+};
+
+void queries_and_responses(Exposition& e, const Totals& t) {
+    const engine::Counters& c = *t.sum;
+    auto& o = e.out();
+    e.head("fastzone_queries_total", "counter", "Queries received, by worker (thread or data plane).");
+    for (const auto& [w, q] : t.per_worker) o << "fastzone_queries_total{worker=\"" << w << "\"} " << q << "\n";
+    e.head("fastzone_responses_total", "counter", "Responses sent, by rcode.");
+    for (size_t r = 0; r < engine::kZoneRcodes; ++r) {
+        o << "fastzone_responses_total{rcode=\"" << dns::rcode_name(r) << "\"} " << c.rcode[r] << "\n";
+    }
+    o << "fastzone_responses_total{rcode=\"BADVERS\"} " << c.rcode[16] << "\n";
+    e.head("fastzone_dropped_total", "counter", "Queries dropped without a response, by reason.");
+    o << "fastzone_dropped_total{reason=\"short\"} " << c.dropped[static_cast<size_t>(engine::Drop::kShort)] << "\n";
+    o << "fastzone_dropped_total{reason=\"response\"} " << c.dropped[static_cast<size_t>(engine::Drop::kResponse)] << "\n";
+    o << "fastzone_dropped_total{reason=\"malformed\"} " << c.dropped[static_cast<size_t>(engine::Drop::kMalformed)]
+      << "\n";
+    e.head("fastzone_truncated_total", "counter", "Responses with TC=1.");
+    o << "fastzone_truncated_total " << c.truncated << "\n";
+    e.head("fastzone_queries_by_transport_total", "counter", "Queries by transport.");
+    o << "fastzone_queries_by_transport_total{transport=\"udp\"} " << c.udp << "\n";
+    o << "fastzone_queries_by_transport_total{transport=\"tcp\"} " << c.tcp << "\n";
+    e.head("fastzone_edns_queries_total", "counter", "Queries with EDNS, and with EDNS Client Subnet.");
+    o << "fastzone_edns_queries_total{option=\"any\"} " << c.edns << "\n";
+    o << "fastzone_edns_queries_total{option=\"client_subnet\"} " << c.ecs << "\n";
+}
+
+void zones_and_record_sets(Exposition& e, const Totals& t) {
+    const engine::Counters& c = *t.sum;
+    auto& o = e.out();
+    const auto& zones = t.zone_slots;
+    e.head("fastzone_zone_queries_total", "counter", "Queries per zone (names in no zone: zone=\"(no zone)\").");
+    for (size_t z = 0; z < zones.size(); ++z) {
+        o << "fastzone_zone_queries_total{zone=\"" << label(zones[z]) << "\"} " << c.zones[z].queries << "\n";
+    }
+    e.head("fastzone_zone_responses_total", "counter", "Responses per zone and rcode.");
+    for (size_t z = 0; z < zones.size(); ++z) {
+        for (size_t r = 0; r < engine::kZoneRcodes; ++r) {
+            if (c.zones[z].rcode[r] == 0 && r != 0 && r != 3) continue;
+            o << "fastzone_zone_responses_total{zone=\"" << label(zones[z]) << "\",rcode=\"" << dns::rcode_name(r)
+              << "\"} " << c.zones[z].rcode[r] << "\n";
+        }
+    }
+    const auto& members = t.member_slots;
+    e.head("fastzone_policy_answers_total", "counter", "Answers per routing-policy record set chosen.");
+    for (size_t m = 1; m < members.size(); ++m) {
+        o << "fastzone_policy_answers_total{name=\"" << label(members[m].name) << "\",type=\"" << members[m].type
+          << "\",set_identifier=\"" << label(members[m].set_identifier) << "\"} " << c.members[m] << "\n";
+    }
+}
+
+void health(Exposition& e, const Totals& t) {
+    auto& o = e.out();
+    if (t.health) {
+        const auto& st = *t.health;
+        e.head("fastzone_health_check_healthy", "gauge", "1 when the health check counts as healthy.");
+        for (const auto& h : st) o << "fastzone_health_check_healthy{id=\"" << label(h.id) << "\"} " << (h.healthy ? 1 : 0) << "\n";
+        e.head("fastzone_health_check_flips_total", "counter", "Changes of health of each check.");
+        for (const auto& h : st) o << "fastzone_health_check_flips_total{id=\"" << label(h.id) << "\"} " << h.flips << "\n";
+        e.head("fastzone_health_check_results_total", "counter", "Probe results of each check.");
+        for (const auto& h : st) {
+            o << "fastzone_health_check_results_total{id=\"" << label(h.id) << "\",result=\"ok\"} " << h.results - h.failures
+              << "\n";
+            o << "fastzone_health_check_results_total{id=\"" << label(h.id) << "\",result=\"fail\"} " << h.failures << "\n";
+        }
+    }
+    e.head("fastzone_health_updates_total", "counter", "Health changes applied to the policy tables.");
+    o << "fastzone_health_updates_total " << t.health_updates << "\n";
+    e.head("fastzone_multivalue_redraws_total", "counter", "Times the multivalue answer windows were drawn anew.");
+    o << "fastzone_multivalue_redraws_total " << t.redraws << "\n";
+}
+
+void dataplane(Exposition& e, const io::dpdk::IoCounters& io) {
+    auto& o = e.out();
+    e.head("fastzone_dataplane_frames_total", "counter", "Frames through the data plane's ports.");
+    o << "fastzone_dataplane_frames_total{direction=\"rx\"} " << io.rx << "\n";
+    o << "fastzone_dataplane_frames_total{direction=\"tx\"} " << io.tx << "\n";
+    o << "fastzone_dataplane_frames_total{direction=\"tx_dropped\"} " << io.tx_dropped << "\n";
+    e.head("fastzone_dataplane_dropped_total", "counter", "Frames the data plane dropped, by reason.");
+    for (size_t r = 0; r < std::size(io.dropped); ++r) {
+        o << "fastzone_dataplane_dropped_total{reason=\"" << io::dpdk::kDropReasonNames[r] << "\"} " << io.dropped[r]
+          << "\n";
+    }
+    o << "fastzone_dataplane_dropped_total{reason=\"too_big\"} " << io.too_big << "\n";
+    o << "fastzone_dataplane_dropped_total{reason=\"no_exception_path\"} " << io.kernel_dropped << "\n";
+    e.head("fastzone_dataplane_neighbor_replies_total", "counter", "ARP replies and neighbour advertisements sent.");
+    o << "fastzone_dataplane_neighbor_replies_total{protocol=\"arp\"} " << io.arp_replies << "\n";
+    o << "fastzone_dataplane_neighbor_replies_total{protocol=\"nd\"} " << io.nd_adverts << "\n";
+    e.head("fastzone_dataplane_exception_frames_total", "counter", "Frames through the exception path to the kernel.");
+    o << "fastzone_dataplane_exception_frames_total{direction=\"to_kernel\"} " << io.to_kernel << "\n";
+    o << "fastzone_dataplane_exception_frames_total{direction=\"from_kernel\"} " << io.from_kernel << "\n";
+}
+
+void server(Exposition& e, const Totals& t) {
+    auto& o = e.out();
+    e.head("fastzone_tcp_connections", "gauge", "Open TCP connections.");
+    o << "fastzone_tcp_connections " << t.tcp_connections << "\n";
+    e.head("fastzone_snapshot_generation", "gauge", "Generation of the snapshot being served (1 at start).");
+    o << "fastzone_snapshot_generation " << t.generation << "\n";
+    e.head("fastzone_reloads_total", "counter", "Reloads, by result.");
+    o << "fastzone_reloads_total{result=\"ok\"} " << t.reloads_ok << "\n";
+    o << "fastzone_reloads_total{result=\"error\"} " << t.reloads_failed << "\n";
+    e.head("fastzone_last_reload_success", "gauge", "1 when the last reload (or the start) succeeded.");
+    o << "fastzone_last_reload_success " << (t.last_reload_ok ? 1 : 0) << "\n";
+    e.head("fastzone_last_reload_timestamp_seconds", "gauge", "When the last reload (or the start) happened.");
+    o << "fastzone_last_reload_timestamp_seconds "
+      << std::chrono::duration_cast<std::chrono::seconds>(t.last_reload_at.time_since_epoch()).count() << "\n";
+    e.head("fastzone_zone_records", "gauge", "Records per zone in the served snapshot.");
+    for (const auto& z : t.zones) o << "fastzone_zone_records{zone=\"" << label(z.name) << "\"} " << z.records << "\n";
+    e.head("fastzone_zone_image_bytes", "gauge", "Bytes of each compiled zone image.");
+    for (const auto& z : t.zones) o << "fastzone_zone_image_bytes{zone=\"" << label(z.name) << "\"} " << z.image_bytes << "\n";
+}
+
+}  // namespace
+
+std::string metrics_text(const Totals& t) {
+    Exposition e;
+    queries_and_responses(e, t);
+    zones_and_record_sets(e, t);
+    health(e, t);
+    if (t.dataplane) dataplane(e, t.dataplane->io);
+    server(e, t);
+    return e.str();
+}
+
+}  // namespace fz::daemon

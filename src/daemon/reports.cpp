@@ -1,0 +1,90 @@
+// status, stats and health as text, from one Totals.
+#include "daemon/reports.h"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <sstream>
+
+#include "dns/rcode.h"
+#include "policy/health_check.h"
+
+namespace fz::daemon {
+namespace {
+
+// "2026-12-02T12:00:00Z", or "never" for 0.
+std::string utc_time(int64_t ms) {
+    if (ms == 0) return "never";
+    time_t t = static_cast<time_t>(ms / 1000);
+    tm g;
+    gmtime_r(&t, &g);
+    char buf[32];
+    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &g);
+    return buf;
+}
+
+}  // namespace
+
+std::string status_text(const Totals& t) {
+    std::ostringstream o;
+    auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - t.started_at).count();
+    o << "fastzoned pid " << getpid() << ", up " << up << " s, snapshot generation " << t.generation << "\n";
+    o << "config " << t.config_path << "\n";
+    for (const auto& z : t.zones) {
+        o << "zone " << z.name << ": " << z.records << " records, " << z.names << " names, " << z.image_bytes
+          << " image bytes, " << z.policies << " routing policies\n";
+    }
+    o << "reloads: " << t.reloads_ok << " ok, " << t.reloads_failed << " failed";
+    if (!t.last_reload_ok) o << "; last failed: " << t.last_reload_error;
+    o << "\n";
+    o << "data plane: " << (t.dataplane ? "running" : "off") << "\n";
+    return o.str();
+}
+
+std::string stats_text(const Totals& t) {
+    const engine::Counters& c = *t.sum;
+    std::ostringstream o;
+    o << "queries " << c.queries << "\nresponses " << c.responses << "\nudp " << c.udp << "\ntcp " << c.tcp
+      << "\ntruncated " << c.truncated << "\nedns " << c.edns << "\necs " << c.ecs << "\n";
+    for (size_t r = 0; r < engine::kZoneRcodes; ++r) o << "rcode " << dns::rcode_name(r) << " " << c.rcode[r] << "\n";
+    o << "dropped short " << c.dropped[static_cast<size_t>(engine::Drop::kShort)] << "\n";
+    o << "dropped response " << c.dropped[static_cast<size_t>(engine::Drop::kResponse)] << "\n";
+    o << "dropped malformed " << c.dropped[static_cast<size_t>(engine::Drop::kMalformed)] << "\n";
+    for (const auto& [w, q] : t.per_worker) o << "worker " << w << " queries " << q << "\n";
+    for (size_t z = 0; z < t.zone_slots.size(); ++z) {
+        if (c.zones[z].queries == 0) continue;
+        o << "zone " << t.zone_slots[z] << " queries " << c.zones[z].queries;
+        for (size_t r = 0; r < engine::kZoneRcodes; ++r) {
+            if (c.zones[z].rcode[r]) o << " " << dns::rcode_name(r) << " " << c.zones[z].rcode[r];
+        }
+        o << "\n";
+    }
+    for (size_t m = 1; m < t.member_slots.size(); ++m) {
+        if (c.members[m] == 0) continue;
+        const auto& member = t.member_slots[m];
+        o << "policy " << member.name << " " << member.type << " \"" << member.set_identifier << "\" answers "
+          << c.members[m] << "\n";
+    }
+    o << "tcp_connections " << t.tcp_connections << "\n";
+    return o.str();
+}
+
+std::string health_text(const Totals& t) {
+    if (!t.health) return "no health checks configured\n";
+    std::ostringstream o;
+    for (const auto& c : *t.health) {
+        o << c.id << " " << policy::health_check_type_name(c.type) << " " << (c.target.empty() ? "-" : c.target) << ": "
+          << (c.healthy ? "healthy" : "UNHEALTHY") << (c.disabled ? " (disabled)" : "")
+          << (c.inverted ? " (inverted)" : "") << "; last result ";
+        if (c.has_result) {
+            o << (c.last_ok ? "ok" : "fail") << (c.last_reason.empty() ? "" : " (" + c.last_reason + ")");
+        } else {
+            o << "none yet";
+        }
+        o << " at " << utc_time(c.last_result_ms) << "; last change " << utc_time(c.last_change_ms) << "; flips "
+          << c.flips << ", results " << c.results << ", failures " << c.failures << "\n";
+    }
+    return o.str();
+}
+
+}  // namespace fz::daemon

@@ -1,0 +1,57 @@
+// One value holding everything `status`, `stats`, `health` and /metrics report, read from
+// the running server at one moment (Daemon::totals()). The renderers (reports.h,
+// metrics.h) are pure functions of it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/counter_slots.h"
+#include "engine/answer.h"
+#include "health/status.h"
+#include "io/dpdk/dataplane.h"
+
+namespace fz::daemon {
+
+struct Totals {
+    // Every worker's counters summed, multivalue windows turned into answers per member.
+    std::unique_ptr<engine::Counters> sum = std::make_unique<engine::Counters>();
+    std::unique_ptr<io::dpdk::DataplaneStats> dataplane;      // null without a data plane
+    std::vector<std::pair<std::string, uint64_t>> per_worker;  // ("udp-0", queries), ("tcp", ...), ("lcore ...", ...)
+    size_t tcp_connections = 0;
+    // Labels of the counter slots: zones (index = slot), record sets chosen (index = slot).
+    std::vector<std::string> zone_slots;
+    std::vector<engine::CounterSlots::Member> member_slots;
+
+    // The served snapshot.
+    struct Zone {
+        std::string name;
+        uint32_t records = 0;
+        uint32_t names = 0;
+        uint32_t policies = 0;
+        size_t image_bytes = 0;
+    };
+    std::vector<Zone> zones;
+    uint64_t generation = 0;
+
+    // Health checks: absent when none are configured.
+    std::optional<std::vector<health::CheckStatus>> health;
+    uint64_t health_updates = 0;  // health changes applied to the policy tables
+    uint64_t redraws = 0;         // multivalue answer windows drawn anew
+
+    // The process and its reloads.
+    std::string config_path;
+    std::chrono::system_clock::time_point started_at;
+    std::chrono::system_clock::time_point last_reload_at;
+    uint64_t reloads_ok = 0;
+    uint64_t reloads_failed = 0;
+    bool last_reload_ok = true;
+    std::string last_reload_error;
+};
+
+}  // namespace fz::daemon
