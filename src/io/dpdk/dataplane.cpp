@@ -178,149 +178,155 @@ struct Dataplane::State {
     void shutdown();
 };
 
-Status Dataplane::State::start_port(PortState& p, size_t index, const DataplaneOptions& dp) {
-    auto port_error = [&](const std::string& message) {
+namespace {
+
+// What one port's start-up steps share: the device's capabilities and the settings chosen.
+struct PortSetup {
+    PortState& p;
+    const DataplaneOptions& dp;
+    size_t index;
+    rte_eth_dev_info info{};
+    rte_eth_conf conf{};
+    rte_ether_addr mac{};
+    uint16_t rxd = kRxDescriptors;
+    uint16_t txd = kTxDescriptors;
+    int socket = SOCKET_ID_ANY;
+    bool want_tap = false;
+
+    Error error(const std::string& message) const {
         return Error{dp.source, p.config.line, "port '" + p.config.device + "': " + message};
-    };
+    }
+};
+
+// Finds the device, reads its capabilities and configures its queues and offloads.
+Status configure_device(PortSetup& s) {
+    PortState& p = s.p;
     if (rte_eth_dev_get_port_by_name(p.config.device.c_str(), &p.port_id) != 0 &&
         rte_eth_dev_get_port_by_name(("0000:" + p.config.device).c_str(), &p.port_id) != 0) {
         p.port_id = kNoPort;
-        return port_error("no such DPDK device (the EAL found: " + known_ports() +
-                          "); a vdev needs --vdev=NAME,... in dataplane.eal, a NIC must be bound to vfio-pci "
-                          "(dpdk-devbind.py) and allowed (-a PCI)");
+        return s.error("no such DPDK device (the EAL found: " + known_ports() +
+                       "); a vdev needs --vdev=NAME,... in dataplane.eal, a NIC must be bound to vfio-pci "
+                       "(dpdk-devbind.py) and allowed (-a PCI)");
     }
-    rte_eth_dev_info info{};
-    int rc = rte_eth_dev_info_get(p.port_id, &info);
-    if (rc != 0) return port_error("cannot read device info: " + errno_text(rc));
-    p.driver = info.driver_name != nullptr ? info.driver_name : "";
-    if (p.config.queues > info.max_rx_queues || p.config.queues > info.max_tx_queues) {
-        return port_error(std::to_string(p.config.queues) + " queues asked, the device has " +
-                          std::to_string(std::min(info.max_rx_queues, info.max_tx_queues)));
+    int rc = rte_eth_dev_info_get(p.port_id, &s.info);
+    if (rc != 0) return s.error("cannot read device info: " + errno_text(rc));
+    p.driver = s.info.driver_name != nullptr ? s.info.driver_name : "";
+    if (p.config.queues > s.info.max_rx_queues || p.config.queues > s.info.max_tx_queues) {
+        return s.error(std::to_string(p.config.queues) + " queues asked, the device has " +
+                       std::to_string(std::min(s.info.max_rx_queues, s.info.max_tx_queues)));
     }
-    rte_ether_addr mac{};
-    rte_eth_macaddr_get(p.port_id, &mac);
+    rte_eth_macaddr_get(p.port_id, &s.mac);
 
-    rte_eth_conf conf{};
-    uint64_t rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+    uint64_t rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & s.info.flow_type_rss_offloads;
     if (p.config.queues > 1 && rss_hf != 0) {
-        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-        conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+        s.conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        s.conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
         p.rss = true;
     }
     constexpr uint64_t kTxChecksums = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
-    if ((info.tx_offload_capa & kTxChecksums) == kTxChecksums) {
-        conf.txmode.offloads |= kTxChecksums;
+    if ((s.info.tx_offload_capa & kTxChecksums) == kTxChecksums) {
+        s.conf.txmode.offloads |= kTxChecksums;
         p.tx_offload = true;
     }
-    if ((info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0) {
-        conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+    if ((s.info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0) {
+        s.conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
         p.rx_offload = true;
     }
     rc = rte_eth_dev_configure(p.port_id, static_cast<uint16_t>(p.config.queues),
-                               static_cast<uint16_t>(p.config.queues), &conf);
-    if (rc != 0) return port_error("cannot configure " + std::to_string(p.config.queues) + " queues: " + errno_text(rc));
+                               static_cast<uint16_t>(p.config.queues), &s.conf);
+    if (rc != 0) return s.error("cannot configure " + std::to_string(p.config.queues) + " queues: " + errno_text(rc));
     p.configured = true;
-    uint16_t rxd = kRxDescriptors;
-    uint16_t txd = kTxDescriptors;
-    rte_eth_dev_adjust_nb_rx_tx_desc(p.port_id, &rxd, &txd);
+    rte_eth_dev_adjust_nb_rx_tx_desc(p.port_id, &s.rxd, &s.txd);
+    s.want_tap = s.dp.exception_path == "tap" ||
+                 (s.dp.exception_path.empty() && !(is_af_xdp(p.config.device) && PortSteering::available()));
+    s.socket = rte_eth_dev_socket_id(p.port_id);
+    if (s.socket < 0) s.socket = SOCKET_ID_ANY;
+    return Ok{};
+}
 
-    bool want_tap = dp.exception_path == "tap" ||
-                    (dp.exception_path.empty() && !(is_af_xdp(p.config.device) && PortSteering::available()));
-
-    // One pool per port, for its RX rings, TX in flight, the tap's rings and the lcore
-    // caches. Its data room holds the largest UDP response behind the largest headers.
-    int socket = rte_eth_dev_socket_id(p.port_id);
-    if (socket < 0) socket = SOCKET_ID_ANY;
-    unsigned per_queue = rxd + txd + 2 * kBurst + kPoolCache;
-    if (want_tap) per_queue += kRxDescriptors / 2 + kTxDescriptors;
+// One pool per port, for its RX rings, TX in flight, the tap's rings and the lcore
+// caches. Its data room holds the largest UDP response behind the largest headers.
+Status create_pool(PortSetup& s) {
+    PortState& p = s.p;
+    unsigned per_queue = s.rxd + s.txd + 2 * kBurst + kPoolCache;
+    if (s.want_tap) per_queue += kRxDescriptors / 2 + kTxDescriptors;
     unsigned wanted = 1;
     while (wanted < per_queue * p.config.queues) wanted <<= 1;
     auto room = static_cast<uint16_t>(
-        RTE_PKTMBUF_HEADROOM + std::max<size_t>(RTE_MBUF_DEFAULT_DATAROOM, dp.udp_max_payload + kMaxHeaders));
-    std::string pool_name = "fz_pool_" + std::to_string(index);
+        RTE_PKTMBUF_HEADROOM + std::max<size_t>(RTE_MBUF_DEFAULT_DATAROOM, s.dp.udp_max_payload + kMaxHeaders));
+    std::string pool_name = "fz_pool_" + std::to_string(s.index);
     // Without hugepages memory is what -m gives: halve the pool until it fits.
     for (unsigned n = wanted - 1; n >= kMinPoolSize && p.pool == nullptr; n = (n + 1) / 2 - 1) {
-        p.pool = rte_pktmbuf_pool_create(pool_name.c_str(), n, kPoolCache, 0, room, socket);
+        p.pool = rte_pktmbuf_pool_create(pool_name.c_str(), n, kPoolCache, 0, room, s.socket);
     }
     if (p.pool == nullptr) {
-        return port_error("cannot allocate an mbuf pool of " + std::to_string(kMinPoolSize) + " mbufs of " +
-                          std::to_string(room) + " bytes: " + errno_text(rte_errno) +
-                          " (give the EAL more memory: -m or --socket-mem, or reserve hugepages)");
+        return s.error("cannot allocate an mbuf pool of " + std::to_string(kMinPoolSize) + " mbufs of " +
+                       std::to_string(room) + " bytes: " + errno_text(rte_errno) +
+                       " (give the EAL more memory: -m or --socket-mem, or reserve hugepages)");
     }
+    return Ok{};
+}
+
+Status setup_queues(PortSetup& s) {
+    PortState& p = s.p;
     for (uint16_t q = 0; q < p.config.queues; ++q) {
-        rte_eth_rxconf rxconf = info.default_rxconf;
-        rxconf.offloads = conf.rxmode.offloads;
-        rc = rte_eth_rx_queue_setup(p.port_id, q, rxd, static_cast<unsigned>(socket), &rxconf, p.pool);
-        if (rc != 0) return port_error("RX queue " + std::to_string(q) + ": " + errno_text(rc));
-        rte_eth_txconf txconf = info.default_txconf;
-        txconf.offloads = conf.txmode.offloads;
-        rc = rte_eth_tx_queue_setup(p.port_id, q, txd, static_cast<unsigned>(socket), &txconf);
-        if (rc != 0) return port_error("TX queue " + std::to_string(q) + ": " + errno_text(rc));
+        rte_eth_rxconf rxconf = s.info.default_rxconf;
+        rxconf.offloads = s.conf.rxmode.offloads;
+        int rc = rte_eth_rx_queue_setup(p.port_id, q, s.rxd, static_cast<unsigned>(s.socket), &rxconf, p.pool);
+        if (rc != 0) return s.error("RX queue " + std::to_string(q) + ": " + errno_text(rc));
+        rte_eth_txconf txconf = s.info.default_txconf;
+        txconf.offloads = s.conf.txmode.offloads;
+        rc = rte_eth_tx_queue_setup(p.port_id, q, s.txd, static_cast<unsigned>(s.socket), &txconf);
+        if (rc != 0) return s.error("TX queue " + std::to_string(q) + ": " + errno_text(rc));
     }
+    return Ok{};
+}
 
-    if (want_tap) {
-        // The kernel's side of this port: same MAC, so that its replies leave as ours.
-        p.tap_vdev = "net_tap_fz" + std::to_string(index);
-        p.tap_iface = tap_name_for(p);
-        std::string args = "iface=" + p.tap_iface + ",mac=" + mac_text(mac);
-        rc = rte_eal_hotplug_add("vdev", p.tap_vdev.c_str(), args.c_str());
-        if (rc != 0) {
-            p.tap_vdev.clear();
-            return port_error("cannot create the exception tap '" + p.tap_iface + "' (net_tap needs /dev/net/tun " +
-                              "and CAP_NET_ADMIN; or set dataplane.exception_path: none): " + errno_text(rc));
-        }
-        if (rte_eth_dev_get_port_by_name(p.tap_vdev.c_str(), &p.tap_id) != 0) {
-            return port_error("exception tap created but not found");
-        }
-        rte_eth_conf tap_conf{};
-        rc = rte_eth_dev_configure(p.tap_id, static_cast<uint16_t>(p.config.queues),
-                                   static_cast<uint16_t>(p.config.queues), &tap_conf);
-        if (rc != 0) return port_error("cannot configure the exception tap: " + errno_text(rc));
-        for (uint16_t q = 0; q < p.config.queues; ++q) {
-            rc = rte_eth_rx_queue_setup(p.tap_id, q, kRxDescriptors / 2, static_cast<unsigned>(socket), nullptr,
-                                        p.pool);
-            if (rc == 0) rc = rte_eth_tx_queue_setup(p.tap_id, q, kTxDescriptors, static_cast<unsigned>(socket), nullptr);
-            if (rc != 0) return port_error("exception tap queue " + std::to_string(q) + ": " + errno_text(rc));
-        }
-        rc = rte_eth_dev_start(p.tap_id);
-        if (rc != 0) return port_error("cannot start the exception tap: " + errno_text(rc));
-        p.tap_started = true;
+// The kernel's side of this port: a tap with the same MAC, so that its replies leave as ours.
+Status start_exception_tap(PortSetup& s) {
+    PortState& p = s.p;
+    p.tap_vdev = "net_tap_fz" + std::to_string(s.index);
+    p.tap_iface = tap_name_for(p);
+    std::string args = "iface=" + p.tap_iface + ",mac=" + mac_text(s.mac);
+    int rc = rte_eal_hotplug_add("vdev", p.tap_vdev.c_str(), args.c_str());
+    if (rc != 0) {
+        p.tap_vdev.clear();
+        return s.error("cannot create the exception tap '" + p.tap_iface + "' (net_tap needs /dev/net/tun " +
+                       "and CAP_NET_ADMIN; or set dataplane.exception_path: none): " + errno_text(rc));
     }
-
-    rc = rte_eth_dev_start(p.port_id);
-    if (rc != 0) return port_error("cannot start: " + errno_text(rc));
-    p.started = true;
-    // Neighbour solicitations go to solicited-node multicast groups; the kernel side
-    // needs its multicast too. Not every device has the setting (ENOTSUP is fine).
-    (void)rte_eth_allmulticast_enable(p.port_id);
-
-    if (is_af_xdp(p.config.device) && PortSteering::available() && !p.iface.empty()) {
-        auto steering = PortSteering::adopt(p.iface, p.config.addresses);
-        if (steering) {
-            p.steering = std::move(steering.value());
-        } else {
-            // The operator's own xdp_prog=, or a kernel that refused: serve anyway.
-            log::warning("XDP steering program not adopted: counters unavailable, addresses not filtered",
-                         log::kv("port", p.config.device) + " " + log::kv("error", steering.error().to_string()));
-        }
+    if (rte_eth_dev_get_port_by_name(p.tap_vdev.c_str(), &p.tap_id) != 0) {
+        return s.error("exception tap created but not found");
     }
-
-    auto addresses = parse_addresses(p.config.addresses);
-    if (!addresses) return port_error(addresses.error().message);
+    rte_eth_conf tap_conf{};
+    rc = rte_eth_dev_configure(p.tap_id, static_cast<uint16_t>(p.config.queues),
+                               static_cast<uint16_t>(p.config.queues), &tap_conf);
+    if (rc != 0) return s.error("cannot configure the exception tap: " + errno_text(rc));
+    const auto socket = static_cast<unsigned>(s.socket);
     for (uint16_t q = 0; q < p.config.queues; ++q) {
-        auto lc = std::make_unique<Lcore>();
-        lc->worker.seed_from_entropy();
-        lc->port_id = p.port_id;
-        lc->queue_id = q;
-        lc->tap_id = p.tap_id;
-        lc->tx_checksum_offload = p.tx_offload;
-        lc->ipv4_udp_checksum = dp.ipv4_udp_checksum;
-        lc->rx_checksum_offload = p.rx_offload;
-        std::memcpy(lc->mac, mac.addr_bytes, 6);
-        lc->addresses = *addresses;
-        lcores.push_back(std::move(lc));
+        rc = rte_eth_rx_queue_setup(p.tap_id, q, kRxDescriptors / 2, socket, nullptr, p.pool);
+        if (rc == 0) rc = rte_eth_tx_queue_setup(p.tap_id, q, kTxDescriptors, socket, nullptr);
+        if (rc != 0) return s.error("exception tap queue " + std::to_string(q) + ": " + errno_text(rc));
     }
+    rc = rte_eth_dev_start(p.tap_id);
+    if (rc != 0) return s.error("cannot start the exception tap: " + errno_text(rc));
+    p.tap_started = true;
+    return Ok{};
+}
 
+// Our XDP program on an af_xdp port's interface: its counters and address filter.
+void adopt_steering(PortState& p) {
+    if (!is_af_xdp(p.config.device) || !PortSteering::available() || p.iface.empty()) return;
+    auto steering = PortSteering::adopt(p.iface, p.config.addresses);
+    if (steering) {
+        p.steering = std::move(steering.value());
+    } else {
+        // The operator's own xdp_prog=, or a kernel that refused: serve anyway.
+        log::warning("XDP steering program not adopted: counters unavailable, addresses not filtered",
+                     log::kv("port", p.config.device) + " " + log::kv("error", steering.error().to_string()));
+    }
+}
+
+void log_port_up(const PortState& p, const rte_ether_addr& mac) {
     std::string addrs;
     for (const auto& a : p.config.addresses) addrs += (addrs.empty() ? "" : ",") + a;
     log::info("dataplane port up",
@@ -331,6 +337,44 @@ Status Dataplane::State::start_port(PortState& p, size_t index, const DataplaneO
                   log::kv("checksum_offload", p.tx_offload ? "tx" : "software") + " " +
                   log::kv("mbufs", static_cast<long long>(p.pool->size)) + " " + log::kv("addresses", addrs) + " " +
                   log::kv("exception_path", p.tap_iface.empty() ? (p.steering ? "xdp" : "none") : "tap:" + p.tap_iface));
+}
+
+}  // namespace
+
+Status Dataplane::State::start_port(PortState& p, size_t index, const DataplaneOptions& dp) {
+    PortSetup s{p, dp, index};
+    for (auto step : {configure_device, create_pool, setup_queues}) {
+        auto st = step(s);
+        if (!st) return st;
+    }
+    if (s.want_tap) {
+        auto st = start_exception_tap(s);
+        if (!st) return st;
+    }
+    int rc = rte_eth_dev_start(p.port_id);
+    if (rc != 0) return s.error("cannot start: " + errno_text(rc));
+    p.started = true;
+    // Neighbour solicitations go to solicited-node multicast groups; the kernel side
+    // needs its multicast too. Not every device has the setting (ENOTSUP is fine).
+    (void)rte_eth_allmulticast_enable(p.port_id);
+    adopt_steering(p);
+
+    auto addresses = parse_addresses(p.config.addresses);
+    if (!addresses) return s.error(addresses.error().message);
+    for (uint16_t q = 0; q < p.config.queues; ++q) {
+        auto lc = std::make_unique<Lcore>();
+        lc->worker.seed_from_entropy();
+        lc->port_id = p.port_id;
+        lc->queue_id = q;
+        lc->tap_id = p.tap_id;
+        lc->tx_checksum_offload = p.tx_offload;
+        lc->ipv4_udp_checksum = dp.ipv4_udp_checksum;
+        lc->rx_checksum_offload = p.rx_offload;
+        std::memcpy(lc->mac, s.mac.addr_bytes, 6);
+        lc->addresses = *addresses;
+        lcores.push_back(std::move(lc));
+    }
+    log_port_up(p, s.mac);
     return Ok{};
 }
 

@@ -1,15 +1,15 @@
-// Kernel-socket server: UDP workers (SO_REUSEPORT, recvmmsg/sendmmsg batches) and a TCP
-// listener (RFC 7766: length framing, pipelining, idle timeout, connection cap), all
+// Kernel-socket server: UDP workers (SO_REUSEPORT, recvmmsg/sendmmsg batches) and the TCP
+// server (tcp_server.h: RFC 7766 framing, pipelining, idle timeout, connection cap), all
 // answering through engine::answer() over the currently published snapshot.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "common/result.h"
 #include "io/sockets/options.h"
+#include "io/sockets/tcp_server.h"
 #include "engine/answer.h"
 #include "engine/publisher.h"
 
@@ -31,21 +31,19 @@ public:
     // Per-thread counters (UDP workers, then the TCP thread), for the control plane to sum.
     std::vector<const engine::Counters*> counters() const;
     // Open TCP connections right now.
-    size_t tcp_connections() const { return tcp_open_.load(std::memory_order_relaxed); }
+    size_t tcp_connections() const { return tcp_ ? tcp_->connections() : 0; }
 
 private:
     struct UdpWorker;
     void udp_loop(UdpWorker& w);
-    void tcp_loop();
 
     SocketOptions config_;
     engine::Publisher& publisher_;
     std::vector<std::unique_ptr<UdpWorker>> udp_;
     std::vector<int> tcp_listeners_;
-    std::unique_ptr<engine::Worker> tcp_worker_;
+    std::unique_ptr<TcpServer> tcp_;
     std::thread tcp_thread_;
     int stop_fd_ = -1;  // eventfd every loop polls: written once to stop them all
-    std::atomic<size_t> tcp_open_{0};  // relaxed: a gauge for stats, orders nothing
     bool started_ = false;
 };
 
