@@ -299,15 +299,3 @@ def remove_work_dir(work, keep=False):
         print(f"kept {work}", flush=True)
     else:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def stop_process(proc, timeout=10):
-    """Stops a server started by this test: SIGTERM, then SIGKILL to the same process if
-    it has not exited within `timeout` seconds. Does nothing if it has already exited."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
