@@ -26,15 +26,11 @@ from cpuset import CpuSet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-from servers import stop_process, write_knot_conf  # noqa: E402
+from dnsio import query_wire, udp_exchange  # noqa: E402
+from ports import free_port  # noqa: E402
+from servers import Fastzoned, Knotd, Nsd, write_fastzone_conf, write_knot_conf, write_nsd_conf  # noqa: E402
 
 FASTZONED = os.path.join(ROOT, "build", "src", "app", "fastzoned")
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_zone(path, names):
@@ -63,85 +59,23 @@ def write_queries(path, names, count):
                 f.write(f"nx-{i}.example.com A\n")
 
 
-def wait_udp(port, timeout=15.0):
-    """Waits until the server answers a query on 127.0.0.1:port."""
-    q = bytes.fromhex("abcd01000001000000000000") + b"\x07example\x03com\x00\x00\x06\x00\x01"
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.settimeout(0.2)
-            try:
-                s.sendto(q, ("127.0.0.1", port))
-                data, _ = s.recvfrom(4096)
-                if data[:2] == q[:2]:
-                    return True
-            except OSError:
-                pass
-        time.sleep(0.1)
-    return False
-
-
 CPUSET = None
 
 
-class Server:
-    def __init__(self, name, argv, port, workdir):
-        self.name, self.argv, self.port, self.workdir = name, argv, port, workdir
-        self.proc = None
-
-    def start(self, cpu):
-        log = open(os.path.join(self.workdir, self.name + ".log"), "w")
-        argv = CPUSET.argv(cpu, self.argv) if CPUSET else ["taskset", "-c", str(cpu)] + self.argv
-        self.proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
-        if not wait_udp(self.port):
-            self.stop()
-            raise RuntimeError(f"{self.name} did not start; see {log.name}")
-
-    def stop(self):
-        if self.proc:
-            stop_process(self.proc)
-        self.proc = None
-
-
 def fastzone(workdir, zone, port):
-    conf = os.path.join(workdir, "fastzone.yaml")
-    with open(conf, "w") as f:
-        f.write(f"server:\n  listen: [127.0.0.1@{port}]\n  workers: 1\n"
-                f"zones:\n  - origin: example.com.\n    file: {zone}\n")
-    return Server("fastzone", [FASTZONED, "-c", conf], port, workdir)
+    conf = write_fastzone_conf(workdir, port, [("example.com.", zone)])
+    return Fastzoned(FASTZONED, conf, port, new_session=True)
 
 
 def knot(workdir, zone, port):
     conf = write_knot_conf(workdir, port, [("example.com.", zone)], template_options=["semantic-checks: off"],
                            zone_dir=os.path.dirname(zone))
-    return Server("knot", ["knotd", "-c", conf], port, workdir)
+    return Knotd(conf, port, new_session=True)
 
 
 def nsd(workdir, zone, port):
-    conf = os.path.join(workdir, "nsd.conf")
-    with open(conf, "w") as f:
-        # Debian's NSD has response rate limiting on by default: off for a benchmark.
-        f.write(f"""server:
-    ip-address: 127.0.0.1@{port}
-    server-count: 1
-    username: ""
-    zonesdir: "{os.path.dirname(zone)}"
-    database: ""
-    zonelistfile: "{workdir}/nsd.zonelist"
-    pidfile: "{workdir}/nsd.pid"
-    xfrdfile: "{workdir}/nsd.xfrd"
-    xfrdir: "{workdir}"
-    logfile: "{workdir}/nsd.log"
-    rrl-ratelimit: 0
-    rrl-whitelist-ratelimit: 0
-    verbosity: 0
-remote-control:
-    control-enable: no
-zone:
-    name: example.com.
-    zonefile: "{zone}"
-""")
-    return Server("nsd", ["nsd", "-d", "-c", conf], port, workdir)
+    conf = write_nsd_conf(workdir, port, [("example.com.", zone)], zone_dir=os.path.dirname(zone))
+    return Nsd(conf, port, new_session=True)
 
 
 def dnsperf(port, queries, seconds, cpus):
@@ -161,25 +95,19 @@ def dnsperf(port, queries, seconds, cpus):
 
 def latency_probe(port, seconds, rate, stop):
     """Sends `rate` queries a second for `seconds` and returns the answer times (s)."""
-    q = bytearray(bytes.fromhex("000001000001000000000000") + b"\x06host-1\x07example\x03com\x00\x00\x01\x00\x01")
     rtts = []
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(0.5)
         interval = 1.0 / rate
         t_next = time.perf_counter()
         end = t_next + seconds
         qid = 0
         while not stop.is_set() and time.perf_counter() < end:
             qid = (qid + 1) & 0xFFFF
-            q[0], q[1] = qid >> 8, qid & 0xFF
+            q = query_wire("host-1.example.com.", 1, qid, rd=True)
             t0 = time.perf_counter()
             try:
-                s.sendto(bytes(q), ("127.0.0.1", port))
-                while True:
-                    data, _ = s.recvfrom(4096)
-                    if data[:2] == bytes(q[:2]):
-                        rtts.append(time.perf_counter() - t0)
-                        break
+                if udp_exchange(s, ("127.0.0.1", port), q, timeout=0.5, tries=1) is not None:
+                    rtts.append(time.perf_counter() - t0)
             except OSError:
                 pass  # a lost probe: not a latency
             t_next += interval
@@ -297,16 +225,17 @@ def main():
         for r in range(args.rounds):
             for n in names:
                 srv = makers[n](workdir, zone, free_port())
-                srv.start(server_cpu)
+                srv.start(wrap=lambda argv: CPUSET.argv(server_cpu, argv))
+                srv.wait_ready("example.com.", timeout=15)
                 stop = threading.Event()
                 probe_out = []
                 probe = threading.Thread(target=lambda: probe_out.extend(
                     latency_probe(srv.port, max(1, args.seconds - 2), 1000, stop)))
                 try:
                     probe.start()
-                    cpu0 = cpu_seconds(srv.proc.pid)
+                    cpu0 = cpu_seconds(srv.pid)
                     qps, lost, avg, per_second = dnsperf(srv.port, queries, args.seconds, client_cpus)
-                    cpu = cpu_seconds(srv.proc.pid) - cpu0
+                    cpu = cpu_seconds(srv.pid) - cpu0
                 finally:
                     stop.set()
                     probe.join()

@@ -13,11 +13,8 @@ import os
 import random
 import shutil
 import socket
-import struct
-import subprocess
 import sys
 import tempfile
-import time
 
 import dns.edns
 import dns.flags
@@ -30,11 +27,13 @@ import dns.rdatatype
 import dns.rrset
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from dnsio import tcp_exchange, udp_exchange  # noqa: E402
 from ports import free_port  # noqa: E402
-from servers import remove_work_dir, stop_process, write_knot_conf  # noqa: E402
+from servers import Fastzoned, Knotd, remove_work_dir, write_fastzone_conf, write_knot_conf  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ZONES = [("conform.example.", "conform.example.zone"), ("child.conform.example.", "child.conform.example.zone")]
+ZONES = [("conform.example.", os.path.join(HERE, "zones", "conform.example.zone")),
+         ("child.conform.example.", os.path.join(HERE, "zones", "child.conform.example.zone"))]
 
 # Queries where fastzone deliberately differs from Knot DNS 3.2. Key: the query's label
 # (see build_queries); value: (reason, check) where check(fastzone_response) must hold.
@@ -69,73 +68,14 @@ DIFFERENCES = {
 }
 
 
-class Daemon:
-    def __init__(self, name, argv, port, log):
-        self.name, self.port = name, port
-        self.logf = open(log, "w")
-        self.proc = subprocess.Popen(argv, stdout=self.logf, stderr=self.logf, start_new_session=True)
-
-    def wait_ready(self):
-        q = dns.message.make_query("conform.example.", "SOA")
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                udp(q.to_wire(), self.port, timeout=0.3)
-                return
-            except (socket.timeout, OSError):
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"{self.name} did not start; log: {self.logf.name}\n" + open(self.logf.name).read())
-
-    def stop(self):
-        stop_process(self.proc)
-
-
-def udp(wire, port, timeout=2.0):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(timeout)
-        s.sendto(wire, ("127.0.0.1", port))
-        data, _ = s.recvfrom(65535)
-        return data
-
-
-def tcp(wire, port, timeout=2.0):
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(struct.pack("!H", len(wire)) + wire)
-        hdr = b""
-        while len(hdr) < 2:
-            chunk = s.recv(2 - len(hdr))
-            if not chunk:
-                raise EOFError("connection closed")
-            hdr += chunk
-        (n,) = struct.unpack("!H", hdr)
-        data = b""
-        while len(data) < n:
-            chunk = s.recv(n - len(data))
-            if not chunk:
-                raise EOFError("connection closed")
-            data += chunk
-        return data
-
-
 def start_knot(work, port):
-    conf = write_knot_conf(work, port, [(origin, os.path.join(HERE, "zones", f)) for origin, f in ZONES],
-                           server_options=['identity: ""', 'version: ""', "udp-max-payload: 1232"])
-    d = Daemon("knot", ["knotd", "-c", conf], port, os.path.join(work, "knot.log"))
-    d.wait_ready()
-    return d
+    conf = write_knot_conf(work, port, ZONES, server_options=['identity: ""', 'version: ""', "udp-max-payload: 1232"])
+    return Knotd(conf, port, new_session=True).start().wait_ready("conform.example.")
 
 
 def start_fastzone(binary, work, port):
-    conf = os.path.join(work, "fastzone.yaml")
-    zones = "".join(f"  - origin: {origin}\n    file: {os.path.join(HERE, 'zones', f)}\n" for origin, f in ZONES)
-    with open(conf, "w") as f:
-        f.write(f"server:\n  listen: [127.0.0.1@{port}]\n  workers: 1\n  udp_max_payload: 1232\nzones:\n{zones}")
-    d = Daemon("fastzone", [binary, "-c", conf], port, os.path.join(work, "fastzone.log"))
-    d.wait_ready()
-    return d
+    conf = write_fastzone_conf(work, port, ZONES, server_options=["udp_max_payload: 1232"])
+    return Fastzoned(binary, conf, port, new_session=True).start().wait_ready("conform.example.")
 
 
 # --- queries -------------------------------------------------------------------------
@@ -297,9 +237,16 @@ def summarize(wire):
 
 
 def send(wire, transport, port):
+    """The response, or None: no answer, or the connection closed. Over UDP, the first
+    datagram back, whatever its ID (the ID is compared too)."""
+    addr = ("127.0.0.1", port)
     try:
-        return tcp(wire, port) if transport == "tcp" else udp(wire, port, timeout=1.0)
-    except (socket.timeout, EOFError, ConnectionError):
+        if transport == "tcp":
+            with socket.create_connection(addr, timeout=2.0) as s:
+                return tcp_exchange(s, wire, timeout=2.0)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            return udp_exchange(s, addr, wire, timeout=1.0, tries=1, match_id=False)
+    except (socket.timeout, ConnectionError):
         return None
 
 

@@ -23,14 +23,12 @@ import random
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from ports import free_port  # noqa: E402
-from servers import remove_work_dir, stop_process, write_knot_conf  # noqa: E402
+from servers import Fastzoned, Knotd, ServerError, remove_work_dir, write_fastzone_conf, write_knot_conf  # noqa: E402
 
 try:
     import dns.edns
@@ -209,10 +207,11 @@ def geo_view_matches(views, loc):
 
 
 class Daemon:
-    def __init__(self, name, argv, port, log):
-        self.name, self.port, self.log = name, port, log
-        with open(log, "w") as f:
-            self.proc = subprocess.Popen(argv, stdout=f, stderr=f)
+    """A server under test (servers.Server, started and answering) and the socket this
+    test asks it from."""
+
+    def __init__(self, server):
+        self.server, self.name = server, server.name
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setblocking(False)  # dnspython applies its timeout only to non-blocking sockets
 
@@ -224,33 +223,20 @@ class Daemon:
         q = dns.message.make_query(f"{name}.{ORIGIN}", "A", use_edns=0 if ecs is not None else None, options=opts)
         for attempt in range(3):
             try:
-                return dns.query.udp(q, "127.0.0.1", port=self.port, timeout=2, sock=self.sock,
+                return dns.query.udp(q, "127.0.0.1", port=self.server.port, timeout=2, sock=self.sock,
                                      ignore_unexpected=True)
             except dns.exception.Timeout:
-                check(self.proc.poll() is None, f"{self.name} died (query {name} ECS {ecs}); log:\n{self.tail()}")
+                check(self.server.running(), f"{self.name} died (query {name} ECS {ecs}); log:\n{self.tail()}")
                 if attempt == 2:
                     raise Failure(f"{self.name} does not answer {name} ECS {ecs}")
         return None
 
-    def wait_ready(self):
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            check(self.proc.poll() is None, f"{self.name} exited at start; log:\n{self.tail()}")
-            try:
-                q = dns.message.make_query(ORIGIN, "SOA")
-                dns.query.udp(q, "127.0.0.1", port=self.port, timeout=0.3, sock=self.sock, ignore_unexpected=True)
-                return
-            except dns.exception.Timeout:
-                time.sleep(0.1)
-        raise Failure(f"{self.name} did not start; log:\n{self.tail()}")
-
     def tail(self):
-        with open(self.log) as f:
-            return "".join(f.readlines()[-15:])
+        return self.server.log_tail(15)
 
     def stop(self):
         self.sock.close()
-        stop_process(self.proc)
+        self.server.stop()
 
 
 def knot_geoip_modules(work, db_path):
@@ -280,11 +266,9 @@ def start_knot(work, db_path):
             f.write(text)
     port = free_port()
     conf = write_knot_conf(work, port, [(ORIGIN, os.path.join(work, "knot.zone"))],
-                           server_options=["edns-client-subnet: on"], modules=knot_geoip_modules(work, db_path),
+                           server_options=["edns-client-subnet: on"], sections=knot_geoip_modules(work, db_path),
                            zone_options=["module: [ mod-geoip/geo, mod-geoip/net, mod-geoip/weight ]"])
-    d = Daemon("knotd", ["knotd", "-c", conf], port, os.path.join(work, "knot.log"))
-    d.wait_ready()
-    return d
+    return Daemon(Knotd(conf, port).start().wait_ready(ORIGIN))
 
 
 def start_fastzone(binary, work, db_path):
@@ -293,15 +277,10 @@ def start_fastzone(binary, work, db_path):
         with open(os.path.join(work, name), "w") as f:
             f.write(text)
     port = free_port()
-    conf = os.path.join(work, "fastzone.yaml")
-    with open(conf, "w") as f:
-        f.write(f"server:\n  listen: [127.0.0.1@{port}]\n  workers: 1\n"
-                f"zones:\n  - origin: {ORIGIN}\n    file: fastzone.zone\n    record_sets: record-sets.json\n"
-                f"cidr_collections: cidr.json\ngeoip: {db_path}\n"
-                f"control:\n  socket: {os.path.join(work, 'fastzoned.sock')}\n")
-    d = Daemon("fastzoned", [binary, "-c", conf], port, os.path.join(work, "fastzoned.log"))
-    d.wait_ready()
-    return d
+    conf = write_fastzone_conf(work, port, [(ORIGIN, "fastzone.zone")], zone_options=["record_sets: record-sets.json"],
+                               sections=f"cidr_collections: cidr.json\ngeoip: {db_path}\n",
+                               control=os.path.join(work, "fastzoned.sock"))
+    return Daemon(Fastzoned(binary, conf, port).start().wait_ready(ORIGIN))
 
 
 # --- comparing ------------------------------------------------------------------------
@@ -527,13 +506,13 @@ def main():
                 print("ok   subnet / IP-based: longest block, default, scopes as stated")
                 compare_weighted(knot, fz, 2000, tally)
             for d in (knot, fz):
-                check(d.proc.poll() is None, f"{d.name} died during the test; log:\n{d.tail()}")
+                check(d.server.running(), f"{d.name} died during the test; log:\n{d.tail()}")
                 d.stop()
             daemons.clear()
         print(f"PASS: {tally.same} comparisons agree; stated differences seen: "
               + ", ".join(f"{k} x{v}" for k, v in sorted(tally.stated.items())))
         return 0
-    except Failure as e:
+    except (Failure, ServerError) as e:
         print(f"FAIL: {e}")
         keep = keep or os.environ.get("FZ_KEEP_TMP") is not None
         return 1

@@ -8,21 +8,15 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fztest as t  # noqa: E402
+import fztest as t  # noqa: E402  (also puts tests/support on sys.path)
+from ports import free_port  # noqa: E402
+from servers import write_fastzone_conf  # noqa: E402
 
 
 def expect_error(fastzoned, work, name, dataplane, needle, user=None):
     zone = os.path.join(work, "example.com.zone")
-    port = t.free_port()
-    config = t.write_config(os.path.join(work, f"{name}.yaml"), f"""
-server:
-  listen: [127.0.0.1@{port}]
-dataplane:
-{dataplane}
-zones:
-  - origin: example.com.
-    file: {zone}
-""")
+    config = write_fastzone_conf(work, free_port(), [("example.com.", zone)], workers=None, name=f"{name}.yaml",
+                                 sections=f"dataplane:{dataplane}\n")
     cmd = [fastzoned, "-c", config]
     if user:
         cmd = ["setpriv", f"--reuid={user}", "--regid=nogroup", "--clear-groups", "--inh-caps=-all"] + cmd

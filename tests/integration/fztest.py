@@ -1,11 +1,11 @@
-"""Shared helpers of the data-plane integration tests: fastzoned processes, network
-namespaces with veth pairs, frames and pcap files, DNS queries from inside a namespace.
+"""Shared helpers of the data-plane integration tests: network namespaces with veth pairs,
+fastzoned on a data-plane configuration, frames and pcap files, the query set.
 
 Every resource a test makes is registered with a Cleanup and removed on exit, also on
-failure or Ctrl-C. Processes are only ever stopped by the PID this module started.
+failure or Ctrl-C. Processes are only ever stopped by the PID they were started with.
+Importing this module puts tests/support (ports, dnsio, servers, netns) on sys.path.
 """
 
-import ctypes
 import os
 import signal
 import socket
@@ -13,7 +13,10 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import netns  # noqa: E402
+from servers import Fastzoned, remove_work_dir  # noqa: E402
 
 SKIP = 77  # meson: the test was skipped
 
@@ -91,16 +94,11 @@ class Netns:
                               check=check, timeout=timeout)
 
     def socket(self, family, kind):
-        """A socket created inside the namespace (setns on this thread, then back)."""
-        libc = ctypes.CDLL(None, use_errno=True)
-        clone_newnet = 0x40000000
-        with open("/proc/self/ns/net") as home, open(f"/run/netns/{self.name}") as target:
-            if libc.setns(target.fileno(), clone_newnet) != 0:
-                fail(f"setns: {os.strerror(ctypes.get_errno())}")
-            try:
-                return socket.socket(family, kind)
-            finally:
-                libc.setns(home.fileno(), clone_newnet)
+        """A socket created inside the namespace."""
+        try:
+            return netns.socket_in(self.name, family, kind)
+        except OSError as e:
+            fail(str(e))
 
 
 def link_flags(iface):
@@ -114,69 +112,30 @@ def xdp_attached(iface):
 
 # --- fastzoned ---------------------------------------------------------------------------
 
-class Server:
-    """fastzoned started on a configuration; stopped with SIGTERM by its PID."""
-
-    def __init__(self, cleanup, binary, config_path, cwd=None):
-        self.log_path = config_path + ".log"
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([binary, "-c", config_path], stdout=self.log, stderr=subprocess.STDOUT,
-                                     cwd=cwd or os.path.dirname(config_path))
-        self.stopped = False
-        cleanup.add(self.stop)
-
-    def text(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def wait_for(self, needle, timeout=20):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if needle in self.text():
-                return True
-            if self.proc.poll() is not None:
-                return needle in self.text()
-            time.sleep(0.05)
-        return False
-
-    def stop(self, timeout=15):
-        if self.stopped:
-            return self.proc.returncode
-        self.stopped = True
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                fail("fastzoned did not stop within 15 s of SIGTERM")
-        self.log.close()
-        return self.proc.returncode
-
-    def counters(self):
-        """The fields of the 'dataplane stopped' log line, as a dict of ints."""
-        for line in self.text().splitlines():
-            if 'msg="dataplane stopped"' in line:
-                fields = {}
-                for kv in line.split():
-                    if "=" in kv:
-                        k, v = kv.split("=", 1)
-                        if v.isdigit():
-                            fields[k] = int(v)
-                return fields
-        return {}
+def start_fastzoned(cleanup, binary, config):
+    """fastzoned on a data-plane configuration, stopped on cleanup; fails the test unless
+    it logs 'dataplane running'."""
+    server = Fastzoned(binary, config)
+    cleanup.add(server.stop, 15)
+    server.start()
+    if not server.wait_for_log("dataplane running"):
+        fail("fastzoned did not start:\n" + server.log_text())
+    return server
 
 
-def write_config(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+def stop_fastzoned(server):
+    """Stops fastzoned as a step of the test: it must exit with status 0 within 15 s of
+    SIGTERM."""
+    rc = server.stop(15)
+    if server.killed:
+        fail("fastzoned did not stop within 15 s of SIGTERM")
+    if rc != 0:
+        fail(f"fastzoned exited {rc}:\n{server.log_text()}")
 
 
 def temp_dir(cleanup):
     d = tempfile.mkdtemp(prefix="fz-it-")
-    cleanup.add(lambda: subprocess.run(["rm", "-rf", d]))
+    cleanup.add(remove_work_dir, d)
     return d
 
 
@@ -192,14 +151,6 @@ def write_zone(directory):
     with open(path, "w") as f:
         f.write(ZONE)
     return path
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # --- DNS ---------------------------------------------------------------------------------
@@ -242,39 +193,6 @@ def query_set():
     q("REFUSED (not our zone)", "example.org.", "A")
     q("ANY", "example.com.", "ANY")
     return out
-
-
-def udp_exchange(sock, addr, wire, timeout=2.0, tries=3):
-    sock.settimeout(timeout)
-    for _ in range(tries):
-        sock.sendto(wire, addr)
-        try:
-            while True:
-                data, _ = sock.recvfrom(65535)
-                if data[:2] == wire[:2]:
-                    return data
-        except socket.timeout:
-            continue
-    return None
-
-
-def tcp_exchange(sock, wire, timeout=3.0):
-    sock.settimeout(timeout)
-    sock.sendall(struct.pack("!H", len(wire)) + wire)
-    head = b""
-    while len(head) < 2:
-        chunk = sock.recv(2 - len(head))
-        if not chunk:
-            return None
-        head += chunk
-    n = struct.unpack("!H", head)[0]
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
 
 
 # --- frames and pcap files ---------------------------------------------------------------

@@ -13,7 +13,10 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fztest as t  # noqa: E402
+import fztest as t  # noqa: E402  (also puts tests/support on sys.path)
+from dnsio import udp_exchange  # noqa: E402
+from ports import free_port  # noqa: E402
+from servers import write_fastzone_conf  # noqa: E402
 
 PORT_MAC = "02:70:63:61:70:00"  # net_pcap's first port
 CLIENT_MAC = "02:00:00:00:53:01"
@@ -71,7 +74,7 @@ def main():
     with t.Cleanup() as cleanup:
         work = t.temp_dir(cleanup)
         t.write_zone(work)
-        sock_port = t.free_port()
+        sock_port = free_port()
         queries = t.query_set()
 
         frames, expected = [], []  # expected: (kind, details) per response, in order
@@ -127,28 +130,20 @@ def main():
                 mixed.append(silent[i][1])
         t.write_pcap(os.path.join(work, "queries.pcap"), mixed)
 
-        config = t.write_config(os.path.join(work, "pcap.yaml"), f"""
-server:
-  listen: [127.0.0.1@{sock_port}]
-  workers: 1
-dataplane:
+        config = write_fastzone_conf(work, sock_port, [("example.com.", "example.com.zone")], name="pcap.yaml",
+                                     sections=f"""dataplane:
   eal: [--no-pci, --no-huge, -m, "256", "--vdev=net_pcap0,rx_pcap=queries.pcap,tx_pcap=responses.pcap"]
   ports:
     - device: net_pcap0
       addresses: [{SERVER_V4}/24, "{SERVER_V6}/64"]
   exception_path: none
-zones:
-  - origin: example.com.
-    file: example.com.zone
 """)
-        server = t.Server(cleanup, fastzoned, config, cwd=work)
-        if not server.wait_for("dataplane running"):
-            t.fail("fastzoned did not start:\n" + server.text())
+        server = t.start_fastzoned(cleanup, fastzoned, config)
         # The socket path's answers are the reference for the DNS content.
         ref = {}
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         for label, wire in queries:
-            r = t.udp_exchange(s, ("127.0.0.1", sock_port), wire)
+            r = udp_exchange(s, ("127.0.0.1", sock_port), wire)
             if r is None:
                 t.fail(f"{label}: no answer on the socket path")
             ref[wire] = r
@@ -156,10 +151,8 @@ zones:
         # net_pcap reads the whole file in the first polls; leave it a moment.
         import time
         time.sleep(1.0)
-        rc = server.stop()
-        if rc != 0:
-            t.fail(f"fastzoned exited {rc}:\n{server.text()}")
-        counters = server.counters()
+        t.stop_fastzoned(server)
+        counters = server.dataplane_counters()
         out = t.read_pcap(os.path.join(work, "responses.pcap"))
 
         if len(out) != len(expected):

@@ -42,7 +42,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from ports import free_port  # noqa: E402
-from servers import remove_work_dir, stop_process  # noqa: E402
+from servers import Fastzoned, ServerError, remove_work_dir, write_fastzone_conf  # noqa: E402
 
 try:
     import dns.edns
@@ -366,7 +366,9 @@ def cidr_rule(cidr_lpm, addr, values, default):
 
 # --- talking to the server ------------------------------------------------------------
 
-class Server:
+class Client:
+    """Asks fastzoned over UDP, with ECS when given, sending again after a timeout."""
+
     def __init__(self, port):
         self.port = port
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -466,7 +468,7 @@ def run(fastzoned, fastzonectl, work):
     cidr_lpm = Lpm(cidr_pairs)
     lat_lpm, lat_rows = parse_latency()
     targets = HealthTargets()
-    proc = None
+    server = None
     try:
         port = free_port()
         sock = os.path.join(work, "control.sock")
@@ -481,23 +483,21 @@ def run(fastzoned, fastzonectl, work):
                 {"LocationName": k, "CidrList": v} for k, v in CIDR_LOCATIONS.items()]}]}, f, indent=1)
         with open(os.path.join(work, "latency.csv"), "w") as f:
             f.write(LATENCY_CSV)
-        conf = os.path.join(work, "fastzone.yaml")
-        with open(conf, "w") as f:
-            f.write(f"server:\n  listen: [127.0.0.1@{port}]\n  workers: 2\n"
-                    f"zones:\n  - origin: {ORIGIN}\n    file: example.com.zone\n"
-                    f"    record_sets: record-sets.json\n    hosted_zone_id: ZE2ETEST\n"
-                    f"health_checks: health-checks.json\ncidr_collections: cidr.json\n"
-                    f"latency: latency.csv\nlatency_default_order: [{', '.join(LATENCY_DEFAULT_ORDER)}]\n"
-                    f"geoip: {CITY_DB}\ncontrol:\n  socket: {sock}\n")
-        log = open(os.path.join(work, "fastzoned.log"), "w+")
-        proc = subprocess.Popen([fastzoned, "-c", conf], stdout=log, stderr=log)
-        srv = Server(port)
+        conf = write_fastzone_conf(
+            work, port, [(ORIGIN, "example.com.zone")], workers=2,
+            zone_options=["record_sets: record-sets.json", "hosted_zone_id: ZE2ETEST"],
+            sections=f"health_checks: health-checks.json\ncidr_collections: cidr.json\nlatency: latency.csv\n"
+                     f"latency_default_order: [{', '.join(LATENCY_DEFAULT_ORDER)}]\ngeoip: {CITY_DB}\n",
+            control=sock)
+        server = Fastzoned(fastzoned, conf, port).start()
+        server.wait_ready(ORIGIN, timeout=30)
+        srv = Client(port)
 
         # Up, and the health checks settled: hc-down refused, so fodown fails over.
         deadline = time.time() + 30
         state = None
         while time.time() < deadline:
-            check(proc.poll() is None, "fastzoned exited at start:\n" + open(log.name).read())
+            check(server.running(), "fastzoned exited at start:\n" + server.log_text())
             try:
                 state = (answer_values(srv.ask("fodown"), f"fodown.{ORIGIN}"),
                          answer_values(srv.ask("ethfo"), f"ethfo.{ORIGIN}"))
@@ -506,7 +506,7 @@ def run(fastzoned, fastzonectl, work):
             except dns.exception.Timeout:
                 pass
             time.sleep(0.2)
-        check(state is not None, "fastzoned does not answer:\n" + open(log.name).read())
+        check(state is not None, "fastzoned does not answer:\n" + server.log_text())
         check(state[0] == ["10.7.0.2"], f"failover to the secondary when the primary's check fails, got {state[0]}")
         check(state[1] == ["10.11.0.2"], "EvaluateTargetHealth: an alias whose target has no healthy record "
               f"counts as unhealthy, so failover picks the secondary; got {state[1]}")
@@ -736,14 +736,14 @@ def run(fastzoned, fastzonectl, work):
         check("ECS scope: /0" in out.stdout, f"explain w: scope 0 expected:\n{out.stdout}")
         print("ok   fastzonectl explain shows the chosen record set (geolocation, weighted)")
 
-        check(proc.poll() is None, "fastzoned died during the test:\n" + open(log.name).read())
+        check(server.running(), "fastzoned died during the test:\n" + server.log_text())
         if srv.retries:
             print(f"note: {len(srv.retries)} queries were sent again after a timeout: {srv.retries[:5]}")
         print(f"PASS: {n_checked} policy answers checked against Route 53's rules, plus weighted/multivalue runs")
         return 0
     finally:
-        if proc is not None:
-            stop_process(proc)
+        if server is not None:
+            server.stop()
         targets.close()
 
 
@@ -766,11 +766,11 @@ def main():
     keep = False
     try:
         return run(fastzoned, fastzonectl, work)
-    except Failure as e:
+    except (Failure, ServerError) as e:
         keep = os.environ.get("FZ_KEEP_TMP") is not None
         print(f"FAIL: {e}")
         log = os.path.join(work, "fastzoned.log")
-        if os.path.exists(log):
+        if isinstance(e, Failure) and os.path.exists(log):  # a ServerError holds the log's tail already
             print("--- fastzoned log (last lines) ---")
             print("".join(open(log).readlines()[-20:]))
         return 1

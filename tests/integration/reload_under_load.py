@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ import dns.query
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from ports import free_port  # noqa: E402
+from servers import Fastzoned, ServerError, remove_work_dir, write_fastzone_conf  # noqa: E402
 
 
 def write_zone(path, names, serial, broken_line=None):
@@ -67,29 +67,23 @@ def main():
         return 77
 
     work = tempfile.mkdtemp(prefix="fz-reload-")
-    server = None
+    server = perf = None
     try:
         port = free_port()
         zone = os.path.join(work, "example.com.zone")
         write_zone(zone, args.names, 1)
         sock = os.path.join(work, "ctl.sock")
-        conf = os.path.join(work, "fastzone.yaml")
-        with open(conf, "w") as f:
-            f.write(f"server:\n  listen: [127.0.0.1@{port}]\n  workers: 1\nzones:\n  - origin: example.com.\n"
-                    f"    file: example.com.zone\ncontrol:\n  socket: {sock}\n")
+        conf = write_fastzone_conf(work, port, [("example.com.", "example.com.zone")], control=sock)
         queries = os.path.join(work, "queries.txt")
         with open(queries, "w") as f:
             for i in range(0, args.names, max(1, args.names // 50000)):
                 f.write(f"host-{i}.example.com A\n")
-        log = open(os.path.join(work, "fastzoned.log"), "w+")
-        server = subprocess.Popen([args.fastzoned, "-c", conf], stdout=log, stderr=log)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                dns.query.udp(dns.message.make_query("host-1.example.com.", "A"), "127.0.0.1", port=port, timeout=0.5)
-                break
-            except Exception:  # noqa: BLE001 - still loading
-                time.sleep(0.2)
+        server = Fastzoned(args.fastzoned, conf, port).start()
+        try:
+            server.wait_ready("example.com.", timeout=60)  # a large zone takes a while to load
+        except ServerError as e:
+            print(f"FAIL: {e}")
+            return 1
         base_rss = rss_kib(server.pid)
 
         # dnsperf for long enough to cover every reload; rate-limited so that the two
@@ -145,13 +139,12 @@ def main():
               f"during reloads (old + new snapshot)")
         return 0
     finally:
-        if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        if perf is not None and perf.poll() is None:  # a check failed while dnsperf ran
+            perf.kill()
+            perf.wait()
+        if server is not None:
+            server.stop()
+        remove_work_dir(work)
 
 
 if __name__ == "__main__":

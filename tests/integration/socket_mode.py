@@ -9,7 +9,6 @@ usage: socket_mode.py FASTZONED FASTZONECTL
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ import dns.rcode
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from ports import free_port  # noqa: E402
+from servers import Fastzoned, ServerError, remove_work_dir, write_fastzone_conf  # noqa: E402
 
 ZONE = """$ORIGIN example.com.
 $TTL 300
@@ -73,20 +73,19 @@ def wait_for(pred, timeout=10.0):
 def main():
     fastzoned, fastzonectl = sys.argv[1], sys.argv[2]
     work = tempfile.mkdtemp(prefix="fz-socket-mode-")
-    procs = []
+    server = None
     try:
         port = free_port()
         zone = os.path.join(work, "example.com.zone")
         write_zone(zone, "192.0.2.10")
-        conf = os.path.join(work, "fastzone.yaml")
         sock = os.path.join(work, "ctl.sock")
-        with open(conf, "w") as f:
-            f.write(f'server:\n  listen: [127.0.0.1@{port}, "::1@{port}"]\n  workers: 2\n'
-                    f"zones:\n  - origin: example.com.\n    file: example.com.zone\n"
-                    f"control:\n  socket: {sock}\n")
-        log = open(os.path.join(work, "fastzoned.log"), "w+")
-        p = subprocess.Popen([fastzoned, "-c", conf], stdout=log, stderr=log)
-        procs.append(p)
+        conf = write_fastzone_conf(work, port, [("example.com.", "example.com.zone")], workers=2,
+                                   listen=[f"127.0.0.1@{port}", f"::1@{port}"], control=sock)
+        server = Fastzoned(fastzoned, conf, port).start()
+        try:
+            server.wait_ready("example.com.", timeout=10)
+        except ServerError as e:
+            fail(str(e))
         check(wait_for(lambda: www(port) == "192.0.2.10"), "serves www over UDP/IPv4")
         r = query("::1", port, "www.example.com.")
         check(r.answer and r.answer[0][0].to_text() == "192.0.2.10", "serves over UDP/IPv6")
@@ -103,14 +102,14 @@ def main():
 
         # SIGHUP reload: a good zone, a broken one (old data kept), the fixed one.
         write_zone(zone, "192.0.2.20")
-        p.send_signal(signal.SIGHUP)
+        server.proc.send_signal(signal.SIGHUP)
         check(wait_for(lambda: www(port) == "192.0.2.20"), "SIGHUP reload picks up the new zone")
         write_zone(zone, "192.0.2.999")
-        p.send_signal(signal.SIGHUP)
-        check(wait_for(lambda: "example.com.zone:6" in open(log.name).read()), "a broken zone is reported with file:line")
+        server.proc.send_signal(signal.SIGHUP)
+        check(wait_for(lambda: "example.com.zone:6" in server.log_text()), "a broken zone is reported with file:line")
         check(www(port) == "192.0.2.20", "after a failed reload the previous data is still served")
         write_zone(zone, "192.0.2.30")
-        p.send_signal(signal.SIGHUP)
+        server.proc.send_signal(signal.SIGHUP)
         check(wait_for(lambda: www(port) == "192.0.2.30"), "the fixed zone is picked up")
 
         # fastzonectl against the running server.
@@ -125,10 +124,8 @@ def main():
         check(www(port) == "192.0.2.40", "and the old data stays")
 
         # A second server on the same port fails cleanly.
-        conf2 = os.path.join(work, "second.yaml")
-        with open(conf2, "w") as f:
-            f.write(f"server:\n  listen: [127.0.0.1@{port}]\nzones:\n  - origin: example.com.\n"
-                    f"    file: {os.path.join(work, 'good.zone')}\ncontrol:\n  socket: {work}/ctl2.sock\n")
+        conf2 = write_fastzone_conf(work, port, [("example.com.", os.path.join(work, "good.zone"))], workers=None,
+                                    control=f"{work}/ctl2.sock", name="second.yaml")
         write_zone(os.path.join(work, "good.zone"), "192.0.2.1")
         second = subprocess.run([fastzoned, "-c", conf2], capture_output=True, text=True, timeout=20)
         check(second.returncode == 1 and f"127.0.0.1@{port}" in second.stderr and "in use" in second.stderr,
@@ -148,21 +145,17 @@ def main():
         check(r5.returncode == 0 and "OK" in r5.stdout, "fastzonectl check-zone accepts a good zone")
 
         # Clean shutdown.
-        p.send_signal(signal.SIGTERM)
-        try:
-            rc = p.wait(10)
-        except subprocess.TimeoutExpired:
+        rc = server.stop(10)
+        if server.killed:
             fail("fastzoned did not stop within 10 s of SIGTERM")
         check(rc == 0, "SIGTERM stops fastzoned with status 0")
         check(not os.path.exists(sock), "the control socket is removed on exit")
         print("socket mode: all checks passed")
         return 0
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        shutil.rmtree(work, ignore_errors=True)
+        if server is not None:
+            server.stop()
+        remove_work_dir(work)
 
 
 if __name__ == "__main__":

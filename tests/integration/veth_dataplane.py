@@ -17,13 +17,16 @@ import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fztest as t  # noqa: E402
+import fztest as t  # noqa: E402  (also puts tests/support on sys.path)
+from dnsio import tcp_exchange, udp_exchange  # noqa: E402
+from ports import free_port  # noqa: E402
+from servers import write_fastzone_conf  # noqa: E402
 
 
 def compare(ns, family, server, port, queries, ref, label):
     s = ns.socket(family, socket.SOCK_DGRAM)
     for name, wire in queries:
-        got = t.udp_exchange(s, (server, port), wire)
+        got = udp_exchange(s, (server, port), wire)
         if got is None:
             t.fail(f"{label} {name}: no answer from the data plane")
         if got != ref[wire]:
@@ -37,7 +40,7 @@ def tcp_query(ns, family, server, port, wire):
     try:
         s.settimeout(5)
         s.connect((server, port))
-        return t.tcp_exchange(s, wire)
+        return tcp_exchange(s, wire)
     except OSError as e:
         t.fail(f"DNS over TCP to {server} port {port}: {e}")
     finally:
@@ -67,29 +70,21 @@ def main():
             # Knot or an earlier crash may have left a program; ours must be the one used.
             cleanup.add(lambda: t.run("ip", "link", "set", "dev", ns.host_if, "xdp", "off", check=False))
         promisc_before = "PROMISC" in t.link_flags(ns.host_if)
-        sock_port, tcp_port = t.free_port(), t.free_port()
+        sock_port, tcp_port = free_port(), free_port()
         if xdp:
-            listen = f'[127.0.0.1@{sock_port}, {ns.server_v4}@{tcp_port}, "{ns.server_v6}@{tcp_port}"]'
+            listen = [f"127.0.0.1@{sock_port}", f"{ns.server_v4}@{tcp_port}", f"{ns.server_v6}@{tcp_port}"]
             device = "net_af_xdp0"
         else:
-            listen = f'[127.0.0.1@{sock_port}, 0.0.0.0@{tcp_port}, "::@{tcp_port}"]'
+            listen = [f"127.0.0.1@{sock_port}", f"0.0.0.0@{tcp_port}", f"::@{tcp_port}"]
             device = "net_af_packet0"
-        config = t.write_config(os.path.join(work, f"{mode}.yaml"), f"""
-server:
-  listen: {listen}
-  workers: 1
-dataplane:
+        config = write_fastzone_conf(work, sock_port, [("example.com.", "example.com.zone")], listen=listen,
+                                     name=f"{mode}.yaml", sections=f"""dataplane:
   eal: [--no-pci, --no-huge, -m, "512", "--vdev={device},iface={ns.host_if}"]
   ports:
     - device: {device}
       addresses: [{ns.server_v4}/24, "{ns.server_v6}/64"]
-zones:
-  - origin: example.com.
-    file: example.com.zone
 """)
-        server = t.Server(cleanup, fastzoned, config)
-        if not server.wait_for("dataplane running"):
-            t.fail("fastzoned did not start:\n" + server.text())
+        server = t.start_fastzoned(cleanup, fastzoned, config)
         tap = ("fz-" + ns.host_if)[:15]
         if xdp and not t.xdp_attached(ns.host_if):
             t.fail("no XDP program on the interface while serving")
@@ -102,7 +97,7 @@ zones:
         ref = {}
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         for name, wire in queries:
-            ref[wire] = t.udp_exchange(s, ("127.0.0.1", sock_port), wire)
+            ref[wire] = udp_exchange(s, ("127.0.0.1", sock_port), wire)
             if ref[wire] is None:
                 t.fail(f"{name}: no answer on the socket path")
         s.close()
@@ -112,8 +107,8 @@ zones:
 
         # A reload publishes a new snapshot under RCU while the lcore polls: no answer lost.
         server.proc.send_signal(signal.SIGHUP)
-        if not server.wait_for('msg=reloaded'):
-            t.fail("no reload after SIGHUP:\n" + server.text())
+        if not server.wait_for_log('msg=reloaded'):
+            t.fail("no reload after SIGHUP:\n" + server.log_text())
         compare(ns, socket.AF_INET, ns.server_v4, 53, queries[:3], ref, "IPv4 after a reload")
 
         neigh = ns.exec("ip", "neigh", "show", "dev", ns.client_if).stdout
@@ -136,10 +131,8 @@ zones:
                     t.fail(f"TCP {name} to {addr}: {got!r}")
         print("ok  DNS over TCP through the kernel, IPv4 and IPv6")
 
-        rc = server.stop()
-        if rc != 0:
-            t.fail(f"fastzoned exited {rc}:\n{server.text()}")
-        c = server.counters()
+        t.stop_fastzoned(server)
+        c = server.dataplane_counters()
         print(f"counters: {c}")
         n = len(queries)
         if c.get("answered", 0) < 2 * n + 3:

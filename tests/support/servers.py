@@ -1,17 +1,223 @@
-"""Running DNS servers on loopback for the Python tests and load tests: a Knot DNS
-configuration, stopping a server, and the temporary folder they run in."""
+"""DNS servers run by the Python tests and load scripts: fastzoned, knotd and nsd started
+on a configuration in a work folder, waited for until they answer over UDP, stopped by
+the PID started here; the configuration files they read; removing the work folder."""
 
+import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
+import time
 
-# One knotd on 127.0.0.1: one worker of each kind, warnings to stderr, no journal, and
-# zone files never written back. The {..._options} fields are extra lines (each ending in a
-# newline) for their section; {modules} is whole module sections, or "".
+from dnsio import SERVFAIL, query_wire, rcode, udp_exchange
+
+
+class ServerError(RuntimeError):
+    """A server exited or did not answer in time; the message ends with its log's last lines."""
+
+
+class Server:
+    """One server process started by this test or script. Its stdout and stderr go to
+    log_path. Only the PID started here is ever signalled."""
+
+    name = "server"
+
+    def __init__(self, argv, port=None, log_path=None, host="127.0.0.1", cwd=None, new_session=False):
+        """port and host: where wait_ready() asks by default. new_session: the process
+        leaves this one's process group and session (Ctrl-C in a terminal does not reach it)."""
+        self.argv, self.port, self.host = list(argv), port, host
+        self.log_path, self.cwd, self.new_session = log_path, cwd, new_session
+        self.proc = None
+        self.killed = False  # stop() needed SIGKILL
+        self._log = None
+
+    def start(self, wrap=None):
+        """Starts argv, or wrap(argv) when given (a launcher such as taskset that execs the
+        server, so that the PID stays the server's). Returns self."""
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(wrap(self.argv) if wrap else self.argv, stdout=self._log,
+                                     stderr=subprocess.STDOUT, cwd=self.cwd, start_new_session=self.new_session)
+        return self
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_files(self):
+        """The files the server writes its messages to."""
+        return [self.log_path]
+
+    def log_text(self):
+        text = []
+        for path in self.log_files():
+            try:
+                with open(path, errors="replace") as f:
+                    text.append(f.read())
+            except OSError:
+                pass
+        return "".join(text)
+
+    def log_tail(self, lines=20):
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+    def wait_ready(self, qname=".", timeout=20.0, server=None, sock=None):
+        """Waits until the server answers a UDP query for qname's SOA with anything but
+        SERVFAIL (which Knot answers while the zone loads), asked at `server` ((address,
+        port); default host and port) from `sock` (default a new socket). When the process
+        exits or the deadline passes, stops it and raises ServerError with its log's tail."""
+        server = server or (self.host, self.port)
+        wire = query_wire(qname)
+        own_sock = sock is None
+        if own_sock:
+            sock = socket.socket(socket.AF_INET6 if ":" in server[0] else socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if not self.running():
+                    self._fail(f"{self.name} exited with status {self.proc.returncode} before it answered")
+                try:
+                    response = udp_exchange(sock, server, wire, timeout=0.2, tries=1)
+                except OSError:  # nothing listening yet
+                    response = None
+                if response is not None and rcode(response) != SERVFAIL:
+                    return self
+                time.sleep(0.1)
+        finally:
+            if own_sock:
+                sock.close()
+        self._fail(f"{self.name} did not answer on {server[0]} port {server[1]} within {timeout:g} s")
+
+    def wait_for_log(self, needle, timeout=20.0):
+        """True once `needle` shows up in the log; False after `timeout` seconds, or when
+        the process exited without writing it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if needle in self.log_text():
+                return True
+            if not self.running():
+                return needle in self.log_text()
+            time.sleep(0.05)
+        return False
+
+    def stop(self, timeout=10.0):
+        """SIGTERM, then SIGKILL if the process has not exited within `timeout` seconds
+        (`killed` then says so). Returns the exit status, None if never started; calling
+        it again does nothing more."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self.killed = True
+                print(f"{self.name} did not stop within {timeout:g} s of SIGTERM: killed", flush=True)
+        if self._log:
+            self._log.close()
+            self._log = None
+        return self.proc.returncode
+
+    def _fail(self, message):
+        self.stop()
+        raise ServerError(f"{message}; last lines of its log ({self.log_path}):\n{self.log_tail()}")
+
+
+class Fastzoned(Server):
+    """fastzoned -c CONFIG, run in the configuration's folder (relative EAL arguments such
+    as net_pcap's files resolve there), logging to fastzoned.log beside it by default."""
+
+    name = "fastzoned"
+
+    def __init__(self, binary, config, port=None, log_path=None, **kw):
+        config = os.path.abspath(config)
+        binary = os.path.abspath(binary) if os.sep in binary else binary  # the cwd changes
+        work = os.path.dirname(config)
+        super().__init__([binary, "-c", config], port, log_path or os.path.join(work, "fastzoned.log"),
+                         cwd=work, **kw)
+
+    def dataplane_counters(self):
+        """The numeric fields of the 'dataplane stopped' log line, as a dict of ints."""
+        for line in self.log_text().splitlines():
+            if 'msg="dataplane stopped"' in line:
+                fields = {}
+                for kv in line.split():
+                    if "=" in kv:
+                        k, v = kv.split("=", 1)
+                        if v.isdigit():
+                            fields[k] = int(v)
+                return fields
+        return {}
+
+
+class Knotd(Server):
+    """knotd -c CONFIG (see write_knot_conf), logging to knotd.log beside the configuration."""
+
+    name = "knotd"
+
+    def __init__(self, config, port=None, **kw):
+        super().__init__(["knotd", "-c", config], port, os.path.join(os.path.dirname(config), "knotd.log"), **kw)
+
+
+class Nsd(Server):
+    """nsd in the foreground on CONFIG (see write_nsd_conf); its output goes to nsd.log
+    beside the configuration, its own log to nsd/nsd.log."""
+
+    name = "nsd"
+
+    def __init__(self, config, port=None, **kw):
+        work = os.path.dirname(config)
+        super().__init__(["nsd", "-d", "-c", config], port, os.path.join(work, "nsd.log"), **kw)
+        self.own_log = os.path.join(work, "nsd", "nsd.log")
+
+    def log_files(self):
+        return [self.log_path, self.own_log]
+
+
+# --- configurations --------------------------------------------------------------------
+
+def _option_lines(options, indent):
+    """The options (strings such as 'udp-max-payload: 1232') as lines of the config."""
+    return "".join(f"{indent}{option}\n" for option in options)
+
+
+def write_fastzone_conf(work, port, zones, workers=1, listen=None, server_options=(), zone_options=(),
+                        sections="", control=None, name="fastzone.yaml"):
+    """Writes work/name for a fastzoned listening on 127.0.0.1@port (or on `listen`, a list
+    of ADDR@PORT strings) with `workers` UDP workers (None: fastzoned's default), and
+    returns its path.
+
+    zones: (origin, zone file) pairs; relative paths resolve against work. server_options
+    and zone_options (given to every zone) are extra 'key: value' lines for those sections;
+    sections is YAML text of more top-level sections (dataplane, geoip, ...); control is
+    the control socket's path."""
+    addresses = ", ".join(json.dumps(a) for a in (listen or [f"127.0.0.1@{port}"]))
+    text = f"server:\n  listen: [{addresses}]\n"
+    if workers is not None:
+        text += f"  workers: {workers}\n"
+    text += _option_lines(server_options, "  ") + "zones:\n"
+    text += "".join(f"  - origin: {origin}\n    file: {path}\n" + _option_lines(zone_options, "    ")
+                    for origin, path in zones)
+    text += sections
+    if control:
+        text += f"control:\n  socket: {control}\n"
+    conf = os.path.join(work, name)
+    with open(conf, "w") as f:
+        f.write(text)
+    return conf
+
+
+# One knotd: one worker of each kind, warnings to stderr, no journal, and zone files never
+# written back. The {..._options} fields are extra lines (each ending in a newline) for
+# their section; {sections} is whole top-level sections (modules, xdp), or "".
 KNOT_CONF = """server:
     rundir: "{rundir}"
-    listen: 127.0.0.1@{port}
+    listen: {listen}
 {server_options}    udp-workers: 1
     tcp-workers: 1
     background-workers: 1
@@ -20,7 +226,7 @@ log:
     any: warning
 database:
     storage: "{rundir}"
-{modules}template:
+{sections}template:
   - id: default
     storage: "{zone_dir}"
 {template_options}    journal-content: none
@@ -29,42 +235,61 @@ zone:
 {zones}"""
 
 
-def _option_lines(options, indent):
-    """The options (strings such as 'udp-max-payload: 1232') as lines of the config."""
-    return "".join(f"{indent}{option}\n" for option in options)
-
-
-def write_knot_conf(work, port, zones, server_options=(), modules="", template_options=(), zone_options=(),
-                    zone_dir=None):
-    """Writes work/knot.conf for a knotd listening on 127.0.0.1@port, with its run-time
-    state in work/knot (made here), and returns the path of the file.
+def write_knot_conf(work, port, zones, server_options=(), sections="", template_options=(), zone_options=(),
+                    zone_dir=None, listen=None):
+    """Writes work/knot.conf for a knotd listening on 127.0.0.1@port (or `listen`, one
+    ADDR@PORT), with its run-time state in work/knot (made here), and returns the path.
 
     zones: (domain, zone file) pairs. server_options, template_options and zone_options
-    (given to every zone) are extra option strings for those sections; modules is the text
-    of module sections, put before the template. zone_dir is the template's storage, where
-    relative zone file names resolve (default: the run folder)."""
+    (given to every zone) are extra option strings for those sections; sections is the
+    text of top-level sections such as modules or xdp, put before the template. zone_dir
+    is the template's storage, where relative zone file names resolve (default: the run
+    folder)."""
     rundir = os.path.join(work, "knot")
     os.makedirs(rundir, exist_ok=True)
     zone_text = "".join(f'  - domain: {domain}\n    file: "{path}"\n' + _option_lines(zone_options, "    ")
                         for domain, path in zones)
     conf = os.path.join(work, "knot.conf")
     with open(conf, "w") as f:
-        f.write(KNOT_CONF.format(rundir=rundir, port=port, server_options=_option_lines(server_options, "    "),
-                                 modules=modules, zone_dir=zone_dir or rundir,
-                                 template_options=_option_lines(template_options, "    "), zones=zone_text))
+        f.write(KNOT_CONF.format(rundir=rundir, listen=listen or f"127.0.0.1@{port}",
+                                 server_options=_option_lines(server_options, "    "), sections=sections,
+                                 zone_dir=zone_dir or rundir, template_options=_option_lines(template_options, "    "),
+                                 zones=zone_text))
     return conf
 
 
-def stop_process(proc, timeout=10):
-    """Stops a server started by this test: SIGTERM, then SIGKILL to the same process if
-    it has not exited within `timeout` seconds. Does nothing if it has already exited."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+# One NSD server process, no database, no remote control. Debian's NSD limits response
+# rates by default: off here, or a load test measures the limiter.
+NSD_CONF = """server:
+    ip-address: 127.0.0.1@{port}
+    server-count: 1
+    username: ""
+    zonesdir: "{zone_dir}"
+    database: ""
+    zonelistfile: "{rundir}/nsd.zonelist"
+    pidfile: "{rundir}/nsd.pid"
+    xfrdfile: "{rundir}/nsd.xfrd"
+    xfrdir: "{rundir}"
+    logfile: "{rundir}/nsd.log"
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+    verbosity: 0
+remote-control:
+    control-enable: no
+{zones}"""
+
+
+def write_nsd_conf(work, port, zones, zone_dir=None):
+    """Writes work/nsd.conf for an nsd listening on 127.0.0.1@port with its run-time files
+    in work/nsd (made here), and returns the path. zones: (name, zone file) pairs; relative
+    files resolve against zone_dir (default: the run folder)."""
+    rundir = os.path.join(work, "nsd")
+    os.makedirs(rundir, exist_ok=True)
+    zone_text = "".join(f'zone:\n    name: {name}\n    zonefile: "{path}"\n' for name, path in zones)
+    conf = os.path.join(work, "nsd.conf")
+    with open(conf, "w") as f:
+        f.write(NSD_CONF.format(port=port, zone_dir=zone_dir or rundir, rundir=rundir, zones=zone_text))
+    return conf
 
 
 def remove_work_dir(work, keep=False):
