@@ -1,4 +1,5 @@
-// The configuration file (YAML): the contract of DESIGN.md plus fastzone's extensions.
+// The configuration file (YAML): the keys README.md documents (the server, data plane,
+// zones and data files named there are a contract that outside tools rely on).
 // Parsing only; building snapshots from it is loader.h's job.
 #pragma once
 
