@@ -23,10 +23,9 @@
 #include "control/config.h"
 #include "control/counter_slots.h"
 #include "control/loader.h"
-#include "io/dpdk/lcore.h"
 #include "bench/support/zone_gen.h"
-#include "zone/compiler.h"
-#include "zone/master_parser.h"
+#include "io/dpdk/lcore.h"
+#include "tests/support/zone_snapshot.h"
 
 namespace {
 
@@ -191,22 +190,6 @@ void BM_PolicyManyClients_Ipv4(benchmark::State& state, const char* name) {
     run_path(state, many_client_frames(name), false);
 }
 
-// Fills `snap` with one compiled zone (no policies). On failure the benchmark is skipped
-// and false returned.
-bool one_zone_snapshot(benchmark::State& state, const fz::zone::ZoneSource& source, fz::engine::Snapshot& snap) {
-    auto image = fz::zone::compile_zone(source);
-    if (!image.ok()) {
-        state.SkipWithError("zone");
-        return false;
-    }
-    snap.zones.push_back(std::move(*image));
-    if (!snap.finish()) {
-        state.SkipWithError("snapshot");
-        return false;
-    }
-    return true;
-}
-
 // The baseline for multivalue (eight one-record members): a static RRset of eight A
 // records under a name of the same length, with the same ECS query.
 void BM_StaticA8_Ipv4_Ecs(benchmark::State& state) {
@@ -214,14 +197,12 @@ void BM_StaticA8_Ipv4_Ecs(benchmark::State& state) {
         "$ORIGIN example.net.\n@ 300 SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ 300 NS ns1\n"
         "multi 60 A 192.0.2.1\nmulti 60 A 192.0.2.2\nmulti 60 A 192.0.2.3\nmulti 60 A 192.0.2.4\n"
         "multi 60 A 192.0.2.5\nmulti 60 A 192.0.2.6\nmulti 60 A 192.0.2.7\nmulti 60 A 192.0.2.8\n";
-    auto source = fz::zone::parse_zone_text(text, "bench", *fz::dns::name_from_text("example.net.", nullptr));
-    fz::engine::Snapshot snap;
-    if (!source.ok()) {
+    auto snap = fz::test::snapshot_from_text({{"example.net.", text}});
+    if (!snap) {
         state.SkipWithError("zone");
         return;
     }
-    if (!one_zone_snapshot(state, *source, snap)) return;
-    run_path(state, {frame(dns_query("multi.example.net", 1, true, kGbClient), false)}, false, &snap);
+    run_path(state, {frame(dns_query("multi.example.net", 1, true, kGbClient), false)}, false, snap->get());
 }
 
 // A zone of `names` names (bench/support/zone_gen: about 1.3 records each) queried for
@@ -230,15 +211,18 @@ void BM_StaticA8_Ipv4_Ecs(benchmark::State& state) {
 // /prefetch:0 turns that off to show what it saves.
 void BM_LargeZone_Ipv4(benchmark::State& state) {
     const auto names = static_cast<size_t>(state.range(0));
-    fz::engine::Snapshot snap;
-    if (!one_zone_snapshot(state, fz::bench::make_zone_source(names), snap)) return;
-    snap.prefetch_lookups = state.range(1) != 0;
+    auto snap = fz::test::snapshot_from_source(fz::bench::make_zone_source(names));
+    if (!snap) {
+        state.SkipWithError("zone");
+        return;
+    }
+    (*snap)->prefetch_lookups = state.range(1) != 0;
     std::vector<std::vector<uint8_t>> frames;
     std::mt19937_64 rng(42);
     for (int i = 0; i < 8192; ++i) {
         frames.push_back(frame(dns_query(fz::bench::host_name(rng() % names), 1, false), false));
     }
-    run_path(state, frames, false, &snap);
+    run_path(state, frames, false, snap->get());
 }
 
 void BM_IoPathOnly_Ipv4(benchmark::State& state) {

@@ -5,9 +5,7 @@
 
 #include "dns/name.h"
 #include "dns/wire.h"
-#include "zone/check.h"
-#include "zone/compiler.h"
-#include "zone/master_parser.h"
+#include "tests/support/zone_snapshot.h"
 
 namespace fz::bench {
 namespace {
@@ -32,14 +30,10 @@ ns1.sub  A     192.0.2.99
 }  // namespace
 
 const engine::Snapshot& answer_snapshot() {
-    static engine::Snapshot* snap = [] {
-        auto* s = new engine::Snapshot();
-        auto origin = *dns::name_from_text("example.com.", nullptr);
-        auto src = zone::parse_zone_text(kZone, "bench.zone", origin);
-        if (!src || !zone::check_zone(*src)) std::abort();
-        s->zones.push_back(*zone::compile_zone(*src));
-        if (!s->finish()) std::abort();
-        return s;
+    static const engine::Snapshot* snap = [] {
+        auto built = test::snapshot_from_text({{"example.com.", kZone}});
+        if (!built) std::abort();
+        return built->release();
     }();
     return *snap;
 }

@@ -11,9 +11,6 @@
 #include "dns/name.h"
 #include "dns/wire.h"
 #include "dns/writer.h"
-#include "zone/check.h"
-#include "zone/compiler.h"
-#include "zone/master_parser.h"
 #include "zone/rdata_text.h"
 
 namespace fz::test {
@@ -150,25 +147,10 @@ Decoded decode(const uint8_t* msg, size_t len) {
     return d;
 }
 
-std::unique_ptr<engine::Snapshot> make_snapshot(const std::vector<std::pair<std::string, std::string>>& zones,
-                                                engine::Options options) {
-    auto snap = std::make_unique<engine::Snapshot>();
-    snap->options = std::move(options);
-    for (const auto& [origin_text, text] : zones) {
-        auto origin = dns::name_from_text(origin_text, nullptr);
-        EXPECT_TRUE(origin.ok());
-        auto src = zone::parse_zone_text(text, origin_text + "zone", *origin);
-        EXPECT_TRUE(src.ok()) << (src.ok() ? "" : src.error().to_string());
-        if (!src.ok()) return nullptr;
-        auto st = zone::check_zone(*src);
-        EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().to_string());
-        auto image = zone::compile_zone(*src);
-        EXPECT_TRUE(image.ok());
-        snap->zones.push_back(std::move(image.value()));
-    }
-    auto finished = snap->finish();
-    EXPECT_TRUE(finished.ok()) << (finished.ok() ? "" : finished.error().to_string());
-    return snap;
+std::unique_ptr<engine::Snapshot> make_snapshot(const std::vector<ZoneText>& zones, engine::Options options) {
+    auto snap = snapshot_from_text(zones, std::move(options));
+    EXPECT_TRUE(snap.ok()) << (snap.ok() ? "" : snap.error().to_string());
+    return snap.ok() ? std::move(*snap) : nullptr;
 }
 
 uint16_t free_port() {

@@ -9,6 +9,7 @@
 
 #include "engine/answer.h"
 #include "engine/snapshot.h"
+#include "tests/support/zone_snapshot.h"
 
 namespace fz::test {
 
@@ -60,9 +61,9 @@ struct Decoded {
 Decoded decode(const uint8_t* msg, size_t len);
 inline Decoded decode(const std::vector<uint8_t>& m) { return decode(m.data(), m.size()); }
 
-// Parses, checks and compiles each (origin, zone text) pair; aborts the test on error.
-std::unique_ptr<engine::Snapshot> make_snapshot(const std::vector<std::pair<std::string, std::string>>& zones,
-                                                engine::Options options = {});
+// snapshot_from_text (tests/support/zone_snapshot.h); on error the test fails and the
+// result is null.
+std::unique_ptr<engine::Snapshot> make_snapshot(const std::vector<ZoneText>& zones, engine::Options options = {});
 
 // A loopback port free for both UDP and TCP right now (bound to 0, read back, closed).
 uint16_t free_port();
