@@ -24,6 +24,7 @@
 #include "control/counter_slots.h"
 #include "control/loader.h"
 #include "bench/support/zone_gen.h"
+#include "dns/message_builder.h"
 #include "io/dpdk/lcore.h"
 #include "tests/support/zone_snapshot.h"
 
@@ -51,22 +52,13 @@ uint16_t sum16(const std::vector<uint8_t>& b, size_t from, size_t len, uint32_t 
 
 // With `ecs24` (the first three bytes of an IPv4 /24), the query carries EDNS Client Subnet.
 std::vector<uint8_t> dns_query(const std::string& name, uint16_t qtype, bool edns, const uint8_t* ecs24 = nullptr) {
-    edns = edns || ecs24 != nullptr;
-    std::vector<uint8_t> q = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, static_cast<uint8_t>(edns ? 1 : 0)};
-    size_t start = 0;
-    while (start < name.size()) {
-        size_t dot = std::min(name.find('.', start), name.size());
-        q.push_back(static_cast<uint8_t>(dot - start));
-        q.insert(q.end(), name.begin() + static_cast<long>(start), name.begin() + static_cast<long>(dot));
-        start = dot + 1;
-    }
-    append(q, {0u, static_cast<unsigned>(qtype) >> 8, static_cast<unsigned>(qtype) & 0xff, 0u, 1u});
-    if (ecs24 != nullptr) {
-        append(q, {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 11, 0, 8, 0, 7, 0, 1, 24, 0, ecs24[0], ecs24[1], ecs24[2]});
-    } else if (edns) {
-        append(q, {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0});
-    }
-    return q;
+    fz::dns::QueryBuilder q;
+    q.id = 0x1234;
+    q.qname = name;
+    q.qtype = qtype;
+    q.edns = edns;
+    if (ecs24 != nullptr) q.options.push_back(fz::dns::client_subnet_option(1, 24, ecs24));
+    return q.build().value();
 }
 
 // An Ethernet/IPv4 or IPv6/UDP frame to the server's port 53.

@@ -3,7 +3,7 @@
 
 #include <cstdlib>
 
-#include "dns/name.h"
+#include "dns/message_builder.h"
 #include "dns/wire.h"
 #include "tests/support/zone_snapshot.h"
 
@@ -39,18 +39,15 @@ const engine::Snapshot& answer_snapshot() {
 }
 
 std::vector<uint8_t> make_query(const char* name, uint16_t type, bool edns) {
-    std::vector<uint8_t> m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, static_cast<uint8_t>(edns ? 1 : 0)};
-    auto n = *dns::name_from_text(name, nullptr);
-    m.insert(m.end(), n.data(), n.data() + n.size());
-    m.push_back(static_cast<uint8_t>(type >> 8));
-    m.push_back(static_cast<uint8_t>(type));
-    m.push_back(0);
-    m.push_back(1);
-    if (edns) {
-        const uint8_t opt[11] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};
-        m.insert(m.end(), opt, opt + 11);
-    }
-    return m;
+    dns::QueryBuilder q;
+    q.id = 0x1234;
+    q.flags = dns::flag::RD;
+    q.qname = name;
+    q.qtype = type;
+    q.edns = edns;
+    auto wire = q.build();
+    if (!wire) std::abort();
+    return *wire;
 }
 
 const std::vector<QueryKind>& query_kinds() {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench/support/zone_gen.h"
+#include "dns/message_builder.h"
 #include "dns/name_hash.h"
 #include "engine/answer.h"
 #include "tests/support/zone_snapshot.h"
@@ -79,12 +80,12 @@ void BM_AnswerLookup(benchmark::State& state) {
     }
     std::vector<std::vector<uint8_t>> queries;
     std::mt19937_64 rng(42);
+    fz::dns::QueryBuilder query;
+    query.id = 0x1234;
+    query.flags = fz::dns::flag::RD;
     for (int i = 0; i < 4096; ++i) {
-        auto n = *fz::dns::name_from_text(fz::bench::host_name(rng() % names), nullptr);
-        std::vector<uint8_t> q = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
-        q.insert(q.end(), n.data(), n.data() + n.size());
-        q.insert(q.end(), {0, 1, 0, 1});
-        queries.push_back(std::move(q));
+        query.qname = fz::bench::host_name(rng() % names);
+        queries.push_back(query.build().value());
     }
     auto worker = std::make_unique<fz::engine::Worker>();
     fz::engine::Peer peer;
