@@ -25,10 +25,10 @@
 #include <string>
 #include <vector>
 
-#include "loader/config.h"
+#include "dns/message_builder.h"
 #include "engine/counter_slots.h"
+#include "loader/config.h"
 #include "loader/loader.h"
-#include "dns/name.h"
 #include "dns/wire.h"
 #include "engine/answer.h"
 
@@ -245,16 +245,12 @@ World& world() {
 
 // A query for `name` A with EDNS (UDP 1232) and ECS for `c`.
 std::vector<uint8_t> make_query(const char* name, const ClientPrefix& c) {
-    std::vector<uint8_t> m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1};
-    auto n = *dns::name_from_text(name, nullptr);
-    m.insert(m.end(), n.data(), n.data() + n.size());
-    m.insert(m.end(), {0, 1, 0, 1});
-    const size_t addr = (c.prefix + 7u) / 8u;
-    const auto rdlen = static_cast<uint8_t>(8 + addr);
-    m.insert(m.end(), {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, rdlen});
-    m.insert(m.end(), {0, 8, 0, static_cast<uint8_t>(4 + addr), 0, static_cast<uint8_t>(c.family), c.prefix, 0});
-    m.insert(m.end(), c.address, c.address + addr);
-    return m;
+    dns::QueryBuilder q;
+    q.id = 0x1234;
+    q.flags = dns::flag::RD;
+    q.qname = name;
+    q.options.push_back(dns::client_subnet_option(c.family, c.prefix, c.address));
+    return q.build().value();
 }
 
 void run(benchmark::State& state, const Kind& kind, size_t clients) {

@@ -20,13 +20,13 @@
 
 #include <benchmark/benchmark.h>
 
-#include "loader/config.h"
 #include "engine/counter_slots.h"
+#include "loader/config.h"
 #include "loader/loader.h"
-#include "io/dpdk/lcore.h"
 #include "bench/support/zone_gen.h"
-#include "zone/compiler.h"
-#include "zone/master_parser.h"
+#include "dns/message_builder.h"
+#include "io/dpdk/lcore.h"
+#include "tests/support/zone_snapshot.h"
 
 namespace {
 
@@ -52,22 +52,13 @@ uint16_t sum16(const std::vector<uint8_t>& b, size_t from, size_t len, uint32_t 
 
 // With `ecs24` (the first three bytes of an IPv4 /24), the query carries EDNS Client Subnet.
 std::vector<uint8_t> dns_query(const std::string& name, uint16_t qtype, bool edns, const uint8_t* ecs24 = nullptr) {
-    edns = edns || ecs24 != nullptr;
-    std::vector<uint8_t> q = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, static_cast<uint8_t>(edns ? 1 : 0)};
-    size_t start = 0;
-    while (start < name.size()) {
-        size_t dot = std::min(name.find('.', start), name.size());
-        q.push_back(static_cast<uint8_t>(dot - start));
-        q.insert(q.end(), name.begin() + static_cast<long>(start), name.begin() + static_cast<long>(dot));
-        start = dot + 1;
-    }
-    append(q, {0u, static_cast<unsigned>(qtype) >> 8, static_cast<unsigned>(qtype) & 0xff, 0u, 1u});
-    if (ecs24 != nullptr) {
-        append(q, {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 11, 0, 8, 0, 7, 0, 1, 24, 0, ecs24[0], ecs24[1], ecs24[2]});
-    } else if (edns) {
-        append(q, {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0});
-    }
-    return q;
+    fz::dns::QueryBuilder q;
+    q.id = 0x1234;
+    q.qname = name;
+    q.qtype = qtype;
+    q.edns = edns;
+    if (ecs24 != nullptr) q.options.push_back(fz::dns::client_subnet_option(1, 24, ecs24));
+    return q.build().value();
 }
 
 // An Ethernet/IPv4 or IPv6/UDP frame to the server's port 53.
@@ -191,22 +182,6 @@ void BM_PolicyManyClients_Ipv4(benchmark::State& state, const char* name) {
     run_path(state, many_client_frames(name), false);
 }
 
-// Fills `snap` with one compiled zone (no policies). On failure the benchmark is skipped
-// and false returned.
-bool one_zone_snapshot(benchmark::State& state, const fz::zone::ZoneSource& source, fz::engine::Snapshot& snap) {
-    auto image = fz::zone::compile_zone(source);
-    if (!image.ok()) {
-        state.SkipWithError("zone");
-        return false;
-    }
-    snap.zones.push_back(std::move(*image));
-    if (!snap.finish()) {
-        state.SkipWithError("snapshot");
-        return false;
-    }
-    return true;
-}
-
 // The baseline for multivalue (eight one-record members): a static RRset of eight A
 // records under a name of the same length, with the same ECS query.
 void BM_StaticA8_Ipv4_Ecs(benchmark::State& state) {
@@ -214,14 +189,12 @@ void BM_StaticA8_Ipv4_Ecs(benchmark::State& state) {
         "$ORIGIN example.net.\n@ 300 SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ 300 NS ns1\n"
         "multi 60 A 192.0.2.1\nmulti 60 A 192.0.2.2\nmulti 60 A 192.0.2.3\nmulti 60 A 192.0.2.4\n"
         "multi 60 A 192.0.2.5\nmulti 60 A 192.0.2.6\nmulti 60 A 192.0.2.7\nmulti 60 A 192.0.2.8\n";
-    auto source = fz::zone::parse_zone_text(text, "bench", *fz::dns::name_from_text("example.net.", nullptr));
-    fz::engine::Snapshot snap;
-    if (!source.ok()) {
+    auto snap = fz::test::snapshot_from_text({{"example.net.", text}});
+    if (!snap) {
         state.SkipWithError("zone");
         return;
     }
-    if (!one_zone_snapshot(state, *source, snap)) return;
-    run_path(state, {frame(dns_query("multi.example.net", 1, true, kGbClient), false)}, false, &snap);
+    run_path(state, {frame(dns_query("multi.example.net", 1, true, kGbClient), false)}, false, snap->get());
 }
 
 // A zone of `names` names (bench/support/zone_gen: about 1.3 records each) queried for
@@ -230,15 +203,18 @@ void BM_StaticA8_Ipv4_Ecs(benchmark::State& state) {
 // /prefetch:0 turns that off to show what it saves.
 void BM_LargeZone_Ipv4(benchmark::State& state) {
     const auto names = static_cast<size_t>(state.range(0));
-    fz::engine::Snapshot snap;
-    if (!one_zone_snapshot(state, fz::bench::make_zone_source(names), snap)) return;
-    snap.prefetch_lookups = state.range(1) != 0;
+    auto snap = fz::test::snapshot_from_source(fz::bench::make_zone_source(names));
+    if (!snap) {
+        state.SkipWithError("zone");
+        return;
+    }
+    (*snap)->prefetch_lookups = state.range(1) != 0;
     std::vector<std::vector<uint8_t>> frames;
     std::mt19937_64 rng(42);
     for (int i = 0; i < 8192; ++i) {
         frames.push_back(frame(dns_query(fz::bench::host_name(rng() % names), 1, false), false));
     }
-    run_path(state, frames, false, &snap);
+    run_path(state, frames, false, snap->get());
 }
 
 void BM_IoPathOnly_Ipv4(benchmark::State& state) {

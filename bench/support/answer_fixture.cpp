@@ -3,11 +3,9 @@
 
 #include <cstdlib>
 
-#include "dns/name.h"
+#include "dns/message_builder.h"
 #include "dns/wire.h"
-#include "zone/check.h"
-#include "zone/compiler.h"
-#include "zone/master_parser.h"
+#include "tests/support/zone_snapshot.h"
 
 namespace fz::bench {
 namespace {
@@ -32,31 +30,24 @@ ns1.sub  A     192.0.2.99
 }  // namespace
 
 const engine::Snapshot& answer_snapshot() {
-    static engine::Snapshot* snap = [] {
-        auto* s = new engine::Snapshot();
-        auto origin = *dns::name_from_text("example.com.", nullptr);
-        auto src = zone::parse_zone_text(kZone, "bench.zone", origin);
-        if (!src || !zone::check_zone(*src)) std::abort();
-        s->zones.push_back(*zone::compile_zone(*src));
-        if (!s->finish()) std::abort();
-        return s;
+    static const engine::Snapshot* snap = [] {
+        auto built = test::snapshot_from_text({{"example.com.", kZone}});
+        if (!built) std::abort();
+        return built->release();
     }();
     return *snap;
 }
 
 std::vector<uint8_t> make_query(const char* name, uint16_t type, bool edns) {
-    std::vector<uint8_t> m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, static_cast<uint8_t>(edns ? 1 : 0)};
-    auto n = *dns::name_from_text(name, nullptr);
-    m.insert(m.end(), n.data(), n.data() + n.size());
-    m.push_back(static_cast<uint8_t>(type >> 8));
-    m.push_back(static_cast<uint8_t>(type));
-    m.push_back(0);
-    m.push_back(1);
-    if (edns) {
-        const uint8_t opt[11] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};
-        m.insert(m.end(), opt, opt + 11);
-    }
-    return m;
+    dns::QueryBuilder q;
+    q.id = 0x1234;
+    q.flags = dns::flag::RD;
+    q.qname = name;
+    q.qtype = type;
+    q.edns = edns;
+    auto wire = q.build();
+    if (!wire) std::abort();
+    return *wire;
 }
 
 const std::vector<QueryKind>& query_kinds() {

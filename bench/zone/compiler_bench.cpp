@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "bench/support/zone_gen.h"
+#include "dns/message_builder.h"
 #include "dns/name_hash.h"
 #include "engine/answer.h"
+#include "tests/support/zone_snapshot.h"
 #include "zone/master_parser.h"
 
 namespace {
@@ -71,17 +73,19 @@ namespace {
 // node lookup, the ready-made answer), 1k vs 1M names.
 void BM_AnswerLookup(benchmark::State& state) {
     size_t names = static_cast<size_t>(state.range(0));
-    fz::engine::Snapshot snap;
-    snap.zones.push_back(*fz::zone::compile_zone(make_zone_source(names)));
-    if (!snap.finish()) state.SkipWithError("snapshot");
+    auto snap = fz::test::snapshot_from_source(make_zone_source(names));
+    if (!snap) {
+        state.SkipWithError("snapshot");
+        return;
+    }
     std::vector<std::vector<uint8_t>> queries;
     std::mt19937_64 rng(42);
+    fz::dns::QueryBuilder query;
+    query.id = 0x1234;
+    query.flags = fz::dns::flag::RD;
     for (int i = 0; i < 4096; ++i) {
-        auto n = *fz::dns::name_from_text(fz::bench::host_name(rng() % names), nullptr);
-        std::vector<uint8_t> q = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
-        q.insert(q.end(), n.data(), n.data() + n.size());
-        q.insert(q.end(), {0, 1, 0, 1});
-        queries.push_back(std::move(q));
+        query.qname = fz::bench::host_name(rng() % names);
+        queries.push_back(query.build().value());
     }
     auto worker = std::make_unique<fz::engine::Worker>();
     fz::engine::Peer peer;
@@ -89,7 +93,7 @@ void BM_AnswerLookup(benchmark::State& state) {
     size_t i = 0, answered = 0;
     for (auto _ : state) {
         const auto& q = queries[i++ & 4095];
-        answered += fz::engine::answer(snap, q.data(), q.size(), peer, fz::engine::Transport::kUdp, out, sizeof(out),
+        answered += fz::engine::answer(**snap, q.data(), q.size(), peer, fz::engine::Transport::kUdp, out, sizeof(out),
                                        *worker) > 0;
     }
     if (worker->counters.rcode[0] != static_cast<uint64_t>(state.iterations())) {

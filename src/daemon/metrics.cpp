@@ -4,7 +4,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "dns/rcode.h"
+#include "dns/rrtype.h"
 
 namespace fz::daemon {
 namespace {

@@ -6,7 +6,7 @@
 #include <ctime>
 #include <sstream>
 
-#include "dns/rcode.h"
+#include "dns/rrtype.h"
 #include "policy/health_check.h"
 
 namespace fz::daemon {

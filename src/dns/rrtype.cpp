@@ -1,4 +1,5 @@
-// RR type and class mnemonics <-> numbers, including the RFC 3597 TYPEnnn / CLASSnnn forms.
+// RR type and class mnemonics <-> numbers, including the RFC 3597 TYPEnnn / CLASSnnn forms,
+// and the names of rcodes and opcodes.
 #include "dns/rrtype.h"
 
 #include <algorithm>
@@ -123,6 +124,49 @@ constexpr std::array<Mnemonic, 5> kClasses{{
     {"ANY", rrclass::ANY},
 }};
 
+// IANA "DNS RCODEs" and "DNS OpCodes". 16 is BADVERS in an OPT record, BADSIG in a TSIG
+// one: fastzone only meets the first.
+constexpr std::array<Mnemonic, 20> kRcodes{{
+    {"NOERROR", rcode::NOERROR},
+    {"FORMERR", rcode::FORMERR},
+    {"SERVFAIL", rcode::SERVFAIL},
+    {"NXDOMAIN", rcode::NXDOMAIN},
+    {"NOTIMP", rcode::NOTIMP},
+    {"REFUSED", rcode::REFUSED},
+    {"YXDOMAIN", 6},
+    {"YXRRSET", 7},
+    {"NXRRSET", 8},
+    {"NOTAUTH", 9},
+    {"NOTZONE", 10},
+    {"DSOTYPENI", 11},
+    {"BADVERS", rcode::BADVERS},
+    {"BADKEY", 17},
+    {"BADTIME", 18},
+    {"BADMODE", 19},
+    {"BADNAME", 20},
+    {"BADALG", 21},
+    {"BADTRUNC", 22},
+    {"BADCOOKIE", rcode::BADCOOKIE},
+}};
+
+constexpr std::array<Mnemonic, 6> kOpcodes{{
+    {"QUERY", opcode::QUERY},
+    {"IQUERY", opcode::IQUERY},
+    {"STATUS", opcode::STATUS},
+    {"NOTIFY", opcode::NOTIFY},
+    {"UPDATE", opcode::UPDATE},
+    {"DSO", 6},
+}};
+
+// The mnemonic of `code` in `table`, else `prefix` and the number ("RCODE12").
+template <size_t N>
+std::string name_or_number(const std::array<Mnemonic, N>& table, uint16_t code, const char* prefix) {
+    for (const auto& m : table) {
+        if (m.code == code) return std::string(m.name);
+    }
+    return prefix + std::to_string(code);
+}
+
 // Upper-cases `text` into `buf`; false when it does not fit (no mnemonic is that long).
 bool upper_into(std::string_view text, char* buf, size_t cap) {
     if (text.size() > cap) return false;
@@ -159,12 +203,7 @@ std::optional<uint16_t> type_from_text(std::string_view text) {
     return generic_number(upper, "TYPE");
 }
 
-std::string type_to_text(uint16_t type) {
-    for (const auto& m : kTypesByName) {
-        if (m.code == type) return std::string(m.name);
-    }
-    return "TYPE" + std::to_string(type);
-}
+std::string type_to_text(uint16_t type) { return name_or_number(kTypesByName, type, "TYPE"); }
 
 std::optional<uint16_t> class_from_text(std::string_view text) {
     char buf[16];
@@ -179,12 +218,7 @@ std::optional<uint16_t> class_from_text(std::string_view text) {
     return generic_number(upper, "CLASS");
 }
 
-std::string class_to_text(uint16_t rclass) {
-    for (const auto& m : kClasses) {
-        if (m.code == rclass) return std::string(m.name);
-    }
-    return "CLASS" + std::to_string(rclass);
-}
+std::string class_to_text(uint16_t rclass) { return name_or_number(kClasses, rclass, "CLASS"); }
 
 bool is_meta_type(uint16_t type) {
     switch (type) {
@@ -201,5 +235,9 @@ bool is_meta_type(uint16_t type) {
             return false;
     }
 }
+
+std::string rcode_name(uint16_t rcode) { return name_or_number(kRcodes, rcode, "RCODE"); }
+
+std::string opcode_name(uint8_t opcode) { return name_or_number(kOpcodes, opcode, "OPCODE"); }
 
 }  // namespace fz::dns

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "dns/message_builder.h"
 #include "dns/rrtype.h"
 #include "engine/answer.h"
 #include "engine/describe.h"
@@ -35,28 +36,17 @@ Result<policy::ClientInfo> parse_ecs(const std::string& text) {
 
 // The query: id 0x4a4a, one question, and an OPT with the ECS option when asked.
 std::vector<uint8_t> build_query(const ExplainRequest& r) {
-    std::vector<uint8_t> q = {0x4a, 0x4a, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
-    q.insert(q.end(), r.qname.data(), r.qname.data() + r.qname.size());
-    q.push_back(static_cast<uint8_t>(r.qtype >> 8));
-    q.push_back(static_cast<uint8_t>(r.qtype));
-    q.push_back(0);
-    q.push_back(1);
-    if (!r.ecs) return q;
-    const policy::ClientInfo& ecs = *r.ecs;
-    bool v4 = ecs.family == policy::Family::kIpv4;
-    size_t bytes = (ecs.source_prefix + 7u) / 8u;
-    q[11] = 1;
-    const uint8_t opt[9] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0};
-    q.insert(q.end(), opt, opt + 9);
-    uint16_t rdlen = static_cast<uint16_t>(8 + bytes);
-    q.push_back(static_cast<uint8_t>(rdlen >> 8));
-    q.push_back(static_cast<uint8_t>(rdlen));
-    const uint8_t head[6] = {0, 8, 0, static_cast<uint8_t>(4 + bytes), 0, static_cast<uint8_t>(v4 ? 1 : 2)};
-    q.insert(q.end(), head, head + 6);
-    q.push_back(ecs.source_prefix);
-    q.push_back(0);
-    q.insert(q.end(), ecs.address, ecs.address + bytes);
-    return q;
+    dns::QueryBuilder q;
+    q.id = 0x4a4a;
+    q.flags = 0;
+    q.set_qname(r.qname);
+    q.qtype = r.qtype;
+    if (r.ecs) {
+        const uint16_t family = r.ecs->family == policy::Family::kIpv4 ? 1 : 2;
+        q.options.push_back(dns::client_subnet_option(family, r.ecs->source_prefix, r.ecs->address));
+    }
+    auto wire = q.build();
+    return wire ? std::move(*wire) : std::vector<uint8_t>{};  // a parsed Name always builds
 }
 
 }  // namespace

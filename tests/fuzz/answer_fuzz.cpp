@@ -5,13 +5,9 @@
 #include <cstdlib>
 #include <memory>
 
-#include "dns/name.h"
-#include "dns/wire.h"
 #include "engine/answer.h"
 #include "response_check.h"
-#include "zone/check.h"
-#include "zone/compiler.h"
-#include "zone/master_parser.h"
+#include "tests/support/zone_snapshot.h"
 
 namespace {
 
@@ -47,14 +43,11 @@ big      TXT   "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
 
 const fz::engine::Snapshot& snapshot() {
     static const fz::engine::Snapshot* snap = [] {
-        auto* s = new fz::engine::Snapshot();
-        auto origin = *fz::dns::name_from_text("example.com.", nullptr);
-        auto src = fz::zone::parse_zone_text(kZone, "fuzz.zone", origin);
-        if (!src || !fz::zone::check_zone(*src)) std::abort();
-        s->zones.push_back(*fz::zone::compile_zone(*src));
-        if (!s->finish()) std::abort();
-        s->options.version = "fuzz";
-        return s;
+        fz::engine::Options options;
+        options.version = "fuzz";
+        auto built = fz::test::snapshot_from_text({{"example.com.", kZone}}, options);
+        if (!built) std::abort();
+        return built->release();
     }();
     return *snap;
 }

@@ -1,4 +1,5 @@
-// Test helpers: build queries, decode responses, build snapshots from zone text.
+// Test helpers over the dns message toolkit: queries with the tests' defaults, responses
+// decoded into strings, snapshots from zone text, answer() in one call.
 // Test-only code: clarity over speed.
 #pragma once
 
@@ -7,23 +8,21 @@
 #include <string>
 #include <vector>
 
+#include "dns/message_builder.h"
 #include "engine/answer.h"
 #include "engine/snapshot.h"
+#include "tests/support/zone_snapshot.h"
 
 namespace fz::test {
 
-struct QueryBuilder {
-    uint16_t id = 0x1234;
-    uint16_t flags = 0x0100;  // RD
-    std::string qname = "example.com.";  // presentation form; case kept
-    uint16_t qtype = 1;
-    uint16_t qclass = 1;
-    bool edns = false;
-    uint16_t udp_size = 1232;
-    uint8_t edns_version = 0;
-    bool do_bit = false;
-    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> options;
-
+// dns::QueryBuilder with the defaults the tests share: "example.com. A IN", id 0x1234, RD.
+struct QueryBuilder : dns::QueryBuilder {
+    QueryBuilder() {
+        id = 0x1234;
+        flags = dns::flag::RD;
+        qname = "example.com.";
+    }
+    // The wire query; a query that cannot be built fails the test (and is empty).
     std::vector<uint8_t> build() const;
 };
 
@@ -41,7 +40,7 @@ struct Decoded {
     uint16_t id = 0;
     uint16_t flags = 0;
     uint16_t rcode = 0;  // with the extended bits from OPT
-    std::string qname;   // as written (case kept)
+    std::string qname;   // presentation form, case kept (when there is one question)
     uint16_t qtype = 0;
     uint16_t qclass = 0;
     uint16_t qdcount = 0;
@@ -57,12 +56,14 @@ struct Decoded {
     bool qr() const { return flags & 0x8000; }
 };
 
+// dns::read_message, flattened. On a malformed message `ok` is false and only the header
+// fields are set.
 Decoded decode(const uint8_t* msg, size_t len);
 inline Decoded decode(const std::vector<uint8_t>& m) { return decode(m.data(), m.size()); }
 
-// Parses, checks and compiles each (origin, zone text) pair; aborts the test on error.
-std::unique_ptr<engine::Snapshot> make_snapshot(const std::vector<std::pair<std::string, std::string>>& zones,
-                                                engine::Options options = {});
+// snapshot_from_text (tests/support/zone_snapshot.h); on error the test fails and the
+// result is null.
+std::unique_ptr<engine::Snapshot> make_snapshot(const std::vector<ZoneText>& zones, engine::Options options = {});
 
 // A loopback port free for both UDP and TCP right now (bound to 0, read back, closed).
 uint16_t free_port();

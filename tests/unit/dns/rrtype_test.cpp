@@ -1,4 +1,5 @@
-// Tests for RR type and class mnemonics, including the RFC 3597 TYPEnnn / CLASSnnn forms.
+// Tests for RR type and class mnemonics, including the RFC 3597 TYPEnnn / CLASSnnn forms,
+// and for the names of rcodes and opcodes.
 #include "dns/rrtype.h"
 
 #include <gtest/gtest.h>
@@ -91,6 +92,31 @@ TEST(RrtypeTest, MetaTypes) {
     for (uint16_t t : {type::A, type::SOA, type::RRSIG, type::HTTPS, type::CAA, uint16_t{65280}}) {
         EXPECT_FALSE(is_meta_type(t)) << t;
     }
+}
+
+TEST(RrtypeTest, RcodeNames) {
+    EXPECT_EQ(rcode_name(rcode::NOERROR), "NOERROR");
+    EXPECT_EQ(rcode_name(rcode::FORMERR), "FORMERR");
+    EXPECT_EQ(rcode_name(rcode::SERVFAIL), "SERVFAIL");
+    EXPECT_EQ(rcode_name(rcode::NXDOMAIN), "NXDOMAIN");
+    EXPECT_EQ(rcode_name(rcode::NOTIMP), "NOTIMP");
+    EXPECT_EQ(rcode_name(rcode::REFUSED), "REFUSED");
+    EXPECT_EQ(rcode_name(9), "NOTAUTH");
+    EXPECT_EQ(rcode_name(10), "NOTZONE");
+    EXPECT_EQ(rcode_name(rcode::BADVERS), "BADVERS");  // extended: 4 bits in the header, 8 in OPT
+    EXPECT_EQ(rcode_name(rcode::BADCOOKIE), "BADCOOKIE");
+    EXPECT_EQ(rcode_name(12), "RCODE12");
+    EXPECT_EQ(rcode_name(4095), "RCODE4095");
+}
+
+TEST(RrtypeTest, OpcodeNames) {
+    EXPECT_EQ(opcode_name(opcode::QUERY), "QUERY");
+    EXPECT_EQ(opcode_name(opcode::IQUERY), "IQUERY");
+    EXPECT_EQ(opcode_name(opcode::STATUS), "STATUS");
+    EXPECT_EQ(opcode_name(opcode::NOTIFY), "NOTIFY");
+    EXPECT_EQ(opcode_name(opcode::UPDATE), "UPDATE");
+    EXPECT_EQ(opcode_name(3), "OPCODE3");
+    EXPECT_EQ(opcode_name(15), "OPCODE15");
 }
 
 }  // namespace

@@ -135,9 +135,8 @@ protected:
 
 // ECS option bytes for an IPv6 prefix given as its first bytes.
 std::vector<uint8_t> ecs6(uint8_t prefix, std::vector<uint8_t> bytes) {
-    std::vector<uint8_t> o = {0, 2, prefix, 0};
-    o.insert(o.end(), bytes.begin(), bytes.end());
-    return o;
+    bytes.resize(16);
+    return dns::client_subnet_option(2, prefix, bytes.data()).data;
 }
 
 TEST_F(PolicyAnswerTest, SimpleRecordSetsJoinTheZone) {

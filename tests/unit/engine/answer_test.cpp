@@ -401,11 +401,8 @@ TEST_F(AnswerTest, TwoOptRecordsAreFormerr) {
     QueryBuilder q;
     q.qname = "www.example.com.";
     q.edns = true;
-    auto m = q.build();
-    const uint8_t opt[11] = {0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0};
-    m.insert(m.end(), opt, opt + 11);
-    dns::store_u16(m.data() + 10, 2);
-    Decoded d = decode(ask(*snap_, m));
+    q.extra_additional.push_back({0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0});
+    Decoded d = query(q);
     EXPECT_EQ(d.rcode, dns::rcode::FORMERR);
     EXPECT_FALSE(d.has_opt);  // a broken OPT is not echoed
 }
@@ -458,48 +455,50 @@ TEST_F(AnswerTest, TruncationWithoutEdnsAt512) {
 
 TEST_F(AnswerTest, MalformedQueriesGetFormerrOrDrop) {
     Worker w;
-    std::vector<uint8_t> shorter = {0x12, 0x34, 0x01, 0x00, 0, 1};
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    const auto good = q.build();
+
+    auto shorter = good;
+    shorter.resize(6);  // not even a header
     EXPECT_TRUE(ask(*snap_, shorter, Transport::kUdp, &w).empty());
     EXPECT_EQ(w.counters.dropped[static_cast<size_t>(Drop::kShort)], 1u);
 
-    QueryBuilder q;
-    q.qname = "www.example.com.";
-    auto good = q.build();
-
-    auto m = good;
-    dns::store_u16(m.data() + 4, 0);  // QDCOUNT 0: FORMERR, header echoed
-    m.resize(12);
-    Decoded d = decode(ask(*snap_, m));
+    QueryBuilder odd = q;
+    odd.question = false;  // QDCOUNT 0: FORMERR, header echoed
+    Decoded d = query(odd);
     EXPECT_EQ(d.rcode, dns::rcode::FORMERR);
     EXPECT_EQ(d.id, 0x1234);
     EXPECT_EQ(d.qdcount, 0);
 
-    m = good;
-    m.push_back(0);  // trailing junk: FORMERR with the question
-    d = decode(ask(*snap_, m));
+    odd = q;
+    odd.trailing = {0};  // trailing junk: FORMERR with the question
+    d = query(odd);
     EXPECT_EQ(d.rcode, dns::rcode::FORMERR);
     EXPECT_EQ(d.qname, "www.example.com.");
 
     // No parseable question: dropped and counted, as Knot does.
     std::vector<std::vector<uint8_t>> dropped;
-    m = good;
-    dns::store_u16(m.data() + 4, 2);  // QDCOUNT 2
-    dropped.push_back(m);
-    m = good;
-    m.resize(m.size() - 2);  // truncated question
-    dropped.push_back(m);
-    dropped.push_back({0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1});  // pointer
-    m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 64};  // label over 63
-    m.insert(m.end(), 64, 'a');
-    m.insert(m.end(), {0, 0, 1, 0, 1});
-    dropped.push_back(m);
-    m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};  // name over 255 bytes
+    odd = q;
+    odd.qdcount = 2;
+    dropped.push_back(odd.build());
+    auto cut = good;
+    cut.resize(cut.size() - 2);  // truncated question
+    dropped.push_back(cut);
+    odd = q;
+    odd.qname_wire = {0xc0, 0x0c};  // pointer
+    dropped.push_back(odd.build());
+    odd.qname_wire = {64};  // label over 63
+    odd.qname_wire.insert(odd.qname_wire.end(), 64, 'a');
+    odd.qname_wire.push_back(0);
+    dropped.push_back(odd.build());
+    odd.qname_wire.clear();  // name over 255 bytes
     for (int i = 0; i < 5; ++i) {
-        m.push_back(60);
-        m.insert(m.end(), 60, 'a');
+        odd.qname_wire.push_back(60);
+        odd.qname_wire.insert(odd.qname_wire.end(), 60, 'a');
     }
-    m.insert(m.end(), {0, 0, 1, 0, 1});
-    dropped.push_back(m);
+    odd.qname_wire.push_back(0);
+    dropped.push_back(odd.build());
     for (const auto& bad : dropped) EXPECT_TRUE(ask(*snap_, bad, Transport::kUdp, &w).empty());
     EXPECT_EQ(w.counters.dropped[static_cast<size_t>(Drop::kMalformed)], dropped.size());
 }
@@ -600,11 +599,16 @@ TEST_F(AnswerTest, PrefetchLookupFindsTheZoneAndTheNameAnswerLooksUp) {
 
     EXPECT_EQ(hint_for("www.example.net.").zone, nullptr);  // no zone: nothing to fetch
     // A truncated or compressed question fetches nothing, and never reads past the end.
-    std::vector<uint8_t> cut = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'w', 'w'};
+    QueryBuilder odd;
+    odd.flags = 0;
+    odd.qname = "www.";
+    std::vector<uint8_t> cut = odd.build();
+    cut.resize(15);  // the header, then a 3-byte label cut after 2 bytes
     LookupHint none;
     prefetch_lookup(*snap_, cut.data(), cut.size(), none);
     EXPECT_EQ(none.zone, nullptr);
-    std::vector<uint8_t> pointer = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1};
+    odd.qname_wire = {0xc0, 12};
+    std::vector<uint8_t> pointer = odd.build();
     prefetch_lookup(*snap_, pointer.data(), pointer.size(), none);
     EXPECT_EQ(none.zone, nullptr);
 }

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "dns/message_builder.h"
+
 namespace fz::io::dpdk {
 namespace {
 
@@ -117,7 +119,14 @@ Bytes ipv6(const Bytes& l4, uint8_t next = kProtoUdp, const Bytes& src = addr6("
     return h;
 }
 
-const Bytes kQuery = {0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'w', 'w', 'w', 0, 0, 1, 0, 1};
+// "www. A IN", id 0xabcd, RD.
+const Bytes kQuery = [] {
+    dns::QueryBuilder q;
+    q.id = 0xabcd;
+    q.flags = dns::flag::RD;
+    q.qname = "www.";
+    return q.build().value();
+}();
 
 Verdict run(const Bytes& f, Frame& fr, bool checked = false) {
     static const AddressSet set = ours();
