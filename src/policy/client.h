@@ -51,7 +51,7 @@ struct ClientInfo {
 //
 // `zero_past_prefix`: the caller knows that the bits past `prefix` are zero already (an
 // ECS option, which the parser rejects otherwise; a packet's own address at its full
-// length), so they are copied without masking: 15 instructions less per policy answer.
+// length), so they are copied without masking, which every policy answer saves.
 inline void set_client(ClientInfo& c, Family family, const uint8_t* bytes, uint8_t prefix,
                        bool zero_past_prefix = false) {
     static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -108,7 +108,7 @@ inline void set_client(ClientInfo& c, Family family, const uint8_t* bytes, uint8
 
 // set_client() for an IPv4 address of at most 32 bits whose bits past `prefix` are zero
 // (an ECS option as the parser accepts it, a packet's source): nothing to check or mask.
-// The data plane's usual case: 15 instructions less than set_client() (callgrind).
+// The data plane's usual case, cheaper than set_client().
 inline void set_client_ipv4(ClientInfo& c, const uint8_t* bytes, uint8_t prefix) {
     c.family = Family::kIpv4;
     c.source_prefix = prefix;

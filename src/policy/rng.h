@@ -8,9 +8,9 @@ namespace fz::policy {
 
 // wyrand (Wang Yi's wyhash family): one word of state stepped by a Weyl sequence and
 // mixed by one 64x64->128-bit multiply; passes BigCrush and PractRand, period 2^64. Hand-
-// written because it is on every weighted and multivalue answer: xoshiro256** here before
-// took 26 instructions a draw, four words loaded and stored through the worker, wyrand 8
-// (callgrind). Not thread-safe by design: each core owns one, so drawing needs no
+// written because it is on every weighted and multivalue answer: xoshiro256** before it
+// loaded and stored four words through the worker per draw, wyrand one (docs/performance.md
+// has the instruction counts). Not thread-safe by design: each core owns one, so drawing needs no
 // atomics. Not for cryptography (nothing here needs it: weights are public and an
 // attacker gains nothing by predicting which member a query gets).
 class Rng {

@@ -140,7 +140,7 @@ inline size_t handle_burst(Lcore& lc, const engine::Snapshot& snap, std::span<rt
     if (snap.prefetch_lookups) {
         // Zones larger than the caches: find every query's table slot first, then every
         // node, then answer. The misses of the whole burst overlap instead of queueing one
-        // query after another (1M names: 212 -> 196 ns a query in dpdk_lcore_bench).
+        // query after another (docs/performance.md has the figures).
         engine::LookupHint hints[kBurst];
         for (size_t i = 0; i < count; ++i) {
             if (verdicts[i] != Verdict::kDns) continue;
