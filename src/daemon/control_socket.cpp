@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -19,8 +21,11 @@
 namespace fz::daemon {
 namespace {
 
-constexpr size_t kMaxCommand = 4096;
-constexpr int kClientTimeoutMs = 5000;
+uint64_t now_ms() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
 
 bool make_address(const std::string& path, sockaddr_un& a) {
     std::memset(&a, 0, sizeof(a));
@@ -96,39 +101,92 @@ void ControlSocket::stop() {
     unlink(path_.c_str());
 }
 
+struct ControlSocket::Client {
+    int fd = -1;
+    std::string in;       // the command line as it arrives
+    std::string out;      // the reply, once the command ran
+    size_t out_off = 0;
+    bool replied = false;
+    uint64_t deadline = 0;  // monotonic ms: for the command, then for the reply
+};
+
 void ControlSocket::loop() {
+    std::vector<Client> clients;
+    std::vector<pollfd> fds;
     while (true) {
-        pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-        if (poll(fds, 2, -1) < 0) {
+        const uint64_t now = now_ms();
+        // Clients past their deadline are closed: a silent client costs a slot, no more.
+        std::erase_if(clients, [&](const Client& c) {
+            if (c.deadline > now && (!c.replied || c.out_off < c.out.size())) return false;
+            close(c.fd);
+            return true;
+        });
+        fds.assign({{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}});
+        uint64_t next = now + 60000;
+        for (const auto& c : clients) {
+            fds.push_back({c.fd, static_cast<short>(c.replied ? POLLOUT : POLLIN), 0});
+            next = std::min(next, c.deadline);
+        }
+        if (poll(fds.data(), fds.size(), static_cast<int>(next - now)) < 0) {
             if (errno == EINTR) continue;
             return;
         }
-        if (fds[1].revents != 0) return;
-        int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd < 0) continue;
-        serve(fd);
-        close(fd);
+        if (fds[1].revents != 0) break;
+        for (size_t i = 0; i < clients.size(); ++i) {
+            Client& c = clients[i];
+            if (fds[i + 2].revents == 0) continue;
+            if (!c.replied) {
+                read_command(c);
+                continue;
+            }
+            ssize_t n = send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0) c.out_off += static_cast<size_t>(n);
+            if (n < 0 && errno != EAGAIN && errno != EINTR) c.deadline = 0;  // gone: closed above
+        }
+        if (fds[0].revents != 0) accept_client(clients);
     }
+    for (const auto& c : clients) close(c.fd);
 }
 
-void ControlSocket::serve(int fd) {
+void ControlSocket::accept_client(std::vector<Client>& clients) {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) return;
+    if (clients.size() >= kMaxClients) {
+        // The oldest client has waited longest: it goes, so that a new one always gets in.
+        close(clients.front().fd);
+        clients.erase(clients.begin());
+    }
+    Client& c = clients.emplace_back();
+    c.fd = fd;
+    c.deadline = now_ms() + kCommandTimeoutMs;
     ucred cred{};
     socklen_t len = sizeof(cred);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || (cred.uid != 0 && cred.uid != geteuid())) {
-        write_all(fd, "error\npermission denied: only root or the server's user may control it\n");
         log::warning("control socket: refused a client", log::kv("uid", static_cast<long long>(cred.uid)));
-        return;
+        c.out = "error\npermission denied: only root or the server's user may control it\n";
+        c.replied = true;
+        c.deadline = now_ms() + kReplyTimeoutMs;
     }
-    std::string command;
+}
+
+void ControlSocket::read_command(Client& c) {
     char buf[512];
-    while (command.find('\n') == std::string::npos && command.size() < kMaxCommand) {
-        pollfd p{fd, POLLIN, 0};
-        if (poll(&p, 1, kClientTimeoutMs) <= 0) return;
-        ssize_t n = recv(fd, buf, sizeof(buf), 0);
-        if (n <= 0) break;
-        command.append(buf, static_cast<size_t>(n));
+    ssize_t n = recv(c.fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n > 0) c.in.append(buf, static_cast<size_t>(n));
+    size_t nl = c.in.find('\n');
+    if (nl != std::string::npos && nl <= kMaxCommand) {
+        run_command(c, c.in.substr(0, nl));
+    } else if (c.in.size() > kMaxCommand) {
+        c.out = "error\ncommand line longer than " + std::to_string(kMaxCommand) + " bytes\n";
+        c.replied = true;
+        c.deadline = now_ms() + kReplyTimeoutMs;
+    } else if (n <= 0) {
+        run_command(c, c.in);  // the client closed its side: what came is the command
     }
-    if (size_t nl = command.find('\n'); nl != std::string::npos) command.resize(nl);
+}
+
+void ControlSocket::run_command(Client& c, const std::string& command) {
     bool ok = true;
     std::string body;
     try {
@@ -140,7 +198,9 @@ void ControlSocket::serve(int fd) {
         log::error("control command failed", log::kv("command", command) + " " + log::kv("error", e.what()));
     }
     if (!body.empty() && body.back() != '\n') body += '\n';
-    write_all(fd, (ok ? "ok\n" : "error\n") + body);
+    c.out = (ok ? "ok\n" : "error\n") + body;
+    c.replied = true;
+    c.deadline = now_ms() + kReplyTimeoutMs;
 }
 
 Result<std::string> control_request(const std::string& path, const std::string& command, int timeout_ms) {

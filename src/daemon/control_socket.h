@@ -1,11 +1,14 @@
 // The control socket: a Unix stream socket on which fastzonectl sends one command line
-// and reads the answer ("ok" or "error" on the first line, then text) until EOF.
+// and reads the answer ("ok" or "error" on the first line, then text) until EOF. One
+// thread serves every client at once (poll): a slow or silent client holds only its own
+// connection, which is closed when its command has not arrived within a few seconds.
 #pragma once
 
 #include <atomic>
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/result.h"
 
@@ -18,7 +21,7 @@ std::string default_control_socket();
 class ControlSocket {
 public:
     // Runs a command; sets `ok` false for a failed command. Called on the socket's own
-    // thread, one command at a time.
+    // thread, one command at a time (reads and writes of other clients wait meanwhile).
     using Handler = std::function<std::string(const std::string& command, bool& ok)>;
 
     ControlSocket(std::string path, Handler handler);
@@ -33,9 +36,19 @@ public:
     void stop();
     const std::string& path() const { return path_; }
 
+    // Limits: a command line, the time its client has to send it, clients at once (past
+    // that, the oldest is dropped for the newest).
+    static constexpr size_t kMaxCommand = 4096;
+    static constexpr int kCommandTimeoutMs = 5000;
+    static constexpr int kReplyTimeoutMs = 30000;
+    static constexpr size_t kMaxClients = 32;
+
 private:
+    struct Client;
     void loop();
-    void serve(int fd);
+    void accept_client(std::vector<Client>& clients);
+    void read_command(Client& c);
+    void run_command(Client& c, const std::string& command);
 
     std::string path_;
     Handler handler_;
