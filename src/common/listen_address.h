@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "common/result.h"
@@ -14,6 +15,11 @@ struct ListenAddress {
     int family = 0;    // AF_INET or AF_INET6
     uint8_t address[16] = {};
     uint16_t port = 53;
+
+    // The same socket address, however it was written ("::1@53", "[::1]:53").
+    bool operator==(const ListenAddress& o) const {
+        return family == o.family && port == o.port && std::memcmp(address, o.address, sizeof address) == 0;
+    }
 };
 
 // Parses `text`; `default_port` applies when it names none. Errors quote the text.

@@ -251,6 +251,14 @@ Result<std::string> Daemon::reload() {
     };
     auto config = loader::load_config(config_path_);
     if (!config) return fail(config.error());
+    // Sockets, data plane and endpoints were set up at start: a reload that silently kept
+    // the old ones while reporting success would lie. Refuse it whole instead.
+    if (auto changed = loader::restart_only_changes(config_, *config); !changed.empty()) {
+        std::string keys;
+        for (const auto& k : changed) keys += (keys.empty() ? "" : ", ") + k;
+        return fail(Error{config_path_, 0, keys + " changed, which takes effect only when fastzoned restarts: "
+                                                  "nothing was reloaded (restart it, or undo the change)"});
+    }
     loader::LoadReport report;
     // Out of memory (or any other surprise) while building must not stop the server:
     // the running snapshot stays.
@@ -262,13 +270,8 @@ Result<std::string> Daemon::reload() {
     }
     if (!snap) return fail(snap.error());
     log_warnings(report);
-    if (config->server.sockets.listen.size() != config_.server.sockets.listen.size()) {
-        log::warning("server.listen changes take effect at the next restart");
-    }
     slots_.assign(**snap);
-    auto listen = config_.server.sockets.listen;  // sockets stay bound: only a restart moves them
     config_ = std::move(config.value());
-    config_.server.sockets.listen = std::move(listen);
     auto hs = restart_health(**snap);
     if (!hs) return fail(hs.error());
     (*snap)->generation = ++generation_;

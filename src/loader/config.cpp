@@ -1,6 +1,7 @@
 // The configuration file (YAML, read with yaml-cpp): validation with file:line errors.
 #include "loader/config.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -230,9 +231,16 @@ Result<Config> load_config(const std::string& path) {
     }
     try {
         if (!root.IsMap()) return Error{path, 1, "the configuration must be a YAML mapping"};
-        auto st = rd.only_keys(root, "top level",
-                               {"server", "dataplane", "zones", "health_checks", "health_webhook", "cidr_collections", "geoip",
-                                "latency", "latency_default_order", "control", "metrics"});
+        static const std::initializer_list<const char*> kTopLevel = {
+            "server", "dataplane", "zones", "health_checks", "health_webhook", "cidr_collections", "geoip",
+            "latency", "latency_default_order", "control", "metrics"};
+        // A file with none of our keys may be any file at all (fastzonectl check
+        // /etc/shadow parses as a mapping): quote nothing of it.
+        if (std::none_of(kTopLevel.begin(), kTopLevel.end(), [&](const char* k) { return root[k].IsDefined(); })) {
+            return Error{path, 0, "not a fastzone configuration: it has none of the top-level keys (server, zones, "
+                                  "...); nothing of it is quoted"};
+        }
+        auto st = rd.only_keys(root, "top level", kTopLevel);
         if (!st) return st.error();
         if (root["server"]) {
             auto s = read_server(rd, root["server"], c.server);
@@ -292,6 +300,27 @@ Result<Config> load_config(const std::string& path) {
         c.dataplane->source = path;
     }
     return c;
+}
+
+std::vector<std::string> restart_only_changes(const Config& running, const Config& next) {
+    std::vector<std::string> changed;
+    const io::SocketOptions& a = running.server.sockets;
+    const io::SocketOptions& b = next.server.sockets;
+    if (a.listen != b.listen) changed.emplace_back("server.listen");
+    if (a.workers != b.workers) changed.emplace_back("server.workers");
+    if (a.udp_max_payload != b.udp_max_payload) changed.emplace_back("server.udp_max_payload");
+    io::SocketOptions tcp_a = a, tcp_b = b;  // what is left: the TCP limits
+    tcp_a.listen = tcp_b.listen;
+    tcp_a.workers = tcp_b.workers;
+    tcp_a.udp_max_payload = tcp_b.udp_max_payload;
+    if (tcp_a != tcp_b) changed.emplace_back("server.tcp_*");
+    if (running.dataplane.has_value() != next.dataplane.has_value() ||
+        (running.dataplane && !running.dataplane->same_as(*next.dataplane))) {
+        changed.emplace_back("dataplane");
+    }
+    if (running.control_socket != next.control_socket) changed.emplace_back("control.socket");
+    if (running.metrics.listen != next.metrics.listen) changed.emplace_back("metrics.listen");
+    return changed;
 }
 
 }  // namespace fz::loader

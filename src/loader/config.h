@@ -56,4 +56,9 @@ struct Config {
 // Reads and validates `path`. Errors name the file, the line and the key.
 Result<Config> load_config(const std::string& path);
 
+// The settings that take effect only when the server starts (sockets, data plane, control
+// socket, metrics endpoint) that differ between `running` and `next`, by key
+// ("server.listen", "dataplane", ...); empty when a reload can apply `next` whole.
+std::vector<std::string> restart_only_changes(const Config& running, const Config& next);
+
 }  // namespace fz::loader

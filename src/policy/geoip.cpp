@@ -205,18 +205,20 @@ Result<std::shared_ptr<const GeoDatabase>> load_mmdb(const std::string& path) {
     return make_geo_database(path, std::move(locations), v4, v6);
 }
 
-// MaxMind DB files end with their metadata, introduced by this marker.
-bool has_mmdb_marker(const std::string& path) {
-    static constexpr char kMarker[] = "\xab\xcd\xefMaxMind.com";
+// Tor's geoip files are lines of digits, commas, country codes and # comments; a MaxMind
+// DB is binary from its first bytes (the search tree), whole or truncated. So a file whose
+// first 4 KiB are not all printable ASCII is read as MaxMind DB, and its errors are
+// MaxMind's; its metadata marker, at the end, would miss a truncated file.
+bool looks_like_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    const std::streamoff tail = std::min<std::streamoff>(size, 128 * 1024);
-    if (tail <= 0) return false;
-    std::string buf(static_cast<size_t>(tail), '\0');
-    in.seekg(size - tail);
-    in.read(buf.data(), tail);
-    return buf.find(std::string_view(kMarker, sizeof kMarker - 1)) != std::string::npos;
+    char buf[4096];
+    in.read(buf, sizeof buf);
+    const std::streamsize n = in.gcount();
+    for (std::streamsize i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(buf[i]);
+        if ((c < 0x20 || c > 0x7e) && c != '\n' && c != '\r' && c != '\t') return false;
+    }
+    return true;
 }
 
 Status read_tor_file(const std::string& path, bool ipv6, LocationTable* locations, std::vector<PrefixValue>* out) {
@@ -310,7 +312,7 @@ Result<std::shared_ptr<const GeoDatabase>> load_geoip(const std::string& path, G
     if (format == GeoFormat::kAuto) {
         std::ifstream probe(path);
         if (!probe) return Error{path, 0, "cannot open GeoIP database"};
-        format = has_mmdb_marker(path) ? GeoFormat::kMmdb : GeoFormat::kTor;
+        format = looks_like_text(path) ? GeoFormat::kTor : GeoFormat::kMmdb;
     }
     if (format == GeoFormat::kMmdb) return load_mmdb(path);
     const std::string v6 = path + "6";

@@ -152,15 +152,30 @@ Status Parser::parse(std::string_view text, uint16_t file_id, FileState& state, 
     Lexer lexer(text);
     Entry entry;
     entry.tokens.reserve(64);
+    // Until one entry of an included file parses, it may be any file at all ($INCLUDE
+    // /etc/shadow, say, in a zone someone else wrote): its errors then quote nothing of it.
+    // The zone's own file is the one the operator's configuration names.
+    bool recognised = file_id == 0;
+    auto unquoted = [&](const Error& e) {
+        if (recognised || e.file != zone_.files[file_id]) return e;
+        return Error{e.file, e.line,
+                     "not a zone file: this first entry is neither a record nor a directive (nothing of the "
+                     "file is quoted until one of its entries parses)"};
+    };
     while (true) {
         auto more = lexer.next(entry);
-        if (!more.ok()) return error(file_id, more.error().line, more.error().message);
+        if (!more.ok()) return unquoted(error(file_id, more.error().line, more.error().message));
         if (!*more) return Ok{};
         const Token& first = entry.tokens[0];
-        Status status = (!first.quoted && !first.text.empty() && first.text[0] == '$')
-                            ? directive(entry, file_id, state, depth)
-                            : record(entry, file_id, state);
-        if (!status.ok()) return status;
+        const bool is_directive = !first.quoted && !first.text.empty() && first.text[0] == '$';
+        // A known directive already says what kind of file this is.
+        if (is_directive && (equals_ci(first.text, "$ORIGIN") || equals_ci(first.text, "$TTL") ||
+                             equals_ci(first.text, "$INCLUDE"))) {
+            recognised = true;
+        }
+        Status status = is_directive ? directive(entry, file_id, state, depth) : record(entry, file_id, state);
+        if (!status.ok()) return unquoted(status.error());
+        recognised = true;
     }
 }
 

@@ -3,6 +3,7 @@
 // `source` and the line numbers let errors name where each setting was written.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -14,6 +15,11 @@ struct PortOptions {
     std::vector<std::string> addresses;  // "10.53.0.2/24", "fd53::2/64"
     unsigned queues = 1;                 // RX/TX queues, one polling lcore each
     uint32_t line = 0;
+
+    // The same port, wherever it is written.
+    bool same_as(const PortOptions& o) const {
+        return device == o.device && addresses == o.addresses && queues == o.queues;
+    }
 };
 
 struct DataplaneOptions {
@@ -26,6 +32,14 @@ struct DataplaneOptions {
     uint16_t udp_max_payload = 1232;  // largest EDNS UDP response, 512..4096
     std::string source;               // the configuration file, for errors
     uint32_t line = 0;
+
+    // The same data plane, wherever its settings are written.
+    bool same_as(const DataplaneOptions& o) const {
+        return eal == o.eal && exception_path == o.exception_path && ipv4_udp_checksum == o.ipv4_udp_checksum &&
+               udp_max_payload == o.udp_max_payload && ports.size() == o.ports.size() &&
+               std::equal(ports.begin(), ports.end(), o.ports.begin(),
+                          [](const PortOptions& a, const PortOptions& b) { return a.same_as(b); });
+    }
 };
 
 }  // namespace fz::io::dpdk

@@ -16,6 +16,8 @@ struct SocketOptions {
     unsigned tcp_idle_timeout_ms = 10000;   // RFC 7766 6.2.3: seconds, not minutes
     unsigned tcp_max_connections = 1024;
     unsigned tcp_max_pipelined = 100;       // queries of one connection answered per wakeup
+
+    bool operator==(const SocketOptions&) const = default;
 };
 
 }  // namespace fz::io

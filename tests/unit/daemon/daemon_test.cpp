@@ -139,6 +139,22 @@ TEST_F(DaemonTest, ReloadPicksUpChangesAndABrokenZoneChangesNothing) {
     EXPECT_EQ(www(), "192.0.2.30");
 }
 
+// Before: a changed server.listen was ignored while the reload reported success.
+TEST_F(DaemonTest, AReloadThatNeedsARestartIsRefusedWhole) {
+    const uint16_t other = test::free_port();
+    write("example.com.zone", zone_text("192.0.2.20"));
+    write("fastzone.yaml", "server:\n  listen: [127.0.0.1@" + std::to_string(other) + "]\n" +
+                               "zones:\n  - origin: example.com.\n    file: example.com.zone\n" +
+                               "control:\n  socket: " + (dir_ / "ctl.sock").string() + "\n" +
+                               "metrics:\n  listen: 127.0.0.1@" + std::to_string(metrics_port_) + "\n");
+    std::string r = ctl("reload");
+    EXPECT_EQ(r.rfind("error\n", 0), 0u) << r;
+    EXPECT_NE(r.find("server.listen changed"), std::string::npos) << r;
+    EXPECT_NE(r.find("restart"), std::string::npos) << r;
+    EXPECT_EQ(www(), "192.0.2.10");  // nothing reloaded: neither the listener nor the zone
+    EXPECT_NE(ctl("status").find("last failed"), std::string::npos);
+}
+
 TEST_F(DaemonTest, MetricsEndpointServesPrometheusText) {
     www();
     std::string m = http_get("/metrics");

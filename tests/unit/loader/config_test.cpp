@@ -58,5 +58,26 @@ TEST(Config, Ipv4UdpChecksumMustBeABoolean) {
     EXPECT_NE(text.find(":6"), std::string::npos) << "the line: " << text;
 }
 
+// Before: "unknown key 'root:*:20228:0:99999:7::' in 'top level'" for fastzonectl check
+// /etc/shadow. A file with none of our keys is not quoted.
+TEST(Config, AFileThatIsNoConfigurationIsNotQuoted) {
+    health::testing::TempDir dir;
+    const std::string path = dir.path() + "/shadow";
+    std::ofstream(path) << "root:x:SECRET-HASH:19000:0:99999:7:::\n";
+    auto r = load_config(path);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().file, path);
+    EXPECT_EQ(r.error().message.find("SECRET"), std::string::npos) << r.error().to_string();
+    EXPECT_NE(r.error().message.find("not a fastzone configuration"), std::string::npos) << r.error().to_string();
+}
+
+TEST(Config, AConfigurationWithATypoNamesTheKey) {
+    ConfigFile file("");
+    std::ofstream(file.path(), std::ios::app) << "latency_defualt_order: [us-east-1]\n";
+    auto r = load_config(file.path());
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("unknown key 'latency_defualt_order'"), std::string::npos) << r.error().to_string();
+}
+
 }  // namespace
 }  // namespace fz::loader

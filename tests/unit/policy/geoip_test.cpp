@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 namespace fz::policy {
 namespace {
@@ -137,6 +138,29 @@ TEST(GeoIp, TorFormatRangesBecomePrefixes) {
     EXPECT_EQ(bad.error().line, 1u);
     std::remove(v4.c_str());
     std::remove(v6.c_str());
+}
+
+// Before: a truncated or garbage .mmdb lacked the metadata marker at its end and was read
+// as a Tor text file ("expected 'first,last,COUNTRY'").
+TEST(GeoIp, TruncatedOrGarbageMmdbIsReportedAsMaxMind) {
+    std::ifstream whole(kGeoDir + "GeoIP2-City-Test.mmdb", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(whole)), std::istreambuf_iterator<char>());
+    ASSERT_GT(bytes.size(), 4096u);
+    const std::string truncated = ::testing::TempDir() + "fz_truncated.mmdb";
+    std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+    const std::string garbage = ::testing::TempDir() + "fz_garbage.mmdb";
+    {
+        std::ofstream out(garbage, std::ios::binary);
+        for (int i = 0; i < 8192; ++i) out.put(static_cast<char>((i * 131 + 7) & 0xff));
+    }
+    for (const std::string& path : {truncated, garbage}) {
+        auto db = load_geoip(path);
+        ASSERT_FALSE(db.ok()) << path;
+        EXPECT_EQ(db.error().file, path);
+        EXPECT_NE(db.error().message.find("MaxMind"), std::string::npos) << db.error().to_string();
+        EXPECT_EQ(db.error().message.find("first,last"), std::string::npos) << db.error().to_string();
+        std::remove(path.c_str());
+    }
 }
 
 }  // namespace

@@ -396,6 +396,29 @@ TEST_F(IncludeTest, AbsoluteIncludePath) {
     EXPECT_EQ(r->records.size(), 3u);
 }
 
+// Before: the error quoted the included file's first line, whatever the file was
+// ("missing type in record of root:x:SECRET...").
+TEST_F(IncludeTest, AnIncludedFileThatIsNoZoneFileIsNotQuoted) {
+    std::string inc = write("shadow", "root:x:SECRET-HASH:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n");
+    std::string main = write("main.zone", std::string(kHead) + "$INCLUDE " + inc + "\n");
+    auto r = parse_zone_file(main, example());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().file, inc);
+    EXPECT_EQ(r.error().line, 1u);
+    EXPECT_EQ(r.error().message.find("SECRET"), std::string::npos) << r.error().to_string();
+    EXPECT_EQ(r.error().message.find("root"), std::string::npos) << r.error().to_string();
+    EXPECT_NE(r.error().message.find("not a zone file"), std::string::npos) << r.error().to_string();
+}
+
+TEST_F(IncludeTest, AnIncludedZoneFileIsQuotedOnceItParses) {
+    std::string inc = write("hosts.inc", "www A 192.0.2.1\nmail AAA 192.0.2.2\n");
+    std::string main = write("main.zone", std::string(kHead) + "$INCLUDE " + inc + "\n");
+    auto r = parse_zone_file(main, example());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().line, 2u);
+    EXPECT_NE(r.error().message.find("unknown type 'AAA'"), std::string::npos) << r.error().to_string();
+}
+
 TEST_F(IncludeTest, MissingIncludeFile) {
     std::string main = write("main.zone", std::string(kHead) + "$INCLUDE x\n");
     auto r = parse_zone_file(main, example());
