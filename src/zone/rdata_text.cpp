@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/encoding.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
 
@@ -264,125 +265,6 @@ void append_ipv6(std::string& out, const uint8_t* p) {
     char buf[INET6_ADDRSTRLEN];
     inet_ntop(AF_INET6, p, buf, sizeof buf);
     out += buf;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-constexpr char kHexDigits[] = "0123456789ABCDEF";
-
-void append_hex(std::string& out, const uint8_t* p, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-        out.push_back(kHexDigits[p[i] >> 4]);
-        out.push_back(kHexDigits[p[i] & 15]);
-    }
-}
-
-constexpr char kBase64Digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int base64_value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-// Strict RFC 4648 base64: groups of four, '=' padding only at the end.
-bool base64_decode(std::string_view t, std::string& out) {
-    if (t.size() % 4 != 0) return false;
-    for (size_t i = 0; i < t.size(); i += 4) {
-        int v[4];
-        int pad = 0;
-        for (int k = 0; k < 4; ++k) {
-            char c = t[i + static_cast<size_t>(k)];
-            if (c == '=') {
-                if (i + 4 != t.size() || k < 2) return false;
-                v[k] = 0;
-                ++pad;
-            } else {
-                if (pad > 0) return false;
-                v[k] = base64_value(c);
-                if (v[k] < 0) return false;
-            }
-        }
-        uint32_t bits = (static_cast<uint32_t>(v[0]) << 18) | (static_cast<uint32_t>(v[1]) << 12) |
-                        (static_cast<uint32_t>(v[2]) << 6) | static_cast<uint32_t>(v[3]);
-        out.push_back(static_cast<char>(bits >> 16));
-        if (pad < 2) out.push_back(static_cast<char>(bits >> 8));
-        if (pad < 1) out.push_back(static_cast<char>(bits));
-    }
-    return true;
-}
-
-void append_base64(std::string& out, const uint8_t* p, size_t n) {
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (static_cast<uint32_t>(p[i]) << 16) | (static_cast<uint32_t>(p[i + 1]) << 8) | p[i + 2];
-        out.push_back(kBase64Digits[v >> 18]);
-        out.push_back(kBase64Digits[(v >> 12) & 63]);
-        out.push_back(kBase64Digits[(v >> 6) & 63]);
-        out.push_back(kBase64Digits[v & 63]);
-    }
-    if (n - i == 1) {
-        uint32_t v = static_cast<uint32_t>(p[i]) << 16;
-        out.push_back(kBase64Digits[v >> 18]);
-        out.push_back(kBase64Digits[(v >> 12) & 63]);
-        out += "==";
-    } else if (n - i == 2) {
-        uint32_t v = (static_cast<uint32_t>(p[i]) << 16) | (static_cast<uint32_t>(p[i + 1]) << 8);
-        out.push_back(kBase64Digits[v >> 18]);
-        out.push_back(kBase64Digits[(v >> 12) & 63]);
-        out.push_back(kBase64Digits[(v >> 6) & 63]);
-        out.push_back('=');
-    }
-}
-
-constexpr char kBase32HexDigits[] = "0123456789abcdefghijklmnopqrstuv";
-
-int base32hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'v') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'V') return c - 'A' + 10;
-    return -1;
-}
-
-// RFC 4648 base32hex without padding (RFC 5155 3.3); left-over bits must be zero.
-bool base32hex_decode(std::string_view t, std::string& out) {
-    uint32_t acc = 0;
-    int bits = 0;
-    for (char c : t) {
-        int v = base32hex_value(c);
-        if (v < 0) return false;
-        acc = (acc << 5) | static_cast<uint32_t>(v);
-        bits += 5;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>(acc >> bits));
-            acc &= (1u << bits) - 1;
-        }
-    }
-    return bits < 5 && acc == 0;
-}
-
-void append_base32hex(std::string& out, const uint8_t* p, size_t n) {
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; ++i) {
-        acc = (acc << 8) | p[i];
-        bits += 8;
-        while (bits >= 5) {
-            bits -= 5;
-            out.push_back(kBase32HexDigits[(acc >> bits) & 31]);
-        }
-        acc &= (1u << bits) - 1;
-    }
-    if (bits > 0) out.push_back(kBase32HexDigits[(acc << (5 - bits)) & 31]);
 }
 
 // Decodes the \X and \DDD escapes of a <character-string> (RFC 1035 5.1), appending bytes.
@@ -758,24 +640,14 @@ bool RdataParser::char_string(const Token& t) {
 
 bool RdataParser::hex_rest(const FieldSpec& f, bool required) {
     if (required && at_end()) return take(f) != nullptr;
-    int high = -1;  // pending high nibble: hex may be split anywhere by blanks
+    HexDecoder hex(out_);  // hex may be split anywhere by blanks
     uint32_t line = 0;
     for (; !at_end(); ++pos_) {
         const Token& t = tokens_[pos_];
         line = t.line;
-        if (t.quoted) return bad(t, f);
-        for (char c : t.text) {
-            int v = hex_value(c);
-            if (v < 0) return bad(t, f);
-            if (high < 0) {
-                high = v;
-            } else {
-                out_.push_back(static_cast<char>((high << 4) | v));
-                high = -1;
-            }
-        }
+        if (t.quoted || !hex.add(t.text)) return bad(t, f);
     }
-    if (high >= 0) return fail(line, "odd number of hex digits in " + std::string(f.name) + " of " + type_name() +
+    if (!hex.complete()) return fail(line, "odd number of hex digits in " + std::string(f.name) + " of " + type_name() +
                                          " rdata");
     return true;
 }
@@ -1194,12 +1066,7 @@ bool RdataParser::field(const FieldSpec& f, size_t start) {
             size_t len_pos = out_.size();
             out_.push_back('\0');
             if (t->text == "-") return true;
-            if (t->text.size() % 2 != 0 || t->text.size() > 510) return bad(*t, f);
-            for (size_t i = 0; i < t->text.size(); i += 2) {
-                int hi = hex_value(t->text[i]), lo = hex_value(t->text[i + 1]);
-                if (hi < 0 || lo < 0) return bad(*t, f);
-                out_.push_back(static_cast<char>((hi << 4) | lo));
-            }
+            if (t->text.size() > 510 || !hex_decode(t->text, out_)) return bad(*t, f);
             out_[len_pos] = static_cast<char>(t->text.size() / 2);
             return true;
         }
@@ -1224,7 +1091,7 @@ bool RdataParser::field(const FieldSpec& f, size_t start) {
             if (t->text.size() != groups * 3 - 1) return bad(*t, f);
             for (size_t g = 0; g < groups; ++g) {
                 size_t i = g * 3;
-                int hi = hex_value(t->text[i]), lo = hex_value(t->text[i + 1]);
+                int hi = hex_digit_value(t->text[i]), lo = hex_digit_value(t->text[i + 1]);
                 if (hi < 0 || lo < 0 || (g + 1 < groups && t->text[i + 2] != '-')) return bad(*t, f);
                 out_.push_back(static_cast<char>((hi << 4) | lo));
             }
@@ -1239,7 +1106,7 @@ bool RdataParser::field(const FieldSpec& f, size_t start) {
                 if (end == std::string_view::npos || end == 0 || end > 4) return bad(*t, f);
                 unsigned v16 = 0;
                 for (size_t i = 0; i < end; ++i) {
-                    int h = hex_value(s[i]);
+                    int h = hex_digit_value(s[i]);
                     if (h < 0) return bad(*t, f);
                     v16 = (v16 << 4) | static_cast<unsigned>(h);
                 }
