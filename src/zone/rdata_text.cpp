@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/encoding.h"
+#include "common/text.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
 
@@ -201,14 +202,6 @@ constexpr std::array<std::pair<std::string_view, uint16_t>, 10> kCertTypes{{
 // ---------------------------------------------------------------- small codecs
 
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-bool equals_ci(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (dns::lower(static_cast<uint8_t>(a[i])) != dns::lower(static_cast<uint8_t>(b[i]))) return false;
-    }
-    return true;
-}
 
 // Unsigned decimal, digits only, at most `max`.
 bool parse_decimal(std::string_view t, uint64_t max, uint64_t& v) {
