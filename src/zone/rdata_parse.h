@@ -1,0 +1,70 @@
+// Text -> wire: the parser of one record's rdata tokens, field by field along the type's
+// layout. Private to src/zone; the API is rdata_from_tokens in rdata_text.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "common/result.h"
+#include "dns/name.h"
+#include "dns/rrtype.h"
+#include "zone/lexer.h"
+#include "zone/rdata_layout.h"
+
+namespace fz::zone {
+
+// Parses the tokens of one record into `out`; run() once. The member functions of the
+// SVCB parameters and of LOC are defined in svc_params.cpp and loc.cpp.
+class RdataParser {
+public:
+    RdataParser(uint16_t type, std::span<const Token> tokens, const dns::Name& origin, uint32_t line,
+                std::string& out)
+        : type_(type), tokens_(tokens), origin_(origin), line_(line), out_(out) {}
+
+    Status run();
+
+private:
+    bool field(const FieldSpec& f, size_t start);
+    bool generic();
+
+    bool at_end() const { return pos_ >= tokens_.size(); }
+    // The next token for field `f`; fails with "missing ..." when there is none.
+    const Token* take(const FieldSpec& f);
+    // The next token, which must not be quoted (numbers, names, addresses).
+    const Token* take_plain(const FieldSpec& f);
+
+    bool fail(uint32_t line, std::string message) {
+        error_ = Error{"", line, std::move(message)};
+        return false;
+    }
+    bool bad(const Token& t, const FieldSpec& f) {
+        return fail(t.line, "bad " + std::string(f.name) + " '" + std::string(t.text) + "' in " + type_name() +
+                                " rdata");
+    }
+    std::string type_name() const { return dns::type_to_text(type_); }
+
+    bool number(const FieldSpec& f, uint64_t max, uint64_t& v);
+    bool name(const FieldSpec& f);
+    bool char_string(const Token& t);
+    bool hex_rest(const FieldSpec& f, bool required);
+    bool base64_rest(const FieldSpec& f, bool required);
+    bool bitmap();
+    bool svc_params(const FieldSpec& f);
+    bool loc(const FieldSpec& f);
+    bool apl();
+    bool gateway(const FieldSpec& f, size_t start);
+
+    uint16_t type_;
+    std::span<const Token> tokens_;
+    const dns::Name& origin_;
+    uint32_t line_;
+    std::string& out_;
+    size_t pos_ = 0;
+    Error error_;
+    std::string scratch_;
+};
+
+}  // namespace fz::zone
