@@ -11,6 +11,8 @@
 namespace fz::zone {
 
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// ASCII letters and digits only, as CAA tags are (RFC 8659 4.1).
+inline bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Unsigned decimal, digits only, at most `max`.
 bool parse_decimal(std::string_view t, uint64_t max, uint64_t& v);

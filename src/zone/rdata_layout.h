@@ -9,6 +9,7 @@
 
 namespace fz::zone {
 
+// The kinds of field; RdataParser and RdataPrinter have one function for each.
 enum class Field : uint8_t {
     kU8,
     kU16,
@@ -40,11 +41,13 @@ enum class Field : uint8_t {
     kApl,          // APL items up to the end (RFC 3123)
 };
 
+// One field of a layout.
 struct FieldSpec {
     Field kind;
     const char* name;  // for error messages: "missing exchange in MX rdata"
 };
 
+// The fields of one type, in wire order.
 struct Layout {
     const FieldSpec* fields;
     size_t count;

@@ -4,8 +4,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "common/result.h"
@@ -27,7 +29,6 @@ public:
     Status run();
 
 private:
-    bool field(const FieldSpec& f, size_t start);
     bool generic();
 
     bool at_end() const { return pos_ >= tokens_.size(); }
@@ -47,21 +48,39 @@ private:
     std::string type_name() const { return dns::type_to_text(type_); }
 
     bool number(const FieldSpec& f, uint64_t max, uint64_t& v);
+    bool append_char_string(const Token& t);
+
+    // One function per kind of field (Field in rdata_layout.h), which field() picks: each
+    // takes its tokens and appends its wire bytes, or sets error_ and returns false.
+    bool field(const FieldSpec& f);
+    bool integer(const FieldSpec& f, unsigned bytes);  // kU8, kU16, kU32
+    // A number of `bytes` bytes that `value_of` reads from one plain token (nullopt: a bad
+    // token): kTimer, kAlgorithm, kCertType, kType, kTime.
+    bool coded(const FieldSpec& f, unsigned bytes, std::optional<uint32_t> (*value_of)(std::string_view));
+    bool address(const FieldSpec& f);  // kIPv4, kIPv6
     bool name(const FieldSpec& f);
-    bool char_string(const Token& t);
-    bool hex_rest(const FieldSpec& f, bool required);
-    bool base64_rest(const FieldSpec& f, bool required);
+    bool char_string(const FieldSpec& f);
+    bool char_strings(const FieldSpec& f);
+    bool hex_rest(const FieldSpec& f, bool required);     // kHex, and the \# data
+    bool base64_rest(const FieldSpec& f, bool required);  // kBase64, kBase64Opt
+    bool bare_string(const FieldSpec& f);                 // kString
+    bool caa_tag(const FieldSpec& f);
+    bool salt(const FieldSpec& f);
+    bool hash32(const FieldSpec& f);
     bool bitmap();
-    bool svc_params(const FieldSpec& f);
-    bool loc(const FieldSpec& f);
+    bool eui(const FieldSpec& f);  // kEui48, kEui64
+    bool ilnp64(const FieldSpec& f);
+    bool gateway(const FieldSpec& f);
+    bool svc_params(const FieldSpec& f);  // svc_params.cpp
+    bool loc(const FieldSpec& f);         // loc.cpp
     bool apl();
-    bool gateway(const FieldSpec& f, size_t start);
 
     uint16_t type_;
     std::span<const Token> tokens_;
     const dns::Name& origin_;
     uint32_t line_;
     std::string& out_;
+    size_t start_ = 0;  // where this record's rdata begins in out_
     size_t pos_ = 0;
     Error error_;
     std::string scratch_;

@@ -1,6 +1,7 @@
-// Wire -> text along the layout of the type; SVCB parameters and LOC have files of their own.
+// Wire -> text: one function per field kind; SVCB parameters and LOC have files of their own.
 #include "zone/rdata_print.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/encoding.h"
@@ -75,144 +76,162 @@ bool RdataPrinter::apl() {
     return true;
 }
 
+bool RdataPrinter::integer(size_t bytes) {
+    if (left() < bytes) return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < bytes; ++i) v = (v << 8) | p_[pos_ + i];
+    pos_ += bytes;
+    out_ += std::to_string(v);
+    return true;
+}
+
+bool RdataPrinter::rr_type() {
+    uint16_t code;
+    if (!u16(code)) return false;
+    out_ += dns::type_to_text(code);
+    return true;
+}
+
+bool RdataPrinter::signature_time() {
+    uint32_t secs;
+    if (!u32(secs)) return false;
+    append_time(out_, secs);
+    return true;
+}
+
+bool RdataPrinter::address(size_t bytes) {
+    if (left() < bytes) return false;
+    if (bytes == 4) {
+        append_ipv4(out_, p_ + pos_);
+    } else {
+        append_ipv6(out_, p_ + pos_);
+    }
+    pos_ += bytes;
+    return true;
+}
+
+bool RdataPrinter::char_strings() {
+    if (!char_string()) return false;
+    while (left() > 0) {
+        out_.push_back(' ');
+        if (!char_string()) return false;
+    }
+    return true;
+}
+
+bool RdataPrinter::hex_rest() {
+    if (left() == 0) return false;
+    append_hex(out_, p_ + pos_, left());
+    pos_ = len_;
+    return true;
+}
+
+bool RdataPrinter::base64_rest(bool required) {
+    if (required && left() == 0) return false;
+    append_base64(out_, p_ + pos_, left());
+    pos_ = len_;
+    return true;
+}
+
+bool RdataPrinter::bare_string() {
+    append_quoted(out_, p_ + pos_, left());
+    pos_ = len_;
+    return true;
+}
+
+bool RdataPrinter::caa_tag() {
+    uint8_t n;
+    if (!u8(n) || n == 0 || left() < n) return false;
+    const char* tag = reinterpret_cast<const char*>(p_ + pos_);
+    if (!std::all_of(tag, tag + n, is_alnum)) return false;
+    out_.append(tag, n);
+    pos_ += n;
+    return true;
+}
+
+bool RdataPrinter::salt() {
+    uint8_t n;
+    if (!u8(n) || left() < n) return false;
+    if (n == 0) {
+        out_.push_back('-');
+    } else {
+        append_hex(out_, p_ + pos_, n);
+    }
+    pos_ += n;
+    return true;
+}
+
+bool RdataPrinter::hash32() {
+    uint8_t n;
+    if (!u8(n) || n == 0 || left() < n) return false;
+    append_base32hex(out_, p_ + pos_, n);
+    pos_ += n;
+    return true;
+}
+
+bool RdataPrinter::eui(size_t groups) {
+    if (left() < groups) return false;
+    for (size_t g = 0; g < groups; ++g) {
+        if (g > 0) out_.push_back('-');
+        append_hex(out_, p_ + pos_ + g, 1);
+    }
+    pos_ += groups;
+    return true;
+}
+
+bool RdataPrinter::ilnp64() {
+    if (left() < 8) return false;
+    for (size_t g = 0; g < 4; ++g) {
+        if (g > 0) out_.push_back(':');
+        append_hex(out_, p_ + pos_ + g * 2, 2);
+    }
+    pos_ += 8;
+    return true;
+}
+
+bool RdataPrinter::gateway() {
+    // The gateway type is the second byte of IPSECKEY rdata.
+    switch (p_[1]) {
+        case 0:
+            out_.push_back('.');
+            return true;
+        case 1: return address(4);
+        case 2: return address(16);
+        case 3: return name();
+        default: return false;
+    }
+}
+
 bool RdataPrinter::field(const FieldSpec& f) {
-    uint8_t b;
-    uint16_t s;
-    uint32_t w;
     switch (f.kind) {
         case Field::kU8:
-        case Field::kAlgorithm:
-            if (!u8(b)) return false;
-            out_ += std::to_string(b);
-            return true;
+        case Field::kAlgorithm: return integer(1);
         case Field::kU16:
-        case Field::kCertType:
-            if (!u16(s)) return false;
-            out_ += std::to_string(s);
-            return true;
+        case Field::kCertType: return integer(2);
         case Field::kU32:
-        case Field::kTimer:
-            if (!u32(w)) return false;
-            out_ += std::to_string(w);
-            return true;
-        case Field::kType:
-            if (!u16(s)) return false;
-            out_ += dns::type_to_text(s);
-            return true;
-        case Field::kTime:
-            if (!u32(w)) return false;
-            append_time(out_, w);
-            return true;
-        case Field::kIPv4:
-            if (left() < 4) return false;
-            append_ipv4(out_, p_ + pos_);
-            pos_ += 4;
-            return true;
-        case Field::kIPv6:
-            if (left() < 16) return false;
-            append_ipv6(out_, p_ + pos_);
-            pos_ += 16;
-            return true;
-        case Field::kName:
-            return name();
-        case Field::kCharString:
-            return char_string();
-        case Field::kCharStrings:
-            if (!char_string()) return false;
-            while (left() > 0) {
-                out_.push_back(' ');
-                if (!char_string()) return false;
-            }
-            return true;
-        case Field::kHex:
-            if (left() == 0) return false;
-            append_hex(out_, p_ + pos_, left());
-            pos_ = len_;
-            return true;
-        case Field::kBase64:
-            if (left() == 0) return false;
-            [[fallthrough]];
-        case Field::kBase64Opt:
-            append_base64(out_, p_ + pos_, left());
-            pos_ = len_;
-            return true;
-        case Field::kString:
-            append_quoted(out_, p_ + pos_, left());
-            pos_ = len_;
-            return true;
-        case Field::kCaaTag: {
-            if (!u8(b) || b == 0 || left() < b) return false;
-            for (size_t i = 0; i < b; ++i) {
-                char c = static_cast<char>(p_[pos_ + i]);
-                if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
-            }
-            out_.append(reinterpret_cast<const char*>(p_ + pos_), b);
-            pos_ += b;
-            return true;
-        }
-        case Field::kSalt:
-            if (!u8(b) || left() < b) return false;
-            if (b == 0) {
-                out_.push_back('-');
-            } else {
-                append_hex(out_, p_ + pos_, b);
-            }
-            pos_ += b;
-            return true;
-        case Field::kHash32:
-            if (!u8(b) || b == 0 || left() < b) return false;
-            append_base32hex(out_, p_ + pos_, b);
-            pos_ += b;
-            return true;
-        case Field::kBitmap:
-            return bitmap();
-        case Field::kEui48:
-        case Field::kEui64: {
-            size_t groups = f.kind == Field::kEui48 ? 6 : 8;
-            if (left() < groups) return false;
-            for (size_t g = 0; g < groups; ++g) {
-                if (g > 0) out_.push_back('-');
-                append_hex(out_, p_ + pos_ + g, 1);
-            }
-            pos_ += groups;
-            return true;
-        }
-        case Field::kIlnp64:
-            if (left() < 8) return false;
-            for (size_t g = 0; g < 4; ++g) {
-                if (g > 0) out_.push_back(':');
-                append_hex(out_, p_ + pos_ + g * 2, 2);
-            }
-            pos_ += 8;
-            return true;
-        case Field::kGateway: {
-            // The gateway type is the second byte of IPSECKEY rdata.
-            uint8_t gateway_type = p_[1];
-            if (gateway_type == 0) {
-                out_.push_back('.');
-                return true;
-            }
-            if (gateway_type == 1) {
-                if (left() < 4) return false;
-                append_ipv4(out_, p_ + pos_);
-                pos_ += 4;
-                return true;
-            }
-            if (gateway_type == 2) {
-                if (left() < 16) return false;
-                append_ipv6(out_, p_ + pos_);
-                pos_ += 16;
-                return true;
-            }
-            if (gateway_type == 3) return name();
-            return false;
-        }
-        case Field::kSvcParams:
-            return svc_params();
-        case Field::kLoc:
-            return loc();
-        case Field::kApl:
-            return apl();
+        case Field::kTimer: return integer(4);
+        case Field::kType: return rr_type();
+        case Field::kTime: return signature_time();
+        case Field::kIPv4: return address(4);
+        case Field::kIPv6: return address(16);
+        case Field::kName: return name();
+        case Field::kCharString: return char_string();
+        case Field::kCharStrings: return char_strings();
+        case Field::kHex: return hex_rest();
+        case Field::kBase64: return base64_rest(true);
+        case Field::kBase64Opt: return base64_rest(false);
+        case Field::kString: return bare_string();
+        case Field::kCaaTag: return caa_tag();
+        case Field::kSalt: return salt();
+        case Field::kHash32: return hash32();
+        case Field::kBitmap: return bitmap();
+        case Field::kEui48: return eui(6);
+        case Field::kEui64: return eui(8);
+        case Field::kIlnp64: return ilnp64();
+        case Field::kGateway: return gateway();
+        case Field::kSvcParams: return svc_params();
+        case Field::kLoc: return loc();
+        case Field::kApl: return apl();
     }
     return false;
 }

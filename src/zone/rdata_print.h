@@ -47,12 +47,29 @@ private:
         pos_ += 4;
         return true;
     }
+
+    // One function per kind of field (Field in rdata_layout.h), which field() picks: each
+    // reads its bytes and appends their text, or returns false when they are malformed.
     bool field(const FieldSpec& f);
+    bool integer(size_t bytes);  // kU8, kU16, kU32 and the numbers with mnemonics
+    bool rr_type();              // kType
+    bool signature_time();       // kTime
+    bool address(size_t bytes);  // kIPv4, kIPv6
     bool name();
     bool char_string();
+    bool char_strings();
+    bool hex_rest();
+    bool base64_rest(bool required);  // kBase64, kBase64Opt
+    bool bare_string();               // kString
+    bool caa_tag();
+    bool salt();
+    bool hash32();
     bool bitmap();
-    bool svc_params();
-    bool loc();
+    bool eui(size_t groups);  // kEui48, kEui64
+    bool ilnp64();
+    bool gateway();
+    bool svc_params();  // svc_params.cpp
+    bool loc();         // loc.cpp
     bool apl();
 
     const uint8_t* p_;
