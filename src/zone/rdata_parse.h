@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/result.h"
 #include "dns/name.h"
@@ -17,6 +18,8 @@
 #include "zone/rdata_layout.h"
 
 namespace fz::zone {
+
+struct SvcParam;  // svc_params.cpp
 
 // Parses the tokens of one record into `out`; run() once. The member functions of the
 // SVCB parameters and of LOC are defined in svc_params.cpp and loc.cpp.
@@ -71,7 +74,9 @@ private:
     bool eui(const FieldSpec& f);  // kEui48, kEui64
     bool ilnp64(const FieldSpec& f);
     bool gateway(const FieldSpec& f);
-    bool svc_params(const FieldSpec& f);  // svc_params.cpp
+    bool svc_params(const FieldSpec& f);  // svc_params.cpp, with the next two
+    bool svc_param(const FieldSpec& f, SvcParam& param);  // one key=value token
+    bool svc_params_consistent(std::vector<SvcParam>& params);  // sorts them; RFC 9460 8
     bool loc(const FieldSpec& f);         // loc.cpp
     bool apl();
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -89,114 +90,228 @@ void append_alpn_item(std::string& out, const uint8_t* p, size_t n) {
     }
 }
 
+// Why a parameter's value was refused; RdataParser::svc_param turns it into the message.
+enum class SvcValue { kOk, kBad, kMissing, kUnexpected, kMandatoryListsItself, kMandatoryDuplicate };
+
+// Keys whose value may not be empty (RFC 9460 7, RFC 9461 5).
+bool needs_value(uint16_t key) { return key <= svc::kDohPath && key != svc::kNoDefaultAlpn; }
+
+SvcValue mandatory_to_wire(const std::string& value, std::string& wire) {
+    std::vector<std::string> items;
+    if (!split_value_list(value, items)) return SvcValue::kBad;
+    std::vector<uint16_t> keys;
+    for (const auto& item : items) {
+        auto k = svc_key_from_text(item);
+        if (!k || *k == svc::kInvalid) return SvcValue::kBad;
+        if (*k == svc::kMandatory) return SvcValue::kMandatoryListsItself;
+        keys.push_back(*k);
+    }
+    std::sort(keys.begin(), keys.end());
+    if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) return SvcValue::kMandatoryDuplicate;
+    for (uint16_t k : keys) put_u16(wire, k);
+    return SvcValue::kOk;
+}
+
+SvcValue alpn_to_wire(const std::string& value, std::string& wire) {
+    std::vector<std::string> items;
+    if (!split_value_list(value, items)) return SvcValue::kBad;
+    for (const auto& item : items) {
+        if (item.size() > 255) return SvcValue::kBad;
+        wire.push_back(static_cast<char>(item.size()));
+        wire += item;
+    }
+    return SvcValue::kOk;
+}
+
+SvcValue port_to_wire(const std::string& value, std::string& wire) {
+    uint64_t port;
+    if (!parse_decimal(value, 65535, port)) return SvcValue::kBad;
+    put_u16(wire, static_cast<uint16_t>(port));
+    return SvcValue::kOk;
+}
+
+// ipv4hint (4-byte addresses) and ipv6hint (16-byte ones).
+SvcValue hints_to_wire(const std::string& value, size_t size, std::string& wire) {
+    std::vector<std::string> items;
+    if (!split_value_list(value, items)) return SvcValue::kBad;
+    for (const auto& item : items) {
+        uint8_t addr[16];
+        if (!(size == 4 ? parse_ipv4(item, addr) : parse_ipv6(item, addr))) return SvcValue::kBad;
+        wire.append(reinterpret_cast<const char*>(addr), size);
+    }
+    return SvcValue::kOk;
+}
+
+// The wire form of one parameter's value, decoded from its escapes already.
+SvcValue value_to_wire(uint16_t key, const std::string& value, std::string& wire) {
+    if (needs_value(key) && value.empty()) return SvcValue::kMissing;
+    SvcValue result = SvcValue::kOk;
+    switch (key) {
+        case svc::kMandatory: result = mandatory_to_wire(value, wire); break;
+        case svc::kAlpn: result = alpn_to_wire(value, wire); break;
+        case svc::kNoDefaultAlpn:
+        case svc::kOhttp: result = value.empty() ? SvcValue::kOk : SvcValue::kUnexpected; break;
+        case svc::kPort: result = port_to_wire(value, wire); break;
+        case svc::kIpv4Hint: result = hints_to_wire(value, 4, wire); break;
+        case svc::kIpv6Hint: result = hints_to_wire(value, 16, wire); break;
+        case svc::kEch: result = base64_decode(value, wire) ? SvcValue::kOk : SvcValue::kBad; break;
+        default: wire = value; break;  // dohpath, and keyNNNNN as opaque bytes
+    }
+    if (result == SvcValue::kOk && wire.size() > 65535) return SvcValue::kBad;
+    return result;
+}
+
+// The keys of SvcParams wire data, in their order; false when a length runs past the end.
+bool svc_keys_of(const uint8_t* p, size_t len, std::vector<uint16_t>& keys) {
+    for (size_t at = 0; at < len;) {
+        if (len - at < 4) return false;
+        uint16_t n = dns::load_u16(p + at + 2);
+        keys.push_back(dns::load_u16(p + at));
+        at += 4u + n;
+        if (at > len) return false;
+    }
+    return true;
+}
+
+bool contains(std::span<const uint16_t> keys, uint16_t key) {
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+// The keys listed by mandatory: increasing, neither itself nor key65535, each present.
+bool append_mandatory(std::string& out, const uint8_t* v, size_t n, std::span<const uint16_t> keys) {
+    if (n == 0 || n % 2 != 0) return false;
+    out.push_back('=');
+    int last_listed = svc::kMandatory;
+    for (size_t i = 0; i < n; i += 2) {
+        uint16_t listed = dns::load_u16(v + i);
+        if (listed <= last_listed || listed == svc::kInvalid || !contains(keys, listed)) return false;
+        last_listed = listed;
+        if (i > 0) out.push_back(',');
+        out += svc_key_to_text(listed);
+    }
+    return true;
+}
+
+bool append_alpn(std::string& out, const uint8_t* v, size_t n) {
+    if (n == 0) return false;
+    out.push_back('=');
+    for (size_t i = 0; i < n;) {
+        size_t item = v[i];
+        if (item == 0 || i + 1 + item > n) return false;
+        if (i > 0) out.push_back(',');
+        append_alpn_item(out, v + i + 1, item);
+        i += 1 + item;
+    }
+    return true;
+}
+
+// ipv4hint (4-byte addresses) and ipv6hint (16-byte ones).
+bool append_hints(std::string& out, const uint8_t* v, size_t n, size_t size) {
+    if (n == 0 || n % size != 0) return false;
+    out.push_back('=');
+    for (size_t i = 0; i < n; i += size) {
+        if (i > 0) out.push_back(',');
+        if (size == 4) {
+            append_ipv4(out, v + i);
+        } else {
+            append_ipv6(out, v + i);
+        }
+    }
+    return true;
+}
+
+// "=value" of one parameter (nothing for no-default-alpn, ohttp and an empty keyNNNNN);
+// false when the value is malformed for its key. `keys` are all the keys of the rdata.
+bool append_value(std::string& out, uint16_t key, const uint8_t* v, size_t n, std::span<const uint16_t> keys) {
+    switch (key) {
+        case svc::kMandatory: return append_mandatory(out, v, n, keys);
+        case svc::kAlpn: return append_alpn(out, v, n);
+        case svc::kNoDefaultAlpn: return n == 0 && contains(keys, svc::kAlpn);
+        case svc::kOhttp: return n == 0;
+        case svc::kPort:
+            if (n != 2) return false;
+            out += "=" + std::to_string(dns::load_u16(v));
+            return true;
+        case svc::kIpv4Hint: return append_hints(out, v, n, 4);
+        case svc::kIpv6Hint: return append_hints(out, v, n, 16);
+        case svc::kEch:
+            if (n == 0) return false;
+            out.push_back('=');
+            append_base64(out, v, n);
+            return true;
+        case svc::kDohPath:
+            if (n == 0) return false;
+            out.push_back('=');
+            append_quoted(out, v, n);
+            return true;
+        default:
+            if (n > 0) {
+                out.push_back('=');
+                append_quoted(out, v, n);
+            }
+            return true;
+    }
+}
+
 }  // namespace
 
+// One parameter of SVCB rdata as the parser collects them, before they are sorted.
+struct SvcParam {
+    uint16_t key = 0;
+    std::string value;  // wire form
+    uint32_t line = 0;
+};
+
 bool RdataParser::svc_params(const FieldSpec& f) {
-    struct Param {
-        uint16_t key;
-        std::string value;
-        uint32_t line;
-    };
-    std::vector<Param> params;
-    std::vector<std::string> items;
+    std::vector<SvcParam> params;
     for (; !at_end(); ++pos_) {
-        const Token& t = tokens_[pos_];
-        if (t.quoted) return bad(t, f);
-        size_t eq = t.text.find('=');
-        std::string_view key_text = t.text.substr(0, eq);
-        auto key = svc_key_from_text(key_text);
-        if (!key) return fail(t.line, "unknown " + type_name() + " parameter '" + std::string(key_text) + "'");
-        if (*key == svc::kInvalid) return fail(t.line, type_name() + " parameter key65535 is reserved");
-        std::string_view raw;
-        bool has_value = eq != std::string_view::npos;
-        if (has_value) {
-            raw = t.text.substr(eq + 1);
-            // key="value": the lexer splits off the quoted part as an attached token.
-            if (raw.empty() && pos_ + 1 < tokens_.size() && tokens_[pos_ + 1].quoted && tokens_[pos_ + 1].attached) {
-                raw = tokens_[++pos_].text;
-            }
-        }
-        std::string value;
-        if (!unescape(raw, value)) return fail(t.line, "bad escape in " + type_name() + " parameter '" +
-                                                           std::string(key_text) + "'");
-        std::string wire;
-        auto need_value = [&]() {
-            if (!value.empty()) return true;
-            return fail(t.line, type_name() + " parameter '" + std::string(key_text) + "' needs a value");
-        };
-        auto bad_value = [&]() {
-            return fail(t.line, "bad value '" + std::string(raw) + "' for " + type_name() + " parameter '" +
-                                    std::string(key_text) + "'");
-        };
-        switch (*key) {
-            case svc::kMandatory: {
-                if (!need_value()) return false;
-                if (!split_value_list(value, items)) return bad_value();
-                std::vector<uint16_t> keys;
-                for (const auto& item : items) {
-                    auto k = svc_key_from_text(item);
-                    if (!k || *k == svc::kInvalid) return bad_value();
-                    if (*k == svc::kMandatory) return fail(t.line, "'mandatory' may not list itself");
-                    keys.push_back(*k);
-                }
-                std::sort(keys.begin(), keys.end());
-                if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) {
-                    return fail(t.line, "duplicate key in " + type_name() + " parameter 'mandatory'");
-                }
-                for (uint16_t k : keys) put_u16(wire, k);
-                break;
-            }
-            case svc::kAlpn:
-                if (!need_value()) return false;
-                if (!split_value_list(value, items)) return bad_value();
-                for (const auto& item : items) {
-                    if (item.size() > 255) return bad_value();
-                    wire.push_back(static_cast<char>(item.size()));
-                    wire += item;
-                }
-                break;
-            case svc::kNoDefaultAlpn:
-            case svc::kOhttp:
-                if (!value.empty()) {
-                    return fail(t.line, type_name() + " parameter '" + std::string(key_text) + "' takes no value");
-                }
-                break;
-            case svc::kPort: {
-                uint64_t port;
-                if (!need_value()) return false;
-                if (!parse_decimal(value, 65535, port)) return bad_value();
-                put_u16(wire, static_cast<uint16_t>(port));
-                break;
-            }
-            case svc::kIpv4Hint:
-            case svc::kIpv6Hint: {
-                if (!need_value()) return false;
-                if (!split_value_list(value, items)) return bad_value();
-                for (const auto& item : items) {
-                    uint8_t addr[16];
-                    bool v4 = *key == svc::kIpv4Hint;
-                    if (!(v4 ? parse_ipv4(item, addr) : parse_ipv6(item, addr))) return bad_value();
-                    wire.append(reinterpret_cast<const char*>(addr), v4 ? 4 : 16);
-                }
-                break;
-            }
-            case svc::kEch:
-                if (!need_value()) return false;
-                if (!base64_decode(value, wire)) return bad_value();
-                break;
-            case svc::kDohPath:
-                if (!need_value()) return false;
-                wire = value;
-                break;
-            default:
-                wire = value;
-                break;
-        }
-        if (wire.size() > 65535) return bad_value();
-        params.push_back(Param{*key, std::move(wire), t.line});
+        if (!svc_param(f, params.emplace_back())) return false;
     }
+    if (!svc_params_consistent(params)) return false;
+    for (const auto& p : params) {
+        put_u16(out_, p.key);
+        put_u16(out_, static_cast<uint16_t>(p.value.size()));
+        out_ += p.value;
+    }
+    return true;
+}
+
+bool RdataParser::svc_param(const FieldSpec& f, SvcParam& param) {
+    const Token& t = tokens_[pos_];
+    if (t.quoted) return bad(t, f);
+    size_t eq = t.text.find('=');
+    std::string_view key_text = t.text.substr(0, eq);
+    auto key = svc_key_from_text(key_text);
+    if (!key) return fail(t.line, "unknown " + type_name() + " parameter '" + std::string(key_text) + "'");
+    if (*key == svc::kInvalid) return fail(t.line, type_name() + " parameter key65535 is reserved");
+    std::string_view raw;
+    if (eq != std::string_view::npos) {
+        raw = t.text.substr(eq + 1);
+        // key="value": the lexer splits off the quoted part as an attached token.
+        if (raw.empty() && pos_ + 1 < tokens_.size() && tokens_[pos_ + 1].quoted && tokens_[pos_ + 1].attached) {
+            raw = tokens_[++pos_].text;
+        }
+    }
+    const std::string what = type_name() + " parameter '" + std::string(key_text) + "'";
+    std::string value;
+    if (!unescape(raw, value)) return fail(t.line, "bad escape in " + what);
+    param.key = *key;
+    param.line = t.line;
+    switch (value_to_wire(*key, value, param.value)) {
+        case SvcValue::kOk: return true;
+        case SvcValue::kBad: break;
+        case SvcValue::kMissing: return fail(t.line, what + " needs a value");
+        case SvcValue::kUnexpected: return fail(t.line, what + " takes no value");
+        case SvcValue::kMandatoryListsItself: return fail(t.line, "'mandatory' may not list itself");
+        case SvcValue::kMandatoryDuplicate:
+            return fail(t.line, "duplicate key in " + type_name() + " parameter 'mandatory'");
+    }
+    return fail(t.line, "bad value '" + std::string(raw) + "' for " + what);
+}
+
+bool RdataParser::svc_params_consistent(std::vector<SvcParam>& params) {
     // Keys go out in strictly increasing order (RFC 9460 2.2); the text may list them in any order.
-    std::stable_sort(params.begin(), params.end(), [](const Param& a, const Param& b) { return a.key < b.key; });
+    std::stable_sort(params.begin(), params.end(), [](const SvcParam& a, const SvcParam& b) { return a.key < b.key; });
     for (size_t i = 1; i < params.size(); ++i) {
         if (params[i].key == params[i - 1].key) {
             return fail(params[i].line, "duplicate " + type_name() + " parameter '" + svc_key_to_text(params[i].key) +
@@ -204,7 +319,7 @@ bool RdataParser::svc_params(const FieldSpec& f) {
         }
     }
     auto has_key = [&](uint16_t k) {
-        return std::any_of(params.begin(), params.end(), [k](const Param& p) { return p.key == k; });
+        return std::any_of(params.begin(), params.end(), [k](const SvcParam& p) { return p.key == k; });
     };
     for (const auto& p : params) {
         if (p.key == svc::kMandatory) {
@@ -220,26 +335,14 @@ bool RdataParser::svc_params(const FieldSpec& f) {
             return fail(p.line, type_name() + " parameter 'no-default-alpn' needs 'alpn' beside it");
         }
     }
-    for (const auto& p : params) {
-        put_u16(out_, p.key);
-        put_u16(out_, static_cast<uint16_t>(p.value.size()));
-        out_ += p.value;
-    }
     return true;
 }
 
 bool RdataPrinter::svc_params() {
-    // First pass: the keys present, for the self-consistency rules of RFC 9460 8 that the
-    // parser enforces too (mandatory keys present, alpn beside no-default-alpn).
+    // First the keys present, for the self-consistency rules of RFC 9460 8 that the parser
+    // enforces too (mandatory keys present, alpn beside no-default-alpn).
     std::vector<uint16_t> keys;
-    for (size_t at = pos_; at < len_;) {
-        if (len_ - at < 4) return false;
-        uint16_t n = dns::load_u16(p_ + at + 2);
-        keys.push_back(dns::load_u16(p_ + at));
-        at += 4u + n;
-        if (at > len_) return false;
-    }
-    auto has_key = [&](uint16_t k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); };
+    if (!svc_keys_of(p_ + pos_, left(), keys)) return false;
     int last_key = -1;
     bool first = true;
     while (left() > 0) {
@@ -251,74 +354,7 @@ bool RdataPrinter::svc_params() {
         if (!first) out_.push_back(' ');
         first = false;
         out_ += svc_key_to_text(key);
-        switch (key) {
-            case svc::kMandatory: {
-                if (n == 0 || n % 2 != 0) return false;
-                out_.push_back('=');
-                int last_listed = svc::kMandatory;
-                for (size_t i = 0; i < n; i += 2) {
-                    uint16_t listed = dns::load_u16(v + i);
-                    if (listed <= last_listed || listed == svc::kInvalid || !has_key(listed)) return false;
-                    last_listed = listed;
-                    if (i > 0) out_.push_back(',');
-                    out_ += svc_key_to_text(listed);
-                }
-                break;
-            }
-            case svc::kAlpn: {
-                if (n == 0) return false;
-                out_.push_back('=');
-                for (size_t i = 0; i < n;) {
-                    size_t item = v[i];
-                    if (item == 0 || i + 1 + item > n) return false;
-                    if (i > 0) out_.push_back(',');
-                    append_alpn_item(out_, v + i + 1, item);
-                    i += 1 + item;
-                }
-                break;
-            }
-            case svc::kNoDefaultAlpn:
-                if (n != 0 || !has_key(svc::kAlpn)) return false;
-                break;
-            case svc::kOhttp:
-                if (n != 0) return false;
-                break;
-            case svc::kPort:
-                if (n != 2) return false;
-                out_ += "=" + std::to_string(dns::load_u16(v));
-                break;
-            case svc::kIpv4Hint:
-            case svc::kIpv6Hint: {
-                size_t size = key == svc::kIpv4Hint ? 4 : 16;
-                if (n == 0 || n % size != 0) return false;
-                out_.push_back('=');
-                for (size_t i = 0; i < n; i += size) {
-                    if (i > 0) out_.push_back(',');
-                    if (size == 4) {
-                        append_ipv4(out_, v + i);
-                    } else {
-                        append_ipv6(out_, v + i);
-                    }
-                }
-                break;
-            }
-            case svc::kEch:
-                if (n == 0) return false;
-                out_.push_back('=');
-                append_base64(out_, v, n);
-                break;
-            case svc::kDohPath:
-                if (n == 0) return false;
-                out_.push_back('=');
-                append_quoted(out_, v, n);
-                break;
-            default:
-                if (n > 0) {
-                    out_.push_back('=');
-                    append_quoted(out_, v, n);
-                }
-                break;
-        }
+        if (!append_value(out_, key, v, n, keys)) return false;
     }
     return true;
 }
