@@ -62,6 +62,155 @@ bool order_calculated(const HealthCheckSet& set, std::vector<uint32_t>* order, s
     return true;
 }
 
+// Fields of HealthCheckConfig whose absence means a default that depends on the type.
+struct ConfigSeen {
+    bool port = false;
+    bool sni = false;
+};
+
+// The problem with a Type value, or "".
+std::string read_type(const nlohmann::json& value, HealthCheckType* type) {
+    std::string t;
+    std::string e = get_string(value, &t);
+    if (e.empty() && !parse_type(t, type)) {
+        if (t == "CLOUDWATCH_METRIC" || t == "RECOVERY_CONTROL") {
+            e = "\"" + t + "\" is a Route 53 type this server cannot evaluate";
+        } else {
+            e = "\"" + t + "\" is not one of TCP, HTTP, HTTPS, HTTP_STR_MATCH, HTTPS_STR_MATCH, CALCULATED";
+        }
+    }
+    return e;
+}
+
+// A list of strings (ChildHealthChecks, Regions) appended to `out`; the problem, or "".
+std::string read_string_list(const nlohmann::json& value, std::vector<std::string>* out) {
+    if (!value.is_array()) return "must be a list";
+    for (const auto& v : value) {
+        std::string s;
+        if (std::string e = get_string(v, &s); !e.empty()) return e;
+        out->push_back(s);
+    }
+    return "";
+}
+
+// Reads one field of HealthCheckConfig into `hc`. Returns the problem, which the message
+// puts after the key ("Port must be ..."), or "".
+std::string read_config_field(const std::string& key, const nlohmann::json& value, HealthCheck& hc,
+                              ConfigSeen& seen) {
+    std::string e;
+    int64_t n = 0;
+    if (key == "Type") {
+        e = read_type(value, &hc.type);
+    } else if (key == "IPAddress") {
+        e = get_string(value, &hc.ip_address);
+        uint8_t buf[16];
+        if (e.empty() && inet_pton(AF_INET, hc.ip_address.c_str(), buf) != 1 &&
+            inet_pton(AF_INET6, hc.ip_address.c_str(), buf) != 1) {
+            e = "\"" + hc.ip_address + "\" is not an IPv4 or IPv6 address";
+        }
+    } else if (key == "FullyQualifiedDomainName") {
+        e = get_string(value, &hc.fqdn);
+    } else if (key == "Port") {
+        e = get_int(value, 1, 65535, &n);
+        hc.port = static_cast<uint16_t>(n);
+        seen.port = true;
+    } else if (key == "ResourcePath") {
+        e = get_string(value, &hc.resource_path);
+        if (e.empty() && hc.resource_path.size() > 255) e = "is longer than 255 characters";
+    } else if (key == "SearchString") {
+        e = get_string(value, &hc.search_string);
+        if (e.empty() && hc.search_string.size() > 255) e = "is longer than 255 characters";
+    } else if (key == "RequestInterval") {
+        e = get_int(value, 1, 30, &n);
+        hc.request_interval = static_cast<uint32_t>(n);
+    } else if (key == "FailureThreshold") {
+        e = get_int(value, 1, 10, &n);
+        hc.failure_threshold = static_cast<uint32_t>(n);
+    } else if (key == "Inverted") {
+        e = get_bool(value, &hc.inverted);
+    } else if (key == "Disabled") {
+        e = get_bool(value, &hc.disabled);
+    } else if (key == "EnableSNI") {
+        e = get_bool(value, &hc.enable_sni);
+        seen.sni = true;
+    } else if (key == "MeasureLatency") {
+        e = get_bool(value, &hc.measure_latency);
+    } else if (key == "HealthThreshold") {
+        e = get_int(value, 0, 256, &n);
+        hc.health_threshold = static_cast<uint32_t>(n);
+    } else if (key == "ChildHealthChecks" || key == "Regions") {
+        e = read_string_list(value, key == "Regions" ? &hc.regions : &hc.child_ids);
+    } else if (key == "InsufficientDataHealthStatus" || key == "AlarmIdentifier" || key == "RoutingControlArn") {
+        // For CloudWatch and recovery-control checks, which are refused by Type.
+    } else {
+        e = "unknown field";
+    }
+    return e;
+}
+
+// The defaults and rules that depend on the type, once every field is read: the problem, or "".
+std::string apply_type_rules(const nlohmann::json& cfg, const ConfigSeen& seen, HealthCheck& hc) {
+    if (!cfg.contains("Type")) return "HealthCheckConfig has no Type";
+    const bool https = hc.type == HealthCheckType::kHttps || hc.type == HealthCheckType::kHttpsStrMatch;
+    const bool http = hc.type == HealthCheckType::kHttp || hc.type == HealthCheckType::kHttpStrMatch;
+    if (!seen.sni) hc.enable_sni = https;
+    if (hc.type == HealthCheckType::kCalculated) {
+        if (hc.child_ids.empty()) return "CALCULATED health check has no ChildHealthChecks";
+        if (hc.child_ids.size() > 256) return "CALCULATED health check has more than 256 children";
+        if (!cfg.contains("HealthThreshold")) hc.health_threshold = static_cast<uint32_t>(hc.child_ids.size());
+        return "";
+    }
+    if (!hc.child_ids.empty()) return "ChildHealthChecks is only for CALCULATED health checks";
+    if (hc.ip_address.empty() && hc.fqdn.empty()) return "needs IPAddress or FullyQualifiedDomainName";
+    if (!seen.port) {
+        if (hc.type == HealthCheckType::kTcp) return "TCP health check needs a Port";
+        hc.port = https ? 443 : 80;
+    }
+    if ((hc.type == HealthCheckType::kHttpStrMatch || hc.type == HealthCheckType::kHttpsStrMatch) &&
+        hc.search_string.empty()) {
+        return std::string(health_check_type_name(hc.type)) + " health check needs a SearchString";
+    }
+    if ((http || https) && hc.resource_path.empty()) hc.resource_path = "/";
+    return "";
+}
+
+// Entry `i` of the document's list: Id, then HealthCheckConfig field by field, then the
+// rules of its type.
+Result<HealthCheck> health_check_from(const Document& doc, size_t i) {
+    const nlohmann::json& item = (*doc.list)[i];
+    HealthCheck hc;
+    hc.line = doc.line_of(i);
+    auto fail = [&](const std::string& problem) { return check_error(doc, i, hc.id, problem); };
+    if (!item.is_object()) return fail("must be an object");
+    if (!item.contains("Id")) return fail("missing Id");
+    if (std::string e = get_string(item["Id"], &hc.id); !e.empty() || hc.id.empty()) {
+        return fail("Id " + (e.empty() ? std::string("must not be empty") : e));
+    }
+    if (!item.contains("HealthCheckConfig") || !item["HealthCheckConfig"].is_object()) {
+        return fail("missing HealthCheckConfig");
+    }
+    const nlohmann::json& cfg = item["HealthCheckConfig"];
+    ConfigSeen seen;
+    for (const auto& [key, value] : cfg.items()) {
+        if (std::string e = read_config_field(key, value, hc, seen); !e.empty()) return fail(key + " " + e);
+    }
+    if (std::string e = apply_type_rules(cfg, seen, hc); !e.empty()) return fail(e);
+    return hc;
+}
+
+// Each CALCULATED check's ChildHealthChecks ids turned into indexes.
+Status link_children(const Document& doc, HealthCheckSet& set) {
+    for (size_t i = 0; i < set.checks.size(); ++i) {
+        HealthCheck& hc = set.checks[i];
+        for (const std::string& child : hc.child_ids) {
+            const int64_t c = set.find(child);
+            if (c < 0) return check_error(doc, i, hc.id, "child health check \"" + child + "\" does not exist");
+            hc.children.push_back(static_cast<uint32_t>(c));
+        }
+    }
+    return Ok{};
+}
+
 }  // namespace
 
 const char* health_check_type_name(HealthCheckType type) {
@@ -78,131 +227,20 @@ const char* health_check_type_name(HealthCheckType type) {
 
 static Result<HealthCheckSet> health_checks_from(const Result<Document>& doc) {
     if (!doc.ok()) return doc.error();
-    const std::string& file = doc->file;
     HealthCheckSet set;
-    set.file = file;
-    const nlohmann::json& list = *doc->list;
-    for (size_t i = 0; i < list.size(); ++i) {
-        const nlohmann::json& item = list[i];
-        HealthCheck hc;
-        hc.line = doc->line_of(i);
-        auto fail = [&](const std::string& problem) { return check_error(*doc, i, hc.id, problem); };
-        if (!item.is_object()) return fail("must be an object");
-        if (!item.contains("Id")) return fail("missing Id");
-        if (std::string e = get_string(item["Id"], &hc.id); !e.empty() || hc.id.empty()) {
-            return fail("Id " + (e.empty() ? std::string("must not be empty") : e));
-        }
-        if (!item.contains("HealthCheckConfig") || !item["HealthCheckConfig"].is_object()) {
-            return fail("missing HealthCheckConfig");
-        }
-        const nlohmann::json& cfg = item["HealthCheckConfig"];
-        bool has_port = false, has_sni = false;
-        for (const auto& [key, value] : cfg.items()) {
-            std::string e;
-            int64_t n = 0;
-            if (key == "Type") {
-                std::string t;
-                e = get_string(value, &t);
-                if (e.empty() && !parse_type(t, &hc.type)) {
-                    if (t == "CLOUDWATCH_METRIC" || t == "RECOVERY_CONTROL") {
-                        e = "\"" + t + "\" is a Route 53 type this server cannot evaluate";
-                    } else {
-                        e = "\"" + t + "\" is not one of TCP, HTTP, HTTPS, HTTP_STR_MATCH, HTTPS_STR_MATCH, CALCULATED";
-                    }
-                }
-            } else if (key == "IPAddress") {
-                e = get_string(value, &hc.ip_address);
-                uint8_t buf[16];
-                if (e.empty() && inet_pton(AF_INET, hc.ip_address.c_str(), buf) != 1 &&
-                    inet_pton(AF_INET6, hc.ip_address.c_str(), buf) != 1) {
-                    e = "\"" + hc.ip_address + "\" is not an IPv4 or IPv6 address";
-                }
-            } else if (key == "FullyQualifiedDomainName") {
-                e = get_string(value, &hc.fqdn);
-            } else if (key == "Port") {
-                e = get_int(value, 1, 65535, &n);
-                hc.port = static_cast<uint16_t>(n);
-                has_port = true;
-            } else if (key == "ResourcePath") {
-                e = get_string(value, &hc.resource_path);
-                if (e.empty() && hc.resource_path.size() > 255) e = "is longer than 255 characters";
-            } else if (key == "SearchString") {
-                e = get_string(value, &hc.search_string);
-                if (e.empty() && hc.search_string.size() > 255) e = "is longer than 255 characters";
-            } else if (key == "RequestInterval") {
-                e = get_int(value, 1, 30, &n);
-                hc.request_interval = static_cast<uint32_t>(n);
-            } else if (key == "FailureThreshold") {
-                e = get_int(value, 1, 10, &n);
-                hc.failure_threshold = static_cast<uint32_t>(n);
-            } else if (key == "Inverted") {
-                e = get_bool(value, &hc.inverted);
-            } else if (key == "Disabled") {
-                e = get_bool(value, &hc.disabled);
-            } else if (key == "EnableSNI") {
-                e = get_bool(value, &hc.enable_sni);
-                has_sni = true;
-            } else if (key == "MeasureLatency") {
-                e = get_bool(value, &hc.measure_latency);
-            } else if (key == "HealthThreshold") {
-                e = get_int(value, 0, 256, &n);
-                hc.health_threshold = static_cast<uint32_t>(n);
-            } else if (key == "ChildHealthChecks" || key == "Regions") {
-                auto& out = key == "Regions" ? hc.regions : hc.child_ids;
-                if (!value.is_array()) {
-                    e = "must be a list";
-                } else {
-                    for (const auto& v : value) {
-                        std::string s;
-                        if (e = get_string(v, &s); !e.empty()) break;
-                        out.push_back(s);
-                    }
-                }
-            } else if (key == "InsufficientDataHealthStatus" || key == "AlarmIdentifier" ||
-                       key == "RoutingControlArn") {
-                continue;  // for CloudWatch and recovery-control checks, which are refused by Type
-            } else {
-                e = "unknown field";
-            }
-            if (!e.empty()) return fail(key + " " + e);
-        }
-        if (!cfg.contains("Type")) return fail("HealthCheckConfig has no Type");
-        const bool https = hc.type == HealthCheckType::kHttps || hc.type == HealthCheckType::kHttpsStrMatch;
-        const bool http = hc.type == HealthCheckType::kHttp || hc.type == HealthCheckType::kHttpStrMatch;
-        if (!has_sni) hc.enable_sni = https;
-        if (hc.type == HealthCheckType::kCalculated) {
-            if (hc.child_ids.empty()) return fail("CALCULATED health check has no ChildHealthChecks");
-            if (hc.child_ids.size() > 256) return fail("CALCULATED health check has more than 256 children");
-            if (!cfg.contains("HealthThreshold")) hc.health_threshold = static_cast<uint32_t>(hc.child_ids.size());
-        } else {
-            if (!hc.child_ids.empty()) return fail("ChildHealthChecks is only for CALCULATED health checks");
-            if (hc.ip_address.empty() && hc.fqdn.empty()) return fail("needs IPAddress or FullyQualifiedDomainName");
-            if (!has_port) {
-                if (hc.type == HealthCheckType::kTcp) return fail("TCP health check needs a Port");
-                hc.port = https ? 443 : 80;
-            }
-            if ((hc.type == HealthCheckType::kHttpStrMatch || hc.type == HealthCheckType::kHttpsStrMatch) &&
-                hc.search_string.empty()) {
-                return fail(std::string(health_check_type_name(hc.type)) + " health check needs a SearchString");
-            }
-            if ((http || https) && hc.resource_path.empty()) hc.resource_path = "/";
-        }
-        if (set.index_of_id.count(hc.id)) return fail("duplicate Id");
-        set.index_of_id.emplace(hc.id, static_cast<uint32_t>(set.checks.size()));
-        set.checks.push_back(std::move(hc));
+    set.file = doc->file;
+    for (size_t i = 0; i < doc->list->size(); ++i) {
+        auto hc = health_check_from(*doc, i);
+        if (!hc.ok()) return hc.error();
+        if (set.index_of_id.count(hc->id)) return check_error(*doc, i, hc->id, "duplicate Id");
+        set.index_of_id.emplace(hc->id, static_cast<uint32_t>(set.checks.size()));
+        set.checks.push_back(std::move(*hc));
     }
-    for (size_t i = 0; i < set.checks.size(); ++i) {
-        HealthCheck& hc = set.checks[i];
-        for (const std::string& child : hc.child_ids) {
-            const int64_t c = set.find(child);
-            if (c < 0) return check_error(*doc, i, hc.id, "child health check \"" + child + "\" does not exist");
-            hc.children.push_back(static_cast<uint32_t>(c));
-        }
-    }
+    if (Status st = link_children(*doc, set); !st.ok()) return st.error();
     std::vector<uint32_t> order;
     std::string cycle;
     if (!order_calculated(set, &order, &cycle)) {
-        return Error{file, 0, "CALCULATED health checks form a cycle: " + cycle};
+        return Error{doc->file, 0, "CALCULATED health checks form a cycle: " + cycle};
     }
     return set;
 }

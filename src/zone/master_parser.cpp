@@ -15,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/text.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
 #include "zone/lexer.h"
@@ -93,14 +94,6 @@ std::optional<std::string> real_path(const std::string& path) {
     char buf[PATH_MAX];
     if (::realpath(path.c_str(), buf) == nullptr) return std::nullopt;
     return std::string(buf);
-}
-
-bool equals_ci(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (dns::lower(static_cast<uint8_t>(a[i])) != dns::lower(static_cast<uint8_t>(b[i]))) return false;
-    }
-    return true;
 }
 
 bool starts_with_digit(std::string_view t) { return !t.empty() && t[0] >= '0' && t[0] <= '9'; }
