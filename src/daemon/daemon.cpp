@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "common/memory.h"
 #include "common/rcu.h"
 #include "daemon/commands.h"
 #include "daemon/control_socket.h"
@@ -277,12 +278,15 @@ Result<std::string> Daemon::reload() {
     (*snap)->generation = ++generation_;
     // One pointer swap; the old snapshot is freed after every reader passed a quiescent state.
     publish(std::move(snap.value()));
+    // The old snapshot's pages go back to the system, not to the allocator's cache: a
+    // reload from a large zone to a small one must not keep the large one's footprint.
+    const char* released = release_free_memory();
     double reload_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     ++reloads_ok_;
     last_reload_ok_ = true;
     last_reload_error_.clear();
     std::string s = summary(report) + " " + log::kv("generation", static_cast<long long>(generation_)) + " " +
-                    log::kv("reload_ms", static_cast<long long>(reload_ms));
+                    log::kv("reload_ms", static_cast<long long>(reload_ms)) + " " + log::kv("memory", released);
     log::info("reloaded", s);
     return s;
 }
