@@ -199,6 +199,8 @@ Status Dataplane::State::start_port(PortState& p, size_t index, const control::C
         return port_error(std::to_string(p.config.queues) + " queues asked, the device has " +
                           std::to_string(std::min(info.max_rx_queues, info.max_tx_queues)));
     }
+    // Within the device's uint16_t maxima, checked just above.
+    const auto queues = static_cast<uint16_t>(p.config.queues);
     rte_ether_addr mac{};
     rte_eth_macaddr_get(p.port_id, &mac);
 
@@ -218,8 +220,7 @@ Status Dataplane::State::start_port(PortState& p, size_t index, const control::C
         conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
         p.rx_offload = true;
     }
-    rc = rte_eth_dev_configure(p.port_id, static_cast<uint16_t>(p.config.queues),
-                               static_cast<uint16_t>(p.config.queues), &conf);
+    rc = rte_eth_dev_configure(p.port_id, queues, queues, &conf);
     if (rc != 0) return port_error("cannot configure " + std::to_string(p.config.queues) + " queues: " + errno_text(rc));
     p.configured = true;
     uint16_t rxd = kRxDescriptors;
@@ -249,7 +250,7 @@ Status Dataplane::State::start_port(PortState& p, size_t index, const control::C
                           std::to_string(room) + " bytes: " + errno_text(rte_errno) +
                           " (give the EAL more memory: -m or --socket-mem, or reserve hugepages)");
     }
-    for (uint16_t q = 0; q < p.config.queues; ++q) {
+    for (uint16_t q = 0; q < queues; ++q) {
         rte_eth_rxconf rxconf = info.default_rxconf;
         rxconf.offloads = conf.rxmode.offloads;
         rc = rte_eth_rx_queue_setup(p.port_id, q, rxd, static_cast<unsigned>(socket), &rxconf, p.pool);
@@ -275,10 +276,9 @@ Status Dataplane::State::start_port(PortState& p, size_t index, const control::C
             return port_error("exception tap created but not found");
         }
         rte_eth_conf tap_conf{};
-        rc = rte_eth_dev_configure(p.tap_id, static_cast<uint16_t>(p.config.queues),
-                                   static_cast<uint16_t>(p.config.queues), &tap_conf);
+        rc = rte_eth_dev_configure(p.tap_id, queues, queues, &tap_conf);
         if (rc != 0) return port_error("cannot configure the exception tap: " + errno_text(rc));
-        for (uint16_t q = 0; q < p.config.queues; ++q) {
+        for (uint16_t q = 0; q < queues; ++q) {
             rc = rte_eth_rx_queue_setup(p.tap_id, q, kRxDescriptors / 2, static_cast<unsigned>(socket), nullptr,
                                         p.pool);
             if (rc == 0) rc = rte_eth_tx_queue_setup(p.tap_id, q, kTxDescriptors, static_cast<unsigned>(socket), nullptr);
@@ -309,7 +309,7 @@ Status Dataplane::State::start_port(PortState& p, size_t index, const control::C
 
     auto addresses = parse_addresses(p.config.addresses);
     if (!addresses) return port_error(addresses.error().message);
-    for (uint16_t q = 0; q < p.config.queues; ++q) {
+    for (uint16_t q = 0; q < queues; ++q) {
         auto lc = std::make_unique<Lcore>();
         lc->worker.seed_from_entropy();
         lc->port_id = p.port_id;

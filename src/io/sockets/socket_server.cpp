@@ -472,8 +472,8 @@ void SocketServer::tcp_loop() {
                         if (c.in.size() > 4 * (2 + dns::kMaxMessage)) break;  // answer before reading more
                         continue;
                     }
-                    if (r == 0) c.read_closed = true;
-                    else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) c.read_closed = true;
+                    // End of stream, or an error other than "try again".
+                    if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) c.read_closed = true;
                     break;
                 }
                 if (process(c)) backlog.push_back(fd);
