@@ -22,7 +22,7 @@ namespace fz::detail {
 // Unevaluated, so no code, but the names in it still count as used (no -Wunused warnings).
 #define FZ_ASSERT(cond) static_cast<void>(sizeof(!(cond)))
 #else
-#define FZ_ASSERT(cond) \
+#define FZ_ASSERT(cond)                                                                              \
     (__builtin_expect(!(cond), 0) ? ::fz::detail::assert_failed(#cond, __FILE__, __LINE__, __func__) \
                                   : static_cast<void>(0))
 #endif
