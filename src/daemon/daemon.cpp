@@ -74,6 +74,9 @@ Status Daemon::start_listeners() {
     if (so.listen.empty() && !config_.dataplane) {
         return Error{config_path_, 0, "nothing to listen on: set server.listen or dataplane"};
     }
+    // The health flips apply_thread_ may already be applying read the workers' counters
+    // through sockets_ and dataplane_ (sum_counters(), under the reload lock): set them under it.
+    std::unique_lock<std::mutex> starting(reload_mutex_);
     sockets_ = std::make_unique<io::SocketServer>(so, publisher_);
     auto st = sockets_->start();
     if (!st) return st.error();
@@ -88,6 +91,7 @@ Status Daemon::start_listeners() {
         if (!dp) return dp.error();
         dataplane_ = std::move(dp.value());
     }
+    starting.unlock();
     std::string sock = config_.control_socket.empty() ? default_control_socket() : config_.control_socket;
     control_ = std::make_unique<ControlSocket>(sock, [this](const std::string& line, bool& ok) {
         return handle_command(*this, line, ok);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/assert.h"
 #include "common/bytes.h"
 #include "dns/wire.h"
 
@@ -46,13 +47,20 @@ public:
     size_t size() const { return pos_; }
     size_t limit() const { return limit_; }
     uint8_t* data() { return buf_; }
-    void set_limit(size_t limit) { limit_ = limit; }
+    void set_limit(size_t limit) {
+        FZ_ASSERT(limit >= pos_);  // never below what is written
+        limit_ = limit;
+    }
     // Rewinds to `pos` (a failed record), forgetting compression marks past it.
     void rewind(size_t pos) {
+        FZ_ASSERT(pos <= pos_);
         pos_ = pos;
         while (mark_count_ > 0 && marks_[mark_count_ - 1] >= pos) --mark_count_;
     }
-    void skip_to(size_t pos) { pos_ = pos; }
+    void skip_to(size_t pos) {
+        FZ_ASSERT(pos <= limit_);
+        pos_ = pos;
+    }
 
     bool put_bytes(const void* p, size_t n) {
         if (pos_ + n > limit_) return false;
@@ -80,6 +88,7 @@ public:
     // Remembers that a name starts at `pos` of the message (and each label after it,
     // up to the root or a pointer), so later names can point at its suffixes.
     void mark_name(size_t pos) {
+        FZ_ASSERT(pos < limit_);  // a name in the buffer (the zone compiler copies some in itself)
         while (marking_ && pos <= kMaxPointer && mark_count_ < kMaxMarks) {
             uint8_t l = buf_[pos];
             if (l == 0 || (l & 0xc0) != 0) return;
@@ -89,10 +98,14 @@ public:
     }
     // Remembers one position only (a suffix of an already marked name need not be).
     void mark(size_t pos) {
+        FZ_ASSERT(pos < limit_);
         if (marking_ && pos <= kMaxPointer && mark_count_ < kMaxMarks) marks_[mark_count_++] = static_cast<uint16_t>(pos);
     }
     size_t mark_count() const { return mark_count_; }
-    uint16_t mark_at(size_t i) const { return marks_[i]; }
+    uint16_t mark_at(size_t i) const {
+        FZ_ASSERT(i < mark_count_);
+        return marks_[i];
+    }
 
     // Writes an uncompressed wire `name`, compressed against marked names when `compress`.
     bool put_name(const uint8_t* name, bool compress) {
@@ -117,11 +130,15 @@ public:
     }
 
     // Writes a compression pointer to `target`.
-    bool put_pointer(size_t target) { return put_u16(static_cast<uint16_t>(0xc000 | target)); }
+    bool put_pointer(size_t target) {
+        FZ_ASSERT(target <= kMaxPointer);  // else it would spill into the pointer's tag bits
+        return put_u16(static_cast<uint16_t>(0xc000 | target));
+    }
 
     // Writes one record: owner as a pointer to `owner_pos`, then TYPE, CLASS IN, TTL and
     // the rdata, compressing the names inside it where the type allows.
     bool put_record(size_t owner_pos, uint16_t rtype, uint32_t ttl, const uint8_t* rdata, uint16_t rdlen) {
+        FZ_ASSERT(owner_pos <= kMaxPointer);
         size_t start = pos_;
         if (pos_ + 12 > limit_) return false;
         store_u16(buf_ + pos_, static_cast<uint16_t>(0xc000 | owner_pos));
@@ -149,6 +166,7 @@ public:
             case RdataNames::kSoa: {
                 size_t n1 = name_len(rdata);
                 size_t n2 = name_len(rdata + n1);
+                FZ_ASSERT(n1 + n2 <= rdlen);  // the zone compiler checked the SOA rdata
                 return put_name(rdata, true) && put_name(rdata + n1, true) &&
                        put_bytes(rdata + n1 + n2, rdlen - n1 - n2);
             }
@@ -159,6 +177,7 @@ public:
     // True when the (possibly compressed) name at message offset `pos` equals the
     // uncompressed `name`, ignoring ASCII case.
     [[gnu::noinline]] bool equals_at(size_t pos, const uint8_t* name) const {
+        FZ_ASSERT(pos < pos_);  // a marked name
         for (int hops = 0; hops < 64;) {
             uint8_t l = buf_[pos];
             if ((l & 0xc0) == 0xc0) {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <new>
 
+#include "common/assert.h"
 #include "common/bytes.h"
 #include "dns/name_hash.h"
 #include "dns/query.h"
@@ -38,6 +39,7 @@ struct LookupName {
 
     // Points at a canonical name (with the slack hashing needs) and hashes its suffixes.
     void set(const uint8_t* name, size_t name_len, const uint8_t* offsets, size_t count) {
+        FZ_ASSERT(count <= dns::kMaxLabels && name_len <= dns::kMaxNameWire);
         wire = name;
         len = name_len;
         labels = offsets;
@@ -178,6 +180,7 @@ public:
     void put_question() {
         size_t qlen = q_.question_end - dns::kHeaderSize;
         w_.put_bytes(query_ + dns::kHeaderSize, qlen);
+        FZ_ASSERT(w_.size() == q_.question_end);  // the limit leaves room for the question
         dns::store_u16(w_.data() + 4, 1);
         w_.mark_name(dns::kHeaderSize);
     }
@@ -185,6 +188,7 @@ public:
     // Writes an RRset in `section` with its owner at `owner_pos`. Returns false (and
     // sets TC unless `optional`) when it does not fit; nothing partial is left.
     bool put_rrset(int section, size_t owner_pos, const RRset* set, bool use_block, bool optional) {
+        FZ_ASSERT(section >= 0 && section < 3);
         size_t start = w_.size();
         if (use_block && set->block_len != 0) {
             // Ready-made section: valid only right after a question naming this owner.
@@ -228,6 +232,7 @@ public:
 
     // Writes an RRset whose owner is written out (compressed) rather than a pointer.
     bool put_rrset_named(int section, const uint8_t* owner, const RRset* set, uint32_t ttl, bool optional) {
+        FZ_ASSERT(section >= 0 && section < 3);
         size_t start = w_.size();
         const uint8_t* rd = set->rdata();
         size_t owner_pos = SIZE_MAX;
@@ -287,6 +292,7 @@ public:
             rd += 8 + addr;
         }
         dns::store_u16(p + 9, static_cast<uint16_t>(rd));
+        FZ_ASSERT(kOptSize + rd == opt_len);  // as much as opt_size() reserved
         w_.skip_to(w_.size() + kOptSize + rd);
         ++counts[2];
     }
@@ -651,6 +657,7 @@ private:
         size_t apex_pos = dns::kHeaderSize + q_.qname_len - h.apex_len;
         const uint16_t* fix = zone_.negative_fixups();
         for (uint16_t i = 0; i < h.negative_fixups; ++i) {
+            FZ_ASSERT(fix[2 * i] + 2u <= h.negative_block_len && apex_pos + fix[2 * i + 1] <= Writer::kMaxPointer);
             dns::store_u16(w.data() + at + fix[2 * i], static_cast<uint16_t>(0xc000 | (apex_pos + fix[2 * i + 1])));
         }
         ++r_.counts[1];
@@ -782,6 +789,7 @@ namespace {
 
 size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer& peer, Transport transport,
               uint8_t* out, size_t out_cap, Worker& worker) {
+    FZ_ASSERT(out_cap >= dns::kMinUdpPayload);
     Counters& c = worker.counters;
     ++c.queries;
     ++(transport == Transport::kUdp ? c.udp : c.tcp);
@@ -876,6 +884,7 @@ size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer
         }
         n = r.finish();
     }
+    FZ_ASSERT(n <= limit && zone_slot < kZoneSlots);
     ++c.responses;
     ++c.rcode[std::min<size_t>(r.rcode, 23)];
     ZoneCount& zc = c.zones[zone_slot];

@@ -159,7 +159,7 @@ private:
     void launch(size_t e, const Address& address) {
         Endpoint& ep = endpoints_[e];
         const HealthCheck& check = set_.checks[ep.index];
-        auto done = [this, e](ProbeResult r) { on_probe_done(e, std::move(r)); };
+        auto done = [this, e](const ProbeResult& r) { on_probe_done(e, r); };
         if (check.type == policy::HealthCheckType::kTcp) {
             ep.probe = start_tcp_probe(*loop_, address, std::min(ep.deadline, Clock::now() + ep.timeouts.connect), done);
         } else {
@@ -167,14 +167,14 @@ private:
         }
     }
 
-    void on_probe_done(size_t e, ProbeResult result) {
+    void on_probe_done(size_t e, const ProbeResult& result) {
         Endpoint& ep = endpoints_[e];
         // The probe's method is still on the stack: destroy it after this round.
         if (ep.probe) {
             finished_.push_back(std::move(ep.probe));
             if (finished_.size() == 1) loop_->defer([this] { finished_.clear(); });
         }
-        record(e, std::move(result));
+        record(e, result);
     }
 
     // Counts one result; on a flip updates the vector, CALCULATED checks, and tells everyone.

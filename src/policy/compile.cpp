@@ -315,10 +315,11 @@ std::unique_ptr<CompiledPolicy> compile_policy(const PolicySet& set, uint32_t id
 std::vector<double> weighted_shares(const CompiledPolicy& compiled, size_t member_count) {
     std::vector<double> share(member_count, 0.0);
     const size_t n = compiled.threshold.size();
+    const auto columns = static_cast<double>(n);
     for (size_t i = 0; i < n; ++i) {
         const double keep = static_cast<double>(compiled.threshold[i]) / 4294967296.0;
-        share[compiled.primary[i]] += keep / n;
-        share[compiled.alias[i]] += (1.0 - keep) / n;
+        share[compiled.primary[i]] += keep / columns;
+        share[compiled.alias[i]] += (1.0 - keep) / columns;
     }
     return share;
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/assert.h"
 #include "policy/cidr.h"
 #include "policy/client.h"
 #include "policy/geoip.h"
@@ -105,9 +106,11 @@ inline void one(Decision& d, uint16_t member, uint8_t scope) {
 // may have been looked up already (ClientInfo::early_table).
 template <typename Table>
 inline void by_table(Decision& d, const CompiledPolicy& p, const Table* table, const ClientInfo& client) {
+    FZ_ASSERT(!p.by_key.empty() && p.no_key == p.by_key.size() - 1);  // set by compile_policy()
     if (table == nullptr || !client.known()) return one(d, p.by_key.back(), 0);
     const LpmMatch m = client.early_table == table ? client.early : table->lookup(client);
     const uint32_t key = m.value < p.no_key ? m.value : p.no_key;  // kLpmNoValue: the last
+    FZ_ASSERT(key < p.by_key.size());
     one(d, p.by_key[key], m.depth);
 }
 
@@ -117,6 +120,7 @@ inline void multivalue(Decision& d, const CompiledPolicy& p, Rng& rng) {
     if (n <= kMaxAnswers) {
         // All of them, rotated so that resolvers that keep the order still spread load.
         const uint32_t start = n > 1 ? rng.below(n) : 0;
+        FZ_ASSERT(start < n || n == 0);
         for (uint32_t i = 0; i < n; ++i) {
             const uint32_t k = start + i < n ? start + i : start + i - n;
             d.members[i] = p.candidates[k];
@@ -132,6 +136,7 @@ inline void multivalue(Decision& d, const CompiledPolicy& p, Rng& rng) {
     const uint64_t r = rng.next();
     const uint32_t w = static_cast<uint32_t>(r) & p.window_mask;
     const auto rotation = static_cast<uint32_t>(r >> 61);
+    FZ_ASSERT(size_t{w} * kWindowEntries + rotation + kMaxAnswers <= p.windows.size());
     static_assert(sizeof d.members == kMaxAnswers * sizeof(uint16_t));
     std::memcpy(d.members, p.windows.data() + size_t{w} * kWindowEntries + rotation, sizeof d.members);
     d.count = kMaxAnswers;
@@ -154,6 +159,7 @@ inline void multivalue(Decision& d, const CompiledPolicy& p, Rng& rng) {
         if (n == 0) return detail::one(d, kNoMember, 0);
         const uint64_t r = rng.next();
         const auto column = static_cast<uint32_t>(((r >> 32) * n) >> 32);
+        FZ_ASSERT(column < n && p.primary.size() == n && p.alias.size() == n);
         const uint64_t coin = r & 0xffffffffu;
         // A select without a branch: the coin's outcome is random by design, and a branch
         // on it mispredicted often enough to cost more than the rest of the policy.

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/assert.h"
 #include "common/huge_alloc.h"
 #include "common/prefetch.h"
 #include "common/result.h"
@@ -70,6 +71,7 @@ public:
         uint32_t entry = root_[root_index(address)];
         unsigned byte = kRootBits / 8;
         while (entry & kLink) {
+            FZ_ASSERT(byte < kAddressBytes && ((size_t{entry & kGroupMask} + 1) << 8) <= groups_.size());
             entry = groups_[(static_cast<size_t>(entry & kGroupMask) << 8) | address[byte]];
             ++byte;
         }

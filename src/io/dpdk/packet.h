@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 
+#include "common/assert.h"
 #include "common/bytes.h"
 #include "common/result.h"
 #include "engine/answer.h"
@@ -139,6 +140,7 @@ inline Verdict classify_ipv4(const uint8_t* f, size_t len, const AddressSet& our
     out.l4 = static_cast<uint16_t>(out.l3 + kIpv4Header);
     out.payload = static_cast<uint16_t>(out.l4 + kUdpHeader);
     out.payload_len = static_cast<uint16_t>(ulen - kUdpHeader);
+    FZ_ASSERT(size_t{out.payload} + out.payload_len <= len);
     out.family = 4;
     return Verdict::kDns;
 }
@@ -174,6 +176,7 @@ inline Verdict classify_ipv6(const uint8_t* f, size_t len, const AddressSet& our
         out.l4 = static_cast<uint16_t>(out.l3 + kIpv6Header);
         out.payload = static_cast<uint16_t>(out.l4 + kUdpHeader);
         out.payload_len = static_cast<uint16_t>(ulen - kUdpHeader);
+        FZ_ASSERT(size_t{out.payload} + out.payload_len <= len);
         out.family = 6;
         return Verdict::kDns;
     }
@@ -237,6 +240,7 @@ inline Verdict classify(const uint8_t* f, size_t len, const uint8_t* mac, const 
 
 // The client of a kDns frame, for answer().
 inline engine::Peer peer_of(const uint8_t* f, const Frame& fr) {
+    FZ_ASSERT(fr.family == 4 || fr.family == 6);  // a kDns frame
     engine::Peer peer;
     peer.family = fr.family;
     if (fr.family == 4) {
@@ -266,6 +270,7 @@ inline size_t rewrite_udp_response(uint8_t* f, const Frame& fr, const uint8_t* m
     using detail::store_be16;
     uint8_t* ip = f + fr.l3;
     uint8_t* udp = f + fr.l4;
+    FZ_ASSERT((fr.family == 4 || fr.family == 6) && kIpv4Header + kUdpHeader + dns_len <= 0xffff);
     auto ulen = static_cast<uint16_t>(kUdpHeader + dns_len);
     // Every checksum input is read, as 16-bit values, before the first store: a wide load
     // over bytes just written by narrower stores cannot be forwarded and stalls the core

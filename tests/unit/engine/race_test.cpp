@@ -1,6 +1,6 @@
 // Readers answer continuously while health flips hundreds of times a second and whole
 // snapshots are replaced: every answer must match one consistent state, old or new.
-// Built normally in unit_tests, and with ThreadSanitizer by scripts/test (race_tests),
+// Built normally in unit_tests, and with ThreadSanitizer by scripts/test (thread_tests),
 // where any data race fails the run.
 #include <gtest/gtest.h>
 #include <unistd.h>
