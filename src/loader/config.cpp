@@ -206,7 +206,7 @@ Status read_dataplane(const Reader& rd, const YAML::Node& n, io::dpdk::Dataplane
         pc.addresses = addrs;
         if (p["queues"]) {
             FZ_TRY(q, rd.number(p["queues"], "queues", 1, 64));
-            pc.queues = static_cast<unsigned>(q);
+            pc.queues = static_cast<uint16_t>(q);
         }
         d.ports.push_back(std::move(pc));
     }

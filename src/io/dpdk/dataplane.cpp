@@ -232,8 +232,8 @@ Status configure_device(PortSetup& s) {
         s.conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
         p.rx_offload = true;
     }
-    rc = rte_eth_dev_configure(p.port_id, static_cast<uint16_t>(p.config.queues),
-                               static_cast<uint16_t>(p.config.queues), &s.conf);
+    rc = rte_eth_dev_configure(p.port_id, p.config.queues,
+                               p.config.queues, &s.conf);
     if (rc != 0) return s.error("cannot configure " + std::to_string(p.config.queues) + " queues: " + errno_text(rc));
     p.configured = true;
     rte_eth_dev_adjust_nb_rx_tx_desc(p.port_id, &s.rxd, &s.txd);
@@ -298,8 +298,8 @@ Status start_exception_tap(PortSetup& s) {
         return s.error("exception tap created but not found");
     }
     rte_eth_conf tap_conf{};
-    rc = rte_eth_dev_configure(p.tap_id, static_cast<uint16_t>(p.config.queues),
-                               static_cast<uint16_t>(p.config.queues), &tap_conf);
+    rc = rte_eth_dev_configure(p.tap_id, p.config.queues,
+                               p.config.queues, &tap_conf);
     if (rc != 0) return s.error("cannot configure the exception tap: " + errno_text(rc));
     const auto socket = static_cast<unsigned>(s.socket);
     for (uint16_t q = 0; q < p.config.queues; ++q) {

@@ -13,7 +13,7 @@ namespace fz::io::dpdk {
 struct PortOptions {
     std::string device;                  // a vdev name or a PCI address
     std::vector<std::string> addresses;  // "10.53.0.2/24", "fd53::2/64"
-    unsigned queues = 1;                 // RX/TX queues, one polling lcore each
+    uint16_t queues = 1;                 // RX/TX queues, one polling lcore each (1..64)
     uint32_t line = 0;
 
     // The same port, wherever it is written.
