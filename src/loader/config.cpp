@@ -89,7 +89,7 @@ private:
 Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
     auto st = rd.only_keys(n, "server",
                            {"listen", "workers", "udp_max_payload", "identity", "version", "nsid",
-                            "tcp_idle_timeout", "tcp_max_connections", "tcp_max_pipelined"});
+                            "tcp_idle_timeout", "tcp_io_timeout_ms", "tcp_max_connections", "tcp_max_pipelined"});
     if (!st) return st.error();
     if (n["listen"]) {
         FZ_TRY(list, rd.strings(n["listen"], "server.listen"));
@@ -123,6 +123,10 @@ Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
     if (n["tcp_idle_timeout"]) {
         FZ_TRY(v, rd.number(n["tcp_idle_timeout"], "server.tcp_idle_timeout", 1, 3600));
         s.sockets.tcp_idle_timeout_ms = static_cast<unsigned>(v * 1000);
+    }
+    if (n["tcp_io_timeout_ms"]) {
+        FZ_TRY(v, rd.number(n["tcp_io_timeout_ms"], "server.tcp_io_timeout_ms", 10, 60000));
+        s.sockets.tcp_io_timeout_ms = static_cast<unsigned>(v);
     }
     if (n["tcp_max_connections"]) {
         FZ_TRY(v, rd.number(n["tcp_max_connections"], "server.tcp_max_connections", 1, 1000000));

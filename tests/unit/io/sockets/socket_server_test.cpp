@@ -1,5 +1,5 @@
 // SocketServer over loopback: UDP and TCP (RFC 7766 framing, pipelining, partial reads,
-// idle timeout, connection cap), IPv4 and IPv6, start-up errors, snapshot swaps.
+// idle and I/O timeouts, full slots), IPv4 and IPv6, start-up errors, snapshot swaps.
 #include "io/sockets/socket_server.h"
 
 #include <arpa/inet.h>
@@ -219,29 +219,101 @@ TEST_F(SocketServerTest, IdleTcpConnectionsAreClosed) {
     close(fd);
 }
 
-TEST_F(SocketServerTest, ConnectionsOverTheCapAreRefused) {
+// Sends one query on fd and reads its answer.
+bool answered(int fd, const std::vector<uint8_t>& f) {
+    if (send(fd, f.data(), f.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(f.size())) return false;
+    return test::decode(read_frame(fd)).ok;
+}
+
+// A new connection that has had one query answered; -1 when it could not.
+int answered_connection(uint16_t port, const std::vector<uint8_t>& f) {
+    int fd = tcp_connect(AF_INET, port);
+    if (fd >= 0 && !answered(fd, f)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void pause_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+// Every slot is taken by `victim` and `survivor`: a new client is answered, the victim is
+// closed to make room and the survivor is still served. Closes all three.
+void expect_victim_makes_room(uint16_t port, int victim, int survivor, const std::vector<uint8_t>& f) {
+    int c = tcp_connect(AF_INET, port);
+    EXPECT_GE(c, 0);
+    EXPECT_TRUE(answered(c, f));
+    EXPECT_TRUE(closed_within(victim, 1000));
+    EXPECT_TRUE(answered(survivor, f));
+    close(victim);
+    close(survivor);
+    close(c);
+}
+
+TEST_F(SocketServerTest, FullSlotsShedTheIdlestSoANewClientGetsIn) {
     SocketOptions cfg;
     cfg.tcp_max_connections = 2;
     start(cfg);
-    int a = tcp_connect(AF_INET, port_);
-    int b = tcp_connect(AF_INET, port_);
+    auto f = frame(query("www.example.com."));
+    int a = answered_connection(port_, f);
+    pause_ms(20);
+    int b = answered_connection(port_, f);
     ASSERT_GE(a, 0);
     ASSERT_GE(b, 0);
-    // Let the server accept both before the third arrives.
+    expect_victim_makes_room(port_, a, b, f);  // a has been idle the longest
+    EXPECT_EQ(server_->tcp_closed()->slots_full, 1u);
+}
+
+TEST_F(SocketServerTest, FullSlotsShedAQueryStalledSinceBeforeTheIdlestActivity) {
+    SocketOptions cfg;
+    cfg.tcp_max_connections = 2;
+    cfg.tcp_io_timeout_ms = 5000;  // the shedding, not the timeout, closes it here
+    start(cfg);
     auto f = frame(query("www.example.com."));
-    send(a, f.data(), f.size(), 0);
-    send(b, f.data(), f.size(), 0);
-    EXPECT_TRUE(test::decode(read_frame(a)).ok);
-    EXPECT_TRUE(test::decode(read_frame(b)).ok);
-    int c = tcp_connect(AF_INET, port_);
-    ASSERT_GE(c, 0);
-    EXPECT_TRUE(closed_within(c, 2000));
-    // The first two still work.
-    send(a, f.data(), f.size(), 0);
-    EXPECT_TRUE(test::decode(read_frame(a)).ok);
-    close(a);
-    close(b);
-    close(c);
+    int slow = tcp_connect(AF_INET, port_);
+    int idle = tcp_connect(AF_INET, port_);
+    ASSERT_GE(slow, 0);
+    ASSERT_GE(idle, 0);
+    ASSERT_EQ(send(slow, f.data(), 1, 0), 1);  // a query begun...
+    pause_ms(20);
+    ASSERT_TRUE(answered(idle, f));
+    pause_ms(20);
+    ASSERT_EQ(send(slow, f.data() + 1, 1, 0), 1);  // ...still trickling: recently active, yet stalled longest
+    pause_ms(20);
+    expect_victim_makes_room(port_, slow, idle, f);
+}
+
+TEST_F(SocketServerTest, AQueryNotWholeWithinTheIoTimeoutIsClosed) {
+    SocketOptions cfg;
+    cfg.tcp_io_timeout_ms = 300;
+    start(cfg);
+    auto f = frame(query("www.example.com."));
+    // Slow-loris: one byte every 50 ms keeps the connection active, never complete in time.
+    int fd = tcp_connect(AF_INET, port_);
+    ASSERT_GE(fd, 0);
+    auto t0 = std::chrono::steady_clock::now();
+    bool closed = false;
+    for (size_t i = 0; i < f.size() && !closed; ++i) {
+        send(fd, f.data() + i, 1, MSG_NOSIGNAL);
+        closed = closed_within(fd, 50);
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(server_->tcp_closed()->io_timeout, 1u);
+    EXPECT_GE(ms, 250);
+    EXPECT_LE(ms, 700);
+    close(fd);
+    // A query sent whole, or in pieces within the timeout, is answered; the connection then
+    // waits for the idle timeout, not the I/O one.
+    fd = tcp_connect(AF_INET, port_);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(send(fd, f.data(), 5, 0), 5);
+    pause_ms(100);
+    ASSERT_EQ(send(fd, f.data() + 5, f.size() - 5, 0), static_cast<ssize_t>(f.size() - 5));
+    EXPECT_TRUE(test::decode(read_frame(fd)).ok);
+    EXPECT_FALSE(closed_within(fd, 600));
+    EXPECT_TRUE(answered(fd, f));
+    close(fd);
 }
 
 TEST_F(SocketServerTest, ClientHalfCloseStillGetsItsAnswers) {
