@@ -32,6 +32,8 @@ public:
     std::vector<const engine::Counters*> counters() const;
     // Open TCP connections right now.
     size_t tcp_connections() const { return tcp_ ? tcp_->connections() : 0; }
+    // Bytes of TCP replies waiting for their clients to take them.
+    size_t tcp_pending_output() const { return tcp_ ? tcp_->pending_output() : 0; }
     // TCP connections the server closed, by reason (null before start()).
     const TcpCounters* tcp_closed() const { return tcp_ ? &tcp_->closed() : nullptr; }
 

@@ -88,9 +88,12 @@ void TcpServer::run(std::span<const int> listeners, int stop_fd) {
         }
         rcu.quiescent();  // this thread holds no snapshot pointer past here
         expire(now);
+        if (pending_total_ > options_.tcp_pending_output_budget) shed_over_budget();
+        pending_gauge_.store(pending_total_, std::memory_order_relaxed);
     }
     while (Conn* c = by_activity_.front()) close_conn(*c);
     open_.store(0, std::memory_order_relaxed);
+    pending_gauge_.store(0, std::memory_order_relaxed);
     close(ep_);
     ep_ = -1;
 }
@@ -155,14 +158,15 @@ void TcpServer::progress(Conn& c, uint64_t now) {
         return;
     }
     const bool more = head_complete(c.in);
-    if (more) {
+    const bool backed_up = c.pending() >= options_.tcp_max_pending_output;
+    if (more && !backed_up) {
         backlog_.push_back(c);  // the pipelining cap left complete queries: the next wakeup answers them
     } else {
-        backlog_.remove(c);
+        backlog_.remove(c);  // nothing to answer, or nothing until the client takes its replies (EPOLLOUT)
     }
-    // The I/O clock runs from the first byte of a query that is not whole yet; a query
-    // answered since means the bytes left are a new one.
-    const bool partial = !c.in.empty() && !more && !c.read_closed;
+    // The I/O clock runs from the first byte of a query that is not whole yet, while the
+    // connection is read; a query answered since means the bytes left are a new one.
+    const bool partial = !c.in.empty() && !more && !c.read_closed && !backed_up;
     if (!partial) {
         mid_query_.remove(c);
     } else if (consumed > 0 || !mid_query_.contains(c)) {
@@ -183,7 +187,8 @@ unsigned TcpServer::answer_queries(Conn& c) {
     const engine::Snapshot* snap = publisher_.current();
     size_t off = 0;
     unsigned answered = 0;
-    while (c.in.size() - off >= 2 && answered < options_.tcp_max_pipelined) {
+    while (c.in.size() - off >= 2 && answered < options_.tcp_max_pipelined &&
+           c.pending() < options_.tcp_max_pending_output) {
         size_t len = dns::load_u16(c.in.data() + off);
         if (c.in.size() - off - 2 < len) break;
         size_t n = engine::answer(*snap, c.in.data() + off + 2, len, c.peer, engine::Transport::kTcp,
@@ -193,6 +198,7 @@ unsigned TcpServer::answer_queries(Conn& c) {
         if (n == 0) continue;
         dns::store_u16(framed_.data(), static_cast<uint16_t>(n));
         c.out.insert(c.out.end(), framed_.begin(), framed_.begin() + static_cast<std::ptrdiff_t>(n + 2));
+        pending_total_ += n + 2;
     }
     c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(off));
     release_if_large(c.in);
@@ -208,6 +214,7 @@ bool TcpServer::flush(Conn& c, uint64_t now) {
             return false;
         }
         c.out_off += static_cast<size_t>(w);
+        pending_total_ -= static_cast<size_t>(w);
         touch(c, now);
     }
     if (c.out_off == c.out.size()) {
@@ -225,7 +232,11 @@ void TcpServer::touch(Conn& c, uint64_t now) {
 
 void TcpServer::update_interest(Conn& c) {
     uint32_t want = 0;
-    if (!c.read_closed && c.in.size() < kMaxFrame) want |= EPOLLIN | EPOLLRDHUP;
+    // Not read while its replies back up: the kernel's buffers fill and TCP flow control
+    // holds the client back, instead of this process buffering replies without bound.
+    if (!c.read_closed && c.in.size() < kMaxFrame && c.pending() < options_.tcp_max_pending_output) {
+        want |= EPOLLIN | EPOLLRDHUP;
+    }
     if (c.out_off < c.out.size()) want |= EPOLLOUT;
     if (want == c.interest) return;
     c.interest = want;
@@ -237,6 +248,7 @@ void TcpServer::update_interest(Conn& c) {
 
 void TcpServer::close_conn(Conn& c) {
     const int fd = c.fd;
+    pending_total_ -= c.pending();
     by_activity_.remove(c);
     mid_query_.remove(c);
     backlog_.remove(c);
@@ -254,6 +266,21 @@ bool TcpServer::shed_one(std::atomic<uint64_t>& reason) {
     reason.fetch_add(1, std::memory_order_relaxed);
     close_conn(*victim);
     return true;
+}
+
+void TcpServer::shed_over_budget() {
+    // Rare (an attack, or many clients that stopped reading): a scan and a sort are fine.
+    std::vector<Conn*> holders;
+    for (auto& [fd, c] : conns_) {
+        if (c.pending() > 0) holders.push_back(&c);
+    }
+    std::sort(holders.begin(), holders.end(), [](const Conn* a, const Conn* b) { return a->pending() > b->pending(); });
+    const size_t target = options_.tcp_pending_output_budget - options_.tcp_pending_output_budget / 8;
+    for (Conn* c : holders) {
+        if (pending_total_ <= target) break;
+        closed_.output_budget.fetch_add(1, std::memory_order_relaxed);
+        close_conn(*c);
+    }
 }
 
 void TcpServer::serve_backlog(uint64_t now) {

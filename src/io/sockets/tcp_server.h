@@ -3,7 +3,9 @@
 // through engine::answer() and writes the framed responses. Hostile clients are bounded:
 // a query must arrive whole within tcp_io_timeout_ms of its first byte, idle connections
 // are closed after tcp_idle_timeout, and when every slot is taken the idlest connection
-// (or the one stalled longest mid-query) makes room for a new client.
+// (or the one stalled longest mid-query) makes room for a new client. Replies are bounded:
+// a connection whose replies back up is no longer read, and past a budget over all
+// connections the ones holding the most are closed.
 #pragma once
 
 #include <atomic>
@@ -26,6 +28,7 @@ struct TcpCounters {
     std::atomic<uint64_t> idle{0};        // nothing received or sent for tcp_idle_timeout
     std::atomic<uint64_t> io_timeout{0};  // a query not whole tcp_io_timeout_ms after its first byte
     std::atomic<uint64_t> slots_full{0};  // shed to make room for a new client (tcp_max_connections)
+    std::atomic<uint64_t> output_budget{0};  // shed for holding the most of tcp_pending_output_budget
 };
 
 class TcpServer {
@@ -44,6 +47,8 @@ public:
     const TcpCounters& closed() const { return closed_; }
     // Open connections right now.
     size_t connections() const { return open_.load(std::memory_order_relaxed); }
+    // Bytes of replies waiting for their clients to take them, over all connections.
+    size_t pending_output() const { return pending_gauge_.load(std::memory_order_relaxed); }
 
 private:
     struct Conn {
@@ -57,6 +62,7 @@ private:
         uint64_t partial_since = 0;  // first byte of the query still incomplete in `in` (ms)
         uint32_t interest = 0;       // the epoll events registered
         bool read_closed = false;
+        size_t pending() const { return out.size() - out_off; }
         ListHook<Conn> by_activity;  // every connection, least recently active first
         ListHook<Conn> mid_query;    // a query begun and not complete, stalled longest first
         ListHook<Conn> backlog;      // complete queries left over by the pipelining cap
@@ -70,8 +76,8 @@ private:
     // Answers what is complete in c.in and writes what the socket takes; then sets the
     // connection's epoll interest, backlog and mid-query clock. May close it.
     void progress(Conn& c, uint64_t now);
-    // Answers the complete framed queries in c.in, at most tcp_max_pipelined of them;
-    // returns how many it consumed.
+    // Answers the complete framed queries in c.in, at most tcp_max_pipelined of them and
+    // none once c's pending output reaches tcp_max_pending_output; returns how many it consumed.
     unsigned answer_queries(Conn& c);
     // Writes what the socket takes; false when the connection is dead.
     bool flush(Conn& c, uint64_t now);
@@ -81,6 +87,9 @@ private:
     // Closes the idlest connection, or the one whose query stalled before the idlest was
     // last active: O(1), the heads of two lists. False when there is none.
     bool shed_one(std::atomic<uint64_t>& reason);
+    // Closes the connections holding the most pending output until the total is back
+    // under the budget (by an eighth, so that the scan is not repeated at every reply).
+    void shed_over_budget();
     // Serves connections that had queries left over from the last wakeup.
     void serve_backlog(uint64_t now);
     // Closes connections past their idle or I/O deadline: the heads of the lists, O(closed).
@@ -98,8 +107,10 @@ private:
     IntrusiveList<Conn, &Conn::mid_query> mid_query_;
     IntrusiveList<Conn, &Conn::backlog> backlog_;
     std::vector<uint8_t> framed_;  // one response behind its 2-byte length
+    size_t pending_total_ = 0;     // sum of every connection's pending()
     TcpCounters closed_;
     std::atomic<size_t> open_{0};  // relaxed: a gauge for stats, orders nothing
+    std::atomic<size_t> pending_gauge_{0};  // relaxed: a gauge for stats, orders nothing
 };
 
 }  // namespace fz::io

@@ -64,10 +64,15 @@ TEST(Config, TcpLimitsHaveDefaultsAndAreRead) {
     auto defaults = load_config(ConfigFile("").path());
     ASSERT_TRUE(defaults.ok()) << defaults.error().to_string();
     EXPECT_EQ(defaults->server.sockets.tcp_io_timeout_ms, 500u);
+    EXPECT_EQ(defaults->server.sockets.tcp_max_pending_output, 65536u);
+    EXPECT_EQ(defaults->server.sockets.tcp_pending_output_budget, 33554432u);
 
-    auto set = load_config(ConfigFile("", "  tcp_io_timeout_ms: 250\n").path());
+    auto set = load_config(ConfigFile("", "  tcp_io_timeout_ms: 250\n  tcp_max_pending_output: 8192\n"
+                                          "  tcp_pending_output_budget: 1048576\n").path());
     ASSERT_TRUE(set.ok()) << set.error().to_string();
     EXPECT_EQ(set->server.sockets.tcp_io_timeout_ms, 250u);
+    EXPECT_EQ(set->server.sockets.tcp_max_pending_output, 8192u);
+    EXPECT_EQ(set->server.sockets.tcp_pending_output_budget, 1048576u);
 
     ConfigFile zero("", "  tcp_io_timeout_ms: 0\n");
     auto bad = load_config(zero.path());

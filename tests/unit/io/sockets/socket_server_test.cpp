@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -134,6 +135,12 @@ protected:
         server_ = std::make_unique<SocketServer>(cfg, publisher_);
         auto st = server_->start();
         ASSERT_TRUE(st.ok()) << st.error().to_string();
+    }
+
+    uint64_t tcp_queries() const {
+        uint64_t n = 0;
+        for (const auto* c : server_->counters()) n += c->tcp;
+        return n;
     }
 
     std::vector<uint8_t> query(const char* name, uint16_t type = 1, uint16_t id = 0x4242) {
@@ -314,6 +321,113 @@ TEST_F(SocketServerTest, AQueryNotWholeWithinTheIoTimeoutIsClosed) {
     EXPECT_FALSE(closed_within(fd, 600));
     EXPECT_TRUE(answered(fd, f));
     close(fd);
+}
+
+// A client that pipelines queries and never reads a reply: small socket buffers of its
+// own, so that what the kernel holds for it stays small.
+class NonReader {
+public:
+    NonReader(uint16_t port, const std::vector<uint8_t>& query) {
+        fd_ = socket(AF_INET, SOCK_STREAM, 0);
+        int small = 4096;
+        setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+        int send_buffer = 65536;
+        setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof(send_buffer));
+        socklen_t len;
+        sockaddr_storage ss = make_addr(AF_INET, port, len);
+        if (connect(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+            close(fd_);
+            fd_ = -1;
+        }
+        for (int i = 0; i < 1000; ++i) burst_.insert(burst_.end(), query.begin(), query.end());
+    }
+    ~NonReader() {
+        if (fd_ >= 0) close(fd_);
+    }
+    int fd() const { return fd_; }
+
+    // Sends for up to `ms`; stops early once the server has taken nothing for 300 ms.
+    // Returns the bytes the kernel took.
+    size_t pipeline(int ms) {
+        auto start = std::chrono::steady_clock::now();
+        auto last_taken = start;
+        size_t sent = 0;
+        while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(ms)) {
+            ssize_t n = send(fd_, burst_.data() + off_, burst_.size() - off_, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) {
+                sent += static_cast<size_t>(n);
+                off_ = (off_ + static_cast<size_t>(n)) % burst_.size();  // the stream stays framed
+                last_taken = std::chrono::steady_clock::now();
+            } else if (n < 0 && errno != EAGAIN) {
+                break;  // closed by the server
+            } else if (std::chrono::steady_clock::now() - last_taken > std::chrono::milliseconds(300)) {
+                break;
+            } else {
+                pause_ms(5);
+            }
+        }
+        return sent;
+    }
+
+    // True when the server closed the connection (a reset: it left queries unread) within `ms`.
+    bool reset_within(int ms) const {
+        pollfd p{fd_, POLLOUT, 0};
+        auto start = std::chrono::steady_clock::now();
+        while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(ms)) {
+            if (poll(&p, 1, 50) > 0 && (p.revents & (POLLERR | POLLHUP))) return true;
+            pause_ms(20);
+        }
+        return false;
+    }
+
+private:
+    int fd_ = -1;
+    std::vector<uint8_t> burst_;
+    size_t off_ = 0;
+};
+
+TEST_F(SocketServerTest, AClientThatDoesNotReadIsNoLongerReadThenClosed) {
+    SocketOptions cfg;
+    cfg.tcp_max_pending_output = 4096;
+    cfg.tcp_idle_timeout_ms = 1000;
+    start(cfg);
+    auto f = frame(query("www.example.com."));
+    NonReader client(port_, f);
+    ASSERT_GE(client.fd(), 0);
+    const size_t sent = client.pipeline(1000) / f.size();
+    pause_ms(100);
+    // The server stops answering once the replies back up (what the kernel's socket
+    // buffers hold, some 80,000 of these answers at most), and leaves the rest unread,
+    // instead of answering everything at its own rate and keeping the replies.
+    const uint64_t answered = tcp_queries();
+    EXPECT_LT(answered, 200000u) << "of " << sent << " sent";
+    EXPECT_LT(answered + 10000, sent) << "the server kept answering a client that does not read";
+    EXPECT_LE(server_->tcp_pending_output(), cfg.tcp_max_pending_output + 2 + dns::kMaxMessage);
+    // A reading client is served meanwhile.
+    int other = answered_connection(port_, f);
+    EXPECT_GE(other, 0);
+    close(other);
+    // No progress for tcp_idle_timeout: closed.
+    EXPECT_TRUE(client.reset_within(2500));
+    EXPECT_EQ(server_->tcp_pending_output(), 0u);
+}
+
+TEST_F(SocketServerTest, PastTheOutputBudgetTheLargestHolderIsShed) {
+    SocketOptions cfg;
+    cfg.tcp_max_pending_output = 64 * 1024;
+    cfg.tcp_pending_output_budget = 96 * 1024;  // less than two connections may hold
+    start(cfg);
+    auto f = frame(query("www.example.com."));
+    NonReader a(port_, f);
+    NonReader b(port_, f);
+    ASSERT_GE(a.fd(), 0);
+    ASSERT_GE(b.fd(), 0);
+    a.pipeline(800);
+    b.pipeline(800);
+    EXPECT_TRUE(a.reset_within(1000) || b.reset_within(1000));
+    EXPECT_EQ(server_->tcp_closed()->output_budget, 1u);
+    EXPECT_LE(server_->tcp_pending_output(), cfg.tcp_pending_output_budget);
+    EXPECT_EQ(server_->tcp_connections(), 1u);
 }
 
 TEST_F(SocketServerTest, ClientHalfCloseStillGetsItsAnswers) {
