@@ -26,6 +26,9 @@ constexpr size_t kReadChunk = 16384;
 // Buffers larger than this are given back once empty, so that a burst's memory does not
 // stay with every connection that once had one.
 constexpr size_t kKeepCapacity = 16384;
+// How long the listeners rest when accept() runs out of descriptors and no connection
+// can be shed: long enough not to spin, short enough that a client hardly notices.
+constexpr uint64_t kAcceptBackoffMs = 100;
 
 bool head_complete(const std::vector<uint8_t>& in) {
     return in.size() >= 2 && in.size() - 2 >= dns::load_u16(in.data());
@@ -60,7 +63,9 @@ void TcpServer::run(std::span<const int> listeners, int stop_fd) {
     engine::RcuReader rcu;
     ep_ = epoll_create1(EPOLL_CLOEXEC);
     watch(stop_fd, EPOLLIN);
-    for (int fd : listeners) watch(fd, EPOLLIN);
+    listeners_.assign(listeners.begin(), listeners.end());
+    for (int fd : listeners_) watch(fd, EPOLLIN);
+    paused_until_ = 0;
     bool running = true;
     while (running) {
         epoll_event events[64];
@@ -70,6 +75,7 @@ void TcpServer::run(std::span<const int> listeners, int stop_fd) {
         rcu.online();
         if (n < 0 && errno != EINTR) break;
         uint64_t now = now_ms();
+        if (paused_until_ != 0 && now >= paused_until_) resume_listeners();
         serve_backlog(now);
         for (int e = 0; e < n; ++e) {
             const int fd = static_cast<int>(events[e].data.u64 & 0xffffffffu);
@@ -99,14 +105,25 @@ void TcpServer::run(std::span<const int> listeners, int stop_fd) {
 }
 
 void TcpServer::accept_all(int listener, uint64_t now) {
+    // accept() takes a descriptor before it looks for a client: out of descriptors it
+    // fails whether or not one waits. Only before the first success does the failure mean
+    // a client waits (epoll just saw one); after it, epoll will say if another does.
+    bool accepted = false;
+    bool just_shed = false;
     while (true) {
         sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
         int cfd = accept4(listener, reinterpret_cast<sockaddr*>(&ss), &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED) continue;  // that client is gone; the next may wait
-            break;
+            const int e = errno;
+            if (e == EINTR || e == ECONNABORTED) continue;  // that client is gone; the next may wait
+            if ((e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) && !accepted) {
+                just_shed = out_of_resources(e, just_shed, now);
+                if (just_shed) continue;
+            }
+            break;  // EAGAIN: none left; anything else: tried again at the next readiness
         }
+        accepted = true;
         // Every slot taken: a new client gets in, the idlest (or stalled) one makes room.
         while (conns_.size() >= std::max(1u, options_.tcp_max_connections) && shed_one(closed_.slots_full)) {
         }
@@ -125,6 +142,36 @@ void TcpServer::accept_all(int listener, uint64_t now) {
         epoll_ctl(ep_, EPOLL_CTL_ADD, cfd, &ev);
         open_.store(conns_.size(), std::memory_order_relaxed);
     }
+}
+
+bool TcpServer::out_of_resources(int error, bool just_shed, uint64_t now) {
+    closed_.accept_errors.fetch_add(1, std::memory_order_relaxed);
+    const size_t open = conns_.size();
+    // One shed per failure: if the descriptor it freed went elsewhere, rest instead.
+    const bool shed = !just_shed && shed_one(closed_.descriptors);
+    if (!shed) pause_listeners(now + kAcceptBackoffMs);
+    uint64_t suppressed = 0;
+    if (accept_log_.allow(now, suppressed)) {
+        log::warning(shed ? "tcp accept failed: closed the idlest connection to make room"
+                          : "tcp accept failed: listeners paused",
+                     log::kv("error", errno_text(error)) + " " +
+                         log::kv("connections", static_cast<long long>(open)) + " " +
+                         log::kv("pause_ms", static_cast<long long>(shed ? 0 : kAcceptBackoffMs)) + " " +
+                         log::kv("suppressed", static_cast<long long>(suppressed)));
+    }
+    return shed;
+}
+
+void TcpServer::pause_listeners(uint64_t until) {
+    if (paused_until_ == 0) {
+        for (int fd : listeners_) epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr);
+    }
+    paused_until_ = until;
+}
+
+void TcpServer::resume_listeners() {
+    paused_until_ = 0;
+    for (int fd : listeners_) watch(fd, EPOLLIN);  // level-triggered: waiting clients are reported at once
 }
 
 void TcpServer::serve(Conn& c, uint32_t events, uint64_t now) {
@@ -311,6 +358,7 @@ int TcpServer::wait_ms(uint64_t now) const {
     uint64_t deadline = UINT64_MAX;
     if (const Conn* c = by_activity_.front()) deadline = c->last_active + options_.tcp_idle_timeout_ms;
     if (const Conn* c = mid_query_.front()) deadline = std::min(deadline, c->partial_since + options_.tcp_io_timeout_ms);
+    if (paused_until_ != 0) deadline = std::min(deadline, paused_until_);
     if (deadline == UINT64_MAX) return -1;
     return deadline <= now ? 0 : static_cast<int>(std::min<uint64_t>(deadline - now, INT_MAX));
 }

@@ -5,7 +5,9 @@
 // are closed after tcp_idle_timeout, and when every slot is taken the idlest connection
 // (or the one stalled longest mid-query) makes room for a new client. Replies are bounded:
 // a connection whose replies back up is no longer read, and past a budget over all
-// connections the ones holding the most are closed.
+// connections the ones holding the most are closed. When accept() runs out of
+// descriptors (or memory), the idlest connection is closed to take the new client, and if
+// that is not enough the listeners rest for a moment rather than being polled in a spin.
 #pragma once
 
 #include <atomic>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "common/intrusive_list.h"
+#include "common/log.h"
 #include "engine/answer.h"
 #include "engine/publisher.h"
 #include "io/sockets/options.h"
@@ -29,6 +32,8 @@ struct TcpCounters {
     std::atomic<uint64_t> io_timeout{0};  // a query not whole tcp_io_timeout_ms after its first byte
     std::atomic<uint64_t> slots_full{0};  // shed to make room for a new client (tcp_max_connections)
     std::atomic<uint64_t> output_budget{0};  // shed for holding the most of tcp_pending_output_budget
+    std::atomic<uint64_t> descriptors{0};    // shed because accept() ran out of descriptors
+    std::atomic<uint64_t> accept_errors{0};  // accept() out of descriptors, buffers or memory
 };
 
 class TcpServer {
@@ -70,6 +75,13 @@ private:
 
     void watch(int fd, uint32_t events);
     void accept_all(int listener, uint64_t now);
+    // accept() failed for lack of descriptors, buffers or memory: counted, logged at most
+    // every 10 s. True when a connection was shed so that accept() may be tried again;
+    // false when the listeners were paused instead.
+    bool out_of_resources(int error, bool just_shed, uint64_t now);
+    // Takes the listeners out of epoll until `until` (ms), or puts them back.
+    void pause_listeners(uint64_t until);
+    void resume_listeners();
     // Reads, answers and writes for one connection epoll reported.
     void serve(Conn& c, uint32_t events, uint64_t now);
     void read_available(Conn& c, uint64_t now);
@@ -101,6 +113,9 @@ private:
     engine::Publisher& publisher_;
     std::unique_ptr<engine::Worker> worker_;
     int ep_ = -1;
+    std::vector<int> listeners_;
+    uint64_t paused_until_ = 0;  // listeners out of epoll until then (ms); 0: polled
+    log::Throttle accept_log_{10000};
     uint32_t next_seq_ = 0;  // 0 tags the listeners and the stop descriptor
     std::unordered_map<int, Conn> conns_;  // node-based: a Conn never moves while it is open
     IntrusiveList<Conn, &Conn::by_activity> by_activity_;
