@@ -12,6 +12,9 @@ struct MHD_Daemon;
 
 namespace fz::daemon {
 
+// Scrapers served at once; more wait in the listen queue.
+inline constexpr unsigned kMetricsMaxConnections = 16;
+
 class MetricsHttp {
 public:
     using Render = std::function<std::string()>;
