@@ -5,9 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +15,7 @@
 #include <thread>
 
 #include "dns/wire.h"
+#include "tests/support/descriptors.h"
 #include "tests/support/dns_test_util.h"
 
 namespace fz::io {
@@ -432,42 +431,12 @@ TEST_F(SocketServerTest, PastTheOutputBudgetTheLargestHolderIsShed) {
     EXPECT_EQ(server_->tcp_connections(), 1u);
 }
 
-// Lowers this process's soft RLIMIT_NOFILE to its lowest free descriptor, so that none can
-// be opened (those above stay usable); restores the limit when it goes.
-class NoFreeDescriptors {
-public:
-    NoFreeDescriptors() {
-        getrlimit(RLIMIT_NOFILE, &saved_);
-        tighten();
-    }
-    ~NoFreeDescriptors() { setrlimit(RLIMIT_NOFILE, &saved_); }
-    // Again, after descriptors were closed.
-    void tighten() {
-        setrlimit(RLIMIT_NOFILE, &saved_);
-        int lowest = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        close(lowest);
-        rlimit r = saved_;
-        r.rlim_cur = static_cast<rlim_t>(lowest);
-        setrlimit(RLIMIT_NOFILE, &r);
-    }
-
-private:
-    rlimit saved_{};
-};
-
 bool connect_to(int fd, uint16_t port) {
     timeval tv{3, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     socklen_t len;
     sockaddr_storage ss = make_addr(AF_INET, port, len);
     return connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
-}
-
-double cpu_seconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 TEST_F(SocketServerTest, OutOfDescriptorsTheIdlestMakesRoomAndAcceptBacksOff) {
@@ -479,7 +448,7 @@ TEST_F(SocketServerTest, OutOfDescriptorsTheIdlestMakesRoomAndAcceptBacksOff) {
     int c = socket(AF_INET, SOCK_STREAM, 0);
     ASSERT_GE(c, 0);
     {
-        NoFreeDescriptors limit;
+        test::NoFreeDescriptors limit;
         // accept() fails with EMFILE: the idlest connection is closed to take b.
         ASSERT_TRUE(connect_to(b, port_));
         EXPECT_TRUE(answered(b, f));
@@ -492,9 +461,9 @@ TEST_F(SocketServerTest, OutOfDescriptorsTheIdlestMakesRoomAndAcceptBacksOff) {
         limit.tighten();
         ASSERT_TRUE(connect_to(c, port_));
         ASSERT_EQ(send(c, f.data(), f.size(), 0), static_cast<ssize_t>(f.size()));
-        const double cpu0 = cpu_seconds();
+        const double cpu0 = test::cpu_seconds();
         pause_ms(500);
-        EXPECT_LT(cpu_seconds() - cpu0, 0.1) << "the server spins on accept()";
+        EXPECT_LT(test::cpu_seconds() - cpu0, 0.1) << "the server spins on accept()";
         EXPECT_GE(server_->tcp_closed()->accept_errors, 2u);
     }
     // Descriptors free again: c gets in once the back-off ends.
