@@ -322,6 +322,13 @@ void Daemon::sum_counters(Totals& t) const {
             t.per_worker.emplace_back(i + 1 == cs.size() ? "tcp" : "udp-" + std::to_string(i), cs[i]->queries);
         }
         t.tcp_connections = sockets_->tcp_connections();
+        t.tcp_pending_output = sockets_->tcp_pending_output();
+        if (const io::TcpCounters* c = sockets_->tcp_closed()) {
+            constexpr auto relaxed = std::memory_order_relaxed;  // counters: nothing to order
+            t.tcp_closed = {c->idle.load(relaxed),          c->io_timeout.load(relaxed),
+                            c->slots_full.load(relaxed),    c->output_budget.load(relaxed),
+                            c->descriptors.load(relaxed),   c->accept_errors.load(relaxed)};
+        }
     }
     if (dataplane_) {
         t.dataplane = dataplane_->stats();

@@ -154,6 +154,29 @@ TEST_F(DaemonTest, MetricsEndpointServesPrometheusText) {
     EXPECT_NE(http_get("/other").find("404"), std::string::npos);
 }
 
+TEST_F(DaemonTest, TcpClosesAreCountedByReason) {
+    // A query begun and never finished: closed after tcp_io_timeout_ms (500 by default).
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port_);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    ASSERT_EQ(send(fd, "\0", 1, 0), 1);
+    timeval tv{3, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char b;
+    EXPECT_EQ(recv(fd, &b, 1, 0), 0);  // the server's close
+    close(fd);
+    std::string m = http_get("/metrics");
+    EXPECT_NE(m.find("fastzone_tcp_closed_total{reason=\"io_timeout\"} 1"), std::string::npos) << m;
+    EXPECT_NE(m.find("fastzone_tcp_closed_total{reason=\"slots_full\"} 0"), std::string::npos);
+    EXPECT_NE(m.find("fastzone_tcp_accept_errors_total 0"), std::string::npos);
+    EXPECT_NE(m.find("fastzone_tcp_pending_output_bytes 0"), std::string::npos);
+    std::string stats = ctl("stats");
+    EXPECT_NE(stats.find("tcp_closed idle 0 io_timeout 1 slots_full 0"), std::string::npos) << stats;
+}
+
 TEST_F(DaemonTest, MetricsAnswerWhenDescriptorsPassFdSetsize) {
     // The process holds descriptors past select()'s FD_SETSIZE (1,024), as it does with
     // a thousand TCP clients: the scraper's connection gets one of those.
