@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/fd_limit.h"
 #include "common/log.h"
 #include "common/memory.h"
 #include "common/rcu.h"
 #include "daemon/commands.h"
 #include "daemon/control_socket.h"
+#include "daemon/descriptor_budget.h"
 #include "daemon/metrics.h"
 #include "daemon/metrics_http.h"
 #include "dns/name.h"
@@ -38,6 +40,16 @@ void log_warnings(const loader::LoadReport& r) {
     for (const auto& w : r.warnings) log::warning("zone warning", log::kv("warning", w.to_string()));
 }
 
+// The soft descriptor limit raised to the hard one: 1,024 is the usual soft default, and
+// TCP connections alone may want more.
+uint64_t raise_descriptor_limit() {
+    const FdLimit l = raise_fd_limit();
+    log::info("descriptor limit", log::kv("soft", static_cast<long long>(l.soft)) + " " +
+                                      log::kv("hard", static_cast<long long>(l.hard)) + " " +
+                                      log::kv("soft_at_start", static_cast<long long>(l.soft_before)));
+    return l.soft;
+}
+
 }  // namespace
 
 Daemon::Daemon(std::string config_path) : config_path_(std::move(config_path)) {}
@@ -46,6 +58,7 @@ Daemon::~Daemon() { stop(); }
 
 Status Daemon::start() {
     started_at_ = std::chrono::system_clock::now();
+    fd_limit_ = raise_descriptor_limit();
     auto config = loader::load_config(config_path_);
     if (!config) return config.error();
     config_ = std::move(config.value());
@@ -69,11 +82,28 @@ Status Daemon::start() {
     return start_listeners();
 }
 
+io::SocketOptions Daemon::sized_socket_options() const {
+    io::SocketOptions so = config_.server.sockets;
+    const size_t checks = publisher_.with_current([](const engine::Snapshot& s) {
+        return s.policies ? s.policies->set().health_checks.checks.size() : size_t{0};
+    });
+    const DescriptorReserve reserve = descriptor_reserve(config_, open_descriptors(), checks);
+    const TcpCap cap = tcp_connection_cap(so.tcp_max_connections, fd_limit_, reserve);
+    const std::string why = describe(cap, so.tcp_max_connections, fd_limit_, reserve);
+    if (cap.lowered) {
+        log::warning("tcp_max_connections lowered to fit the descriptor limit (raise LimitNOFILE / ulimit -n)", why);
+    } else {
+        log::info("tcp connections", why);
+    }
+    so.tcp_max_connections = cap.connections;
+    return so;
+}
+
 Status Daemon::start_listeners() {
-    const io::SocketOptions& so = config_.server.sockets;
-    if (so.listen.empty() && !config_.dataplane) {
+    if (config_.server.sockets.listen.empty() && !config_.dataplane) {
         return Error{config_path_, 0, "nothing to listen on: set server.listen or dataplane"};
     }
+    const io::SocketOptions so = sized_socket_options();
     // The health flips apply_thread_ may already be applying read the workers' counters
     // through sockets_ and dataplane_ (sum_counters(), under the reload lock): set them under it.
     std::unique_lock<std::mutex> starting(reload_mutex_);
@@ -303,6 +333,13 @@ void Daemon::sum_counters(Totals& t) const {
             t.per_worker.emplace_back(i + 1 == cs.size() ? "tcp" : "udp-" + std::to_string(i), cs[i]->queries);
         }
         t.tcp_connections = sockets_->tcp_connections();
+        t.tcp_pending_output = sockets_->tcp_pending_output();
+        if (const io::TcpCounters* c = sockets_->tcp_closed()) {
+            constexpr auto relaxed = std::memory_order_relaxed;  // counters: nothing to order
+            t.tcp_closed = {c->idle.load(relaxed),          c->io_timeout.load(relaxed),
+                            c->slots_full.load(relaxed),    c->output_budget.load(relaxed),
+                            c->descriptors.load(relaxed),   c->accept_errors.load(relaxed)};
+        }
     }
     if (dataplane_) {
         t.dataplane = dataplane_->stats();

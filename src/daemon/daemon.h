@@ -89,9 +89,13 @@ private:
     void redraw_windows();
     // Starts what listens: sockets, data plane, control socket, metrics endpoint.
     Status start_listeners();
+    // The socket options with tcp_max_connections lowered to what the descriptor limit
+    // leaves room for; logs the choice.
+    io::SocketOptions sized_socket_options() const;
 
     std::string config_path_;
     loader::Config config_;
+    uint64_t fd_limit_ = 0;  // RLIMIT_NOFILE's soft limit, raised at start
     engine::Publisher publisher_;
     engine::CounterSlots slots_;
     std::unique_ptr<io::SocketServer> sockets_;

@@ -130,6 +130,16 @@ void server(Exposition& e, const Totals& t) {
     auto& o = e.out();
     e.head("fastzone_tcp_connections", "gauge", "Open TCP connections.");
     o << "fastzone_tcp_connections " << t.tcp_connections << "\n";
+    e.head("fastzone_tcp_pending_output_bytes", "gauge", "Bytes of TCP replies waiting for their clients to take them.");
+    o << "fastzone_tcp_pending_output_bytes " << t.tcp_pending_output << "\n";
+    e.head("fastzone_tcp_closed_total", "counter", "TCP connections the server closed, by reason.");
+    const auto& c = t.tcp_closed;
+    for (const auto& [reason, n] : {std::pair{"idle", c.idle}, {"io_timeout", c.io_timeout}, {"slots_full", c.slots_full},
+                                    {"output_budget", c.output_budget}, {"descriptors", c.descriptors}}) {
+        o << "fastzone_tcp_closed_total{reason=\"" << reason << "\"} " << n << "\n";
+    }
+    e.head("fastzone_tcp_accept_errors_total", "counter", "accept() out of descriptors, buffers or memory.");
+    o << "fastzone_tcp_accept_errors_total " << c.accept_errors << "\n";
     e.head("fastzone_snapshot_generation", "gauge", "Generation of the snapshot being served (1 at start).");
     o << "fastzone_snapshot_generation " << t.generation << "\n";
     e.head("fastzone_reloads_total", "counter", "Reloads, by result.");

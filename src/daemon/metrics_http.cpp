@@ -1,16 +1,55 @@
 // The Prometheus endpoint over libmicrohttpd (a well-kept embedded HTTP server: no
-// hand-written HTTP parsing here).
+// hand-written HTTP parsing here), on its epoll thread, with a connection limit.
 #include "daemon/metrics_http.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <string>
+#include <thread>
+
+#include "common/log.h"
 
 namespace fz::daemon {
+
+struct MetricsHttp::LibraryLog {
+    std::mutex mutex;  // its polling thread, and stop() on the caller's
+    log::Throttle throttle{10000};
+
+    // libmicrohttpd's messages, through our log at most one per 10 s with the count of the
+    // rest. Out of descriptors with no connection open, libmicrohttpd retries accept() at
+    // once, forever ("Hit process or system resource limit at FIRST connection"); this
+    // runs on its polling thread, so resting here turns that spin into a retry every 100 ms.
+    static void write(void* cls, const char* format, va_list args) {
+        auto* self = static_cast<LibraryLog*>(cls);
+        char text[512];
+        std::vsnprintf(text, sizeof(text), format, args);
+        std::string message(text);
+        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+        const bool accept_failed = message.find("accepting connection") != std::string::npos ||
+                                   message.find("resource limit") != std::string::npos;
+        {
+            std::lock_guard<std::mutex> lock(self->mutex);
+            uint64_t suppressed = 0;
+            const auto now = std::chrono::steady_clock::now().time_since_epoch();
+            if (self->throttle.allow(
+                    static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()),
+                    suppressed)) {
+                log::warning("metrics endpoint", log::kv("error", message) + " " +
+                                                     log::kv("suppressed", static_cast<long long>(suppressed)));
+            }
+        }
+        if (accept_failed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+};
+
 namespace {
 
 MHD_Result handle(void* cls, MHD_Connection* conn, const char* url, const char* method, const char*, const char*,
@@ -46,13 +85,18 @@ MHD_Result handle(void* cls, MHD_Connection* conn, const char* url, const char* 
 
 }  // namespace
 
-MetricsHttp::MetricsHttp(ListenAddress address, Render render) : address_(std::move(address)), render_(std::move(render)) {}
+MetricsHttp::MetricsHttp(ListenAddress address, Render render)
+    : address_(std::move(address)), render_(std::move(render)), log_(std::make_unique<LibraryLog>()) {}
 
 MetricsHttp::~MetricsHttp() { stop(); }
 
 Status MetricsHttp::start() {
     sockaddr_storage ss{};
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    // epoll (poll where there is none), not select(): a process with a thousand TCP
+    // clients holds descriptors past FD_SETSIZE, which select() cannot watch.
+    unsigned flags = MHD_USE_ERROR_LOG | (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES
+                                              ? MHD_USE_EPOLL_INTERNAL_THREAD
+                                              : MHD_USE_POLL_INTERNAL_THREAD);
     if (address_.family == AF_INET6) {
         auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
         a->sin6_family = AF_INET6;
@@ -65,9 +109,11 @@ Status MetricsHttp::start() {
         a->sin_port = htons(address_.port);
         std::memcpy(&a->sin_addr, address_.address, 4);
     }
-    daemon_ = MHD_start_daemon(flags, address_.port, nullptr, nullptr, &handle, this, MHD_OPTION_SOCK_ADDR,
-                               reinterpret_cast<sockaddr*>(&ss), MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-                               MHD_OPTION_END);
+    daemon_ = MHD_start_daemon(flags, address_.port, nullptr, nullptr, &handle, this,
+                               MHD_OPTION_EXTERNAL_LOGGER, &LibraryLog::write, log_.get(),  // first, as documented
+                               MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&ss),
+                               MHD_OPTION_CONNECTION_LIMIT, kMetricsMaxConnections,
+                               MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
     if (daemon_ == nullptr) return Error{"", 0, "cannot serve metrics on " + address_.text + " (address in use?)"};
     return Ok{};
 }

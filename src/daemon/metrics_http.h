@@ -1,8 +1,10 @@
 // The Prometheus endpoint: GET /metrics over HTTP, served by libmicrohttpd on its own
-// thread; the text comes from a callback (the daemon's metrics renderer).
+// epoll thread, kMetricsMaxConnections scrapers at once, 10 s of silence closing one; the
+// text comes from a callback (the daemon's metrics renderer).
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/result.h"
@@ -11,6 +13,9 @@
 struct MHD_Daemon;
 
 namespace fz::daemon {
+
+// Scrapers served at once; more wait in the listen queue.
+inline constexpr unsigned kMetricsMaxConnections = 16;
 
 class MetricsHttp {
 public:
@@ -29,6 +34,8 @@ public:
 private:
     ListenAddress address_;
     Render render_;
+    struct LibraryLog;
+    std::unique_ptr<LibraryLog> log_;  // libmicrohttpd's messages, throttled
     MHD_Daemon* daemon_ = nullptr;
 };
 

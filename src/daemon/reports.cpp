@@ -66,6 +66,10 @@ std::string stats_text(const Totals& t) {
           << c.members[m] << "\n";
     }
     o << "tcp_connections " << t.tcp_connections << "\n";
+    const auto& closed = t.tcp_closed;
+    o << "tcp_closed idle " << closed.idle << " io_timeout " << closed.io_timeout << " slots_full " << closed.slots_full
+      << " output_budget " << closed.output_budget << " descriptors " << closed.descriptors << "\n";
+    o << "tcp_accept_errors " << closed.accept_errors << "\ntcp_pending_output " << t.tcp_pending_output << "\n";
     return o.str();
 }
 

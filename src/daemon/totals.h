@@ -24,6 +24,16 @@ struct Totals {
     std::unique_ptr<io::dpdk::DataplaneStats> dataplane;      // null without a data plane
     std::vector<std::pair<std::string, uint64_t>> per_worker;  // ("udp-0", queries), ("tcp", ...), ("lcore ...", ...)
     size_t tcp_connections = 0;
+    size_t tcp_pending_output = 0;  // bytes of replies waiting for their clients to take them
+    // TCP connections the server closed, by reason (io::TcpCounters), and accept() failures.
+    struct TcpClosed {
+        uint64_t idle = 0;
+        uint64_t io_timeout = 0;
+        uint64_t slots_full = 0;
+        uint64_t output_budget = 0;
+        uint64_t descriptors = 0;
+        uint64_t accept_errors = 0;
+    } tcp_closed;
     // Labels of the counter slots: zones (index = slot), record sets chosen (index = slot).
     std::vector<std::string> zone_slots;
     std::vector<engine::CounterSlots::Member> member_slots;

@@ -90,7 +90,8 @@ private:
 Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
     auto st = rd.only_keys(n, "server",
                            {"listen", "workers", "udp_max_payload", "identity", "version", "nsid",
-                            "tcp_idle_timeout", "tcp_max_connections", "tcp_max_pipelined"});
+                            "tcp_idle_timeout", "tcp_io_timeout_ms", "tcp_max_connections", "tcp_max_pipelined",
+                            "tcp_max_pending_output", "tcp_pending_output_budget"});
     if (!st) return st.error();
     if (n["listen"]) {
         FZ_TRY(list, rd.strings(n["listen"], "server.listen"));
@@ -125,6 +126,10 @@ Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
         FZ_TRY(v, rd.number(n["tcp_idle_timeout"], "server.tcp_idle_timeout", 1, 3600));
         s.sockets.tcp_idle_timeout_ms = static_cast<unsigned>(v * 1000);
     }
+    if (n["tcp_io_timeout_ms"]) {
+        FZ_TRY(v, rd.number(n["tcp_io_timeout_ms"], "server.tcp_io_timeout_ms", 10, 60000));
+        s.sockets.tcp_io_timeout_ms = static_cast<unsigned>(v);
+    }
     if (n["tcp_max_connections"]) {
         FZ_TRY(v, rd.number(n["tcp_max_connections"], "server.tcp_max_connections", 1, 1000000));
         s.sockets.tcp_max_connections = static_cast<unsigned>(v);
@@ -132,6 +137,14 @@ Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
     if (n["tcp_max_pipelined"]) {
         FZ_TRY(v, rd.number(n["tcp_max_pipelined"], "server.tcp_max_pipelined", 1, 65535));
         s.sockets.tcp_max_pipelined = static_cast<unsigned>(v);
+    }
+    if (n["tcp_max_pending_output"]) {
+        FZ_TRY(v, rd.number(n["tcp_max_pending_output"], "server.tcp_max_pending_output", 1024, 16u << 20));
+        s.sockets.tcp_max_pending_output = static_cast<size_t>(v);
+    }
+    if (n["tcp_pending_output_budget"]) {
+        FZ_TRY(v, rd.number(n["tcp_pending_output_budget"], "server.tcp_pending_output_budget", 64u << 10, 1ull << 40));
+        s.sockets.tcp_pending_output_budget = static_cast<size_t>(v);
     }
     return Ok{};
 }

@@ -1,5 +1,5 @@
 // Kernel-socket server: UDP workers (SO_REUSEPORT, recvmmsg/sendmmsg batches) and the TCP
-// server (tcp_server.h: RFC 7766 framing, pipelining, idle timeout, connection cap), all
+// server (tcp_server.h: RFC 7766 framing, pipelining, idle and I/O timeouts, full slots), all
 // answering through engine::answer() over the currently published snapshot.
 #pragma once
 
@@ -32,6 +32,10 @@ public:
     std::vector<const engine::Counters*> counters() const;
     // Open TCP connections right now.
     size_t tcp_connections() const { return tcp_ ? tcp_->connections() : 0; }
+    // Bytes of TCP replies waiting for their clients to take them.
+    size_t tcp_pending_output() const { return tcp_ ? tcp_->pending_output() : 0; }
+    // TCP connections the server closed, by reason (null before start()).
+    const TcpCounters* tcp_closed() const { return tcp_ ? &tcp_->closed() : nullptr; }
 
 private:
     struct UdpWorker;

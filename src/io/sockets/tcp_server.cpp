@@ -1,4 +1,6 @@
 // The TCP side of the kernel-socket server: one epoll loop, pipelined answers in order.
+// Deadlines live in lists kept in time order (every entry is appended with the current
+// time), so a wakeup looks only at their heads, and choosing whom to shed is O(1).
 #include "io/sockets/tcp_server.h"
 
 #include <errno.h>
@@ -9,22 +11,38 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 
 #include "dns/wire.h"
 #include "io/sockets/net.h"
 
 namespace fz::io {
+namespace {
 
-struct TcpServer::Conn {
-    int fd = -1;
-    engine::Peer peer;
-    std::vector<uint8_t> in;   // received bytes not yet answered
-    std::vector<uint8_t> out;  // framed responses not yet written
-    size_t out_off = 0;
-    uint64_t last_active = 0;
-    bool read_closed = false;
-    bool want_out = false;
-};
+constexpr size_t kMaxFrame = 2 + dns::kMaxMessage;
+// Reading pauses once a largest frame is buffered: the first query is then complete and
+// can be answered, and a connection's input stays below kMaxFrame + one read.
+constexpr size_t kReadChunk = 16384;
+// Buffers larger than this are given back once empty, so that a burst's memory does not
+// stay with every connection that once had one.
+constexpr size_t kKeepCapacity = 16384;
+// How long the listeners rest when accept() runs out of descriptors and no connection
+// can be shed: long enough not to spin, short enough that a client hardly notices.
+constexpr uint64_t kAcceptBackoffMs = 100;
+
+bool head_complete(const std::vector<uint8_t>& in) {
+    return in.size() >= 2 && in.size() - 2 >= dns::load_u16(in.data());
+}
+
+void release_if_large(std::vector<uint8_t>& v) {
+    if (v.empty() && v.capacity() > kKeepCapacity) std::vector<uint8_t>().swap(v);
+}
+
+// epoll's data: the descriptor, and the connection's sequence number so that an event
+// fetched for a connection closed since (its descriptor reused) is recognised as stale.
+uint64_t tag(int fd, uint32_t seq) { return (static_cast<uint64_t>(seq) << 32) | static_cast<uint32_t>(fd); }
+
+}  // namespace
 
 TcpServer::TcpServer(const SocketOptions& options, engine::Publisher& publisher)
     : options_(options), publisher_(publisher), worker_(std::make_unique<engine::Worker>()),
@@ -37,7 +55,7 @@ TcpServer::~TcpServer() = default;
 void TcpServer::watch(int fd, uint32_t events) {
     epoll_event ev{};
     ev.events = events;
-    ev.data.fd = fd;
+    ev.data.u64 = tag(fd, 0);
     epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev);
 }
 
@@ -45,109 +63,179 @@ void TcpServer::run(std::span<const int> listeners, int stop_fd) {
     engine::RcuReader rcu;
     ep_ = epoll_create1(EPOLL_CLOEXEC);
     watch(stop_fd, EPOLLIN);
-    for (int fd : listeners) watch(fd, EPOLLIN);
-    uint64_t last_sweep = now_ms();
+    listeners_.assign(listeners.begin(), listeners.end());
+    for (int fd : listeners_) watch(fd, EPOLLIN);
+    paused_until_ = 0;
     bool running = true;
     while (running) {
         epoll_event events[64];
+        const int timeout = wait_ms(now_ms());
         rcu.offline();  // a blocked reader must not hold up reloads
-        int n = epoll_wait(ep_, events, 64, backlog_.empty() ? 500 : 0);
+        int n = epoll_wait(ep_, events, 64, timeout);
         rcu.online();
         if (n < 0 && errno != EINTR) break;
         uint64_t now = now_ms();
-        serve_backlog();
+        if (paused_until_ != 0 && now >= paused_until_) resume_listeners();
+        serve_backlog(now);
         for (int e = 0; e < n; ++e) {
-            int fd = events[e].data.fd;
+            const int fd = static_cast<int>(events[e].data.u64 & 0xffffffffu);
+            const auto seq = static_cast<uint32_t>(events[e].data.u64 >> 32);
             if (fd == stop_fd) {
                 running = false;
                 break;
             }
-            if (std::find(listeners.begin(), listeners.end(), fd) != listeners.end()) {
+            if (seq == 0) {
                 accept_all(fd, now);
                 continue;
             }
             auto it = conns_.find(fd);
-            if (it == conns_.end()) continue;
-            it->second.last_active = now;
-            serve(it->second, events[e].events);
+            if (it == conns_.end() || it->second.seq != seq) continue;  // closed since epoll reported it
+            serve(it->second, events[e].events, now);
         }
         rcu.quiescent();  // this thread holds no snapshot pointer past here
-        // Idle connections are closed in a sweep at most twice a second.
-        if (now - last_sweep >= 500) {
-            last_sweep = now;
-            close_idle(now);
-        }
+        expire(now);
+        if (pending_total_ > options_.tcp_pending_output_budget) shed_over_budget();
+        pending_gauge_.store(pending_total_, std::memory_order_relaxed);
     }
-    for (auto& [fd, c] : conns_) close(fd);
-    conns_.clear();
-    backlog_.clear();
+    while (Conn* c = by_activity_.front()) close_conn(*c);
     open_.store(0, std::memory_order_relaxed);
+    pending_gauge_.store(0, std::memory_order_relaxed);
     close(ep_);
     ep_ = -1;
 }
 
 void TcpServer::accept_all(int listener, uint64_t now) {
+    // accept() takes a descriptor before it looks for a client: out of descriptors it
+    // fails whether or not one waits. Only before the first success does the failure mean
+    // a client waits (epoll just saw one); after it, epoll will say if another does.
+    bool accepted = false;
+    bool just_shed = false;
     while (true) {
         sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
         int cfd = accept4(listener, reinterpret_cast<sockaddr*>(&ss), &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (cfd < 0) break;
-        if (conns_.size() >= options_.tcp_max_connections) {
-            close(cfd);  // over the cap: refuse rather than starve the others
-            continue;
+        if (cfd < 0) {
+            const int e = errno;
+            if (e == EINTR || e == ECONNABORTED) continue;  // that client is gone; the next may wait
+            if ((e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) && !accepted) {
+                just_shed = out_of_resources(e, just_shed, now);
+                if (just_shed) continue;
+            }
+            break;  // EAGAIN: none left; anything else: tried again at the next readiness
+        }
+        accepted = true;
+        // Every slot taken: a new client gets in, the idlest (or stalled) one makes room.
+        while (conns_.size() >= std::max(1u, options_.tcp_max_connections) && shed_one(closed_.slots_full)) {
         }
         int one = 1;
         setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        Conn c;
+        Conn& c = conns_[cfd];
         c.fd = cfd;
+        c.seq = ++next_seq_ == 0 ? ++next_seq_ : next_seq_;
         c.peer = to_peer(ss);
         c.last_active = now;
-        conns_.emplace(cfd, std::move(c));
-        watch(cfd, EPOLLIN | EPOLLRDHUP);
+        by_activity_.push_back(c);
+        c.interest = EPOLLIN | EPOLLRDHUP;
+        epoll_event ev{};
+        ev.events = c.interest;
+        ev.data.u64 = tag(cfd, c.seq);
+        epoll_ctl(ep_, EPOLL_CTL_ADD, cfd, &ev);
         open_.store(conns_.size(), std::memory_order_relaxed);
     }
 }
 
-void TcpServer::serve(Conn& c, uint32_t events) {
-    const int fd = c.fd;
-    if (events & EPOLLERR) {
-        close_conn(fd);
-        return;
+bool TcpServer::out_of_resources(int error, bool just_shed, uint64_t now) {
+    closed_.accept_errors.fetch_add(1, std::memory_order_relaxed);
+    const size_t open = conns_.size();
+    // One shed per failure: if the descriptor it freed went elsewhere, rest instead.
+    const bool shed = !just_shed && shed_one(closed_.descriptors);
+    if (!shed) pause_listeners(now + kAcceptBackoffMs);
+    uint64_t suppressed = 0;
+    if (accept_log_.allow(now, suppressed)) {
+        log::warning(shed ? "tcp accept failed: closed the idlest connection to make room"
+                          : "tcp accept failed: listeners paused",
+                     log::kv("error", errno_text(error)) + " " +
+                         log::kv("connections", static_cast<long long>(open)) + " " +
+                         log::kv("pause_ms", static_cast<long long>(shed ? 0 : kAcceptBackoffMs)) + " " +
+                         log::kv("suppressed", static_cast<long long>(suppressed)));
     }
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
-        read_available(c);
-        if (answer_queries(c)) backlog_.push_back(fd);
-    }
-    if (!flush(c)) {
-        close_conn(fd);
-        return;
-    }
-    // A client that closed its side gets its pending answers, then the close.
-    if (c.read_closed && c.out.empty() && std::find(backlog_.begin(), backlog_.end(), fd) == backlog_.end()) {
-        close_conn(fd);
-    }
+    return shed;
 }
 
-void TcpServer::read_available(Conn& c) {
-    uint8_t buf[16384];
-    while (!c.read_closed) {
+void TcpServer::pause_listeners(uint64_t until) {
+    if (paused_until_ == 0) {
+        for (int fd : listeners_) epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr);
+    }
+    paused_until_ = until;
+}
+
+void TcpServer::resume_listeners() {
+    paused_until_ = 0;
+    for (int fd : listeners_) watch(fd, EPOLLIN);  // level-triggered: waiting clients are reported at once
+}
+
+void TcpServer::serve(Conn& c, uint32_t events, uint64_t now) {
+    if (events & (EPOLLERR | EPOLLHUP)) {  // reset, or both directions shut: nobody to answer
+        close_conn(c);
+        return;
+    }
+    if (events & (EPOLLIN | EPOLLRDHUP)) read_available(c, now);
+    progress(c, now);
+}
+
+void TcpServer::read_available(Conn& c, uint64_t now) {
+    uint8_t buf[kReadChunk];
+    while (!c.read_closed && c.in.size() < kMaxFrame) {
         ssize_t r = recv(c.fd, buf, sizeof(buf), 0);
         if (r > 0) {
             c.in.insert(c.in.end(), buf, buf + r);
-            if (c.in.size() > 4 * (2 + dns::kMaxMessage)) break;  // answer before reading more
+            touch(c, now);
             continue;
         }
-        if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) c.read_closed = true;
+        if (r < 0 && errno == EINTR) continue;
+        if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) c.read_closed = true;
         break;
     }
 }
 
+void TcpServer::progress(Conn& c, uint64_t now) {
+    const unsigned consumed = answer_queries(c);
+    if (!flush(c, now)) {
+        close_conn(c);
+        return;
+    }
+    const bool more = head_complete(c.in);
+    const bool backed_up = c.pending() >= options_.tcp_max_pending_output;
+    if (more && !backed_up) {
+        backlog_.push_back(c);  // the pipelining cap left complete queries: the next wakeup answers them
+    } else {
+        backlog_.remove(c);  // nothing to answer, or nothing until the client takes its replies (EPOLLOUT)
+    }
+    // The I/O clock runs from the first byte of a query that is not whole yet, while the
+    // connection is read; a query answered since means the bytes left are a new one.
+    const bool partial = !c.in.empty() && !more && !c.read_closed && !backed_up;
+    if (!partial) {
+        mid_query_.remove(c);
+    } else if (consumed > 0 || !mid_query_.contains(c)) {
+        mid_query_.remove(c);
+        c.partial_since = now;
+        mid_query_.push_back(c);
+    }
+    // A client that closed its side gets its pending answers, then the close.
+    if (c.read_closed && c.out.empty() && !more) {
+        close_conn(c);
+        return;
+    }
+    update_interest(c);
+}
+
 // Pipelining, RFC 7766 6.2.1.1: every complete query is answered, in order.
-bool TcpServer::answer_queries(Conn& c) {
+unsigned TcpServer::answer_queries(Conn& c) {
     const engine::Snapshot* snap = publisher_.current();
     size_t off = 0;
     unsigned answered = 0;
-    while (c.in.size() - off >= 2 && answered < options_.tcp_max_pipelined) {
+    while (c.in.size() - off >= 2 && answered < options_.tcp_max_pipelined &&
+           c.pending() < options_.tcp_max_pending_output) {
         size_t len = dns::load_u16(c.in.data() + off);
         if (c.in.size() - off - 2 < len) break;
         size_t n = engine::answer(*snap, c.in.data() + off + 2, len, c.peer, engine::Transport::kTcp,
@@ -157,12 +245,14 @@ bool TcpServer::answer_queries(Conn& c) {
         if (n == 0) continue;
         dns::store_u16(framed_.data(), static_cast<uint16_t>(n));
         c.out.insert(c.out.end(), framed_.begin(), framed_.begin() + static_cast<std::ptrdiff_t>(n + 2));
+        pending_total_ += n + 2;
     }
     c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(off));
-    return c.in.size() >= 2 && c.in.size() - 2 >= dns::load_u16(c.in.data());  // more complete queries wait
+    release_if_large(c.in);
+    return answered;
 }
 
-bool TcpServer::flush(Conn& c) {
+bool TcpServer::flush(Conn& c, uint64_t now) {
     while (c.out_off < c.out.size()) {
         ssize_t w = send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
         if (w < 0) {
@@ -171,49 +261,106 @@ bool TcpServer::flush(Conn& c) {
             return false;
         }
         c.out_off += static_cast<size_t>(w);
+        pending_total_ -= static_cast<size_t>(w);
+        touch(c, now);
     }
     if (c.out_off == c.out.size()) {
         c.out.clear();
         c.out_off = 0;
+        release_if_large(c.out);
     }
-    update_interest(c);
     return true;
 }
 
+void TcpServer::touch(Conn& c, uint64_t now) {
+    c.last_active = now;
+    by_activity_.move_to_back(c);
+}
+
 void TcpServer::update_interest(Conn& c) {
-    bool want = c.out_off < c.out.size();
-    if (want == c.want_out) return;
-    c.want_out = want;
+    uint32_t want = 0;
+    // Not read while its replies back up: the kernel's buffers fill and TCP flow control
+    // holds the client back, instead of this process buffering replies without bound.
+    if (!c.read_closed && c.in.size() < kMaxFrame && c.pending() < options_.tcp_max_pending_output) {
+        want |= EPOLLIN | EPOLLRDHUP;
+    }
+    if (c.out_off < c.out.size()) want |= EPOLLOUT;
+    if (want == c.interest) return;
+    c.interest = want;
     epoll_event e{};
-    e.events = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u);
-    e.data.fd = c.fd;
+    e.events = want;
+    e.data.u64 = tag(c.fd, c.seq);
     epoll_ctl(ep_, EPOLL_CTL_MOD, c.fd, &e);
 }
 
-void TcpServer::close_conn(int fd) {
+void TcpServer::close_conn(Conn& c) {
+    const int fd = c.fd;
+    pending_total_ -= c.pending();
+    by_activity_.remove(c);
+    mid_query_.remove(c);
+    backlog_.remove(c);
     epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr);
     close(fd);
-    conns_.erase(fd);
+    conns_.erase(fd);  // c is gone
     open_.store(conns_.size(), std::memory_order_relaxed);
 }
 
-void TcpServer::serve_backlog() {
-    std::vector<int> again;
-    for (int fd : backlog_) {
-        auto it = conns_.find(fd);
-        if (it == conns_.end()) continue;
-        if (answer_queries(it->second)) again.push_back(fd);
-        if (!flush(it->second)) close_conn(fd);
-    }
-    backlog_.swap(again);
+bool TcpServer::shed_one(std::atomic<uint64_t>& reason) {
+    Conn* idlest = by_activity_.front();
+    if (idlest == nullptr) return false;
+    Conn* stalled = mid_query_.front();
+    Conn* victim = stalled != nullptr && stalled->partial_since <= idlest->last_active ? stalled : idlest;
+    reason.fetch_add(1, std::memory_order_relaxed);
+    close_conn(*victim);
+    return true;
 }
 
-void TcpServer::close_idle(uint64_t now) {
-    std::vector<int> idle;
+void TcpServer::shed_over_budget() {
+    // Rare (an attack, or many clients that stopped reading): a scan and a sort are fine.
+    std::vector<Conn*> holders;
     for (auto& [fd, c] : conns_) {
-        if (now - c.last_active >= options_.tcp_idle_timeout_ms) idle.push_back(fd);
+        if (c.pending() > 0) holders.push_back(&c);
     }
-    for (int fd : idle) close_conn(fd);
+    std::sort(holders.begin(), holders.end(), [](const Conn* a, const Conn* b) { return a->pending() > b->pending(); });
+    const size_t target = options_.tcp_pending_output_budget - options_.tcp_pending_output_budget / 8;
+    for (Conn* c : holders) {
+        if (pending_total_ <= target) break;
+        closed_.output_budget.fetch_add(1, std::memory_order_relaxed);
+        close_conn(*c);
+    }
+}
+
+void TcpServer::serve_backlog(uint64_t now) {
+    // Exactly the connections queued before this wakeup; progress() queues a connection
+    // again (at the back) when the cap still leaves it queries.
+    for (size_t n = backlog_.size(); n > 0; --n) {
+        Conn& c = *backlog_.front();
+        backlog_.remove(c);
+        progress(c, now);
+    }
+}
+
+void TcpServer::expire(uint64_t now) {
+    while (Conn* c = mid_query_.front()) {
+        if (now - c->partial_since < options_.tcp_io_timeout_ms) break;
+        closed_.io_timeout.fetch_add(1, std::memory_order_relaxed);
+        close_conn(*c);
+    }
+    while (Conn* c = by_activity_.front()) {
+        if (now - c->last_active < options_.tcp_idle_timeout_ms) break;  // RFC 7766 6.2.3
+        closed_.idle.fetch_add(1, std::memory_order_relaxed);
+        close_conn(*c);
+    }
+}
+
+int TcpServer::wait_ms(uint64_t now) const {
+    if (!backlog_.empty()) return 0;
+    uint64_t deadline = UINT64_MAX;
+    if (const Conn* c = by_activity_.front()) deadline = c->last_active + options_.tcp_idle_timeout_ms;
+    if (const Conn* c = mid_query_.front()) deadline = std::min(deadline, c->partial_since + options_.tcp_io_timeout_ms);
+    if (paused_until_ != 0) deadline = std::min(deadline, paused_until_);
+    if (deadline == UINT64_MAX) return -1;
+    return deadline <= now ? 0 : static_cast<int>(std::min<uint64_t>(deadline - now, INT_MAX));
 }
 
 }  // namespace fz::io

@@ -1,8 +1,11 @@
-// The daemon in process: control-socket commands, reload (good, broken, fixed), metrics.
+// The daemon in process: control-socket commands, reload (good, broken, fixed), metrics
+// (also past FD_SETSIZE and out of descriptors).
 #include "daemon/daemon.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +23,7 @@
 #include "daemon/reports.h"
 #include "tests/unit/health/loopback_servers.h"
 #include "dns/wire.h"
+#include "tests/support/descriptors.h"
 #include "tests/support/dns_test_util.h"
 
 namespace fz::daemon {
@@ -164,6 +168,64 @@ TEST_F(DaemonTest, MetricsEndpointServesPrometheusText) {
     EXPECT_NE(m.find("# TYPE fastzone_reloads_total counter"), std::string::npos);
     EXPECT_NE(m.find("fastzone_snapshot_generation 1"), std::string::npos);
     EXPECT_NE(http_get("/other").find("404"), std::string::npos);
+}
+
+TEST_F(DaemonTest, TcpClosesAreCountedByReason) {
+    // A query begun and never finished: closed after tcp_io_timeout_ms (500 by default).
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port_);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    ASSERT_EQ(send(fd, "\0", 1, 0), 1);
+    timeval tv{3, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char b;
+    EXPECT_EQ(recv(fd, &b, 1, 0), 0);  // the server's close
+    close(fd);
+    std::string m = http_get("/metrics");
+    EXPECT_NE(m.find("fastzone_tcp_closed_total{reason=\"io_timeout\"} 1"), std::string::npos) << m;
+    EXPECT_NE(m.find("fastzone_tcp_closed_total{reason=\"slots_full\"} 0"), std::string::npos);
+    EXPECT_NE(m.find("fastzone_tcp_accept_errors_total 0"), std::string::npos);
+    EXPECT_NE(m.find("fastzone_tcp_pending_output_bytes 0"), std::string::npos);
+    std::string stats = ctl("stats");
+    EXPECT_NE(stats.find("tcp_closed idle 0 io_timeout 1 slots_full 0"), std::string::npos) << stats;
+}
+
+TEST_F(DaemonTest, MetricsAnswerWhenDescriptorsPassFdSetsize) {
+    // The process holds descriptors past select()'s FD_SETSIZE (1,024), as it does with
+    // a thousand TCP clients: the scraper's connection gets one of those.
+    rlimit r{};
+    getrlimit(RLIMIT_NOFILE, &r);
+    if (r.rlim_cur < 1200) GTEST_SKIP() << "descriptor limit " << r.rlim_cur << " below 1200";
+    std::vector<int> held;
+    for (int fd = open("/dev/null", O_RDONLY | O_CLOEXEC); fd >= 0 && fd < 1100;
+         fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) {
+        held.push_back(fd);
+    }
+    std::string m = http_get("/metrics");
+    for (int fd : held) close(fd);
+    EXPECT_NE(m.find("200 OK"), std::string::npos) << "reply: '" << m << "'";
+    EXPECT_NE(m.find("fastzone_tcp_connections"), std::string::npos);
+}
+
+TEST_F(DaemonTest, MetricsEndpointOutOfDescriptorsDoesNotSpin) {
+    int scraper = socket(AF_INET, SOCK_STREAM, 0);  // made while descriptors are free
+    ASSERT_GE(scraper, 0);
+    {
+        test::NoFreeDescriptors limit;
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(metrics_port_);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ASSERT_EQ(connect(scraper, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);  // waits in the listen queue
+        const double cpu0 = test::cpu_seconds();
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        EXPECT_LT(test::cpu_seconds() - cpu0, 0.15) << "the metrics thread spins on accept()";
+    }
+    close(scraper);
+    EXPECT_NE(http_get("/metrics").find("200 OK"), std::string::npos);  // and it recovers
 }
 
 TEST_F(DaemonTest, ExplainShowsTheAnswer) {

@@ -1,4 +1,5 @@
-// Configuration keys of the data plane that the integration tests do not start a port for.
+// Configuration keys of the data plane that the integration tests do not start a port for,
+// and the server's TCP limits.
 #include "loader/config.h"
 
 #include <gtest/gtest.h>
@@ -12,14 +13,15 @@ namespace fz::loader {
 namespace {
 
 // A configuration with one data-plane port (plus `dataplane_extra` lines) and its zone,
-// in a temporary folder removed afterwards.
+// and a server section of `server_lines` when given, in a temporary folder removed afterwards.
 class ConfigFile {
 public:
-    explicit ConfigFile(const std::string& dataplane_extra) : path_(dir_.path() + "/fastzone.yaml") {
+    explicit ConfigFile(const std::string& dataplane_extra, const std::string& server_lines = "")
+        : path_(dir_.path() + "/fastzone.yaml") {
         std::ofstream(dir_.path() + "/example.com.zone")
             << "@ 3600 SOA ns1.example.com. h.example.com. 1 7200 3600 1209600 300\n"
                "@ 3600 NS ns1.example.com.\n";
-        std::ofstream(path_) << "dataplane:\n"
+        std::ofstream(path_) << (server_lines.empty() ? "" : "server:\n" + server_lines) << "dataplane:\n"
                                 "  eal: [--no-pci]\n"
                                 "  ports:\n"
                                 "    - device: net_null0\n"
@@ -77,6 +79,27 @@ TEST(Config, AConfigurationWithATypoNamesTheKey) {
     auto r = load_config(file.path());
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("unknown key 'latency_defualt_order'"), std::string::npos) << r.error().to_string();
+}
+
+TEST(Config, TcpLimitsHaveDefaultsAndAreRead) {
+    auto defaults = load_config(ConfigFile("").path());
+    ASSERT_TRUE(defaults.ok()) << defaults.error().to_string();
+    EXPECT_EQ(defaults->server.sockets.tcp_io_timeout_ms, 500u);
+    EXPECT_EQ(defaults->server.sockets.tcp_max_pending_output, 65536u);
+    EXPECT_EQ(defaults->server.sockets.tcp_pending_output_budget, 33554432u);
+
+    auto set = load_config(ConfigFile("", "  tcp_io_timeout_ms: 250\n  tcp_max_pending_output: 8192\n"
+                                          "  tcp_pending_output_budget: 1048576\n").path());
+    ASSERT_TRUE(set.ok()) << set.error().to_string();
+    EXPECT_EQ(set->server.sockets.tcp_io_timeout_ms, 250u);
+    EXPECT_EQ(set->server.sockets.tcp_max_pending_output, 8192u);
+    EXPECT_EQ(set->server.sockets.tcp_pending_output_budget, 1048576u);
+
+    ConfigFile zero("", "  tcp_io_timeout_ms: 0\n");
+    auto bad = load_config(zero.path());
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().to_string().find("server.tcp_io_timeout_ms"), std::string::npos) << bad.error().to_string();
+    EXPECT_NE(bad.error().to_string().find(":2"), std::string::npos) << "the line: " << bad.error().to_string();
 }
 
 }  // namespace

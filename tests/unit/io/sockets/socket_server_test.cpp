@@ -1,9 +1,10 @@
 // SocketServer over loopback: UDP and TCP (RFC 7766 framing, pipelining, partial reads,
-// idle timeout, connection cap), IPv4 and IPv6, start-up errors, snapshot swaps.
+// idle and I/O timeouts, full slots), IPv4 and IPv6, start-up errors, snapshot swaps.
 #include "io/sockets/socket_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "dns/wire.h"
+#include "tests/support/descriptors.h"
 #include "tests/support/dns_test_util.h"
 
 namespace fz::io {
@@ -136,6 +138,12 @@ protected:
         ASSERT_TRUE(st.ok()) << st.error().to_string();
     }
 
+    uint64_t tcp_queries() const {
+        uint64_t n = 0;
+        for (const auto* c : server_->counters()) n += c->tcp;
+        return n;
+    }
+
     std::vector<uint8_t> query(const char* name, uint16_t type = 1, uint16_t id = 0x4242) {
         test::QueryBuilder q;
         q.id = id;
@@ -219,28 +227,248 @@ TEST_F(SocketServerTest, IdleTcpConnectionsAreClosed) {
     close(fd);
 }
 
-TEST_F(SocketServerTest, ConnectionsOverTheCapAreRefused) {
+// Sends one query on fd and reads its answer.
+bool answered(int fd, const std::vector<uint8_t>& f) {
+    if (send(fd, f.data(), f.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(f.size())) return false;
+    return test::decode(read_frame(fd)).ok;
+}
+
+// A new connection that has had one query answered; -1 when it could not.
+int answered_connection(uint16_t port, const std::vector<uint8_t>& f) {
+    int fd = tcp_connect(AF_INET, port);
+    if (fd >= 0 && !answered(fd, f)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void pause_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+// Every slot is taken by `victim` and `survivor`: a new client is answered, the victim is
+// closed to make room and the survivor is still served. Closes all three.
+void expect_victim_makes_room(uint16_t port, int victim, int survivor, const std::vector<uint8_t>& f) {
+    int c = tcp_connect(AF_INET, port);
+    EXPECT_GE(c, 0);
+    EXPECT_TRUE(answered(c, f));
+    EXPECT_TRUE(closed_within(victim, 1000));
+    EXPECT_TRUE(answered(survivor, f));
+    close(victim);
+    close(survivor);
+    close(c);
+}
+
+TEST_F(SocketServerTest, FullSlotsShedTheIdlestSoANewClientGetsIn) {
     SocketOptions cfg;
     cfg.tcp_max_connections = 2;
     start(cfg);
-    int a = tcp_connect(AF_INET, port_);
-    int b = tcp_connect(AF_INET, port_);
+    auto f = frame(query("www.example.com."));
+    int a = answered_connection(port_, f);
+    pause_ms(20);
+    int b = answered_connection(port_, f);
     ASSERT_GE(a, 0);
     ASSERT_GE(b, 0);
-    // Let the server accept both before the third arrives.
+    expect_victim_makes_room(port_, a, b, f);  // a has been idle the longest
+    EXPECT_EQ(server_->tcp_closed()->slots_full, 1u);
+}
+
+TEST_F(SocketServerTest, FullSlotsShedAQueryStalledSinceBeforeTheIdlestActivity) {
+    SocketOptions cfg;
+    cfg.tcp_max_connections = 2;
+    cfg.tcp_io_timeout_ms = 5000;  // the shedding, not the timeout, closes it here
+    start(cfg);
     auto f = frame(query("www.example.com."));
-    send(a, f.data(), f.size(), 0);
-    send(b, f.data(), f.size(), 0);
-    EXPECT_TRUE(test::decode(read_frame(a)).ok);
-    EXPECT_TRUE(test::decode(read_frame(b)).ok);
-    int c = tcp_connect(AF_INET, port_);
+    int slow = tcp_connect(AF_INET, port_);
+    int idle = tcp_connect(AF_INET, port_);
+    ASSERT_GE(slow, 0);
+    ASSERT_GE(idle, 0);
+    ASSERT_EQ(send(slow, f.data(), 1, 0), 1);  // a query begun...
+    pause_ms(20);
+    ASSERT_TRUE(answered(idle, f));
+    pause_ms(20);
+    ASSERT_EQ(send(slow, f.data() + 1, 1, 0), 1);  // ...still trickling: recently active, yet stalled longest
+    pause_ms(20);
+    expect_victim_makes_room(port_, slow, idle, f);
+}
+
+TEST_F(SocketServerTest, AQueryNotWholeWithinTheIoTimeoutIsClosed) {
+    SocketOptions cfg;
+    cfg.tcp_io_timeout_ms = 300;
+    start(cfg);
+    auto f = frame(query("www.example.com."));
+    // Slow-loris: one byte every 50 ms keeps the connection active, never complete in time.
+    int fd = tcp_connect(AF_INET, port_);
+    ASSERT_GE(fd, 0);
+    auto t0 = std::chrono::steady_clock::now();
+    bool closed = false;
+    for (size_t i = 0; i < f.size() && !closed; ++i) {
+        send(fd, f.data() + i, 1, MSG_NOSIGNAL);
+        closed = closed_within(fd, 50);
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(server_->tcp_closed()->io_timeout, 1u);
+    EXPECT_GE(ms, 250);
+    EXPECT_LE(ms, 700);
+    close(fd);
+    // A query sent whole, or in pieces within the timeout, is answered; the connection then
+    // waits for the idle timeout, not the I/O one.
+    fd = tcp_connect(AF_INET, port_);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(send(fd, f.data(), 5, 0), 5);
+    pause_ms(100);
+    ASSERT_EQ(send(fd, f.data() + 5, f.size() - 5, 0), static_cast<ssize_t>(f.size() - 5));
+    EXPECT_TRUE(test::decode(read_frame(fd)).ok);
+    EXPECT_FALSE(closed_within(fd, 600));
+    EXPECT_TRUE(answered(fd, f));
+    close(fd);
+}
+
+// A client that pipelines queries and never reads a reply: small socket buffers of its
+// own, so that what the kernel holds for it stays small.
+class NonReader {
+public:
+    NonReader(uint16_t port, const std::vector<uint8_t>& query) {
+        fd_ = socket(AF_INET, SOCK_STREAM, 0);
+        int small = 4096;
+        setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+        int send_buffer = 65536;
+        setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof(send_buffer));
+        socklen_t len;
+        sockaddr_storage ss = make_addr(AF_INET, port, len);
+        if (connect(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+            close(fd_);
+            fd_ = -1;
+        }
+        for (int i = 0; i < 1000; ++i) burst_.insert(burst_.end(), query.begin(), query.end());
+    }
+    ~NonReader() {
+        if (fd_ >= 0) close(fd_);
+    }
+    int fd() const { return fd_; }
+
+    // Sends for up to `ms`; stops early once the server has taken nothing for 300 ms.
+    // Returns the bytes the kernel took.
+    size_t pipeline(int ms) {
+        auto start = std::chrono::steady_clock::now();
+        auto last_taken = start;
+        size_t sent = 0;
+        while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(ms)) {
+            ssize_t n = send(fd_, burst_.data() + off_, burst_.size() - off_, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) {
+                sent += static_cast<size_t>(n);
+                off_ = (off_ + static_cast<size_t>(n)) % burst_.size();  // the stream stays framed
+                last_taken = std::chrono::steady_clock::now();
+            } else if (n < 0 && errno != EAGAIN) {
+                break;  // closed by the server
+            } else if (std::chrono::steady_clock::now() - last_taken > std::chrono::milliseconds(300)) {
+                break;
+            } else {
+                pause_ms(5);
+            }
+        }
+        return sent;
+    }
+
+    // True when the server closed the connection (a reset: it left queries unread) within `ms`.
+    bool reset_within(int ms) const {
+        pollfd p{fd_, POLLOUT, 0};
+        auto start = std::chrono::steady_clock::now();
+        while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(ms)) {
+            if (poll(&p, 1, 50) > 0 && (p.revents & (POLLERR | POLLHUP))) return true;
+            pause_ms(20);
+        }
+        return false;
+    }
+
+private:
+    int fd_ = -1;
+    std::vector<uint8_t> burst_;
+    size_t off_ = 0;
+};
+
+TEST_F(SocketServerTest, AClientThatDoesNotReadIsNoLongerReadThenClosed) {
+    SocketOptions cfg;
+    cfg.tcp_max_pending_output = 4096;
+    cfg.tcp_idle_timeout_ms = 1000;
+    start(cfg);
+    auto f = frame(query("www.example.com."));
+    NonReader client(port_, f);
+    ASSERT_GE(client.fd(), 0);
+    const size_t sent = client.pipeline(1000) / f.size();
+    pause_ms(100);
+    // The server stops answering once the replies back up (what the kernel's socket
+    // buffers hold, some 80,000 of these answers at most), and leaves the rest unread,
+    // instead of answering everything at its own rate and keeping the replies.
+    const uint64_t answered = tcp_queries();
+    EXPECT_LT(answered, 200000u) << "of " << sent << " sent";
+    EXPECT_LT(answered + 10000, sent) << "the server kept answering a client that does not read";
+    EXPECT_LE(server_->tcp_pending_output(), cfg.tcp_max_pending_output + 2 + dns::kMaxMessage);
+    // A reading client is served meanwhile.
+    int other = answered_connection(port_, f);
+    EXPECT_GE(other, 0);
+    close(other);
+    // No progress for tcp_idle_timeout: closed.
+    EXPECT_TRUE(client.reset_within(2500));
+    EXPECT_EQ(server_->tcp_pending_output(), 0u);
+}
+
+TEST_F(SocketServerTest, PastTheOutputBudgetTheLargestHolderIsShed) {
+    SocketOptions cfg;
+    cfg.tcp_max_pending_output = 64 * 1024;
+    cfg.tcp_pending_output_budget = 96 * 1024;  // less than two connections may hold
+    start(cfg);
+    auto f = frame(query("www.example.com."));
+    NonReader a(port_, f);
+    NonReader b(port_, f);
+    ASSERT_GE(a.fd(), 0);
+    ASSERT_GE(b.fd(), 0);
+    a.pipeline(800);
+    b.pipeline(800);
+    EXPECT_TRUE(a.reset_within(1000) || b.reset_within(1000));
+    EXPECT_EQ(server_->tcp_closed()->output_budget, 1u);
+    EXPECT_LE(server_->tcp_pending_output(), cfg.tcp_pending_output_budget);
+    EXPECT_EQ(server_->tcp_connections(), 1u);
+}
+
+bool connect_to(int fd, uint16_t port) {
+    timeval tv{3, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    socklen_t len;
+    sockaddr_storage ss = make_addr(AF_INET, port, len);
+    return connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
+}
+
+TEST_F(SocketServerTest, OutOfDescriptorsTheIdlestMakesRoomAndAcceptBacksOff) {
+    start();
+    auto f = frame(query("www.example.com."));
+    int idle = answered_connection(port_, f);
+    ASSERT_GE(idle, 0);
+    int b = socket(AF_INET, SOCK_STREAM, 0);  // the clients' own descriptors, made while some are free
+    int c = socket(AF_INET, SOCK_STREAM, 0);
     ASSERT_GE(c, 0);
-    EXPECT_TRUE(closed_within(c, 2000));
-    // The first two still work.
-    send(a, f.data(), f.size(), 0);
-    EXPECT_TRUE(test::decode(read_frame(a)).ok);
-    close(a);
-    close(b);
+    {
+        test::NoFreeDescriptors limit;
+        // accept() fails with EMFILE: the idlest connection is closed to take b.
+        ASSERT_TRUE(connect_to(b, port_));
+        EXPECT_TRUE(answered(b, f));
+        EXPECT_TRUE(closed_within(idle, 1000));
+        EXPECT_EQ(server_->tcp_closed()->descriptors, 1u);
+        // b leaves. With no connection left to shed, the server stops polling its
+        // listeners for a while instead of spinning on accept().
+        close(b);
+        pause_ms(50);
+        limit.tighten();
+        ASSERT_TRUE(connect_to(c, port_));
+        ASSERT_EQ(send(c, f.data(), f.size(), 0), static_cast<ssize_t>(f.size()));
+        const double cpu0 = test::cpu_seconds();
+        pause_ms(500);
+        EXPECT_LT(test::cpu_seconds() - cpu0, 0.1) << "the server spins on accept()";
+        EXPECT_GE(server_->tcp_closed()->accept_errors, 2u);
+    }
+    // Descriptors free again: c gets in once the back-off ends.
+    EXPECT_TRUE(test::decode(read_frame(c)).ok);
+    close(idle);
     close(c);
 }
 
