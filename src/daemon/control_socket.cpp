@@ -121,8 +121,11 @@ void ControlSocket::loop() {
             close(c.fd);
             return true;
         });
-        fds.assign({{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}});
-        uint64_t next = now + 60000;
+        // Out of descriptors, accept() fails at once while the client waits in the queue:
+        // the listener is left alone for a while instead of spinning on it.
+        const bool paused = now < accept_paused_until_;
+        fds.assign({{listen_fd_, static_cast<short>(paused ? 0 : POLLIN), 0}, {stop_fd_, POLLIN, 0}});
+        uint64_t next = paused ? accept_paused_until_ : now + 60000;
         for (const auto& c : clients) {
             fds.push_back({c.fd, static_cast<short>(c.replied ? POLLOUT : POLLIN), 0});
             next = std::min(next, c.deadline);
@@ -150,7 +153,12 @@ void ControlSocket::loop() {
 
 void ControlSocket::accept_client(std::vector<Client>& clients) {
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0) return;
+    if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            accept_paused_until_ = now_ms() + kAcceptBackoffMs;
+        }
+        return;
+    }
     if (clients.size() >= kMaxClients) {
         // The oldest client has waited longest: it goes, so that a new one always gets in.
         close(clients.front().fd);

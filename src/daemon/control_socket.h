@@ -42,6 +42,7 @@ public:
     static constexpr int kCommandTimeoutMs = 5000;
     static constexpr int kReplyTimeoutMs = 30000;
     static constexpr size_t kMaxClients = 32;
+    static constexpr int kAcceptBackoffMs = 100;  // after accept() ran out of descriptors
 
 private:
     struct Client;
@@ -54,6 +55,7 @@ private:
     Handler handler_;
     int listen_fd_ = -1;
     int stop_fd_ = -1;
+    uint64_t accept_paused_until_ = 0;  // monotonic ms; the socket's thread alone uses it
     std::thread thread_;
 };
 

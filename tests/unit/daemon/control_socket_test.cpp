@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/descriptors.h"
+
 namespace fz::daemon {
 namespace {
 
@@ -109,6 +111,26 @@ TEST_F(ControlSocketTest, ACommandWithoutNewlineRunsWhenTheClientCloses) {
     ASSERT_EQ(send(fd, "stats", 5, 0), 5);
     shutdown(fd, SHUT_WR);
     EXPECT_EQ(read_all(fd), "ok\nyou said stats\n");
+}
+
+// Out of descriptors, accept() fails while the client waits: the socket's thread must
+// back off instead of spinning, and serve the client once descriptors are free again.
+TEST_F(ControlSocketTest, OutOfDescriptorsItBacksOffInsteadOfSpinning) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);  // made while some are free
+    ASSERT_GE(fd, 0);
+    raw_.push_back(fd);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::memcpy(a.sun_path, path_.c_str(), path_.size() + 1);
+    {
+        test::NoFreeDescriptors limit;
+        ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+        ASSERT_EQ(send(fd, "status\n", 7, MSG_NOSIGNAL), 7);
+        const double cpu0 = test::cpu_seconds();
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        EXPECT_LT(test::cpu_seconds() - cpu0, 0.1) << "the control socket spins on accept()";
+    }
+    EXPECT_EQ(read_all(fd), "ok\nyou said status\n");
 }
 
 }  // namespace
