@@ -31,7 +31,7 @@ EdnsOption client_subnet_option(const ClientSubnet& subnet) {
 }
 
 EdnsOption client_subnet_option(uint16_t family, uint8_t source_prefix, const uint8_t* address) {
-    ClientSubnet subnet;
+    ClientSubnet subnet{};
     subnet.family = family;
     subnet.source_prefix = source_prefix;
     std::memcpy(subnet.address, address, subnet_bytes(source_prefix));
