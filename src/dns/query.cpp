@@ -1,7 +1,9 @@
-// Parsing of one DNS query message: header, question, OPT (EDNS(0), ECS, NSID).
+// Parsing of one DNS query message: header, question, OPT (EDNS(0), ECS, NSID), TSIG's place.
 #include "dns/query.h"
 
 #include <cstring>
+
+#include "dns/tsig.h"
 
 namespace fz::dns {
 namespace {
@@ -122,6 +124,64 @@ bool parse_opt(const uint8_t* msg, size_t rr_pos, size_t rdata_pos, size_t rdlen
     return out + 1;
 }
 
+// A malformed message whose OPT, if any, is not echoed.
+QueryStatus malformed(Query& q) {
+    q.edns.present = false;
+    q.edns.ecs = false;
+    return QueryStatus::kFormErr;
+}
+
+// A TSIG record ending the message: sound (kTsig, its place noted) or FORMERR.
+[[gnu::cold, gnu::noinline]] QueryStatus check_tsig(const uint8_t* msg, size_t len, size_t rr, Query& q) {
+    TsigRecord tsig;
+    if (!read_tsig(msg, len, rr, tsig)) return malformed(q);
+    q.tsig_pos = static_cast<uint16_t>(rr);
+    q.tsig_len = static_cast<uint16_t>(len - rr);
+    return QueryStatus::kTsig;
+}
+
+// The answer, authority and additional sections, from `pos` on: kOk, kBadVers, kTsig or
+// kFormErr.
+[[gnu::always_inline]] inline QueryStatus read_records(const uint8_t* msg, size_t len, size_t pos, Query& q) {
+    const uint16_t ancount = load_u16(msg + 6);
+    const uint16_t nscount = load_u16(msg + 8);
+    const uint16_t arcount = load_u16(msg + 10);
+    // Answer and authority sections of a query are skipped but must be well formed, and
+    // hold no TSIG (RFC 8945 5.1): it goes last.
+    for (uint32_t i = 0; i < static_cast<uint32_t>(ancount) + nscount; ++i) {
+        pos = skip_name(msg, len, pos);
+        if (pos == 0 || pos + 10 > len) return QueryStatus::kFormErr;
+        if (load_u16(msg + pos) == type::TSIG) return QueryStatus::kFormErr;
+        size_t rdlen = load_u16(msg + pos + 8);
+        pos += 10 + rdlen;
+        if (pos > len) return QueryStatus::kFormErr;
+    }
+    bool opt_seen = false;
+    for (uint16_t i = 0; i < arcount; ++i) {
+        size_t rr = pos;
+        pos = skip_name(msg, len, pos);
+        if (pos == 0 || pos + 10 > len) return QueryStatus::kFormErr;
+        uint16_t type = load_u16(msg + pos);
+        size_t rdlen = load_u16(msg + pos + 8);
+        if (pos + 10 + rdlen > len) return QueryStatus::kFormErr;
+        if (type == type::OPT) {
+            // One OPT, owned by the root (RFC 6891 6.1.1); anything else is FORMERR.
+            if (opt_seen || pos != rr + 1 || msg[rr] != 0 || !parse_opt(msg, rr, pos + 10, rdlen, q.edns)) {
+                return malformed(q);  // a broken OPT is not echoed
+            }
+            opt_seen = true;
+        } else if (type == type::TSIG) [[unlikely]] {
+            // One TSIG, the last record (RFC 8945 5.1), checked before the EDNS version.
+            if (i + 1 != arcount || pos + 10 + rdlen != len) return malformed(q);
+            return check_tsig(msg, len, rr, q);
+        }
+        pos += 10 + rdlen;
+    }
+    if (pos != len) return QueryStatus::kFormErr;  // trailing junk
+    if (q.edns.present && q.edns.version != 0) return QueryStatus::kBadVers;
+    return QueryStatus::kOk;
+}
+
 }  // namespace
 
 size_t read_qname(const uint8_t* msg, size_t len, uint8_t* lc, uint8_t* label_offset, uint8_t* label_count) {
@@ -141,9 +201,6 @@ QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q) {
     if (q.flags & flag::QR) return QueryStatus::kDropResponse;
     q.opcode = static_cast<uint8_t>((q.flags & flag::OPCODE_MASK) >> 11);
     uint16_t qdcount = load_u16(msg + 4);
-    uint16_t ancount = load_u16(msg + 6);
-    uint16_t nscount = load_u16(msg + 8);
-    uint16_t arcount = load_u16(msg + 10);
 
     // Like Knot DNS: no question is FORMERR (the header can be echoed), a question that
     // cannot be parsed (or several) is dropped: there is nothing sound to answer.
@@ -162,37 +219,7 @@ QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q) {
     q.has_question = true;
 
     if (q.opcode != opcode::QUERY) return QueryStatus::kNotImp;
-
-    // Answer and authority sections of a query are skipped but must be well formed.
-    for (uint32_t i = 0; i < static_cast<uint32_t>(ancount) + nscount; ++i) {
-        pos = skip_name(msg, len, pos);
-        if (pos == 0 || pos + 10 > len) return QueryStatus::kFormErr;
-        size_t rdlen = load_u16(msg + pos + 8);
-        pos += 10 + rdlen;
-        if (pos > len) return QueryStatus::kFormErr;
-    }
-    bool opt_seen = false;
-    for (uint16_t i = 0; i < arcount; ++i) {
-        size_t rr = pos;
-        pos = skip_name(msg, len, pos);
-        if (pos == 0 || pos + 10 > len) return QueryStatus::kFormErr;
-        uint16_t type = load_u16(msg + pos);
-        size_t rdlen = load_u16(msg + pos + 8);
-        if (pos + 10 + rdlen > len) return QueryStatus::kFormErr;
-        if (type == type::OPT) {
-            // One OPT, owned by the root (RFC 6891 6.1.1); anything else is FORMERR.
-            if (opt_seen || pos != rr + 1 || msg[rr] != 0 || !parse_opt(msg, rr, pos + 10, rdlen, q.edns)) {
-                q.edns.present = false;  // a broken OPT is not echoed
-                q.edns.ecs = false;
-                return QueryStatus::kFormErr;
-            }
-            opt_seen = true;
-        }
-        pos += 10 + rdlen;
-    }
-    if (pos != len) return QueryStatus::kFormErr;  // trailing junk
-    if (q.edns.present && q.edns.version != 0) return QueryStatus::kBadVers;
-    return QueryStatus::kOk;
+    return read_records(msg, len, pos, q);
 }
 
 }  // namespace fz::dns

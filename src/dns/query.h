@@ -1,4 +1,5 @@
-// Parsing of one DNS query message: header, question, OPT (EDNS(0), ECS, NSID, cookie).
+// Parsing of one DNS query message: header, question, OPT (EDNS(0), ECS, NSID, cookie),
+// and where a TSIG record is.
 // Data-plane code: no allocation, no exceptions; the result is a flat struct.
 #pragma once
 
@@ -18,6 +19,7 @@ enum class QueryStatus : uint8_t {
     kFormErr,         // malformed: header echoed, rcode FORMERR
     kNotImp,          // opcode we do not implement
     kBadVers,         // EDNS version > 0 (RFC 6891 6.1.3)
+    kTsig,            // signed: a sound TSIG record ends the message (Query::tsig_pos); verify it
 };
 
 // These structs are filled by parse_query() once per packet and not zeroed beforehand
@@ -51,6 +53,10 @@ struct Query {
     uint8_t qname_len;      // wire length including the root label
     uint8_t label_count;    // labels, root not counted
     uint16_t question_end;  // offset just past QTYPE/QCLASS
+    // With kTsig only: where the TSIG record (its owner) starts, and its length: it ends
+    // the message.
+    uint16_t tsig_pos;
+    uint16_t tsig_len;
     Edns edns;
     uint8_t label_offset[kMaxLabels];  // each label's length byte in qname_lc; [label_count] = root
     // Lower-cased copy of QNAME; 8 bytes of slack (contents unspecified) so hashing may
@@ -65,10 +71,11 @@ struct Query {
 // root label included, or 0 when it is malformed.
 size_t read_qname(const uint8_t* msg, size_t len, uint8_t* lc, uint8_t* label_offset, uint8_t* label_count);
 
-// Parses `msg`. On kOk every field is valid. On kFormErr/kNotImp/kBadVers the id, flags
-// and opcode are valid, `has_question` tells whether the question was parsed (and may be
-// echoed), and `edns.present` tells whether a sound OPT may be echoed (never after an
-// OPT that was itself malformed).
+// Parses `msg`. On kOk and kTsig every field is valid. On kFormErr/kNotImp/kBadVers the
+// id, flags and opcode are valid, `has_question` tells whether the question was parsed
+// (and may be echoed), and `edns.present` tells whether a sound OPT may be echoed (never
+// after an OPT that was itself malformed, or a misplaced TSIG). A TSIG record must be the
+// last and only one (RFC 8945 5.1); verifying it comes before BADVERS.
 QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q);
 
 }  // namespace fz::dns

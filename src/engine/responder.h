@@ -206,6 +206,10 @@ public:
         ++counts[2];
     }
 
+    // Keeps room for the OPT record within `limit` so that it always fits (RFC 6891 7: OPT
+    // is never dropped).
+    void reserve_opt(size_t limit) { w_.set_limit(limit - std::min(limit - dns::kHeaderSize, opt_size())); }
+
     size_t opt_size() const {
         if (!q_.edns.present) return 0;
         size_t n = kOptSize;

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "dns/tsig.h"
 #include "dns/wire.h"
 #include "tests/support/dns_test_util.h"
 
@@ -510,6 +513,179 @@ TEST_F(AnswerTest, UnknownOpcodesGetNotimp) {
     Decoded d = query(q);
     EXPECT_EQ(d.rcode, dns::rcode::NOTIMP);
     EXPECT_EQ((d.flags >> 11) & 0xf, 2);
+}
+
+// The fields of a TSIG record's rdata as fastzone writes it (names uncompressed).
+struct TsigFields {
+    std::string algorithm;
+    uint64_t time_signed = 0;
+    uint16_t fudge = 0, mac_size = 0, original_id = 0, error = 0, other_len = 0;
+};
+
+TsigFields tsig_fields(const test::DecodedRR& rr) {
+    TsigFields t;
+    const std::vector<uint8_t>& d = rr.rdata;
+    size_t p = 0;
+    while (p < d.size() && d[p] != 0) {
+        t.algorithm.append(reinterpret_cast<const char*>(&d[p + 1]), d[p]).push_back('.');
+        p += d[p] + 1u;
+    }
+    ++p;
+    if (p + 16 != d.size()) return TsigFields{"(malformed)"};
+    t.time_signed = (uint64_t{dns::load_u16(&d[p])} << 32) | dns::load_u32(&d[p + 2]);
+    t.fudge = dns::load_u16(&d[p + 6]);
+    t.mac_size = dns::load_u16(&d[p + 8]);
+    t.original_id = dns::load_u16(&d[p + 10]);
+    t.error = dns::load_u16(&d[p + 12]);
+    t.other_len = dns::load_u16(&d[p + 14]);
+    return t;
+}
+
+std::vector<uint8_t> tsig(const std::string& key = "Unknown.Key.", const std::string& algorithm = "hmac-sha256.",
+                          uint16_t original_id = 0x1234) {
+    const std::vector<uint8_t> mac(32, 0xab);
+    auto rr = dns::tsig_record(key, algorithm, 1796218153, mac, original_id, 7);
+    EXPECT_TRUE(rr.ok());
+    return rr.ok() ? *rr : std::vector<uint8_t>{};
+}
+
+// RFC 8945 5.2.1 with no keys configured: every key is unknown.
+TEST_F(AnswerTest, SignedQueriesGetNotauthWithAnUnsignedBadkeyTsig) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.extra_additional.push_back(tsig());
+    for (Transport t : {Transport::kUdp, Transport::kTcp}) {
+        Decoded d = query(q, t);
+        ASSERT_TRUE(d.ok);
+        EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
+        EXPECT_EQ(d.id, 0x1234);
+        EXPECT_FALSE(d.aa());
+        EXPECT_EQ(d.qname, "www.example.com.");
+        EXPECT_TRUE(d.answer.empty());
+        EXPECT_FALSE(d.has_opt);
+        ASSERT_EQ(d.additional.size(), 1u);
+        const test::DecodedRR& rr = d.additional[0];
+        EXPECT_EQ(rr.owner, "unknown.key.");
+        EXPECT_EQ(rr.type, dns::type::TSIG);
+        EXPECT_EQ(rr.rclass, dns::rrclass::ANY);
+        EXPECT_EQ(rr.ttl, 0u);
+        TsigFields f = tsig_fields(rr);
+        EXPECT_EQ(f.algorithm, "hmac-sha256.");
+        EXPECT_EQ(f.time_signed, 1796218153u);  // echoed
+        EXPECT_EQ(f.fudge, dns::tsig::kFudge);
+        EXPECT_EQ(f.mac_size, 0);
+        EXPECT_EQ(f.original_id, 0x1234);
+        EXPECT_EQ(f.error, dns::tsig::BADKEY);
+        EXPECT_EQ(f.other_len, 0);
+    }
+    // Whatever the question: a name in no zone, a meta type, CH; and before BADVERS.
+    for (const char* name : {"www.example.net.", "www.example.com."}) {
+        q.qname = name;
+        q.qtype = dns::type::TSIG;
+        EXPECT_EQ(query(q).rcode, dns::rcode::NOTAUTH) << name;
+    }
+    q.qtype = dns::type::A;
+    q.qclass = dns::rrclass::CH;
+    EXPECT_EQ(query(q).rcode, dns::rcode::NOTAUTH);
+    q.qclass = dns::rrclass::IN;
+    q.edns = true;
+    q.edns_version = 1;
+    q.do_bit = true;
+    Decoded d = query(q);
+    EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
+    ASSERT_TRUE(d.has_opt);  // the OPT, version 0, then the TSIG
+    EXPECT_EQ(d.opt_version, 0);
+    EXPECT_TRUE(d.opt_do);
+    ASSERT_EQ(d.additional.size(), 1u);
+    EXPECT_EQ(d.additional[0].type, dns::type::TSIG);
+}
+
+TEST_F(AnswerTest, SignedQueryTsigNamesAreExpandedAndLowerCased) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    std::vector<uint8_t> rr = {0xc0, 12};  // the key name: a pointer to the question name
+    std::vector<uint8_t> whole = tsig("x.", "HMAC-SHA512.");
+    rr.insert(rr.end(), whole.begin() + 3, whole.end());
+    q.extra_additional.push_back(rr);
+    Decoded d = query(q);
+    EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
+    ASSERT_EQ(d.additional.size(), 1u);
+    EXPECT_EQ(d.additional[0].owner, "www.example.com.");
+    EXPECT_EQ(tsig_fields(d.additional[0]).algorithm, "hmac-sha512.");
+}
+
+// RFC 8945 5.3: what does not fit goes, the TSIG stays if it can; then TC.
+TEST_F(AnswerTest, SignedQueryWithLongNamesKeepsTheTsigOrSetsTc) {
+    std::string long_name;
+    for (int i = 0; i < 3; ++i) long_name += std::string(63, 'k') + ".";
+    long_name += std::string(61, 'k') + ".";  // 255 bytes on the wire
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.extra_additional.push_back(tsig(long_name, "hmac-sha256."));
+    Decoded d = query(q);  // 33 + 255 + 10 + 29 bytes: fits in 512
+    EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
+    EXPECT_FALSE(d.tc());
+    ASSERT_EQ(d.additional.size(), 1u);
+
+    q.qname = long_name.substr(0, 200) + ".example.com.";
+    q.extra_additional = {tsig(long_name, long_name.substr(64))};
+    d = query(q);  // question, then 255 + 10 + 207 bytes of TSIG: over 512
+    EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
+    EXPECT_TRUE(d.tc());
+    EXPECT_EQ(d.qdcount, 0);
+    ASSERT_EQ(d.additional.size(), 1u);
+    EXPECT_EQ(d.additional[0].owner, long_name);
+    q.extra_additional = {tsig(long_name, long_name)};
+    d = query(q);  // 12 + 255 + 10 + 271: not even alone
+    EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
+    EXPECT_TRUE(d.tc());
+    EXPECT_TRUE(d.additional.empty());
+    d = query(q, Transport::kTcp);
+    EXPECT_FALSE(d.tc());
+    EXPECT_EQ(d.additional.size(), 1u);
+}
+
+// RFC 8945 5.1 and 5.2: one TSIG, the last record, its rdata exactly filled; else FORMERR
+// (no OPT, no TSIG back), as Knot answers.
+TEST_F(AnswerTest, MisplacedOrMalformedTsigIsFormerr) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    const std::vector<uint8_t> rr = tsig();
+    auto expect_formerr = [&](const std::vector<uint8_t>& wire, const char* what) {
+        Decoded d = decode(ask(*snap_, wire));
+        EXPECT_EQ(d.rcode, dns::rcode::FORMERR) << what;
+        EXPECT_FALSE(d.has_opt) << what;
+        EXPECT_TRUE(d.additional.empty()) << what;
+    };
+    QueryBuilder two = q;
+    two.extra_additional = {rr, rr};
+    expect_formerr(two.build(), "two TSIG records");
+    two.edns = true;
+    two.extra_additional = {rr};
+    std::vector<uint8_t> before_opt = two.build();  // the OPT, then the TSIG: swap them
+    const size_t opt_at = before_opt.size() - rr.size() - 11;
+    std::rotate(before_opt.begin() + static_cast<long>(opt_at), before_opt.begin() + static_cast<long>(opt_at) + 11,
+                before_opt.end());
+    expect_formerr(before_opt, "TSIG before the OPT");
+    QueryBuilder junk = q;
+    junk.extra_additional = {rr};
+    junk.trailing = {0};
+    expect_formerr(junk.build(), "bytes after the TSIG");
+    std::vector<uint8_t> answer_section = q.build();  // the TSIG in the answer section
+    answer_section[7] = 1;
+    answer_section.insert(answer_section.end(), rr.begin(), rr.end());
+    expect_formerr(answer_section, "TSIG in the answer section");
+    std::vector<uint8_t> longer = rr;  // RDLENGTH one more than the fields
+    longer.push_back(0);
+    dns::store_u16(&longer[13 + 8], static_cast<uint16_t>(dns::load_u16(&longer[13 + 8]) + 1));
+    QueryBuilder bad = q;
+    bad.extra_additional = {longer};
+    expect_formerr(bad.build(), "rdata longer than its fields");
+    std::vector<uint8_t> shorter = rr;
+    shorter.pop_back();
+    dns::store_u16(&shorter[13 + 8], static_cast<uint16_t>(dns::load_u16(&shorter[13 + 8]) - 1));
+    bad.extra_additional = {shorter};
+    expect_formerr(bad.build(), "rdata shorter than its fields");
 }
 
 TEST_F(AnswerTest, ChaosIsRefusedByDefaultAndAnsweredWhenConfigured) {
