@@ -182,6 +182,7 @@ def build_queries():
         q.set_opcode(opcode)
         yield (f"opcode {opcode}", q.to_wire(), "udp", False)
     yield from tsig_queries()
+    yield from edns_error_queries()
     # Raw malformed packets.
     good = dns.message.make_query("www.conform.example.", "A", use_edns=False).to_wire()
     hdr = bytearray(good[:12])
@@ -206,6 +207,33 @@ def build_queries():
     }
     for label, wire in raw.items():
         yield (label, wire, "udp", True)
+
+
+def edns_error_queries():
+    """Error answers to queries with EDNS: a sound OPT is echoed (RFC 6891 7), a malformed
+    message gets FORMERR without one."""
+    def status_query(**kw):
+        q = dns.message.make_query("conform.example.", "SOA", **kw)
+        q.set_opcode(dns.opcode.STATUS)
+        return q.to_wire()
+    opt = dns.message.make_query("a.", "A", use_edns=0, payload=1400, want_dnssec=True).to_wire()[-11:]
+    opt_v1 = dns.message.make_query("a.", "A", use_edns=1, payload=1400).to_wire()[-11:]
+    with_opt = status_query(use_edns=0, payload=1400, want_dnssec=True)
+    yield ("status with opt", with_opt, "udp", True)
+    yield ("status with opt version 1", status_query(use_edns=1, payload=1400), "udp", True)
+    hdr = bytearray(with_opt[:12])
+    hdr[4:6] = b"\x00\x00"
+    yield ("status qdcount 0 with opt", bytes(hdr) + opt, "udp", True)
+    hdr[2] &= 0x87  # opcode QUERY
+    yield ("qdcount 0 with opt", bytes(hdr) + opt, "udp", True)
+    yield ("qdcount 0 with opt version 1", bytes(hdr) + opt_v1, "udp", True)
+    yield ("qdcount 0 opt then junk", bytes(hdr) + opt + b"\x00", "udp", True)
+    q = dns.message.make_query("www.conform.example.", "A", use_edns=0, payload=1400).to_wire()
+    yield ("opt then trailing junk", q + b"\x00\x01\x02", "udp", True)
+    yield ("opt in answer section", q[:6] + b"\x00\x01" + q[8:10] + b"\x00\x00" + q[12:], "udp", True)
+    yield ("status opt then trailing junk", with_opt + b"\x00", "udp", True)
+    yield ("status two opt", with_opt[:10] + b"\x00\x02" + with_opt[12:] + opt, "udp", True)
+    yield ("status bad opt", with_opt[:-2] + b"\x00\x04\x00\x08\x00\x09", "udp", True)
 
 
 # A key neither server has: every signed query is answered NOTAUTH with BADKEY (RFC 8945 5.2.1).

@@ -515,6 +515,72 @@ TEST_F(AnswerTest, UnknownOpcodesGetNotimp) {
     EXPECT_EQ((d.flags >> 11) & 0xf, 2);
 }
 
+// RFC 6891 7: a response to a query with a sound OPT carries one, errors included.
+TEST_F(AnswerTest, ErrorAnswersToEdnsQueriesEchoTheOpt) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    q.do_bit = true;
+    q.udp_size = 4096;
+    auto expect_opt = [](const Decoded& d, uint16_t rcode, const char* what) {
+        EXPECT_EQ(d.rcode, rcode) << what;
+        ASSERT_TRUE(d.has_opt) << what;
+        EXPECT_EQ(d.opt_version, 0) << what;
+        EXPECT_EQ(d.opt_udp, 1232) << what;
+        EXPECT_TRUE(d.opt_do) << what;
+    };
+    QueryBuilder status = q;
+    status.flags = static_cast<uint16_t>(dns::opcode::STATUS << 11);
+    expect_opt(query(status), dns::rcode::NOTIMP, "opcode STATUS");
+    status.edns_version = 1;  // the opcode comes first: NOTIMP, not BADVERS, as Knot answers
+    expect_opt(query(status), dns::rcode::NOTIMP, "opcode STATUS, EDNS version 1");
+    QueryBuilder none = q;
+    none.question = false;
+    Decoded d = query(none);
+    expect_opt(d, dns::rcode::FORMERR, "QDCOUNT 0");
+    EXPECT_EQ(d.qdcount, 0);
+    none.flags = static_cast<uint16_t>(dns::opcode::NOTIFY << 11);
+    expect_opt(query(none), dns::rcode::NOTIMP, "QDCOUNT 0, opcode NOTIFY");
+    none.flags = 0;
+    none.options.push_back({dns::edns::CLIENT_SUBNET, {0, 1, 24, 0, 198, 51, 100}});
+    d = query(none);
+    expect_opt(d, dns::rcode::FORMERR, "QDCOUNT 0 with ECS");
+    ASSERT_EQ(d.opt_options.size(), 1u);  // echoed with scope 0, as in any answer
+    EXPECT_EQ(d.opt_options[0].first, dns::edns::CLIENT_SUBNET);
+}
+
+// A message that cannot be read soundly gets FORMERR and no OPT, whatever its opcode or
+// question, as Knot answers (it parses the whole message first).
+TEST_F(AnswerTest, MalformedMessagesGetFormerrWithoutOpt) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    auto expect_bare_formerr = [&](const std::vector<uint8_t>& wire, const char* what) {
+        Decoded d = decode(ask(*snap_, wire));
+        EXPECT_EQ(d.rcode, dns::rcode::FORMERR) << what;
+        EXPECT_FALSE(d.has_opt) << what;
+    };
+    QueryBuilder junk = q;
+    junk.trailing = {0, 1, 2};
+    expect_bare_formerr(junk.build(), "OPT, then trailing junk");
+    junk.flags = static_cast<uint16_t>(dns::opcode::STATUS << 11);
+    expect_bare_formerr(junk.build(), "opcode STATUS, OPT, then trailing junk");
+    junk.question = false;
+    junk.flags = 0;
+    expect_bare_formerr(junk.build(), "QDCOUNT 0, OPT, then trailing junk");
+    QueryBuilder two = q;
+    two.flags = static_cast<uint16_t>(dns::opcode::STATUS << 11);
+    two.extra_additional.push_back({0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0});
+    expect_bare_formerr(two.build(), "opcode STATUS, two OPT records");
+    QueryBuilder plain = q;
+    plain.edns = false;
+    std::vector<uint8_t> opt_in_answer = plain.build();  // the OPT in the answer section
+    opt_in_answer[7] = 1;
+    const std::vector<uint8_t> opt = {0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0};
+    opt_in_answer.insert(opt_in_answer.end(), opt.begin(), opt.end());
+    expect_bare_formerr(opt_in_answer, "OPT in the answer section");
+}
+
 // The fields of a TSIG record's rdata as fastzone writes it (names uncompressed).
 struct TsigFields {
     std::string algorithm;
