@@ -692,4 +692,21 @@ namespace {
     return n;
 }
 
+size_t answer_oversized(const Snapshot& snap, const uint8_t* query, size_t len, const Peer& peer, Transport transport,
+                        uint8_t* out, size_t out_cap, Worker& worker) {
+    Counters& c = worker.counters;
+    ++c.queries;
+    ++(transport == Transport::kUdp ? c.udp : c.tcp);
+    dns::Query q;
+    dns::QueryStatus status = dns::parse_query(query, len, q);
+    if (status != dns::QueryStatus::kDropShort && status != dns::QueryStatus::kDropResponse &&
+        status != dns::QueryStatus::kDropMalformed) {
+        // What was read may be sound; the message as sent is not (bytes past its end).
+        status = dns::QueryStatus::kFormErr;
+        q.edns.present = false;
+        q.edns.ecs = false;
+    }
+    return answer_unusual(snap, q, status, query, peer, transport, out, out_cap, c);
+}
+
 }  // namespace fz::engine

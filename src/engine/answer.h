@@ -118,4 +118,14 @@ inline void prefetch_node(const LookupHint& hint) noexcept {
 size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer& peer, Transport transport,
               uint8_t* out, size_t out_cap, Worker& worker);
 
+// The longest UDP query read whole: what the UDP workers and the data plane buffer.
+inline constexpr size_t kMaxUdpQuery = 4096 + 64;
+
+// answer() for a datagram longer than the `len` bytes that could be read of it (recvmmsg
+// flagged MSG_TRUNC, or a frame over kMaxUdpQuery): FORMERR with the header and question
+// echoed and no OPT, as Knot DNS answers the bytes past the message it reads; dropped
+// when answer() would drop it (no question, QR=1). Counted as answer() counts.
+[[gnu::cold]] size_t answer_oversized(const Snapshot& snap, const uint8_t* query, size_t len, const Peer& peer,
+                                      Transport transport, uint8_t* out, size_t out_cap, Worker& worker);
+
 }  // namespace fz::engine

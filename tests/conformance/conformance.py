@@ -70,6 +70,9 @@ DIFFERENCES = {
                        "module ignores ECS", _rcode("FORMERR")),
     "ecs prefix too long": ("RFC 7871 7.1.1: SOURCE PREFIX-LENGTH beyond the address width is FORMERR; Knot without "
                             "its geoip module ignores ECS", _rcode("FORMERR")),
+    "query of 4200 bytes": ("fastzone reads 4,160 bytes of a datagram and answers a longer one FORMERR (its start "
+                            "may look sound, the message is not read); Knot reads 64 KiB and answers it",
+                            _rcode("FORMERR")),
     "tsig name in no zone": ("RFC 8945 5.2: the TSIG is checked before the query is processed, so an unknown key is "
                              "BADKEY whatever the name (as NSD answers); Knot checks keys in a zone's ACL and "
                              "answers REFUSED unsigned", _badkey),
@@ -183,6 +186,7 @@ def build_queries():
         yield (f"opcode {opcode}", q.to_wire(), "udp", False)
     yield from tsig_queries()
     yield from edns_error_queries()
+    yield from long_queries()
     # Raw malformed packets.
     good = dns.message.make_query("www.conform.example.", "A", use_edns=False).to_wire()
     hdr = bytearray(good[:12])
@@ -234,6 +238,22 @@ def edns_error_queries():
     yield ("status opt then trailing junk", with_opt + b"\x00", "udp", True)
     yield ("status two opt", with_opt[:10] + b"\x00\x02" + with_opt[12:] + opt, "udp", True)
     yield ("status bad opt", with_opt[:-2] + b"\x00\x04\x00\x08\x00\x09", "udp", True)
+
+
+def padded_query(size):
+    """A sound query of `size` bytes: EDNS padding (RFC 7830) after the question."""
+    bare = len(dns.message.make_query("www.conform.example.", "A", use_edns=0).to_wire())
+    q = dns.message.make_query("www.conform.example.", "A", use_edns=0,
+                               options=[dns.edns.GenericOption(dns.edns.PADDING, b"\0" * (size - bare - 4))])
+    return q.to_wire(max_size=65535)
+
+
+def long_queries():
+    """UDP queries around fastzone's 4,160-byte receive buffer."""
+    yield ("query of 4160 bytes", padded_query(4160), "udp", True)
+    yield ("query of 4160 bytes then junk", padded_query(4160) + b"\xee" * 100, "udp", True)
+    yield ("query of 4200 bytes", padded_query(4200), "udp", True)
+    yield ("query of 5000 bytes then junk", padded_query(5000) + b"\xee" * 100, "udp", True)
 
 
 # A key neither server has: every signed query is answered NOTAUTH with BADKEY (RFC 8945 5.2.1).

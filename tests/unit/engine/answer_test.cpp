@@ -581,6 +581,29 @@ TEST_F(AnswerTest, MalformedMessagesGetFormerrWithoutOpt) {
     expect_bare_formerr(opt_in_answer, "OPT in the answer section");
 }
 
+TEST_F(AnswerTest, OversizedDatagramsGetFormerrFromWhatWasRead) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    const std::vector<uint8_t> wire = q.build();
+    Worker w;
+    uint8_t out[1232];
+    const Peer peer;
+    size_t n = answer_oversized(*snap_, wire.data(), wire.size(), peer, Transport::kUdp, out, sizeof(out), w);
+    Decoded d = decode(out, n);
+    ASSERT_TRUE(d.ok);
+    EXPECT_EQ(d.rcode, dns::rcode::FORMERR);
+    EXPECT_EQ(d.qname, "www.example.com.");
+    EXPECT_FALSE(d.has_opt);
+    EXPECT_EQ(w.counters.queries, 1u);
+    EXPECT_EQ(w.counters.rcode[dns::rcode::FORMERR], 1u);
+    std::vector<uint8_t> response = wire;  // QR=1: dropped, as answer() drops it
+    response[2] |= 0x80;
+    EXPECT_EQ(answer_oversized(*snap_, response.data(), response.size(), peer, Transport::kUdp, out, sizeof(out), w),
+              0u);
+    EXPECT_EQ(w.counters.dropped[static_cast<size_t>(Drop::kResponse)], 1u);
+}
+
 // The fields of a TSIG record's rdata as fastzone writes it (names uncompressed).
 struct TsigFields {
     std::string algorithm;
