@@ -19,12 +19,14 @@
 namespace fz::daemon {
 
 struct Totals {
-    // Every worker's counters summed, multivalue windows turned into answers per member.
-    std::unique_ptr<engine::Counters> sum = std::make_unique<engine::Counters>();
+    // Every worker's counters summed, multivalue windows turned into answers per member,
+    // each zone and member slot counted since its current owner got it.
+    std::unique_ptr<engine::CounterTotals> sum = std::make_unique<engine::CounterTotals>();
     std::unique_ptr<io::dpdk::DataplaneStats> dataplane;      // null without a data plane
     std::vector<std::pair<std::string, uint64_t>> per_worker;  // ("udp-0", queries), ("tcp", ...), ("lcore ...", ...)
     size_t tcp_connections = 0;
-    // Labels of the counter slots: zones (index = slot), record sets chosen (index = slot).
+    // Labels of the counter slots: zones (index = slot), record sets chosen (index = slot);
+    // empty for a free slot.
     std::vector<std::string> zone_slots;
     std::vector<engine::CounterSlots::Member> member_slots;
 

@@ -44,7 +44,7 @@ struct LookupName {
 
     // The served zone whose apex is this name's longest suffix from label `from` on.
     const ZoneImage* zone_in(const Snapshot& snap, size_t* apex_label, size_t from = 0,
-                             uint16_t* slot = nullptr) const {
+                             uint32_t* slot = nullptr) const {
         return snap.index.find(wire, len, labels, label_count, hash, apex_label, from, slot);
     }
 };
@@ -538,12 +538,9 @@ size_t response_limit(const Snapshot& snap, const dns::Query& q, Transport trans
 }
 
 // Counts a response in the worker's counters: its rcode, its zone (slot 0: none) and TC.
-void count_response(Counters& c, uint16_t zone_slot, uint16_t rcode, bool tc) {
-    ++c.responses;
+void count_response(Counters& c, uint32_t zone_slot, uint16_t rcode, bool tc) {
+    ++c.zones[zone_slot].rcode[std::min<size_t>(rcode, kZoneRcodes)];
     ++c.rcode[std::min<size_t>(rcode, 23)];
-    ZoneCount& zc = c.zones[zone_slot];
-    ++zc.queries;
-    if (rcode < kZoneRcodes) ++zc.rcode[rcode];
     if (tc) ++c.truncated;
 }
 
@@ -645,7 +642,7 @@ namespace {
     }
     if (q.edns.present) ++c.edns;
     if (q.edns.ecs) ++c.ecs;
-    uint16_t zone_slot = 0;  // names in no zone count in slot 0
+    uint32_t zone_slot = 0;  // names in no zone count in slot 0
     const size_t limit = response_limit(snap, q, transport, out_cap);
     Responder r(snap, q, query, peer, out, limit);
     r.reserve_opt(limit);

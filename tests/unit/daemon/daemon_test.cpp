@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -33,10 +34,7 @@ std::string zone_text(const std::string& www) {
            "ns1 A 192.0.2.53\nwww A " + www + "\n";
 }
 
-std::vector<uint8_t> udp_ask(uint16_t port, const std::string& name) {
-    test::QueryBuilder q;
-    q.qname = name;
-    auto wire = q.build();
+std::vector<uint8_t> udp_exchange(uint16_t port, const std::vector<uint8_t>& wire) {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     timeval tv{2, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -50,6 +48,12 @@ std::vector<uint8_t> udp_ask(uint16_t port, const std::string& name) {
     close(fd);
     buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
     return buf;
+}
+
+std::vector<uint8_t> udp_ask(uint16_t port, const std::string& name) {
+    test::QueryBuilder q;
+    q.qname = name;
+    return udp_exchange(port, q.build());
 }
 
 class DaemonTest : public ::testing::Test {
@@ -332,6 +336,104 @@ TEST_F(DaemonHealthTest, ReloadCarriesHealthOver) {
 
 namespace fz::daemon {
 namespace {
+
+// Zones and record sets beyond any fixed table each count on their own, and slots of
+// zones gone are handed out again without their counts.
+class DaemonManyZonesTest : public ::testing::Test {
+protected:
+    static constexpr int kZones = 1100;       // more than the 1,024 zone slots there were
+    static constexpr int kRecordSets = 4200;  // more than the 4,096 member slots there were
+
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("fz-daemon-many-" + std::to_string(getpid()));
+        fs::create_directories(dir_);
+        port_ = test::free_port();
+        std::ofstream(dir_ / "example.com.zone") << zone_text("192.0.2.10");
+        std::ofstream rs(dir_ / "rs.json");
+        rs << R"({"ResourceRecordSets": [)";
+        for (int i = 0; i < kRecordSets; ++i) {
+            rs << (i ? "," : "") << R"({"Name": ")" << name("w", i) << R"(.example.com.", "Type": "A", "TTL": 60, )"
+               << R"("SetIdentifier": "s", "Weight": 1, "ResourceRecords": [{"Value": "192.0.2.1"}]})";
+        }
+        rs << "]}";
+        rs.close();
+        write_config("z");
+        daemon_ = std::make_unique<Daemon>((dir_ / "c.yaml").string());
+        auto st = daemon_->start();
+        ASSERT_TRUE(st.ok()) << st.error().to_string();
+    }
+    void TearDown() override {
+        daemon_.reset();
+        fs::remove_all(dir_);
+    }
+
+    static std::string name(const char* prefix, int i) {
+        char buf[16];
+        std::snprintf(buf, sizeof(buf), "%s%04d", prefix, i);
+        return buf;
+    }
+    // The configuration: example.com. with the record sets, and kZones zones, the first
+    // hundred named `first` + NNNN, the others zNNNN.
+    void write_config(const char* first) {
+        std::ofstream c(dir_ / "c.yaml");
+        c << "server:\n  listen: [127.0.0.1@" << port_ << "]\ncontrol:\n  socket: " << (dir_ / "ctl.sock").string()
+          << "\nzones:\n  - origin: example.com.\n    file: example.com.zone\n    record_sets: rs.json\n";
+        for (int i = 0; i < kZones; ++i) {
+            const std::string origin = name(i < 100 ? first : "z", i) + ".test.";
+            std::ofstream(dir_ / (origin + "zone")) << "$ORIGIN " << origin
+                                                    << "\n@ 300 SOA ns hostmaster 1 7200 3600 1209600 60\n@ 300 NS ns\n";
+            c << "  - origin: " << origin << "\n    file: " << origin << "zone\n";
+        }
+    }
+    uint16_t ask_soa(const std::string& zone) {
+        test::QueryBuilder q;
+        q.qname = zone;
+        q.qtype = dns::type::SOA;
+        return test::decode(udp_exchange(port_, q.build())).rcode;
+    }
+
+    fs::path dir_;
+    uint16_t port_ = 0;
+    std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(DaemonManyZonesTest, EveryZoneAndRecordSetCountsOnItsOwn) {
+    for (int i = kZones - 60; i < kZones; ++i) ASSERT_EQ(ask_soa(name("z", i) + ".test."), dns::rcode::NOERROR);
+    for (int i = kRecordSets - 60; i < kRecordSets; ++i) {
+        ASSERT_EQ(test::decode(udp_ask(port_, name("w", i) + ".example.com.")).answer.size(), 1u);
+    }
+    const Totals t = daemon_->totals();
+    ASSERT_EQ(t.zones.size(), kZones + 1u);
+    const std::string stats = stats_text(t);
+    for (int i = kZones - 60; i < kZones; ++i) {
+        EXPECT_NE(stats.find("zone " + name("z", i) + ".test. queries 1 NOERROR 1\n"), std::string::npos) << i;
+    }
+    for (int i = kRecordSets - 60; i < kRecordSets; ++i) {
+        EXPECT_NE(stats.find("policy " + name("w", i) + ".example.com. A \"s\" answers 1\n"), std::string::npos) << i;
+    }
+    EXPECT_EQ(stats.find("zone (no zone)"), std::string::npos) << stats.substr(0, 2000);
+}
+
+TEST_F(DaemonManyZonesTest, ZonesGoneGiveTheirSlotsToNewZonesWhichCountFromZero) {
+    // A reload's new zones take new slots (the old snapshot still counts into the slots of
+    // the zones it drops until its grace period ends); the reload after reuses those.
+    for (const char* round : {"z", "n", "m"}) {
+        if (round[0] != 'z') {
+            write_config(round);
+            auto r = daemon_->reload();
+            ASSERT_TRUE(r.ok()) << r.error().to_string();
+        }
+        for (int i = 0; i < 100; ++i) ASSERT_EQ(ask_soa(name(round, i) + ".test."), dns::rcode::NOERROR);
+    }
+    const Totals t = daemon_->totals();
+    const std::string stats = stats_text(t);
+    for (int i = 0; i < 100; ++i) {
+        EXPECT_NE(stats.find("zone " + name("m", i) + ".test. queries 1 NOERROR 1\n"), std::string::npos) << i;
+        EXPECT_EQ(stats.find("zone " + name("z", i) + ".test."), std::string::npos) << i;
+        EXPECT_EQ(stats.find("zone " + name("n", i) + ".test."), std::string::npos) << i;
+    }
+    EXPECT_EQ(t.zone_slots.size(), 1u + 1 + kZones + 100);  // (no zone), example.com., the zones, one round
+}
 
 TEST_F(DaemonTest, MalformedCommandsAreErrorsNotCrashes) {
     for (const char* bad : {"explain www.example.com A --ecs 192.0.2.0/abc", "explain www.example.com A --ecs /",

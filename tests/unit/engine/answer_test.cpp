@@ -826,7 +826,7 @@ TEST_F(AnswerTest, CountersCountRcodes) {
     q.qname = "example.org.";
     ask(*snap_, q.build(), Transport::kTcp, &w);
     EXPECT_EQ(w.counters.queries, 3u);
-    EXPECT_EQ(w.counters.responses, 3u);
+    EXPECT_EQ(w.counters.responses(), 3u);
     EXPECT_EQ(w.counters.rcode[dns::rcode::NOERROR], 1u);
     EXPECT_EQ(w.counters.rcode[dns::rcode::NXDOMAIN], 1u);
     EXPECT_EQ(w.counters.rcode[dns::rcode::REFUSED], 1u);
