@@ -41,12 +41,11 @@ void queries_and_responses(Exposition& e, const Totals& t) {
     auto& o = e.out();
     e.head("fastzone_queries_total", "counter", "Queries received, by worker (thread or data plane).");
     for (const auto& [w, q] : t.per_worker) o << "fastzone_queries_total{worker=\"" << w << "\"} " << q << "\n";
-    e.head("fastzone_responses_total", "counter", "Responses sent, by rcode.");
-    for (size_t r = 0; r <= dns::rcode::REFUSED; ++r) {
+    e.head("fastzone_responses_total", "counter", "Responses sent, by rcode (every response once).");
+    for (size_t r : reported_rcodes(c)) {
         o << "fastzone_responses_total{rcode=\"" << dns::rcode_name(static_cast<uint16_t>(r)) << "\"} " << c.rcode[r]
           << "\n";
     }
-    o << "fastzone_responses_total{rcode=\"BADVERS\"} " << c.rcode[16] << "\n";
     e.head("fastzone_dropped_total", "counter", "Queries dropped without a response, by reason.");
     o << "fastzone_dropped_total{reason=\"short\"} " << c.dropped[static_cast<size_t>(engine::Drop::kShort)] << "\n";
     o << "fastzone_dropped_total{reason=\"response\"} " << c.dropped[static_cast<size_t>(engine::Drop::kResponse)] << "\n";
@@ -73,13 +72,15 @@ void zones_and_record_sets(Exposition& e, const Totals& t) {
         if (zones[z].empty()) continue;  // a free slot
         o << "fastzone_zone_queries_total{zone=\"" << label(zones[z]) << "\"} " << c.zones[z].queries() << "\n";
     }
-    e.head("fastzone_zone_responses_total", "counter", "Responses per zone and rcode.");
+    e.head("fastzone_zone_responses_total", "counter",
+           "Responses per zone and rcode (rcode=\"other\": NOTAUTH, BADVERS and the rest).");
     for (size_t z = 0; z < zone_count; ++z) {
         if (zones[z].empty()) continue;
-        for (size_t r = 0; r < engine::kZoneRcodes; ++r) {
+        for (size_t r = 0; r <= engine::kZoneRcodes; ++r) {
             if (c.zones[z].rcode[r] == 0 && r != 0 && r != 3) continue;
-            o << "fastzone_zone_responses_total{zone=\"" << label(zones[z]) << "\",rcode=\""
-              << dns::rcode_name(static_cast<uint16_t>(r)) << "\"} " << c.zones[z].rcode[r] << "\n";
+            const std::string rcode = r < engine::kZoneRcodes ? dns::rcode_name(static_cast<uint16_t>(r)) : "other";
+            o << "fastzone_zone_responses_total{zone=\"" << label(zones[z]) << "\",rcode=\"" << rcode << "\"} "
+              << c.zones[z].rcode[r] << "\n";
         }
     }
     const auto& members = t.member_slots;

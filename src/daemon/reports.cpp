@@ -46,7 +46,7 @@ std::string stats_text(const Totals& t) {
     std::ostringstream o;
     o << "queries " << c.queries << "\nresponses " << c.responses() << "\nudp " << c.udp << "\ntcp " << c.tcp
       << "\ntruncated " << c.truncated << "\nedns " << c.edns << "\necs " << c.ecs << "\n";
-    for (size_t r = 0; r <= dns::rcode::REFUSED; ++r) {
+    for (size_t r : reported_rcodes(c)) {
         o << "rcode " << dns::rcode_name(static_cast<uint16_t>(r)) << " " << c.rcode[r] << "\n";
     }
     o << "dropped short " << c.dropped[static_cast<size_t>(engine::Drop::kShort)] << "\n";
@@ -57,8 +57,10 @@ std::string stats_text(const Totals& t) {
         if (c.zones[z].queries() == 0 || t.zone_slots[z].empty()) continue;
         o << "zone " << t.zone_slots[z] << " queries " << c.zones[z].queries();
         for (size_t r = 0; r < engine::kZoneRcodes; ++r) {
-            if (c.zones[z].rcode[r]) o << " " << dns::rcode_name(static_cast<uint16_t>(r)) << " " << c.zones[z].rcode[r];
+            if (c.zones[z].rcode[r] == 0) continue;
+            o << " " << dns::rcode_name(static_cast<uint16_t>(r)) << " " << c.zones[z].rcode[r];
         }
+        if (c.zones[z].rcode[engine::kZoneRcodes]) o << " other " << c.zones[z].rcode[engine::kZoneRcodes];
         o << "\n";
     }
     for (size_t m = 1; m < t.member_slots.size() && m < c.members.size(); ++m) {

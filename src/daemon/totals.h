@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "dns/wire.h"
 #include "engine/counter_slots.h"
 #include "engine/answer.h"
 #include "health/status.h"
@@ -55,5 +57,17 @@ struct Totals {
     bool last_reload_ok = true;
     std::string last_reload_error;
 };
+
+// The rcodes reported, as indexes of QueryCounts::rcode: NOERROR..YXDOMAIN, NOTAUTH and
+// BADVERS always (what answer() sends), any other one counted. Their counts add up to
+// responses(), and with the drops to the queries.
+inline std::vector<size_t> reported_rcodes(const engine::QueryCounts& c) {
+    std::vector<size_t> out;
+    for (size_t r = 0; r < std::size(c.rcode); ++r) {
+        const bool sent = r <= dns::rcode::YXDOMAIN || r == dns::rcode::NOTAUTH || r == dns::rcode::BADVERS;
+        if (sent || c.rcode[r] != 0) out.push_back(r);
+    }
+    return out;
+}
 
 }  // namespace fz::daemon

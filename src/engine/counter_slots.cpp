@@ -173,7 +173,9 @@ void CounterSlots::settle(const engine::Snapshot& snap, engine::CounterTotals& s
     std::lock_guard<std::mutex> lock(mutex_);
     const size_t zones = std::min(sum.zones.size(), zone_base_.size());
     for (size_t z = 0; z < zones; ++z) {
-        for (size_t r = 0; r <= kZoneRcodes; ++r) sum.zones[z].rcode[r] = since(sum.zones[z].rcode[r], zone_base_[z].rcode[r]);
+        for (size_t r = 0; r <= kZoneRcodes; ++r) {
+            sum.zones[z].rcode[r] = since(sum.zones[z].rcode[r], zone_base_[z].rcode[r]);
+        }
     }
     const size_t members = std::min(sum.members.size(), member_base_.size());
     for (size_t m = 0; m < members; ++m) sum.members[m] = since(sum.members[m], member_base_[m]) + folded_[m];

@@ -20,6 +20,7 @@
 #include "daemon/metrics.h"
 #include "daemon/reports.h"
 #include "tests/unit/health/loopback_servers.h"
+#include "dns/message_builder.h"
 #include "dns/wire.h"
 #include "tests/support/dns_test_util.h"
 
@@ -34,14 +35,21 @@ std::string zone_text(const std::string& www) {
            "ns1 A 192.0.2.53\nwww A " + www + "\n";
 }
 
-std::vector<uint8_t> udp_exchange(uint16_t port, const std::vector<uint8_t>& wire) {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+// A socket of `type` that gives up reading after 2 s, and 127.0.0.1:`port`.
+int client_socket(int type, uint16_t port, sockaddr_in& a) {
+    int fd = socket(AF_INET, type, 0);
     timeval tv{2, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    sockaddr_in a{};
+    a = sockaddr_in{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return fd;
+}
+
+std::vector<uint8_t> udp_exchange(uint16_t port, const std::vector<uint8_t>& wire) {
+    sockaddr_in a;
+    int fd = client_socket(SOCK_DGRAM, port, a);
     sendto(fd, wire.data(), wire.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof(a));
     std::vector<uint8_t> buf(4096);
     ssize_t n = recv(fd, buf.data(), buf.size(), 0);
@@ -54,6 +62,52 @@ std::vector<uint8_t> udp_ask(uint16_t port, const std::string& name) {
     test::QueryBuilder q;
     q.qname = name;
     return udp_exchange(port, q.build());
+}
+
+// One query over TCP (RFC 1035 4.2.2 framing); the response, empty on failure.
+std::vector<uint8_t> tcp_exchange(uint16_t port, const std::vector<uint8_t>& wire) {
+    sockaddr_in a;
+    int fd = client_socket(SOCK_STREAM, port, a);
+    std::vector<uint8_t> out;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+        std::vector<uint8_t> framed = {static_cast<uint8_t>(wire.size() >> 8), static_cast<uint8_t>(wire.size())};
+        framed.insert(framed.end(), wire.begin(), wire.end());
+        send(fd, framed.data(), framed.size(), 0);
+        std::vector<uint8_t> buf(65537);
+        size_t got = 0;
+        ssize_t n;
+        while ((n = recv(fd, buf.data() + got, buf.size() - got, 0)) > 0) {
+            got += static_cast<size_t>(n);
+            if (got >= 2 && got >= 2u + dns::load_u16(buf.data())) break;
+        }
+        const size_t len = got >= 2 ? dns::load_u16(buf.data()) : 0;
+        if (got >= 2 && got >= 2 + len) out.assign(buf.begin() + 2, buf.begin() + 2 + static_cast<long>(len));
+    }
+    close(fd);
+    return out;
+}
+
+// The numbers of a `stats` reply or a metrics page: "name value" lines, keyed by name.
+std::map<std::string, uint64_t> numbers(const std::string& text, const std::string& prefix) {
+    std::map<std::string, uint64_t> out;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        const size_t space = line.rfind(' ');
+        if (line.rfind(prefix, 0) != 0 || space == std::string::npos) continue;
+        out[line.substr(0, space)] = std::stoull(line.substr(space + 1));
+    }
+    return out;
+}
+
+uint64_t value(const std::map<std::string, uint64_t>& m, const std::string& key) {
+    auto it = m.find(key);
+    return it == m.end() ? 0 : it->second;
+}
+
+uint64_t sum_of(const std::map<std::string, uint64_t>& m, const std::string& prefix) {
+    uint64_t n = 0;
+    for (const auto& [k, v] : m) n += k.rfind(prefix, 0) == 0 ? v : 0;
+    return n;
 }
 
 class DaemonTest : public ::testing::Test {
@@ -152,6 +206,61 @@ TEST_F(DaemonTest, MetricsEndpointServesPrometheusText) {
     EXPECT_NE(m.find("# TYPE fastzone_reloads_total counter"), std::string::npos);
     EXPECT_NE(m.find("fastzone_snapshot_generation 1"), std::string::npos);
     EXPECT_NE(http_get("/other").find("404"), std::string::npos);
+}
+
+// Every response is in one rcode series, the zones' series add up to the responses, and
+// with the drops they add up to the queries: in `stats` and in the metrics alike.
+TEST_F(DaemonTest, StatsAndMetricsSeriesAddUp) {
+    auto send = [&](test::QueryBuilder q) { return test::decode(udp_exchange(port_, q.build())); };
+    test::QueryBuilder q;
+    q.qname = "www.example.com.";
+    EXPECT_EQ(send(q).rcode, dns::rcode::NOERROR);
+    q.qname = "nothere.example.com.";
+    EXPECT_EQ(send(q).rcode, dns::rcode::NXDOMAIN);
+    q.qname = "www.example.net.";
+    EXPECT_EQ(send(q).rcode, dns::rcode::REFUSED);
+    test::QueryBuilder odd = q;
+    odd.question = false;
+    EXPECT_EQ(send(odd).rcode, dns::rcode::FORMERR);
+    odd = q;
+    odd.flags = static_cast<uint16_t>(dns::opcode::STATUS << 11);
+    EXPECT_EQ(send(odd).rcode, dns::rcode::NOTIMP);
+    odd = q;
+    odd.qname = "www.example.com.";
+    odd.edns = true;
+    odd.edns_version = 1;
+    EXPECT_EQ(send(odd).rcode, dns::rcode::BADVERS);
+    odd = q;
+    odd.extra_additional.push_back(*dns::tsig_record("unknown.key.", "hmac-sha256.", 1796218153,
+                                                     std::vector<uint8_t>(32, 0), 0x1234));
+    EXPECT_EQ(send(odd).rcode, dns::rcode::NOTAUTH);
+    test::QueryBuilder axfr;
+    axfr.qname = "example.com.";
+    axfr.qtype = dns::type::AXFR;
+    EXPECT_EQ(test::decode(tcp_exchange(port_, axfr.build())).rcode, dns::rcode::NOTAUTH);
+    std::vector<uint8_t> response = q.build();
+    response[2] |= 0x80;  // QR=1: dropped
+    udp_exchange(port_, response);
+
+    const auto stats = numbers(ctl("stats"), "");
+    EXPECT_EQ(value(stats, "queries"), 9u);
+    EXPECT_EQ(value(stats, "responses"), 8u);
+    EXPECT_EQ(value(stats, "rcode BADVERS"), 1u);
+    EXPECT_EQ(value(stats, "rcode NOTAUTH"), 2u);
+    EXPECT_EQ(sum_of(stats, "rcode "), value(stats, "responses"));
+    EXPECT_EQ(sum_of(stats, "rcode ") + sum_of(stats, "dropped "), value(stats, "queries"));
+
+    const auto m = numbers(http_get("/metrics"), "fastzone_");
+    EXPECT_EQ(value(m, "fastzone_responses_total{rcode=\"BADVERS\"}"), 1u);
+    EXPECT_EQ(value(m, "fastzone_responses_total{rcode=\"NOTAUTH\"}"), 2u);
+    EXPECT_EQ(sum_of(m, "fastzone_responses_total{"), 8u);
+    EXPECT_EQ(sum_of(m, "fastzone_responses_total{") + sum_of(m, "fastzone_dropped_total{"), 9u);
+    EXPECT_EQ(sum_of(m, "fastzone_zone_queries_total{"), 8u);
+    for (const char* zone : {"example.com.", "(no zone)"}) {
+        const std::string z = std::string("{zone=\"") + zone + "\"";
+        EXPECT_EQ(sum_of(m, "fastzone_zone_responses_total" + z), value(m, "fastzone_zone_queries_total" + z + "}"))
+            << zone;
+    }
 }
 
 TEST_F(DaemonTest, ExplainShowsTheAnswer) {
