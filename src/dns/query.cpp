@@ -136,10 +136,12 @@ QueryStatus malformed(Query& q) {
     return QueryStatus::kFormErr;
 }
 
-// A TSIG record ending the message: sound (kTsig, its place noted) or FORMERR.
+// A TSIG record ending the message: sound (kTsig, its place noted) or FORMERR. An EDNS
+// version we do not speak is BADVERS first, unsigned, as Knot DNS answers.
 [[gnu::cold, gnu::noinline]] QueryStatus check_tsig(const uint8_t* msg, size_t len, size_t rr, Query& q) {
     TsigRecord tsig;
     if (!read_tsig(msg, len, rr, tsig)) return malformed(q);
+    if (q.edns.present && q.edns.version != 0) return QueryStatus::kBadVers;
     q.tsig_pos = static_cast<uint16_t>(rr);
     q.tsig_len = static_cast<uint16_t>(len - rr);
     return QueryStatus::kTsig;
@@ -177,7 +179,7 @@ QueryStatus malformed(Query& q) {
             }
             opt_seen = true;
         } else if (type == type::TSIG) [[unlikely]] {
-            // One TSIG, the last record (RFC 8945 5.1), checked before the EDNS version.
+            // One TSIG, the last record (RFC 8945 5.1).
             if (i + 1 != arcount || pos + 10 + rdlen != len) return malformed(q);
             return check_tsig(msg, len, rr, q);
         }
@@ -188,13 +190,15 @@ QueryStatus malformed(Query& q) {
     return QueryStatus::kOk;
 }
 
-// A query to be answered with `status` whatever else it holds (no question: FORMERR; an
-// opcode we do not implement: NOTIMP), whose records are read all the same: a sound OPT
-// is then echoed (RFC 6891 7) and a malformed message gets FORMERR, as Knot DNS answers
-// both. A TSIG is checked for its place only: such answers are not signed, by Knot either.
+// A query to be answered with `status` (no question: FORMERR; an opcode we do not
+// implement: NOTIMP) unless its records say otherwise: they are read all the same, and
+// a malformed message gets FORMERR, an EDNS version above 0 BADVERS, as Knot DNS answers;
+// else a sound OPT is echoed with `status` (RFC 6891 7). A TSIG is checked for its place
+// only: such answers are not signed, by Knot either.
 [[gnu::cold, gnu::noinline]] QueryStatus records_then(const uint8_t* msg, size_t len, size_t pos, Query& q,
                                                       QueryStatus status) {
-    return read_records(msg, len, pos, q) == QueryStatus::kFormErr ? QueryStatus::kFormErr : status;
+    const QueryStatus records = read_records(msg, len, pos, q);
+    return records == QueryStatus::kFormErr || records == QueryStatus::kBadVers ? records : status;
 }
 
 }  // namespace

@@ -75,9 +75,9 @@ size_t read_qname(const uint8_t* msg, size_t len, uint8_t* lc, uint8_t* label_of
 // id, flags and opcode are valid, `has_question` tells whether the question was parsed
 // (and may be echoed), and `edns.present` whether a sound OPT may be echoed: the whole
 // message was read and found sound, as for a query without a question (FORMERR) or of
-// an opcode we do not implement (NOTIMP, before any BADVERS). A malformed message gets
+// an opcode we do not implement (NOTIMP; BADVERS comes first). A malformed message gets
 // no OPT back, as Knot DNS answers. A TSIG record must be the last and only one (RFC 8945
-// 5.1); verifying it comes before BADVERS.
+// 5.1); verifying it comes after BADVERS.
 QueryStatus parse_query(const uint8_t* msg, size_t len, Query& q);
 
 }  // namespace fz::dns

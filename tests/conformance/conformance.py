@@ -152,7 +152,8 @@ def build_queries():
         qid += 1
         yield (f"{name} {t} tcp", q.to_wire(), "tcp", False)
     # Header and EDNS corner cases.
-    q = dns.message.make_query("www.conform.example.", "A", use_edns=1)
+    q = dns.message.make_query("www.conform.example.", "A")
+    q.use_edns(edns=1)  # make_query(use_edns=1) gives version 0
     yield ("edns version 1", q.to_wire(), "udp", False)
     q = dns.message.make_query("www.conform.example.", "A", use_edns=0,
                                options=[dns.edns.GenericOption(65001, b"\x01\x02")])
@@ -221,10 +222,15 @@ def edns_error_queries():
         q.set_opcode(dns.opcode.STATUS)
         return q.to_wire()
     opt = dns.message.make_query("a.", "A", use_edns=0, payload=1400, want_dnssec=True).to_wire()[-11:]
-    opt_v1 = dns.message.make_query("a.", "A", use_edns=1, payload=1400).to_wire()[-11:]
+    v1 = dns.message.make_query("a.", "A")
+    v1.use_edns(edns=1, payload=1400)
+    opt_v1 = v1.to_wire()[-11:]
     with_opt = status_query(use_edns=0, payload=1400, want_dnssec=True)
     yield ("status with opt", with_opt, "udp", True)
-    yield ("status with opt version 1", status_query(use_edns=1, payload=1400), "udp", True)
+    v1_status = dns.message.make_query("conform.example.", "SOA")
+    v1_status.set_opcode(dns.opcode.STATUS)
+    v1_status.use_edns(edns=1, payload=1400)
+    yield ("status with opt version 1", v1_status.to_wire(), "udp", True)
     hdr = bytearray(with_opt[:12])
     hdr[4:6] = b"\x00\x00"
     yield ("status qdcount 0 with opt", bytes(hdr) + opt, "udp", True)
@@ -260,8 +266,10 @@ def long_queries():
 UNKNOWN_KEY = dns.tsig.Key("unknown.key.", b"\0" * 32, "hmac-sha256")
 
 
-def signed(name, rdtype, **kw):
+def signed(name, rdtype, edns_version=None, **kw):
     q = dns.message.make_query(name, rdtype, **kw)
+    if edns_version is not None:
+        q.use_edns(edns=edns_version)  # make_query(use_edns=1) gives version 0
     q.use_tsig(UNKNOWN_KEY)
     return q.to_wire()
 
@@ -271,7 +279,7 @@ def tsig_queries():
     yield ("tsig unknown key", signed("www.conform.example.", "A"), "udp", True)
     yield ("tsig unknown key tcp", signed("www.conform.example.", "A"), "tcp", True)
     yield ("tsig unknown key edns", signed("www.conform.example.", "A", use_edns=0, payload=1232), "udp", True)
-    yield ("tsig unknown key edns version 1", signed("www.conform.example.", "A", use_edns=1), "udp", True)
+    yield ("tsig unknown key edns version 1", signed("www.conform.example.", "A", edns_version=1), "udp", True)
     yield ("tsig nxdomain", signed("nothere.conform.example.", "A"), "udp", True)
     yield ("tsig qtype TSIG", signed("www.conform.example.", "TSIG"), "udp", True)
     yield ("tsig axfr tcp", signed("conform.example.", "AXFR"), "tcp", True)

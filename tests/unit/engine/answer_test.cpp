@@ -532,8 +532,8 @@ TEST_F(AnswerTest, ErrorAnswersToEdnsQueriesEchoTheOpt) {
     QueryBuilder status = q;
     status.flags = static_cast<uint16_t>(dns::opcode::STATUS << 11);
     expect_opt(query(status), dns::rcode::NOTIMP, "opcode STATUS");
-    status.edns_version = 1;  // the opcode comes first: NOTIMP, not BADVERS, as Knot answers
-    expect_opt(query(status), dns::rcode::NOTIMP, "opcode STATUS, EDNS version 1");
+    status.edns_version = 1;  // the EDNS version comes first, as Knot answers
+    expect_opt(query(status), dns::rcode::BADVERS, "opcode STATUS, EDNS version 1");
     QueryBuilder none = q;
     none.question = false;
     Decoded d = query(none);
@@ -541,6 +541,9 @@ TEST_F(AnswerTest, ErrorAnswersToEdnsQueriesEchoTheOpt) {
     EXPECT_EQ(d.qdcount, 0);
     none.flags = static_cast<uint16_t>(dns::opcode::NOTIFY << 11);
     expect_opt(query(none), dns::rcode::NOTIMP, "QDCOUNT 0, opcode NOTIFY");
+    none.edns_version = 1;
+    expect_opt(query(none), dns::rcode::BADVERS, "QDCOUNT 0, EDNS version 1");
+    none.edns_version = 0;
     none.flags = 0;
     none.options.push_back({dns::edns::CLIENT_SUBNET, {0, 1, 24, 0, 198, 51, 100}});
     d = query(none);
@@ -667,7 +670,7 @@ TEST_F(AnswerTest, SignedQueriesGetNotauthWithAnUnsignedBadkeyTsig) {
         EXPECT_EQ(f.error, dns::tsig::BADKEY);
         EXPECT_EQ(f.other_len, 0);
     }
-    // Whatever the question: a name in no zone, a meta type, CH; and before BADVERS.
+    // Whatever the question: a name in no zone, a meta type, CH.
     for (const char* name : {"www.example.net.", "www.example.com."}) {
         q.qname = name;
         q.qtype = dns::type::TSIG;
@@ -678,15 +681,31 @@ TEST_F(AnswerTest, SignedQueriesGetNotauthWithAnUnsignedBadkeyTsig) {
     EXPECT_EQ(query(q).rcode, dns::rcode::NOTAUTH);
     q.qclass = dns::rrclass::IN;
     q.edns = true;
-    q.edns_version = 1;
     q.do_bit = true;
     Decoded d = query(q);
     EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
-    ASSERT_TRUE(d.has_opt);  // the OPT, version 0, then the TSIG
-    EXPECT_EQ(d.opt_version, 0);
+    ASSERT_TRUE(d.has_opt);  // the OPT, then the TSIG
     EXPECT_TRUE(d.opt_do);
     ASSERT_EQ(d.additional.size(), 1u);
     EXPECT_EQ(d.additional[0].type, dns::type::TSIG);
+}
+
+// An EDNS version we do not speak comes first, as Knot answers: BADVERS, unsigned.
+TEST_F(AnswerTest, BadversComesBeforeTsig) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    q.edns_version = 1;
+    q.extra_additional.push_back(tsig());
+    Decoded d = query(q);
+    EXPECT_EQ(d.rcode, dns::rcode::BADVERS);
+    ASSERT_TRUE(d.has_opt);
+    EXPECT_EQ(d.opt_version, 0);
+    EXPECT_TRUE(d.additional.empty());
+    std::vector<uint8_t> bad = tsig();  // a malformed TSIG is FORMERR all the same
+    bad.push_back(0);
+    q.extra_additional = {bad};
+    EXPECT_EQ(query(q).rcode, dns::rcode::FORMERR);
 }
 
 TEST_F(AnswerTest, SignedQueryTsigNamesAreExpandedAndLowerCased) {
