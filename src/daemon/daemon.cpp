@@ -67,7 +67,7 @@ Status Daemon::start() {
     if (!snap) return snap.error();
     log_warnings(report);
     log::info("zones loaded", summary(report));
-    slots_.assign(**snap);
+    assign_slots(**snap);
     (*snap)->generation = ++generation_;
     apply_thread_ = std::thread([this] { apply_health_loop(); });
     {
@@ -183,6 +183,15 @@ policy::PolicyTables::RetireFn Daemon::retire_into_counts(const engine::Snapshot
     };
 }
 
+void Daemon::assign_slots(engine::Snapshot& snap) {
+    const engine::CounterSlots::Unslotted u = slots_.assign(snap);
+    if (u.zones != 0 || u.members != 0) {
+        log::warning("counter slots full: these count as \"(no zone)\" / \"(other)\"",
+                     log::kv("zones", static_cast<long long>(u.zones)) + " " +
+                         log::kv("record_sets", static_cast<long long>(u.members)));
+    }
+}
+
 void Daemon::publish(std::unique_ptr<engine::Snapshot> snap) {
     // The retired snapshot's window counts are folded before it is freed.
     publisher_.publish(std::move(snap), [this](const engine::Snapshot& old) {
@@ -190,7 +199,14 @@ void Daemon::publish(std::unique_ptr<engine::Snapshot> snap) {
         sum_counters(t);
         slots_.fold_all(old, *t.sum);
     });
-    slots_.published();
+    // After the grace period: the slots the new snapshot does not use are counted into by
+    // no worker, and their counts, summed now, are final.
+    Totals t;
+    sum_counters(t);
+    publisher_.with_current([&](const engine::Snapshot& s) {
+        slots_.published(s, *t.sum);
+        return 0;
+    });
 }
 
 void Daemon::redraw_windows() {
@@ -305,7 +321,7 @@ Result<std::string> Daemon::reload() {
     }
     if (!snap) return fail(snap.error());
     log_warnings(report);
-    slots_.assign(**snap);
+    assign_slots(**snap);
     config_ = std::move(config.value());
     auto hs = restart_health(**snap);
     if (!hs) return fail(hs.error());
@@ -326,6 +342,7 @@ Result<std::string> Daemon::reload() {
 }
 
 void Daemon::sum_counters(Totals& t) const {
+    *t.sum = engine::CounterTotals(slots_.zone_slot_count(), slots_.member_slot_count());
     if (sockets_) {
         auto cs = sockets_->counters();
         for (size_t i = 0; i < cs.size(); ++i) {
@@ -343,7 +360,7 @@ void Daemon::sum_counters(Totals& t) const {
     }
     if (dataplane_) {
         t.dataplane = dataplane_->stats();
-        engine::add_counters(*t.sum, t.dataplane->engine);
+        for (const engine::Counters* c : dataplane_->counters()) engine::add_counters(*t.sum, *c);
         for (auto& [lcore, queries] : dataplane_->lcore_queries()) t.per_worker.emplace_back("lcore " + lcore, queries);
     }
 }
@@ -355,7 +372,7 @@ Totals Daemon::totals() const {
     Totals t;
     sum_counters(t);
     publisher_.with_current([&](const engine::Snapshot& s) {
-        slots_.add_window_answers(s, *t.sum);
+        slots_.settle(s, *t.sum);
         t.generation = s.generation;
         for (const auto& z : s.zones) {
             const auto& h = z->header();

@@ -71,9 +71,13 @@ public:
     const std::string& config_path() const { return config_path_; }
 
 private:
-    // Every worker's counters as they are (multivalue windows not yet turned into answers).
+    // Every worker's counters as they are, for every slot handed out (multivalue windows
+    // not yet turned into answers, baselines of reused slots not taken away).
     void sum_counters(Totals& t) const;
-    // Publishes `snap`, folding the window counts of the snapshot it replaces.
+    // Gives `snap` its counter slots (CounterSlots::assign), warning when some got none.
+    void assign_slots(engine::Snapshot& snap);
+    // Publishes `snap`, folding the window counts of the snapshot it replaces and freeing
+    // the counter slots it no longer uses.
     void publish(std::unique_ptr<engine::Snapshot> snap);
     // For rebuilds of policies in `snap` (the published snapshot): waits for the grace
     // period, folds the old versions' window counts (CounterSlots::fold), frees them.

@@ -1,6 +1,7 @@
 // Prometheus text exposition format (version 0.0.4), from one Totals.
 #include "daemon/metrics.h"
 
+#include <algorithm>
 #include <iterator>
 #include <sstream>
 
@@ -36,15 +37,15 @@ private:
 };
 
 void queries_and_responses(Exposition& e, const Totals& t) {
-    const engine::Counters& c = *t.sum;
+    const engine::CounterTotals& c = *t.sum;
     auto& o = e.out();
     e.head("fastzone_queries_total", "counter", "Queries received, by worker (thread or data plane).");
     for (const auto& [w, q] : t.per_worker) o << "fastzone_queries_total{worker=\"" << w << "\"} " << q << "\n";
-    e.head("fastzone_responses_total", "counter", "Responses sent, by rcode.");
-    for (size_t r = 0; r < engine::kZoneRcodes; ++r) {
-        o << "fastzone_responses_total{rcode=\"" << dns::rcode_name(r) << "\"} " << c.rcode[r] << "\n";
+    e.head("fastzone_responses_total", "counter", "Responses sent, by rcode (every response once).");
+    for (size_t r : reported_rcodes(c)) {
+        o << "fastzone_responses_total{rcode=\"" << dns::rcode_name(static_cast<uint16_t>(r)) << "\"} " << c.rcode[r]
+          << "\n";
     }
-    o << "fastzone_responses_total{rcode=\"BADVERS\"} " << c.rcode[16] << "\n";
     e.head("fastzone_dropped_total", "counter", "Queries dropped without a response, by reason.");
     o << "fastzone_dropped_total{reason=\"short\"} " << c.dropped[static_cast<size_t>(engine::Drop::kShort)] << "\n";
     o << "fastzone_dropped_total{reason=\"response\"} " << c.dropped[static_cast<size_t>(engine::Drop::kResponse)] << "\n";
@@ -61,24 +62,31 @@ void queries_and_responses(Exposition& e, const Totals& t) {
 }
 
 void zones_and_record_sets(Exposition& e, const Totals& t) {
-    const engine::Counters& c = *t.sum;
+    const engine::CounterTotals& c = *t.sum;
     auto& o = e.out();
     const auto& zones = t.zone_slots;
-    e.head("fastzone_zone_queries_total", "counter", "Queries per zone (names in no zone: zone=\"(no zone)\").");
-    for (size_t z = 0; z < zones.size(); ++z) {
-        o << "fastzone_zone_queries_total{zone=\"" << label(zones[z]) << "\"} " << c.zones[z].queries << "\n";
+    const size_t zone_count = std::min(zones.size(), c.zones.size());
+    e.head("fastzone_zone_queries_total", "counter",
+           "Queries answered per zone (names in no zone, and queries not parsed: zone=\"(no zone)\").");
+    for (size_t z = 0; z < zone_count; ++z) {
+        if (zones[z].empty()) continue;  // a free slot
+        o << "fastzone_zone_queries_total{zone=\"" << label(zones[z]) << "\"} " << c.zones[z].queries() << "\n";
     }
-    e.head("fastzone_zone_responses_total", "counter", "Responses per zone and rcode.");
-    for (size_t z = 0; z < zones.size(); ++z) {
-        for (size_t r = 0; r < engine::kZoneRcodes; ++r) {
+    e.head("fastzone_zone_responses_total", "counter",
+           "Responses per zone and rcode (rcode=\"other\": NOTAUTH, BADVERS and the rest).");
+    for (size_t z = 0; z < zone_count; ++z) {
+        if (zones[z].empty()) continue;
+        for (size_t r = 0; r <= engine::kZoneRcodes; ++r) {
             if (c.zones[z].rcode[r] == 0 && r != 0 && r != 3) continue;
-            o << "fastzone_zone_responses_total{zone=\"" << label(zones[z]) << "\",rcode=\"" << dns::rcode_name(r)
-              << "\"} " << c.zones[z].rcode[r] << "\n";
+            const std::string rcode = r < engine::kZoneRcodes ? dns::rcode_name(static_cast<uint16_t>(r)) : "other";
+            o << "fastzone_zone_responses_total{zone=\"" << label(zones[z]) << "\",rcode=\"" << rcode << "\"} "
+              << c.zones[z].rcode[r] << "\n";
         }
     }
     const auto& members = t.member_slots;
     e.head("fastzone_policy_answers_total", "counter", "Answers per routing-policy record set chosen.");
-    for (size_t m = 1; m < members.size(); ++m) {
+    for (size_t m = 1; m < members.size() && m < c.members.size(); ++m) {
+        if (members[m].name.empty()) continue;  // a free slot
         o << "fastzone_policy_answers_total{name=\"" << label(members[m].name) << "\",type=\"" << members[m].type
           << "\",set_identifier=\"" << label(members[m].set_identifier) << "\"} " << c.members[m] << "\n";
     }

@@ -42,25 +42,29 @@ std::string status_text(const Totals& t) {
 }
 
 std::string stats_text(const Totals& t) {
-    const engine::Counters& c = *t.sum;
+    const engine::CounterTotals& c = *t.sum;
     std::ostringstream o;
-    o << "queries " << c.queries << "\nresponses " << c.responses << "\nudp " << c.udp << "\ntcp " << c.tcp
+    o << "queries " << c.queries << "\nresponses " << c.responses() << "\nudp " << c.udp << "\ntcp " << c.tcp
       << "\ntruncated " << c.truncated << "\nedns " << c.edns << "\necs " << c.ecs << "\n";
-    for (size_t r = 0; r < engine::kZoneRcodes; ++r) o << "rcode " << dns::rcode_name(r) << " " << c.rcode[r] << "\n";
+    for (size_t r : reported_rcodes(c)) {
+        o << "rcode " << dns::rcode_name(static_cast<uint16_t>(r)) << " " << c.rcode[r] << "\n";
+    }
     o << "dropped short " << c.dropped[static_cast<size_t>(engine::Drop::kShort)] << "\n";
     o << "dropped response " << c.dropped[static_cast<size_t>(engine::Drop::kResponse)] << "\n";
     o << "dropped malformed " << c.dropped[static_cast<size_t>(engine::Drop::kMalformed)] << "\n";
     for (const auto& [w, q] : t.per_worker) o << "worker " << w << " queries " << q << "\n";
-    for (size_t z = 0; z < t.zone_slots.size(); ++z) {
-        if (c.zones[z].queries == 0) continue;
-        o << "zone " << t.zone_slots[z] << " queries " << c.zones[z].queries;
+    for (size_t z = 0; z < t.zone_slots.size() && z < c.zones.size(); ++z) {
+        if (c.zones[z].queries() == 0 || t.zone_slots[z].empty()) continue;
+        o << "zone " << t.zone_slots[z] << " queries " << c.zones[z].queries();
         for (size_t r = 0; r < engine::kZoneRcodes; ++r) {
-            if (c.zones[z].rcode[r]) o << " " << dns::rcode_name(r) << " " << c.zones[z].rcode[r];
+            if (c.zones[z].rcode[r] == 0) continue;
+            o << " " << dns::rcode_name(static_cast<uint16_t>(r)) << " " << c.zones[z].rcode[r];
         }
+        if (c.zones[z].rcode[engine::kZoneRcodes]) o << " other " << c.zones[z].rcode[engine::kZoneRcodes];
         o << "\n";
     }
-    for (size_t m = 1; m < t.member_slots.size(); ++m) {
-        if (c.members[m] == 0) continue;
+    for (size_t m = 1; m < t.member_slots.size() && m < c.members.size(); ++m) {
+        if (c.members[m] == 0 || t.member_slots[m].name.empty()) continue;
         const auto& member = t.member_slots[m];
         o << "policy " << member.name << " " << member.type << " \"" << member.set_identifier << "\" answers "
           << c.members[m] << "\n";

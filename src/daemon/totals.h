@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "dns/wire.h"
 #include "engine/counter_slots.h"
 #include "engine/answer.h"
 #include "health/status.h"
@@ -19,8 +21,9 @@
 namespace fz::daemon {
 
 struct Totals {
-    // Every worker's counters summed, multivalue windows turned into answers per member.
-    std::unique_ptr<engine::Counters> sum = std::make_unique<engine::Counters>();
+    // Every worker's counters summed, multivalue windows turned into answers per member,
+    // each zone and member slot counted since its current owner got it.
+    std::unique_ptr<engine::CounterTotals> sum = std::make_unique<engine::CounterTotals>();
     std::unique_ptr<io::dpdk::DataplaneStats> dataplane;      // null without a data plane
     std::vector<std::pair<std::string, uint64_t>> per_worker;  // ("udp-0", queries), ("tcp", ...), ("lcore ...", ...)
     size_t tcp_connections = 0;
@@ -34,7 +37,8 @@ struct Totals {
         uint64_t descriptors = 0;
         uint64_t accept_errors = 0;
     } tcp_closed;
-    // Labels of the counter slots: zones (index = slot), record sets chosen (index = slot).
+    // Labels of the counter slots: zones (index = slot), record sets chosen (index = slot);
+    // empty for a free slot.
     std::vector<std::string> zone_slots;
     std::vector<engine::CounterSlots::Member> member_slots;
 
@@ -63,5 +67,17 @@ struct Totals {
     bool last_reload_ok = true;
     std::string last_reload_error;
 };
+
+// The rcodes reported, as indexes of QueryCounts::rcode: NOERROR..YXDOMAIN, NOTAUTH and
+// BADVERS always (what answer() sends), any other one counted. Their counts add up to
+// responses(), and with the drops to the queries.
+inline std::vector<size_t> reported_rcodes(const engine::QueryCounts& c) {
+    std::vector<size_t> out;
+    for (size_t r = 0; r < std::size(c.rcode); ++r) {
+        const bool sent = r <= dns::rcode::YXDOMAIN || r == dns::rcode::NOTAUTH || r == dns::rcode::BADVERS;
+        if (sent || c.rcode[r] != 0) out.push_back(r);
+    }
+    return out;
+}
 
 }  // namespace fz::daemon

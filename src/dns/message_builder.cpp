@@ -31,7 +31,7 @@ EdnsOption client_subnet_option(const ClientSubnet& subnet) {
 }
 
 EdnsOption client_subnet_option(uint16_t family, uint8_t source_prefix, const uint8_t* address) {
-    ClientSubnet subnet;
+    ClientSubnet subnet{};
     subnet.family = family;
     subnet.source_prefix = source_prefix;
     std::memcpy(subnet.address, address, subnet_bytes(source_prefix));
@@ -46,6 +46,33 @@ EdnsOption cookie_option(std::span<const uint8_t> client, std::span<const uint8_
 }
 
 EdnsOption nsid_option() { return EdnsOption{edns::NSID, {}}; }
+
+Result<std::vector<uint8_t>> tsig_record(std::string_view key, std::string_view algorithm, uint64_t time_signed,
+                                         std::span<const uint8_t> mac, uint16_t original_id, uint16_t fudge) {
+    const Name root;
+    auto owner = name_from_text(key, &root);
+    if (!owner) return Error{"", 0, "TSIG key name: " + owner.error().message};
+    auto alg = name_from_text(algorithm, &root);
+    if (!alg) return Error{"", 0, "TSIG algorithm: " + alg.error().message};
+    std::vector<uint8_t> rdata(alg->data(), alg->data() + alg->size());
+    put_u16(rdata, static_cast<uint16_t>(time_signed >> 32));
+    put_u16(rdata, static_cast<uint16_t>(time_signed >> 16));
+    put_u16(rdata, static_cast<uint16_t>(time_signed));
+    put_u16(rdata, fudge);
+    put_u16(rdata, static_cast<uint16_t>(mac.size()));
+    put_bytes(rdata, mac);
+    put_u16(rdata, original_id);
+    put_u16(rdata, 0);  // Error
+    put_u16(rdata, 0);  // Other Len
+    std::vector<uint8_t> rr(owner->data(), owner->data() + owner->size());
+    put_u16(rr, type::TSIG);
+    put_u16(rr, rrclass::ANY);
+    put_u16(rr, 0);  // TTL
+    put_u16(rr, 0);
+    put_u16(rr, static_cast<uint16_t>(rdata.size()));
+    put_bytes(rr, rdata);
+    return rr;
+}
 
 void QueryBuilder::set_qname(const Name& name) { qname_wire.assign(name.data(), name.data() + name.size()); }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -34,6 +35,12 @@ EdnsOption client_subnet_option(uint16_t family, uint8_t source_prefix, const ui
 EdnsOption cookie_option(std::span<const uint8_t> client, std::span<const uint8_t> server = {});
 // An empty NSID option: asks for the server's identifier (RFC 5001 2.3).
 EdnsOption nsid_option();
+
+// A TSIG record as a signed request ends with (RFC 8945 4.2): owner `key`, class ANY,
+// TTL 0, then `algorithm`, the time, fudge, MAC (as given: nothing here computes one),
+// `original_id`, error 0 and no other data. Fails only when a name is not valid.
+Result<std::vector<uint8_t>> tsig_record(std::string_view key, std::string_view algorithm, uint64_t time_signed,
+                                         std::span<const uint8_t> mac, uint16_t original_id, uint16_t fudge = 300);
 
 // A query, field by field; build() gives the message. Fields left alone make a sound
 // query for ". A IN" with id 0 and no flag set, without EDNS.

@@ -101,7 +101,7 @@ Result<OptRecord> read_opt(const uint8_t* msg, size_t pos, size_t rdlen, uint16_
         o.data.assign(msg + pos, msg + pos + olen);
         pos += olen;
         if (o.code == edns::CLIENT_SUBNET) {
-            ClientSubnet subnet;
+            ClientSubnet subnet{};
             if (opt.client_subnet || !decode_client_subnet(o.data, subnet)) {
                 return malformed("malformed or second client-subnet option", at);
             }

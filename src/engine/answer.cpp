@@ -1,8 +1,5 @@
 // answer(): the query pipeline over a snapshot (RFC 1034 4.3.2 with RFC 2308, 4592,
 // 6672, 6891, 8482 refinements). Everything here runs per query: no allocation.
-// The hot path is kept whole for inlining: the Responder, the Resolver and answer() live
-// in this one unit so that GCC inlines across them (split, the calls and their spills
-// cost every answer instructions); hence its size, under the 900-line limit of such units.
 #include "engine/answer.h"
 
 #include <algorithm>
@@ -13,7 +10,9 @@
 #include "common/bytes.h"
 #include "dns/name_hash.h"
 #include "dns/query.h"
+#include "dns/tsig.h"
 #include "dns/writer.h"
+#include "engine/responder.h"
 
 namespace fz::engine {
 namespace {
@@ -25,9 +24,6 @@ using zone::RRsetRef;
 using zone::ZoneImage;
 
 constexpr int kMaxChain = 16;     // CNAME/DNAME links followed inside one zone
-constexpr size_t kOptSize = 11;   // an OPT RR without options
-constexpr uint16_t kNotAuth = 9;  // NOTAUTH (RFC 2136 / 8945)
-constexpr uint16_t kYxDomain = 6;  // YXDOMAIN: a DNAME rewrite too long (RFC 6672 2.2)
 
 // The name being resolved: canonical bytes, label offsets and the hash of every suffix.
 struct LookupName {
@@ -50,7 +46,7 @@ struct LookupName {
 
     // The served zone whose apex is this name's longest suffix from label `from` on.
     const ZoneImage* zone_in(const Snapshot& snap, size_t* apex_label, size_t from = 0,
-                             uint16_t* slot = nullptr) const {
+                             uint32_t* slot = nullptr) const {
         return snap.index.find(wire, len, labels, label_count, hash, apex_label, from, slot);
     }
 };
@@ -111,252 +107,6 @@ Found lookup(const ZoneImage& zone, const LookupName& name, size_t apex_label) {
     }
     return {Kind::kNxdomain, zone.apex()};  // unreachable: the apex always exists
 }
-
-// One response being built.
-class Responder {
-public:
-    Responder(const Snapshot& snap, const dns::Query& q, const uint8_t* query, const Peer& peer, uint8_t* out,
-              size_t limit)
-        : snap_(snap), q_(q), query_(query), peer_(peer), w_(out, limit) {}
-
-    // Who the answer is for: the EDNS Client Subnet when present (RFC 7871), else the
-    // packet's source. Computed on first use: only routing policies need it.
-    const policy::ClientInfo& client() {
-        if (!client_ready_) {
-            client_ready_ = true;
-            new (&client_) policy::ClientInfo;
-            // Both are zero past their prefix: the parser rejects ECS addresses that are
-            // not (FORMERR), and a packet's own address is taken whole.
-            if (q_.edns.ecs) {
-                if (q_.edns.subnet.family == 1) [[likely]] {
-                    policy::set_client_ipv4(client_, q_.edns.subnet.address, q_.edns.subnet.source_prefix);
-                } else {
-                    policy::set_client(client_, policy::Family::kIpv6, q_.edns.subnet.address,
-                                       q_.edns.subnet.source_prefix, true);
-                }
-            } else if (peer_.family == 4) {
-                policy::set_client_ipv4(client_, peer_.address, 32);
-            } else if (peer_.family == 6) {
-                policy::set_client(client_, policy::Family::kIpv6, peer_.address, 128, true);
-            }
-        }
-        return client_;
-    }
-
-    // client(), looked up in the table that `binding`'s first decision reads. Made here, the
-    // lookup runs alongside the loads that reach the compiled policy (tables, version,
-    // kind, table), where inside decide() it waited for them: 4 ns of a data-plane
-    // geolocation answer (dpdk_lcore_bench).
-    const policy::ClientInfo& client(const PolicyBinding& binding) {
-        client();
-        if (!client_.known()) return client_;
-        if (binding.early.geo != nullptr) {
-            look_up_early(*binding.early.geo);
-        } else if (binding.early.latency != nullptr) {
-            look_up_early(*binding.early.latency);
-        } else if (binding.early.cidr != nullptr) {
-            look_up_early(*binding.early.cidr);
-        }
-        return client_;
-    }
-
-    Writer& writer() { return w_; }
-    uint16_t rcode = dns::rcode::NOERROR;
-    bool aa = false;
-    bool tc = false;
-    uint16_t counts[3] = {0, 0, 0};  // answer, authority, additional
-
-    void put_header() {
-        uint8_t* p = w_.data();
-        dns::store_u16(p, q_.id);
-        // QR, the query's opcode, RD and CD echoed; AA/TC/RCODE set in finish().
-        uint16_t flags = dns::flag::QR | (q_.flags & (dns::flag::OPCODE_MASK | dns::flag::RD | dns::flag::CD));
-        dns::store_u16(p + 2, flags);
-        std::memset(p + 4, 0, 8);
-        w_.skip_to(dns::kHeaderSize);
-    }
-
-    // Echoes the question byte for byte (0x20 case preserved) and marks its name.
-    void put_question() {
-        size_t qlen = q_.question_end - dns::kHeaderSize;
-        w_.put_bytes(query_ + dns::kHeaderSize, qlen);
-        FZ_ASSERT(w_.size() == q_.question_end);  // the limit leaves room for the question
-        dns::store_u16(w_.data() + 4, 1);
-        w_.mark_name(dns::kHeaderSize);
-    }
-
-    // Writes an RRset in `section` with its owner at `owner_pos`. Returns false (and
-    // sets TC unless `optional`) when it does not fit; nothing partial is left.
-    bool put_rrset(int section, size_t owner_pos, const RRset* set, bool use_block, bool optional) {
-        FZ_ASSERT(section >= 0 && section < 3);
-        size_t start = w_.size();
-        if (use_block && set->block_len != 0) {
-            // Ready-made section: valid only right after a question naming this owner.
-            if (w_.put_bytes(set->block(), set->block_len)) {
-                for (uint16_t i = 0; i < set->mark_count; ++i) w_.mark(start + set->mark(i));
-                counts[section] = static_cast<uint16_t>(counts[section] + set->count);
-                return true;
-            }
-            return fail(start, optional);
-        }
-        const uint8_t* rd = set->rdata();
-        for (uint16_t i = 0; i < set->count; ++i) {
-            uint16_t len = dns::load_u16(rd);
-            if (!w_.put_record(owner_pos, set->type, set->ttl, rd + 2, len)) return fail(start, optional);
-            rd += 2 + len;
-        }
-        counts[section] = static_cast<uint16_t>(counts[section] + set->count);
-        return true;
-    }
-
-    // Writes `count` one-record blocks of `stride` bytes, block i being number members[i]
-    // of `blocks`, as one RRset of the answer section (PolicyBinding::block_stride). Like
-    // put_rrset with a block: valid right after a question naming the owner.
-    bool put_blocks(const uint8_t* blocks, uint32_t stride, const uint16_t* members, uint8_t count) {
-        const size_t start = w_.size();
-        const size_t need = size_t{stride} * count;
-        if (start + need > w_.limit()) return fail(start, false);
-        uint8_t* out = w_.data() + start;
-        // The common strides as constants: each copy is then two or four moves.
-        if (stride == 16) {
-            for (uint8_t i = 0; i < count; ++i) std::memcpy(out + 16 * i, blocks + 16 * size_t{members[i]}, 16);
-        } else if (stride == 28) {
-            for (uint8_t i = 0; i < count; ++i) std::memcpy(out + 28 * i, blocks + 28 * size_t{members[i]}, 28);
-        } else {
-            for (uint8_t i = 0; i < count; ++i) copy_bytes(out + stride * i, blocks + stride * size_t{members[i]}, stride);
-        }
-        w_.skip_to(start + need);
-        counts[0] = static_cast<uint16_t>(counts[0] + count);
-        return true;
-    }
-
-    // Writes an RRset whose owner is written out (compressed) rather than a pointer.
-    bool put_rrset_named(int section, const uint8_t* owner, const RRset* set, uint32_t ttl, bool optional) {
-        FZ_ASSERT(section >= 0 && section < 3);
-        size_t start = w_.size();
-        const uint8_t* rd = set->rdata();
-        size_t owner_pos = SIZE_MAX;
-        for (uint16_t i = 0; i < set->count; ++i) {
-            uint16_t len = dns::load_u16(rd);
-            if (owner_pos == SIZE_MAX || owner_pos > Writer::kMaxPointer) {
-                size_t here = w_.size();
-                if (!w_.put_name(owner, true)) return fail(start, optional);
-                owner_pos = here;
-                // The owner is now in the message: the rest of the record follows it.
-                if (!put_rr_tail(set->type, ttl, rd + 2, len)) return fail(start, optional);
-            } else if (!w_.put_record(owner_pos, set->type, ttl, rd + 2, len)) {
-                return fail(start, optional);
-            }
-            rd += 2 + len;
-        }
-        counts[section] = static_cast<uint16_t>(counts[section] + set->count);
-        return true;
-    }
-
-    // Appends the OPT RR (and NSID / ECS options) when the query had EDNS.
-    void put_opt(uint16_t ext_rcode_high) {
-        if (!q_.edns.present) return;
-        size_t opt_len = opt_size();
-        w_.set_limit(w_.size() + opt_len);  // space was reserved up front
-        uint8_t* p = w_.data() + w_.size();
-        p[0] = 0;
-        dns::store_u16(p + 1, dns::type::OPT);
-        dns::store_u16(p + 3, snap_.options.udp_max_payload);
-        p[5] = static_cast<uint8_t>(ext_rcode_high);
-        p[6] = 0;  // version 0
-        dns::store_u16(p + 7, q_.edns.do_bit ? dns::kEdnsDoBit : 0);
-        size_t rd = 0;
-        uint8_t* o = p + 11;
-        if (send_nsid()) {
-            dns::store_u16(o, dns::edns::NSID);
-            dns::store_u16(o + 2, static_cast<uint16_t>(snap_.options.nsid.size()));
-            std::memcpy(o + 4, snap_.options.nsid.data(), snap_.options.nsid.size());
-            o += 4 + snap_.options.nsid.size();
-            rd += 4 + snap_.options.nsid.size();
-        }
-        if (q_.edns.ecs) {
-            // Echo the client subnet with our scope (RFC 7871 7.2.1): 0 = valid for all.
-            size_t addr = (q_.edns.subnet.source_prefix + 7u) / 8u;
-            dns::store_u16(o, dns::edns::CLIENT_SUBNET);
-            dns::store_u16(o + 2, static_cast<uint16_t>(4 + addr));
-            dns::store_u16(o + 4, q_.edns.subnet.family);
-            o[6] = q_.edns.subnet.source_prefix;
-            // A decision made on an IPv4 address carried inside the IPv6 one (mapped,
-            // 6to4, Teredo) has an IPv4 width: tell it back in IPv6 bits.
-            uint8_t scope = ecs_scope;
-            if (scope != 0 && q_.edns.subnet.family == 2 && client_ready_ && client_.family == policy::Family::kIpv4) {
-                scope = static_cast<uint8_t>(std::min(128, scope + client_.embedded_offset));
-            }
-            o[7] = scope;
-            std::memcpy(o + 8, q_.edns.subnet.address, addr);
-            rd += 8 + addr;
-        }
-        dns::store_u16(p + 9, static_cast<uint16_t>(rd));
-        FZ_ASSERT(kOptSize + rd == opt_len);  // as much as opt_size() reserved
-        w_.skip_to(w_.size() + kOptSize + rd);
-        ++counts[2];
-    }
-
-    size_t opt_size() const {
-        if (!q_.edns.present) return 0;
-        size_t n = kOptSize;
-        if (send_nsid()) n += 4 + snap_.options.nsid.size();
-        if (q_.edns.ecs) n += 8 + (q_.edns.subnet.source_prefix + 7u) / 8u;
-        return n;
-    }
-
-    size_t finish() {
-        uint8_t* p = w_.data();
-        uint16_t flags = dns::load_u16(p + 2);
-        if (aa) flags |= dns::flag::AA;
-        if (tc) flags |= dns::flag::TC;
-        flags |= rcode & 0xf;
-        dns::store_u16(p + 2, flags);
-        dns::store_u16(p + 6, counts[0]);
-        dns::store_u16(p + 8, counts[1]);
-        put_opt(static_cast<uint16_t>(rcode >> 4));
-        dns::store_u16(p + 10, counts[2]);
-        return w_.size();
-    }
-
-    uint8_t ecs_scope = 0;
-
-private:
-    bool send_nsid() const { return q_.edns.nsid && !snap_.options.nsid.empty(); }
-
-    bool put_rr_tail(uint16_t rtype, uint32_t ttl, const uint8_t* rdata, uint16_t len) {
-        size_t start = w_.size();
-        if (!w_.put_u16(rtype) || !w_.put_u16(dns::rrclass::IN) || !w_.put_u32(ttl) || !w_.put_u16(0)) return false;
-        if (!w_.put_rdata(rtype, rdata, len)) return false;
-        dns::store_u16(w_.data() + start + 8, static_cast<uint16_t>(w_.size() - start - 10));
-        return true;
-    }
-
-    bool fail(size_t start, bool optional) {
-        w_.rewind(start);
-        if (!optional) tc = true;
-        return false;
-    }
-
-    const Snapshot& snap_;
-    const dns::Query& q_;
-    const uint8_t* query_;
-    const Peer& peer_;
-    Writer w_;
-    template <typename Table>
-    void look_up_early(const Table& table) {
-        if (client_.early_table == &table) return;
-        client_.early = table.lookup(client_);
-        client_.early_table = &table;
-    }
-
-    // Constructed by client() on first use: most answers never need it, and initialising
-    // it with every Responder cost static answers 6 instructions (callgrind).
-    union {
-        policy::ClientInfo client_;
-    };
-    bool client_ready_ = false;
-};
 
 // Resolves one query inside `zone` (RFC 1034 4.3.2).
 class Resolver {
@@ -603,7 +353,7 @@ private:
         size_t target_len = dns::Writer::name_len(target);
         size_t prefix = name.len - dname_node->name_len;  // labels of the name above the DNAME owner
         if (prefix + target_len > dns::kMaxNameWire) {
-            r_.rcode = kYxDomain;
+            r_.rcode = dns::rcode::YXDOMAIN;
             return nullptr;
         }
         // The labels above the DNAME owner, lower-cased: equally valid as CNAME rdata.
@@ -749,6 +499,99 @@ size_t error_response(Responder& r, const dns::Query& q, uint16_t rcode) {
     return r.finish();
 }
 
+// A query signed with TSIG (RFC 8945 5.2), answered within `limit` bytes. There are no
+// keys yet (they come with dynamic changes), so every key is unknown: NOTAUTH with an
+// unsigned BADKEY TSIG (5.2.1), question and OPT echoed, as Knot DNS answers. Key lookup
+// and MAC verification go here; a query that verifies will go on to its answer, signed.
+size_t answer_signed(Responder& r, const dns::Query& q, const uint8_t* query, size_t limit) {
+    dns::TsigRecord tsig;
+    dns::read_tsig(query, size_t{q.tsig_pos} + q.tsig_len, q.tsig_pos, tsig);  // parse_query found it sound
+    r.put_header();
+    r.put_question();
+    r.rcode = dns::rcode::NOTAUTH;
+    size_t n = r.finish();
+    uint8_t* p = r.writer().data();
+    size_t t = dns::write_tsig_error(p + n, limit - n, tsig, q.id, dns::tsig::BADKEY);
+    if (t == 0) {
+        // Names near 255 bytes without EDNS: the TSIG alone with TC (RFC 8945 5.3), or TC
+        // alone when even that does not fit; the client retries over TCP.
+        n = dns::kHeaderSize;
+        std::memset(p + 4, 0, 8);
+        dns::store_u16(p + 2, dns::load_u16(p + 2) | dns::flag::TC);
+        r.tc = true;
+        t = dns::write_tsig_error(p + n, limit - n, tsig, q.id, dns::tsig::BADKEY);
+    }
+    if (t != 0) dns::store_u16(p + 10, static_cast<uint16_t>(dns::load_u16(p + 10) + 1));
+    return n + t;
+}
+
+// Response size limit: 512 without EDNS; with EDNS the client's size (512 at least)
+// capped by ours (RFC 6891 6.2.5); TCP: the whole message.
+size_t response_limit(const Snapshot& snap, const dns::Query& q, Transport transport, size_t out_cap) {
+    size_t limit;
+    if (transport == Transport::kTcp) {
+        limit = std::min(out_cap, dns::kMaxMessage);
+    } else if (q.edns.present) {
+        limit = std::clamp<size_t>(q.edns.udp_size, dns::kMinUdpPayload, snap.options.udp_max_payload);
+        limit = std::max(limit, dns::kMinUdpPayload);
+    } else {
+        limit = dns::kMinUdpPayload;
+    }
+    return std::min(limit, out_cap);
+}
+
+// Counts a response in the worker's counters: its rcode, its zone (slot 0: none) and TC.
+void count_response(Counters& c, uint32_t zone_slot, uint16_t rcode, bool tc) {
+    ++c.zones[zone_slot].rcode[std::min<size_t>(rcode, kZoneRcodes)];
+    ++c.rcode[std::min<size_t>(rcode, 23)];
+    if (tc) ++c.truncated;
+}
+
+// answer() for a query that parse_query() did not find sound and plain (`status` says
+// why): dropped, or answered and counted in no zone. Out of line and with a Responder of
+// its own: inside answer(), or sharing its Responder, these rare cases cost every static
+// answer 13 to 40 instructions (callgrind), as GCC then inlined less of the resolver or
+// spilled more registers.
+[[gnu::cold, gnu::noinline]] size_t answer_unusual(const Snapshot& snap, const dns::Query& q, dns::QueryStatus status,
+                                                   const uint8_t* query, const Peer& peer, Transport transport,
+                                                   uint8_t* out, size_t out_cap, Counters& c) {
+    switch (status) {
+        case dns::QueryStatus::kDropShort:
+            ++c.dropped[static_cast<size_t>(Drop::kShort)];
+            return 0;
+        case dns::QueryStatus::kDropResponse:
+            ++c.dropped[static_cast<size_t>(Drop::kResponse)];
+            return 0;
+        case dns::QueryStatus::kDropMalformed:
+            ++c.dropped[static_cast<size_t>(Drop::kMalformed)];
+            return 0;
+        default:
+            break;
+    }
+    if (q.edns.present) ++c.edns;
+    if (q.edns.ecs) ++c.ecs;
+    const size_t limit = response_limit(snap, q, transport, out_cap);
+    Responder r(snap, q, query, peer, out, limit);
+    r.reserve_opt(limit);
+    size_t n;
+    switch (status) {
+        case dns::QueryStatus::kTsig:
+            n = answer_signed(r, q, query, limit);
+            break;
+        case dns::QueryStatus::kNotImp:
+            n = error_response(r, q, dns::rcode::NOTIMP);
+            break;
+        case dns::QueryStatus::kBadVers:
+            n = error_response(r, q, dns::rcode::BADVERS);
+            break;
+        default:
+            n = error_response(r, q, dns::rcode::FORMERR);
+            break;
+    }
+    count_response(c, 0, r.rcode, r.tc);
+    return n;
+}
+
 }  // namespace
 
 void prefetch_lookup(const Snapshot& snap, const uint8_t* query, size_t len, LookupHint& hint) noexcept {
@@ -787,111 +630,84 @@ namespace {
 
 }  // namespace
 
-size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer& peer, Transport transport,
-              uint8_t* out, size_t out_cap, Worker& worker) {
-    FZ_ASSERT(out_cap >= dns::kMinUdpPayload);
+// Hot: every query comes through here. With the attribute GCC spills less around the
+// name hashing and zone lookup (callgrind: 6 to 16 instructions less per answer since the
+// rare statuses moved to answer_unusual).
+[[gnu::hot]] size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer& peer,
+                           Transport transport, uint8_t* out, size_t out_cap, Worker& worker) {
+    Counters& c = worker.counters;
+    ++c.queries;
+    ++(transport == Transport::kUdp ? c.udp : c.tcp);
+    dns::Query q;
+    const dns::QueryStatus status = dns::parse_query(query, len, q);
+    if (status != dns::QueryStatus::kOk) [[unlikely]] {
+        return answer_unusual(snap, q, status, query, peer, transport, out, out_cap, c);
+    }
+    if (q.edns.present) ++c.edns;
+    if (q.edns.ecs) ++c.ecs;
+    uint32_t zone_slot = 0;  // names in no zone count in slot 0
+    const size_t limit = response_limit(snap, q, transport, out_cap);
+    Responder r(snap, q, query, peer, out, limit);
+    r.reserve_opt(limit);
+    if (snap.prefetch_clients && q.edns.ecs) prefetch_client_tables(snap, q);
+    r.put_header();
+    r.put_question();
+    if (q.qclass == dns::rrclass::CH) {
+        if (!answer_chaos(r, q, snap.options)) r.rcode = dns::rcode::REFUSED;
+    } else if (q.qclass != dns::rrclass::IN && q.qclass != dns::rrclass::ANY) {
+        // QCLASS * matches our IN data (RFC 1035 3.2.5), as Knot does; others: REFUSED.
+        r.rcode = dns::rcode::REFUSED;
+    } else if (q.qtype == dns::type::AXFR || q.qtype == dns::type::IXFR) {
+        // No zone transfers: over TCP "not authorized" as Knot answers when its ACL
+        // denies one; over UDP a transfer is never served (RFC 5936 4.2).
+        r.rcode = transport == Transport::kTcp ? dns::rcode::NOTAUTH : dns::rcode::REFUSED;
+    } else if (q.qtype == dns::type::OPT || q.qtype == dns::type::TSIG || q.qtype == dns::type::TKEY ||
+               q.qtype == dns::type::MAILA || q.qtype == dns::type::MAILB) {
+        r.rcode = dns::rcode::NOTIMP;  // meta types that are not questions about data
+    } else {
+        LookupName qname;
+        qname.set(q.qname_lc, q.qname_len, q.label_offset, q.label_count);
+        size_t apex_label = 0;
+        const ZoneImage* zone = qname.zone_in(snap, &apex_label, 0, &zone_slot);
+        bool from_parent = false;
+        if (zone != nullptr && apex_label == 0 && q.qtype == dns::type::DS && q.label_count > 0) {
+            // DS belongs to the parent side of a cut (RFC 4035 3.1.4.1): when we serve
+            // the parent too, it answers.
+            size_t parent_label = 0;
+            const ZoneImage* parent = qname.zone_in(snap, &parent_label, 1, &zone_slot);
+            if (parent != nullptr) {
+                zone = parent;
+                apex_label = parent_label;
+                from_parent = true;
+            }
+        }
+        if (zone == nullptr) {
+            r.rcode = dns::rcode::REFUSED;
+        } else {
+            Resolver(snap, worker, r, q, *zone, from_parent).run(qname, apex_label);
+        }
+    }
+    const size_t n = r.finish();
+    FZ_ASSERT(n <= limit);
+    count_response(c, zone_slot, r.rcode, r.tc);
+    return n;
+}
+
+size_t answer_oversized(const Snapshot& snap, const uint8_t* query, size_t len, const Peer& peer, Transport transport,
+                        uint8_t* out, size_t out_cap, Worker& worker) {
     Counters& c = worker.counters;
     ++c.queries;
     ++(transport == Transport::kUdp ? c.udp : c.tcp);
     dns::Query q;
     dns::QueryStatus status = dns::parse_query(query, len, q);
-    if (status == dns::QueryStatus::kDropShort) {
-        ++c.dropped[static_cast<size_t>(Drop::kShort)];
-        return 0;
+    if (status != dns::QueryStatus::kDropShort && status != dns::QueryStatus::kDropResponse &&
+        status != dns::QueryStatus::kDropMalformed) {
+        // What was read may be sound; the message as sent is not (bytes past its end).
+        status = dns::QueryStatus::kFormErr;
+        q.edns.present = false;
+        q.edns.ecs = false;
     }
-    if (status == dns::QueryStatus::kDropResponse) {
-        ++c.dropped[static_cast<size_t>(Drop::kResponse)];
-        return 0;
-    }
-    if (status == dns::QueryStatus::kDropMalformed) {
-        ++c.dropped[static_cast<size_t>(Drop::kMalformed)];
-        return 0;
-    }
-    if (q.edns.present) ++c.edns;
-    if (q.edns.ecs) ++c.ecs;
-    uint16_t zone_slot = 0;  // names in no zone count in slot 0
-
-    // Response size limit: 512 without EDNS; with EDNS the client's size (512 at least)
-    // capped by ours (RFC 6891 6.2.5); TCP: the whole message.
-    size_t limit;
-    if (transport == Transport::kTcp) {
-        limit = std::min(out_cap, dns::kMaxMessage);
-    } else if (q.edns.present) {
-        limit = std::clamp<size_t>(q.edns.udp_size, dns::kMinUdpPayload, snap.options.udp_max_payload);
-        limit = std::max(limit, dns::kMinUdpPayload);
-    } else {
-        limit = dns::kMinUdpPayload;
-    }
-    limit = std::min(limit, out_cap);
-
-    Responder r(snap, q, query, peer, out, limit);
-    // Keep room for the OPT record so it always fits (RFC 6891 7: OPT is never dropped).
-    r.writer().set_limit(limit - std::min(limit - dns::kHeaderSize, r.opt_size()));
-
-    if (snap.prefetch_clients && q.edns.ecs) prefetch_client_tables(snap, q);
-    size_t n;
-    switch (status) {
-        case dns::QueryStatus::kFormErr:
-            n = error_response(r, q, dns::rcode::FORMERR);
-            break;
-        case dns::QueryStatus::kNotImp:
-            n = error_response(r, q, dns::rcode::NOTIMP);
-            break;
-        case dns::QueryStatus::kBadVers:
-            n = error_response(r, q, dns::rcode::BADVERS);
-            break;
-        default:
-            r.put_header();
-            r.put_question();
-            n = 0;
-            break;
-    }
-    if (n == 0) {
-        if (q.qclass == dns::rrclass::CH) {
-            if (!answer_chaos(r, q, snap.options)) r.rcode = dns::rcode::REFUSED;
-        } else if (q.qclass != dns::rrclass::IN && q.qclass != dns::rrclass::ANY) {
-            // QCLASS * matches our IN data (RFC 1035 3.2.5), as Knot does; others: REFUSED.
-            r.rcode = dns::rcode::REFUSED;
-        } else if (q.qtype == dns::type::AXFR || q.qtype == dns::type::IXFR) {
-            // No zone transfers: over TCP "not authorized" as Knot answers when its ACL
-            // denies one; over UDP a transfer is never served (RFC 5936 4.2).
-            r.rcode = transport == Transport::kTcp ? kNotAuth : dns::rcode::REFUSED;
-        } else if (q.qtype == dns::type::OPT || q.qtype == dns::type::TSIG || q.qtype == dns::type::TKEY ||
-                   q.qtype == dns::type::MAILA || q.qtype == dns::type::MAILB) {
-            r.rcode = dns::rcode::NOTIMP;  // meta types that are not questions about data
-        } else {
-            LookupName qname;
-            qname.set(q.qname_lc, q.qname_len, q.label_offset, q.label_count);
-            size_t apex_label = 0;
-            const ZoneImage* zone = qname.zone_in(snap, &apex_label, 0, &zone_slot);
-            bool from_parent = false;
-            if (zone != nullptr && apex_label == 0 && q.qtype == dns::type::DS && q.label_count > 0) {
-                // DS belongs to the parent side of a cut (RFC 4035 3.1.4.1): when we serve
-                // the parent too, it answers.
-                size_t parent_label = 0;
-                const ZoneImage* parent = qname.zone_in(snap, &parent_label, 1, &zone_slot);
-                if (parent != nullptr) {
-                    zone = parent;
-                    apex_label = parent_label;
-                    from_parent = true;
-                }
-            }
-            if (zone == nullptr) {
-                r.rcode = dns::rcode::REFUSED;
-            } else {
-                Resolver(snap, worker, r, q, *zone, from_parent).run(qname, apex_label);
-            }
-        }
-        n = r.finish();
-    }
-    FZ_ASSERT(n <= limit && zone_slot < kZoneSlots);
-    ++c.responses;
-    ++c.rcode[std::min<size_t>(r.rcode, 23)];
-    ZoneCount& zc = c.zones[zone_slot];
-    ++zc.queries;
-    if (r.rcode < kZoneRcodes) ++zc.rcode[r.rcode];
-    if (r.tc) ++c.truncated;
-    return n;
+    return answer_unusual(snap, q, status, query, peer, transport, out, out_cap, c);
 }
 
 }  // namespace fz::engine

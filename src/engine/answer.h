@@ -4,8 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 
+#include "engine/counters.h"
 #include "engine/snapshot.h"
 #include "policy/rng.h"
 
@@ -20,69 +20,6 @@ struct Peer {
     uint8_t address[16] = {};
     uint16_t port = 0;
 };
-
-// Why a query got no response.
-enum class Drop : uint8_t {
-    kShort,      // shorter than a DNS header
-    kResponse,   // QR=1
-    kMalformed,  // no parseable question
-    kCount,
-};
-
-// Per-zone counts. Zones are counted by a slot the control plane assigns per apex name
-// and keeps across reloads (Snapshot::zone_slot); slot 0 holds names in no zone.
-inline constexpr size_t kZoneSlots = 1024;
-inline constexpr size_t kZoneRcodes = 6;  // NOERROR..REFUSED; others only in Counters::rcode
-struct ZoneCount {
-    uint64_t queries = 0;
-    uint64_t rcode[kZoneRcodes] = {};
-};
-
-// Answers per routing-policy member ("record set chosen"), by a slot per
-// (name, type, SetIdentifier) kept across reloads (PolicyBinding::member_slots).
-inline constexpr size_t kMemberSlots = 4096;
-
-// Multivalue answers by window (policy::Decision::hit), turned into answers per member on
-// the control plane (engine::CounterSlots). Half of them serve the published snapshot's
-// policies, half the next one's.
-inline constexpr size_t kWindowHitSlots = size_t{1} << 16;
-
-// Per-worker counters: each worker (thread or lcore) owns one and only it writes;
-// the control plane sums them. Plain 64-bit fields: an aligned load of one is never torn
-// on x86-64, and a count read a little stale is fine for statistics.
-struct alignas(64) Counters {
-    uint64_t queries = 0;
-    uint64_t responses = 0;
-    uint64_t udp = 0;
-    uint64_t tcp = 0;
-    uint64_t truncated = 0;
-    uint64_t edns = 0;
-    uint64_t ecs = 0;
-    uint64_t rcode[24] = {};
-    uint64_t dropped[static_cast<size_t>(Drop::kCount)] = {};
-    ZoneCount zones[kZoneSlots];
-    uint64_t members[kMemberSlots] = {};
-    uint64_t windows[kWindowHitSlots] = {};
-};
-
-// Adds `from` into `to` (the control plane sums workers' counters).
-inline void add_counters(Counters& to, const Counters& from) {
-    to.queries += from.queries;
-    to.responses += from.responses;
-    to.udp += from.udp;
-    to.tcp += from.tcp;
-    to.truncated += from.truncated;
-    to.edns += from.edns;
-    to.ecs += from.ecs;
-    for (size_t i = 0; i < std::size(to.rcode); ++i) to.rcode[i] += from.rcode[i];
-    for (size_t i = 0; i < std::size(to.dropped); ++i) to.dropped[i] += from.dropped[i];
-    for (size_t z = 0; z < kZoneSlots; ++z) {
-        to.zones[z].queries += from.zones[z].queries;
-        for (size_t r = 0; r < kZoneRcodes; ++r) to.zones[z].rcode[r] += from.zones[z].rcode[r];
-    }
-    for (size_t m = 0; m < kMemberSlots; ++m) to.members[m] += from.members[m];
-    for (size_t w = 0; w < kWindowHitSlots; ++w) to.windows[w] += from.windows[w];
-}
 
 // State one worker hands to answer(): its counters and its random generator (weighted
 // and multivalue choices), both owned by that worker alone.
@@ -117,5 +54,15 @@ inline void prefetch_node(const LookupHint& hint) noexcept {
 // dropped (counted in worker.counters.dropped).
 size_t answer(const Snapshot& snap, const uint8_t* query, size_t len, const Peer& peer, Transport transport,
               uint8_t* out, size_t out_cap, Worker& worker);
+
+// The longest UDP query read whole: what the UDP workers and the data plane buffer.
+inline constexpr size_t kMaxUdpQuery = 4096 + 64;
+
+// answer() for a datagram longer than the `len` bytes that could be read of it (recvmmsg
+// flagged MSG_TRUNC, or a frame over kMaxUdpQuery): FORMERR with the header and question
+// echoed and no OPT, as Knot DNS answers the bytes past the message it reads; dropped
+// when answer() would drop it (no question, QR=1). Counted as answer() counts.
+[[gnu::cold]] size_t answer_oversized(const Snapshot& snap, const uint8_t* query, size_t len, const Peer& peer,
+                                      Transport transport, uint8_t* out, size_t out_cap, Worker& worker);
 
 }  // namespace fz::engine

@@ -7,7 +7,7 @@
 namespace fz::engine {
 
 void ZoneIndex::build(const std::vector<std::shared_ptr<const zone::ZoneImage>>& zones,
-                      const std::vector<uint16_t>& slots) {
+                      const std::vector<uint32_t>& slots) {
     slots_.clear();
     root_ = nullptr;
     size_t n = 0;
@@ -38,7 +38,7 @@ void ZoneIndex::build(const std::vector<std::shared_ptr<const zone::ZoneImage>>&
         uint64_t h = dns::hash_name(z->header().apex_name);
         for (size_t s = h & mask_;; s = (s + 1) & mask_) {
             if (slots_[s].zone == nullptr) {
-                slots_[s] = Slot{h, z.get(), i < slots.size() ? slots[i] : uint16_t{0}};
+                slots_[s] = Slot{h, z.get(), i < slots.size() ? slots[i] : 0};
                 break;
             }
         }

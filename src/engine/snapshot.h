@@ -26,14 +26,14 @@ struct Options {
 class ZoneIndex {
 public:
     // `slots[i]` is the counter slot of zones[i] (empty: all 0).
-    void build(const std::vector<std::shared_ptr<const zone::ZoneImage>>& zones, const std::vector<uint16_t>& slots);
+    void build(const std::vector<std::shared_ptr<const zone::ZoneImage>>& zones, const std::vector<uint32_t>& slots);
 
     // `suffix_hash[i]` is the hash of the suffix starting at label i; labels[i] its offset
     // in `name`. Returns the zone whose apex is the longest suffix (starting at label
     // `from`, to find a parent zone), or nullptr.
     const zone::ZoneImage* find(const uint8_t* name, size_t name_len, const uint8_t* labels,
                                 size_t label_count, const uint64_t* suffix_hash, size_t* matched_label,
-                                size_t from = 0, uint16_t* slot_out = nullptr) const {
+                                size_t from = 0, uint32_t* slot_out = nullptr) const {
         // Suffixes with more labels than any apex cannot match; start where they can.
         size_t first = label_count > max_labels_ ? label_count - max_labels_ : 0;
         first = first > from ? first : from;
@@ -64,14 +64,14 @@ private:
     struct Slot {
         uint64_t hash = 0;
         const zone::ZoneImage* zone = nullptr;
-        uint16_t counter_slot = 0;
+        uint32_t counter_slot = 0;
     };
     std::vector<Slot> slots_;
     size_t mask_ = 0;
     size_t min_labels_ = 0;
     size_t max_labels_ = 0;
     const zone::ZoneImage* root_ = nullptr;
-    uint16_t root_slot_ = 0;
+    uint32_t root_slot_ = 0;
 };
 
 // Where a policy's members are encoded: the policy RRset in a zone image.
@@ -86,7 +86,7 @@ struct ClientTable {
 struct PolicyBinding {
     const zone::ZoneImage* image = nullptr;
     const zone::RRset* rrset = nullptr;
-    std::vector<uint16_t> member_slots;  // counter slot of each member (Counters::members)
+    std::vector<uint32_t> member_slots;  // counter slot of each member (Counters::members)
     // For each member that is an alias to an RRset outside any policy: that RRset and
     // its zone, bound once here rather than looked up by name per query (null: none,
     // or the target is under a policy, which policy::resolve() follows).
@@ -137,7 +137,7 @@ struct Snapshot {
     // Any of the three is set: answer() tests this one flag, which is cheaper on every
     // static answer than testing the three pointers.
     bool prefetch_clients = false;
-    std::vector<uint16_t> zone_slots;     // counter slot of each zone (parallel to zones)
+    std::vector<uint32_t> zone_slots;     // counter slot of each zone (parallel to zones)
     // The zone images together are far larger than the caches: the data plane then looks
     // up each burst's names ahead of answering (prefetch_lookup in answer.h). Set by finish().
     bool prefetch_lookups = false;

@@ -25,6 +25,7 @@ import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
+import dns.tsig
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from dnsio import tcp_exchange, udp_exchange  # noqa: E402
@@ -40,6 +41,10 @@ ZONES = [("conform.example.", os.path.join(HERE, "zones", "conform.example.zone"
 # DIFFERENCES.md lists the same, for readers.
 def _rcode(name):
     return lambda b: b is not None and b.get("rcode") == name
+
+
+def _badkey(b):
+    return b is not None and b.get("rcode") == "NOTAUTH" and (b.get("tsig") or {}).get("error") == 17
 
 
 def _cd_copied(b):
@@ -65,6 +70,14 @@ DIFFERENCES = {
                        "module ignores ECS", _rcode("FORMERR")),
     "ecs prefix too long": ("RFC 7871 7.1.1: SOURCE PREFIX-LENGTH beyond the address width is FORMERR; Knot without "
                             "its geoip module ignores ECS", _rcode("FORMERR")),
+    "query of 4200 bytes": ("fastzone reads 4,160 bytes of a datagram and answers a longer one FORMERR (its start "
+                            "may look sound, the message is not read); Knot reads 64 KiB and answers it",
+                            _rcode("FORMERR")),
+    "tsig name in no zone": ("RFC 8945 5.2: the TSIG is checked before the query is processed, so an unknown key is "
+                             "BADKEY whatever the name (as NSD answers); Knot checks keys in a zone's ACL and "
+                             "answers REFUSED unsigned", _badkey),
+    "tsig class CH": ("as for a name in no zone: BADKEY before the class is looked at; Knot answers REFUSED unsigned",
+                      _badkey),
 }
 
 
@@ -139,7 +152,8 @@ def build_queries():
         qid += 1
         yield (f"{name} {t} tcp", q.to_wire(), "tcp", False)
     # Header and EDNS corner cases.
-    q = dns.message.make_query("www.conform.example.", "A", use_edns=1)
+    q = dns.message.make_query("www.conform.example.", "A")
+    q.use_edns(edns=1)  # make_query(use_edns=1) gives version 0
     yield ("edns version 1", q.to_wire(), "udp", False)
     q = dns.message.make_query("www.conform.example.", "A", use_edns=0,
                                options=[dns.edns.GenericOption(65001, b"\x01\x02")])
@@ -171,6 +185,9 @@ def build_queries():
         q = dns.message.make_query("conform.example.", "SOA")
         q.set_opcode(opcode)
         yield (f"opcode {opcode}", q.to_wire(), "udp", False)
+    yield from tsig_queries()
+    yield from edns_error_queries()
+    yield from long_queries()
     # Raw malformed packets.
     good = dns.message.make_query("www.conform.example.", "A", use_edns=False).to_wire()
     hdr = bytearray(good[:12])
@@ -197,7 +214,153 @@ def build_queries():
         yield (label, wire, "udp", True)
 
 
+def edns_error_queries():
+    """Error answers to queries with EDNS: a sound OPT is echoed (RFC 6891 7), a malformed
+    message gets FORMERR without one."""
+    def status_query(**kw):
+        q = dns.message.make_query("conform.example.", "SOA", **kw)
+        q.set_opcode(dns.opcode.STATUS)
+        return q.to_wire()
+    opt = dns.message.make_query("a.", "A", use_edns=0, payload=1400, want_dnssec=True).to_wire()[-11:]
+    v1 = dns.message.make_query("a.", "A")
+    v1.use_edns(edns=1, payload=1400)
+    opt_v1 = v1.to_wire()[-11:]
+    with_opt = status_query(use_edns=0, payload=1400, want_dnssec=True)
+    yield ("status with opt", with_opt, "udp", True)
+    v1_status = dns.message.make_query("conform.example.", "SOA")
+    v1_status.set_opcode(dns.opcode.STATUS)
+    v1_status.use_edns(edns=1, payload=1400)
+    yield ("status with opt version 1", v1_status.to_wire(), "udp", True)
+    hdr = bytearray(with_opt[:12])
+    hdr[4:6] = b"\x00\x00"
+    yield ("status qdcount 0 with opt", bytes(hdr) + opt, "udp", True)
+    hdr[2] &= 0x87  # opcode QUERY
+    yield ("qdcount 0 with opt", bytes(hdr) + opt, "udp", True)
+    yield ("qdcount 0 with opt version 1", bytes(hdr) + opt_v1, "udp", True)
+    yield ("qdcount 0 opt then junk", bytes(hdr) + opt + b"\x00", "udp", True)
+    q = dns.message.make_query("www.conform.example.", "A", use_edns=0, payload=1400).to_wire()
+    yield ("opt then trailing junk", q + b"\x00\x01\x02", "udp", True)
+    yield ("opt in answer section", q[:6] + b"\x00\x01" + q[8:10] + b"\x00\x00" + q[12:], "udp", True)
+    yield ("status opt then trailing junk", with_opt + b"\x00", "udp", True)
+    yield ("status two opt", with_opt[:10] + b"\x00\x02" + with_opt[12:] + opt, "udp", True)
+    yield ("status bad opt", with_opt[:-2] + b"\x00\x04\x00\x08\x00\x09", "udp", True)
+
+
+def padded_query(size):
+    """A sound query of `size` bytes: EDNS padding (RFC 7830) after the question."""
+    bare = len(dns.message.make_query("www.conform.example.", "A", use_edns=0).to_wire())
+    q = dns.message.make_query("www.conform.example.", "A", use_edns=0,
+                               options=[dns.edns.GenericOption(dns.edns.PADDING, b"\0" * (size - bare - 4))])
+    return q.to_wire(max_size=65535)
+
+
+def long_queries():
+    """UDP queries around fastzone's 4,160-byte receive buffer."""
+    yield ("query of 4160 bytes", padded_query(4160), "udp", True)
+    yield ("query of 4160 bytes then junk", padded_query(4160) + b"\xee" * 100, "udp", True)
+    yield ("query of 4200 bytes", padded_query(4200), "udp", True)
+    yield ("query of 5000 bytes then junk", padded_query(5000) + b"\xee" * 100, "udp", True)
+
+
+# A key neither server has: every signed query is answered NOTAUTH with BADKEY (RFC 8945 5.2.1).
+UNKNOWN_KEY = dns.tsig.Key("unknown.key.", b"\0" * 32, "hmac-sha256")
+
+
+def signed(name, rdtype, edns_version=None, **kw):
+    q = dns.message.make_query(name, rdtype, **kw)
+    if edns_version is not None:
+        q.use_edns(edns=edns_version)  # make_query(use_edns=1) gives version 0
+    q.use_tsig(UNKNOWN_KEY)
+    return q.to_wire()
+
+
+def tsig_queries():
+    """Signed queries, and TSIG records that are misplaced or malformed (FORMERR)."""
+    yield ("tsig unknown key", signed("www.conform.example.", "A"), "udp", True)
+    yield ("tsig unknown key tcp", signed("www.conform.example.", "A"), "tcp", True)
+    yield ("tsig unknown key edns", signed("www.conform.example.", "A", use_edns=0, payload=1232), "udp", True)
+    yield ("tsig unknown key edns version 1", signed("www.conform.example.", "A", edns_version=1), "udp", True)
+    yield ("tsig nxdomain", signed("nothere.conform.example.", "A"), "udp", True)
+    yield ("tsig qtype TSIG", signed("www.conform.example.", "TSIG"), "udp", True)
+    yield ("tsig axfr tcp", signed("conform.example.", "AXFR"), "tcp", True)
+    yield ("tsig name in no zone", signed("other.test.", "A"), "udp", True)
+    yield ("tsig class CH", signed("version.bind.", "TXT", rdclass="CH"), "udp", True)
+    q = dns.message.make_query("conform.example.", "SOA")
+    q.set_opcode(dns.opcode.STATUS)
+    q.use_tsig(UNKNOWN_KEY)
+    yield ("tsig opcode status", q.to_wire(), "udp", True)
+    wire = signed("www.conform.example.", "A")
+    unsigned, tsig = split_tsig(wire)
+    if tsig is None:
+        raise RuntimeError("split_tsig found no TSIG in a signed query")
+    tsig_rr = wire[len(unsigned):]
+    hdr = bytearray(unsigned[:12])
+    key = b"\x07unknown\x03key\x00"
+    yield ("tsig key name compressed", bytes(hdr[:10]) + b"\x00\x01" + unsigned[12:] + b"\xc0\x0c" +
+           tsig_rr[len(key):], "udp", True)
+    yield ("tsig key name upper case", wire.replace(b"\x07unknown\x03key", b"\x07UNKNOWN\x03Key"), "udp", True)
+    yield ("two tsig", bytes(hdr[:10]) + b"\x00\x02" + unsigned[12:] + tsig_rr * 2, "udp", True)
+    opt = dns.message.make_query("a.", "A", use_edns=0).to_wire()[-11:]
+    yield ("tsig before opt", bytes(hdr[:10]) + b"\x00\x02" + unsigned[12:] + tsig_rr + opt, "udp", True)
+    yield ("tsig in answer section", bytes(hdr[:6]) + b"\x00\x01" + bytes(hdr[8:10]) + b"\x00\x00" +
+           unsigned[12:] + tsig_rr, "udp", True)
+    yield ("tsig then junk", wire + b"\x00", "udp", True)
+    rdlen_at = len(unsigned) + len(key) + 8
+    longer = bytearray(wire + b"\x00")
+    longer[rdlen_at:rdlen_at + 2] = (int.from_bytes(wire[rdlen_at:rdlen_at + 2], "big") + 1).to_bytes(2, "big")
+    yield ("tsig rdata longer than its fields", bytes(longer), "udp", True)
+    shorter = bytearray(wire[:-1])
+    shorter[rdlen_at:rdlen_at + 2] = (int.from_bytes(wire[rdlen_at:rdlen_at + 2], "big") - 1).to_bytes(2, "big")
+    yield ("tsig rdata shorter than its fields", bytes(shorter), "udp", True)
+
+
 # --- comparison ----------------------------------------------------------------------
+
+def _name_at(wire, pos):
+    """(name text, offset after it) for a possibly compressed name."""
+    labels, end = [], None
+    while True:
+        length = wire[pos]
+        if length & 0xc0 == 0xc0:
+            end = pos + 2 if end is None else end
+            pos = ((length & 0x3f) << 8) | wire[pos + 1]
+            continue
+        if length == 0:
+            return ".".join(labels).lower() + ".", pos + 1 if end is None else end
+        labels.append(wire[pos + 1:pos + 1 + length].decode("latin1"))
+        pos += 1 + length
+
+
+def split_tsig(wire):
+    """(the message without a final TSIG record, that record's fields or None). dnspython
+    refuses to read a signed message without the key, which nobody has here."""
+    try:
+        qd, an, ns, ar = (int.from_bytes(wire[i:i + 2], "big") for i in (4, 6, 8, 10))
+        pos, last = 12, None
+        for _ in range(qd):
+            pos = _name_at(wire, pos)[1] + 4
+        for _ in range(an + ns + ar):
+            start = pos
+            pos = _name_at(wire, pos)[1]
+            rdtype = int.from_bytes(wire[pos:pos + 2], "big")
+            pos += 10 + int.from_bytes(wire[pos + 8:pos + 10], "big")
+            last = (start, rdtype)
+    except IndexError:
+        return wire, None
+    if ar == 0 or last is None or last[1] != dns.rdatatype.TSIG or pos != len(wire):
+        return wire, None
+    owner, p = _name_at(wire, last[0])
+    rdclass, ttl = int.from_bytes(wire[p + 2:p + 4], "big"), int.from_bytes(wire[p + 4:p + 8], "big")
+    algorithm, r = _name_at(wire, p + 10)
+    fields = [int.from_bytes(wire[r + a:r + b], "big") for a, b in ((0, 6), (6, 8), (8, 10))]
+    mac_size = fields[2]
+    r += 10 + mac_size
+    original_id, error, other_len = (int.from_bytes(wire[r + i:r + i + 2], "big") for i in (0, 2, 4))
+    tsig = {"owner": owner, "class": rdclass, "ttl": ttl, "algorithm": algorithm, "time_signed": fields[0],
+            "fudge": fields[1], "mac_size": mac_size, "original_id": original_id, "error": error,
+            "other_len": other_len}
+    return wire[:10] + (ar - 1).to_bytes(2, "big") + wire[12:last[0]], tsig
+
 
 def section_key(section):
     out = []
@@ -212,6 +375,7 @@ def summarize(wire):
     """A comparable summary of one response (or None for no response / unparseable)."""
     if wire is None:
         return None
+    wire, tsig = split_tsig(wire)
     try:
         m = dns.message.from_wire(wire, ignore_trailing=False)
     except Exception as e:  # noqa: BLE001 - any parse failure is a difference to show
@@ -233,6 +397,7 @@ def summarize(wire):
         "edns": None if m.edns < 0 else {
             "version": m.edns, "do": bool(m.ednsflags & dns.flags.DO), "payload": m.payload,
             "options": sorted(o.otype for o in m.options)},
+        "tsig": tsig,
     }
 
 

@@ -23,7 +23,7 @@ struct alignas(64) IoCounters {
     uint64_t to_kernel = 0;        // frames handed to the exception path
     uint64_t from_kernel = 0;      // frames the kernel sent through the exception path
     uint64_t kernel_dropped = 0;   // frames for the kernel with no exception path, or a full one
-    uint64_t too_big = 0;          // queries over 4096 bytes, or whose mbuf cannot hold 512 bytes of answer
+    uint64_t too_big = 0;          // queries whose mbuf cannot hold 512 bytes of answer
     uint64_t dropped[static_cast<size_t>(DropReason::kCount)] = {};
 
     IoCounters& operator+=(const IoCounters& o) {

@@ -518,10 +518,16 @@ void Dataplane::stop() {
 std::unique_ptr<DataplaneStats> Dataplane::stats() const {
     auto s = std::make_unique<DataplaneStats>();
     for (const auto& lc : state_->lcores) {
-        engine::add_counters(s->engine, lc->worker.counters);
+        s->engine.add(lc->worker.counters);
         s->io += lc->io;
     }
     return s;
+}
+
+std::vector<const engine::Counters*> Dataplane::counters() const {
+    std::vector<const engine::Counters*> out;
+    for (const auto& lc : state_->lcores) out.push_back(&lc->worker.counters);
+    return out;
 }
 
 std::vector<std::pair<std::string, uint64_t>> Dataplane::lcore_queries() const {
@@ -538,7 +544,7 @@ std::string Dataplane::stats_fields() const {
     const DataplaneStats& s = *sum;
     static constexpr const char* kRcodes[] = {"noerror", "formerr", "servfail", "nxdomain", "notimp", "refused"};
     std::string out = "queries=" + std::to_string(s.engine.queries) + " responses=" +
-                      std::to_string(s.engine.responses) + " truncated=" + std::to_string(s.engine.truncated);
+                      std::to_string(s.engine.responses()) + " truncated=" + std::to_string(s.engine.truncated);
     for (size_t i = 0; i < std::size(s.engine.rcode); ++i) {
         if (i < std::size(kRcodes)) {
             out += " " + std::string(kRcodes[i]) + "=" + std::to_string(s.engine.rcode[i]);

@@ -18,8 +18,8 @@ namespace fz::io::dpdk {
 
 // The sum over every polling lcore.
 struct DataplaneStats {
-    engine::Counters engine;  // queries, rcodes, truncations (answer())
-    IoCounters io;            // frames, ARP/ND, exception path, drops by reason
+    engine::QueryCounts engine;  // queries, rcodes, truncations (answer()); zones: counters()
+    IoCounters io;               // frames, ARP/ND, exception path, drops by reason
 };
 
 class Dataplane {
@@ -40,9 +40,10 @@ public:
     // mode and leaves no XDP program attached. Idempotent.
     [[gnu::cold]] void stop();
 
-    // On the heap: the engine counters hold the window counters (512 KiB), which by value
-    // put over a megabyte on the caller's stack for each read.
     [[gnu::cold]] std::unique_ptr<DataplaneStats> stats() const;
+    // Each polling lcore's engine counters, for the control plane to sum with the rest
+    // (per zone and member too); valid while the data plane is.
+    [[gnu::cold]] std::vector<const engine::Counters*> counters() const;
     // Queries per polling lcore, named "port P queue Q" (metrics per lcore).
     [[gnu::cold]] std::vector<std::pair<std::string, uint64_t>> lcore_queries() const;
     // The stats (and the XDP programs' counters) as log fields.

@@ -17,6 +17,7 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneOptions& opti
 
 void Dataplane::stop() {}
 std::unique_ptr<DataplaneStats> Dataplane::stats() const { return std::make_unique<DataplaneStats>(); }
+std::vector<const engine::Counters*> Dataplane::counters() const { return {}; }
 std::string Dataplane::stats_fields() const { return {}; }
 std::vector<std::pair<std::string, uint64_t>> Dataplane::lcore_queries() const { return {}; }
 

@@ -43,7 +43,7 @@ struct alignas(64) Lcore {
     alignas(64) engine::Worker worker;
     IoCounters io;
 
-    alignas(64) uint8_t query[kMaxUdpResponse];  // the query being answered, out of the mbuf's way
+    alignas(64) uint8_t query[engine::kMaxUdpQuery];  // the query being answered, out of the mbuf's way
 };
 
 // Mbufs waiting to be sent on one queue (a burst's worth at most).
@@ -70,16 +70,25 @@ inline bool answer_in_place(Lcore& lc, const engine::Snapshot& snap, rte_mbuf* m
     // Room after the DNS message's start in this mbuf; our pools leave enough for the
     // configured udp_max_payload, and answer() truncates (TC) to what it is given.
     size_t room = static_cast<size_t>(m->buf_len - m->data_off) - fr.payload;
-    if (unlikely(room < 512 || fr.payload_len > sizeof(lc.query))) {
+    if (unlikely(room < 512)) {
         ++lc.io.too_big;
         return false;
     }
     engine::Peer peer = peer_of(f, fr);
     // answer() reads the query while it writes the response: move the (short) query
     // aside and let the response land straight in the mbuf.
-    copy_bytes(lc.query, f + fr.payload, fr.payload_len);
-    size_t n = engine::answer(snap, lc.query, fr.payload_len, peer, engine::Transport::kUdp, f + fr.payload,
-                              std::min(room, kMaxUdpResponse), lc.worker);
+    size_t n;
+    if (likely(fr.payload_len <= sizeof(lc.query))) {
+        copy_bytes(lc.query, f + fr.payload, fr.payload_len);
+        n = engine::answer(snap, lc.query, fr.payload_len, peer, engine::Transport::kUdp, f + fr.payload,
+                           std::min(room, kMaxUdpResponse), lc.worker);
+    } else {
+        // Longer than the sockets read too (our pools' mbufs hold less in one segment, and
+        // chained frames go to the kernel): FORMERR from its first bytes, as there.
+        copy_bytes(lc.query, f + fr.payload, sizeof(lc.query));
+        n = engine::answer_oversized(snap, lc.query, sizeof(lc.query), peer, engine::Transport::kUdp, f + fr.payload,
+                                     std::min(room, kMaxUdpResponse), lc.worker);
+    }
     if (n == 0) return false;  // counted by answer()
     const bool no_udp4 = !lc.ipv4_udp_checksum && fr.family == 4;
     ChecksumMode mode = no_udp4                  ? ChecksumMode::kNoUdp4

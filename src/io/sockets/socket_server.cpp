@@ -19,7 +19,7 @@ namespace fz::io {
 namespace {
 
 constexpr int kBatch = 64;
-constexpr size_t kRxSize = 4096 + 64;   // larger queries are truncated and get FORMERR
+constexpr size_t kRxSize = engine::kMaxUdpQuery;  // longer datagrams: MSG_TRUNC, FORMERR
 constexpr size_t kTxSize = 4096;        // >= server.udp_max_payload (config caps it at 4096)
 constexpr size_t kCmsgSize = 64;
 
@@ -191,8 +191,13 @@ void SocketServer::udp_loop(UdpWorker& w) {
                 int out = 0;
                 for (int i = 0; i < got; ++i) {
                     engine::Peer peer = to_peer(b->addr[i]);
-                    size_t len = engine::answer(*snap, b->rx[i], b->rx_msg[i].msg_len, peer, engine::Transport::kUdp,
-                                                b->tx[out], tx_limit, w.worker);
+                    const size_t rx_len = b->rx_msg[i].msg_len;
+                    // The kernel cut a datagram longer than the buffer: not answered from its start.
+                    size_t len = (b->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) == 0
+                                     ? engine::answer(*snap, b->rx[i], rx_len, peer, engine::Transport::kUdp,
+                                                      b->tx[out], tx_limit, w.worker)
+                                     : engine::answer_oversized(*snap, b->rx[i], rx_len, peer, engine::Transport::kUdp,
+                                                                b->tx[out], tx_limit, w.worker);
                     if (len == 0) continue;
                     b->tx_iov[out] = {b->tx[out], len};
                     msghdr& h = b->tx_msg[out].msg_hdr;

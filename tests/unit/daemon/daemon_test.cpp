@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -22,6 +23,7 @@
 #include "daemon/metrics.h"
 #include "daemon/reports.h"
 #include "tests/unit/health/loopback_servers.h"
+#include "dns/message_builder.h"
 #include "dns/wire.h"
 #include "tests/support/descriptors.h"
 #include "tests/support/dns_test_util.h"
@@ -37,23 +39,79 @@ std::string zone_text(const std::string& www) {
            "ns1 A 192.0.2.53\nwww A " + www + "\n";
 }
 
-std::vector<uint8_t> udp_ask(uint16_t port, const std::string& name) {
-    test::QueryBuilder q;
-    q.qname = name;
-    auto wire = q.build();
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+// A socket of `type` that gives up reading after 2 s, and 127.0.0.1:`port`.
+int client_socket(int type, uint16_t port, sockaddr_in& a) {
+    int fd = socket(AF_INET, type, 0);
     timeval tv{2, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    sockaddr_in a{};
+    a = sockaddr_in{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return fd;
+}
+
+std::vector<uint8_t> udp_exchange(uint16_t port, const std::vector<uint8_t>& wire) {
+    sockaddr_in a;
+    int fd = client_socket(SOCK_DGRAM, port, a);
     sendto(fd, wire.data(), wire.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof(a));
     std::vector<uint8_t> buf(4096);
     ssize_t n = recv(fd, buf.data(), buf.size(), 0);
     close(fd);
     buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
     return buf;
+}
+
+std::vector<uint8_t> udp_ask(uint16_t port, const std::string& name) {
+    test::QueryBuilder q;
+    q.qname = name;
+    return udp_exchange(port, q.build());
+}
+
+// One query over TCP (RFC 1035 4.2.2 framing); the response, empty on failure.
+std::vector<uint8_t> tcp_exchange(uint16_t port, const std::vector<uint8_t>& wire) {
+    sockaddr_in a;
+    int fd = client_socket(SOCK_STREAM, port, a);
+    std::vector<uint8_t> out;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+        std::vector<uint8_t> framed = {static_cast<uint8_t>(wire.size() >> 8), static_cast<uint8_t>(wire.size())};
+        framed.insert(framed.end(), wire.begin(), wire.end());
+        send(fd, framed.data(), framed.size(), 0);
+        std::vector<uint8_t> buf(65537);
+        size_t got = 0;
+        ssize_t n;
+        while ((n = recv(fd, buf.data() + got, buf.size() - got, 0)) > 0) {
+            got += static_cast<size_t>(n);
+            if (got >= 2 && got >= 2u + dns::load_u16(buf.data())) break;
+        }
+        const size_t len = got >= 2 ? dns::load_u16(buf.data()) : 0;
+        if (got >= 2 && got >= 2 + len) out.assign(buf.begin() + 2, buf.begin() + 2 + static_cast<long>(len));
+    }
+    close(fd);
+    return out;
+}
+
+// The numbers of a `stats` reply or a metrics page: "name value" lines, keyed by name.
+std::map<std::string, uint64_t> numbers(const std::string& text, const std::string& prefix) {
+    std::map<std::string, uint64_t> out;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        const size_t space = line.rfind(' ');
+        if (line.rfind(prefix, 0) != 0 || space == std::string::npos) continue;
+        out[line.substr(0, space)] = std::stoull(line.substr(space + 1));
+    }
+    return out;
+}
+
+uint64_t value(const std::map<std::string, uint64_t>& m, const std::string& key) {
+    auto it = m.find(key);
+    return it == m.end() ? 0 : it->second;
+}
+
+uint64_t sum_of(const std::map<std::string, uint64_t>& m, const std::string& prefix) {
+    uint64_t n = 0;
+    for (const auto& [k, v] : m) n += k.rfind(prefix, 0) == 0 ? v : 0;
+    return n;
 }
 
 class DaemonTest : public ::testing::Test {
@@ -226,6 +284,61 @@ TEST_F(DaemonTest, MetricsEndpointOutOfDescriptorsDoesNotSpin) {
     }
     close(scraper);
     EXPECT_NE(http_get("/metrics").find("200 OK"), std::string::npos);  // and it recovers
+}
+
+// Every response is in one rcode series, the zones' series add up to the responses, and
+// with the drops they add up to the queries: in `stats` and in the metrics alike.
+TEST_F(DaemonTest, StatsAndMetricsSeriesAddUp) {
+    auto send = [&](test::QueryBuilder q) { return test::decode(udp_exchange(port_, q.build())); };
+    test::QueryBuilder q;
+    q.qname = "www.example.com.";
+    EXPECT_EQ(send(q).rcode, dns::rcode::NOERROR);
+    q.qname = "nothere.example.com.";
+    EXPECT_EQ(send(q).rcode, dns::rcode::NXDOMAIN);
+    q.qname = "www.example.net.";
+    EXPECT_EQ(send(q).rcode, dns::rcode::REFUSED);
+    test::QueryBuilder odd = q;
+    odd.question = false;
+    EXPECT_EQ(send(odd).rcode, dns::rcode::FORMERR);
+    odd = q;
+    odd.flags = static_cast<uint16_t>(dns::opcode::STATUS << 11);
+    EXPECT_EQ(send(odd).rcode, dns::rcode::NOTIMP);
+    odd = q;
+    odd.qname = "www.example.com.";
+    odd.edns = true;
+    odd.edns_version = 1;
+    EXPECT_EQ(send(odd).rcode, dns::rcode::BADVERS);
+    odd = q;
+    odd.extra_additional.push_back(*dns::tsig_record("unknown.key.", "hmac-sha256.", 1796218153,
+                                                     std::vector<uint8_t>(32, 0), 0x1234));
+    EXPECT_EQ(send(odd).rcode, dns::rcode::NOTAUTH);
+    test::QueryBuilder axfr;
+    axfr.qname = "example.com.";
+    axfr.qtype = dns::type::AXFR;
+    EXPECT_EQ(test::decode(tcp_exchange(port_, axfr.build())).rcode, dns::rcode::NOTAUTH);
+    std::vector<uint8_t> response = q.build();
+    response[2] |= 0x80;  // QR=1: dropped
+    udp_exchange(port_, response);
+
+    const auto stats = numbers(ctl("stats"), "");
+    EXPECT_EQ(value(stats, "queries"), 9u);
+    EXPECT_EQ(value(stats, "responses"), 8u);
+    EXPECT_EQ(value(stats, "rcode BADVERS"), 1u);
+    EXPECT_EQ(value(stats, "rcode NOTAUTH"), 2u);
+    EXPECT_EQ(sum_of(stats, "rcode "), value(stats, "responses"));
+    EXPECT_EQ(sum_of(stats, "rcode ") + sum_of(stats, "dropped "), value(stats, "queries"));
+
+    const auto m = numbers(http_get("/metrics"), "fastzone_");
+    EXPECT_EQ(value(m, "fastzone_responses_total{rcode=\"BADVERS\"}"), 1u);
+    EXPECT_EQ(value(m, "fastzone_responses_total{rcode=\"NOTAUTH\"}"), 2u);
+    EXPECT_EQ(sum_of(m, "fastzone_responses_total{"), 8u);
+    EXPECT_EQ(sum_of(m, "fastzone_responses_total{") + sum_of(m, "fastzone_dropped_total{"), 9u);
+    EXPECT_EQ(sum_of(m, "fastzone_zone_queries_total{"), 8u);
+    for (const char* zone : {"example.com.", "(no zone)"}) {
+        const std::string z = std::string("{zone=\"") + zone + "\"";
+        EXPECT_EQ(sum_of(m, "fastzone_zone_responses_total" + z), value(m, "fastzone_zone_queries_total" + z + "}"))
+            << zone;
+    }
 }
 
 TEST_F(DaemonTest, ExplainShowsTheAnswer) {
@@ -410,6 +523,104 @@ TEST_F(DaemonHealthTest, ReloadCarriesHealthOver) {
 
 namespace fz::daemon {
 namespace {
+
+// Zones and record sets beyond any fixed table each count on their own, and slots of
+// zones gone are handed out again without their counts.
+class DaemonManyZonesTest : public ::testing::Test {
+protected:
+    static constexpr int kZones = 1100;       // more than the 1,024 zone slots there were
+    static constexpr int kRecordSets = 4200;  // more than the 4,096 member slots there were
+
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("fz-daemon-many-" + std::to_string(getpid()));
+        fs::create_directories(dir_);
+        port_ = test::free_port();
+        std::ofstream(dir_ / "example.com.zone") << zone_text("192.0.2.10");
+        std::ofstream rs(dir_ / "rs.json");
+        rs << R"({"ResourceRecordSets": [)";
+        for (int i = 0; i < kRecordSets; ++i) {
+            rs << (i ? "," : "") << R"({"Name": ")" << name("w", i) << R"(.example.com.", "Type": "A", "TTL": 60, )"
+               << R"("SetIdentifier": "s", "Weight": 1, "ResourceRecords": [{"Value": "192.0.2.1"}]})";
+        }
+        rs << "]}";
+        rs.close();
+        write_config("z");
+        daemon_ = std::make_unique<Daemon>((dir_ / "c.yaml").string());
+        auto st = daemon_->start();
+        ASSERT_TRUE(st.ok()) << st.error().to_string();
+    }
+    void TearDown() override {
+        daemon_.reset();
+        fs::remove_all(dir_);
+    }
+
+    static std::string name(const char* prefix, int i) {
+        char buf[16];
+        std::snprintf(buf, sizeof(buf), "%s%04d", prefix, i);
+        return buf;
+    }
+    // The configuration: example.com. with the record sets, and kZones zones, the first
+    // hundred named `first` + NNNN, the others zNNNN.
+    void write_config(const char* first) {
+        std::ofstream c(dir_ / "c.yaml");
+        c << "server:\n  listen: [127.0.0.1@" << port_ << "]\ncontrol:\n  socket: " << (dir_ / "ctl.sock").string()
+          << "\nzones:\n  - origin: example.com.\n    file: example.com.zone\n    record_sets: rs.json\n";
+        for (int i = 0; i < kZones; ++i) {
+            const std::string origin = name(i < 100 ? first : "z", i) + ".test.";
+            std::ofstream(dir_ / (origin + "zone")) << "$ORIGIN " << origin
+                                                    << "\n@ 300 SOA ns hostmaster 1 7200 3600 1209600 60\n@ 300 NS ns\n";
+            c << "  - origin: " << origin << "\n    file: " << origin << "zone\n";
+        }
+    }
+    uint16_t ask_soa(const std::string& zone) {
+        test::QueryBuilder q;
+        q.qname = zone;
+        q.qtype = dns::type::SOA;
+        return test::decode(udp_exchange(port_, q.build())).rcode;
+    }
+
+    fs::path dir_;
+    uint16_t port_ = 0;
+    std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(DaemonManyZonesTest, EveryZoneAndRecordSetCountsOnItsOwn) {
+    for (int i = kZones - 60; i < kZones; ++i) ASSERT_EQ(ask_soa(name("z", i) + ".test."), dns::rcode::NOERROR);
+    for (int i = kRecordSets - 60; i < kRecordSets; ++i) {
+        ASSERT_EQ(test::decode(udp_ask(port_, name("w", i) + ".example.com.")).answer.size(), 1u);
+    }
+    const Totals t = daemon_->totals();
+    ASSERT_EQ(t.zones.size(), kZones + 1u);
+    const std::string stats = stats_text(t);
+    for (int i = kZones - 60; i < kZones; ++i) {
+        EXPECT_NE(stats.find("zone " + name("z", i) + ".test. queries 1 NOERROR 1\n"), std::string::npos) << i;
+    }
+    for (int i = kRecordSets - 60; i < kRecordSets; ++i) {
+        EXPECT_NE(stats.find("policy " + name("w", i) + ".example.com. A \"s\" answers 1\n"), std::string::npos) << i;
+    }
+    EXPECT_EQ(stats.find("zone (no zone)"), std::string::npos) << stats.substr(0, 2000);
+}
+
+TEST_F(DaemonManyZonesTest, ZonesGoneGiveTheirSlotsToNewZonesWhichCountFromZero) {
+    // A reload's new zones take new slots (the old snapshot still counts into the slots of
+    // the zones it drops until its grace period ends); the reload after reuses those.
+    for (const char* round : {"z", "n", "m"}) {
+        if (round[0] != 'z') {
+            write_config(round);
+            auto r = daemon_->reload();
+            ASSERT_TRUE(r.ok()) << r.error().to_string();
+        }
+        for (int i = 0; i < 100; ++i) ASSERT_EQ(ask_soa(name(round, i) + ".test."), dns::rcode::NOERROR);
+    }
+    const Totals t = daemon_->totals();
+    const std::string stats = stats_text(t);
+    for (int i = 0; i < 100; ++i) {
+        EXPECT_NE(stats.find("zone " + name("m", i) + ".test. queries 1 NOERROR 1\n"), std::string::npos) << i;
+        EXPECT_EQ(stats.find("zone " + name("z", i) + ".test."), std::string::npos) << i;
+        EXPECT_EQ(stats.find("zone " + name("n", i) + ".test."), std::string::npos) << i;
+    }
+    EXPECT_EQ(t.zone_slots.size(), 1u + 1 + kZones + 100);  // (no zone), example.com., the zones, one round
+}
 
 TEST_F(DaemonTest, MalformedCommandsAreErrorsNotCrashes) {
     for (const char* bad : {"explain www.example.com A --ecs 192.0.2.0/abc", "explain www.example.com A --ecs /",

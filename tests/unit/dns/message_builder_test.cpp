@@ -103,7 +103,7 @@ TEST(MessageBuilderTest, ClientSubnetOptionCarriesThePrefixBytesOnly) {
     const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0xff};
     EXPECT_EQ(client_subnet_option(2, 48, v6).data, (Bytes{0, 2, 48, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 1}));
 
-    ClientSubnet subnet;
+    ClientSubnet subnet{};
     subnet.family = 2;
     subnet.source_prefix = 128;
     subnet.scope_prefix = 56;

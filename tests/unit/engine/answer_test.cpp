@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "dns/tsig.h"
 #include "dns/wire.h"
 #include "tests/support/dns_test_util.h"
 
@@ -512,6 +515,287 @@ TEST_F(AnswerTest, UnknownOpcodesGetNotimp) {
     EXPECT_EQ((d.flags >> 11) & 0xf, 2);
 }
 
+// RFC 6891 7: a response to a query with a sound OPT carries one, errors included.
+TEST_F(AnswerTest, ErrorAnswersToEdnsQueriesEchoTheOpt) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    q.do_bit = true;
+    q.udp_size = 4096;
+    auto expect_opt = [](const Decoded& d, uint16_t rcode, const char* what) {
+        EXPECT_EQ(d.rcode, rcode) << what;
+        ASSERT_TRUE(d.has_opt) << what;
+        EXPECT_EQ(d.opt_version, 0) << what;
+        EXPECT_EQ(d.opt_udp, 1232) << what;
+        EXPECT_TRUE(d.opt_do) << what;
+    };
+    QueryBuilder status = q;
+    status.flags = static_cast<uint16_t>(dns::opcode::STATUS << 11);
+    expect_opt(query(status), dns::rcode::NOTIMP, "opcode STATUS");
+    status.edns_version = 1;  // the EDNS version comes first, as Knot answers
+    expect_opt(query(status), dns::rcode::BADVERS, "opcode STATUS, EDNS version 1");
+    QueryBuilder none = q;
+    none.question = false;
+    Decoded d = query(none);
+    expect_opt(d, dns::rcode::FORMERR, "QDCOUNT 0");
+    EXPECT_EQ(d.qdcount, 0);
+    none.flags = static_cast<uint16_t>(dns::opcode::NOTIFY << 11);
+    expect_opt(query(none), dns::rcode::NOTIMP, "QDCOUNT 0, opcode NOTIFY");
+    none.edns_version = 1;
+    expect_opt(query(none), dns::rcode::BADVERS, "QDCOUNT 0, EDNS version 1");
+    none.edns_version = 0;
+    none.flags = 0;
+    none.options.push_back({dns::edns::CLIENT_SUBNET, {0, 1, 24, 0, 198, 51, 100}});
+    d = query(none);
+    expect_opt(d, dns::rcode::FORMERR, "QDCOUNT 0 with ECS");
+    ASSERT_EQ(d.opt_options.size(), 1u);  // echoed with scope 0, as in any answer
+    EXPECT_EQ(d.opt_options[0].first, dns::edns::CLIENT_SUBNET);
+}
+
+// A message that cannot be read soundly gets FORMERR and no OPT, whatever its opcode or
+// question, as Knot answers (it parses the whole message first).
+TEST_F(AnswerTest, MalformedMessagesGetFormerrWithoutOpt) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    auto expect_bare_formerr = [&](const std::vector<uint8_t>& wire, const char* what) {
+        Decoded d = decode(ask(*snap_, wire));
+        EXPECT_EQ(d.rcode, dns::rcode::FORMERR) << what;
+        EXPECT_FALSE(d.has_opt) << what;
+    };
+    QueryBuilder junk = q;
+    junk.trailing = {0, 1, 2};
+    expect_bare_formerr(junk.build(), "OPT, then trailing junk");
+    junk.flags = static_cast<uint16_t>(dns::opcode::STATUS << 11);
+    expect_bare_formerr(junk.build(), "opcode STATUS, OPT, then trailing junk");
+    junk.question = false;
+    junk.flags = 0;
+    expect_bare_formerr(junk.build(), "QDCOUNT 0, OPT, then trailing junk");
+    QueryBuilder two = q;
+    two.flags = static_cast<uint16_t>(dns::opcode::STATUS << 11);
+    two.extra_additional.push_back({0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0});
+    expect_bare_formerr(two.build(), "opcode STATUS, two OPT records");
+    QueryBuilder plain = q;
+    plain.edns = false;
+    std::vector<uint8_t> opt_in_answer = plain.build();  // the OPT in the answer section
+    opt_in_answer[7] = 1;
+    const std::vector<uint8_t> opt = {0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0};
+    opt_in_answer.insert(opt_in_answer.end(), opt.begin(), opt.end());
+    expect_bare_formerr(opt_in_answer, "OPT in the answer section");
+}
+
+TEST_F(AnswerTest, OversizedDatagramsGetFormerrFromWhatWasRead) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    const std::vector<uint8_t> wire = q.build();
+    Worker w;
+    uint8_t out[1232];
+    const Peer peer;
+    size_t n = answer_oversized(*snap_, wire.data(), wire.size(), peer, Transport::kUdp, out, sizeof(out), w);
+    Decoded d = decode(out, n);
+    ASSERT_TRUE(d.ok);
+    EXPECT_EQ(d.rcode, dns::rcode::FORMERR);
+    EXPECT_EQ(d.qname, "www.example.com.");
+    EXPECT_FALSE(d.has_opt);
+    EXPECT_EQ(w.counters.queries, 1u);
+    EXPECT_EQ(w.counters.rcode[dns::rcode::FORMERR], 1u);
+    std::vector<uint8_t> response = wire;  // QR=1: dropped, as answer() drops it
+    response[2] |= 0x80;
+    EXPECT_EQ(answer_oversized(*snap_, response.data(), response.size(), peer, Transport::kUdp, out, sizeof(out), w),
+              0u);
+    EXPECT_EQ(w.counters.dropped[static_cast<size_t>(Drop::kResponse)], 1u);
+}
+
+// The fields of a TSIG record's rdata as fastzone writes it (names uncompressed).
+struct TsigFields {
+    std::string algorithm;
+    uint64_t time_signed = 0;
+    uint16_t fudge = 0, mac_size = 0, original_id = 0, error = 0, other_len = 0;
+};
+
+TsigFields tsig_fields(const test::DecodedRR& rr) {
+    TsigFields t;
+    const std::vector<uint8_t>& d = rr.rdata;
+    size_t p = 0;
+    while (p < d.size() && d[p] != 0) {
+        t.algorithm.append(reinterpret_cast<const char*>(&d[p + 1]), d[p]).push_back('.');
+        p += d[p] + 1u;
+    }
+    ++p;
+    if (p + 16 != d.size()) return TsigFields{"(malformed)"};
+    t.time_signed = (uint64_t{dns::load_u16(&d[p])} << 32) | dns::load_u32(&d[p + 2]);
+    t.fudge = dns::load_u16(&d[p + 6]);
+    t.mac_size = dns::load_u16(&d[p + 8]);
+    t.original_id = dns::load_u16(&d[p + 10]);
+    t.error = dns::load_u16(&d[p + 12]);
+    t.other_len = dns::load_u16(&d[p + 14]);
+    return t;
+}
+
+std::vector<uint8_t> tsig(const std::string& key = "Unknown.Key.", const std::string& algorithm = "hmac-sha256.",
+                          uint16_t original_id = 0x1234) {
+    const std::vector<uint8_t> mac(32, 0xab);
+    auto rr = dns::tsig_record(key, algorithm, 1796218153, mac, original_id, 7);
+    EXPECT_TRUE(rr.ok());
+    return rr.ok() ? *rr : std::vector<uint8_t>{};
+}
+
+// RFC 8945 5.2.1 with no keys configured: every key is unknown.
+TEST_F(AnswerTest, SignedQueriesGetNotauthWithAnUnsignedBadkeyTsig) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.extra_additional.push_back(tsig());
+    for (Transport t : {Transport::kUdp, Transport::kTcp}) {
+        Decoded d = query(q, t);
+        ASSERT_TRUE(d.ok);
+        EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
+        EXPECT_EQ(d.id, 0x1234);
+        EXPECT_FALSE(d.aa());
+        EXPECT_EQ(d.qname, "www.example.com.");
+        EXPECT_TRUE(d.answer.empty());
+        EXPECT_FALSE(d.has_opt);
+        ASSERT_EQ(d.additional.size(), 1u);
+        const test::DecodedRR& rr = d.additional[0];
+        EXPECT_EQ(rr.owner, "unknown.key.");
+        EXPECT_EQ(rr.type, dns::type::TSIG);
+        EXPECT_EQ(rr.rclass, dns::rrclass::ANY);
+        EXPECT_EQ(rr.ttl, 0u);
+        TsigFields f = tsig_fields(rr);
+        EXPECT_EQ(f.algorithm, "hmac-sha256.");
+        EXPECT_EQ(f.time_signed, 1796218153u);  // echoed
+        EXPECT_EQ(f.fudge, dns::tsig::kFudge);
+        EXPECT_EQ(f.mac_size, 0);
+        EXPECT_EQ(f.original_id, 0x1234);
+        EXPECT_EQ(f.error, dns::tsig::BADKEY);
+        EXPECT_EQ(f.other_len, 0);
+    }
+    // Whatever the question: a name in no zone, a meta type, CH.
+    for (const char* name : {"www.example.net.", "www.example.com."}) {
+        q.qname = name;
+        q.qtype = dns::type::TSIG;
+        EXPECT_EQ(query(q).rcode, dns::rcode::NOTAUTH) << name;
+    }
+    q.qtype = dns::type::A;
+    q.qclass = dns::rrclass::CH;
+    EXPECT_EQ(query(q).rcode, dns::rcode::NOTAUTH);
+    q.qclass = dns::rrclass::IN;
+    q.edns = true;
+    q.do_bit = true;
+    Decoded d = query(q);
+    EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
+    ASSERT_TRUE(d.has_opt);  // the OPT, then the TSIG
+    EXPECT_TRUE(d.opt_do);
+    ASSERT_EQ(d.additional.size(), 1u);
+    EXPECT_EQ(d.additional[0].type, dns::type::TSIG);
+}
+
+// An EDNS version we do not speak comes first, as Knot answers: BADVERS, unsigned.
+TEST_F(AnswerTest, BadversComesBeforeTsig) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    q.edns_version = 1;
+    q.extra_additional.push_back(tsig());
+    Decoded d = query(q);
+    EXPECT_EQ(d.rcode, dns::rcode::BADVERS);
+    ASSERT_TRUE(d.has_opt);
+    EXPECT_EQ(d.opt_version, 0);
+    EXPECT_TRUE(d.additional.empty());
+    std::vector<uint8_t> bad = tsig();  // a malformed TSIG is FORMERR all the same
+    bad.push_back(0);
+    q.extra_additional = {bad};
+    EXPECT_EQ(query(q).rcode, dns::rcode::FORMERR);
+}
+
+TEST_F(AnswerTest, SignedQueryTsigNamesAreExpandedAndLowerCased) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    std::vector<uint8_t> rr = {0xc0, 12};  // the key name: a pointer to the question name
+    std::vector<uint8_t> whole = tsig("x.", "HMAC-SHA512.");
+    rr.insert(rr.end(), whole.begin() + 3, whole.end());
+    q.extra_additional.push_back(rr);
+    Decoded d = query(q);
+    EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
+    ASSERT_EQ(d.additional.size(), 1u);
+    EXPECT_EQ(d.additional[0].owner, "www.example.com.");
+    EXPECT_EQ(tsig_fields(d.additional[0]).algorithm, "hmac-sha512.");
+}
+
+// RFC 8945 5.3: what does not fit goes, the TSIG stays if it can; then TC.
+TEST_F(AnswerTest, SignedQueryWithLongNamesKeepsTheTsigOrSetsTc) {
+    std::string long_name;
+    for (int i = 0; i < 3; ++i) long_name += std::string(63, 'k') + ".";
+    long_name += std::string(61, 'k') + ".";  // 255 bytes on the wire
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    q.extra_additional.push_back(tsig(long_name, "hmac-sha256."));
+    Decoded d = query(q);  // 33 + 255 + 10 + 29 bytes: fits in 512
+    EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
+    EXPECT_FALSE(d.tc());
+    ASSERT_EQ(d.additional.size(), 1u);
+
+    q.qname = long_name.substr(0, 200) + ".example.com.";
+    q.extra_additional = {tsig(long_name, long_name.substr(64))};
+    d = query(q);  // question, then 255 + 10 + 207 bytes of TSIG: over 512
+    EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
+    EXPECT_TRUE(d.tc());
+    EXPECT_EQ(d.qdcount, 0);
+    ASSERT_EQ(d.additional.size(), 1u);
+    EXPECT_EQ(d.additional[0].owner, long_name);
+    q.extra_additional = {tsig(long_name, long_name)};
+    d = query(q);  // 12 + 255 + 10 + 271: not even alone
+    EXPECT_EQ(d.rcode, dns::rcode::NOTAUTH);
+    EXPECT_TRUE(d.tc());
+    EXPECT_TRUE(d.additional.empty());
+    d = query(q, Transport::kTcp);
+    EXPECT_FALSE(d.tc());
+    EXPECT_EQ(d.additional.size(), 1u);
+}
+
+// RFC 8945 5.1 and 5.2: one TSIG, the last record, its rdata exactly filled; else FORMERR
+// (no OPT, no TSIG back), as Knot answers.
+TEST_F(AnswerTest, MisplacedOrMalformedTsigIsFormerr) {
+    QueryBuilder q;
+    q.qname = "www.example.com.";
+    const std::vector<uint8_t> rr = tsig();
+    auto expect_formerr = [&](const std::vector<uint8_t>& wire, const char* what) {
+        Decoded d = decode(ask(*snap_, wire));
+        EXPECT_EQ(d.rcode, dns::rcode::FORMERR) << what;
+        EXPECT_FALSE(d.has_opt) << what;
+        EXPECT_TRUE(d.additional.empty()) << what;
+    };
+    QueryBuilder two = q;
+    two.extra_additional = {rr, rr};
+    expect_formerr(two.build(), "two TSIG records");
+    two.edns = true;
+    two.extra_additional = {rr};
+    std::vector<uint8_t> before_opt = two.build();  // the OPT, then the TSIG: swap them
+    const size_t opt_at = before_opt.size() - rr.size() - 11;
+    std::rotate(before_opt.begin() + static_cast<long>(opt_at), before_opt.begin() + static_cast<long>(opt_at) + 11,
+                before_opt.end());
+    expect_formerr(before_opt, "TSIG before the OPT");
+    QueryBuilder junk = q;
+    junk.extra_additional = {rr};
+    junk.trailing = {0};
+    expect_formerr(junk.build(), "bytes after the TSIG");
+    std::vector<uint8_t> answer_section = q.build();  // the TSIG in the answer section
+    answer_section[7] = 1;
+    answer_section.insert(answer_section.end(), rr.begin(), rr.end());
+    expect_formerr(answer_section, "TSIG in the answer section");
+    std::vector<uint8_t> longer = rr;  // RDLENGTH one more than the fields
+    longer.push_back(0);
+    dns::store_u16(&longer[13 + 8], static_cast<uint16_t>(dns::load_u16(&longer[13 + 8]) + 1));
+    QueryBuilder bad = q;
+    bad.extra_additional = {longer};
+    expect_formerr(bad.build(), "rdata longer than its fields");
+    std::vector<uint8_t> shorter = rr;
+    shorter.pop_back();
+    dns::store_u16(&shorter[13 + 8], static_cast<uint16_t>(dns::load_u16(&shorter[13 + 8]) - 1));
+    bad.extra_additional = {shorter};
+    expect_formerr(bad.build(), "rdata shorter than its fields");
+}
+
 TEST_F(AnswerTest, ChaosIsRefusedByDefaultAndAnsweredWhenConfigured) {
     QueryBuilder q;
     q.qname = "version.bind.";
@@ -551,6 +835,31 @@ TEST_F(AnswerTest, NsidOnlyWhenConfiguredAndAsked) {
     EXPECT_EQ(d.opt_options[0].second, (std::vector<uint8_t>{'f', 'z', '1'}));
 }
 
+// Before: with a 255-byte NSID, a 512-byte EDNS payload and a long question, the room kept
+// for the OPT left too little for the question: QDCOUNT 1 and no question (undecodable).
+TEST_F(AnswerTest, ALongNsidGivesWayToALongQuestion) {
+    Options o;
+    o.nsid = std::string(255, 'n');
+    auto snap = test::make_snapshot({{"example.com.", kZone}}, o);
+    QueryBuilder q;
+    std::string name;
+    for (int i = 0; i < 3; ++i) name += std::string(63, 'a' + i) + ".";
+    q.qname = name + std::string(47, 'd') + ".example.com.";  // 253 bytes in wire form
+    q.edns = true;
+    q.udp_size = 512;
+    q.options.push_back({dns::edns::NSID, {}});
+    Decoded d = decode(ask(*snap, q.build()));
+    ASSERT_TRUE(d.ok);
+    EXPECT_EQ(d.rcode, dns::rcode::NXDOMAIN);
+    EXPECT_TRUE(d.has_opt);
+    EXPECT_TRUE(d.opt_options.empty());  // the NSID left out
+    // A short question still gets it.
+    q.qname = "www.example.com.";
+    d = decode(ask(*snap, q.build()));
+    ASSERT_EQ(d.opt_options.size(), 1u);
+    EXPECT_EQ(d.opt_options[0].second.size(), 255u);
+}
+
 TEST_F(AnswerTest, CountersCountRcodes) {
     Worker w;
     QueryBuilder q;
@@ -561,7 +870,7 @@ TEST_F(AnswerTest, CountersCountRcodes) {
     q.qname = "example.org.";
     ask(*snap_, q.build(), Transport::kTcp, &w);
     EXPECT_EQ(w.counters.queries, 3u);
-    EXPECT_EQ(w.counters.responses, 3u);
+    EXPECT_EQ(w.counters.responses(), 3u);
     EXPECT_EQ(w.counters.rcode[dns::rcode::NOERROR], 1u);
     EXPECT_EQ(w.counters.rcode[dns::rcode::NXDOMAIN], 1u);
     EXPECT_EQ(w.counters.rcode[dns::rcode::REFUSED], 1u);

@@ -182,6 +182,37 @@ TEST_F(SocketServerTest, UdpTruncatesAndTcpGivesTheFullAnswer) {
     close(fd);
 }
 
+// A sound query of `size` bytes: www.example.com. A with EDNS padding (RFC 7830).
+std::vector<uint8_t> padded_query(size_t size) {
+    test::QueryBuilder q;
+    q.id = 0x4242;
+    q.qname = "www.example.com.";
+    q.edns = true;
+    const size_t bare = q.build().size();
+    q.options.push_back({dns::edns::PADDING, std::vector<uint8_t>(size - bare - 4, 0)});
+    return q.build();
+}
+
+// A datagram longer than the receive buffer (recvmmsg: MSG_TRUNC) is not answered from
+// its first bytes: FORMERR, as Knot answers the bytes past the message it reads.
+TEST_F(SocketServerTest, UdpDatagramsLongerThanTheBufferGetFormerr) {
+    start();
+    std::vector<uint8_t> whole = padded_query(engine::kMaxUdpQuery);
+    ASSERT_EQ(whole.size(), engine::kMaxUdpQuery);
+    auto d = test::decode(udp_ask(AF_INET, port_, whole));
+    EXPECT_EQ(d.rcode, dns::rcode::NOERROR);  // read whole: answered
+    EXPECT_EQ(d.answer.size(), 1u);
+    std::vector<uint8_t> longer = whole;
+    longer.insert(longer.end(), 100, 0xee);  // junk past the query, past the buffer
+    d = test::decode(udp_ask(AF_INET6, port_, longer));
+    ASSERT_TRUE(d.ok);
+    EXPECT_EQ(d.id, 0x4242);
+    EXPECT_EQ(d.rcode, dns::rcode::FORMERR);
+    EXPECT_EQ(d.qname, "www.example.com.");
+    EXPECT_TRUE(d.answer.empty());
+    EXPECT_FALSE(d.has_opt);
+}
+
 TEST_F(SocketServerTest, TcpPipelinedQueriesAreAllAnsweredInOrder) {
     start();
     int fd = tcp_connect(AF_INET, port_);
