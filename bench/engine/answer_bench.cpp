@@ -16,7 +16,8 @@ void run(benchmark::State& state, const fz::bench::QueryKind& kind) {
     peer.family = 4;
     size_t len = 0;
     for (auto _ : state) {
-        len = fz::engine::answer(snap, q.data(), q.size(), peer, fz::engine::Transport::kUdp, out, sizeof(out), *worker);
+        len = fz::engine::answer(snap, q.data(), q.size(), peer, fz::engine::Transport::kUdp, out, sizeof(out),
+                                 *worker);
         benchmark::DoNotOptimize(len);
         benchmark::ClobberMemory();
     }

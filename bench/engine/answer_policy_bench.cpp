@@ -26,11 +26,11 @@
 #include <vector>
 
 #include "dns/message_builder.h"
+#include "dns/wire.h"
+#include "engine/answer.h"
 #include "engine/counter_slots.h"
 #include "loader/config.h"
 #include "loader/loader.h"
-#include "dns/wire.h"
-#include "engine/answer.h"
 
 namespace fz::bench {
 namespace {
@@ -38,8 +38,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kTorGeoip = "/usr/share/tor/geoip";
-constexpr const char* kRegions[] = {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1",
-                                    "ap-northeast-1"};
+constexpr const char* kRegions[] = {"us-east-1",    "us-west-2",      "eu-west-1",
+                                    "eu-central-1", "ap-southeast-1", "ap-northeast-1"};
 constexpr size_t kColdClients = 16384;  // a power of two: the loop masks the index
 constexpr size_t kHotClients = 64;
 
@@ -49,11 +49,16 @@ struct Kind {
     const char* name;
 };
 constexpr Kind kKinds[] = {
-    {"static", "static.example.com."},      {"static8", "statc8.example.com."},
-    {"weighted", "weighd.example.com."},    {"geolocation", "geoloc.example.com."},
-    {"latency", "latncy.example.com."},     {"ip_based", "cidrip.example.com."},
-    {"failover", "failov.example.com."},    {"multivalue", "multiv.example.com."},
-    {"geoproximity", "geoprx.example.com."}, {"alias", "alias1.example.com."},
+    {"static", "static.example.com."},
+    {"static8", "statc8.example.com."},
+    {"weighted", "weighd.example.com."},
+    {"geolocation", "geoloc.example.com."},
+    {"latency", "latncy.example.com."},
+    {"ip_based", "cidrip.example.com."},
+    {"failover", "failov.example.com."},
+    {"multivalue", "multiv.example.com."},
+    {"geoproximity", "geoprx.example.com."},
+    {"alias", "alias1.example.com."},
     {"alias_to_geolocation", "alias2.example.com."},
 };
 
@@ -139,8 +144,9 @@ World build_world() {
     cidr += "]}]}";
     write("cidr.json", cidr);
 
-    write("health-checks.json",
-          R"({"HealthChecks": [{"Id": "hc1", "HealthCheckConfig": {"Type": "TCP", "IPAddress": "192.0.2.1", "Port": 80}},
+    write(
+        "health-checks.json",
+        R"({"HealthChecks": [{"Id": "hc1", "HealthCheckConfig": {"Type": "TCP", "IPAddress": "192.0.2.1", "Port": 80}},
                                {"Id": "hc2", "HealthCheckConfig": {"Type": "TCP", "IPAddress": "192.0.2.2", "Port": 80}}]})");
 
     std::string items;
@@ -162,24 +168,28 @@ World build_world() {
     add(record("geoloc.example.com.", "default", "\"GeoLocation\": {\"CountryCode\": \"*\"}", "192.0.2.49"));
     n = 0;
     for (const char* r : kRegions) {
-        add(record("latncy.example.com.", r, cat("\"Region\": \"", r, "\""), cat("192.0.2.", std::to_string(50 + n++))));
+        add(record("latncy.example.com.", r, cat("\"Region\": \"", r, "\""),
+                   cat("192.0.2.", std::to_string(50 + n++))));
     }
     for (int l = 0; l < 8; ++l) {
         add(record("cidrip.example.com.", cat("l", std::to_string(l)),
-                   cat("\"CidrRoutingConfig\": {\"CollectionId\": \"c1\", \"LocationName\": \"loc", std::to_string(l), "\"}"),
+                   cat("\"CidrRoutingConfig\": {\"CollectionId\": \"c1\", \"LocationName\": \"loc", std::to_string(l),
+                       "\"}"),
                    cat("192.0.2.", std::to_string(60 + l))));
     }
-    add(record("cidrip.example.com.", "rest", "\"CidrRoutingConfig\": {\"CollectionId\": \"c1\", \"LocationName\": \"*\"}",
-               "192.0.2.69"));
+    add(record("cidrip.example.com.", "rest",
+               "\"CidrRoutingConfig\": {\"CollectionId\": \"c1\", \"LocationName\": \"*\"}", "192.0.2.69"));
     add(record("failov.example.com.", "p", "\"Failover\": \"PRIMARY\"", "192.0.2.71", ", \"HealthCheckId\": \"hc1\""));
-    add(record("failov.example.com.", "s", "\"Failover\": \"SECONDARY\"", "192.0.2.72", ", \"HealthCheckId\": \"hc2\""));
+    add(record("failov.example.com.", "s", "\"Failover\": \"SECONDARY\"", "192.0.2.72",
+               ", \"HealthCheckId\": \"hc2\""));
     for (int i = 0; i < 20; ++i) {
         add(record("multiv.example.com.", cat("m", std::to_string(i)), "\"MultiValueAnswer\": true",
                    cat("192.0.2.", std::to_string(80 + i))));
     }
     n = 0;
     for (const char* r : kRegions) {
-        add(record("geoprx.example.com.", r, cat("\"GeoProximityLocation\": {\"AWSRegion\": \"", r, "\", \"Bias\": 10}"),
+        add(record("geoprx.example.com.", r,
+                   cat("\"GeoProximityLocation\": {\"AWSRegion\": \"", r, "\", \"Bias\": 10}"),
                    cat("192.0.2.", std::to_string(110 + n++))));
     }
     add(R"({"Name": "alias1.example.com.", "Type": "A", "AliasTarget": {"HostedZoneId": "ZBENCH", "DNSName": "static.example.com.", "EvaluateTargetHealth": false}})");
@@ -274,7 +284,8 @@ void run(benchmark::State& state, const Kind& kind, size_t clients) {
         answered += len > 12 && (out[7] != 0);  // ANCOUNT low byte: an answer, not NODATA
     }
     if (len == 0) state.SkipWithError("no response");
-    state.counters["response_bytes"] = benchmark::Counter(static_cast<double>(bytes), benchmark::Counter::kAvgIterations);
+    state.counters["response_bytes"] = benchmark::Counter(static_cast<double>(bytes),
+                                                          benchmark::Counter::kAvgIterations);
     state.counters["answered"] = benchmark::Counter(static_cast<double>(answered), benchmark::Counter::kAvgIterations);
 }
 
@@ -292,7 +303,8 @@ void run(benchmark::State& state, const Kind& kind, size_t clients) {
             if (iterations > 0) b->Iterations(iterations);
         }
     }
-    benchmark::AddCustomContext("geoip", std::ifstream(kTorGeoip).good() ? kTorGeoip : "GeoIP2-City-Test.mmdb (no tor-geoipdb)");
+    benchmark::AddCustomContext("geoip",
+                                std::ifstream(kTorGeoip).good() ? kTorGeoip : "GeoIP2-City-Test.mmdb (no tor-geoipdb)");
     return true;
 }();
 

@@ -20,12 +20,12 @@
 
 #include <benchmark/benchmark.h>
 
-#include "engine/counter_slots.h"
-#include "loader/config.h"
-#include "loader/loader.h"
 #include "bench/support/zone_gen.h"
 #include "dns/message_builder.h"
+#include "engine/counter_slots.h"
 #include "io/dpdk/lcore.h"
+#include "loader/config.h"
+#include "loader/loader.h"
 #include "tests/support/zone_snapshot.h"
 
 namespace {
@@ -68,14 +68,16 @@ std::vector<uint8_t> frame(const std::vector<uint8_t>& dns, bool v6) {
     for (uint8_t b : kClientMac) f.push_back(b);
     auto ulen = static_cast<unsigned>(8 + dns.size());
     if (!v6) {
-        append(f, {0x08, 0x00, 0x45, 0, (20 + ulen) >> 8, (20 + ulen) & 0xff, 0x12, 0x34, 0, 0, 64, 17, 0, 0, 10, 53, 0,
-                   1, 10, 53, 0, 2});
+        append(f,
+               {0x08, 0x00, 0x45, 0, (20 + ulen) >> 8, (20 + ulen) & 0xff, 0x12, 0x34, 0, 0, 64, 17, 0, 0, 10, 53, 0, 1,
+                10,   53,   0,    2});
         uint16_t c = sum16(f, 14, 20);
         f[24] = static_cast<uint8_t>(c >> 8);
         f[25] = static_cast<uint8_t>(c);
     } else {
-        append(f, {0x86, 0xdd, 0x60, 0, 0, 0, ulen >> 8, ulen & 0xff, 17, 64, 0xfd, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                   0, 0, 1, 0xfd, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2});
+        append(f,
+               {0x86, 0xdd, 0x60, 0, 0, 0,    ulen >> 8, ulen & 0xff, 17, 64, 0xfd, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                0,    0,    0,    0, 1, 0xfd, 0x53,      0,           0,  0,  0,    0,    0, 0, 0, 0, 0, 0, 0, 0, 2});
     }
     append(f, {0x9c, 0x40, 0, 53, ulen >> 8, ulen & 0xff, 0, 0});
     for (uint8_t b : dns) f.push_back(b);
@@ -118,9 +120,8 @@ void run_path(benchmark::State& state, const std::vector<std::vector<uint8_t>>& 
         benchmark::DoNotOptimize(mbufs[0]);
     }
     state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * fz::io::dpdk::kBurst);
-    state.counters["ns_per_query"] = benchmark::Counter(
-        static_cast<double>(state.iterations()) * fz::io::dpdk::kBurst,
-        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["ns_per_query"] = benchmark::Counter(static_cast<double>(state.iterations()) * fz::io::dpdk::kBurst,
+                                                        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
     rte_pktmbuf_free_bulk(mbufs, fz::io::dpdk::kBurst);
 }
 
@@ -173,7 +174,8 @@ std::vector<std::vector<uint8_t>> many_client_frames(const char* name) {
     std::mt19937_64 rng(24);
     for (int i = 0; i < 4096; ++i) {
         const auto a = static_cast<uint32_t>(rng());
-        const uint8_t ecs[3] = {static_cast<uint8_t>(a >> 24), static_cast<uint8_t>(a >> 16), static_cast<uint8_t>(a >> 8)};
+        const uint8_t ecs[3] = {static_cast<uint8_t>(a >> 24), static_cast<uint8_t>(a >> 16),
+                                static_cast<uint8_t>(a >> 8)};
         frames.push_back(frame(dns_query(name, 1, true, ecs), false));
     }
     return frames;
@@ -284,8 +286,16 @@ int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
     std::string prefix = "--file-prefix=fzbench-" + std::to_string(getpid());
     std::string lcore = std::to_string(sched_getcpu() < 0 ? 0 : sched_getcpu());
-    const char* eal[] = {"dpdk_lcore_bench", "--no-pci", "--no-huge", "-m", "128", "--no-telemetry",
-                         "--log-level=lib.eal:warning", "-l", lcore.c_str(), prefix.c_str()};
+    const char* eal[] = {"dpdk_lcore_bench",
+                         "--no-pci",
+                         "--no-huge",
+                         "-m",
+                         "128",
+                         "--no-telemetry",
+                         "--log-level=lib.eal:warning",
+                         "-l",
+                         lcore.c_str(),
+                         prefix.c_str()};
     std::vector<char*> args;
     for (const char* a : eal) args.push_back(const_cast<char*>(a));
     if (rte_eal_init(static_cast<int>(args.size()), args.data()) < 0) {

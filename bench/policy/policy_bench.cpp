@@ -58,7 +58,8 @@ World build_world() {
         if (!seen.insert(a >> 8).second) continue;
         char prefix[32];
         std::snprintf(prefix, sizeof prefix, "%u.%u.%u.0/24", a >> 24, (a >> 16) & 255, (a >> 8) & 255);
-        for (int r = 0; r < 3; ++r) csv += std::string(prefix) + "," + regions[(a + r) % 6] + "," + std::to_string(10 + gen() % 200) + "\n";
+        for (int r = 0; r < 3; ++r)
+            csv += std::string(prefix) + "," + regions[(a + r) % 6] + "," + std::to_string(10 + gen() % 200) + "\n";
     }
     auto latency = parse_latency_text(csv, "bench.csv", LatencyOptions{{"us-east-1", "eu-west-1"}});
     // CIDR collection: 2000 /20-/24 blocks in 8 locations.
@@ -84,22 +85,28 @@ World build_world() {
 
     std::string items;
     auto add = [&items](const std::string& s) { items += (items.empty() ? "" : ",") + s; };
-    for (int i = 0; i < 5; ++i) add(rr("weighted.example.com.", cat("w", std::to_string(i)), cat("\"Weight\": ", std::to_string(10 * i + 1))));
+    for (int i = 0; i < 5; ++i)
+        add(rr("weighted.example.com.", cat("w", std::to_string(i)), cat("\"Weight\": ", std::to_string(10 * i + 1))));
     const char* countries[] = {"US", "DE", "FR", "GB", "JP", "CN", "BR", "IN", "RU", "AU"};
-    for (const char* c : countries) add(rr("geo.example.com.", c, std::string("\"GeoLocation\": {\"CountryCode\": \"") + c + "\"}"));
-    for (const char* c : {"EU", "AS", "NA"}) add(rr("geo.example.com.", c, std::string("\"GeoLocation\": {\"ContinentCode\": \"") + c + "\"}"));
+    for (const char* c : countries)
+        add(rr("geo.example.com.", c, std::string("\"GeoLocation\": {\"CountryCode\": \"") + c + "\"}"));
+    for (const char* c : {"EU", "AS", "NA"})
+        add(rr("geo.example.com.", c, std::string("\"GeoLocation\": {\"ContinentCode\": \"") + c + "\"}"));
     add(rr("geo.example.com.", "default", "\"GeoLocation\": {\"CountryCode\": \"*\"}"));
     for (const char* r : regions) add(rr("latency.example.com.", r, std::string("\"Region\": \"") + r + "\""));
     for (int l = 0; l < 8; ++l) {
         add(rr("ip.example.com.", cat("l", std::to_string(l)),
-               cat("\"CidrRoutingConfig\": {\"CollectionId\": \"c1\", \"LocationName\": \"loc", std::to_string(l), "\"}")));
+               cat("\"CidrRoutingConfig\": {\"CollectionId\": \"c1\", \"LocationName\": \"loc", std::to_string(l),
+                   "\"}")));
     }
     add(rr("ip.example.com.", "rest", "\"CidrRoutingConfig\": {\"CollectionId\": \"c1\", \"LocationName\": \"*\"}"));
     add(rr("failover.example.com.", "p", "\"Failover\": \"PRIMARY\""));
     add(rr("failover.example.com.", "s", "\"Failover\": \"SECONDARY\""));
-    for (int i = 0; i < 20; ++i) add(rr("multi.example.com.", cat("m", std::to_string(i)), "\"MultiValueAnswer\": true"));
+    for (int i = 0; i < 20; ++i)
+        add(rr("multi.example.com.", cat("m", std::to_string(i)), "\"MultiValueAnswer\": true"));
     for (const char* r : regions) {
-        add(rr("proximity.example.com.", r, std::string("\"GeoProximityLocation\": {\"AWSRegion\": \"") + r + "\", \"Bias\": 10}"));
+        add(rr("proximity.example.com.", r,
+               std::string("\"GeoProximityLocation\": {\"AWSRegion\": \"") + r + "\", \"Bias\": 10}"));
     }
     add("{\"Name\": \"alias.example.com.\", \"Type\": \"A\", \"AliasTarget\": {\"HostedZoneId\": \"Z1\", "
         "\"DNSName\": \"geo.example.com.\", \"EvaluateTargetHealth\": true}}");

@@ -16,7 +16,8 @@ std::string make_zone_text(size_t names) {
     t += "@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\nns1 A 192.0.2.53\n";
     char buf[128];
     for (size_t i = 0; i < names; ++i) {
-        int n = std::snprintf(buf, sizeof(buf), "host-%zu A 10.%zu.%zu.%zu\n", i, (i >> 16) & 255, (i >> 8) & 255, i & 255);
+        int n = std::snprintf(buf, sizeof(buf), "host-%zu A 10.%zu.%zu.%zu\n", i, (i >> 16) & 255, (i >> 8) & 255,
+                              i & 255);
         t.append(buf, static_cast<size_t>(n));
         if (i % 10 == 0) {
             n = std::snprintf(buf, sizeof(buf), "host-%zu AAAA 2001:db8::%zx\n", i, i & 0xffff);
@@ -59,7 +60,8 @@ zone::ZoneSource make_zone_source(size_t names) {
     z.records.reserve(names * 14 / 10 + 8);
     for (size_t i = 0; i < names; ++i) {
         std::string owner = "host-" + std::to_string(i);
-        char a[4] = {10, static_cast<char>((i >> 16) & 255), static_cast<char>((i >> 8) & 255), static_cast<char>(i & 255)};
+        char a[4] = {10, static_cast<char>((i >> 16) & 255), static_cast<char>((i >> 8) & 255),
+                     static_cast<char>(i & 255)};
         add(owner, dns::type::A, std::string(a, 4));
         if (i % 10 == 0) {
             uint8_t v6[16];

@@ -9,7 +9,7 @@
 namespace fz {
 
 struct FdLimit {
-    uint64_t soft = 0;         // after raise_fd_limit()
+    uint64_t soft = 0;  // after raise_fd_limit()
     uint64_t hard = 0;
     uint64_t soft_before = 0;  // as the process was started with
 };

@@ -8,8 +8,7 @@
 
 // jemalloc's control interface, weak: present when the program links jemalloc (fastzoned
 // does), null in the tests and tools that run on glibc's allocator.
-extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen)
-    __attribute__((weak));
+extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen) __attribute__((weak));
 
 namespace fz {
 

@@ -55,7 +55,8 @@ std::string default_control_socket() {
     return dir + "/fastzone-" + std::to_string(geteuid()) + ".sock";
 }
 
-ControlSocket::ControlSocket(std::string path, Handler handler) : path_(std::move(path)), handler_(std::move(handler)) {}
+ControlSocket::ControlSocket(std::string path, Handler handler)
+    : path_(std::move(path)), handler_(std::move(handler)) {}
 
 ControlSocket::~ControlSocket() { stop(); }
 
@@ -103,8 +104,8 @@ void ControlSocket::stop() {
 
 struct ControlSocket::Client {
     int fd = -1;
-    std::string in;       // the command line as it arrives
-    std::string out;      // the reply, once the command ran
+    std::string in;   // the command line as it arrives
+    std::string out;  // the reply, once the command ran
     size_t out_off = 0;
     bool replied = false;
     uint64_t deadline = 0;  // monotonic ms: for the command, then for the reply

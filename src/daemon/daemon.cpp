@@ -307,8 +307,9 @@ Result<std::string> Daemon::reload() {
     if (auto changed = loader::restart_only_changes(config_, *config); !changed.empty()) {
         std::string keys;
         for (const auto& k : changed) keys += (keys.empty() ? "" : ", ") + k;
-        return fail(Error{config_path_, 0, keys + " changed, which takes effect only when fastzoned restarts: "
-                                                  "nothing was reloaded (restart it, or undo the change)"});
+        return fail(Error{config_path_, 0,
+                          keys + " changed, which takes effect only when fastzoned restarts: "
+                                 "nothing was reloaded (restart it, or undo the change)"});
     }
     loader::LoadReport report;
     // Out of memory (or any other surprise) while building must not stop the server:
@@ -353,9 +354,9 @@ void Daemon::sum_counters(Totals& t) const {
         t.tcp_pending_output = sockets_->tcp_pending_output();
         if (const io::TcpCounters* c = sockets_->tcp_closed()) {
             constexpr auto relaxed = std::memory_order_relaxed;  // counters: nothing to order
-            t.tcp_closed = {c->idle.load(relaxed),          c->io_timeout.load(relaxed),
-                            c->slots_full.load(relaxed),    c->output_budget.load(relaxed),
-                            c->descriptors.load(relaxed),   c->accept_errors.load(relaxed)};
+            t.tcp_closed = {c->idle.load(relaxed),        c->io_timeout.load(relaxed),
+                            c->slots_full.load(relaxed),  c->output_budget.load(relaxed),
+                            c->descriptors.load(relaxed), c->accept_errors.load(relaxed)};
         }
     }
     if (dataplane_) {
@@ -400,8 +401,9 @@ Result<std::string> Daemon::explain(const std::string& args) const {
     auto request = engine::parse_explain_request(args);
     if (!request) return request.error();
     const uint64_t seed = policy::entropy_seed();
-    return publisher_.with_current(
-        [&](const engine::Snapshot& snap) { return Result<std::string>(engine::explain_query(snap, *request, seed)); });
+    return publisher_.with_current([&](const engine::Snapshot& snap) {
+        return Result<std::string>(engine::explain_query(snap, *request, seed));
+    });
 }
 
 }  // namespace fz::daemon

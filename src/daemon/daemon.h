@@ -16,8 +16,8 @@
 #include <utility>
 
 #include "common/result.h"
-#include "engine/counter_slots.h"
 #include "daemon/totals.h"
+#include "engine/counter_slots.h"
 #include "engine/publisher.h"
 #include "loader/config.h"
 #include "policy/tables.h"

@@ -9,10 +9,10 @@
 namespace fz::daemon {
 namespace {
 
-constexpr size_t kControlDescriptors = 3;  // listener, stop event, the one client served at a time
-constexpr size_t kReloadDescriptors = 32;  // the YAML, zone files and their $INCLUDEs, data files
+constexpr size_t kControlDescriptors = 3;      // listener, stop event, the one client served at a time
+constexpr size_t kReloadDescriptors = 32;      // the YAML, zone files and their $INCLUDEs, data files
 constexpr size_t kDataplaneDescriptors = 256;  // EAL: memory segments, VFIO, AF_XDP/packet sockets, tap
-constexpr size_t kSpare = 32;              // resolver, /proc reads, a client accepted before another is shed
+constexpr size_t kSpare = 32;                  // resolver, /proc reads, a client accepted before another is shed
 constexpr unsigned kMinConnections = 16;
 
 }  // namespace

@@ -48,7 +48,8 @@ void queries_and_responses(Exposition& e, const Totals& t) {
     }
     e.head("fastzone_dropped_total", "counter", "Queries dropped without a response, by reason.");
     o << "fastzone_dropped_total{reason=\"short\"} " << c.dropped[static_cast<size_t>(engine::Drop::kShort)] << "\n";
-    o << "fastzone_dropped_total{reason=\"response\"} " << c.dropped[static_cast<size_t>(engine::Drop::kResponse)] << "\n";
+    o << "fastzone_dropped_total{reason=\"response\"} " << c.dropped[static_cast<size_t>(engine::Drop::kResponse)]
+      << "\n";
     o << "fastzone_dropped_total{reason=\"malformed\"} " << c.dropped[static_cast<size_t>(engine::Drop::kMalformed)]
       << "\n";
     e.head("fastzone_truncated_total", "counter", "Responses with TC=1.");
@@ -97,14 +98,17 @@ void health(Exposition& e, const Totals& t) {
     if (t.health) {
         const auto& st = *t.health;
         e.head("fastzone_health_check_healthy", "gauge", "1 when the health check counts as healthy.");
-        for (const auto& h : st) o << "fastzone_health_check_healthy{id=\"" << label(h.id) << "\"} " << (h.healthy ? 1 : 0) << "\n";
+        for (const auto& h : st)
+            o << "fastzone_health_check_healthy{id=\"" << label(h.id) << "\"} " << (h.healthy ? 1 : 0) << "\n";
         e.head("fastzone_health_check_flips_total", "counter", "Changes of health of each check.");
-        for (const auto& h : st) o << "fastzone_health_check_flips_total{id=\"" << label(h.id) << "\"} " << h.flips << "\n";
+        for (const auto& h : st)
+            o << "fastzone_health_check_flips_total{id=\"" << label(h.id) << "\"} " << h.flips << "\n";
         e.head("fastzone_health_check_results_total", "counter", "Probe results of each check.");
         for (const auto& h : st) {
-            o << "fastzone_health_check_results_total{id=\"" << label(h.id) << "\",result=\"ok\"} " << h.results - h.failures
+            o << "fastzone_health_check_results_total{id=\"" << label(h.id) << "\",result=\"ok\"} "
+              << h.results - h.failures << "\n";
+            o << "fastzone_health_check_results_total{id=\"" << label(h.id) << "\",result=\"fail\"} " << h.failures
               << "\n";
-            o << "fastzone_health_check_results_total{id=\"" << label(h.id) << "\",result=\"fail\"} " << h.failures << "\n";
         }
     }
     e.head("fastzone_health_updates_total", "counter", "Health changes applied to the policy tables.");
@@ -138,12 +142,16 @@ void server(Exposition& e, const Totals& t) {
     auto& o = e.out();
     e.head("fastzone_tcp_connections", "gauge", "Open TCP connections.");
     o << "fastzone_tcp_connections " << t.tcp_connections << "\n";
-    e.head("fastzone_tcp_pending_output_bytes", "gauge", "Bytes of TCP replies waiting for their clients to take them.");
+    e.head("fastzone_tcp_pending_output_bytes", "gauge",
+           "Bytes of TCP replies waiting for their clients to take them.");
     o << "fastzone_tcp_pending_output_bytes " << t.tcp_pending_output << "\n";
     e.head("fastzone_tcp_closed_total", "counter", "TCP connections the server closed, by reason.");
     const auto& c = t.tcp_closed;
-    for (const auto& [reason, n] : {std::pair{"idle", c.idle}, {"io_timeout", c.io_timeout}, {"slots_full", c.slots_full},
-                                    {"output_budget", c.output_budget}, {"descriptors", c.descriptors}}) {
+    for (const auto& [reason, n] : {std::pair{"idle", c.idle},
+                                    {"io_timeout", c.io_timeout},
+                                    {"slots_full", c.slots_full},
+                                    {"output_budget", c.output_budget},
+                                    {"descriptors", c.descriptors}}) {
         o << "fastzone_tcp_closed_total{reason=\"" << reason << "\"} " << n << "\n";
     }
     e.head("fastzone_tcp_accept_errors_total", "counter", "accept() out of descriptors, buffers or memory.");
@@ -161,7 +169,8 @@ void server(Exposition& e, const Totals& t) {
     e.head("fastzone_zone_records", "gauge", "Records per zone in the served snapshot.");
     for (const auto& z : t.zones) o << "fastzone_zone_records{zone=\"" << label(z.name) << "\"} " << z.records << "\n";
     e.head("fastzone_zone_image_bytes", "gauge", "Bytes of each compiled zone image.");
-    for (const auto& z : t.zones) o << "fastzone_zone_image_bytes{zone=\"" << label(z.name) << "\"} " << z.image_bytes << "\n";
+    for (const auto& z : t.zones)
+        o << "fastzone_zone_image_bytes{zone=\"" << label(z.name) << "\"} " << z.image_bytes << "\n";
 }
 
 }  // namespace

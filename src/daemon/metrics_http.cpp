@@ -94,9 +94,9 @@ Status MetricsHttp::start() {
     sockaddr_storage ss{};
     // epoll (poll where there is none), not select(): a process with a thousand TCP
     // clients holds descriptors past FD_SETSIZE, which select() cannot watch.
-    unsigned flags = MHD_USE_ERROR_LOG | (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES
-                                              ? MHD_USE_EPOLL_INTERNAL_THREAD
-                                              : MHD_USE_POLL_INTERNAL_THREAD);
+    unsigned flags = MHD_USE_ERROR_LOG |
+                     (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL_INTERNAL_THREAD
+                                                                             : MHD_USE_POLL_INTERNAL_THREAD);
     if (address_.family == AF_INET6) {
         auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
         a->sin6_family = AF_INET6;
@@ -109,11 +109,10 @@ Status MetricsHttp::start() {
         a->sin_port = htons(address_.port);
         std::memcpy(&a->sin_addr, address_.address, 4);
     }
-    daemon_ = MHD_start_daemon(flags, address_.port, nullptr, nullptr, &handle, this,
-                               MHD_OPTION_EXTERNAL_LOGGER, &LibraryLog::write, log_.get(),  // first, as documented
-                               MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&ss),
-                               MHD_OPTION_CONNECTION_LIMIT, kMetricsMaxConnections,
-                               MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+    daemon_ = MHD_start_daemon(flags, address_.port, nullptr, nullptr, &handle, this, MHD_OPTION_EXTERNAL_LOGGER,
+                               &LibraryLog::write, log_.get(),  // first, as documented
+                               MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&ss), MHD_OPTION_CONNECTION_LIMIT,
+                               kMetricsMaxConnections, MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
     if (daemon_ == nullptr) return Error{"", 0, "cannot serve metrics on " + address_.text + " (address in use?)"};
     return Ok{};
 }

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "dns/wire.h"
-#include "engine/counter_slots.h"
 #include "engine/answer.h"
+#include "engine/counter_slots.h"
 #include "health/status.h"
 #include "io/dpdk/dataplane.h"
 
@@ -24,7 +24,7 @@ struct Totals {
     // Every worker's counters summed, multivalue windows turned into answers per member,
     // each zone and member slot counted since its current owner got it.
     std::unique_ptr<engine::CounterTotals> sum = std::make_unique<engine::CounterTotals>();
-    std::unique_ptr<io::dpdk::DataplaneStats> dataplane;      // null without a data plane
+    std::unique_ptr<io::dpdk::DataplaneStats> dataplane;       // null without a data plane
     std::vector<std::pair<std::string, uint64_t>> per_worker;  // ("udp-0", queries), ("tcp", ...), ("lcore ...", ...)
     size_t tcp_connections = 0;
     size_t tcp_pending_output = 0;  // bytes of replies waiting for their clients to take them

@@ -59,11 +59,11 @@ struct QueryBuilder {
     std::vector<EdnsOption> options;  // in this order
 
     // Deliberately odd queries, for tests of the query parser.
-    std::vector<uint8_t> qname_wire;  // when not empty: the question's name bytes, unchecked
-    bool question = true;             // false: no question section (QDCOUNT 0 unless `qdcount`)
-    std::optional<uint16_t> qdcount;  // QDCOUNT as given, whatever the question section holds
+    std::vector<uint8_t> qname_wire;                     // when not empty: the question's name bytes, unchecked
+    bool question = true;                                // false: no question section (QDCOUNT 0 unless `qdcount`)
+    std::optional<uint16_t> qdcount;                     // QDCOUNT as given, whatever the question section holds
     std::vector<std::vector<uint8_t>> extra_additional;  // whole records after the OPT, in ARCOUNT
-    std::vector<uint8_t> trailing;    // bytes after the last record, counted nowhere
+    std::vector<uint8_t> trailing;                       // bytes after the last record, counted nowhere
 
     // The question's name from a parsed name (into qname_wire).
     void set_qname(const Name& name);

@@ -43,11 +43,8 @@ bool read_rdata(const uint8_t* msg, size_t len, size_t pos, size_t rdlen, uint16
         return true;
     };
     switch (rdata_names(type)) {
-        case RdataNames::kNone:
-            out.assign(msg + pos, msg + end);
-            return true;
-        case RdataNames::kName:
-            return expand() && pos == end;
+        case RdataNames::kNone: out.assign(msg + pos, msg + end); return true;
+        case RdataNames::kName: return expand() && pos == end;
         case RdataNames::kPrefName:
             if (rdlen < 2) return false;
             out.assign(msg + pos, msg + pos + 2);
@@ -97,7 +94,8 @@ Result<OptRecord> read_opt(const uint8_t* msg, size_t pos, size_t rdlen, uint16_
         EdnsOption o{load_u16(msg + pos), {}};
         const size_t olen = load_u16(msg + pos + 2);
         pos += 4;
-        if (end - pos < olen) return malformed("EDNS option " + std::to_string(o.code) + " runs past the OPT record", at);
+        if (end - pos < olen)
+            return malformed("EDNS option " + std::to_string(o.code) + " runs past the OPT record", at);
         o.data.assign(msg + pos, msg + pos + olen);
         pos += olen;
         if (o.code == edns::CLIENT_SUBNET) {
@@ -128,7 +126,7 @@ uint16_t Message::rcode() const {
 
 std::optional<Header> read_header(const uint8_t* msg, size_t len) {
     if (len < kHeaderSize) return std::nullopt;
-    return Header{load_u16(msg), load_u16(msg + 2), load_u16(msg + 4),
+    return Header{load_u16(msg),     load_u16(msg + 2), load_u16(msg + 4),
                   load_u16(msg + 6), load_u16(msg + 8), load_u16(msg + 10)};
 }
 
@@ -158,7 +156,8 @@ Result<Message> read_message(const uint8_t* msg, size_t len) {
             const size_t at = pos;
             const std::string label = record_label(kSections[s], i);
             ResourceRecord rr;
-            if (!read_name(msg, len, pos, len, rr.owner)) return malformed(label + ": owner cut short or malformed", at);
+            if (!read_name(msg, len, pos, len, rr.owner))
+                return malformed(label + ": owner cut short or malformed", at);
             if (len - pos < 10) return malformed(label + ": cut short", at);
             rr.type = load_u16(msg + pos);
             rr.rclass = load_u16(msg + pos + 2);

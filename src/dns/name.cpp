@@ -39,8 +39,7 @@ bool Name::prepend_label(std::string_view label) {
 }
 
 bool Name::equals(const Name& other) const {
-    return wire_.size() == other.wire_.size() &&
-           wire_names_equal_ci(data(), other.data(), wire_.size());
+    return wire_.size() == other.wire_.size() && wire_names_equal_ci(data(), other.data(), wire_.size());
 }
 
 bool Name::is_subdomain_of(const Name& ancestor) const {
@@ -48,8 +47,7 @@ bool Name::is_subdomain_of(const Name& ancestor) const {
     // Walk labels until the remaining suffix has the ancestor's length, then compare.
     size_t i = 0;
     while (size() - i > ancestor.size()) i += static_cast<uint8_t>(wire_[i]) + 1;
-    return size() - i == ancestor.size() &&
-           wire_names_equal_ci(data() + i, ancestor.data(), ancestor.size());
+    return size() - i == ancestor.size() && wire_names_equal_ci(data() + i, ancestor.data(), ancestor.size());
 }
 
 std::string Name::to_text() const { return wire_name_to_text(data()); }
@@ -111,7 +109,8 @@ Result<Name> name_from_text(std::string_view text, const Name* origin) {
             continue;
         }
         if (c == '\\') {
-            if (i + 1 >= text.size()) return Error{"", 0, "dangling backslash in domain name '" + std::string(text) + "'"};
+            if (i + 1 >= text.size())
+                return Error{"", 0, "dangling backslash in domain name '" + std::string(text) + "'"};
             char d = text[i + 1];
             if (d >= '0' && d <= '9') {
                 if (i + 3 >= text.size() || !(text[i + 2] >= '0' && text[i + 2] <= '9') ||
@@ -136,12 +135,14 @@ Result<Name> name_from_text(std::string_view text, const Name* origin) {
         return Error{"", 0, "label longer than 63 bytes in '" + std::string(text) + "'"};
     }
     if (!absolute) {
-        if (origin == nullptr) return Error{"", 0, "relative domain name '" + std::string(text) + "' without an origin"};
+        if (origin == nullptr)
+            return Error{"", 0, "relative domain name '" + std::string(text) + "' without an origin"};
         wire.append(origin->bytes());
     } else {
         wire.push_back('\0');
     }
-    if (wire.size() > kMaxNameWire) return Error{"", 0, "domain name longer than 255 bytes: '" + std::string(text) + "'"};
+    if (wire.size() > kMaxNameWire)
+        return Error{"", 0, "domain name longer than 255 bytes: '" + std::string(text) + "'"};
     return Name::from_wire(reinterpret_cast<const uint8_t*>(wire.data()), wire.size());
 }
 
@@ -161,8 +162,8 @@ size_t wire_name_length(const uint8_t* p, size_t max) {
 
 size_t read_message_name(const uint8_t* msg, size_t msg_len, size_t pos, uint8_t* out, size_t* out_len) {
     size_t written = 0;
-    size_t end = 0;         // offset after the name's bytes at the original position
-    size_t limit = pos;     // pointers must go strictly backwards: no loops possible
+    size_t end = 0;      // offset after the name's bytes at the original position
+    size_t limit = pos;  // pointers must go strictly backwards: no loops possible
     while (true) {
         if (pos >= msg_len) return 0;
         uint8_t len = msg[pos];

@@ -89,8 +89,8 @@ size_t skip_name(const uint8_t* msg, size_t len, size_t pos) {
 }
 
 // Inlined into parse_query (the hot caller); the look-ahead calls the out-of-line copy.
-[[gnu::always_inline]] inline size_t read_qname_inline(const uint8_t* msg, size_t len, uint8_t* lc, uint8_t* label_offset,
-                                                     uint8_t* label_count) {
+[[gnu::always_inline]] inline size_t read_qname_inline(const uint8_t* msg, size_t len, uint8_t* lc,
+                                                       uint8_t* label_offset, uint8_t* label_count) {
     // QNAME: plain labels only. A compression pointer here could only point into the
     // header, so it is malformed. Validate and note the labels first, then copy the name
     // and lower-case it eight bytes at a time (length bytes are < 64: never letters).

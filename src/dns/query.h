@@ -13,40 +13,40 @@ namespace fz::dns {
 // Why a query cannot be answered normally. Drop* reasons get no response at all.
 enum class QueryStatus : uint8_t {
     kOk,
-    kDropShort,       // shorter than a header: nothing to echo
-    kDropResponse,    // QR=1: never answer a response (reflection loops)
-    kDropMalformed,   // no parseable question (QDCOUNT > 1, bad or cut name): nothing to echo
-    kFormErr,         // malformed: header echoed, rcode FORMERR
-    kNotImp,          // opcode we do not implement
-    kBadVers,         // EDNS version > 0 (RFC 6891 6.1.3)
-    kTsig,            // signed: a sound TSIG record ends the message (Query::tsig_pos); verify it
+    kDropShort,      // shorter than a header: nothing to echo
+    kDropResponse,   // QR=1: never answer a response (reflection loops)
+    kDropMalformed,  // no parseable question (QDCOUNT > 1, bad or cut name): nothing to echo
+    kFormErr,        // malformed: header echoed, rcode FORMERR
+    kNotImp,         // opcode we do not implement
+    kBadVers,        // EDNS version > 0 (RFC 6891 6.1.3)
+    kTsig,           // signed: a sound TSIG record ends the message (Query::tsig_pos); verify it
 };
 
 // These structs are filled by parse_query() once per packet and not zeroed beforehand
 // (that cost 10 instructions a query): which fields are valid is said below. Elsewhere,
 // value-initialize them (`ClientSubnet s{};`).
 struct ClientSubnet {
-    uint16_t family;        // 1 = IPv4, 2 = IPv6 (IANA address family numbers)
+    uint16_t family;  // 1 = IPv4, 2 = IPv6 (IANA address family numbers)
     uint8_t source_prefix;
-    uint8_t scope_prefix;   // as received (should be 0 in queries)
-    uint8_t address[16];    // zero-padded beyond the prefix
+    uint8_t scope_prefix;  // as received (should be 0 in queries)
+    uint8_t address[16];   // zero-padded beyond the prefix
 };
 
 struct Edns {
     bool present;
     bool do_bit;
-    bool nsid;              // NSID option present (RFC 5001)
-    bool ecs;               // a valid client-subnet option was present
+    bool nsid;  // NSID option present (RFC 5001)
+    bool ecs;   // a valid client-subnet option was present
     uint8_t version;
-    uint16_t udp_size;      // as advertised by the client (when present)
-    ClientSubnet subnet;    // when ecs
+    uint16_t udp_size;    // as advertised by the client (when present)
+    ClientSubnet subnet;  // when ecs
 };
 
 struct Query {
     uint16_t id;
-    uint16_t flags;         // the raw flags word of the query
+    uint16_t flags;  // the raw flags word of the query
     uint8_t opcode;
-    bool has_question;      // false when the question could not be parsed
+    bool has_question;  // false when the question could not be parsed
     // When has_question:
     uint16_t qtype;
     uint16_t qclass;

@@ -229,10 +229,8 @@ bool is_meta_type(uint16_t type) {
         case type::AXFR:
         case type::MAILB:
         case type::MAILA:
-        case type::ANY:
-            return true;
-        default:
-            return false;
+        case type::ANY: return true;
+        default: return false;
     }
 }
 

@@ -8,10 +8,10 @@
 namespace fz::dns {
 
 inline constexpr size_t kHeaderSize = 12;
-inline constexpr size_t kMaxNameWire = 255;   // RFC 1035 2.3.4, including the root label
+inline constexpr size_t kMaxNameWire = 255;  // RFC 1035 2.3.4, including the root label
 inline constexpr size_t kMaxLabel = 63;
-inline constexpr size_t kMaxLabels = 128;     // 127 one-byte labels + root
-inline constexpr size_t kMinUdpPayload = 512;  // RFC 1035 / RFC 6891 floor
+inline constexpr size_t kMaxLabels = 128;           // 127 one-byte labels + root
+inline constexpr size_t kMinUdpPayload = 512;       // RFC 1035 / RFC 6891 floor
 inline constexpr size_t kDefaultUdpPayload = 1232;  // DNS flag day 2020
 inline constexpr size_t kMaxMessage = 65535;
 
@@ -148,9 +148,7 @@ inline void store_u32(uint8_t* p, uint32_t v) {
 
 // ASCII-only lower-casing of a label byte (RFC 4343: DNS names compare case-insensitively
 // in ASCII only; other octets are compared as they are).
-inline constexpr uint8_t lower(uint8_t c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c | 0x20) : c;
-}
+inline constexpr uint8_t lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c | 0x20) : c; }
 
 // Lower-cases the ASCII letters among 8 bytes at once (SWAR): a byte gets 0x20 when it
 // lies in 'A'..'Z'. Hand-written because it runs on every query name.

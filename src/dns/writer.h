@@ -26,14 +26,10 @@ inline RdataNames rdata_names(uint16_t t) {
     switch (t) {
         case type::NS:
         case type::CNAME:
-        case type::PTR:
-            return RdataNames::kName;
-        case type::MX:
-            return RdataNames::kPrefName;
-        case type::SOA:
-            return RdataNames::kSoa;
-        default:
-            return RdataNames::kNone;
+        case type::PTR: return RdataNames::kName;
+        case type::MX: return RdataNames::kPrefName;
+        case type::SOA: return RdataNames::kSoa;
+        default: return RdataNames::kNone;
     }
 }
 
@@ -99,7 +95,8 @@ public:
     // Remembers one position only (a suffix of an already marked name need not be).
     void mark(size_t pos) {
         FZ_ASSERT(pos < limit_);
-        if (marking_ && pos <= kMaxPointer && mark_count_ < kMaxMarks) marks_[mark_count_++] = static_cast<uint16_t>(pos);
+        if (marking_ && pos <= kMaxPointer && mark_count_ < kMaxMarks)
+            marks_[mark_count_++] = static_cast<uint16_t>(pos);
     }
     size_t mark_count() const { return mark_count_; }
     uint16_t mark_at(size_t i) const {
@@ -157,12 +154,9 @@ public:
     // Writes rdata, compressing names where the type allows.
     bool put_rdata(uint16_t rtype, const uint8_t* rdata, uint16_t rdlen) {
         switch (rdata_names(rtype)) {
-            case RdataNames::kNone:
-                return put_bytes(rdata, rdlen);
-            case RdataNames::kName:
-                return put_name(rdata, true);
-            case RdataNames::kPrefName:
-                return put_bytes(rdata, 2) && put_name(rdata + 2, true);
+            case RdataNames::kNone: return put_bytes(rdata, rdlen);
+            case RdataNames::kName: return put_name(rdata, true);
+            case RdataNames::kPrefName: return put_bytes(rdata, 2) && put_name(rdata + 2, true);
             case RdataNames::kSoa: {
                 size_t n1 = name_len(rdata);
                 size_t n2 = name_len(rdata + n1);

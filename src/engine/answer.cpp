@@ -23,7 +23,7 @@ using zone::RRset;
 using zone::RRsetRef;
 using zone::ZoneImage;
 
-constexpr int kMaxChain = 16;     // CNAME/DNAME links followed inside one zone
+constexpr int kMaxChain = 16;  // CNAME/DNAME links followed inside one zone
 
 // The name being resolved: canonical bytes, label offsets and the hash of every suffix.
 struct LookupName {
@@ -85,7 +85,8 @@ Found lookup(const ZoneImage& zone, const LookupName& name, size_t apex_label) {
     constexpr uint16_t kCutFlags = zone::kNodeBelowCut | zone::kNodeDelegation;
     const Node* n = zone.find(name.wire, name.len, name.hash[0]);
     if (n != nullptr) {
-        if ((n->flags & kCutFlags) == 0) [[likely]] return {Kind::kExact, n};
+        if ((n->flags & kCutFlags) == 0) [[likely]]
+            return {Kind::kExact, n};
         if (n->flags & zone::kNodeBelowCut) {
             const Node* cut = zone.node_at(n->cut);
             return {(cut->flags & zone::kNodeDelegation) ? Kind::kReferral : Kind::kDname, cut};
@@ -138,9 +139,7 @@ public:
                     if (!follow(next, name, apex_label)) return finish_additional();
                     break;
                 }
-                case Kind::kReferral:
-                    referral(f.node, first);
-                    return finish_additional();
+                case Kind::kReferral: referral(f.node, first); return finish_additional();
                 case Kind::kDname: {
                     const uint8_t* next = synthesize_dname(f.node, *name, owner_pos, &owner_pos);
                     if (next == nullptr) return finish_additional();
@@ -283,7 +282,8 @@ private:
     // Writes the chosen sets as one RRset of the answer section; all or nothing.
     bool put_chosen(Chosen& c, size_t owner_pos, bool exact_first) {
         if (c.fixed != nullptr) {
-            if (exact_first) return r_.put_blocks(c.fixed->blocks.data(), c.fixed->block_stride, c.res.decision.members, c.count);
+            if (exact_first)
+                return r_.put_blocks(c.fixed->blocks.data(), c.fixed->block_stride, c.res.decision.members, c.count);
             c.fill_sets();
         }
         size_t start = r_.writer().size();
@@ -556,17 +556,10 @@ void count_response(Counters& c, uint32_t zone_slot, uint16_t rcode, bool tc) {
                                                    const uint8_t* query, const Peer& peer, Transport transport,
                                                    uint8_t* out, size_t out_cap, Counters& c) {
     switch (status) {
-        case dns::QueryStatus::kDropShort:
-            ++c.dropped[static_cast<size_t>(Drop::kShort)];
-            return 0;
-        case dns::QueryStatus::kDropResponse:
-            ++c.dropped[static_cast<size_t>(Drop::kResponse)];
-            return 0;
-        case dns::QueryStatus::kDropMalformed:
-            ++c.dropped[static_cast<size_t>(Drop::kMalformed)];
-            return 0;
-        default:
-            break;
+        case dns::QueryStatus::kDropShort: ++c.dropped[static_cast<size_t>(Drop::kShort)]; return 0;
+        case dns::QueryStatus::kDropResponse: ++c.dropped[static_cast<size_t>(Drop::kResponse)]; return 0;
+        case dns::QueryStatus::kDropMalformed: ++c.dropped[static_cast<size_t>(Drop::kMalformed)]; return 0;
+        default: break;
     }
     if (q.edns.present) ++c.edns;
     if (q.edns.ecs) ++c.ecs;
@@ -575,18 +568,10 @@ void count_response(Counters& c, uint32_t zone_slot, uint16_t rcode, bool tc) {
     r.reserve_opt(limit);
     size_t n;
     switch (status) {
-        case dns::QueryStatus::kTsig:
-            n = answer_signed(r, q, query, limit);
-            break;
-        case dns::QueryStatus::kNotImp:
-            n = error_response(r, q, dns::rcode::NOTIMP);
-            break;
-        case dns::QueryStatus::kBadVers:
-            n = error_response(r, q, dns::rcode::BADVERS);
-            break;
-        default:
-            n = error_response(r, q, dns::rcode::FORMERR);
-            break;
+        case dns::QueryStatus::kTsig: n = answer_signed(r, q, query, limit); break;
+        case dns::QueryStatus::kNotImp: n = error_response(r, q, dns::rcode::NOTIMP); break;
+        case dns::QueryStatus::kBadVers: n = error_response(r, q, dns::rcode::BADVERS); break;
+        default: n = error_response(r, q, dns::rcode::FORMERR); break;
     }
     count_response(c, 0, r.rcode, r.tc);
     return n;

@@ -101,8 +101,8 @@ struct QueryCounts {
 // control plane sums them. Plain 64-bit fields: an aligned load of one is never torn on
 // x86-64, and a count read a little stale is fine for statistics.
 struct alignas(64) Counters : QueryCounts {
-    SlotArray<ZoneCount> zones{kMaxZoneSlots};      // by Snapshot::zone_slots
-    SlotArray<uint64_t> members{kMaxMemberSlots};   // by PolicyBinding::member_slots
+    SlotArray<ZoneCount> zones{kMaxZoneSlots};     // by Snapshot::zone_slots
+    SlotArray<uint64_t> members{kMaxMemberSlots};  // by PolicyBinding::member_slots
     uint64_t windows[kWindowHitSlots] = {};
 };
 

@@ -15,10 +15,9 @@ namespace fz::engine {
 namespace {
 
 std::string flags_text(const dns::Header& h) {
-    const std::pair<uint16_t, const char*> flags[] = {{dns::flag::QR, "qr"}, {dns::flag::AA, "aa"},
-                                                      {dns::flag::TC, "tc"}, {dns::flag::RD, "rd"},
-                                                      {dns::flag::RA, "ra"}, {dns::flag::AD, "ad"},
-                                                      {dns::flag::CD, "cd"}};
+    const std::pair<uint16_t, const char*> flags[] = {
+        {dns::flag::QR, "qr"}, {dns::flag::AA, "aa"}, {dns::flag::TC, "tc"}, {dns::flag::RD, "rd"},
+        {dns::flag::RA, "ra"}, {dns::flag::AD, "ad"}, {dns::flag::CD, "cd"}};
     std::string out;
     for (const auto& [bit, name] : flags) {
         if (h.has(bit)) out += std::string(out.empty() ? "" : " ") + name;
@@ -40,8 +39,8 @@ std::string section_text(const char* title, const std::vector<dns::ResourceRecor
     std::string out = std::string(";; ") + title + ":\n";
     for (const auto& rr : rrs) {
         out += rr.owner.to_text() + "\t" + std::to_string(rr.ttl) + "\t" + dns::class_to_text(rr.rclass) + "\t" +
-               dns::type_to_text(rr.type) + "\t" +
-               zone::rdata_to_text(rr.type, rr.rdata.data(), rr.rdata.size()) + "\n";
+               dns::type_to_text(rr.type) + "\t" + zone::rdata_to_text(rr.type, rr.rdata.data(), rr.rdata.size()) +
+               "\n";
     }
     return out;
 }

@@ -137,7 +137,8 @@ public:
         } else if (stride == 28) {
             for (uint8_t i = 0; i < count; ++i) std::memcpy(out + 28 * i, blocks + 28 * size_t{members[i]}, 28);
         } else {
-            for (uint8_t i = 0; i < count; ++i) copy_bytes(out + stride * i, blocks + stride * size_t{members[i]}, stride);
+            for (uint8_t i = 0; i < count; ++i)
+                copy_bytes(out + stride * i, blocks + stride * size_t{members[i]}, stride);
         }
         w_.skip_to(start + need);
         counts[0] = static_cast<uint16_t>(counts[0] + count);
@@ -216,7 +217,8 @@ public:
         size_t opt = opt_size();
         // A long NSID (up to 255 bytes) and a long question do not both fit a 512-byte
         // answer: the NSID, which a server may leave out (RFC 5001 2.3), goes.
-        if (opt > limit - q_.question_end) [[unlikely]] opt = without_nsid();
+        if (opt > limit - q_.question_end) [[unlikely]]
+            opt = without_nsid();
         w_.set_limit(limit - std::min(limit - dns::kHeaderSize, opt));
     }
 

@@ -58,10 +58,8 @@ bool policy_needs_client(const policy::PolicySet& set, uint32_t id, unsigned dep
         case policy::RoutingKind::kGeolocation:
         case policy::RoutingKind::kLatency:
         case policy::RoutingKind::kIpBased:
-        case policy::RoutingKind::kGeoproximity:
-            return true;
-        default:
-            break;
+        case policy::RoutingKind::kGeoproximity: return true;
+        default: break;
     }
     if (depth >= policy::kMaxAliasChain) return true;
     for (const policy::PolicyMember& m : p.members) {
@@ -75,17 +73,10 @@ ClientTable client_table_of(const policy::PolicySet& set, const policy::Policy& 
     ClientTable t;
     switch (p.kind) {
         case policy::RoutingKind::kGeolocation:
-        case policy::RoutingKind::kGeoproximity:
-            t.geo = set.geo.get();
-            break;
-        case policy::RoutingKind::kLatency:
-            t.latency = set.latency.get();
-            break;
-        case policy::RoutingKind::kIpBased:
-            t.cidr = p.cidr.get();
-            break;
-        default:
-            break;
+        case policy::RoutingKind::kGeoproximity: t.geo = set.geo.get(); break;
+        case policy::RoutingKind::kLatency: t.latency = set.latency.get(); break;
+        case policy::RoutingKind::kIpBased: t.cidr = p.cidr.get(); break;
+        default: break;
     }
     return t;
 }
@@ -127,7 +118,8 @@ Status Snapshot::finish() {
         const auto* list = reinterpret_cast<const uint32_t*>(z->base() + z->header().policies);
         for (uint32_t i = 0; i < z->header().policy_count; ++i) {
             uint32_t id = list[2 * i];
-            if (id >= bindings.size()) return Error{"", 0, "zone image names policy " + std::to_string(id) + " unknown to the policy tables"};
+            if (id >= bindings.size())
+                return Error{"", 0, "zone image names policy " + std::to_string(id) + " unknown to the policy tables"};
             bindings[id].image = z.get();
             bindings[id].rrset = z->rrset_at(list[2 * i + 1]);
             // Members without an assigned counter slot count in slot 0.
@@ -158,7 +150,8 @@ Status Snapshot::finish() {
         b.alias_targets.assign(b.rrset->count, PolicyBinding::AliasTarget{});
         for (uint16_t m = 0; m < b.rrset->count; ++m) {
             const zone::RRset* member = b.image->rrset_at(b.rrset->members()[m]);
-            if (member->flags & zone::kRRsetAlias) b.alias_targets[m] = find_static_rrset(member->rdata(), member->type);
+            if (member->flags & zone::kRRsetAlias)
+                b.alias_targets[m] = find_static_rrset(member->rdata(), member->type);
         }
         bind_member_blocks(b);
     }

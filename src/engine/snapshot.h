@@ -31,9 +31,9 @@ public:
     // `suffix_hash[i]` is the hash of the suffix starting at label i; labels[i] its offset
     // in `name`. Returns the zone whose apex is the longest suffix (starting at label
     // `from`, to find a parent zone), or nullptr.
-    const zone::ZoneImage* find(const uint8_t* name, size_t name_len, const uint8_t* labels,
-                                size_t label_count, const uint64_t* suffix_hash, size_t* matched_label,
-                                size_t from = 0, uint32_t* slot_out = nullptr) const {
+    const zone::ZoneImage* find(const uint8_t* name, size_t name_len, const uint8_t* labels, size_t label_count,
+                                const uint64_t* suffix_hash, size_t* matched_label, size_t from = 0,
+                                uint32_t* slot_out = nullptr) const {
         // Suffixes with more labels than any apex cannot match; start where they can.
         size_t first = label_count > max_labels_ ? label_count - max_labels_ : 0;
         first = first > from ? first : from;
@@ -137,7 +137,7 @@ struct Snapshot {
     // Any of the three is set: answer() tests this one flag, which is cheaper on every
     // static answer than testing the three pointers.
     bool prefetch_clients = false;
-    std::vector<uint32_t> zone_slots;     // counter slot of each zone (parallel to zones)
+    std::vector<uint32_t> zone_slots;  // counter slot of each zone (parallel to zones)
     // The zone images together are far larger than the caches: the data plane then looks
     // up each burst's names ahead of answering (prefetch_lookup in answer.h). Set by finish().
     bool prefetch_lookups = false;

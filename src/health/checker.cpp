@@ -71,7 +71,8 @@ public:
             endpoints_.push_back(std::move(ep));
         }
         if (any_name) resolver_ = std::make_unique<Resolver>(*loop_);
-        if (!owner_.options_.webhook_url.empty()) webhook_ = std::make_unique<WebhookSender>(*loop_, owner_.options_.webhook_url);
+        if (!owner_.options_.webhook_url.empty())
+            webhook_ = std::make_unique<WebhookSender>(*loop_, owner_.options_.webhook_url);
         // Staggered start: the k-th of m checks first probes k/m of the way into its own
         // interval, so that a thousand checks loaded together do not fire together.
         const size_t m = endpoints_.size();
@@ -100,11 +101,11 @@ private:
         std::string target;
         std::chrono::milliseconds interval{1000};
         ProbeTimeouts timeouts{};
-        Clock::time_point due;           // of the current (or next) probe
+        Clock::time_point due;  // of the current (or next) probe
         Clock::time_point started;
         Clock::time_point deadline;
-        bool resolving = false;          // the current attempt waits for an address
-        bool lookup_pending = false;     // a lookup is queued or running for this check
+        bool resolving = false;       // the current attempt waits for an address
+        bool lookup_pending = false;  // a lookup is queued or running for this check
         EventLoop::TimerId resolve_timer = 0;
         std::unique_ptr<Probe> probe;
     };
@@ -161,7 +162,8 @@ private:
         const HealthCheck& check = set_.checks[ep.index];
         auto done = [this, e](const ProbeResult& r) { on_probe_done(e, r); };
         if (check.type == policy::HealthCheckType::kTcp) {
-            ep.probe = start_tcp_probe(*loop_, address, std::min(ep.deadline, Clock::now() + ep.timeouts.connect), done);
+            ep.probe = start_tcp_probe(*loop_, address, std::min(ep.deadline, Clock::now() + ep.timeouts.connect),
+                                       done);
         } else {
             ep.probe = start_http_probe(*loop_, check, address, ep.timeouts, ep.deadline, done);
         }
@@ -230,12 +232,12 @@ private:
                       const std::vector<CheckStatus>& changed_status, int64_t now_ms) {
         for (const CheckStatus& cs : changed_status) {
             const bool old = !cs.healthy;
-            fz::log::write(cs.healthy ? fz::log::Level::kInfo : fz::log::Level::kWarning, "health check flipped",
-                           fz::log::kv("check", cs.id) + " " + fz::log::kv("type", policy::health_check_type_name(cs.type)) +
-                               " " + fz::log::kv("old", state_name(old)) + " " + fz::log::kv("new", state_name(cs.healthy)) +
-                               " " + fz::log::kv("reason", cs.inverted ? cs.last_reason + " (inverted)" : cs.last_reason) +
-                               " " + fz::log::kv("target", cs.target) + " " +
-                               fz::log::kv("flips", static_cast<long long>(cs.flips)));
+            fz::log::write(
+                cs.healthy ? fz::log::Level::kInfo : fz::log::Level::kWarning, "health check flipped",
+                fz::log::kv("check", cs.id) + " " + fz::log::kv("type", policy::health_check_type_name(cs.type)) + " " +
+                    fz::log::kv("old", state_name(old)) + " " + fz::log::kv("new", state_name(cs.healthy)) + " " +
+                    fz::log::kv("reason", cs.inverted ? cs.last_reason + " (inverted)" : cs.last_reason) + " " +
+                    fz::log::kv("target", cs.target) + " " + fz::log::kv("flips", static_cast<long long>(cs.flips)));
             if (webhook_) webhook_->send(flip_event_json(cs, old, now_ms));
         }
         if (owner_.options_.on_flip) owner_.options_.on_flip(health, changed);

@@ -107,7 +107,9 @@ Status EventLoop::set_watch(int fd, uint32_t events, FdHandler handler) {
     return Ok{};
 }
 
-Status EventLoop::watch(int fd, uint32_t events, FdHandler handler) { return set_watch(fd, events, std::move(handler)); }
+Status EventLoop::watch(int fd, uint32_t events, FdHandler handler) {
+    return set_watch(fd, events, std::move(handler));
+}
 
 void EventLoop::unwatch(int fd) {
     if (watches_.erase(fd) == 0) return;

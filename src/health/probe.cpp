@@ -24,12 +24,12 @@ bool is_local_errno(int err) {
 
 std::string connect_reason(int err) {
     switch (err) {
-    case ECONNREFUSED: return "connection refused";
-    case ETIMEDOUT: return "connect timeout";
-    case EHOSTUNREACH: return "host unreachable";
-    case ENETUNREACH: return "network unreachable";
-    case ECONNRESET: return "connection reset";
-    default: return std::string("connect failed: ") + std::strerror(err);
+        case ECONNREFUSED: return "connection refused";
+        case ETIMEDOUT: return "connect timeout";
+        case EHOSTUNREACH: return "host unreachable";
+        case ENETUNREACH: return "network unreachable";
+        case ECONNRESET: return "connection reset";
+        default: return std::string("connect failed: ") + std::strerror(err);
     }
 }
 
@@ -142,7 +142,8 @@ public:
         std::string url_host = address.url_host();
         if (https && check.enable_sni && !fqdn.empty()) {
             url_host = fqdn;
-            connect_to_ = curl_slist_append(nullptr, (fqdn + ":" + port + ":" + address.url_host() + ":" + port).c_str());
+            connect_to_ = curl_slist_append(nullptr,
+                                            (fqdn + ":" + port + ":" + address.url_host() + ":" + port).c_str());
             curl_easy_setopt(easy_, CURLOPT_CONNECT_TO, connect_to_);
         }
         const std::string url = std::string(https ? "https://" : "http://") + url_host + ":" + port + path;
@@ -153,12 +154,12 @@ public:
         curl_easy_setopt(easy_, CURLOPT_USERAGENT, kUserAgent);
         curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-        curl_easy_setopt(easy_, CURLOPT_PATH_AS_IS, 1L);       // ResourcePath exactly as configured
-        curl_easy_setopt(easy_, CURLOPT_NOPROXY, "*");         // probe the endpoint, not a proxy from the environment
-        curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);         // we are one thread of many
-        curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);     // every probe tests a fresh connection...
-        curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);    // ...and leaves no socket behind
-        curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 0L);   // Route 53 does not validate certificates
+        curl_easy_setopt(easy_, CURLOPT_PATH_AS_IS, 1L);      // ResourcePath exactly as configured
+        curl_easy_setopt(easy_, CURLOPT_NOPROXY, "*");        // probe the endpoint, not a proxy from the environment
+        curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);        // we are one thread of many
+        curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);    // every probe tests a fresh connection...
+        curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);   // ...and leaves no socket behind
+        curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 0L);  // Route 53 does not validate certificates
         curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, 0L);
         curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(timeouts.connect, left).count()));
         curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, static_cast<long>(left.count()));
@@ -206,25 +207,28 @@ private:
         if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && body_full_)) {
             const std::string http = "HTTP " + std::to_string(status);
             if (status < 200 || status >= 400) return ProbeResult::failure(http);
-            if (string_match_ && body_.find(search_) == std::string::npos) return ProbeResult::failure("string not found");
+            if (string_match_ && body_.find(search_) == std::string::npos)
+                return ProbeResult::failure("string not found");
             return ProbeResult::success(http);
         }
         const std::string detail = error_[0] != '\0' ? error_ : curl_easy_strerror(code);
         switch (code) {
-        case CURLE_OPERATION_TIMEDOUT: return ProbeResult::failure(connected_ ? "response timeout" : "connect timeout");
-        case CURLE_COULDNT_CONNECT: {
-            long err = 0;
-            curl_easy_getinfo(easy_, CURLINFO_OS_ERRNO, &err);
-            return err != 0 ? connect_failure(static_cast<int>(err)) : ProbeResult::failure("connect failed: " + detail);
-        }
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_SSL_CERTPROBLEM:
-        case CURLE_SSL_CIPHER:
-        case CURLE_PEER_FAILED_VERIFICATION: return ProbeResult::failure("TLS handshake failed: " + detail);
-        case CURLE_GOT_NOTHING: return ProbeResult::failure("empty reply");
-        case CURLE_OUT_OF_MEMORY:
-        case CURLE_FAILED_INIT: return ProbeResult::local_error(detail);
-        default: return ProbeResult::failure(detail);
+            case CURLE_OPERATION_TIMEDOUT:
+                return ProbeResult::failure(connected_ ? "response timeout" : "connect timeout");
+            case CURLE_COULDNT_CONNECT: {
+                long err = 0;
+                curl_easy_getinfo(easy_, CURLINFO_OS_ERRNO, &err);
+                return err != 0 ? connect_failure(static_cast<int>(err))
+                                : ProbeResult::failure("connect failed: " + detail);
+            }
+            case CURLE_SSL_CONNECT_ERROR:
+            case CURLE_SSL_CERTPROBLEM:
+            case CURLE_SSL_CIPHER:
+            case CURLE_PEER_FAILED_VERIFICATION: return ProbeResult::failure("TLS handshake failed: " + detail);
+            case CURLE_GOT_NOTHING: return ProbeResult::failure("empty reply");
+            case CURLE_OUT_OF_MEMORY:
+            case CURLE_FAILED_INIT: return ProbeResult::local_error(detail);
+            default: return ProbeResult::failure(detail);
         }
     }
 
@@ -274,8 +278,7 @@ std::unique_ptr<Probe> start_tcp_probe(EventLoop& loop, const Address& address, 
 }
 
 std::unique_ptr<Probe> start_http_probe(EventLoop& loop, const policy::HealthCheck& check, const Address& address,
-                                        const ProbeTimeouts& timeouts, Clock::time_point deadline,
-                                        Probe::Done done) {
+                                        const ProbeTimeouts& timeouts, Clock::time_point deadline, Probe::Done done) {
     auto probe = std::make_unique<HttpProbe>(loop, std::move(done));
     probe->start(check, address, timeouts, deadline);
     return probe;

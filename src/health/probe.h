@@ -23,8 +23,8 @@ public:
 };
 
 // Healthy when a TCP connection to `address` is established before `deadline`.
-std::unique_ptr<Probe> start_tcp_probe(EventLoop& loop, const Address& address,
-                                       EventLoop::Clock::time_point deadline, Probe::Done done);
+std::unique_ptr<Probe> start_tcp_probe(EventLoop& loop, const Address& address, EventLoop::Clock::time_point deadline,
+                                       Probe::Done done);
 
 // GET ResourcePath from `address` (scheme, Host header, SNI and SearchString from `check`):
 // healthy on 2xx/3xx (and, for *_STR_MATCH, SearchString within the first 5,120 bytes of the

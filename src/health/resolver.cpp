@@ -37,9 +37,10 @@ Result<Address> lookup(const std::string& host, uint16_t port) {
     Result<Address> out = Error{"", 0, "resolve failed: no address"};
     if (pick != nullptr) {
         char text[INET6_ADDRSTRLEN] = {};
-        const void* raw = pick->ai_family == AF_INET
-                              ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(pick->ai_addr)->sin_addr)
-                              : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(pick->ai_addr)->sin6_addr);
+        const void* raw =
+            pick->ai_family == AF_INET
+                ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(pick->ai_addr)->sin_addr)
+                : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(pick->ai_addr)->sin6_addr);
         inet_ntop(pick->ai_family, raw, text, sizeof(text));
         out = parse_address(text, port);
     }
@@ -84,10 +85,10 @@ struct Resolver::Shared {
 
     std::mutex mutex;
     std::condition_variable wake;
-    std::deque<Request> queue;        // guarded by mutex
-    EventLoop* loop = nullptr;        // guarded by mutex; null once the resolver is gone
+    std::deque<Request> queue;  // guarded by mutex
+    EventLoop* loop = nullptr;  // guarded by mutex; null once the resolver is gone
     std::vector<std::thread> helpers;
-    std::vector<uint8_t> busy;        // guarded by mutex: helper i is inside getaddrinfo
+    std::vector<uint8_t> busy;  // guarded by mutex: helper i is inside getaddrinfo
 
     void helper(size_t self) {
         std::unique_lock<std::mutex> lock(mutex);

@@ -6,8 +6,8 @@
 namespace fz::health {
 namespace {
 
-using std::chrono::milliseconds;
 using policy::HealthCheckType;
+using std::chrono::milliseconds;
 
 // Route 53: "connect within four seconds" (ten for TCP checks), "receive an HTTP status
 // code ... within two seconds after connecting".
@@ -93,8 +93,8 @@ ProbeTimeouts probe_timeouts(const policy::HealthCheck& check) {
     // A tenth of the interval stays free so that a probe has ended, and its result has been
     // counted, before the next one starts: with RequestInterval 1 a probe gets 900 ms.
     const milliseconds budget = probe_interval(check) * 9 / 10;
-    const milliseconds connect =
-        std::min(check.type == HealthCheckType::kTcp ? kTcpConnectTimeout : kConnectTimeout, budget);
+    const milliseconds connect = std::min(check.type == HealthCheckType::kTcp ? kTcpConnectTimeout : kConnectTimeout,
+                                          budget);
     return ProbeTimeouts{connect, std::min(kResponseTimeout, budget), budget};
 }
 

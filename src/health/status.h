@@ -29,19 +29,19 @@ struct CheckStatus {
     policy::HealthCheckType type = policy::HealthCheckType::kTcp;
     bool inverted = false;
     bool disabled = false;
-    std::string target;            // what is probed: "192.0.2.1:80", "www.example.com -> 192.0.2.1:443"
+    std::string target;  // what is probed: "192.0.2.1:80", "www.example.com -> 192.0.2.1:443"
 
-    bool healthy = true;           // what policies see: FailureThreshold, Inverted, Disabled applied
-    bool has_result = false;       // false until the first result (the check counts as healthy)
-    bool last_ok = false;          // the last probe succeeded (before Inverted)
-    std::string last_reason;       // its reason; for CALCULATED checks "2 of 3 children healthy, needs 2"
-    int64_t last_result_ms = 0;    // Unix time of the last result in ms; 0: none yet
-    int64_t last_change_ms = 0;    // Unix time of the last flip of `healthy` in ms; 0: never
-    uint32_t last_duration_ms = 0; // how long the last probe took
-    uint32_t consecutive = 0;      // results in a row equal to the last one; `healthy` flips when
-                                   // they disagree with it and reach FailureThreshold
+    bool healthy = true;            // what policies see: FailureThreshold, Inverted, Disabled applied
+    bool has_result = false;        // false until the first result (the check counts as healthy)
+    bool last_ok = false;           // the last probe succeeded (before Inverted)
+    std::string last_reason;        // its reason; for CALCULATED checks "2 of 3 children healthy, needs 2"
+    int64_t last_result_ms = 0;     // Unix time of the last result in ms; 0: none yet
+    int64_t last_change_ms = 0;     // Unix time of the last flip of `healthy` in ms; 0: never
+    uint32_t last_duration_ms = 0;  // how long the last probe took
+    uint32_t consecutive = 0;       // results in a row equal to the last one; `healthy` flips when
+                                    // they disagree with it and reach FailureThreshold
     uint64_t flips = 0;
-    uint64_t results = 0;          // probes counted since the check first ran (carried over)
+    uint64_t results = 0;  // probes counted since the check first ran (carried over)
     uint64_t failures = 0;
 
     // The endpoint's own state before Inverted; meaningful once has_result.
@@ -61,8 +61,8 @@ CheckStatus carried_status(const policy::HealthCheck& check, const CheckStatus& 
 // once FailureThreshold results in a row disagree with it (the same count of successes
 // brings it back). Returns true when `healthy` flipped. Does not touch flips/last_change_ms:
 // the caller counts every flip, CALCULATED ones included, in one place.
-bool apply_result(const policy::HealthCheck& check, CheckStatus& status, const ProbeResult& result,
-                  int64_t now_ms, uint32_t duration_ms);
+bool apply_result(const policy::HealthCheck& check, CheckStatus& status, const ProbeResult& result, int64_t now_ms,
+                  uint32_t duration_ms);
 
 // Route 53's time limits for one probe, capped below the RequestInterval so that a probe
 // always ends before the next one is due.

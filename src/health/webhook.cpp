@@ -20,8 +20,8 @@ std::string iso8601(int64_t unix_ms) {
     tm t{};
     gmtime_r(&seconds, &t);
     char out[96];  // room for any int the compiler can imagine in each field
-    std::snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1,
-                  t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(unix_ms % 1000));
+    std::snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+                  t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(unix_ms % 1000));
     return out;
 }
 
@@ -90,8 +90,8 @@ void WebhookSender::start_next() {
         post->easy = curl_easy_init();
         if (post->easy == nullptr) {
             ++failed_;
-            fz::log::warning("health webhook post failed", fz::log::kv("url", url_) + " " +
-                                                               fz::log::kv("error", "curl_easy_init failed"));
+            fz::log::warning("health webhook post failed",
+                             fz::log::kv("url", url_) + " " + fz::log::kv("error", "curl_easy_init failed"));
             continue;
         }
         post->headers = curl_slist_append(nullptr, "Content-Type: application/json");

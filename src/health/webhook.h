@@ -33,7 +33,7 @@ public:
     // is dropped with a warning. Failures (no answer in 10 s, a status outside 2xx) are logged.
     void send(std::string json);
 
-    uint64_t sent() const { return sent_; }      // answered 2xx
+    uint64_t sent() const { return sent_; }  // answered 2xx
     uint64_t failed() const { return failed_; }
     uint64_t dropped() const { return dropped_; }
 

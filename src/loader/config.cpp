@@ -82,16 +82,16 @@ private:
     std::string file_;
 };
 
-#define FZ_TRY(var, expr)                          \
-    auto var##_r = (expr);                         \
-    if (!var##_r) return var##_r.error();          \
+#define FZ_TRY(var, expr)                 \
+    auto var##_r = (expr);                \
+    if (!var##_r) return var##_r.error(); \
     auto var = std::move(var##_r.value())
 
 Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
     auto st = rd.only_keys(n, "server",
-                           {"listen", "workers", "udp_max_payload", "identity", "version", "nsid",
-                            "tcp_idle_timeout", "tcp_io_timeout_ms", "tcp_max_connections", "tcp_max_pipelined",
-                            "tcp_max_pending_output", "tcp_pending_output_budget"});
+                           {"listen", "workers", "udp_max_payload", "identity", "version", "nsid", "tcp_idle_timeout",
+                            "tcp_io_timeout_ms", "tcp_max_connections", "tcp_max_pipelined", "tcp_max_pending_output",
+                            "tcp_pending_output_budget"});
     if (!st) return st.error();
     if (n["listen"]) {
         FZ_TRY(list, rd.strings(n["listen"], "server.listen"));
@@ -196,7 +196,8 @@ Status read_dataplane(const Reader& rd, const YAML::Node& n, io::dpdk::Dataplane
     }
     if (n["exception_path"]) {
         FZ_TRY(e, rd.string(n["exception_path"], "dataplane.exception_path"));
-        if (e != "tap" && e != "none") return rd.error(n["exception_path"], "'dataplane.exception_path' must be tap or none");
+        if (e != "tap" && e != "none")
+            return rd.error(n["exception_path"], "'dataplane.exception_path' must be tap or none");
         d.exception_path = e;
     }
     if (n["ipv4_udp_checksum"]) {
@@ -245,13 +246,15 @@ Result<Config> load_config(const std::string& path) {
     try {
         if (!root.IsMap()) return Error{path, 1, "the configuration must be a YAML mapping"};
         static const std::initializer_list<const char*> kTopLevel = {
-            "server", "dataplane", "zones", "health_checks", "health_webhook", "cidr_collections", "geoip",
-            "latency", "latency_default_order", "control", "metrics"};
+            "server",           "dataplane", "zones",   "health_checks",         "health_webhook",
+            "cidr_collections", "geoip",     "latency", "latency_default_order", "control",
+            "metrics"};
         // A file with none of our keys may be any file at all (fastzonectl check
         // /etc/shadow parses as a mapping): quote nothing of it.
         if (std::none_of(kTopLevel.begin(), kTopLevel.end(), [&](const char* k) { return root[k].IsDefined(); })) {
-            return Error{path, 0, "not a fastzone configuration: it has none of the top-level keys (server, zones, "
-                                  "...); nothing of it is quoted"};
+            return Error{path, 0,
+                         "not a fastzone configuration: it has none of the top-level keys (server, zones, "
+                         "...); nothing of it is quoted"};
         }
         auto st = rd.only_keys(root, "top level", kTopLevel);
         if (!st) return st.error();
@@ -268,9 +271,9 @@ Result<Config> load_config(const std::string& path) {
         if (!root["zones"]) return Error{path, 0, "no 'zones': nothing to serve"};
         auto zs = read_zones(rd, root["zones"], c.dir, c.zones);
         if (!zs) return zs.error();
-        for (auto [key, field] : {std::pair{"health_checks", &c.health_checks},
-                                  std::pair{"cidr_collections", &c.cidr_collections}, std::pair{"geoip", &c.geoip},
-                                  std::pair{"latency", &c.latency}}) {
+        for (auto [key, field] :
+             {std::pair{"health_checks", &c.health_checks}, std::pair{"cidr_collections", &c.cidr_collections},
+              std::pair{"geoip", &c.geoip}, std::pair{"latency", &c.latency}}) {
             if (root[key]) {
                 FZ_TRY(v, rd.string(root[key], key));
                 *field = rd.resolve(c.dir, v);

@@ -30,7 +30,7 @@ struct ZoneConfig {
     std::string file;         // resolved against the configuration's folder
     std::string record_sets;  // optional Route 53 ResourceRecordSets file
     std::string hosted_zone_id;
-    uint32_t line = 0;        // where the zone is declared, for errors
+    uint32_t line = 0;  // where the zone is declared, for errors
 };
 
 struct MetricsConfig {

@@ -61,7 +61,8 @@ Result<std::string> value_rdata(const policy::RecordSet& rs, const std::string& 
 
 // Everything Route 53-shaped: record sets, health checks, CIDR collections, GeoIP,
 // latency. Merges simple record sets into `zones` and adds one policy RRset per policy.
-Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config, std::vector<zone::ZoneSource>& zones) {
+Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config,
+                                                            std::vector<zone::ZoneSource>& zones) {
     bool any = !config.health_checks.empty();
     for (const auto& zc : config.zones) any |= !zc.record_sets.empty();
     if (!any) return std::shared_ptr<policy::PolicyTables>();
@@ -113,9 +114,10 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config
         if (present.count(rrset_key(p.name, p.type)) == 0) continue;
         uint32_t line = p.members.empty() ? 0 : p.members.front().record.line;
         std::string what = p.name.to_text() + " " + policy::type_name(p.type);
-        return Error{p.file, line, what + ": the zone file also has " + policy::type_name(p.type) +
-                                       " records at this name; serve it from the zone file or by a routing policy, "
-                                       "not both"};
+        return Error{p.file, line,
+                     what + ": the zone file also has " + policy::type_name(p.type) +
+                         " records at this name; serve it from the zone file or by a routing policy, "
+                         "not both"};
     }
 
     for (const auto& simple : (*set)->simple) {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "common/result.h"
-#include "loader/config.h"
 #include "engine/snapshot.h"
+#include "loader/config.h"
 #include "zone/record.h"
 
 namespace fz::loader {

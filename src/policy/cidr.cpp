@@ -46,7 +46,8 @@ Result<CidrCollectionSet> collections_from(const Result<Document>& doc) {
                 if (!value.is_array()) return fail("Locations must be a list");
                 for (const auto& loc : value) {
                     CidrLocation l;
-                    if (!loc.is_object() || !loc.contains("LocationName")) return fail("a location has no LocationName");
+                    if (!loc.is_object() || !loc.contains("LocationName"))
+                        return fail("a location has no LocationName");
                     if (std::string le = get_string(loc["LocationName"], &l.name); !le.empty()) {
                         return fail("LocationName " + le);
                     }

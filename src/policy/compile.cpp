@@ -64,8 +64,8 @@ void compile_geolocation(const Policy& p, const std::vector<uint8_t>& healthy, C
     std::unordered_map<std::string, uint16_t> by_place;  // "c:EU", "n:GB", "s:US/WA", "*"
     for (size_t i = 0; i < p.members.size(); ++i) {
         const GeoLocationSpec& g = p.members[i].record.geo;
-        std::string key = g.is_default() ? "*"
-                          : !g.continent.empty() ? "c:" + g.continent
+        std::string key = g.is_default()           ? "*"
+                          : !g.continent.empty()   ? "c:" + g.continent
                           : !g.subdivision.empty() ? "s:" + g.country + "/" + g.subdivision
                                                    : "n:" + g.country;
         by_place.emplace(std::move(key), static_cast<uint16_t>(i));
@@ -91,7 +91,9 @@ void compile_geolocation(const Policy& p, const std::vector<uint8_t>& healthy, C
         const std::string key = loc.continent + "/" + loc.country + "/" + loc.subdivision;
         auto it = cache.find(key);
         if (it == cache.end()) {
-            it = cache.emplace(key, first_healthy_or_first(chain_for(loc.continent, loc.country, loc.subdivision), healthy))
+            it = cache
+                     .emplace(key,
+                              first_healthy_or_first(chain_for(loc.continent, loc.country, loc.subdivision), healthy))
                      .first;
         }
         out->by_key[l] = it->second;
@@ -270,42 +272,31 @@ std::unique_ptr<CompiledPolicy> compile_policy(const PolicySet& set, uint32_t id
     }
 
     switch (p.kind) {
-    case RoutingKind::kSimple:
-        out->candidates = {0};
-        break;
-    case RoutingKind::kWeighted:
-        compile_weighted(p, healthy, out.get());
-        break;
-    case RoutingKind::kMultiValue:
-        out->candidates = pool;
-        if (pool.size() > kMaxAnswers) draw_windows(pool, rng, out.get());
-        break;
-    case RoutingKind::kFailover: {
-        uint16_t primary = kNoMember, secondary = kNoMember;
-        for (size_t i = 0; i < n; ++i) (p.members[i].record.failover_primary ? primary : secondary) = static_cast<uint16_t>(i);
-        uint16_t pick;
-        if (primary != kNoMember && healthy[primary]) {
-            pick = primary;
-        } else if (secondary != kNoMember && healthy[secondary]) {
-            pick = secondary;
-        } else {
-            pick = primary != kNoMember ? primary : secondary;  // both unhealthy: the primary
+        case RoutingKind::kSimple: out->candidates = {0}; break;
+        case RoutingKind::kWeighted: compile_weighted(p, healthy, out.get()); break;
+        case RoutingKind::kMultiValue:
+            out->candidates = pool;
+            if (pool.size() > kMaxAnswers) draw_windows(pool, rng, out.get());
+            break;
+        case RoutingKind::kFailover: {
+            uint16_t primary = kNoMember, secondary = kNoMember;
+            for (size_t i = 0; i < n; ++i)
+                (p.members[i].record.failover_primary ? primary : secondary) = static_cast<uint16_t>(i);
+            uint16_t pick;
+            if (primary != kNoMember && healthy[primary]) {
+                pick = primary;
+            } else if (secondary != kNoMember && healthy[secondary]) {
+                pick = secondary;
+            } else {
+                pick = primary != kNoMember ? primary : secondary;  // both unhealthy: the primary
+            }
+            out->candidates = {pick};
+            break;
         }
-        out->candidates = {pick};
-        break;
-    }
-    case RoutingKind::kGeolocation:
-        compile_geolocation(p, healthy, out.get());
-        break;
-    case RoutingKind::kGeoproximity:
-        compile_geoproximity(p, pool, out.get());
-        break;
-    case RoutingKind::kLatency:
-        compile_latency(p, healthy, out.get());
-        break;
-    case RoutingKind::kIpBased:
-        compile_ip_based(p, healthy, out.get());
-        break;
+        case RoutingKind::kGeolocation: compile_geolocation(p, healthy, out.get()); break;
+        case RoutingKind::kGeoproximity: compile_geoproximity(p, pool, out.get()); break;
+        case RoutingKind::kLatency: compile_latency(p, healthy, out.get()); break;
+        case RoutingKind::kIpBased: compile_ip_based(p, healthy, out.get()); break;
     }
     // Every lookup kind ends by_key with the answer for clients no entry covers.
     if (!out->by_key.empty()) out->no_key = static_cast<uint32_t>(out->by_key.size() - 1);

@@ -30,7 +30,7 @@ inline constexpr uint32_t kNoHits = 0x80000000u;
 // applies to this client (geolocation without a match or a default, IP-based likewise).
 struct Decision {
     uint8_t count;
-    uint8_t scope;  // ECS SCOPE PREFIX-LENGTH: 0 when the answer does not depend on the client
+    uint8_t scope;                  // ECS SCOPE PREFIX-LENGTH: 0 when the answer does not depend on the client
     uint16_t members[kMaxAnswers];  // indexes into Policy::members
     // A multivalue answer from window w: the counter its answer is counted by
     // (hit_base + w), which stands for one answer of each of the window's members.
@@ -154,34 +154,28 @@ inline void multivalue(Decision& d, const CompiledPolicy& p, Rng& rng) {
 [[gnu::always_inline]] inline void decide_into(const CompiledPolicy& p, const ClientInfo& client, Rng& rng,
                                                Decision& d) noexcept {
     switch (p.kind) {
-    case RoutingKind::kWeighted: {
-        const auto n = static_cast<uint32_t>(p.threshold.size());
-        if (n == 0) return detail::one(d, kNoMember, 0);
-        const uint64_t r = rng.next();
-        const auto column = static_cast<uint32_t>(((r >> 32) * n) >> 32);
-        FZ_ASSERT(column < n && p.primary.size() == n && p.alias.size() == n);
-        const uint64_t coin = r & 0xffffffffu;
-        // A select without a branch: the coin's outcome is random by design, and a branch
-        // on it mispredicted often enough to cost more than the rest of the policy.
-        const uint16_t primary = p.primary[column];
-        const uint16_t other = p.alias[column];
-        const auto keep = static_cast<uint16_t>(0u - static_cast<unsigned>(coin < p.threshold[column]));
-        return detail::one(d, static_cast<uint16_t>(other ^ ((primary ^ other) & keep)), 0);
-    }
-    case RoutingKind::kMultiValue:
-        return detail::multivalue(d, p, rng);
-    case RoutingKind::kGeolocation:
-    case RoutingKind::kGeoproximity:
-        return detail::by_table(d, p, p.geo, client);
-    case RoutingKind::kIpBased:
-        return detail::by_table(d, p, p.cidr, client);
-    case RoutingKind::kLatency:
-        return detail::by_table(d, p, p.latency, client);
-    case RoutingKind::kSimple:
-    case RoutingKind::kFailover:
-        break;
-    default:
-        __builtin_unreachable();  // compile_policy() sets only the kinds above: no range check
+        case RoutingKind::kWeighted: {
+            const auto n = static_cast<uint32_t>(p.threshold.size());
+            if (n == 0) return detail::one(d, kNoMember, 0);
+            const uint64_t r = rng.next();
+            const auto column = static_cast<uint32_t>(((r >> 32) * n) >> 32);
+            FZ_ASSERT(column < n && p.primary.size() == n && p.alias.size() == n);
+            const uint64_t coin = r & 0xffffffffu;
+            // A select without a branch: the coin's outcome is random by design, and a branch
+            // on it mispredicted often enough to cost more than the rest of the policy.
+            const uint16_t primary = p.primary[column];
+            const uint16_t other = p.alias[column];
+            const auto keep = static_cast<uint16_t>(0u - static_cast<unsigned>(coin < p.threshold[column]));
+            return detail::one(d, static_cast<uint16_t>(other ^ ((primary ^ other) & keep)), 0);
+        }
+        case RoutingKind::kMultiValue: return detail::multivalue(d, p, rng);
+        case RoutingKind::kGeolocation:
+        case RoutingKind::kGeoproximity: return detail::by_table(d, p, p.geo, client);
+        case RoutingKind::kIpBased: return detail::by_table(d, p, p.cidr, client);
+        case RoutingKind::kLatency: return detail::by_table(d, p, p.latency, client);
+        case RoutingKind::kSimple:
+        case RoutingKind::kFailover: break;
+        default: __builtin_unreachable();  // compile_policy() sets only the kinds above: no range check
     }
     detail::one(d, p.candidates.empty() ? kNoMember : p.candidates[0], 0);
 }

@@ -25,10 +25,10 @@ std::vector<uint32_t> json_element_lines(std::string_view text, const char* key)
     int depth = 0;
     bool in_string = false;
     bool escaped = false;
-    std::string current;       // the string being read
-    std::string last_string;   // the last complete string at depth 1: a candidate key
+    std::string current;      // the string being read
+    std::string last_string;  // the last complete string at depth 1: a candidate key
     std::string key_at_depth1;
-    int list_depth = -1;       // depth inside the wanted list, -1 when not in it
+    int list_depth = -1;  // depth inside the wanted list, -1 when not in it
     bool bare_list = false;
     uint32_t line = 1;
     for (char c : text) {
@@ -47,29 +47,28 @@ std::vector<uint32_t> json_element_lines(std::string_view text, const char* key)
             continue;
         }
         switch (c) {
-        case '"':
-            in_string = true;
-            current.clear();
-            break;
-        case ':':
-            if (depth == 1) key_at_depth1 = last_string;
-            break;
-        case '[':
-            if (depth == 0) bare_list = true;
-            if ((depth == 1 && key_at_depth1 == key) || (depth == 0 && bare_list)) list_depth = depth + 1;
-            ++depth;
-            break;
-        case '{':
-            if (depth == list_depth) lines.push_back(line);
-            ++depth;
-            break;
-        case ']':
-        case '}':
-            --depth;
-            if (depth + 1 == list_depth) list_depth = -1;
-            break;
-        default:
-            break;
+            case '"':
+                in_string = true;
+                current.clear();
+                break;
+            case ':':
+                if (depth == 1) key_at_depth1 = last_string;
+                break;
+            case '[':
+                if (depth == 0) bare_list = true;
+                if ((depth == 1 && key_at_depth1 == key) || (depth == 0 && bare_list)) list_depth = depth + 1;
+                ++depth;
+                break;
+            case '{':
+                if (depth == list_depth) lines.push_back(line);
+                ++depth;
+                break;
+            case ']':
+            case '}':
+                --depth;
+                if (depth + 1 == list_depth) list_depth = -1;
+                break;
+            default: break;
         }
     }
     return lines;
@@ -77,20 +76,18 @@ std::vector<uint32_t> json_element_lines(std::string_view text, const char* key)
 
 nlohmann::json yaml_to_json(const YAML::Node& node) {
     switch (node.Type()) {
-    case YAML::NodeType::Sequence: {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& item : node) out.push_back(yaml_to_json(item));
-        return out;
-    }
-    case YAML::NodeType::Map: {
-        nlohmann::json out = nlohmann::json::object();
-        for (const auto& kv : node) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
-        return out;
-    }
-    case YAML::NodeType::Scalar:
-        return node.Scalar();
-    default:
-        return nullptr;
+        case YAML::NodeType::Sequence: {
+            nlohmann::json out = nlohmann::json::array();
+            for (const auto& item : node) out.push_back(yaml_to_json(item));
+            return out;
+        }
+        case YAML::NodeType::Map: {
+            nlohmann::json out = nlohmann::json::object();
+            for (const auto& kv : node) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+            return out;
+        }
+        case YAML::NodeType::Scalar: return node.Scalar();
+        default: return nullptr;
     }
 }
 

@@ -46,27 +46,21 @@ std::string member_attribute(const Policy& p, const PolicyMember& m, const Compi
                              const std::vector<double>& shares, size_t i) {
     char buf[160];
     switch (p.kind) {
-    case RoutingKind::kWeighted:
-        std::snprintf(buf, sizeof buf, "weight %u, share %.1f%%", m.record.weight, shares[i] * 100.0);
-        return buf;
-    case RoutingKind::kGeolocation:
-        return m.record.geo.describe();
-    case RoutingKind::kLatency:
-        return "region " + m.record.region;
-    case RoutingKind::kFailover:
-        return m.record.failover_primary ? "PRIMARY" : "SECONDARY";
-    case RoutingKind::kMultiValue:
-        return "multivalue";
-    case RoutingKind::kIpBased:
-        return "CIDR location " + m.record.cidr.location_name;
-    case RoutingKind::kGeoproximity: {
-        const GeoproximitySpec& g = m.record.geoproximity;
-        std::snprintf(buf, sizeof buf, "%s%s(%.2f, %.2f), bias %d", g.aws_region.c_str(),
-                      g.aws_region.empty() ? "" : " ", g.latitude, g.longitude, g.bias);
-        return buf;
-    }
-    case RoutingKind::kSimple:
-        break;
+        case RoutingKind::kWeighted:
+            std::snprintf(buf, sizeof buf, "weight %u, share %.1f%%", m.record.weight, shares[i] * 100.0);
+            return buf;
+        case RoutingKind::kGeolocation: return m.record.geo.describe();
+        case RoutingKind::kLatency: return "region " + m.record.region;
+        case RoutingKind::kFailover: return m.record.failover_primary ? "PRIMARY" : "SECONDARY";
+        case RoutingKind::kMultiValue: return "multivalue";
+        case RoutingKind::kIpBased: return "CIDR location " + m.record.cidr.location_name;
+        case RoutingKind::kGeoproximity: {
+            const GeoproximitySpec& g = m.record.geoproximity;
+            std::snprintf(buf, sizeof buf, "%s%s(%.2f, %.2f), bias %d", g.aws_region.c_str(),
+                          g.aws_region.empty() ? "" : " ", g.latitude, g.longitude, g.bias);
+            return buf;
+        }
+        case RoutingKind::kSimple: break;
     }
     (void)c;
     return "alias";
@@ -76,86 +70,86 @@ void describe_lookup(std::ostringstream& out, const PolicyTables& t, const Polic
                      const ClientInfo& client) {
     const bool known = client.known();
     switch (p.kind) {
-    case RoutingKind::kGeolocation:
-    case RoutingKind::kGeoproximity: {
-        if (p.kind == RoutingKind::kGeoproximity) {
-            out << "  (clients without coordinates get the first healthy record in file order)\n";
-        }
-        if (c.geo == nullptr) {
-            out << "  GeoIP: no database configured: client location unknown\n";
-            return;
-        }
-        if (!known) {
-            out << "  GeoIP: client address not usable: location unknown\n";
-            return;
-        }
-        const LpmMatch m = c.geo->lookup(client);
-        if (m.value == kLpmNoValue) {
-            out << "  GeoIP (" << c.geo->source() << "): no entry, block /" << int(m.depth) << "\n";
-        } else if (p.kind == RoutingKind::kGeoproximity && !c.geo->locations()[m.value].has_coordinates) {
-            out << "  GeoIP (" << c.geo->source() << "): " << c.geo->locations()[m.value].describe() << ", block /"
-                << int(m.depth) << ": no coordinates\n";
-        } else {
-            const GeoLocation& l = c.geo->locations()[m.value];
-            out << "  GeoIP (" << c.geo->source() << "): " << l.describe() << ", block /" << int(m.depth) << "\n";
-            if (p.kind == RoutingKind::kGeoproximity && l.has_coordinates) {
-                for (size_t i = 0; i < p.members.size(); ++i) {
-                    const GeoproximitySpec& g = p.members[i].record.geoproximity;
-                    const double d = great_circle_km(Coordinates{l.latitude, l.longitude}, Coordinates{g.latitude, g.longitude});
-                    const double biased = g.bias >= 0 ? d * (1.0 - g.bias / 100.0) : d / (1.0 + g.bias / 100.0);
-                    char buf[128];
-                    std::snprintf(buf, sizeof buf, "    distance to %s: %.0f km, with bias %.0f km\n",
-                                  member_label(p.members[i]).c_str(), d, biased);
-                    out << buf;
-                }
+        case RoutingKind::kGeolocation:
+        case RoutingKind::kGeoproximity: {
+            if (p.kind == RoutingKind::kGeoproximity) {
+                out << "  (clients without coordinates get the first healthy record in file order)\n";
             }
-        }
-        (void)t;
-        return;
-    }
-    case RoutingKind::kIpBased: {
-        if (!known) {
-            out << "  CIDR collection " << c.cidr->id << ": client address not usable\n";
-            return;
-        }
-        const LpmMatch m = c.cidr->lookup(client);
-        out << "  CIDR collection " << c.cidr->id << ": ";
-        if (m.value == kLpmNoValue) {
-            out << "no CIDR block matches";
-        } else {
-            out << "location " << c.cidr->locations[m.value].name;
-        }
-        out << ", block /" << int(m.depth) << "\n";
-        return;
-    }
-    case RoutingKind::kLatency: {
-        if (c.latency == nullptr) {
-            out << "  latency: no table configured: record order decides\n";
-            return;
-        }
-        uint32_t value = kLpmNoValue;
-        if (known) {
-            const LpmMatch m = c.latency->lookup(client);
-            value = m.value;
-            out << "  latency (" << c.latency->file() << "): ";
+            if (c.geo == nullptr) {
+                out << "  GeoIP: no database configured: client location unknown\n";
+                return;
+            }
+            if (!known) {
+                out << "  GeoIP: client address not usable: location unknown\n";
+                return;
+            }
+            const LpmMatch m = c.geo->lookup(client);
             if (m.value == kLpmNoValue) {
-                out << "no prefix covers the client (block /" << int(m.depth) << "): default order\n";
+                out << "  GeoIP (" << c.geo->source() << "): no entry, block /" << int(m.depth) << "\n";
+            } else if (p.kind == RoutingKind::kGeoproximity && !c.geo->locations()[m.value].has_coordinates) {
+                out << "  GeoIP (" << c.geo->source() << "): " << c.geo->locations()[m.value].describe() << ", block /"
+                    << int(m.depth) << ": no coordinates\n";
             } else {
-                out << "prefix " << c.latency->entries()[m.value].prefix << ", block /" << int(m.depth) << "\n";
-                for (const auto& [r, ms] : c.latency->entries()[m.value].measured) {
-                    out << "    " << c.latency->regions()[r] << ": " << ms << " ms\n";
+                const GeoLocation& l = c.geo->locations()[m.value];
+                out << "  GeoIP (" << c.geo->source() << "): " << l.describe() << ", block /" << int(m.depth) << "\n";
+                if (p.kind == RoutingKind::kGeoproximity && l.has_coordinates) {
+                    for (size_t i = 0; i < p.members.size(); ++i) {
+                        const GeoproximitySpec& g = p.members[i].record.geoproximity;
+                        const double d = great_circle_km(Coordinates{l.latitude, l.longitude},
+                                                         Coordinates{g.latitude, g.longitude});
+                        const double biased = g.bias >= 0 ? d * (1.0 - g.bias / 100.0) : d / (1.0 + g.bias / 100.0);
+                        char buf[128];
+                        std::snprintf(buf, sizeof buf, "    distance to %s: %.0f km, with bias %.0f km\n",
+                                      member_label(p.members[i]).c_str(), d, biased);
+                        out << buf;
+                    }
                 }
             }
-        } else {
-            out << "  latency: client address not usable: default order\n";
+            (void)t;
+            return;
         }
-        out << "  region order:";
-        for (uint16_t r : c.latency->order_for(value)) out << " " << c.latency->regions()[r];
-        out << "\n";
-        return;
-    }
-    default:
-        return;
+        case RoutingKind::kIpBased: {
+            if (!known) {
+                out << "  CIDR collection " << c.cidr->id << ": client address not usable\n";
+                return;
+            }
+            const LpmMatch m = c.cidr->lookup(client);
+            out << "  CIDR collection " << c.cidr->id << ": ";
+            if (m.value == kLpmNoValue) {
+                out << "no CIDR block matches";
+            } else {
+                out << "location " << c.cidr->locations[m.value].name;
+            }
+            out << ", block /" << int(m.depth) << "\n";
+            return;
+        }
+        case RoutingKind::kLatency: {
+            if (c.latency == nullptr) {
+                out << "  latency: no table configured: record order decides\n";
+                return;
+            }
+            uint32_t value = kLpmNoValue;
+            if (known) {
+                const LpmMatch m = c.latency->lookup(client);
+                value = m.value;
+                out << "  latency (" << c.latency->file() << "): ";
+                if (m.value == kLpmNoValue) {
+                    out << "no prefix covers the client (block /" << int(m.depth) << "): default order\n";
+                } else {
+                    out << "prefix " << c.latency->entries()[m.value].prefix << ", block /" << int(m.depth) << "\n";
+                    for (const auto& [r, ms] : c.latency->entries()[m.value].measured) {
+                        out << "    " << c.latency->regions()[r] << ": " << ms << " ms\n";
+                    }
+                }
+            } else {
+                out << "  latency: client address not usable: default order\n";
+            }
+            out << "  region order:";
+            for (uint16_t r : c.latency->order_for(value)) out << " " << c.latency->regions()[r];
+            out << "\n";
+            return;
+        }
+        default: return;
     }
 }
 
@@ -179,8 +173,8 @@ std::string explain(const PolicyTables& tables, uint32_t id, const ClientInfo& c
         scope = d.scope > scope ? d.scope : scope;
         out << (hop == 0 ? "" : "alias target ") << p.describe() << ", from " << p.file << "\n";
         describe_lookup(out, tables, p, c, client);
-        const std::vector<double> shares =
-            p.kind == RoutingKind::kWeighted ? weighted_shares(c, p.members.size()) : std::vector<double>{};
+        const std::vector<double> shares = p.kind == RoutingKind::kWeighted ? weighted_shares(c, p.members.size())
+                                                                            : std::vector<double>{};
         out << "  record sets:\n";
         for (size_t i = 0; i < p.members.size(); ++i) {
             const PolicyMember& m = p.members[i];

@@ -81,11 +81,11 @@ struct MmdbWalker {
         static const char* const kLongitude[] = {"location", "longitude", nullptr};
         GeoLocation l;
         bool has_lat = false, has_lon = false;
-        for (const Status& s : {read_string(file, entry, kContinent, &l.continent),
-                                read_string(file, entry, kCountry, &l.country),
-                                read_string(file, entry, kSubdivision, &l.subdivision),
-                                read_double(file, entry, kLatitude, &has_lat, &l.latitude),
-                                read_double(file, entry, kLongitude, &has_lon, &l.longitude)}) {
+        for (const Status& s :
+             {read_string(file, entry, kContinent, &l.continent), read_string(file, entry, kCountry, &l.country),
+              read_string(file, entry, kSubdivision, &l.subdivision),
+              read_double(file, entry, kLatitude, &has_lat, &l.latitude),
+              read_double(file, entry, kLongitude, &has_lon, &l.longitude)}) {
             if (!s.ok()) return s.error();
         }
         l.has_coordinates = has_lat && has_lon;
@@ -124,29 +124,30 @@ struct MmdbWalker {
                 child.depth = static_cast<uint8_t>(item.depth + 1);
                 if (side) child.address[item.depth / 8] |= static_cast<uint8_t>(0x80u >> (item.depth % 8));
                 switch (type) {
-                case MMDB_RECORD_TYPE_SEARCH_NODE:
-                    if (record == skip) break;
-                    if (child.depth >= max_depth) {
-                        return Error{file, 0, "corrupt search tree: deeper than " + std::to_string(max_depth) + " bits"};
+                    case MMDB_RECORD_TYPE_SEARCH_NODE:
+                        if (record == skip) break;
+                        if (child.depth >= max_depth) {
+                            return Error{file, 0,
+                                         "corrupt search tree: deeper than " + std::to_string(max_depth) + " bits"};
+                        }
+                        child.node = record;
+                        stack.push_back(child);
+                        break;
+                    case MMDB_RECORD_TYPE_EMPTY: break;
+                    case MMDB_RECORD_TYPE_DATA: {
+                        auto id = location_of(side ? node.right_record_entry : node.left_record_entry);
+                        if (!id.ok()) return id.error();
+                        PrefixValue pv;
+                        pv.prefix.address = child.address;
+                        pv.prefix.length = child.depth;
+                        pv.value = *id;
+                        out->push_back(pv);
+                        break;
                     }
-                    child.node = record;
-                    stack.push_back(child);
-                    break;
-                case MMDB_RECORD_TYPE_EMPTY:
-                    break;
-                case MMDB_RECORD_TYPE_DATA: {
-                    auto id = location_of(side ? node.right_record_entry : node.left_record_entry);
-                    if (!id.ok()) return id.error();
-                    PrefixValue pv;
-                    pv.prefix.address = child.address;
-                    pv.prefix.length = child.depth;
-                    pv.value = *id;
-                    out->push_back(pv);
-                    break;
-                }
-                default:
-                    return Error{file, 0, "corrupt search tree: node " + std::to_string(item.node) +
-                                              " points outside the tree and the data section"};
+                    default:
+                        return Error{file, 0,
+                                     "corrupt search tree: node " + std::to_string(item.node) +
+                                         " points outside the tree and the data section"};
                 }
             }
         }
@@ -158,7 +159,8 @@ Result<std::shared_ptr<const GeoDatabase>> load_mmdb(const std::string& path) {
     MMDB_s mmdb{};
     const int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &mmdb);
     if (status != MMDB_SUCCESS) {
-        std::string extra = status == MMDB_IO_ERROR || status == MMDB_FILE_OPEN_ERROR ? "" : " (is it a MaxMind DB file?)";
+        std::string extra = status == MMDB_IO_ERROR || status == MMDB_FILE_OPEN_ERROR ? ""
+                                                                                      : " (is it a MaxMind DB file?)";
         return mmdb_error(path, "cannot open GeoIP database" + extra, status);
     }
     struct Closer {
@@ -188,7 +190,8 @@ Result<std::shared_ptr<const GeoDatabase>> load_mmdb(const std::string& path) {
         const uint64_t ipv4_node = ipv4_is_node ? node : ~uint64_t{0};
         if (Status s = walker.walk(0, 128, ipv4_node, &v6); !s.ok()) return s.error();
         if (ipv4_is_node) {
-            if (Status s = walker.walk(static_cast<uint32_t>(ipv4_node), 32, ~uint64_t{0}, &v4); !s.ok()) return s.error();
+            if (Status s = walker.walk(static_cast<uint32_t>(ipv4_node), 32, ~uint64_t{0}, &v4); !s.ok())
+                return s.error();
         }
     } else {
         return Error{path, 0, "unsupported ip_version " + std::to_string(ip_version) + " in database metadata"};
@@ -199,8 +202,9 @@ Result<std::shared_ptr<const GeoDatabase>> load_mmdb(const std::string& path) {
     for (const GeoLocation& l : locations) any_geo = any_geo || !l.continent.empty() || !l.country.empty();
     if (!any_geo) {
         const std::string type = mmdb.metadata.database_type ? mmdb.metadata.database_type : "unknown";
-        return Error{path, 0, "database type '" + type +
-                                  "' has no country or continent data: use a GeoIP2/GeoLite2 Country or City database"};
+        return Error{path, 0,
+                     "database type '" + type +
+                         "' has no country or continent data: use a GeoIP2/GeoLite2 Country or City database"};
     }
     return make_geo_database(path, std::move(locations), v4, v6);
 }
@@ -289,8 +293,8 @@ Result<std::shared_ptr<const GeoDatabase>> make_geo_database(std::string source,
     if (!t4.ok()) return Error{source, 0, t4.error().message};
     auto t6 = Lpm6::build(v6);
     if (!t6.ok()) return Error{source, 0, t6.error().message};
-    return std::shared_ptr<const GeoDatabase>(
-        std::make_shared<GeoDatabase>(std::move(source), std::move(locations), std::move(*t4), std::move(*t6)));
+    return std::shared_ptr<const GeoDatabase>(std::make_shared<GeoDatabase>(std::move(source), std::move(locations),
+                                                                            std::move(*t4), std::move(*t6)));
 }
 
 Result<std::shared_ptr<const GeoDatabase>> load_geoip_tor(const std::string& ipv4_path, const std::string& ipv6_path) {

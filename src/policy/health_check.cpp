@@ -95,8 +95,7 @@ std::string read_string_list(const nlohmann::json& value, std::vector<std::strin
 
 // Reads one field of HealthCheckConfig into `hc`. Returns the problem, which the message
 // puts after the key ("Port must be ..."), or "".
-std::string read_config_field(const std::string& key, const nlohmann::json& value, HealthCheck& hc,
-                              ConfigSeen& seen) {
+std::string read_config_field(const std::string& key, const nlohmann::json& value, HealthCheck& hc, ConfigSeen& seen) {
     std::string e;
     int64_t n = 0;
     if (key == "Type") {
@@ -215,12 +214,12 @@ Status link_children(const Document& doc, HealthCheckSet& set) {
 
 const char* health_check_type_name(HealthCheckType type) {
     switch (type) {
-    case HealthCheckType::kTcp: return "TCP";
-    case HealthCheckType::kHttp: return "HTTP";
-    case HealthCheckType::kHttps: return "HTTPS";
-    case HealthCheckType::kHttpStrMatch: return "HTTP_STR_MATCH";
-    case HealthCheckType::kHttpsStrMatch: return "HTTPS_STR_MATCH";
-    case HealthCheckType::kCalculated: return "CALCULATED";
+        case HealthCheckType::kTcp: return "TCP";
+        case HealthCheckType::kHttp: return "HTTP";
+        case HealthCheckType::kHttps: return "HTTPS";
+        case HealthCheckType::kHttpStrMatch: return "HTTP_STR_MATCH";
+        case HealthCheckType::kHttpsStrMatch: return "HTTPS_STR_MATCH";
+        case HealthCheckType::kCalculated: return "CALCULATED";
     }
     return "?";
 }

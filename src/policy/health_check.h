@@ -24,20 +24,20 @@ enum class HealthCheckType : uint8_t {
 struct HealthCheck {
     std::string id;
     HealthCheckType type = HealthCheckType::kTcp;
-    std::string ip_address;   // one of ip_address / fqdn for endpoint checks
+    std::string ip_address;  // one of ip_address / fqdn for endpoint checks
     std::string fqdn;
-    uint16_t port = 0;        // defaults: 80 for HTTP*, 443 for HTTPS*; required for TCP
+    uint16_t port = 0;  // defaults: 80 for HTTP*, 443 for HTTPS*; required for TCP
     std::string resource_path;
     std::string search_string;
     uint32_t request_interval = 30;  // seconds, 1..30 accepted (Route 53 offers 10 and 30)
     uint32_t failure_threshold = 3;  // 1..10
     bool inverted = false;
-    bool disabled = false;     // Route 53 then reports healthy (unhealthy if also inverted)
-    bool enable_sni = false;   // defaults to true for HTTPS types
+    bool disabled = false;    // Route 53 then reports healthy (unhealthy if also inverted)
+    bool enable_sni = false;  // defaults to true for HTTPS types
     bool measure_latency = false;
-    std::vector<std::string> child_ids;      // CALCULATED only
-    std::vector<uint32_t> children;          // indexes of child_ids, resolved on load
-    uint32_t health_threshold = 0;           // CALCULATED: healthy children needed
+    std::vector<std::string> child_ids;  // CALCULATED only
+    std::vector<uint32_t> children;      // indexes of child_ids, resolved on load
+    uint32_t health_threshold = 0;       // CALCULATED: healthy children needed
     std::vector<std::string> regions;
     uint32_t line = 0;
 };

@@ -30,7 +30,7 @@ struct Measurements {
     std::vector<std::string> regions;  // a region's id is its index
     std::unordered_map<std::string, uint16_t> region_id;
     std::vector<LatencyEntry> entries;
-    std::vector<Row> rows;  // rows[i] is the prefix of entries[i]
+    std::vector<Row> rows;                                                 // rows[i] is the prefix of entries[i]
     std::map<std::pair<unsigned, std::string>, uint32_t> entry_of_prefix;  // (bits, canonical) -> entry
 
     uint16_t id_of(const std::string& r) {
@@ -42,14 +42,14 @@ struct Measurements {
 
 // One "client prefix,region,latency ms" line (trimmed, not a comment) into `m`.
 // `seen_data` says whether a row came before: a header line is allowed only until then.
-Status read_row(const std::string& line, uint32_t line_no, const std::string& file, bool& seen_data,
-                Measurements& m) {
+Status read_row(const std::string& line, uint32_t line_no, const std::string& file, bool& seen_data, Measurements& m) {
     std::vector<std::string> fields;
     std::stringstream ss(line);
     for (std::string f; std::getline(ss, f, ',');) fields.push_back(trim(f));
     if (fields.size() != 3) {
-        return Error{file, line_no, "expected 'client prefix,region,latency ms' (3 fields, found " +
-                                        std::to_string(fields.size()) + ")"};
+        return Error{
+            file, line_no,
+            "expected 'client prefix,region,latency ms' (3 fields, found " + std::to_string(fields.size()) + ")"};
     }
     unsigned bits = 0;
     auto prefix = parse_prefix(fields[0], &bits);
@@ -68,8 +68,8 @@ Status read_row(const std::string& line, uint32_t line_no, const std::string& fi
     if (m.regions.size() >= 0xffff) return Error{file, line_no, "too many regions"};
     const uint16_t region = m.id_of(fields[1]);
     const std::string canonical = prefix_to_text(*prefix, bits);
-    auto [it, inserted] =
-        m.entry_of_prefix.emplace(std::make_pair(bits, canonical), static_cast<uint32_t>(m.entries.size()));
+    auto [it, inserted] = m.entry_of_prefix.emplace(std::make_pair(bits, canonical),
+                                                    static_cast<uint32_t>(m.entries.size()));
     if (inserted) {
         LatencyEntry e;
         e.prefix = canonical;
@@ -160,7 +160,8 @@ Result<std::shared_ptr<const LatencyTable>> parse_latency_text(std::string_view 
     std::vector<uint16_t> default_order;
     for (const std::string& r : options.default_order) {
         const uint16_t id = m.id_of(r);
-        if (std::find(default_order.begin(), default_order.end(), id) == default_order.end()) default_order.push_back(id);
+        if (std::find(default_order.begin(), default_order.end(), id) == default_order.end())
+            default_order.push_back(id);
     }
     for (LatencyEntry& e : m.entries) {
         std::stable_sort(e.measured.begin(), e.measured.end(), [&](const auto& a, const auto& b) {

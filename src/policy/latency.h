@@ -19,9 +19,9 @@ struct LatencyOptions {
 
 // One client prefix of the file.
 struct LatencyEntry {
-    std::string prefix;                                   // as "203.0.113.0/24"
-    std::vector<std::pair<uint16_t, double>> measured;    // region id, ms; fastest first
-    std::vector<uint16_t> order;  // measured, then the covering prefixes', then default
+    std::string prefix;                                 // as "203.0.113.0/24"
+    std::vector<std::pair<uint16_t, double>> measured;  // region id, ms; fastest first
+    std::vector<uint16_t> order;                        // measured, then the covering prefixes', then default
     uint32_t line = 0;
 };
 
@@ -31,8 +31,11 @@ class LatencyTable {
 public:
     LatencyTable(std::string file, std::vector<std::string> regions, std::vector<LatencyEntry> entries,
                  std::vector<uint16_t> default_order, Lpm4 v4, Lpm6 v6)
-        : file_(std::move(file)), regions_(std::move(regions)), entries_(std::move(entries)),
-          default_order_(std::move(default_order)), tables_{std::move(v4), std::move(v6)} {}
+        : file_(std::move(file)),
+          regions_(std::move(regions)),
+          entries_(std::move(entries)),
+          default_order_(std::move(default_order)),
+          tables_{std::move(v4), std::move(v6)} {}
 
     LatencyTable(const LatencyTable&) = delete;
     LatencyTable& operator=(const LatencyTable&) = delete;
@@ -65,7 +68,8 @@ private:
 // Reads `client prefix,region,latency ms` lines (format in README.md). Errors name the
 // file and line: a bad prefix, an empty region, a latency that is not a non-negative
 // number, the same prefix and region twice.
-Result<std::shared_ptr<const LatencyTable>> load_latency_file(const std::string& path, const LatencyOptions& options = {});
+Result<std::shared_ptr<const LatencyTable>> load_latency_file(const std::string& path,
+                                                              const LatencyOptions& options = {});
 Result<std::shared_ptr<const LatencyTable>> parse_latency_text(std::string_view text, const std::string& file,
                                                                const LatencyOptions& options = {});
 

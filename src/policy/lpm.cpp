@@ -110,8 +110,7 @@ std::string quoted(std::string_view text) {
 }  // namespace
 
 template <unsigned kAddressBytes, unsigned kRootBits>
-void PrefixTable<kAddressBytes, kRootBits>::insert_block(const uint8_t* address, unsigned depth,
-                                                         uint32_t value) {
+void PrefixTable<kAddressBytes, kRootBits>::insert_block(const uint8_t* address, unsigned depth, uint32_t value) {
     const uint32_t leaf = (static_cast<uint32_t>(depth) << kDepthShift) | value;
     if (depth <= kRootBits) {
         const uint32_t count = uint32_t{1} << (kRootBits - depth);
@@ -152,7 +151,8 @@ Result<PrefixTable<kAddressBytes, kRootBits>> PrefixTable<kAddressBytes, kRootBi
     intervals.reserve(prefixes.size());
     for (size_t i = 0; i < prefixes.size(); ++i) {
         const PrefixValue& p = prefixes[i];
-        if (p.prefix.length > kBits) return Error{"", 0, "prefix length " + std::to_string(p.prefix.length) + " too long"};
+        if (p.prefix.length > kBits)
+            return Error{"", 0, "prefix length " + std::to_string(p.prefix.length) + " too long"};
         if (p.value >= kLpmNoValue) return Error{"", 0, "prefix table value out of range"};
         const U128 base = to_number<kAddressBytes>(p.prefix.address.data());
         const unsigned host_bits = kBits - p.prefix.length;
@@ -219,7 +219,9 @@ Result<Prefix> parse_prefix(std::string_view text, unsigned* family_bits) {
     if (length > bits) return Error{"", 0, "prefix length " + std::to_string(length) + " too long in " + quoted(text)};
     for (unsigned i = 0; i < bits / 8; ++i) {
         const unsigned first = i * 8;
-        const uint8_t keep = first >= length ? 0 : first + 8 <= length ? 0xff : static_cast<uint8_t>(0xff00u >> (length - first));
+        const uint8_t keep = first >= length       ? 0
+                             : first + 8 <= length ? 0xff
+                                                   : static_cast<uint8_t>(0xff00u >> (length - first));
         if ((p.address[i] & ~keep) != 0) {
             return Error{"", 0, quoted(text) + " has bits set past the prefix length"};
         }

@@ -86,9 +86,7 @@ public:
     }
 
     bool empty() const { return root_ == nullptr; }
-    size_t memory_bytes() const {
-        return (root_ ? (size_t{1} << kRootBits) * 4 : 0) + groups_.size() * 4;
-    }
+    size_t memory_bytes() const { return (root_ ? (size_t{1} << kRootBits) * 4 : 0) + groups_.size() * 4; }
     size_t group_count() const { return groups_.size() / 256; }
 
 private:

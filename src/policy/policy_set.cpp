@@ -29,51 +29,54 @@ Status check_group(const std::vector<Source>& group, const PolicyInputs& in, Pol
     for (const Source& s : group) {
         const RecordSet& r = *s.record;
         switch (policy->kind) {
-        case RoutingKind::kGeolocation:
-            if (!seen.insert(geo_key(r.geo)).second) {
-                return record_error(s, r.geo.is_default() ? "a second default location (CountryCode \"*\")"
-                                                          : "another record set already has location " + r.geo.describe());
+            case RoutingKind::kGeolocation:
+                if (!seen.insert(geo_key(r.geo)).second) {
+                    return record_error(s, r.geo.is_default()
+                                               ? "a second default location (CountryCode \"*\")"
+                                               : "another record set already has location " + r.geo.describe());
+                }
+                break;
+            case RoutingKind::kLatency:
+                if (!seen.insert(r.region).second)
+                    return record_error(s, "another record set already has Region " + r.region);
+                if (!aws_region_coordinates(r.region) && !(in.latency && in.latency->find_region(r.region) >= 0)) {
+                    return record_error(s, "Region \"" + r.region +
+                                               "\" is neither an AWS region nor in the latency table");
+                }
+                break;
+            case RoutingKind::kFailover: {
+                const Source*& slot = r.failover_primary ? primary : secondary;
+                if (slot != nullptr) {
+                    return record_error(s, std::string("a second ") + (r.failover_primary ? "PRIMARY" : "SECONDARY") +
+                                               " record set (the first is \"" + slot->record->set_identifier + "\")");
+                }
+                slot = &s;
+                break;
             }
-            break;
-        case RoutingKind::kLatency:
-            if (!seen.insert(r.region).second) return record_error(s, "another record set already has Region " + r.region);
-            if (!aws_region_coordinates(r.region) && !(in.latency && in.latency->find_region(r.region) >= 0)) {
-                return record_error(s, "Region \"" + r.region + "\" is neither an AWS region nor in the latency table");
+            case RoutingKind::kIpBased: {
+                const auto* collection = in.cidr_collections.find(r.cidr.collection_id);
+                if (collection == nullptr) {
+                    return record_error(s, "CIDR collection \"" + r.cidr.collection_id + "\" does not exist");
+                }
+                if (policy->cidr && policy->cidr != *collection) {
+                    return record_error(s, "uses CIDR collection \"" + r.cidr.collection_id +
+                                               "\" but the other record sets of this name and type use \"" +
+                                               policy->cidr->id + "\"");
+                }
+                policy->cidr = *collection;
+                if (r.cidr.location_name != "*" && (*collection)->find_location(r.cidr.location_name) < 0) {
+                    return record_error(s, "CIDR location \"" + r.cidr.location_name + "\" is not in collection \"" +
+                                               r.cidr.collection_id + "\"");
+                }
+                if (!seen.insert(r.cidr.location_name).second) {
+                    return record_error(s,
+                                        r.cidr.location_name == "*"
+                                            ? "a second default CIDR location (\"*\")"
+                                            : "another record set already has CIDR location " + r.cidr.location_name);
+                }
+                break;
             }
-            break;
-        case RoutingKind::kFailover: {
-            const Source*& slot = r.failover_primary ? primary : secondary;
-            if (slot != nullptr) {
-                return record_error(s, std::string("a second ") + (r.failover_primary ? "PRIMARY" : "SECONDARY") +
-                                           " record set (the first is \"" + slot->record->set_identifier + "\")");
-            }
-            slot = &s;
-            break;
-        }
-        case RoutingKind::kIpBased: {
-            const auto* collection = in.cidr_collections.find(r.cidr.collection_id);
-            if (collection == nullptr) {
-                return record_error(s, "CIDR collection \"" + r.cidr.collection_id + "\" does not exist");
-            }
-            if (policy->cidr && policy->cidr != *collection) {
-                return record_error(s, "uses CIDR collection \"" + r.cidr.collection_id +
-                                           "\" but the other record sets of this name and type use \"" +
-                                           policy->cidr->id + "\"");
-            }
-            policy->cidr = *collection;
-            if (r.cidr.location_name != "*" && (*collection)->find_location(r.cidr.location_name) < 0) {
-                return record_error(s, "CIDR location \"" + r.cidr.location_name + "\" is not in collection \"" +
-                                           r.cidr.collection_id + "\"");
-            }
-            if (!seen.insert(r.cidr.location_name).second) {
-                return record_error(s, r.cidr.location_name == "*"
-                                           ? "a second default CIDR location (\"*\")"
-                                           : "another record set already has CIDR location " + r.cidr.location_name);
-            }
-            break;
-        }
-        default:
-            break;
+            default: break;
         }
     }
     return Ok{};
@@ -112,9 +115,10 @@ Status check_unrouted_alone(const std::vector<Source>& group) {
         if (at.record->set_identifier.empty() && other.record->set_identifier.empty()) {
             return record_error(at, "duplicate record set (same Name and Type, no SetIdentifier)");
         }
-        return record_error(at, "a record set without SetIdentifier cannot share its Name and Type with "
-                                "routed record sets (" +
-                                    other.record->describe() + ")");
+        return record_error(at,
+                            "a record set without SetIdentifier cannot share its Name and Type with "
+                            "routed record sets (" +
+                                other.record->describe() + ")");
     }
     return Ok{};
 }
@@ -171,8 +175,9 @@ Result<const ZoneInfo*> alias_zone(const AliasSpec& a, const std::vector<ZoneInf
         if (!a.hosted_zone_id.empty() && z.hosted_zone_id == a.hosted_zone_id) zone = &z;
     }
     if (zone != nullptr && !a.dns_name.is_subdomain_of(zone->origin)) {
-        return Error{"", 0, "alias target " + a.dns_name.to_text() + " is not in zone " + zone->origin.to_text() +
-                                " (HostedZoneId " + a.hosted_zone_id + ")"};
+        return Error{"", 0,
+                     "alias target " + a.dns_name.to_text() + " is not in zone " + zone->origin.to_text() +
+                         " (HostedZoneId " + a.hosted_zone_id + ")"};
     }
     if (zone == nullptr) {
         for (const ZoneInfo& z : zones) {
@@ -182,9 +187,10 @@ Result<const ZoneInfo*> alias_zone(const AliasSpec& a, const std::vector<ZoneInf
         }
     }
     if (zone == nullptr) {
-        return Error{"", 0, "alias target " + a.dns_name.to_text() +
-                                (a.hosted_zone_id.empty() ? "" : " (HostedZoneId " + a.hosted_zone_id + ")") +
-                                " is not in a zone this server serves"};
+        return Error{"", 0,
+                     "alias target " + a.dns_name.to_text() +
+                         (a.hosted_zone_id.empty() ? "" : " (HostedZoneId " + a.hosted_zone_id + ")") +
+                         " is not in a zone this server serves"};
     }
     return zone;
 }
@@ -203,8 +209,9 @@ Status resolve_alias_targets(PolicySet& set, const PolicyInputs& in, const std::
             if (auto it = set.index.find(key); it != set.index.end()) {
                 m.target_policy = it->second;
             } else if (!simple_keys.count(key) && in.zone_has_rrset && !in.zone_has_rrset(a.dns_name, p.type)) {
-                return member_error(set, pi, mi, "alias target " + a.dns_name.to_text() + " " + type_name(p.type) +
-                                                     " does not exist");
+                return member_error(set, pi, mi,
+                                    "alias target " + a.dns_name.to_text() + " " + type_name(p.type) +
+                                        " does not exist");
             }
         }
     }
@@ -216,7 +223,7 @@ Status resolve_alias_targets(PolicySet& set, const PolicyInputs& in, const std::
 // the order health must be computed in.
 Status order_alias_chains(PolicySet& set) {
     const size_t n = set.policies.size();
-    std::vector<uint8_t> state(n, 0);  // 0 new, 1 on the path, 2 done
+    std::vector<uint8_t> state(n, 0);   // 0 new, 1 on the path, 2 done
     std::vector<unsigned> chain(n, 0);  // longest alias chain starting here
     std::vector<uint32_t> path;
     std::function<Status(uint32_t)> visit = [&](uint32_t pi) -> Status {

@@ -21,8 +21,8 @@ namespace fz::policy {
 
 inline constexpr uint32_t kNoPolicy = 0xffffffffu;
 inline constexpr uint32_t kNoHealthCheck = 0xffffffffu;
-inline constexpr size_t kMaxMembers = 0xfffe;     // member indexes are uint16_t; 0xffff means none
-inline constexpr unsigned kMaxAliasChain = 16;    // aliases to aliases, at most this deep
+inline constexpr size_t kMaxMembers = 0xfffe;   // member indexes are uint16_t; 0xffff means none
+inline constexpr unsigned kMaxAliasChain = 16;  // aliases to aliases, at most this deep
 
 // A zone this server is authoritative for; `hosted_zone_id` lets AliasTarget.HostedZoneId
 // name it as Route 53 would (zones[].hosted_zone_id in the configuration).
@@ -36,8 +36,8 @@ struct PolicyInputs {
     std::vector<ZoneInfo> zones;
     HealthCheckSet health_checks;
     CidrCollectionSet cidr_collections;
-    std::shared_ptr<const GeoDatabase> geo;          // may be null: every client is "unknown"
-    std::shared_ptr<const LatencyTable> latency;     // may be null: record order decides
+    std::shared_ptr<const GeoDatabase> geo;       // may be null: every client is "unknown"
+    std::shared_ptr<const LatencyTable> latency;  // may be null: record order decides
     // Whether a zone file holds an RRset (alias targets outside the record-set files).
     // When empty, such targets are assumed to exist and the engine checks them.
     std::function<bool(const dns::Name&, uint16_t)> zone_has_rrset;
@@ -78,10 +78,10 @@ struct PolicySet {
     HealthCheckSet health_checks;
     std::shared_ptr<const GeoDatabase> geo;
     std::shared_ptr<const LatencyTable> latency;
-    std::vector<uint32_t> compile_order;                // alias targets before their aliases
-    std::vector<std::vector<uint32_t>> users_of_check;  // health check -> policies using it
-    std::vector<std::vector<uint32_t>> eth_dependents;  // policy -> policies whose
-                                                        // EvaluateTargetHealth aliases target it
+    std::vector<uint32_t> compile_order;                         // alias targets before their aliases
+    std::vector<std::vector<uint32_t>> users_of_check;           // health check -> policies using it
+    std::vector<std::vector<uint32_t>> eth_dependents;           // policy -> policies whose
+                                                                 // EvaluateTargetHealth aliases target it
     std::map<std::pair<std::string, uint16_t>, uint32_t> index;  // (lower-case wire name, type)
 
     // The policy for (name, type), or kNoPolicy.

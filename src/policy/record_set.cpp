@@ -17,17 +17,16 @@ struct TypeName {
 };
 
 constexpr TypeName kTypes[] = {
-    {"A", dns::type::A},         {"AAAA", dns::type::AAAA},   {"CAA", dns::type::CAA},
-    {"CNAME", dns::type::CNAME}, {"DS", dns::type::DS},       {"HTTPS", dns::type::HTTPS},
-    {"MX", dns::type::MX},       {"NAPTR", dns::type::NAPTR}, {"NS", dns::type::NS},
-    {"PTR", dns::type::PTR},     {"SOA", dns::type::SOA},     {"SPF", dns::type::SPF},
-    {"SRV", dns::type::SRV},     {"SSHFP", dns::type::SSHFP}, {"SVCB", dns::type::SVCB},
-    {"TLSA", dns::type::TLSA},   {"TXT", dns::type::TXT},
+    {"A", dns::type::A},     {"AAAA", dns::type::AAAA},   {"CAA", dns::type::CAA},   {"CNAME", dns::type::CNAME},
+    {"DS", dns::type::DS},   {"HTTPS", dns::type::HTTPS}, {"MX", dns::type::MX},     {"NAPTR", dns::type::NAPTR},
+    {"NS", dns::type::NS},   {"PTR", dns::type::PTR},     {"SOA", dns::type::SOA},   {"SPF", dns::type::SPF},
+    {"SRV", dns::type::SRV}, {"SSHFP", dns::type::SSHFP}, {"SVCB", dns::type::SVCB}, {"TLSA", dns::type::TLSA},
+    {"TXT", dns::type::TXT},
 };
 
 // Fields a record set may carry, and which of them choose a routing policy.
-constexpr const char* kRoutingFields[] = {"Weight", "GeoLocation", "Region", "Failover",
-                                          "MultiValueAnswer", "CidrRoutingConfig", "GeoProximityLocation"};
+constexpr const char* kRoutingFields[] = {
+    "Weight", "GeoLocation", "Region", "Failover", "MultiValueAnswer", "CidrRoutingConfig", "GeoProximityLocation"};
 
 const char* routing_field(const std::string& key) {
     for (const char* f : kRoutingFields) {
@@ -100,8 +99,9 @@ public:
             return fail(std::string(routing) + " needs a SetIdentifier");
         }
         if (routing == nullptr && !rs_.set_identifier.empty()) {
-            return fail("SetIdentifier without a routing policy (Weight, GeoLocation, Region, Failover, "
-                        "MultiValueAnswer, CidrRoutingConfig or GeoProximityLocation)");
+            return fail(
+                "SetIdentifier without a routing policy (Weight, GeoLocation, Region, Failover, "
+                "MultiValueAnswer, CidrRoutingConfig or GeoProximityLocation)");
         }
         if (rs_.alias) {
             if (has_ttl) return fail("an alias record set takes its TTL from the target: remove TTL");
@@ -133,7 +133,8 @@ private:
     std::string parse_values(const nlohmann::json& v) {
         if (!v.is_array() || v.empty()) return "must be a non-empty list of {\"Value\": ...}";
         for (const auto& rr : v) {
-            if (!rr.is_object() || !rr.contains("Value") || rr.size() != 1) return "entries must be {\"Value\": \"...\"}";
+            if (!rr.is_object() || !rr.contains("Value") || rr.size() != 1)
+                return "entries must be {\"Value\": \"...\"}";
             std::string value;
             if (std::string e = get_string(rr["Value"], &value); !e.empty()) return "Value " + e;
             if (value.empty()) return "Value must not be empty";
@@ -334,14 +335,14 @@ Result<RecordSetFile> record_sets_from(const Result<Document>& doc, const dns::N
 
 const char* routing_kind_name(RoutingKind kind) {
     switch (kind) {
-    case RoutingKind::kSimple: return "simple";
-    case RoutingKind::kWeighted: return "weighted";
-    case RoutingKind::kGeolocation: return "geolocation";
-    case RoutingKind::kLatency: return "latency";
-    case RoutingKind::kFailover: return "failover";
-    case RoutingKind::kMultiValue: return "multivalue answer";
-    case RoutingKind::kIpBased: return "IP-based";
-    case RoutingKind::kGeoproximity: return "geoproximity";
+        case RoutingKind::kSimple: return "simple";
+        case RoutingKind::kWeighted: return "weighted";
+        case RoutingKind::kGeolocation: return "geolocation";
+        case RoutingKind::kLatency: return "latency";
+        case RoutingKind::kFailover: return "failover";
+        case RoutingKind::kMultiValue: return "multivalue answer";
+        case RoutingKind::kIpBased: return "IP-based";
+        case RoutingKind::kGeoproximity: return "geoproximity";
     }
     return "?";
 }
@@ -399,8 +400,8 @@ Result<dns::Name> route53_name(std::string_view text) {
         }
     }
     if (presentation.empty()) return Error{"", 0, "empty name"};
-    if (presentation != "." && (presentation.back() != '.' ||
-                                (presentation.size() >= 2 && presentation[presentation.size() - 2] == '\\'))) {
+    if (presentation != "." &&
+        (presentation.back() != '.' || (presentation.size() >= 2 && presentation[presentation.size() - 2] == '\\'))) {
         presentation += '.';
     }
     return dns::name_from_text(presentation, nullptr);

@@ -14,13 +14,13 @@
 namespace fz::policy {
 
 enum class RoutingKind : uint8_t {
-    kSimple,        // no SetIdentifier (a plain record set, or a lone alias)
+    kSimple,  // no SetIdentifier (a plain record set, or a lone alias)
     kWeighted,
     kGeolocation,
     kLatency,
     kFailover,
     kMultiValue,
-    kIpBased,       // CidrRoutingConfig
+    kIpBased,  // CidrRoutingConfig
     kGeoproximity,
 };
 
@@ -42,10 +42,10 @@ struct CidrSpec {
 };
 
 struct GeoproximitySpec {
-    std::string aws_region;    // one of aws_region / coordinates
+    std::string aws_region;  // one of aws_region / coordinates
     double latitude = 0;
-    double longitude = 0;      // resolved from aws_region when that is given
-    int bias = 0;              // -99..99
+    double longitude = 0;  // resolved from aws_region when that is given
+    int bias = 0;          // -99..99
 };
 
 struct AliasSpec {
@@ -63,13 +63,13 @@ struct RecordSet {
     RoutingKind kind = RoutingKind::kSimple;
     uint8_t weight = 0;
     GeoLocationSpec geo;
-    std::string region;               // latency
+    std::string region;  // latency
     bool failover_primary = false;
     CidrSpec cidr;
     GeoproximitySpec geoproximity;
     std::string health_check_id;
     std::optional<AliasSpec> alias;
-    uint32_t line = 0;                // of the record set in its file; 0 if unknown
+    uint32_t line = 0;  // of the record set in its file; 0 if unknown
 
     bool is_simple() const { return set_identifier.empty() && !alias; }
     // "www.example.com. A \"eu-west\"": how every error names a record set.

@@ -34,9 +34,7 @@ public:
 
     // Uniform in [0, n) for n < 2^32 by Lemire's multiply-shift; the bias (n / 2^32) is
     // far below anything a weight of 1..255 can express.
-    uint32_t below(uint32_t n) {
-        return static_cast<uint32_t>(((next() >> 32) * static_cast<uint64_t>(n)) >> 32);
-    }
+    uint32_t below(uint32_t n) { return static_cast<uint32_t>(((next() >> 32) * static_cast<uint64_t>(n)) >> 32); }
 
 private:
     __extension__ using U128 = unsigned __int128;  // GCC's, for the full 128-bit product

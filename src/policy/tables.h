@@ -78,7 +78,7 @@ private:
     std::shared_ptr<const PolicySet> set_;
     std::unique_ptr<std::atomic<const CompiledPolicy*>[]> slots_;
     HealthVector health_;
-    Rng draw_;  // control plane only: multivalue windows
+    Rng draw_;                                               // control plane only: multivalue windows
     std::vector<std::pair<uint32_t, uint32_t>> hit_ranges_;  // per policy (set_hit_space); kNoHits: none
 };
 
@@ -109,13 +109,14 @@ void follow_alias_chain(const PolicyTables& tables, const CompiledPolicy& first,
 // Fills `out` in place (see decide_into()). Always inlined: it is the data plane's one
 // call into this layer, and GCC's size budget sometimes left it out of line (34 more
 // instructions a geolocation answer, callgrind).
-[[gnu::always_inline]] inline void resolve_into(const PolicyTables& tables, uint32_t id, const ClientInfo& client, Rng& rng,
-                         Resolution& out) noexcept {
+[[gnu::always_inline]] inline void resolve_into(const PolicyTables& tables, uint32_t id, const ClientInfo& client,
+                                                Rng& rng, Resolution& out) noexcept {
     const CompiledPolicy& p = *tables.get(id);
     decide_into(p, client, rng, out.decision);
     out.policy = id;
     // Most policies have no alias member that leads to another policy: one decision.
-    if (p.has_targets && out.decision.count == 1) [[unlikely]] follow_alias_chain(tables, p, client, rng, out);
+    if (p.has_targets && out.decision.count == 1) [[unlikely]]
+        follow_alias_chain(tables, p, client, rng, out);
 }
 
 // resolve_into() for callers off the hot path (explain, tests).

@@ -36,10 +36,8 @@ bool allowed_at_cut(uint16_t type) {
         case dns::type::RRSIG:
         case dns::type::NSEC:
         case dns::type::A:
-        case dns::type::AAAA:
-            return true;
-        default:
-            return false;
+        case dns::type::AAAA: return true;
+        default: return false;
     }
 }
 

@@ -211,9 +211,10 @@ private:
     void prepare(const BuildNode& n, BuildRRset& s, std::vector<uint8_t>& tmp) {
         // Records in canonical rdata order (what Knot serves), duplicates dropped.
         std::sort(s.rdatas.begin(), s.rdatas.end(), [](const std::string* a, const std::string* b) {
-            return std::lexicographical_compare(
-                reinterpret_cast<const uint8_t*>(a->data()), reinterpret_cast<const uint8_t*>(a->data()) + a->size(),
-                reinterpret_cast<const uint8_t*>(b->data()), reinterpret_cast<const uint8_t*>(b->data()) + b->size());
+            return std::lexicographical_compare(reinterpret_cast<const uint8_t*>(a->data()),
+                                                reinterpret_cast<const uint8_t*>(a->data()) + a->size(),
+                                                reinterpret_cast<const uint8_t*>(b->data()),
+                                                reinterpret_cast<const uint8_t*>(b->data()) + b->size());
         });
         s.rdatas.erase(std::unique(s.rdatas.begin(), s.rdatas.end(),
                                    [](const std::string* a, const std::string* b) { return *a == *b; }),
@@ -351,8 +352,9 @@ private:
             for (size_t i = 0; i < n.rrsets.size(); ++i) {
                 const BuildRRset& s = n.rrsets[i];
                 refs[i].type = s.type;
-                refs[i].flags = s.policy ? kRRsetPolicy
-                                : dns::rdata_names(s.type) != dns::RdataNames::kNone ? kRRsetCompressible : 0;
+                refs[i].flags = s.policy                                             ? kRRsetPolicy
+                                : dns::rdata_names(s.type) != dns::RdataNames::kNone ? kRRsetCompressible
+                                                                                     : 0;
                 refs[i].rrset = s.offset;
                 write_rrset(base, n, s);
                 ++rrset_count;
@@ -482,8 +484,6 @@ private:
 
 }  // namespace
 
-Result<std::shared_ptr<const ZoneImage>> compile_zone(const ZoneSource& zone) {
-    return Compiler(zone).run();
-}
+Result<std::shared_ptr<const ZoneImage>> compile_zone(const ZoneSource& zone) { return Compiler(zone).run(); }
 
 }  // namespace fz::zone

@@ -53,7 +53,7 @@ struct ImageHeader {
     uint32_t negative_block;
     uint16_t negative_block_len;
     uint16_t negative_fixups;
-    uint8_t apex_len;       // wire length of the apex name
+    uint8_t apex_len;  // wire length of the apex name
     uint8_t apex_labels;
     uint8_t apex_name[dns::kMaxNameWire];  // canonical (lower-case)
 };
@@ -74,9 +74,7 @@ struct Node {
     uint32_t cut;       // topmost zone cut or DNAME node above, when kNodeBelowCut
 
     const struct RRsetRef* refs() const { return reinterpret_cast<const RRsetRef*>(this + 1); }
-    const uint8_t* name() const {
-        return reinterpret_cast<const uint8_t*>(this + 1) + rrset_count * 8u;
-    }
+    const uint8_t* name() const { return reinterpret_cast<const uint8_t*>(this + 1) + rrset_count * 8u; }
 };
 
 struct RRsetRef {
@@ -102,16 +100,16 @@ static_assert(sizeof(Node) == 16);
 // so the generic writer can compress later names against them.
 struct RRset {
     uint16_t type;
-    uint16_t count;       // records
+    uint16_t count;  // records
     uint32_t ttl;
     uint16_t flags;
     uint16_t additional_count;  // nodes whose A/AAAA go to the additional section
     uint16_t mark_count;
-    uint16_t owner_len;   // wire length of the owner this block was made for
-    uint32_t rdata_len;   // bytes in the rdata list
-    uint32_t block_len;   // bytes in the ready-made block (0: none)
-    uint32_t policy;      // policy index when kRRsetPolicy / kRRsetAlias
-    uint32_t reserved;    // keeps the rdata 8-byte aligned
+    uint16_t owner_len;  // wire length of the owner this block was made for
+    uint32_t rdata_len;  // bytes in the rdata list
+    uint32_t block_len;  // bytes in the ready-made block (0: none)
+    uint32_t policy;     // policy index when kRRsetPolicy / kRRsetAlias
+    uint32_t reserved;   // keeps the rdata 8-byte aligned
 
     const uint8_t* rdata() const { return reinterpret_cast<const uint8_t*>(this + 1); }
     const uint8_t* block() const { return rdata() + rdata_len; }

@@ -8,12 +8,12 @@ namespace {
 
 enum CharClass : uint8_t {
     kOrdinary = 0,
-    kBlank,      // space, tab, carriage return
+    kBlank,  // space, tab, carriage return
     kNewline,
-    kComment,    // ;
-    kOpen,       // (
-    kClose,      // )
-    kQuote,      // "
+    kComment,  // ;
+    kOpen,     // (
+    kClose,    // )
+    kQuote,    // "
     kBackslash,
 };
 

@@ -20,8 +20,8 @@ struct Token {
 
 // The tokens of one entry: a record or a $ directive, on one line or several joined by ( ).
 struct Entry {
-    std::vector<Token> tokens;  // reused from entry to entry
-    uint32_t line = 0;          // line of the first token
+    std::vector<Token> tokens;   // reused from entry to entry
+    uint32_t line = 0;           // line of the first token
     bool owner_omitted = false;  // the line starts with a blank: the owner is the previous one
 };
 

@@ -11,10 +11,10 @@
 namespace fz::zone {
 namespace {
 
-constexpr uint64_t kPowersOfTen[] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL,
-                                     1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL};
-constexpr uint32_t kLocEquator = 1u << 31;          // latitude and longitude origin
-constexpr int64_t kLocAltitudeBase = 10000000;      // centimetres below the reference sphere
+constexpr uint64_t kPowersOfTen[] = {1ULL,      10ULL,      100ULL,      1000ULL,      10000ULL,
+                                     100000ULL, 1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL};
+constexpr uint32_t kLocEquator = 1u << 31;      // latitude and longitude origin
+constexpr int64_t kLocAltitudeBase = 10000000;  // centimetres below the reference sphere
 
 // "12", "12.3", "12.34" (at most `frac_digits` decimals, whole part at most `max`), optional
 // trailing "m" when `metres`; returns the value scaled by 10^frac_digits.
@@ -92,9 +92,9 @@ bool RdataParser::loc(const FieldSpec& f) {
                 if (h == hemispheres[a][1]) sign = -1;
                 if (sign != 0) break;
             }
-            bool ok = k == 1 ? parse_decimal(t->text, 59, parts[1])
-                    : k == 2 ? parse_fixed(t->text, 3, false, 59, parts[2])
-                             : false;
+            bool ok = k == 1   ? parse_decimal(t->text, 59, parts[1])
+                      : k == 2 ? parse_fixed(t->text, 3, false, 59, parts[2])
+                               : false;
             if (!ok) return bad(*t, f);
         }
         uint64_t ms = ((parts[0] * 60 + parts[1]) * 60) * 1000 + parts[2];
@@ -130,8 +130,8 @@ bool RdataParser::loc(const FieldSpec& f) {
 bool RdataPrinter::loc() {
     uint8_t version, precision[3];
     uint32_t lat, lon, alt;
-    if (!u8(version) || version != 0 || !u8(precision[0]) || !u8(precision[1]) || !u8(precision[2]) ||
-        !u32(lat) || !u32(lon) || !u32(alt)) {
+    if (!u8(version) || version != 0 || !u8(precision[0]) || !u8(precision[1]) || !u8(precision[2]) || !u32(lat) ||
+        !u32(lon) || !u32(alt)) {
         return false;
     }
     if (!append_loc_angle(out_, lat, 90, 'N', 'S')) return false;

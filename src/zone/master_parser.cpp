@@ -100,9 +100,8 @@ bool starts_with_digit(std::string_view t) { return !t.empty() && t[0] >= '0' &&
 
 // Message for a TTL token that duration_from_text refused.
 std::string bad_ttl_message(std::string_view text) {
-    bool shaped = std::all_of(text.begin(), text.end(), [](char c) {
-        return (c >= '0' && c <= '9') || std::strchr("smhdwSMHDW", c) != nullptr;
-    });
+    bool shaped = std::all_of(text.begin(), text.end(),
+                              [](char c) { return (c >= '0' && c <= '9') || std::strchr("smhdwSMHDW", c) != nullptr; });
     if (shaped && duration_from_text(text, 0xffffffffU).has_value()) {
         return "TTL '" + std::string(text) + "' out of range (0.." + std::to_string(kMaxTtl) + ")";
     }
@@ -162,8 +161,8 @@ Status Parser::parse(std::string_view text, uint16_t file_id, FileState& state, 
         const Token& first = entry.tokens[0];
         const bool is_directive = !first.quoted && !first.text.empty() && first.text[0] == '$';
         // A known directive already says what kind of file this is.
-        if (is_directive && (equals_ci(first.text, "$ORIGIN") || equals_ci(first.text, "$TTL") ||
-                             equals_ci(first.text, "$INCLUDE"))) {
+        if (is_directive &&
+            (equals_ci(first.text, "$ORIGIN") || equals_ci(first.text, "$TTL") || equals_ci(first.text, "$INCLUDE"))) {
             recognised = true;
         }
         Status status = is_directive ? directive(entry, file_id, state, depth) : record(entry, file_id, state);
@@ -204,8 +203,9 @@ Status Parser::include(const Entry& e, uint16_t file_id, const FileState& state,
         inner.origin = std::move(*origin);
     }
     if (depth + 1 > options_.max_include_depth) {
-        return error(file_id, e.line, "$INCLUDE nested deeper than " + std::to_string(options_.max_include_depth) +
-                                          " levels at '" + written + "'");
+        return error(file_id, e.line,
+                     "$INCLUDE nested deeper than " + std::to_string(options_.max_include_depth) + " levels at '" +
+                         written + "'");
     }
     // A relative path is relative to the folder of the file that includes it.
     std::string path = written;
@@ -252,8 +252,9 @@ Status Parser::record(const Entry& e, uint16_t file_id, FileState& state) {
         state.have_owner = true;
         i = 1;
     } else if (!state.have_owner) {
-        return error(file_id, e.line, "record without an owner name (the line starts with a blank and no "
-                                      "earlier record names one)");
+        return error(file_id, e.line,
+                     "record without an owner name (the line starts with a blank and no "
+                     "earlier record names one)");
     }
     if (!state.owner_in_zone) {
         return error(file_id, e.line, "owner " + state.owner.to_text() + " is outside zone " + zone_.origin.to_text());
@@ -392,11 +393,10 @@ void unify_records(ZoneSource& zone) {
             rrsets[s] = Slot{static_cast<uint32_t>(kept), tag1};
         } else if (first->ttl != rec.ttl) {
             zone.warnings.push_back(Error{zone.file_of(rec), rec.line,
-                                          "TTL " + std::to_string(rec.ttl) + " of this " +
-                                              dns::type_to_text(rec.type) + " record differs from TTL " +
-                                              std::to_string(first->ttl) + " of its RRset " + rec.owner.to_text() +
-                                              " (line " + std::to_string(first->line) + "); using " +
-                                              std::to_string(first->ttl)});
+                                          "TTL " + std::to_string(rec.ttl) + " of this " + dns::type_to_text(rec.type) +
+                                              " record differs from TTL " + std::to_string(first->ttl) +
+                                              " of its RRset " + rec.owner.to_text() + " (line " +
+                                              std::to_string(first->line) + "); using " + std::to_string(first->ttl)});
             rec.ttl = first->ttl;
         }
         uint64_t h2 = hashes[r].exact;

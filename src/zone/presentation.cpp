@@ -263,11 +263,16 @@ std::optional<uint32_t> duration_from_text(std::string_view text, uint32_t max) 
         }
         uint64_t unit;
         switch (c) {
-            case 's': case 'S': unit = 1; break;
-            case 'm': case 'M': unit = 60; break;
-            case 'h': case 'H': unit = 3600; break;
-            case 'd': case 'D': unit = 86400; break;
-            case 'w': case 'W': unit = 604800; break;
+            case 's':
+            case 'S': unit = 1; break;
+            case 'm':
+            case 'M': unit = 60; break;
+            case 'h':
+            case 'H': unit = 3600; break;
+            case 'd':
+            case 'D': unit = 86400; break;
+            case 'w':
+            case 'W': unit = 604800; break;
             default: return std::nullopt;
         }
         if (!digits) return std::nullopt;

@@ -17,47 +17,47 @@ constexpr FieldSpec kLayoutNS[] = {{Field::kName, "name server"}};
 constexpr FieldSpec kLayoutCNAME[] = {{Field::kName, "canonical name"}};
 constexpr FieldSpec kLayoutPTR[] = {{Field::kName, "domain name"}};
 constexpr FieldSpec kLayoutDNAME[] = {{Field::kName, "target"}};
-constexpr FieldSpec kLayoutSOA[] = {
-    {Field::kName, "primary name server"}, {Field::kName, "responsible mailbox"},
-    {Field::kU32, "serial"}, {Field::kTimer, "refresh"}, {Field::kTimer, "retry"},
-    {Field::kTimer, "expire"}, {Field::kTimer, "minimum"}};
+constexpr FieldSpec kLayoutSOA[] = {{Field::kName, "primary name server"},
+                                    {Field::kName, "responsible mailbox"},
+                                    {Field::kU32, "serial"},
+                                    {Field::kTimer, "refresh"},
+                                    {Field::kTimer, "retry"},
+                                    {Field::kTimer, "expire"},
+                                    {Field::kTimer, "minimum"}};
 constexpr FieldSpec kLayoutMX[] = {{Field::kU16, "preference"}, {Field::kName, "exchange"}};
 constexpr FieldSpec kLayoutAFSDB[] = {{Field::kU16, "subtype"}, {Field::kName, "hostname"}};
 constexpr FieldSpec kLayoutKX[] = {{Field::kU16, "preference"}, {Field::kName, "exchanger"}};
 constexpr FieldSpec kLayoutTXT[] = {{Field::kCharStrings, "text"}};
 constexpr FieldSpec kLayoutHINFO[] = {{Field::kCharString, "CPU"}, {Field::kCharString, "OS"}};
 constexpr FieldSpec kLayoutRP[] = {{Field::kName, "mailbox"}, {Field::kName, "TXT domain"}};
-constexpr FieldSpec kLayoutSRV[] = {{Field::kU16, "priority"}, {Field::kU16, "weight"},
-                                    {Field::kU16, "port"}, {Field::kName, "target"}};
-constexpr FieldSpec kLayoutNAPTR[] = {
-    {Field::kU16, "order"}, {Field::kU16, "preference"}, {Field::kCharString, "flags"},
-    {Field::kCharString, "services"}, {Field::kCharString, "regexp"}, {Field::kName, "replacement"}};
-constexpr FieldSpec kLayoutSSHFP[] = {{Field::kU8, "algorithm"}, {Field::kU8, "fingerprint type"},
-                                      {Field::kHex, "fingerprint"}};
-constexpr FieldSpec kLayoutTLSA[] = {{Field::kU8, "usage"}, {Field::kU8, "selector"},
-                                     {Field::kU8, "matching type"}, {Field::kHex, "certificate data"}};
-constexpr FieldSpec kLayoutDS[] = {{Field::kU16, "key tag"}, {Field::kAlgorithm, "algorithm"},
-                                   {Field::kU8, "digest type"}, {Field::kHex, "digest"}};
-constexpr FieldSpec kLayoutDNSKEY[] = {{Field::kU16, "flags"}, {Field::kU8, "protocol"},
-                                       {Field::kAlgorithm, "algorithm"}, {Field::kBase64, "public key"}};
+constexpr FieldSpec kLayoutSRV[] = {
+    {Field::kU16, "priority"}, {Field::kU16, "weight"}, {Field::kU16, "port"}, {Field::kName, "target"}};
+constexpr FieldSpec kLayoutNAPTR[] = {{Field::kU16, "order"},         {Field::kU16, "preference"},
+                                      {Field::kCharString, "flags"},  {Field::kCharString, "services"},
+                                      {Field::kCharString, "regexp"}, {Field::kName, "replacement"}};
+constexpr FieldSpec kLayoutSSHFP[] = {
+    {Field::kU8, "algorithm"}, {Field::kU8, "fingerprint type"}, {Field::kHex, "fingerprint"}};
+constexpr FieldSpec kLayoutTLSA[] = {
+    {Field::kU8, "usage"}, {Field::kU8, "selector"}, {Field::kU8, "matching type"}, {Field::kHex, "certificate data"}};
+constexpr FieldSpec kLayoutDS[] = {
+    {Field::kU16, "key tag"}, {Field::kAlgorithm, "algorithm"}, {Field::kU8, "digest type"}, {Field::kHex, "digest"}};
+constexpr FieldSpec kLayoutDNSKEY[] = {
+    {Field::kU16, "flags"}, {Field::kU8, "protocol"}, {Field::kAlgorithm, "algorithm"}, {Field::kBase64, "public key"}};
 constexpr FieldSpec kLayoutRRSIG[] = {
     {Field::kType, "type covered"}, {Field::kAlgorithm, "algorithm"}, {Field::kU8, "labels"},
-    {Field::kU32, "original TTL"}, {Field::kTime, "expiration"}, {Field::kTime, "inception"},
-    {Field::kU16, "key tag"}, {Field::kName, "signer"}, {Field::kBase64, "signature"}};
+    {Field::kU32, "original TTL"},  {Field::kTime, "expiration"},     {Field::kTime, "inception"},
+    {Field::kU16, "key tag"},       {Field::kName, "signer"},         {Field::kBase64, "signature"}};
 constexpr FieldSpec kLayoutNSEC[] = {{Field::kName, "next name"}, {Field::kBitmap, "type bitmap"}};
-constexpr FieldSpec kLayoutNSEC3[] = {
-    {Field::kU8, "hash algorithm"}, {Field::kU8, "flags"}, {Field::kU16, "iterations"},
-    {Field::kSalt, "salt"}, {Field::kHash32, "next hashed owner"}, {Field::kBitmap, "type bitmap"}};
-constexpr FieldSpec kLayoutNSEC3PARAM[] = {{Field::kU8, "hash algorithm"}, {Field::kU8, "flags"},
-                                           {Field::kU16, "iterations"}, {Field::kSalt, "salt"}};
-constexpr FieldSpec kLayoutCSYNC[] = {{Field::kU32, "serial"}, {Field::kU16, "flags"},
-                                      {Field::kBitmap, "type bitmap"}};
-constexpr FieldSpec kLayoutZONEMD[] = {{Field::kU32, "serial"}, {Field::kU8, "scheme"},
-                                       {Field::kU8, "hash algorithm"}, {Field::kHex, "digest"}};
-constexpr FieldSpec kLayoutURI[] = {{Field::kU16, "priority"}, {Field::kU16, "weight"},
-                                    {Field::kString, "target"}};
-constexpr FieldSpec kLayoutCAA[] = {{Field::kU8, "flags"}, {Field::kCaaTag, "tag"},
-                                    {Field::kString, "value"}};
+constexpr FieldSpec kLayoutNSEC3[] = {{Field::kU8, "hash algorithm"},        {Field::kU8, "flags"},
+                                      {Field::kU16, "iterations"},           {Field::kSalt, "salt"},
+                                      {Field::kHash32, "next hashed owner"}, {Field::kBitmap, "type bitmap"}};
+constexpr FieldSpec kLayoutNSEC3PARAM[] = {
+    {Field::kU8, "hash algorithm"}, {Field::kU8, "flags"}, {Field::kU16, "iterations"}, {Field::kSalt, "salt"}};
+constexpr FieldSpec kLayoutCSYNC[] = {{Field::kU32, "serial"}, {Field::kU16, "flags"}, {Field::kBitmap, "type bitmap"}};
+constexpr FieldSpec kLayoutZONEMD[] = {
+    {Field::kU32, "serial"}, {Field::kU8, "scheme"}, {Field::kU8, "hash algorithm"}, {Field::kHex, "digest"}};
+constexpr FieldSpec kLayoutURI[] = {{Field::kU16, "priority"}, {Field::kU16, "weight"}, {Field::kString, "target"}};
+constexpr FieldSpec kLayoutCAA[] = {{Field::kU8, "flags"}, {Field::kCaaTag, "tag"}, {Field::kString, "value"}};
 constexpr FieldSpec kLayoutOPENPGPKEY[] = {{Field::kBase64, "public key"}};
 constexpr FieldSpec kLayoutDHCID[] = {{Field::kBase64, "digest"}};
 constexpr FieldSpec kLayoutEUI48[] = {{Field::kEui48, "address"}};
@@ -66,13 +66,17 @@ constexpr FieldSpec kLayoutNID[] = {{Field::kU16, "preference"}, {Field::kIlnp64
 constexpr FieldSpec kLayoutL64[] = {{Field::kU16, "preference"}, {Field::kIlnp64, "locator"}};
 constexpr FieldSpec kLayoutL32[] = {{Field::kU16, "preference"}, {Field::kIPv4, "locator"}};
 constexpr FieldSpec kLayoutLP[] = {{Field::kU16, "preference"}, {Field::kName, "FQDN"}};
-constexpr FieldSpec kLayoutCERT[] = {{Field::kCertType, "certificate type"}, {Field::kU16, "key tag"},
-                                     {Field::kAlgorithm, "algorithm"}, {Field::kBase64, "certificate"}};
-constexpr FieldSpec kLayoutIPSECKEY[] = {
-    {Field::kU8, "precedence"}, {Field::kU8, "gateway type"}, {Field::kAlgorithm, "algorithm"},
-    {Field::kGateway, "gateway"}, {Field::kBase64Opt, "public key"}};
-constexpr FieldSpec kLayoutSVCB[] = {{Field::kU16, "priority"}, {Field::kName, "target"},
-                                     {Field::kSvcParams, "parameters"}};
+constexpr FieldSpec kLayoutCERT[] = {{Field::kCertType, "certificate type"},
+                                     {Field::kU16, "key tag"},
+                                     {Field::kAlgorithm, "algorithm"},
+                                     {Field::kBase64, "certificate"}};
+constexpr FieldSpec kLayoutIPSECKEY[] = {{Field::kU8, "precedence"},
+                                         {Field::kU8, "gateway type"},
+                                         {Field::kAlgorithm, "algorithm"},
+                                         {Field::kGateway, "gateway"},
+                                         {Field::kBase64Opt, "public key"}};
+constexpr FieldSpec kLayoutSVCB[] = {
+    {Field::kU16, "priority"}, {Field::kName, "target"}, {Field::kSvcParams, "parameters"}};
 constexpr FieldSpec kLayoutLOC[] = {{Field::kLoc, "location"}};
 constexpr FieldSpec kLayoutAPL[] = {{Field::kApl, "address prefix list"}};
 

@@ -14,11 +14,11 @@ enum class Field : uint8_t {
     kU8,
     kU16,
     kU32,
-    kTimer,       // u32, TTL units accepted (SOA timers)
-    kAlgorithm,   // u8, DNSSEC algorithm number or mnemonic
-    kCertType,    // u16, CERT type number or mnemonic
-    kType,        // u16 type mnemonic (RRSIG type covered)
-    kTime,        // u32 YYYYMMDDHHmmSS or seconds (RRSIG)
+    kTimer,      // u32, TTL units accepted (SOA timers)
+    kAlgorithm,  // u8, DNSSEC algorithm number or mnemonic
+    kCertType,   // u16, CERT type number or mnemonic
+    kType,       // u16 type mnemonic (RRSIG type covered)
+    kTime,       // u32 YYYYMMDDHHmmSS or seconds (RRSIG)
     kIPv4,
     kIPv6,
     kName,
@@ -34,11 +34,11 @@ enum class Field : uint8_t {
     kBitmap,       // NSEC type bitmap from type mnemonics up to the end
     kEui48,
     kEui64,
-    kIlnp64,       // 16-bit groups xxxx:xxxx:xxxx:xxxx (NID, L64)
-    kGateway,      // IPSECKEY gateway, shape given by the preceding gateway-type byte
-    kSvcParams,    // SVCB/HTTPS SvcParams up to the end (RFC 9460)
-    kLoc,          // the whole LOC rdata (RFC 1876)
-    kApl,          // APL items up to the end (RFC 3123)
+    kIlnp64,     // 16-bit groups xxxx:xxxx:xxxx:xxxx (NID, L64)
+    kGateway,    // IPSECKEY gateway, shape given by the preceding gateway-type byte
+    kSvcParams,  // SVCB/HTTPS SvcParams up to the end (RFC 9460)
+    kLoc,        // the whole LOC rdata (RFC 1876)
+    kApl,        // APL items up to the end (RFC 3123)
 };
 
 // One field of a layout.

@@ -23,16 +23,27 @@ struct Mnemonic {
 
 // DNSSEC algorithm mnemonics (IANA "DNS Security Algorithm Numbers").
 constexpr Mnemonic kAlgorithms[] = {
-    {"RSAMD5", 1}, {"DH", 2}, {"DSA", 3}, {"RSASHA1", 5}, {"DSA-NSEC3-SHA1", 6},
-    {"RSASHA1-NSEC3-SHA1", 7}, {"RSASHA256", 8}, {"RSASHA512", 10}, {"ECC-GOST", 12},
-    {"ECDSAP256SHA256", 13}, {"ECDSAP384SHA384", 14}, {"ED25519", 15}, {"ED448", 16},
-    {"PRIVATEDNS", 253}, {"PRIVATEOID", 254},
+    {"RSAMD5", 1},
+    {"DH", 2},
+    {"DSA", 3},
+    {"RSASHA1", 5},
+    {"DSA-NSEC3-SHA1", 6},
+    {"RSASHA1-NSEC3-SHA1", 7},
+    {"RSASHA256", 8},
+    {"RSASHA512", 10},
+    {"ECC-GOST", 12},
+    {"ECDSAP256SHA256", 13},
+    {"ECDSAP384SHA384", 14},
+    {"ED25519", 15},
+    {"ED448", 16},
+    {"PRIVATEDNS", 253},
+    {"PRIVATEOID", 254},
 };
 
 // CERT type mnemonics (RFC 4398 2.1).
 constexpr Mnemonic kCertTypes[] = {
-    {"PKIX", 1}, {"SPKI", 2}, {"PGP", 3}, {"IPKIX", 4}, {"ISPKI", 5}, {"IPGP", 6},
-    {"ACPKIX", 7}, {"IACPKIX", 8}, {"URI", 253}, {"OID", 254},
+    {"PKIX", 1}, {"SPKI", 2},   {"PGP", 3},     {"IPKIX", 4}, {"ISPKI", 5},
+    {"IPGP", 6}, {"ACPKIX", 7}, {"IACPKIX", 8}, {"URI", 253}, {"OID", 254},
 };
 
 // A number up to `max`, or one of the `known` mnemonics in any case.
@@ -134,8 +145,8 @@ bool RdataParser::hex_rest(const FieldSpec& f, bool required) {
         line = t.line;
         if (t.quoted || !hex.add(t.text)) return bad(t, f);
     }
-    if (!hex.complete()) return fail(line, "odd number of hex digits in " + std::string(f.name) + " of " + type_name() +
-                                         " rdata");
+    if (!hex.complete())
+        return fail(line, "odd number of hex digits in " + std::string(f.name) + " of " + type_name() + " rdata");
     return true;
 }
 
@@ -192,11 +203,8 @@ bool RdataParser::gateway(const FieldSpec& f) {
             if (!parse_ipv6(t->text, buf)) return bad(*t, f);
             out_.append(reinterpret_cast<const char*>(buf), 16);
             return true;
-        case 3:
-            --pos_;
-            return name(f);
-        default:
-            return fail(t->line, "unknown IPSECKEY gateway type " + std::to_string(gateway_type));
+        case 3: --pos_; return name(f);
+        default: return fail(t->line, "unknown IPSECKEY gateway type " + std::to_string(gateway_type));
     }
 }
 
@@ -212,8 +220,7 @@ bool RdataParser::apl() {
         uint8_t addr[16];
         size_t addr_len = 0;
         if (t.quoted || colon == std::string_view::npos || slash == std::string_view::npos || slash < colon ||
-            !parse_decimal(s.substr(0, colon), 65535, family) ||
-            !parse_decimal(s.substr(slash + 1), 255, prefix)) {
+            !parse_decimal(s.substr(0, colon), 65535, family) || !parse_decimal(s.substr(slash + 1), 255, prefix)) {
             return fail(t.line, "bad APL item '" + std::string(t.text) + "'");
         }
         std::string_view address = s.substr(colon + 1, slash - colon - 1);
@@ -399,8 +406,7 @@ bool RdataParser::generic() {
         return fail(tokens_.back().line, "generic rdata length " + std::to_string(length) + " does not match the " +
                                              std::to_string(got) + " bytes that follow");
     }
-    if (layout_of(type_) &&
-        !rdata_is_valid(type_, reinterpret_cast<const uint8_t*>(out_.data() + start), got)) {
+    if (layout_of(type_) && !rdata_is_valid(type_, reinterpret_cast<const uint8_t*>(out_.data() + start), got)) {
         return fail(tokens_.front().line, "generic rdata is not valid " + type_name() + " rdata");
     }
     return true;
@@ -414,8 +420,9 @@ Status RdataParser::run() {
         auto lay = layout_of(type_);
         if (!lay) {
             return Error{"", tokens_.empty() ? line_ : tokens_[0].line,
-                         "type " + type_name() + " has no presentation format here: write its rdata in RFC 3597 "
-                         "generic form (\\# length hex)"};
+                         "type " + type_name() +
+                             " has no presentation format here: write its rdata in RFC 3597 "
+                             "generic form (\\# length hex)"};
         }
         for (size_t i = 0; i < lay->count; ++i) {
             if (!field(lay->fields[i])) return error_;

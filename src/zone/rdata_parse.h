@@ -25,8 +25,7 @@ struct SvcParam;  // svc_params.cpp
 // SVCB parameters and of LOC are defined in svc_params.cpp and loc.cpp.
 class RdataParser {
 public:
-    RdataParser(uint16_t type, std::span<const Token> tokens, const dns::Name& origin, uint32_t line,
-                std::string& out)
+    RdataParser(uint16_t type, std::span<const Token> tokens, const dns::Name& origin, uint32_t line, std::string& out)
         : type_(type), tokens_(tokens), origin_(origin), line_(line), out_(out) {}
 
     Status run();
@@ -45,8 +44,8 @@ private:
         return false;
     }
     bool bad(const Token& t, const FieldSpec& f) {
-        return fail(t.line, "bad " + std::string(f.name) + " '" + std::string(t.text) + "' in " + type_name() +
-                                " rdata");
+        return fail(t.line,
+                    "bad " + std::string(f.name) + " '" + std::string(t.text) + "' in " + type_name() + " rdata");
     }
     std::string type_name() const { return dns::type_to_text(type_); }
 
@@ -74,10 +73,10 @@ private:
     bool eui(const FieldSpec& f);  // kEui48, kEui64
     bool ilnp64(const FieldSpec& f);
     bool gateway(const FieldSpec& f);
-    bool svc_params(const FieldSpec& f);  // svc_params.cpp, with the next two
-    bool svc_param(const FieldSpec& f, SvcParam& param);  // one key=value token
+    bool svc_params(const FieldSpec& f);                        // svc_params.cpp, with the next two
+    bool svc_param(const FieldSpec& f, SvcParam& param);        // one key=value token
     bool svc_params_consistent(std::vector<SvcParam>& params);  // sorts them; RFC 9460 8
-    bool loc(const FieldSpec& f);         // loc.cpp
+    bool loc(const FieldSpec& f);                               // loc.cpp
     bool apl();
 
     uint16_t type_;

@@ -192,9 +192,7 @@ bool RdataPrinter::ilnp64() {
 bool RdataPrinter::gateway() {
     // The gateway type is the second byte of IPSECKEY rdata.
     switch (p_[1]) {
-        case 0:
-            out_.push_back('.');
-            return true;
+        case 0: out_.push_back('.'); return true;
         case 1: return address(4);
         case 2: return address(16);
         case 3: return name();

@@ -26,8 +26,8 @@ inline constexpr size_t kMaxRdata = 65535;
 // with a presentation format the generic bytes must then be valid rdata of that type.
 // On failure the Error names the line of the offending token (or `line` when tokens are
 // missing) and leaves `file` empty for the caller to fill in; `out` is then unspecified.
-Status rdata_from_tokens(uint16_t type, std::span<const Token> tokens, const dns::Name& origin,
-                         uint32_t line, std::string& out);
+Status rdata_from_tokens(uint16_t type, std::span<const Token> tokens, const dns::Name& origin, uint32_t line,
+                         std::string& out);
 
 // Convenience for tools and tests: `text` is the rdata part of a record ("10 mail.example.com.").
 Result<std::string> rdata_from_text(uint16_t type, std::string_view text, const dns::Name& origin);

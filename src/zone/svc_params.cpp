@@ -29,8 +29,8 @@ inline constexpr uint16_t kOhttp = 8;    // RFC 9540
 inline constexpr uint16_t kInvalid = 65535;
 }  // namespace svc
 
-constexpr std::array<std::string_view, 9> kSvcKeyNames{
-    "mandatory", "alpn", "no-default-alpn", "port", "ipv4hint", "ech", "ipv6hint", "dohpath", "ohttp"};
+constexpr std::array<std::string_view, 9> kSvcKeyNames{"mandatory", "alpn",     "no-default-alpn", "port", "ipv4hint",
+                                                       "ech",       "ipv6hint", "dohpath",         "ohttp"};
 
 std::optional<uint16_t> svc_key_from_text(std::string_view t) {
     for (size_t i = 0; i < kSvcKeyNames.size(); ++i) {
@@ -314,8 +314,8 @@ bool RdataParser::svc_params_consistent(std::vector<SvcParam>& params) {
     std::stable_sort(params.begin(), params.end(), [](const SvcParam& a, const SvcParam& b) { return a.key < b.key; });
     for (size_t i = 1; i < params.size(); ++i) {
         if (params[i].key == params[i - 1].key) {
-            return fail(params[i].line, "duplicate " + type_name() + " parameter '" + svc_key_to_text(params[i].key) +
-                                            "'");
+            return fail(params[i].line,
+                        "duplicate " + type_name() + " parameter '" + svc_key_to_text(params[i].key) + "'");
         }
     }
     auto has_key = [&](uint16_t k) {
@@ -326,8 +326,8 @@ bool RdataParser::svc_params_consistent(std::vector<SvcParam>& params) {
             for (size_t i = 0; i + 1 < p.value.size(); i += 2) {
                 uint16_t k = dns::load_u16(reinterpret_cast<const uint8_t*>(p.value.data() + i));
                 if (!has_key(k)) {
-                    return fail(p.line, "mandatory " + type_name() + " parameter '" + svc_key_to_text(k) +
-                                            "' is missing");
+                    return fail(p.line,
+                                "mandatory " + type_name() + " parameter '" + svc_key_to_text(k) + "' is missing");
                 }
             }
         }

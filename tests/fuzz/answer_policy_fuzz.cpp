@@ -10,9 +10,9 @@
 #include <cstdlib>
 #include <memory>
 
+#include "engine/answer.h"
 #include "loader/config.h"
 #include "loader/loader.h"
-#include "engine/answer.h"
 #include "response_check.h"
 
 namespace {

@@ -9,9 +9,7 @@
 
 namespace {
 
-bool sound(const fz::dns::Name& name) {
-    return fz::dns::wire_name_length(name.data(), name.size()) == name.size();
-}
+bool sound(const fz::dns::Name& name) { return fz::dns::wire_name_length(name.data(), name.size()) == name.size(); }
 
 bool has_option(const fz::dns::OptRecord& opt, uint16_t code) {
     for (const auto& o : opt.options) {

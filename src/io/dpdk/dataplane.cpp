@@ -71,8 +71,8 @@ std::string errno_text(int err) { return rte_strerror(err < 0 ? -err : err); }
 
 std::string mac_text(const rte_ether_addr& a) {
     char buf[18];
-    std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", a.addr_bytes[0], a.addr_bytes[1],
-                  a.addr_bytes[2], a.addr_bytes[3], a.addr_bytes[4], a.addr_bytes[5]);
+    std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", a.addr_bytes[0], a.addr_bytes[1], a.addr_bytes[2],
+                  a.addr_bytes[3], a.addr_bytes[4], a.addr_bytes[5]);
     return buf;
 }
 
@@ -97,7 +97,8 @@ void clear_promiscuous(const std::string& iface) {
     if (ioctl(fd, SIOCGIFFLAGS, &req) == 0 && (req.ifr_flags & IFF_PROMISC) != 0) {
         req.ifr_flags = static_cast<short>(req.ifr_flags & ~IFF_PROMISC);
         if (ioctl(fd, SIOCSIFFLAGS, &req) != 0) {
-            log::warning("cannot restore promiscuous mode", log::kv("iface", iface) + " " + log::kv("error", std::strerror(errno)));
+            log::warning("cannot restore promiscuous mode",
+                         log::kv("iface", iface) + " " + log::kv("error", std::strerror(errno)));
         }
     }
     close(fd);
@@ -232,8 +233,7 @@ Status configure_device(PortSetup& s) {
         s.conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
         p.rx_offload = true;
     }
-    rc = rte_eth_dev_configure(p.port_id, p.config.queues,
-                               p.config.queues, &s.conf);
+    rc = rte_eth_dev_configure(p.port_id, p.config.queues, p.config.queues, &s.conf);
     if (rc != 0) return s.error("cannot configure " + std::to_string(p.config.queues) + " queues: " + errno_text(rc));
     p.configured = true;
     rte_eth_dev_adjust_nb_rx_tx_desc(p.port_id, &s.rxd, &s.txd);
@@ -252,8 +252,8 @@ Status create_pool(PortSetup& s) {
     if (s.want_tap) per_queue += kRxDescriptors / 2 + kTxDescriptors;
     unsigned wanted = 1;
     while (wanted < per_queue * p.config.queues) wanted <<= 1;
-    auto room = static_cast<uint16_t>(
-        RTE_PKTMBUF_HEADROOM + std::max<size_t>(RTE_MBUF_DEFAULT_DATAROOM, s.dp.udp_max_payload + kMaxHeaders));
+    auto room = static_cast<uint16_t>(RTE_PKTMBUF_HEADROOM +
+                                      std::max<size_t>(RTE_MBUF_DEFAULT_DATAROOM, s.dp.udp_max_payload + kMaxHeaders));
     std::string pool_name = "fz_pool_" + std::to_string(s.index);
     // Without hugepages memory is what -m gives: halve the pool until it fits.
     for (unsigned n = wanted - 1; n >= kMinPoolSize && p.pool == nullptr; n = (n + 1) / 2 - 1) {
@@ -298,8 +298,7 @@ Status start_exception_tap(PortSetup& s) {
         return s.error("exception tap created but not found");
     }
     rte_eth_conf tap_conf{};
-    rc = rte_eth_dev_configure(p.tap_id, p.config.queues,
-                               p.config.queues, &tap_conf);
+    rc = rte_eth_dev_configure(p.tap_id, p.config.queues, p.config.queues, &tap_conf);
     if (rc != 0) return s.error("cannot configure the exception tap: " + errno_text(rc));
     const auto socket = static_cast<unsigned>(s.socket);
     for (uint16_t q = 0; q < p.config.queues; ++q) {
@@ -336,7 +335,8 @@ void log_port_up(const PortState& p, const rte_ether_addr& mac) {
                   log::kv("rss", p.rss ? "yes" : "no") + " " +
                   log::kv("checksum_offload", p.tx_offload ? "tx" : "software") + " " +
                   log::kv("mbufs", static_cast<long long>(p.pool->size)) + " " + log::kv("addresses", addrs) + " " +
-                  log::kv("exception_path", p.tap_iface.empty() ? (p.steering ? "xdp" : "none") : "tap:" + p.tap_iface));
+                  log::kv("exception_path",
+                          p.tap_iface.empty() ? (p.steering ? "xdp" : "none") : "tap:" + p.tap_iface));
 }
 
 }  // namespace
@@ -421,8 +421,9 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneOptions& dp, 
     auto state = std::make_unique<State>();
     state->config_path = dp.source;
     state->config_line = dp.line;
-    std::string root_hint = geteuid() == 0 ? "" : " (fastzoned is not root: the data plane needs root, or "
-                                                  "CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN and CAP_IPC_LOCK)";
+    std::string root_hint = geteuid() == 0 ? ""
+                                           : " (fastzoned is not root: the data plane needs root, or "
+                                             "CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN and CAP_IPC_LOCK)";
 
     if (eal_started.exchange(true, std::memory_order_relaxed)) {
         return state->error("the data plane can start once per process");
@@ -436,8 +437,9 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneOptions& dp, 
         if (!path) return state->error("net_af_xdp needs the XDP steering program: " + path.error().to_string());
         xdp_prog = *path;
     } else if (any_af_xdp) {
-        log::warning("built without the XDP steering program: net_af_xdp will take every packet, the exception "
-                     "tap passes the rest to the kernel");
+        log::warning(
+            "built without the XDP steering program: net_af_xdp will take every packet, the exception "
+            "tap passes the rest to the kernel");
     }
 
     auto cpus = allowed_cpus();
@@ -448,12 +450,14 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneOptions& dp, 
     // remember their promiscuous mode (af_packet turns it on and leaves it on).
     for (const auto& iface : plan->ifaces) {
         auto promisc = promiscuous(iface);
-        if (!promisc) return state->error(promisc.error().message + " (named by a --vdev in dataplane.eal)" + root_hint);
+        if (!promisc)
+            return state->error(promisc.error().message + " (named by a --vdev in dataplane.eal)" + root_hint);
         state->ifaces.push_back({iface, *promisc});
     }
     if (!has_arg(plan->args, "--no-huge") && available_hugepages() == 0) {
-        return state->error("no free hugepages: reserve some (echo 1024 > /proc/sys/vm/nr_hugepages) or run "
-                            "without them: add --no-huge, -m, \"512\" to dataplane.eal");
+        return state->error(
+            "no free hugepages: reserve some (echo 1024 > /proc/sys/vm/nr_hugepages) or run "
+            "without them: add --no-huge, -m, \"512\" to dataplane.eal");
     }
 
     state->eal_args = plan->args;
@@ -474,14 +478,16 @@ Result<std::unique_ptr<Dataplane>> Dataplane::start(const DataplaneOptions& dp, 
     if (state->lcore_ids.size() < plan->workers) {
         return state->error("the data plane needs " + std::to_string(plan->workers) +
                             " worker lcores (one per port RX queue) but the EAL has " +
-                            std::to_string(state->lcore_ids.size()) + " besides the main one: widen -l/--lcores in "
+                            std::to_string(state->lcore_ids.size()) +
+                            " besides the main one: widen -l/--lcores in "
                             "dataplane.eal or lower the queues");
     }
 
     for (size_t i = 0; i < dp.ports.size(); ++i) {
         PortState p;
         p.config = dp.ports[i];
-        if (uses_kernel_interface(p.config.device)) p.iface = vdev_value(vdev_args_for(dp.eal, p.config.device), "iface");
+        if (uses_kernel_interface(p.config.device))
+            p.iface = vdev_value(vdev_args_for(dp.eal, p.config.device), "iface");
         state->ports.push_back(std::move(p));
     }
     for (size_t i = 0; i < state->ports.size(); ++i) {
@@ -543,8 +549,9 @@ std::string Dataplane::stats_fields() const {
     const std::unique_ptr<DataplaneStats> sum = stats();
     const DataplaneStats& s = *sum;
     static constexpr const char* kRcodes[] = {"noerror", "formerr", "servfail", "nxdomain", "notimp", "refused"};
-    std::string out = "queries=" + std::to_string(s.engine.queries) + " responses=" +
-                      std::to_string(s.engine.responses()) + " truncated=" + std::to_string(s.engine.truncated);
+    std::string out = "queries=" + std::to_string(s.engine.queries) +
+                      " responses=" + std::to_string(s.engine.responses()) +
+                      " truncated=" + std::to_string(s.engine.truncated);
     for (size_t i = 0; i < std::size(s.engine.rcode); ++i) {
         if (i < std::size(kRcodes)) {
             out += " " + std::string(kRcodes[i]) + "=" + std::to_string(s.engine.rcode[i]);

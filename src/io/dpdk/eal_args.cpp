@@ -22,9 +22,7 @@ std::vector<size_t> vdev_indexes(const std::vector<std::string>& eal) {
     return out;
 }
 
-std::string vdev_text(const std::string& arg) {
-    return starts_with(arg, "--vdev=") ? arg.substr(7) : arg;
-}
+std::string vdev_text(const std::string& arg) { return starts_with(arg, "--vdev=") ? arg.substr(7) : arg; }
 
 std::string vdev_name(const std::string& vdev) { return vdev.substr(0, vdev.find(',')); }
 
@@ -55,8 +53,8 @@ std::string vdev_args_for(const std::vector<std::string>& eal, const std::string
     return {};
 }
 
-Result<EalPlan> plan_eal(const DataplaneOptions& config, const std::string& xdp_prog,
-                         std::span<const unsigned> cpus, const std::string& runtime_prefix) {
+Result<EalPlan> plan_eal(const DataplaneOptions& config, const std::string& xdp_prog, std::span<const unsigned> cpus,
+                         const std::string& runtime_prefix) {
     EalPlan plan;
     plan.args.push_back("fastzoned");
     std::vector<std::string> eal = config.eal;
@@ -81,7 +79,8 @@ Result<EalPlan> plan_eal(const DataplaneOptions& config, const std::string& xdp_
     }
 
     for (const auto& a : eal) {
-        if (starts_with(a, "-l") || starts_with(a, "-c") || starts_with(a, "--lcores") || starts_with(a, "--coremask")) {
+        if (starts_with(a, "-l") || starts_with(a, "-c") || starts_with(a, "--lcores") ||
+            starts_with(a, "--coremask")) {
             plan.lcores_given = true;
         }
     }
@@ -96,10 +95,11 @@ Result<EalPlan> plan_eal(const DataplaneOptions& config, const std::string& xdp_
         size_t needed = 1 + plan.workers;
         if (cpus.size() < needed) {
             return Error{"", config.line,
-                         "the data plane needs " + std::to_string(needed) + " lcores (the main one for the control "
-                         "plane and one polling lcore per port RX queue: " + std::to_string(plan.workers) +
-                         ") but fastzoned may use only " + std::to_string(cpus.size()) +
-                         " CPUs: lower dataplane.ports[].queues"};
+                         "the data plane needs " + std::to_string(needed) +
+                             " lcores (the main one for the control "
+                             "plane and one polling lcore per port RX queue: " +
+                             std::to_string(plan.workers) + ") but fastzoned may use only " +
+                             std::to_string(cpus.size()) + " CPUs: lower dataplane.ports[].queues"};
         }
         std::string list;
         for (size_t i = 0; i < needed; ++i) list += (i ? "," : "") + std::to_string(cpus[i]);

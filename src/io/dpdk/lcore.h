@@ -30,10 +30,10 @@ struct alignas(64) Lcore {
     // Set by the control plane before launch, read-only afterwards.
     uint16_t port_id = kNoPort;
     uint16_t queue_id = 0;
-    uint16_t tap_id = kNoPort;           // exception port, kNoPort when there is none
-    bool tx_checksum_offload = false;    // the port computes IPv4 and UDP checksums
-    bool rx_checksum_offload = false;    // the port flags IPv4 header checksums
-    bool ipv4_udp_checksum = true;       // false: IPv4 responses carry UDP checksum 0
+    uint16_t tap_id = kNoPort;         // exception port, kNoPort when there is none
+    bool tx_checksum_offload = false;  // the port computes IPv4 and UDP checksums
+    bool rx_checksum_offload = false;  // the port flags IPv4 header checksums
+    bool ipv4_udp_checksum = true;     // false: IPv4 responses carry UDP checksum 0
     uint8_t mac[6] = {};
     AddressSet addresses;
     const engine::Publisher* publisher = nullptr;
@@ -115,8 +115,8 @@ inline bool answer_in_place(Lcore& lc, const engine::Snapshot& snap, rte_mbuf* m
 // reader). At most kBurst packets (what one rte_eth_rx_burst() here returns), and
 // `to_port`/`to_kernel` empty: they hold one burst. Returns how many packets it handled:
 // all of them.
-inline size_t handle_burst(Lcore& lc, const engine::Snapshot& snap, std::span<rte_mbuf* const> pkts,
-                           TxBatch& to_port, TxBatch& to_kernel) {
+inline size_t handle_burst(Lcore& lc, const engine::Snapshot& snap, std::span<rte_mbuf* const> pkts, TxBatch& to_port,
+                           TxBatch& to_kernel) {
     lc.io.rx += pkts.size();
     Frame frames[kBurst];
     Verdict verdicts[kBurst];

@@ -227,14 +227,10 @@ inline Verdict classify(const uint8_t* f, size_t len, const uint8_t* mac, const 
     }
     out.l3 = static_cast<uint16_t>(l3);
     switch (type) {
-        case kEtherIpv4:
-            return detail::classify_ipv4(f, len, ours, ip_checksum_checked, out);
-        case kEtherIpv6:
-            return detail::classify_ipv6(f, len, ours, out);
-        case kEtherArp:
-            return detail::classify_arp(f, len, ours, out);
-        default:
-            return Verdict::kKernel;  // QinQ, LLDP, anything else
+        case kEtherIpv4: return detail::classify_ipv4(f, len, ours, ip_checksum_checked, out);
+        case kEtherIpv6: return detail::classify_ipv6(f, len, ours, out);
+        case kEtherArp: return detail::classify_arp(f, len, ours, out);
+        default: return Verdict::kKernel;  // QinQ, LLDP, anything else
     }
 }
 
@@ -264,8 +260,7 @@ enum class ChecksumMode : uint8_t {
 // Turns a kDns query frame into its response, in place, once the `dns_len` bytes of the
 // DNS response sit at f + fr.payload: back to the sender from our MAC, addresses and
 // ports swapped, lengths and checksums set. Returns the response frame's length.
-inline size_t rewrite_udp_response(uint8_t* f, const Frame& fr, const uint8_t* mac, size_t dns_len,
-                                   ChecksumMode mode) {
+inline size_t rewrite_udp_response(uint8_t* f, const Frame& fr, const uint8_t* mac, size_t dns_len, ChecksumMode mode) {
     using detail::load_be16;
     using detail::store_be16;
     uint8_t* ip = f + fr.l3;
@@ -280,8 +275,8 @@ inline size_t rewrite_udp_response(uint8_t* f, const Frame& fr, const uint8_t* m
     uint64_t ip_header = 0;
     if (fr.family == 4) {
         for (size_t i = 12; i < 20; i += 2) pseudo += load_be16(ip + i);
-        ip_header = pseudo - kProtoUdp - ulen + load_be16(ip) + load_be16(ip + 4) + 0x4000u +
-                    (64u << 8 | kProtoUdp) + kIpv4Header + ulen;
+        ip_header = pseudo - kProtoUdp - ulen + load_be16(ip) + load_be16(ip + 4) + 0x4000u + (64u << 8 | kProtoUdp) +
+                    kIpv4Header + ulen;
     } else {
         for (size_t i = 8; i < 40; i += 2) pseudo += load_be16(ip + i);
     }

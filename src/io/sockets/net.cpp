@@ -92,8 +92,9 @@ Result<int> open_socket(const ListenAddress& a, int type, bool reuseport) {
     if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
         int e = errno;
         close(fd);
-        return Error{"", 0, std::string("cannot bind ") + (type == SOCK_DGRAM ? "UDP " : "TCP ") + a.text + ": " +
-                                errno_text(e)};
+        return Error{
+            "", 0,
+            std::string("cannot bind ") + (type == SOCK_DGRAM ? "UDP " : "TCP ") + a.text + ": " + errno_text(e)};
     }
     if (type == SOCK_STREAM && listen(fd, 1024) != 0) {
         int e = errno;

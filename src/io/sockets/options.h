@@ -11,13 +11,13 @@
 namespace fz::io {
 
 struct SocketOptions {
-    std::vector<ListenAddress> listen;      // UDP and TCP on each
-    unsigned workers = 1;                   // UDP worker threads, an SO_REUSEPORT socket each
-    uint16_t udp_max_payload = 1232;        // largest EDNS UDP response, 512..4096
-    unsigned tcp_idle_timeout_ms = 10000;   // RFC 7766 6.2.3: seconds, not minutes
-    unsigned tcp_io_timeout_ms = 500;       // a query must arrive whole this long after its first byte
-    unsigned tcp_max_connections = 1024;    // when full, the idlest connection makes room for a new one
-    unsigned tcp_max_pipelined = 100;       // queries of one connection answered per wakeup
+    std::vector<ListenAddress> listen;     // UDP and TCP on each
+    unsigned workers = 1;                  // UDP worker threads, an SO_REUSEPORT socket each
+    uint16_t udp_max_payload = 1232;       // largest EDNS UDP response, 512..4096
+    unsigned tcp_idle_timeout_ms = 10000;  // RFC 7766 6.2.3: seconds, not minutes
+    unsigned tcp_io_timeout_ms = 500;      // a query must arrive whole this long after its first byte
+    unsigned tcp_max_connections = 1024;   // when full, the idlest connection makes room for a new one
+    unsigned tcp_max_pipelined = 100;      // queries of one connection answered per wakeup
     // Replies written but not yet taken by the client (bytes). Past the first, the connection
     // is no longer read nor answered until it drains (and is closed after tcp_idle_timeout
     // without progress); past the budget, summed over all connections, the connections

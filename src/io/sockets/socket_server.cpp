@@ -20,7 +20,7 @@ namespace {
 
 constexpr int kBatch = 64;
 constexpr size_t kRxSize = engine::kMaxUdpQuery;  // longer datagrams: MSG_TRUNC, FORMERR
-constexpr size_t kTxSize = 4096;        // >= server.udp_max_payload (config caps it at 4096)
+constexpr size_t kTxSize = 4096;                  // >= server.udp_max_payload (config caps it at 4096)
 constexpr size_t kCmsgSize = 64;
 
 // Turns a received IP_PKTINFO / IPV6_PKTINFO into the one that sets the reply's source.

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "common/result.h"
-#include "io/sockets/options.h"
-#include "io/sockets/tcp_server.h"
 #include "engine/answer.h"
 #include "engine/publisher.h"
+#include "io/sockets/options.h"
+#include "io/sockets/tcp_server.h"
 
 namespace fz::io {
 

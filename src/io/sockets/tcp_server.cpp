@@ -45,7 +45,9 @@ uint64_t tag(int fd, uint32_t seq) { return (static_cast<uint64_t>(seq) << 32) |
 }  // namespace
 
 TcpServer::TcpServer(const SocketOptions& options, engine::Publisher& publisher)
-    : options_(options), publisher_(publisher), worker_(std::make_unique<engine::Worker>()),
+    : options_(options),
+      publisher_(publisher),
+      worker_(std::make_unique<engine::Worker>()),
       framed_(2 + dns::kMaxMessage) {
     worker_->seed_from_entropy();
 }
@@ -154,9 +156,8 @@ bool TcpServer::out_of_resources(int error, bool just_shed, uint64_t now) {
     if (accept_log_.allow(now, suppressed)) {
         log::warning(shed ? "tcp accept failed: closed the idlest connection to make room"
                           : "tcp accept failed: listeners paused",
-                     log::kv("error", errno_text(error)) + " " +
-                         log::kv("connections", static_cast<long long>(open)) + " " +
-                         log::kv("pause_ms", static_cast<long long>(shed ? 0 : kAcceptBackoffMs)) + " " +
+                     log::kv("error", errno_text(error)) + " " + log::kv("connections", static_cast<long long>(open)) +
+                         " " + log::kv("pause_ms", static_cast<long long>(shed ? 0 : kAcceptBackoffMs)) + " " +
                          log::kv("suppressed", static_cast<long long>(suppressed)));
     }
     return shed;
@@ -357,7 +358,8 @@ int TcpServer::wait_ms(uint64_t now) const {
     if (!backlog_.empty()) return 0;
     uint64_t deadline = UINT64_MAX;
     if (const Conn* c = by_activity_.front()) deadline = c->last_active + options_.tcp_idle_timeout_ms;
-    if (const Conn* c = mid_query_.front()) deadline = std::min(deadline, c->partial_since + options_.tcp_io_timeout_ms);
+    if (const Conn* c = mid_query_.front())
+        deadline = std::min(deadline, c->partial_since + options_.tcp_io_timeout_ms);
     if (paused_until_ != 0) deadline = std::min(deadline, paused_until_);
     if (deadline == UINT64_MAX) return -1;
     return deadline <= now ? 0 : static_cast<int>(std::min<uint64_t>(deadline - now, INT_MAX));

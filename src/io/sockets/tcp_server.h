@@ -28,9 +28,9 @@ namespace fz::io {
 // Connections the server closed, by reason. Written by the TCP thread alone, read by the
 // control plane: relaxed atomics, counters that order nothing.
 struct TcpCounters {
-    std::atomic<uint64_t> idle{0};        // nothing received or sent for tcp_idle_timeout
-    std::atomic<uint64_t> io_timeout{0};  // a query not whole tcp_io_timeout_ms after its first byte
-    std::atomic<uint64_t> slots_full{0};  // shed to make room for a new client (tcp_max_connections)
+    std::atomic<uint64_t> idle{0};           // nothing received or sent for tcp_idle_timeout
+    std::atomic<uint64_t> io_timeout{0};     // a query not whole tcp_io_timeout_ms after its first byte
+    std::atomic<uint64_t> slots_full{0};     // shed to make room for a new client (tcp_max_connections)
     std::atomic<uint64_t> output_budget{0};  // shed for holding the most of tcp_pending_output_budget
     std::atomic<uint64_t> descriptors{0};    // shed because accept() ran out of descriptors
     std::atomic<uint64_t> accept_errors{0};  // accept() out of descriptors, buffers or memory
@@ -116,7 +116,7 @@ private:
     std::vector<int> listeners_;
     uint64_t paused_until_ = 0;  // listeners out of epoll until then (ms); 0: polled
     log::Throttle accept_log_{10000};
-    uint32_t next_seq_ = 0;  // 0 tags the listeners and the stop descriptor
+    uint32_t next_seq_ = 0;                // 0 tags the listeners and the stop descriptor
     std::unordered_map<int, Conn> conns_;  // node-based: a Conn never moves while it is open
     IntrusiveList<Conn, &Conn::by_activity> by_activity_;
     IntrusiveList<Conn, &Conn::mid_query> mid_query_;
@@ -124,7 +124,7 @@ private:
     std::vector<uint8_t> framed_;  // one response behind its 2-byte length
     size_t pending_total_ = 0;     // sum of every connection's pending()
     TcpCounters closed_;
-    std::atomic<size_t> open_{0};  // relaxed: a gauge for stats, orders nothing
+    std::atomic<size_t> open_{0};           // relaxed: a gauge for stats, orders nothing
     std::atomic<size_t> pending_gauge_{0};  // relaxed: a gauge for stats, orders nothing
 };
 

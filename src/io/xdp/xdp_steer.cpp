@@ -136,8 +136,8 @@ Result<XdpSteering> XdpSteering::adopt(uint32_t ifindex) {
         return bpf_fail("reading XDP program info", errno);
     }
     if (std::string_view(prog_info.name) != kProgramName) {
-        return fail("the XDP program on " + describe_interface(ifindex) + " is '" +
-                    prog_info.name + "', not " + std::string(kProgramName));
+        return fail("the XDP program on " + describe_interface(ifindex) + " is '" + prog_info.name + "', not " +
+                    std::string(kProgramName));
     }
 
     // Sizes are checked so that an object file from another build, with another ABI,
@@ -165,25 +165,22 @@ Result<XdpSteering> XdpSteering::adopt(uint32_t ifindex) {
             close(fd);
             return bpf_fail("reading map info", err);
         }
-        auto it = std::find_if(expected.begin(), expected.end(), [&](const ExpectedMap& m) {
-            return m.name == std::string_view(info.name);
-        });
+        auto it = std::find_if(expected.begin(), expected.end(),
+                               [&](const ExpectedMap& m) { return m.name == std::string_view(info.name); });
         if (it == expected.end() || *it->fd >= 0) {
             close(fd);  // .rodata or another map the loader has no use for
             continue;
         }
         *it->fd = fd;  // owned by `steering` from here on
-        if (info.type != it->type || info.key_size != it->key_size ||
-            info.value_size != it->value_size) {
-            return fail("map " + std::string(it->name) + " of the XDP program on " +
-                        describe_interface(ifindex) +
+        if (info.type != it->type || info.key_size != it->key_size || info.value_size != it->value_size) {
+            return fail("map " + std::string(it->name) + " of the XDP program on " + describe_interface(ifindex) +
                         " has another layout: object file from another fastzone build?");
         }
     }
     for (const ExpectedMap& m : expected) {
         if (*m.fd < 0) {
-            return fail("the dns_steer program on " + describe_interface(ifindex) +
-                        " has no map " + std::string(m.name));
+            return fail("the dns_steer program on " + describe_interface(ifindex) + " has no map " +
+                        std::string(m.name));
         }
     }
     steering.ifindex_ = ifindex;
@@ -246,8 +243,8 @@ void XdpSteering::close_all() noexcept {
 Status XdpSteering::set_ports(std::span<const uint16_t> ports) {
     std::set<uint16_t> unique(ports.begin(), ports.end());
     if (unique.size() > kDnsSteerMaxPorts) {
-        return fail("XDP steering takes at most " + std::to_string(kDnsSteerMaxPorts) +
-                    " ports, " + std::to_string(unique.size()) + " given");
+        return fail("XDP steering takes at most " + std::to_string(kDnsSteerMaxPorts) + " ports, " +
+                    std::to_string(unique.size()) + " given");
     }
     if (unique.contains(0)) {
         return fail("XDP steering: port 0 is not a valid DNS port");
@@ -335,8 +332,8 @@ Status XdpSteering::set_addresses(std::span<const in_addr> v4, std::span<const i
         wanted6.insert(key);
     }
     if (wanted4.size() > kDnsSteerMaxAddrs4 || wanted6.size() > kDnsSteerMaxAddrs6) {
-        return fail("XDP steering takes at most " + std::to_string(kDnsSteerMaxAddrs4) +
-                    " IPv4 and " + std::to_string(kDnsSteerMaxAddrs6) + " IPv6 addresses");
+        return fail("XDP steering takes at most " + std::to_string(kDnsSteerMaxAddrs4) + " IPv4 and " +
+                    std::to_string(kDnsSteerMaxAddrs6) + " IPv6 addresses");
     }
     const bool filter = !wanted4.empty() || !wanted6.empty();
     const bool fit = wanted4.size() <= kDnsSteerInlineAddrs && wanted6.size() <= kDnsSteerInlineAddrs;
@@ -434,8 +431,7 @@ Status XdpSteering::attach(uint32_t ifindex, XdpAttachMode mode) {
             break;
         }
     }
-    std::string message = "attaching the XDP program to " + describe_interface(ifindex) +
-                          " failed (" + tried + ")";
+    std::string message = "attaching the XDP program to " + describe_interface(ifindex) + " failed (" + tried + ")";
     if (err == EBUSY || err == EEXIST) {
         message += ": another XDP program is attached (see `ip link show`)";
     } else if (err == EPERM || err == EACCES) {

@@ -33,9 +33,7 @@ struct XdpSteerCounters {
     uint64_t pass_fragment = 0;   // IPv4 fragments, IPv6 with a Fragment header
     uint64_t pass_malformed = 0;  // frames too short for their headers, bad IP version/IHL
 
-    uint64_t total() const {
-        return redirected + pass_no_socket + pass_not_dns + pass_fragment + pass_malformed;
-    }
+    uint64_t total() const { return redirected + pass_no_socket + pass_not_dns + pass_fragment + pass_malformed; }
 };
 
 class XdpSteering {
@@ -110,9 +108,9 @@ private:
     int addrs6_fd_ = -1;
     int counters_fd_ = -1;
 
-    int link_fd_ = -1;          // our BPF link while attached by attach()
-    uint32_t ifindex_ = 0;      // 0 when not attached
-    uint32_t xdp_flags_ = 0;    // adopted: the attachment's mode flag, for detach()
+    int link_fd_ = -1;        // our BPF link while attached by attach()
+    uint32_t ifindex_ = 0;    // 0 when not attached
+    uint32_t xdp_flags_ = 0;  // adopted: the attachment's mode flag, for detach()
     XdpAttachMode mode_ = XdpAttachMode::kNative;
 };
 

@@ -158,8 +158,8 @@ TEST(Base64, UsesTheStandardAlphabet) {
 TEST(Base64, RoundTripsEveryLength) { expect_round_trips(base64, base64_decode); }
 
 TEST(Base64, RejectsBadLengthsDigitsAndPadding) {
-    for (std::string_view bad : {"Z", "Zg", "Zg=", "Zm9vY", "Zm9v=", "Z===", "====", "=Zg=", "Zg==Zg==",
-                                 "Zg=a", "Zm9*", "Zm9v\xff\xff\xff\xff"}) {
+    for (std::string_view bad : {"Z", "Zg", "Zg=", "Zm9vY", "Zm9v=", "Z===", "====", "=Zg=", "Zg==Zg==", "Zg=a", "Zm9*",
+                                 "Zm9v\xff\xff\xff\xff"}) {
         std::string out;
         EXPECT_FALSE(base64_decode(bad, out)) << "'" << bad << "'";
     }

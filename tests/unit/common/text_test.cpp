@@ -16,8 +16,8 @@ TEST(EqualsCi, IgnoresTheCaseOfAsciiLetters) {
 TEST(EqualsCi, ComparesEverythingElseExactly) {
     EXPECT_FALSE(equals_ci("$TTL", "$TTL "));
     EXPECT_FALSE(equals_ci("a", "b"));
-    EXPECT_FALSE(equals_ci("@", "`"));   // 0x40 and 0x60 differ by the case bit only
-    EXPECT_FALSE(equals_ci("[", "{"));   // so do 0x5B and 0x7B
+    EXPECT_FALSE(equals_ci("@", "`"));        // 0x40 and 0x60 differ by the case bit only
+    EXPECT_FALSE(equals_ci("[", "{"));        // so do 0x5B and 0x7B
     EXPECT_FALSE(equals_ci("\xc4", "\xe4"));  // Latin-1 letters are not folded
     EXPECT_TRUE(equals_ci("\xc4", "\xc4"));
 }

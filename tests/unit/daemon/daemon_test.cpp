@@ -15,28 +15,28 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "daemon/control_socket.h"
 #include "daemon/metrics.h"
 #include "daemon/reports.h"
-#include "tests/unit/health/loopback_servers.h"
 #include "dns/message_builder.h"
 #include "dns/wire.h"
 #include "tests/support/descriptors.h"
 #include "tests/support/dns_test_util.h"
+#include "tests/unit/health/loopback_servers.h"
 
 namespace fz::daemon {
 namespace {
 
 namespace fs = std::filesystem;
 
-
 std::string zone_text(const std::string& www) {
     return "$ORIGIN example.com.\n$TTL 300\n@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ NS ns1\n"
-           "ns1 A 192.0.2.53\nwww A " + www + "\n";
+           "ns1 A 192.0.2.53\nwww A " +
+           www + "\n";
 }
 
 // A socket of `type` that gives up reading after 2 s, and 127.0.0.1:`port`.
@@ -428,10 +428,10 @@ TEST_F(DaemonHealthTest, FailoverFollowsARealHttpServer) {
 std::string twelve_multivalue_sets(bool m0_checked) {
     std::string items;
     for (int i = 0; i < 12; ++i) {
-        items += std::string(i ? "," : "") + R"({"Name": "mv.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "m)" +
-                 std::to_string(i) + R"(", "MultiValueAnswer": true, )" +
-                 (i == 0 && m0_checked ? R"("HealthCheckId": "web", )" : "") + R"("ResourceRecords": [{"Value": "192.0.2.)" +
-                 std::to_string(100 + i) + R"("}]})";
+        items += std::string(i ? "," : "") +
+                 R"({"Name": "mv.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "m)" + std::to_string(i) +
+                 R"(", "MultiValueAnswer": true, )" + (i == 0 && m0_checked ? R"("HealthCheckId": "web", )" : "") +
+                 R"("ResourceRecords": [{"Value": "192.0.2.)" + std::to_string(100 + i) + R"("}]})";
     }
     return items;
 }
@@ -449,7 +449,8 @@ TEST_F(DaemonHealthTest, MultivalueAnswersPerRecordSetAreExactAcrossHealthChange
   {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "primary", "Failover": "PRIMARY",
    "HealthCheckId": "web", "ResourceRecords": [{"Value": "192.0.2.1"}]},
   {"Name": "app.example.com.", "Type": "A", "TTL": 5, "SetIdentifier": "secondary", "Failover": "SECONDARY",
-   "ResourceRecords": [{"Value": "192.0.2.2"}]},)" << twelve_multivalue_sets(true) << "]}";
+   "ResourceRecords": [{"Value": "192.0.2.2"}]},)"
+                                    << twelve_multivalue_sets(true) << "]}";
     ASSERT_TRUE(daemon_->start().ok());
     std::map<std::string, uint64_t> sent;  // per set identifier, from the answers themselves
     auto ask = [&] {
@@ -479,7 +480,8 @@ TEST_F(DaemonHealthTest, MultivalueAnswersPerRecordSetAreExactAcrossHealthChange
     const std::string m = metrics_text(daemon_->totals());
     for (int i = 0; i < 12; ++i) {
         const std::string id = "m" + std::to_string(i);
-        const std::string key = "fastzone_policy_answers_total{name=\"mv.example.com.\",type=\"A\",set_identifier=\"" + id + "\"} ";
+        const std::string key = "fastzone_policy_answers_total{name=\"mv.example.com.\",type=\"A\",set_identifier=\"" +
+                                id + "\"} ";
         const size_t at = m.find(key);
         ASSERT_NE(at, std::string::npos) << key << "\n" << m;
         EXPECT_EQ(std::stoull(m.substr(at + key.size())), sent[id]) << id;
@@ -567,8 +569,8 @@ protected:
           << "\nzones:\n  - origin: example.com.\n    file: example.com.zone\n    record_sets: rs.json\n";
         for (int i = 0; i < kZones; ++i) {
             const std::string origin = name(i < 100 ? first : "z", i) + ".test.";
-            std::ofstream(dir_ / (origin + "zone")) << "$ORIGIN " << origin
-                                                    << "\n@ 300 SOA ns hostmaster 1 7200 3600 1209600 60\n@ 300 NS ns\n";
+            std::ofstream(dir_ / (origin + "zone"))
+                << "$ORIGIN " << origin << "\n@ 300 SOA ns hostmaster 1 7200 3600 1209600 60\n@ 300 NS ns\n";
             c << "  - origin: " << origin << "\n    file: " << origin << "zone\n";
         }
     }

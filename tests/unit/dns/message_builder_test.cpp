@@ -90,9 +90,9 @@ TEST(MessageBuilderTest, OptionsInOrderTurnEdnsOn) {
     q.options.push_back(nsid_option());
     q.options.push_back({65001, {1, 2, 3}});
     const Bytes m = built(q);
-    EXPECT_EQ(m, concat({{0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1},
-                         kWwwQuestion,
-                         {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 11, 0, 3, 0, 0, 0xfd, 0xe9, 0, 3, 1, 2, 3}}));
+    EXPECT_EQ(m,
+              concat({{0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1}, kWwwQuestion, {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 11, 0,
+                                                                           3, 0, 0,  0xfd, 0xe9, 0, 3, 1, 2, 3}}));
 }
 
 TEST(MessageBuilderTest, ClientSubnetOptionCarriesThePrefixBytesOnly) {
@@ -177,8 +177,8 @@ TEST(MessageBuilderTest, BrokenQueries) {
     q.edns = true;
     q.extra_additional.push_back({0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0});  // a second OPT
     q.trailing = {0xff};
-    EXPECT_EQ(built(q), (Bytes{0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 2, 0, 0, 1, 0, 1, 0, 0, 41, 0x04, 0xd0, 0, 0,
-                               0, 0, 0, 0, 0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0, 0xff}));
+    EXPECT_EQ(built(q), (Bytes{0,    0,    0, 0, 0, 2, 0, 0, 0, 0, 0,  2, 0, 0, 1, 0, 1, 0, 0, 41,
+                               0x04, 0xd0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0, 0xff}));
 }
 
 TEST(MessageBuilderTest, OptionsBeyondSixtyFourKibibytesAreAnError) {

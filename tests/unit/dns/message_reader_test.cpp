@@ -31,7 +31,8 @@ public:
         w_.put_u16(rrclass::IN);
     }
     // One record, its rdata (uncompressed) compressed where the type allows.
-    void record(const char* owner, uint16_t type, uint32_t ttl, const std::string& rdata, uint16_t rclass = rrclass::IN) {
+    void record(const char* owner, uint16_t type, uint32_t ttl, const std::string& rdata,
+                uint16_t rclass = rrclass::IN) {
         w_.put_name(reinterpret_cast<const uint8_t*>(wire(owner).data()), true);
         w_.put_u16(type);
         w_.put_u16(rclass);
@@ -63,7 +64,8 @@ Bytes full_response() {
     r.record("www.example.com.", type::CNAME, 300, wire("web.example.com."));
     r.record("web.example.com.", type::A, 60, std::string("\xc0\x00\x02\x0a", 4));
     r.record("example.com.", type::MX, 3600, std::string("\x00\x0a", 2) + wire("mail.example.com."));
-    r.record("_sip._udp.example.com.", type::SRV, 3600, std::string("\x00\x0a\x00\x3c\x13\xc4", 6) + wire("sip.example.com."));
+    r.record("_sip._udp.example.com.", type::SRV, 3600,
+             std::string("\x00\x0a\x00\x3c\x13\xc4", 6) + wire("sip.example.com."));
     r.record("example.com.", type::SOA, 300, soa_rdata());
     r.record("mail.example.com.", type::A, 60, std::string("\xc0\x00\x02\x19", 4));
     // OPT: UDP 1232, extended rcode 1, version 0, DO; ECS 192.0.2.0/24 scope 16, NSID "ns1".
@@ -283,7 +285,7 @@ TEST(MessageReaderTest, MalformedKnownOptions) {
     EXPECT_FALSE(read_message(with_option({edns::CLIENT_SUBNET, {0, 3, 24, 0, 1, 2, 3}})).ok());  // family
     EXPECT_FALSE(read_message(with_option({edns::CLIENT_SUBNET, {0, 1, 33, 0, 1, 2, 3, 4, 5}})).ok());
     EXPECT_FALSE(read_message(with_option({edns::CLIENT_SUBNET, {0, 1, 24, 33, 1, 2, 3}})).ok());  // scope
-    EXPECT_FALSE(read_message(with_option({edns::CLIENT_SUBNET, {0, 1, 24, 0, 1, 2}})).ok());  // address
+    EXPECT_FALSE(read_message(with_option({edns::CLIENT_SUBNET, {0, 1, 24, 0, 1, 2}})).ok());      // address
     EXPECT_FALSE(read_message(with_option({edns::CLIENT_SUBNET, {0, 1, 24}})).ok());
     EXPECT_FALSE(read_message(with_option({edns::CLIENT_SUBNET, {0, 1, 24, 0, 1, 2, 3}}, 2)).ok());
     EXPECT_TRUE(read_message(with_option({edns::COOKIE, Bytes(40, 1)})).ok());

@@ -19,7 +19,10 @@ Name N(std::string_view text) {
 std::string W(const Name& n) { return n.bytes(); }
 
 TEST(NameTest, AbsoluteFromText) {
-    EXPECT_EQ(W(N("www.example.com.")), std::string("\x03www\x07" "example\x03" "com\x00", 17));
+    EXPECT_EQ(W(N("www.example.com.")), std::string("\x03www\x07"
+                                                    "example\x03"
+                                                    "com\x00",
+                                                    17));
     EXPECT_EQ(W(N(".")), std::string("\x00", 1));
     EXPECT_TRUE(N(".").is_root());
 }
@@ -56,13 +59,18 @@ TEST(NameTest, CasePreserved) {
 TEST(NameTest, EscapedDotStaysInLabel) {
     Name n = N("a\\.b.example.");
     EXPECT_EQ(n.label_count(), 2u);
-    EXPECT_EQ(W(n), std::string("\x03" "a.b\x07" "example\x00", 13));
+    EXPECT_EQ(W(n), std::string("\x03"
+                                "a.b\x07"
+                                "example\x00",
+                                13));
     EXPECT_EQ(n.to_text(), "a\\.b.example.");
 }
 
 TEST(NameTest, DecimalEscapes) {
     Name n = N("\\065\\032b\\000.");
-    EXPECT_EQ(W(n), std::string("\x04" "A b\x00\x00", 6));
+    EXPECT_EQ(W(n), std::string("\x04"
+                                "A b\x00\x00",
+                                6));
     EXPECT_EQ(n.to_text(), "A\\032b\\000.");
     EXPECT_EQ(N("\\\\x.").to_text(), "\\\\x.");
     EXPECT_EQ(N("a\\\"b.").to_text(), "a\\\"b.");
@@ -84,19 +92,13 @@ TEST(NameTest, TextErrors) {
         const char* message_part;
     };
     const Case cases[] = {
-        {"", "empty"},
-        {"a..b.", "empty label"},
-        {".a.", "empty label"},
-        {"a\\", "dangling backslash"},
-        {"a\\25", "\\DDD"},
-        {"a\\2x5.", "\\DDD"},
-        {"a\\256.", "above 255"},
+        {"", "empty"},      {"a..b.", "empty label"}, {".a.", "empty label"},   {"a\\", "dangling backslash"},
+        {"a\\25", "\\DDD"}, {"a\\2x5.", "\\DDD"},     {"a\\256.", "above 255"},
     };
     for (const auto& c : cases) {
         auto r = name_from_text(c.text, nullptr);
         ASSERT_FALSE(r.ok()) << c.text;
-        EXPECT_NE(r.error().message.find(c.message_part), std::string::npos)
-            << c.text << ": " << r.error().message;
+        EXPECT_NE(r.error().message.find(c.message_part), std::string::npos) << c.text << ": " << r.error().message;
     }
 }
 
@@ -158,8 +160,8 @@ TEST(NameTest, SubdomainIsCaseInsensitive) {
 TEST(NameTest, CanonicalOrder) {
     // RFC 4034 6.1 example order.
     std::vector<std::string> ordered = {
-        "example.", "a.example.", "yljkjljk.a.example.", "Z.a.example.", "zABC.a.EXAMPLE.",
-        "z.example.", "\\001.z.example.", "*.z.example.", "\\200.z.example.",
+        "example.",   "a.example.",       "yljkjljk.a.example.", "Z.a.example.",     "zABC.a.EXAMPLE.",
+        "z.example.", "\\001.z.example.", "*.z.example.",        "\\200.z.example.",
     };
     for (size_t i = 0; i + 1 < ordered.size(); ++i) {
         Name a = N(ordered[i]), b = N(ordered[i + 1]);
@@ -213,9 +215,7 @@ TEST(NameTest, ReadUncompressedName) {
 
 TEST(NameTest, ReadCompressedName) {
     // offset 12: example.com.   offset 25: www + pointer to 12   offset 31: pointer to 25
-    auto m = message({7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
-                      3, 'W', 'w', 'W', 0xc0, 12,
-                      0xc0, 25});
+    auto m = message({7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 3, 'W', 'w', 'W', 0xc0, 12, 0xc0, 25});
     uint8_t out[255];
     size_t len = 0;
     EXPECT_EQ(read_message_name(m.data(), m.size(), 25, out, &len), 31u);

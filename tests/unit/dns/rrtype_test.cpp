@@ -11,14 +11,14 @@ namespace {
 
 TEST(RrtypeTest, EveryTypeOfWireHRoundTrips) {
     const uint16_t types[] = {
-        type::A, type::NS, type::CNAME, type::SOA, type::PTR, type::HINFO, type::MX, type::TXT,
-        type::RP, type::AFSDB, type::SIG, type::KEY, type::AAAA, type::LOC, type::SRV, type::NAPTR,
-        type::KX, type::CERT, type::DNAME, type::OPT, type::APL, type::DS, type::SSHFP, type::IPSECKEY,
-        type::RRSIG, type::NSEC, type::DNSKEY, type::DHCID, type::NSEC3, type::NSEC3PARAM, type::TLSA,
-        type::SMIMEA, type::CDS, type::CDNSKEY, type::OPENPGPKEY, type::CSYNC, type::ZONEMD, type::SVCB,
-        type::HTTPS, type::SPF, type::NID, type::L32, type::L64, type::LP, type::EUI48, type::EUI64,
-        type::TKEY, type::TSIG, type::IXFR, type::AXFR, type::MAILB, type::MAILA, type::ANY, type::URI,
-        type::CAA,
+        type::A,     type::NS,         type::CNAME,    type::SOA,    type::PTR,   type::HINFO,   type::MX,
+        type::TXT,   type::RP,         type::AFSDB,    type::SIG,    type::KEY,   type::AAAA,    type::LOC,
+        type::SRV,   type::NAPTR,      type::KX,       type::CERT,   type::DNAME, type::OPT,     type::APL,
+        type::DS,    type::SSHFP,      type::IPSECKEY, type::RRSIG,  type::NSEC,  type::DNSKEY,  type::DHCID,
+        type::NSEC3, type::NSEC3PARAM, type::TLSA,     type::SMIMEA, type::CDS,   type::CDNSKEY, type::OPENPGPKEY,
+        type::CSYNC, type::ZONEMD,     type::SVCB,     type::HTTPS,  type::SPF,   type::NID,     type::L32,
+        type::L64,   type::LP,         type::EUI48,    type::EUI64,  type::TKEY,  type::TSIG,    type::IXFR,
+        type::AXFR,  type::MAILB,      type::MAILA,    type::ANY,    type::URI,   type::CAA,
     };
     for (uint16_t t : types) {
         std::string text = type_to_text(t);
@@ -85,8 +85,8 @@ TEST(RrtypeTest, Classes) {
 }
 
 TEST(RrtypeTest, MetaTypes) {
-    for (uint16_t t : {type::OPT, type::TKEY, type::TSIG, type::IXFR, type::AXFR, type::MAILB, type::MAILA,
-                       type::ANY}) {
+    for (uint16_t t :
+         {type::OPT, type::TKEY, type::TSIG, type::IXFR, type::AXFR, type::MAILB, type::MAILA, type::ANY}) {
         EXPECT_TRUE(is_meta_type(t)) << t;
     }
     for (uint16_t t : {type::A, type::SOA, type::RRSIG, type::HTTPS, type::CAA, uint16_t{65280}}) {

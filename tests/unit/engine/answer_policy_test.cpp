@@ -10,10 +10,10 @@
 
 #include <unistd.h>
 
-#include "loader/config.h"
-#include "loader/loader.h"
 #include "dns/wire.h"
 #include "engine/answer.h"
+#include "loader/config.h"
+#include "loader/loader.h"
 #include "tests/support/dns_test_util.h"
 
 namespace fz::engine {
@@ -106,7 +106,8 @@ protected:
                                            "  - origin: example.org.\n    file: example.org.zone\n"
                                            "    hosted_zone_id: Z2\n"
                                            "cidr_collections: cidr.json\n"
-                                           "geoip: ") + FZ_SOURCE_ROOT "/../shared/data/geoip/GeoIP2-Country-Test.mmdb\n");
+                                           "geoip: ") +
+                                   FZ_SOURCE_ROOT "/../shared/data/geoip/GeoIP2-Country-Test.mmdb\n");
         auto cfg = loader::load_config((dir_ / "fastzone.yaml").string());
         ASSERT_TRUE(cfg.ok()) << cfg.error().to_string();
         auto snap = loader::build_snapshot(*cfg, nullptr);
@@ -167,7 +168,8 @@ TEST_F(PolicyAnswerTest, GeolocationByClientSubnetWithScope) {
     ASSERT_EQ(d.opt_options.size(), 1u);
     EXPECT_GT(d.opt_options[0].second[3], 0);  // scope: the answer depends on the client
 
-    d = query("geo.example.com.", dns::type::AAAA, ecs6(128, {0x20, 0x01, 0x02, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
+    d = query("geo.example.com.", dns::type::AAAA,
+              ecs6(128, {0x20, 0x01, 0x02, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
     ASSERT_EQ(d.answer.size(), 1u);  // KR: no country record, continent AS
     EXPECT_EQ(d.answer[0].rdata_text, "2001:db8::a5");
 }
@@ -324,7 +326,7 @@ TEST_F(PolicyAnswerTest, AliasAtTheApexAnswersWithTheTargetRRset) {
     EXPECT_EQ(d.answer[0].type, dns::type::A);  // never a CNAME
     EXPECT_EQ(d.answer[0].owner, "example.com.");
     EXPECT_EQ(d.answer[0].rdata_text, "192.0.2.77");
-    EXPECT_EQ(d.answer[0].ttl, 300u);  // the target's TTL
+    EXPECT_EQ(d.answer[0].ttl, 300u);           // the target's TTL
     d = query("example.com.", dns::type::SOA);  // the apex keeps its other data
     ASSERT_EQ(d.answer.size(), 1u);
 }

@@ -11,11 +11,11 @@
 #include <fstream>
 #include <thread>
 
-#include "loader/config.h"
-#include "loader/loader.h"
 #include "dns/wire.h"
 #include "engine/answer.h"
 #include "engine/publisher.h"
+#include "loader/config.h"
+#include "loader/loader.h"
 #include "policy/tables.h"
 #include "tests/support/dns_test_util.h"
 
@@ -28,8 +28,8 @@ namespace fs = std::filesystem;
 // generations (or anything else) is an inconsistent answer.
 std::string zone_text(int g) {
     return "$ORIGIN example.com.\n$TTL 60\n@ SOA ns1 hostmaster " + std::to_string(g) +
-           " 7200 3600 1209600 60\n@ NS ns1\nns1 A 192.0.2.53\nwww A 10.0." + std::to_string(g) +
-           ".1\nwww A 10.0." + std::to_string(g) + ".2\n";
+           " 7200 3600 1209600 60\n@ NS ns1\nns1 A 192.0.2.53\nwww A 10.0." + std::to_string(g) + ".1\nwww A 10.0." +
+           std::to_string(g) + ".2\n";
 }
 
 constexpr const char* kRecordSets = R"({"ResourceRecordSets": [

@@ -32,7 +32,8 @@ TEST(HealthChecker, HttpFlipsAfterThresholdFailuresAndBackAfterAsManySuccesses) 
     ASSERT_TRUE(server.start());
     Recorder rec;
     HealthChecker checker(rec.options());
-    ASSERT_TRUE(checker.start(check_set({check("web", endpoint("HTTP", server.port(), "\"FailureThreshold\": 3"))})).ok());
+    ASSERT_TRUE(
+        checker.start(check_set({check("web", endpoint("HTTP", server.port(), "\"FailureThreshold\": 3"))})).ok());
     ASSERT_TRUE(rec.wait_results(0, 1));
     EXPECT_TRUE(rec.results(0)[0].status.last_ok);
     EXPECT_EQ(rec.results(0)[0].status.last_reason, "HTTP 200");
@@ -79,8 +80,9 @@ TEST(HealthChecker, StringMatchWithinTheFirst5120BytesOfTheBody) {
     ASSERT_TRUE(server.start());
     Recorder rec;
     HealthChecker checker(rec.options());
-    ASSERT_TRUE(checker.start(check_set({check("str", endpoint("HTTP_STR_MATCH", server.port(),
-                                                               R"("SearchString": "good", "FailureThreshold": 1)"))}))
+    ASSERT_TRUE(checker
+                    .start(check_set({check("str", endpoint("HTTP_STR_MATCH", server.port(),
+                                                            R"("SearchString": "good", "FailureThreshold": 1)"))}))
                     .ok());
     auto settled_after = [&](const std::string& body, int status = 200) {
         server.set_body(body);
@@ -120,15 +122,16 @@ TEST(HealthChecker, HttpsWithAndWithoutSniSurvivesAServerRestart) {
     const std::string named = R"("FullyQualifiedDomainName": "health.example.test", "FailureThreshold": 1)";
     Recorder rec;
     HealthChecker checker(rec.options());
-    ASSERT_TRUE(checker
-                    .start(check_set({
-                        check("sni", endpoint("HTTPS", server.port(), named + R"(, "ResourcePath": "/sni")")),
-                        check("nosni", endpoint("HTTPS", server.port(),
-                                                named + R"(, "ResourcePath": "/nosni", "EnableSNI": false)")),
-                        check("str", endpoint("HTTPS_STR_MATCH", server.port(),
-                                              R"("SearchString": "ok", "ResourcePath": "/str?x=1", "FailureThreshold": 1)")),
-                    }))
-                    .ok());
+    ASSERT_TRUE(
+        checker
+            .start(check_set({
+                check("sni", endpoint("HTTPS", server.port(), named + R"(, "ResourcePath": "/sni")")),
+                check("nosni",
+                      endpoint("HTTPS", server.port(), named + R"(, "ResourcePath": "/nosni", "EnableSNI": false)")),
+                check("str", endpoint("HTTPS_STR_MATCH", server.port(),
+                                      R"("SearchString": "ok", "ResourcePath": "/str?x=1", "FailureThreshold": 1)")),
+            }))
+            .ok());
     for (uint32_t i = 0; i < 3; ++i) {
         ASSERT_TRUE(rec.wait_results(i, 1));
         const CheckStatus s = rec.results(i)[0].status;
@@ -161,7 +164,8 @@ TEST(HealthChecker, TcpPortOpenClosedReopened) {
     ASSERT_TRUE(listener.open());
     Recorder rec;
     HealthChecker checker(rec.options());
-    ASSERT_TRUE(checker.start(check_set({check("tcp", endpoint("TCP", listener.port(), "\"FailureThreshold\": 1"))})).ok());
+    ASSERT_TRUE(
+        checker.start(check_set({check("tcp", endpoint("TCP", listener.port(), "\"FailureThreshold\": 1"))})).ok());
     ASSERT_TRUE(rec.wait_results(0, 1));
     EXPECT_TRUE(rec.results(0)[0].status.last_ok);
     EXPECT_EQ(rec.results(0)[0].status.last_reason, "connected");
@@ -195,7 +199,8 @@ TEST(HealthChecker, ConnectAndResponseTimeouts) {
         EXPECT_GE(s.last_duration_ms, 850u) << s.id;
         EXPECT_LT(s.last_duration_ms, 1500u) << s.id;
     }
-    if (!hole.usable()) std::printf("note: this network stack completes connects to a full backlog; connect timeouts not tested\n");
+    if (!hole.usable())
+        std::printf("note: this network stack completes connects to a full backlog; connect timeouts not tested\n");
 }
 
 TEST(HealthChecker, CalculatedChecksFollowTheirChildren) {
@@ -337,9 +342,10 @@ TEST(HealthChecker, ResolvesFullyQualifiedDomainNameOffTheLoop) {
     Recorder rec;
     HealthChecker checker(rec.options());
     ASSERT_TRUE(checker
-                    .start(check_set({check("named", "\"Type\": \"HTTP\", \"FullyQualifiedDomainName\": \"localhost\", "
-                                                     "\"RequestInterval\": 1, \"Port\": " +
-                                                         std::to_string(server.port()))}))
+                    .start(check_set({check("named",
+                                            "\"Type\": \"HTTP\", \"FullyQualifiedDomainName\": \"localhost\", "
+                                            "\"RequestInterval\": 1, \"Port\": " +
+                                                std::to_string(server.port()))}))
                     .ok());
     ASSERT_TRUE(rec.wait_results(0, 1));
     const CheckStatus s = rec.results(0)[0].status;
@@ -355,7 +361,8 @@ TEST(HealthChecker, StaggersFirstProbesOverTheInterval) {
     std::vector<std::string> items;
     for (int i = 0; i < 10; ++i) {
         items.push_back(check("c" + std::to_string(i), "\"Type\": \"TCP\", \"IPAddress\": \"127.0.0.1\", \"Port\": " +
-                                                           std::to_string(listener.port()) + ", \"RequestInterval\": 2"));
+                                                           std::to_string(listener.port()) +
+                                                           ", \"RequestInterval\": 2"));
     }
     Recorder rec;
     HealthChecker checker(rec.options());
@@ -382,8 +389,10 @@ TEST(HealthChecker, StopsPromptlyWithProbesInFlightAndLeaksNoSocket) {
         HealthChecker checker;
         std::vector<std::string> items = {
             check("slow", endpoint("HTTP", slow.port())),
-            check("named", "\"Type\": \"TCP\", \"FullyQualifiedDomainName\": \"localhost\", \"RequestInterval\": 1, "
-                           "\"Port\": " + std::to_string(listener.port())),
+            check("named",
+                  "\"Type\": \"TCP\", \"FullyQualifiedDomainName\": \"localhost\", \"RequestInterval\": 1, "
+                  "\"Port\": " +
+                      std::to_string(listener.port())),
         };
         if (hole.usable()) items.push_back(check("hole", endpoint("TCP", hole.port())));
         for (int round = 0; round < 2; ++round) {  // start again after stop
@@ -418,7 +427,8 @@ TEST(HealthChecker, MeasuresTimeFromEndpointFailureToFlip) {
     ASSERT_TRUE(server.start());
     Recorder rec;
     HealthChecker checker(rec.options());
-    ASSERT_TRUE(checker.start(check_set({check("web", endpoint("HTTP", server.port(), "\"FailureThreshold\": 1"))})).ok());
+    ASSERT_TRUE(
+        checker.start(check_set({check("web", endpoint("HTTP", server.port(), "\"FailureThreshold\": 1"))})).ok());
     ASSERT_TRUE(rec.wait_results(0, 1));
     std::vector<double> ms;
     for (int i = 0; i < 6; ++i) {
@@ -434,9 +444,10 @@ TEST(HealthChecker, MeasuresTimeFromEndpointFailureToFlip) {
     std::sort(ms.begin(), ms.end());
     double sum = 0;
     for (double m : ms) sum += m;
-    std::printf("endpoint failure/recovery to flip callback (interval 1 s, threshold 1): min %.0f ms, mean %.0f ms, "
-                "max %.0f ms over %zu flips\n",
-                ms.front(), sum / static_cast<double>(ms.size()), ms.back(), ms.size());
+    std::printf(
+        "endpoint failure/recovery to flip callback (interval 1 s, threshold 1): min %.0f ms, mean %.0f ms, "
+        "max %.0f ms over %zu flips\n",
+        ms.front(), sum / static_cast<double>(ms.size()), ms.back(), ms.size());
     RecordProperty("flip_latency_mean_ms", static_cast<int>(sum / static_cast<double>(ms.size())));
 }
 

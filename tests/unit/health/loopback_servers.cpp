@@ -255,7 +255,8 @@ void TcpListener::close() {
 BlackHole::BlackHole() {
     listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const sockaddr_in any = loopback(0);
-    if (bind(listen_fd_, reinterpret_cast<const sockaddr*>(&any), sizeof(any)) != 0 || listen(listen_fd_, 0) != 0) return;
+    if (bind(listen_fd_, reinterpret_cast<const sockaddr*>(&any), sizeof(any)) != 0 || listen(listen_fd_, 0) != 0)
+        return;
     port_ = bound_port(listen_fd_);
     const sockaddr_in to = loopback(port_);
     // Fill the accept queue (never accepted), then see whether one more connect hangs.

@@ -12,8 +12,10 @@ namespace fz::health::testing {
 namespace {
 
 std::string http_check(uint16_t port) {
-    return check("web", "\"Type\": \"HTTP\", \"IPAddress\": \"127.0.0.1\", \"RequestInterval\": 1, "
-                        "\"FailureThreshold\": 1, \"Port\": " + std::to_string(port));
+    return check("web",
+                 "\"Type\": \"HTTP\", \"IPAddress\": \"127.0.0.1\", \"RequestInterval\": 1, "
+                 "\"FailureThreshold\": 1, \"Port\": " +
+                     std::to_string(port));
 }
 
 TEST(HealthWebhook, PostsOneJsonEventPerFlip) {
@@ -65,7 +67,8 @@ TEST(HealthWebhook, FailuresAreLoggedAndHoldNothingUp) {
     checker.stop();
     const std::string log = ::testing::internal::GetCapturedStderr();
     EXPECT_NE(log.find("level=warning msg=\"health check flipped\" check=web type=HTTP old=healthy new=unhealthy "
-                       "reason=\"HTTP 500\" target=127.0.0.1:" + std::to_string(target.port()) + " flips=1"),
+                       "reason=\"HTTP 500\" target=127.0.0.1:" +
+                       std::to_string(target.port()) + " flips=1"),
               std::string::npos)
         << log;
     EXPECT_NE(log.find("level=info msg=\"health check flipped\" check=web type=HTTP old=unhealthy new=healthy"),

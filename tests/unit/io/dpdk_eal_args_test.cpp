@@ -25,8 +25,14 @@ TEST(DpdkEalArgs, AddsXdpProgramQueuesLcoresAndPrefix) {
     const unsigned cpus[] = {0, 1};
     auto plan = plan_eal(c, "/x/dns_steer.bpf.o", cpus, "fastzone-1");
     ASSERT_TRUE(plan.ok()) << plan.error().to_string();
-    std::vector<std::string> want = {"fastzoned", "-l", "0,1", "--file-prefix=fastzone-1", "--no-pci", "--no-huge",
-                                     "-m", "512",
+    std::vector<std::string> want = {"fastzoned",
+                                     "-l",
+                                     "0,1",
+                                     "--file-prefix=fastzone-1",
+                                     "--no-pci",
+                                     "--no-huge",
+                                     "-m",
+                                     "512",
                                      "--vdev=net_af_xdp0,iface=veth-fz,start_queue=0,queue_count=1,"
                                      "xdp_prog=/x/dns_steer.bpf.o"};
     EXPECT_EQ(plan->args, want);
@@ -40,8 +46,9 @@ TEST(DpdkEalArgs, KeepsWhatTheOperatorChose) {
     const unsigned cpus[] = {0};
     auto plan = plan_eal(c, "/x/dns_steer.bpf.o", cpus, "fastzone-1");
     ASSERT_TRUE(plan.ok()) << plan.error().to_string();
-    std::vector<std::string> want = {"fastzoned", "-l", "2-3", "--file-prefix=mine", "--vdev",
-                                     "net_af_xdp0,iface=eth1,xdp_prog=/mine.o,start_queue=0,queue_count=1"};
+    std::vector<std::string> want = {
+        "fastzoned",          "-l",     "2-3",
+        "--file-prefix=mine", "--vdev", "net_af_xdp0,iface=eth1,xdp_prog=/mine.o,start_queue=0,queue_count=1"};
     EXPECT_EQ(plan->args, want);
     EXPECT_TRUE(plan->lcores_given);
 }
@@ -51,8 +58,8 @@ TEST(DpdkEalArgs, HugepagesRunInMemoryAndTapsAreNotExistingInterfaces) {
     const unsigned cpus[] = {4, 5, 6};
     auto plan = plan_eal(c, "", cpus, "fastzone-9");
     ASSERT_TRUE(plan.ok());
-    std::vector<std::string> want = {"fastzoned", "-l", "4,5", "--file-prefix=fastzone-9", "--in-memory",
-                                     "--vdev=net_tap0,iface=fz-tap0"};
+    std::vector<std::string> want = {
+        "fastzoned", "-l", "4,5", "--file-prefix=fastzone-9", "--in-memory", "--vdev=net_tap0,iface=fz-tap0"};
     EXPECT_EQ(plan->args, want);
     EXPECT_TRUE(plan->ifaces.empty());
 }

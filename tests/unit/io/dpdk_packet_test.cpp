@@ -209,8 +209,8 @@ TEST(DpdkClassify, WhatTheKernelGets) {
     EXPECT_EQ(run(ethernet(kOurMac, kEtherIpv4, ipv4(udp(40000, 53, kQuery), elsewhere))), Verdict::kKernel);
     // IPv6 with a hop-by-hop extension header, and to another address.
     EXPECT_EQ(run(ethernet(kOurMac, kEtherIpv6, ipv6(udp(40000, 53, kQuery), 0))), Verdict::kKernel);
-    EXPECT_EQ(run(ethernet(kOurMac, kEtherIpv6, ipv6(udp(40000, 53, kQuery), kProtoUdp, addr6("fd53::1"),
-                                                     addr6("fd53::3")))),
+    EXPECT_EQ(run(ethernet(kOurMac, kEtherIpv6,
+                           ipv6(udp(40000, 53, kQuery), kProtoUdp, addr6("fd53::1"), addr6("fd53::3")))),
               Verdict::kKernel);
     // QinQ and unknown ethertypes.
     EXPECT_EQ(run(ethernet(kOurMac, 0x8100, ipv4(udp(40000, 53, kQuery)), 7)), Verdict::kKernel);

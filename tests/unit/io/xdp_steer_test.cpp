@@ -74,42 +74,41 @@ struct Frame {
     const char* dst4 = "192.0.2.53";
     const char* dst6 = "2001:db8::53";
     uint16_t dst_port = 53;
-    std::vector<uint16_t> vlan_tpids;  // one entry per tag, outermost first
-    uint8_t ipv4_option_words = 0;     // 32-bit words of IPv4 options
-    uint16_t ipv4_frag = 0;            // IPv4 flags + fragment offset, host order
+    std::vector<uint16_t> vlan_tpids;       // one entry per tag, outermost first
+    uint8_t ipv4_option_words = 0;          // 32-bit words of IPv4 options
+    uint16_t ipv4_frag = 0;                 // IPv4 flags + fragment offset, host order
     std::optional<uint8_t> ipv6_extension;  // one extension header before the L4 header
     size_t payload = 29;                    // a small DNS question's worth
 
     std::vector<uint8_t> build() const {
         std::vector<uint8_t> l4;
         switch (protocol) {
-        case kUdp:
-            put16(l4, 40000);
-            put16(l4, dst_port);
-            put16(l4, static_cast<uint16_t>(8 + payload));
-            put16(l4, 0);
-            put_zeros(l4, payload);
-            break;
-        case kTcp:
-            put16(l4, 40000);
-            put16(l4, dst_port);
-            put_zeros(l4, 8);
-            put8(l4, 5 << 4);  // data offset
-            put8(l4, 0x02);    // SYN
-            put16(l4, 65535);
-            put_zeros(l4, 4);
-            break;
-        case kIcmp:  // echo request
-            put8(l4, 8);
-            put_zeros(l4, 7 + payload);
-            break;
-        case kIcmp6:  // neighbour solicitation for the server's address
-            put8(l4, 135);
-            put_zeros(l4, 7);
-            put_ipv6(l4, dst6);
-            break;
-        default:
-            put_zeros(l4, payload);
+            case kUdp:
+                put16(l4, 40000);
+                put16(l4, dst_port);
+                put16(l4, static_cast<uint16_t>(8 + payload));
+                put16(l4, 0);
+                put_zeros(l4, payload);
+                break;
+            case kTcp:
+                put16(l4, 40000);
+                put16(l4, dst_port);
+                put_zeros(l4, 8);
+                put8(l4, 5 << 4);  // data offset
+                put8(l4, 0x02);    // SYN
+                put16(l4, 65535);
+                put_zeros(l4, 4);
+                break;
+            case kIcmp:  // echo request
+                put8(l4, 8);
+                put_zeros(l4, 7 + payload);
+                break;
+            case kIcmp6:  // neighbour solicitation for the server's address
+                put8(l4, 135);
+                put_zeros(l4, 7);
+                put_ipv6(l4, dst6);
+                break;
+            default: put_zeros(l4, payload);
         }
 
         std::vector<uint8_t> out;
@@ -211,8 +210,7 @@ public:
                                     " sh -c 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6'";
         ok_ = sh("ip netns add " + name_) == 0 && sh(no_ipv6) == 0 &&
               sh("ip -n " + name_ + " link add fzx0 type veth peer name fzx1") == 0 &&
-              sh("ip -n " + name_ + " link set fzx0 up") == 0 &&
-              sh("ip -n " + name_ + " link set fzx1 up") == 0;
+              sh("ip -n " + name_ + " link set fzx0 up") == 0 && sh("ip -n " + name_ + " link set fzx1 up") == 0;
     }
     ~TestNetns() { sh("ip netns del " + name_); }
     TestNetns(const TestNetns&) = delete;
@@ -321,9 +319,7 @@ protected:
     }
 
     uint32_t run(const Frame& frame) { return fz::io::run(steering_->program_fd(), frame.build()); }
-    uint32_t run(std::vector<uint8_t> frame) {
-        return fz::io::run(steering_->program_fd(), std::move(frame));
-    }
+    uint32_t run(std::vector<uint8_t> frame) { return fz::io::run(steering_->program_fd(), std::move(frame)); }
 
     // Declared first so they outlive steering_ (the map holds the socket).
     std::optional<TestNetns> netns_;
@@ -627,8 +623,7 @@ TEST(XdpSteerAttachTest, AttachesToAVethAndLeavesNothingBehind) {
         ASSERT_TRUE(other.ok());
         auto busy = other->attach("fzx0", XdpAttachMode::kNativeOrGeneric);
         ASSERT_FALSE(busy.ok());
-        EXPECT_NE(busy.error().message.find("another XDP program"), std::string::npos)
-            << busy.error().message;
+        EXPECT_NE(busy.error().message.find("another XDP program"), std::string::npos) << busy.error().message;
 
         ASSERT_TRUE(steering.detach().ok());
         EXPECT_FALSE(steering.attached());
@@ -711,8 +706,7 @@ TEST(XdpSteerAttachTest, AdoptsTheProgramDpdkLoadedFromTheObjectFile) {
     const int prog_fd = bpf_program__fd(prog);
     bpf_map* xsks = bpf_object__find_map_by_name(obj, "xsks_map");
     ASSERT_NE(xsks, nullptr);
-    ASSERT_EQ(bpf_xdp_attach(static_cast<int>(ifindex), prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST,
-                             nullptr), 0);
+    ASSERT_EQ(bpf_xdp_attach(static_cast<int>(ifindex), prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr), 0);
 
     {
         auto adopted = XdpSteering::adopt(ifindex);
@@ -747,8 +741,7 @@ TEST(XdpSteerAttachTest, AdoptRefusesInterfacesWithoutOurProgram) {
     }
     auto adopted = XdpSteering::adopt(if_nametoindex("lo"));
     ASSERT_FALSE(adopted.ok());
-    EXPECT_NE(adopted.error().message.find("no XDP program"), std::string::npos)
-        << adopted.error().message;
+    EXPECT_NE(adopted.error().message.find("no XDP program"), std::string::npos) << adopted.error().message;
 }
 
 TEST(XdpSteerErrorsTest, MissingInterfacesAreNamed) {
@@ -759,12 +752,10 @@ TEST(XdpSteerErrorsTest, MissingInterfacesAreNamed) {
     ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
     auto s = loaded->attach("fz-missing0");
     ASSERT_FALSE(s.ok());
-    EXPECT_NE(s.error().message.find("'fz-missing0' not found"), std::string::npos)
-        << s.error().message;
+    EXPECT_NE(s.error().message.find("'fz-missing0' not found"), std::string::npos) << s.error().message;
     s = loaded->attach(uint32_t{999999});
     ASSERT_FALSE(s.ok());
-    EXPECT_NE(s.error().message.find("no network interface with index 999999"),
-              std::string::npos);
+    EXPECT_NE(s.error().message.find("no network interface with index 999999"), std::string::npos);
     EXPECT_FALSE(XdpSteering::adopt(999999).ok());
 }
 

@@ -21,7 +21,8 @@ public:
         std::ofstream(dir_.path() + "/example.com.zone")
             << "@ 3600 SOA ns1.example.com. h.example.com. 1 7200 3600 1209600 300\n"
                "@ 3600 NS ns1.example.com.\n";
-        std::ofstream(path_) << (server_lines.empty() ? "" : "server:\n" + server_lines) << "dataplane:\n"
+        std::ofstream(path_) << (server_lines.empty() ? "" : "server:\n" + server_lines)
+                             << "dataplane:\n"
                                 "  eal: [--no-pci]\n"
                                 "  ports:\n"
                                 "    - device: net_null0\n"
@@ -78,7 +79,8 @@ TEST(Config, AConfigurationWithATypoNamesTheKey) {
     std::ofstream(file.path(), std::ios::app) << "latency_defualt_order: [us-east-1]\n";
     auto r = load_config(file.path());
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error().message.find("unknown key 'latency_defualt_order'"), std::string::npos) << r.error().to_string();
+    EXPECT_NE(r.error().message.find("unknown key 'latency_defualt_order'"), std::string::npos)
+        << r.error().to_string();
 }
 
 TEST(Config, TcpLimitsHaveDefaultsAndAreRead) {
@@ -88,8 +90,10 @@ TEST(Config, TcpLimitsHaveDefaultsAndAreRead) {
     EXPECT_EQ(defaults->server.sockets.tcp_max_pending_output, 65536u);
     EXPECT_EQ(defaults->server.sockets.tcp_pending_output_budget, 33554432u);
 
-    auto set = load_config(ConfigFile("", "  tcp_io_timeout_ms: 250\n  tcp_max_pending_output: 8192\n"
-                                          "  tcp_pending_output_budget: 1048576\n").path());
+    auto set = load_config(ConfigFile("",
+                                      "  tcp_io_timeout_ms: 250\n  tcp_max_pending_output: 8192\n"
+                                      "  tcp_pending_output_budget: 1048576\n")
+                               .path());
     ASSERT_TRUE(set.ok()) << set.error().to_string();
     EXPECT_EQ(set->server.sockets.tcp_io_timeout_ms, 250u);
     EXPECT_EQ(set->server.sockets.tcp_max_pending_output, 8192u);

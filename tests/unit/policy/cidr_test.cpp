@@ -47,8 +47,10 @@ void expect_error(const std::string& collections, const std::string& needle) {
 
 TEST(Cidr, RejectsWhatRoute53Rejects) {
     expect_error(R"({"Id": "c", "Locations": [{"LocationName": "a", "CidrList": ["192.0.2.1/24"]}]})", "bits set past");
-    expect_error(R"({"Id": "c", "Locations": [{"LocationName": "a", "CidrList": ["192.0.2.0/25"]}]})", "longer than Route 53 allows");
-    expect_error(R"({"Id": "c", "Locations": [{"LocationName": "a", "CidrList": ["2001:db8::/56"]}]})", "longer than Route 53 allows");
+    expect_error(R"({"Id": "c", "Locations": [{"LocationName": "a", "CidrList": ["192.0.2.0/25"]}]})",
+                 "longer than Route 53 allows");
+    expect_error(R"({"Id": "c", "Locations": [{"LocationName": "a", "CidrList": ["2001:db8::/56"]}]})",
+                 "longer than Route 53 allows");
     expect_error(R"({"Id": "c", "Locations": [{"LocationName": "a", "CidrList": ["192.0.2.0/24"]},
                                              {"LocationName": "b", "CidrList": ["192.0.2.0/24"]}]})",
                  "is in both \"a\" and \"b\"");

@@ -31,18 +31,18 @@ std::shared_ptr<const GeoDatabase> test_geo() {
         return l;
     };
     std::vector<GeoLocation> locations = {
-        loc("EU", "GB", "ENG", 51.5, -0.1),     // 0 London
-        loc("NA", "US", "WA", 47.6, -122.3),    // 1 Seattle
-        loc("NA", "US", "CA", 37.8, -122.4),    // 2 San Francisco
-        loc("AS", "JP", "", 35.7, 139.7),       // 3 Tokyo
-        loc("EU", "FR", "", 48.9, 2.3),         // 4 Paris
-        loc("OC", "AU", "", -33.9, 151.2),      // 5 Sydney
-        loc("NA", "US", "NY", 40.7, -74.0),     // 6 New York
+        loc("EU", "GB", "ENG", 51.5, -0.1),   // 0 London
+        loc("NA", "US", "WA", 47.6, -122.3),  // 1 Seattle
+        loc("NA", "US", "CA", 37.8, -122.4),  // 2 San Francisco
+        loc("AS", "JP", "", 35.7, 139.7),     // 3 Tokyo
+        loc("EU", "FR", "", 48.9, 2.3),       // 4 Paris
+        loc("OC", "AU", "", -33.9, 151.2),    // 5 Sydney
+        loc("NA", "US", "NY", 40.7, -74.0),   // 6 New York
     };
     unsigned bits = 0;
     auto p = [&](const char* text, uint32_t v) { return PrefixValue{*parse_prefix(text, &bits), v}; };
-    std::vector<PrefixValue> v4 = {p("81.2.69.0/24", 0),    p("216.160.83.0/24", 1), p("214.78.120.0/22", 2),
-                                   p("192.0.2.0/25", 4),    p("198.51.100.0/24", 5), p("203.0.113.0/24", 6)};
+    std::vector<PrefixValue> v4 = {p("81.2.69.0/24", 0), p("216.160.83.0/24", 1), p("214.78.120.0/22", 2),
+                                   p("192.0.2.0/25", 4), p("198.51.100.0/24", 5), p("203.0.113.0/24", 6)};
     std::vector<PrefixValue> v6 = {p("2001:218::/32", 3)};
     return *make_geo_database("test-geo", std::move(locations), v4, v6);
 }
@@ -73,7 +73,8 @@ struct Fixture {
     }
 };
 
-std::string rr(const std::string& name, const std::string& id, const std::string& routing, const std::string& extra = "") {
+std::string rr(const std::string& name, const std::string& id, const std::string& routing,
+               const std::string& extra = "") {
     return "{\"Name\": \"" + name + "\", \"Type\": \"A\", \"TTL\": 60, \"SetIdentifier\": \"" + id +
            "\", \"ResourceRecords\": [{\"Value\": \"192.0.2.1\"}], " + routing + extra + "}";
 }
@@ -101,21 +102,23 @@ TEST(Weighted, AllZeroGivesEqualShares) {
 }
 
 TEST(Weighted, UnhealthyMembersDropOut) {
-    Fixture f(rr("w.example.com.", "a", "\"Weight\": 10", hc(0)) + "," + rr("w.example.com.", "b", "\"Weight\": 1", hc(1)),
+    Fixture f(rr("w.example.com.", "a", "\"Weight\": 10", hc(0)) + "," +
+                  rr("w.example.com.", "b", "\"Weight\": 1", hc(1)),
               with_checks(2), HealthVector{0, 1});
     EXPECT_EQ(f.picks("w.example.com."), (std::set<std::string>{"b"}));
 }
 
 TEST(Weighted, ZeroWeightServesWhenEveryWeightedMemberIsUnhealthy) {
-    Fixture f(rr("w.example.com.", "a", "\"Weight\": 10", hc(0)) + "," + rr("w.example.com.", "z1", "\"Weight\": 0") + "," +
-                  rr("w.example.com.", "z2", "\"Weight\": 0", hc(1)),
+    Fixture f(rr("w.example.com.", "a", "\"Weight\": 10", hc(0)) + "," + rr("w.example.com.", "z1", "\"Weight\": 0") +
+                  "," + rr("w.example.com.", "z2", "\"Weight\": 0", hc(1)),
               with_checks(2), HealthVector{0, 1});
     EXPECT_EQ(f.picks("w.example.com."), (std::set<std::string>{"z1", "z2"}));
 }
 
 TEST(Weighted, NoneHealthyMeansAllCountAsHealthy) {
-    Fixture f(rr("w.example.com.", "a", "\"Weight\": 10", hc(0)) + "," + rr("w.example.com.", "b", "\"Weight\": 1", hc(1)) +
-                  "," + rr("w.example.com.", "z", "\"Weight\": 0", hc(1)),
+    Fixture f(rr("w.example.com.", "a", "\"Weight\": 10", hc(0)) + "," +
+                  rr("w.example.com.", "b", "\"Weight\": 1", hc(1)) + "," +
+                  rr("w.example.com.", "z", "\"Weight\": 0", hc(1)),
               with_checks(2), HealthVector{0, 0});
     EXPECT_EQ(f.picks("w.example.com."), (std::set<std::string>{"a", "b"}));
     EXPECT_FALSE(f.tables->get(f.id("w.example.com."))->any_healthy);
@@ -196,8 +199,9 @@ PolicyInputs with_geo(int checks = 0) {
 }
 
 std::string geo_items(bool with_default) {
-    std::string s = rr("g.example.com.", "us-wa", R"("GeoLocation": {"CountryCode": "US", "SubdivisionCode": "WA"})", hc(0)) + "," +
-                    rr("g.example.com.", "us", R"("GeoLocation": {"CountryCode": "US"})", hc(1)) + "," +
+    std::string s = rr("g.example.com.", "us-wa", R"("GeoLocation": {"CountryCode": "US", "SubdivisionCode": "WA"})",
+                       hc(0)) +
+                    "," + rr("g.example.com.", "us", R"("GeoLocation": {"CountryCode": "US"})", hc(1)) + "," +
                     rr("g.example.com.", "na", R"("GeoLocation": {"ContinentCode": "NA"})", hc(2)) + "," +
                     rr("g.example.com.", "eu", R"("GeoLocation": {"ContinentCode": "EU"})") + "," +
                     rr("g.example.com.", "gb", R"("GeoLocation": {"CountryCode": "GB"})");
@@ -210,8 +214,8 @@ TEST(Geolocation, MostSpecificWins) {
     uint8_t scope = 0;
     EXPECT_EQ(f.pick("g.example.com.", client("216.160.83.7"), &scope), "us-wa");
     EXPECT_EQ(scope, 24);
-    EXPECT_EQ(f.pick("g.example.com.", client("214.78.121.1")), "us");     // US-CA: no record for CA
-    EXPECT_EQ(f.pick("g.example.com.", client("81.2.69.142")), "gb");      // country beats continent
+    EXPECT_EQ(f.pick("g.example.com.", client("214.78.121.1")), "us");       // US-CA: no record for CA
+    EXPECT_EQ(f.pick("g.example.com.", client("81.2.69.142")), "gb");        // country beats continent
     EXPECT_EQ(f.pick("g.example.com.", client("192.0.2.7"), &scope), "eu");  // FR: continent
     EXPECT_EQ(scope, 25);
     EXPECT_EQ(f.pick("g.example.com.", client("2001:218::1"), &scope), "default");  // JP: nothing but the default
@@ -231,9 +235,11 @@ TEST(Geolocation, NoMatchAndNoDefaultIsNodata) {
 TEST(Geolocation, UnhealthyChoiceWalksUpTheChain) {
     EXPECT_EQ(Fixture(geo_items(true), with_geo(4), {0, 1, 1, 1}).pick("g.example.com.", client("216.160.83.7")), "us");
     EXPECT_EQ(Fixture(geo_items(true), with_geo(4), {0, 0, 1, 1}).pick("g.example.com.", client("216.160.83.7")), "na");
-    EXPECT_EQ(Fixture(geo_items(true), with_geo(4), {0, 0, 0, 1}).pick("g.example.com.", client("216.160.83.7")), "default");
+    EXPECT_EQ(Fixture(geo_items(true), with_geo(4), {0, 0, 0, 1}).pick("g.example.com.", client("216.160.83.7")),
+              "default");
     // Every applicable record unhealthy: they all count as healthy, the most specific wins.
-    EXPECT_EQ(Fixture(geo_items(true), with_geo(4), {0, 0, 0, 0}).pick("g.example.com.", client("216.160.83.7")), "us-wa");
+    EXPECT_EQ(Fixture(geo_items(true), with_geo(4), {0, 0, 0, 0}).pick("g.example.com.", client("216.160.83.7")),
+              "us-wa");
 }
 
 TEST(Geolocation, UnknownClientGetsTheDefaultWithScopeZero) {
@@ -253,9 +259,9 @@ TEST(Geolocation, WithTheMaxMindTestDatabase) {
     EXPECT_EQ(f.pick("g.example.com.", client("216.160.83.57"), &scope), "us-wa");  // ::216.160.83.56/125 WA
     EXPECT_GE(scope, 24);
     EXPECT_EQ(f.pick("g.example.com.", client("81.2.69.142")), "gb");
-    EXPECT_EQ(f.pick("g.example.com.", client("89.160.20.115")), "eu");           // SE
-    EXPECT_EQ(f.pick("g.example.com.", client("2001:218::1")), "default");        // JP
-    EXPECT_EQ(f.pick("g.example.com.", client("149.101.100.1")), "us");           // US, no subdivision
+    EXPECT_EQ(f.pick("g.example.com.", client("89.160.20.115")), "eu");     // SE
+    EXPECT_EQ(f.pick("g.example.com.", client("2001:218::1")), "default");  // JP
+    EXPECT_EQ(f.pick("g.example.com.", client("149.101.100.1")), "us");     // US, no subdivision
     // ECS /24 for a client whose /24 holds networks of several places: the scope says
     // how wide the answer really holds (longer than the source prefix).
     EXPECT_EQ(f.pick("g.example.com.", client("216.160.83.0", 24), &scope), "default");
@@ -266,9 +272,10 @@ TEST(Geolocation, WithTheMaxMindTestDatabase) {
 
 TEST(Latency, LowestLatencyHealthyRegion) {
     PolicyInputs in = with_checks(3);
-    in.latency = *parse_latency_text("203.0.113.0/24,us-east-1,20\n203.0.113.0/24,eu-west-1,90\n"
-                                     "203.0.113.0/24,ap-southeast-1,200\n2001:db8::/32,eu-west-1,5\n",
-                                     "lat.csv", LatencyOptions{{"ap-southeast-1"}});
+    in.latency = *parse_latency_text(
+        "203.0.113.0/24,us-east-1,20\n203.0.113.0/24,eu-west-1,90\n"
+        "203.0.113.0/24,ap-southeast-1,200\n2001:db8::/32,eu-west-1,5\n",
+        "lat.csv", LatencyOptions{{"ap-southeast-1"}});
     const std::string items = rr("l.example.com.", "us", "\"Region\": \"us-east-1\"", hc(0)) + "," +
                               rr("l.example.com.", "eu", "\"Region\": \"eu-west-1\"", hc(1)) + "," +
                               rr("l.example.com.", "ap", "\"Region\": \"ap-southeast-1\"", hc(2));
@@ -291,10 +298,14 @@ TEST(IpBased, LongestBlockThenDefaultThenNodata) {
             {"LocationName": "office", "CidrList": ["192.0.2.0/24"]},
             {"LocationName": "corp", "CidrList": ["192.0.0.0/16", "2001:db8::/32"]}]}]})",
         "cidr.json");
-    const std::string base = rr("c.example.com.", "office", R"("CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "office"})", hc(0)) +
-                             "," + rr("c.example.com.", "corp", R"("CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "corp"})");
-    const std::string with_default =
-        base + "," + rr("c.example.com.", "rest", R"("CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "*"})");
+    const std::string base = rr("c.example.com.", "office",
+                                R"("CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "office"})", hc(0)) +
+                             "," +
+                             rr("c.example.com.", "corp",
+                                R"("CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "corp"})");
+    const std::string with_default = base + "," +
+                                     rr("c.example.com.", "rest",
+                                        R"("CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "*"})");
     Fixture f(with_default, in);
     uint8_t scope = 0;
     EXPECT_EQ(f.pick("c.example.com.", client("192.0.2.9"), &scope), "office");
@@ -316,7 +327,8 @@ TEST(Geoproximity, NearestByGreatCircleScaledByBias) {
     const std::string items =
         rr("p.example.com.", "dublin", R"("GeoProximityLocation": {"AWSRegion": "eu-west-1"})", hc(0)) + "," +
         rr("p.example.com.", "virginia", R"("GeoProximityLocation": {"AWSRegion": "us-east-1"})") + "," +
-        rr("p.example.com.", "tokyo", R"("GeoProximityLocation": {"Coordinates": {"Latitude": "35.68", "Longitude": "139.69"}})");
+        rr("p.example.com.", "tokyo",
+           R"("GeoProximityLocation": {"Coordinates": {"Latitude": "35.68", "Longitude": "139.69"}})");
     Fixture f(items, with_geo(1));
     uint8_t scope = 0;
     EXPECT_EQ(f.pick("p.example.com.", client("81.2.69.1"), &scope), "dublin");  // London
@@ -327,15 +339,17 @@ TEST(Geoproximity, NearestByGreatCircleScaledByBias) {
     // Dublin unhealthy: London goes to Virginia.
     EXPECT_EQ(Fixture(items, with_geo(1), {0}).pick("p.example.com.", client("81.2.69.1")), "virginia");
     // A large positive bias on Virginia pulls London over (5,900 km x 0.01 < 460 km).
-    const std::string biased =
-        rr("p.example.com.", "dublin", R"("GeoProximityLocation": {"AWSRegion": "eu-west-1"})") + "," +
-        rr("p.example.com.", "virginia", R"("GeoProximityLocation": {"AWSRegion": "us-east-1", "Bias": 99})");
+    const std::string biased = rr("p.example.com.", "dublin", R"("GeoProximityLocation": {"AWSRegion": "eu-west-1"})") +
+                               "," +
+                               rr("p.example.com.", "virginia",
+                                  R"("GeoProximityLocation": {"AWSRegion": "us-east-1", "Bias": 99})");
     EXPECT_EQ(Fixture(biased, with_geo()).pick("p.example.com.", client("81.2.69.1")), "virginia");
     // A negative bias shrinks: New York (330 km from Virginia) goes to Dublin when
     // Virginia's distance is divided by 0.01.
-    const std::string shrunk =
-        rr("p.example.com.", "dublin", R"("GeoProximityLocation": {"AWSRegion": "eu-west-1"})") + "," +
-        rr("p.example.com.", "virginia", R"("GeoProximityLocation": {"AWSRegion": "us-east-1", "Bias": -99})");
+    const std::string shrunk = rr("p.example.com.", "dublin", R"("GeoProximityLocation": {"AWSRegion": "eu-west-1"})") +
+                               "," +
+                               rr("p.example.com.", "virginia",
+                                  R"("GeoProximityLocation": {"AWSRegion": "us-east-1", "Bias": -99})");
     EXPECT_EQ(Fixture(shrunk, with_geo()).pick("p.example.com.", client("203.0.113.1")), "dublin");
 }
 
@@ -343,13 +357,15 @@ TEST(Geoproximity, NearestByGreatCircleScaledByBias) {
 
 TEST(Alias, NestedAliasesResolveToTheAnsweringPolicy) {
     const std::string items =
-        std::string("{\"Name\": \"example.com.\", \"Type\": \"A\", \"AliasTarget\": {\"HostedZoneId\": \"Z0EXAMPLE\", "
-        "\"DNSName\": \"www.example.com.\", \"EvaluateTargetHealth\": false}},") +
+        std::string(
+            "{\"Name\": \"example.com.\", \"Type\": \"A\", \"AliasTarget\": {\"HostedZoneId\": \"Z0EXAMPLE\", "
+            "\"DNSName\": \"www.example.com.\", \"EvaluateTargetHealth\": false}},") +
         "{\"Name\": \"www.example.com.\", \"Type\": \"A\", \"SetIdentifier\": \"eu\", \"GeoLocation\": {\"ContinentCode\": \"EU\"}, "
         "\"AliasTarget\": {\"HostedZoneId\": \"Z0EXAMPLE\", \"DNSName\": \"eu.example.com.\", \"EvaluateTargetHealth\": true}}," +
         "{\"Name\": \"www.example.com.\", \"Type\": \"A\", \"SetIdentifier\": \"rest\", \"GeoLocation\": {\"CountryCode\": \"*\"}, "
         "\"AliasTarget\": {\"HostedZoneId\": \"Z0EXAMPLE\", \"DNSName\": \"static.example.com.\", \"EvaluateTargetHealth\": true}}," +
-        rr("eu.example.com.", "a", "\"Weight\": 1", hc(0)) + "," + rr("eu.example.com.", "b", "\"Weight\": 1", hc(1)) + "," +
+        rr("eu.example.com.", "a", "\"Weight\": 1", hc(0)) + "," + rr("eu.example.com.", "b", "\"Weight\": 1", hc(1)) +
+        "," +
         "{\"Name\": \"static.example.com.\", \"Type\": \"A\", \"TTL\": 60, \"ResourceRecords\": [{\"Value\": \"198.51.100.1\"}]}";
     Fixture f(items, with_geo(2), {1, 0});
     const uint32_t apex = f.id("example.com."), eu = f.id("eu.example.com."), www = f.id("www.example.com.");
@@ -372,9 +388,10 @@ TEST(Alias, EvaluateTargetHealthBacksOutOfAnUnhealthyBranch) {
     auto items = [](bool eth) {
         const std::string e = eth ? "true" : "false";
         return "{\"Name\": \"w.example.com.\", \"Type\": \"A\", \"SetIdentifier\": \"primary\", \"Failover\": \"PRIMARY\", "
-               "\"AliasTarget\": {\"HostedZoneId\": \"Z0EXAMPLE\", \"DNSName\": \"pool.example.com.\", \"EvaluateTargetHealth\": " + e + "}}," +
-               rr("w.example.com.", "backup", "\"Failover\": \"SECONDARY\"") + "," +
-               rr("pool.example.com.", "a", "\"Weight\": 1", hc(0)) + "," + rr("pool.example.com.", "b", "\"Weight\": 1", hc(1));
+               "\"AliasTarget\": {\"HostedZoneId\": \"Z0EXAMPLE\", \"DNSName\": \"pool.example.com.\", \"EvaluateTargetHealth\": " +
+               e + "}}," + rr("w.example.com.", "backup", "\"Failover\": \"SECONDARY\"") + "," +
+               rr("pool.example.com.", "a", "\"Weight\": 1", hc(0)) + "," +
+               rr("pool.example.com.", "b", "\"Weight\": 1", hc(1));
     };
     EXPECT_EQ(Fixture(items(true), with_checks(2), {0, 1}).pick("w.example.com.", client("192.0.2.1")), "primary");
     EXPECT_EQ(Fixture(items(true), with_checks(2), {0, 0}).pick("w.example.com.", client("192.0.2.1")), "backup");

@@ -34,8 +34,8 @@ TEST(Explain, GeolocationThroughAnAliasWithTheTestDatabase) {
     ASSERT_TRUE(set.ok()) << set.error().to_string();
     auto tables = PolicyTables::create(*set, {0});
     Rng rng(3);
-    const std::string text =
-        explain(*tables, tables->find(name_of("example.com."), dns::type::A), client("81.2.69.142", 32), rng);
+    const std::string text = explain(*tables, tables->find(name_of("example.com."), dns::type::A),
+                                     client("81.2.69.142", 32), rng);
     EXPECT_TRUE(has(text, "client 81.2.69.142/32")) << text;
     EXPECT_TRUE(has(text, "example.com. A (simple, 1 record set)")) << text;
     EXPECT_TRUE(has(text, "alias target www.example.com. A (geolocation, 3 record sets)")) << text;
@@ -55,7 +55,8 @@ TEST(Explain, WeightedSharesAndNodata) {
     ASSERT_TRUE(set.ok()) << set.error().to_string();
     auto tables = PolicyTables::create(*set);
     Rng rng(3);
-    std::string text = explain(*tables, tables->find(name_of("w.example.com."), dns::type::A), client("192.0.2.1"), rng);
+    std::string text = explain(*tables, tables->find(name_of("w.example.com."), dns::type::A), client("192.0.2.1"),
+                               rng);
     EXPECT_TRUE(has(text, "weight 3, share 75.0%")) << text;
     EXPECT_TRUE(has(text, "weight 1, share 25.0%")) << text;
     EXPECT_TRUE(has(text, "ECS scope: /0 (the answer does not depend on the client)")) << text;

@@ -15,10 +15,16 @@ std::string check(const std::string& id, const std::string& config) {
 }
 
 TEST(HealthCheck, ParsesTypesAndAppliesRoute53Defaults) {
-    auto r = parse(check("web", R"("Type": "HTTPS", "FullyQualifiedDomainName": "www.example.com", "RequestInterval": 10)") + ",\n" +
-                   check("tcp", R"("Type": "TCP", "IPAddress": "192.0.2.1", "Port": 22, "FailureThreshold": 1, "Inverted": true)") + ",\n" +
-                   check("str", R"("Type": "HTTP_STR_MATCH", "IPAddress": "2001:db8::1", "SearchString": "ok", "ResourcePath": "/health")") + ",\n" +
-                   check("all", R"("Type": "CALCULATED", "ChildHealthChecks": ["web", "tcp"], "HealthThreshold": 1)"));
+    auto r = parse(
+        check("web", R"("Type": "HTTPS", "FullyQualifiedDomainName": "www.example.com", "RequestInterval": 10)") +
+        ",\n" +
+        check("tcp",
+              R"("Type": "TCP", "IPAddress": "192.0.2.1", "Port": 22, "FailureThreshold": 1, "Inverted": true)") +
+        ",\n" +
+        check(
+            "str",
+            R"("Type": "HTTP_STR_MATCH", "IPAddress": "2001:db8::1", "SearchString": "ok", "ResourcePath": "/health")") +
+        ",\n" + check("all", R"("Type": "CALCULATED", "ChildHealthChecks": ["web", "tcp"], "HealthThreshold": 1)"));
     ASSERT_TRUE(r.ok()) << r.error().to_string();
     ASSERT_EQ(r->checks.size(), 4u);
     const HealthCheck& web = r->checks[0];
@@ -72,9 +78,10 @@ TEST(HealthCheck, ValidationErrors) {
 TEST(HealthCheck, CalculatedFollowsChildrenThresholdInvertAndDisable) {
     auto r = parse(check("a", R"("Type": "TCP", "IPAddress": "192.0.2.1", "Port": 1)") + "," +
                    check("b", R"("Type": "TCP", "IPAddress": "192.0.2.1", "Port": 1)") + "," +
-                   check("two", R"("Type": "CALCULATED", "ChildHealthChecks": ["a", "b"], "HealthThreshold": 2)") + "," +
-                   check("top", R"("Type": "CALCULATED", "ChildHealthChecks": ["two"], "Inverted": true)") + "," +
-                   check("off", R"("Type": "TCP", "IPAddress": "192.0.2.1", "Port": 1, "Disabled": true, "Inverted": true)"));
+                   check("two", R"("Type": "CALCULATED", "ChildHealthChecks": ["a", "b"], "HealthThreshold": 2)") +
+                   "," + check("top", R"("Type": "CALCULATED", "ChildHealthChecks": ["two"], "Inverted": true)") + "," +
+                   check("off",
+                         R"("Type": "TCP", "IPAddress": "192.0.2.1", "Port": 1, "Disabled": true, "Inverted": true)"));
     ASSERT_TRUE(r.ok()) << r.error().to_string();
     HealthVector h = initial_health(*r);
     EXPECT_EQ(h, (HealthVector{1, 1, 1, 0, 0}));

@@ -52,7 +52,8 @@ void run_random(uint64_t seed, size_t prefix_count, unsigned min_len, unsigned m
             pv.prefix.address[bit / 8] ^= static_cast<uint8_t>(0x80u >> (bit % 8));
         }
         pv.prefix.length = static_cast<uint8_t>(min_len + gen() % (max_len - min_len + 1));
-        for (unsigned b = pv.prefix.length; b < 128; ++b) pv.prefix.address[b / 8] &= static_cast<uint8_t>(~(0x80u >> (b % 8)));
+        for (unsigned b = pv.prefix.length; b < 128; ++b)
+            pv.prefix.address[b / 8] &= static_cast<uint8_t>(~(0x80u >> (b % 8)));
         pv.value = static_cast<uint32_t>(gen() % 5);  // few values: merging gets exercised
         ref.prefixes.push_back(pv);
     }

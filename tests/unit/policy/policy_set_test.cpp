@@ -16,12 +16,13 @@ using testing::name_of;
 std::string rrs(const std::string& items) { return "{\"ResourceRecordSets\": [" + items + "]}"; }
 
 std::string a(const std::string& name, const std::string& routing) {
-    return "{\"Name\": \"" + name + "\", \"Type\": \"A\", \"TTL\": 60, \"ResourceRecords\": [{\"Value\": \"192.0.2.1\"}]" +
+    return "{\"Name\": \"" + name +
+           "\", \"Type\": \"A\", \"TTL\": 60, \"ResourceRecords\": [{\"Value\": \"192.0.2.1\"}]" +
            (routing.empty() ? "" : ", " + routing) + "}";
 }
 
-std::string alias(const std::string& name, const std::string& target, const std::string& routing = "",
-                  bool eth = false, const std::string& zone = "Z0EXAMPLE") {
+std::string alias(const std::string& name, const std::string& target, const std::string& routing = "", bool eth = false,
+                  const std::string& zone = "Z0EXAMPLE") {
     return "{\"Name\": \"" + name + "\", \"Type\": \"A\", \"AliasTarget\": {\"HostedZoneId\": \"" + zone +
            "\", \"DNSName\": \"" + target + "\", \"EvaluateTargetHealth\": " + (eth ? "true" : "false") + "}" +
            (routing.empty() ? "" : ", " + routing) + "}";
@@ -67,7 +68,8 @@ TEST(PolicySet, ConflictsBetweenRecordSets) {
                  {"w.example.com. A \"a\"", "duplicate SetIdentifier"});
     expect_error(rrs(a("w.example.com.", "") + ",\n" + a("w.example.com.", R"("SetIdentifier": "a", "Weight": 2)")),
                  {"w.example.com. A \"a\"", "without SetIdentifier"});
-    expect_error(rrs(a("w.example.com.", "") + ",\n" + a("w.example.com.", "")), {"w.example.com. A", "duplicate record set"});
+    expect_error(rrs(a("w.example.com.", "") + ",\n" + a("w.example.com.", "")),
+                 {"w.example.com. A", "duplicate record set"});
     expect_error(rrs(a("g.example.com.", R"("SetIdentifier": "d1", "GeoLocation": {"CountryCode": "*"})") + ",\n" +
                      a("g.example.com.", R"("SetIdentifier": "d2", "GeoLocation": {"CountryCode": "*"})")),
                  {"g.example.com. A \"d2\"", "second default"});
@@ -98,41 +100,50 @@ TEST(PolicySet, IpBasedReferences) {
         i.cidr_collections = *cidr;
         return i;
     };
-    expect_error(rrs(a("c.example.com.", R"("SetIdentifier": "x", "CidrRoutingConfig": {"CollectionId": "zz", "LocationName": "*"})")),
+    expect_error(rrs(a("c.example.com.",
+                       R"("SetIdentifier": "x", "CidrRoutingConfig": {"CollectionId": "zz", "LocationName": "*"})")),
                  {"c.example.com. A \"x\"", "CIDR collection \"zz\" does not exist"}, with_cidr());
-    expect_error(rrs(a("c.example.com.", R"("SetIdentifier": "x", "CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "home"})")),
+    expect_error(rrs(a("c.example.com.",
+                       R"("SetIdentifier": "x", "CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "home"})")),
                  {"\"x\"", "CIDR location \"home\" is not in collection \"c1\""}, with_cidr());
-    expect_error(rrs(a("c.example.com.", R"("SetIdentifier": "x", "CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "*"})") + ",\n" +
-                     a("c.example.com.", R"("SetIdentifier": "y", "CidrRoutingConfig": {"CollectionId": "c2", "LocationName": "*"})")),
+    expect_error(rrs(a("c.example.com.",
+                       R"("SetIdentifier": "x", "CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "*"})") +
+                     ",\n" +
+                     a("c.example.com.",
+                       R"("SetIdentifier": "y", "CidrRoutingConfig": {"CollectionId": "c2", "LocationName": "*"})")),
                  {"\"y\"", "uses CIDR collection \"c2\""}, with_cidr());
-    expect_error(rrs(a("c.example.com.", R"("SetIdentifier": "x", "CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "*"})") + ",\n" +
-                     a("c.example.com.", R"("SetIdentifier": "y", "CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "*"})")),
+    expect_error(rrs(a("c.example.com.",
+                       R"("SetIdentifier": "x", "CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "*"})") +
+                     ",\n" +
+                     a("c.example.com.",
+                       R"("SetIdentifier": "y", "CidrRoutingConfig": {"CollectionId": "c1", "LocationName": "*"})")),
                  {"\"y\"", "second default CIDR location"}, with_cidr());
 }
 
 TEST(PolicySet, AliasTargetsMustBeServedAndExist) {
     expect_error(rrs(alias("a.example.com.", "d111111abcdef8.cloudfront.net.", "", false, "Z2FDTNDATAQYW2")),
                  {"a.example.com. A", "cloudfront.net.", "not in a zone this server serves"});
-    expect_error(rrs(alias("a.example.com.", "www.example.com.", "", false, "Z0OTHER")),
-                 {"a.example.com. A", "not in zone other.org."},
-                 [] {
-                     PolicyInputs i;
-                     i.zones = {ZoneInfo{name_of("example.com."), "Z0EXAMPLE"}, ZoneInfo{name_of("other.org."), "Z0OTHER"}};
-                     return i;
-                 }());
+    expect_error(
+        rrs(alias("a.example.com.", "www.example.com.", "", false, "Z0OTHER")),
+        {"a.example.com. A", "not in zone other.org."}, [] {
+            PolicyInputs i;
+            i.zones = {ZoneInfo{name_of("example.com."), "Z0EXAMPLE"}, ZoneInfo{name_of("other.org."), "Z0OTHER"}};
+            return i;
+        }());
     PolicyInputs with_zone;
     with_zone.zone_has_rrset = [](const dns::Name& n, uint16_t type) {
         return n == name_of("zonefile.example.com.") && type == dns::type::A;
     };
-    expect_error(rrs(alias("a.example.com.", "missing.example.com.")), {"a.example.com. A", "missing.example.com. A does not exist"},
-                 with_zone);
+    expect_error(rrs(alias("a.example.com.", "missing.example.com.")),
+                 {"a.example.com. A", "missing.example.com. A does not exist"}, with_zone);
     with_zone.zone_has_rrset = [](const dns::Name& n, uint16_t) { return n == name_of("zonefile.example.com."); };
     auto ok = build_from_json(rrs(alias("a.example.com.", "zonefile.example.com.")), with_zone);
     EXPECT_TRUE(ok.ok()) << ok.error().to_string();
 }
 
 TEST(PolicySet, AliasLoopsAreLoadErrors) {
-    expect_error(rrs(alias("a.example.com.", "a.example.com.")), {"alias loop", "a.example.com. A -> a.example.com. A"});
+    expect_error(rrs(alias("a.example.com.", "a.example.com.")),
+                 {"alias loop", "a.example.com. A -> a.example.com. A"});
     expect_error(rrs(alias("a.example.com.", "b.example.com.", R"("SetIdentifier": "1", "Weight": 1)") + ",\n" +
                      alias("b.example.com.", "c.example.com.") + ",\n" +
                      alias("c.example.com.", "a.example.com.", R"("SetIdentifier": "x", "Failover": "PRIMARY")")),

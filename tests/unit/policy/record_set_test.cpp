@@ -76,7 +76,8 @@ TEST(RecordSet, ParsesEveryRoutingPolicy) {
 }
 
 TEST(RecordSet, Route53OctalEscapesInNames) {
-    auto r = parse(R"({"Name": "\\052.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.1"}]})");
+    auto r =
+        parse(R"({"Name": "\\052.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.1"}]})");
     ASSERT_TRUE(r.ok()) << r.error().to_string();
     EXPECT_TRUE(r->record_sets[0].name.is_wildcard());
     EXPECT_EQ(r->record_sets[0].name.to_text(), "*.example.com.");
@@ -121,8 +122,9 @@ TEST(RecordSet, YamlOfTheSameShape) {
 }
 
 TEST(RecordSet, CountryCodeNoIsNorwayInYaml) {
-    const char* yaml = "ResourceRecordSets:\n- {Name: n.example.com, Type: A, TTL: 1, SetIdentifier: no,\n"
-                       "   GeoLocation: {CountryCode: NO}, ResourceRecords: [{Value: 192.0.2.1}]}\n";
+    const char* yaml =
+        "ResourceRecordSets:\n- {Name: n.example.com, Type: A, TTL: 1, SetIdentifier: no,\n"
+        "   GeoLocation: {CountryCode: NO}, ResourceRecords: [{Value: 192.0.2.1}]}\n";
     auto r = parse_record_sets_text(yaml, "rs.yaml", name_of("example.com."));
     ASSERT_TRUE(r.ok()) << r.error().to_string();
     EXPECT_EQ(r->record_sets[0].geo.country, "NO");
@@ -161,30 +163,39 @@ TEST(RecordSet, SchemaErrorsNameTheRecordSetAndTheProblem) {
                  {"g.example.com. A \"x\"", "\"XX\" is not one of AF AN AS EU OC NA SA"});
     expect_error(rs("g.example.com.", R"("SetIdentifier": "x", "GeoLocation": {"CountryCode": "QQ"})"),
                  {"\"x\"", "\"QQ\" is not an ISO 3166-1"});
-    expect_error(rs("g.example.com.", R"("SetIdentifier": "x", "GeoLocation": {"CountryCode": "US", "SubdivisionCode": "wash"})"),
+    expect_error(rs("g.example.com.",
+                    R"("SetIdentifier": "x", "GeoLocation": {"CountryCode": "US", "SubdivisionCode": "wash"})"),
                  {"\"x\"", "subdivision code"});
     expect_error(rs("g.example.com.", R"("SetIdentifier": "x", "GeoLocation": {"SubdivisionCode": "WA"})"),
                  {"\"x\"", "SubdivisionCode needs a CountryCode"});
-    expect_error(rs("g.example.com.", R"("SetIdentifier": "x", "GeoLocation": {"ContinentCode": "EU", "CountryCode": "FR"})"),
+    expect_error(rs("g.example.com.",
+                    R"("SetIdentifier": "x", "GeoLocation": {"ContinentCode": "EU", "CountryCode": "FR"})"),
                  {"\"x\"", "both ContinentCode and CountryCode"});
     expect_error(rs("f.example.com.", R"("SetIdentifier": "x", "Failover": "TERTIARY")"),
                  {"f.example.com. A \"x\"", "PRIMARY or SECONDARY"});
-    expect_error(rs("m.example.com.", R"("SetIdentifier": "x", "MultiValueAnswer": false)"), {"\"x\"", "MultiValueAnswer"});
+    expect_error(rs("m.example.com.", R"("SetIdentifier": "x", "MultiValueAnswer": false)"),
+                 {"\"x\"", "MultiValueAnswer"});
     expect_error(rs("p.example.com.", R"("SetIdentifier": "x", "GeoProximityLocation": {"AWSRegion": "mars-1"})"),
                  {"\"x\"", "mars-1"});
-    expect_error(rs("p.example.com.", R"("SetIdentifier": "x", "GeoProximityLocation": {"LocalZoneGroup": "us-west-2-lax-1"})"),
+    expect_error(rs("p.example.com.",
+                    R"("SetIdentifier": "x", "GeoProximityLocation": {"LocalZoneGroup": "us-west-2-lax-1"})"),
                  {"\"x\"", "LocalZoneGroup is not supported"});
-    expect_error(rs("p.example.com.", R"("SetIdentifier": "x", "GeoProximityLocation": {"AWSRegion": "eu-west-1", "Bias": 100})"),
+    expect_error(rs("p.example.com.",
+                    R"("SetIdentifier": "x", "GeoProximityLocation": {"AWSRegion": "eu-west-1", "Bias": 100})"),
                  {"\"x\"", "Bias 100 is outside -99..99"});
-    expect_error(rs("p.example.com.", R"("SetIdentifier": "x", "GeoProximityLocation": {"Coordinates": {"Latitude": 91, "Longitude": 0}})"),
-                 {"\"x\"", "Latitude"});
-    expect_error(rs("c.example.com.", R"("SetIdentifier": "x", "CidrRoutingConfig": {"CollectionId": "c", "LocationName": "a b"})"),
+    expect_error(
+        rs("p.example.com.",
+           R"("SetIdentifier": "x", "GeoProximityLocation": {"Coordinates": {"Latitude": 91, "Longitude": 0}})"),
+        {"\"x\"", "Latitude"});
+    expect_error(rs("c.example.com.",
+                    R"("SetIdentifier": "x", "CidrRoutingConfig": {"CollectionId": "c", "LocationName": "a b"})"),
                  {"\"x\"", "LocationName"});
     expect_error(rs("w.example.com.", R"("Weight": 1)"), {"w.example.com. A", "Weight needs a SetIdentifier"});
     expect_error(rs("w.example.com.", R"("SetIdentifier": "x")"), {"\"x\"", "SetIdentifier without a routing policy"});
     expect_error(rs("w.example.com.", R"("SetIdentifier": "x", "Weight": 1, "Region": "eu-west-1")"),
                  {"\"x\"", "cannot be combined"});
-    expect_error(rs("w.example.com.", R"("Wieght": 1)"), {"w.example.com. A", "Wieght is not a Route 53 record set field"});
+    expect_error(rs("w.example.com.", R"("Wieght": 1)"),
+                 {"w.example.com. A", "Wieght is not a Route 53 record set field"});
     expect_error(rs("www.example.org.", ""), {"www.example.org. A", "not in zone example.com."});
     expect_error(R"({"Name": "a.example.com.", "Type": "BOGUS", "TTL": 1, "ResourceRecords": [{"Value": "x"}]})",
                  {"a.example.com. BOGUS", "not a type Route 53 supports"});
@@ -193,9 +204,11 @@ TEST(RecordSet, SchemaErrorsNameTheRecordSetAndTheProblem) {
     expect_error(R"({"Name": "a.example.com.", "Type": "A", "TTL": 1})", {"a.example.com. A", "ResourceRecords"});
     expect_error(R"({"Name": "a.example.com.", "Type": "A", "TTL": 1, "AliasTarget": {"DNSName": "b.example.com."}})",
                  {"a.example.com. A", "alias", "TTL"});
-    expect_error(R"({"Name": "a.example.com.", "Type": "A", "SetIdentifier": "m", "MultiValueAnswer": true, "AliasTarget": {"DNSName": "b.example.com."}})",
-                 {"a.example.com. A \"m\"", "multivalue answer record sets cannot be aliases"});
-    expect_error(R"({"Type": "A", "TTL": 1, "ResourceRecords": [{"Value": "192.0.2.1"}]})", {"record set", "missing Name"});
+    expect_error(
+        R"({"Name": "a.example.com.", "Type": "A", "SetIdentifier": "m", "MultiValueAnswer": true, "AliasTarget": {"DNSName": "b.example.com."}})",
+        {"a.example.com. A \"m\"", "multivalue answer record sets cannot be aliases"});
+    expect_error(R"({"Type": "A", "TTL": 1, "ResourceRecords": [{"Value": "192.0.2.1"}]})",
+                 {"record set", "missing Name"});
 }
 
 }  // namespace

@@ -39,7 +39,8 @@ std::unique_ptr<PolicyTables> tables_for(const std::string& items, uint64_t seed
 std::string weighted(const std::vector<int>& weights) {
     std::string items;
     for (size_t i = 0; i < weights.size(); ++i) {
-        items += std::string(i ? "," : "") + "{\"Name\": \"w.example.com.\", \"Type\": \"A\", \"TTL\": 60, \"SetIdentifier\": \"m" +
+        items += std::string(i ? "," : "") +
+                 "{\"Name\": \"w.example.com.\", \"Type\": \"A\", \"TTL\": 60, \"SetIdentifier\": \"m" +
                  std::to_string(i) + "\", \"Weight\": " + std::to_string(weights[i]) +
                  ", \"ResourceRecords\": [{\"Value\": \"192.0.2.1\"}]}";
     }
@@ -93,8 +94,10 @@ double chi2_critical_001(int df) {
 std::string multivalue_items(int members) {
     std::string items;
     for (int i = 0; i < members; ++i) {
-        items += std::string(i ? "," : "") + "{\"Name\": \"m.example.com.\", \"Type\": \"A\", \"TTL\": 60, \"SetIdentifier\": \"m" +
-                 std::to_string(i) + "\", \"MultiValueAnswer\": true, \"ResourceRecords\": [{\"Value\": \"192.0.2.1\"}]}";
+        items += std::string(i ? "," : "") +
+                 "{\"Name\": \"m.example.com.\", \"Type\": \"A\", \"TTL\": 60, \"SetIdentifier\": \"m" +
+                 std::to_string(i) +
+                 "\", \"MultiValueAnswer\": true, \"ResourceRecords\": [{\"Value\": \"192.0.2.1\"}]}";
     }
     return items;
 }

@@ -41,13 +41,13 @@ struct HealthWorld {
 // pool (weighted, checks 0 and 1) <- front (failover, ETH alias to pool) ;
 // other (weighted, check 2) ; plain (failover, non-ETH alias to pool).
 HealthWorld make_world() {
-    const std::string items = rr("pool.example.com.", "a", "\"Weight\": 1", 0) + "," +
-                              rr("pool.example.com.", "b", "\"Weight\": 1", 1) + "," +
-                              alias_member("front.example.com.", "p", "\"Failover\": \"PRIMARY\"", "pool.example.com.", true) +
-                              "," + rr("front.example.com.", "s", "\"Failover\": \"SECONDARY\"") + "," +
-                              rr("other.example.com.", "x", "\"Weight\": 1", 2) + "," +
-                              alias_member("plain.example.com.", "p", "\"Failover\": \"PRIMARY\"", "pool.example.com.", false) +
-                              "," + rr("plain.example.com.", "s", "\"Failover\": \"SECONDARY\"");
+    const std::string items =
+        rr("pool.example.com.", "a", "\"Weight\": 1", 0) + "," + rr("pool.example.com.", "b", "\"Weight\": 1", 1) +
+        "," + alias_member("front.example.com.", "p", "\"Failover\": \"PRIMARY\"", "pool.example.com.", true) + "," +
+        rr("front.example.com.", "s", "\"Failover\": \"SECONDARY\"") + "," +
+        rr("other.example.com.", "x", "\"Weight\": 1", 2) + "," +
+        alias_member("plain.example.com.", "p", "\"Failover\": \"PRIMARY\"", "pool.example.com.", false) + "," +
+        rr("plain.example.com.", "s", "\"Failover\": \"SECONDARY\"");
     PolicyInputs in;
     in.health_checks = testing::tcp_checks(3);
     auto set = build_from_json("{\"ResourceRecordSets\": [" + items + "]}", std::move(in));
@@ -157,10 +157,12 @@ TEST(PolicyTables, MultivalueWindowCountersAlternateAndOverflowFallsBack) {
     for (int p = 0; p < 3; ++p) {
         for (int m = 0; m < 10; ++m) {
             if (!items.empty()) items += ",";
-            items += rr("mv" + std::to_string(p) + ".example.com.", "m" + std::to_string(m), "\"MultiValueAnswer\": true");
+            items += rr("mv" + std::to_string(p) + ".example.com.", "m" + std::to_string(m),
+                        "\"MultiValueAnswer\": true");
         }
     }
-    items += "," + rr("small.example.com.", "a", "\"MultiValueAnswer\": true") + "," + rr("w.example.com.", "a", "\"Weight\": 1");
+    items += "," + rr("small.example.com.", "a", "\"MultiValueAnswer\": true") + "," +
+             rr("w.example.com.", "a", "\"Weight\": 1");
     auto set = build_from_json("{\"ResourceRecordSets\": [" + items + "]}");
     ASSERT_TRUE(set.ok()) << set.error().to_string();
     auto tables = PolicyTables::create(*set, {}, 5);

@@ -36,19 +36,19 @@ Error check_error(const std::string& text) {
     return s.ok() ? Error{} : s.error();
 }
 
-#define EXPECT_CHECK_ERROR(text, want_line, part)                                  \
-    do {                                                                           \
-        Error e_ = check_error(text);                                              \
-        EXPECT_EQ(e_.file, "check.zone");                                          \
-        EXPECT_EQ(e_.line, static_cast<uint32_t>(want_line)) << e_.to_string();   \
-        EXPECT_NE(e_.message.find(part), std::string::npos) << e_.to_string();    \
+#define EXPECT_CHECK_ERROR(text, want_line, part)                               \
+    do {                                                                        \
+        Error e_ = check_error(text);                                           \
+        EXPECT_EQ(e_.file, "check.zone");                                       \
+        EXPECT_EQ(e_.line, static_cast<uint32_t>(want_line)) << e_.to_string(); \
+        EXPECT_NE(e_.message.find(part), std::string::npos) << e_.to_string();  \
     } while (0)
 
-#define EXPECT_CHECK_OK(text)                                                      \
-    do {                                                                           \
-        ZoneSource z_ = zone_of(text);                                             \
-        Status s_ = check_zone(z_);                                                \
-        EXPECT_TRUE(s_.ok()) << s_.error().to_string();                            \
+#define EXPECT_CHECK_OK(text)                           \
+    do {                                                \
+        ZoneSource z_ = zone_of(text);                  \
+        Status s_ = check_zone(z_);                     \
+        EXPECT_TRUE(s_.ok()) << s_.error().to_string(); \
     } while (0)
 
 TEST(CheckTest, ValidZone) {
@@ -122,9 +122,10 @@ TEST(CheckTest, DnameRules) {
 
 TEST(CheckTest, DnameAtTheApexForbidsEveryOtherName) {
     EXPECT_CHECK_OK("$TTL 1\n@ SOA ns.example.net. h 1 2 3 4 5\n@ NS ns.example.net.\n@ DNAME example.net.\n");
-    EXPECT_CHECK_ERROR("$TTL 1\n@ SOA ns.example.net. h 1 2 3 4 5\n@ NS ns.example.net.\n@ DNAME example.net.\n"
-                       "www A 192.0.2.1\n",
-                       5, "below the DNAME at example.com.");
+    EXPECT_CHECK_ERROR(
+        "$TTL 1\n@ SOA ns.example.net. h 1 2 3 4 5\n@ NS ns.example.net.\n@ DNAME example.net.\n"
+        "www A 192.0.2.1\n",
+        5, "below the DNAME at example.com.");
 }
 
 TEST(CheckTest, OnlyGlueBelowADelegation) {

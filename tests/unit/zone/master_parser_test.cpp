@@ -43,12 +43,12 @@ Error parse_error(std::string_view text, const ParseOptions& options = {}) {
     return r.ok() ? Error{} : r.error();
 }
 
-#define EXPECT_PARSE_ERROR(text, want_line, part)                                         \
-    do {                                                                                  \
-        Error e_ = parse_error(text);                                                     \
-        EXPECT_EQ(e_.file, "test.zone");                                                  \
-        EXPECT_EQ(e_.line, static_cast<uint32_t>(want_line)) << e_.to_string();          \
-        EXPECT_NE(e_.message.find(part), std::string::npos) << e_.to_string();           \
+#define EXPECT_PARSE_ERROR(text, want_line, part)                               \
+    do {                                                                        \
+        Error e_ = parse_error(text);                                           \
+        EXPECT_EQ(e_.file, "test.zone");                                        \
+        EXPECT_EQ(e_.line, static_cast<uint32_t>(want_line)) << e_.to_string(); \
+        EXPECT_NE(e_.message.find(part), std::string::npos) << e_.to_string();  \
     } while (0)
 
 // "owner ttl TYPE rdata" of record i, for compact assertions.
@@ -143,11 +143,12 @@ TEST(MasterParserTest, AbsoluteRelativeAndAtOwners) {
 }
 
 TEST(MasterParserTest, NumericOwnersInReverseZone) {
-    auto r = parse_zone_text("$TTL 1d\n"
-                             "@ SOA ns.example.com. h.example.com. 1 2 3 4 5\n"
-                             "1 PTR host1.example.com.\n"
-                             "254 IN PTR host254.example.com.\n",
-                             "rev.zone", name("2.0.192.in-addr.arpa."));
+    auto r = parse_zone_text(
+        "$TTL 1d\n"
+        "@ SOA ns.example.com. h.example.com. 1 2 3 4 5\n"
+        "1 PTR host1.example.com.\n"
+        "254 IN PTR host254.example.com.\n",
+        "rev.zone", name("2.0.192.in-addr.arpa."));
     ASSERT_TRUE(r.ok()) << r.error().to_string();
     ASSERT_EQ(r->records.size(), 3u);
     EXPECT_EQ(r->records[1].owner.to_text(), "1.2.0.192.in-addr.arpa.");
@@ -156,16 +157,17 @@ TEST(MasterParserTest, NumericOwnersInReverseZone) {
 }
 
 TEST(MasterParserTest, ParenthesesCommentsAndLines) {
-    ZoneSource z = parse_ok("$TTL 1h\n"
-                            "@ IN SOA ns1.example.com. hostmaster.example.com. (\n"
-                            "        2024010101 ; serial\n"
-                            "        1h         ; refresh (with parenthesis in comment\n"
-                            "        15M        ; retry\n"
-                            "        1W         ; expire\n"
-                            "        300 )      ; minimum\n"
-                            "txt TXT ( \"one\" ; first\n"
-                            "          \"two\" )\n"
-                            "after A 192.0.2.1\n");
+    ZoneSource z = parse_ok(
+        "$TTL 1h\n"
+        "@ IN SOA ns1.example.com. hostmaster.example.com. (\n"
+        "        2024010101 ; serial\n"
+        "        1h         ; refresh (with parenthesis in comment\n"
+        "        15M        ; retry\n"
+        "        1W         ; expire\n"
+        "        300 )      ; minimum\n"
+        "txt TXT ( \"one\" ; first\n"
+        "          \"two\" )\n"
+        "after A 192.0.2.1\n");
     ASSERT_EQ(z.records.size(), 3u);
     EXPECT_EQ(rr(z, 0),
               "example.com. 3600 SOA ns1.example.com. hostmaster.example.com. 2024010101 3600 900 604800 300");
@@ -264,8 +266,9 @@ TEST(MasterParserTest, OriginDirective) {
 }
 
 TEST(MasterParserTest, TtlDirectiveWithUnits) {
-    ZoneSource z = parse_ok("$TTL 1h30m\n@ SOA ns h 1 2 3 4 5\n$TTL 2D\na A 192.0.2.1\n$ttl 1w\nb A 192.0.2.2\n"
-                            "$TTL 0\nc A 192.0.2.3\n");
+    ZoneSource z = parse_ok(
+        "$TTL 1h30m\n@ SOA ns h 1 2 3 4 5\n$TTL 2D\na A 192.0.2.1\n$ttl 1w\nb A 192.0.2.2\n"
+        "$TTL 0\nc A 192.0.2.3\n");
     EXPECT_EQ(z.records[0].ttl, 5400u);
     EXPECT_EQ(z.records[1].ttl, 172800u);
     EXPECT_EQ(z.records[2].ttl, 604800u);
@@ -298,9 +301,7 @@ TEST(MasterParserTest, DefaultTtlFromOptions) {
     EXPECT_EQ(z.records[0].ttl, 42u);
 }
 
-TEST(MasterParserTest, NoTtlAtAllIsAnError) {
-    EXPECT_PARSE_ERROR("a A 192.0.2.1\n", 1, "no TTL");
-}
+TEST(MasterParserTest, NoTtlAtAllIsAnError) { EXPECT_PARSE_ERROR("a A 192.0.2.1\n", 1, "no TTL"); }
 
 TEST(MasterParserTest, TtlBounds) {
     ZoneSource z = parse_ok("a 2147483647 A 192.0.2.1\nb 0 A 192.0.2.2\n");
@@ -346,8 +347,8 @@ protected:
 
 TEST_F(IncludeTest, IncludeIsRelativeToTheIncludingFile) {
     std::string main = write("zones/main.zone", std::string(kHead) +
-                                                   "$INCLUDE sub/hosts.inc\n"
-                                                   "after A 192.0.2.9\n");
+                                                    "$INCLUDE sub/hosts.inc\n"
+                                                    "after A 192.0.2.9\n");
     write("zones/sub/hosts.inc", "www A 192.0.2.1\n$INCLUDE more.inc\n");
     write("zones/sub/more.inc", "mail A 192.0.2.2\n");
     auto r = parse_zone_file(main, example());

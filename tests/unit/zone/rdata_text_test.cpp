@@ -50,10 +50,10 @@ std::string to_text(uint16_t t, std::string_view text) {
     return rdata_to_text(t, *r);
 }
 
-#define EXPECT_ERROR(t, text, part)                                                              \
-    do {                                                                                         \
-        Error e_ = error_of(t, text);                                                            \
-        EXPECT_NE(e_.message.find(part), std::string::npos) << "message: " << e_.message;      \
+#define EXPECT_ERROR(t, text, part)                                                       \
+    do {                                                                                  \
+        Error e_ = error_of(t, text);                                                     \
+        EXPECT_NE(e_.message.find(part), std::string::npos) << "message: " << e_.message; \
     } while (0)
 
 // ---------------------------------------------------------------- round trips, every type
@@ -198,16 +198,27 @@ TEST(RdataTextTest, WireOfCommonTypes) {
     EXPECT_EQ(wire_hex(type::MX, "10 Mail.Example.COM."), "000A044D61696C074578616D706C6503434F4D00");
     EXPECT_EQ(wire_hex(type::NS, "@"), "076578616D706C6503636F6D00");
     EXPECT_EQ(wire_hex(type::CNAME, "a\\.b"), "03612E62076578616D706C6503636F6D00");
-    EXPECT_EQ(wire_hex(type::TXT, "\"a\\\"b\" c \\\\"), "03612262016301" "5C");
+    EXPECT_EQ(wire_hex(type::TXT, "\"a\\\"b\" c \\\\"),
+              "03612262016301"
+              "5C");
     EXPECT_EQ(wire_hex(type::TXT, "\"\\255\\000x\""), "03FF0078");
-    EXPECT_EQ(wire_hex(type::SRV, "0 5 443 ."), "00000005" "01BB00");
+    EXPECT_EQ(wire_hex(type::SRV, "0 5 443 ."),
+              "00000005"
+              "01BB00");
     EXPECT_EQ(wire_hex(type::SOA, ". . 4294967295 0 1s 1M 1w1d"),
-              "0000" "FFFFFFFF" "00000000" "00000001" "0000003C" "000A8C00");
+              "0000"
+              "FFFFFFFF"
+              "00000000"
+              "00000001"
+              "0000003C"
+              "000A8C00");
     EXPECT_EQ(wire_hex(type::CAA, "0 issue \"ca.example.net; account=230123\""),
               "0005697373756563612E6578616D706C652E6E65743B206163636F756E743D323330313233");
     EXPECT_EQ(wire_hex(type::DS, "1 2 3 ab CD ef"), "00010203ABCDEF");
     EXPECT_EQ(wire_hex(type::SSHFP, "1 1 a b c d"), "0101ABCD");  // hex split anywhere
-    EXPECT_EQ(wire_hex(type::NAPTR, "1 2 \"\" \"\" \"\" ."), "00010002000000" "00");
+    EXPECT_EQ(wire_hex(type::NAPTR, "1 2 \"\" \"\" \"\" ."),
+              "00010002000000"
+              "00");
     EXPECT_EQ(wire_hex(type::URI, "1 2 \"\""), "00010002");
     EXPECT_EQ(wire_hex(type::LOC, "52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m"),
               "000016138B3CF018810CBCE0009895B8");
@@ -231,34 +242,65 @@ TEST(RdataTextTest, NamesKeepTheirCase) {
 
 // RFC 9460 appendix D.1 and D.2 test vectors.
 TEST(RdataTextTest, SvcbRfc9460Vectors) {
-    EXPECT_EQ(wire_hex(type::HTTPS, "0 foo.example.com."), "0000" "03666F6F076578616D706C6503636F6D00");
+    EXPECT_EQ(wire_hex(type::HTTPS, "0 foo.example.com."),
+              "0000"
+              "03666F6F076578616D706C6503636F6D00");
     EXPECT_EQ(wire_hex(type::SVCB, "1 ."), "000100");
     EXPECT_EQ(wire_hex(type::SVCB, "16 foo.example.com. port=53"),
-              "0010" "03666F6F076578616D706C6503636F6D00" "000300020035");
+              "0010"
+              "03666F6F076578616D706C6503636F6D00"
+              "000300020035");
     EXPECT_EQ(wire_hex(type::SVCB, "1 foo.example.com. key667=hello"),
-              "0001" "03666F6F076578616D706C6503636F6D00" "029B000568656C6C6F");
+              "0001"
+              "03666F6F076578616D706C6503636F6D00"
+              "029B000568656C6C6F");
     EXPECT_EQ(wire_hex(type::SVCB, "1 foo.example.com. key667=\"hello\\210qoo\""),
-              "0001" "03666F6F076578616D706C6503636F6D00" "029B000968656C6C6FD2716F6F");
+              "0001"
+              "03666F6F076578616D706C6503636F6D00"
+              "029B000968656C6C6FD2716F6F");
     EXPECT_EQ(wire_hex(type::SVCB, "1 foo.example.com. (ipv6hint=\"2001:db8::1,2001:db8::53:1\")"),
-              "0001" "03666F6F076578616D706C6503636F6D00" "00060020"
-              "20010DB8000000000000000000000001" "20010DB8000000000000000000530001");
+              "0001"
+              "03666F6F076578616D706C6503636F6D00"
+              "00060020"
+              "20010DB8000000000000000000000001"
+              "20010DB8000000000000000000530001");
     EXPECT_EQ(wire_hex(type::SVCB, "1 example.com. (ipv6hint=\"2001:db8:122:344::192.0.2.33\")"),
-              "0001" "076578616D706C6503636F6D00" "00060010" "20010DB80122034400000000C0000221");
+              "0001"
+              "076578616D706C6503636F6D00"
+              "00060010"
+              "20010DB80122034400000000C0000221");
     EXPECT_EQ(wire_hex(type::SVCB, "16 foo.example.org. (alpn=h2,h3-19 mandatory=ipv4hint,alpn ipv4hint=192.0.2.1)"),
-              "0010" "03666F6F076578616D706C65036F726700" "0000000400010004" "00010009026832056833" "2D3139"
+              "0010"
+              "03666F6F076578616D706C65036F726700"
+              "0000000400010004"
+              "00010009026832056833"
+              "2D3139"
               "00040004C0000201");
-    const std::string two_levels = "0010" "03666F6F076578616D706C65036F726700" "0001000C08665C6F6F2C626172026832";
+    const std::string two_levels =
+        "0010"
+        "03666F6F076578616D706C65036F726700"
+        "0001000C08665C6F6F2C626172026832";
     EXPECT_EQ(wire_hex(type::SVCB, "16 foo.example.org. (alpn=\"f\\\\\\\\oo\\\\,bar,h2\")"), two_levels);
     EXPECT_EQ(wire_hex(type::SVCB, "16 foo.example.org. alpn=f\\\\\\092oo\\092,bar,h2"), two_levels);
 }
 
 TEST(RdataTextTest, SvcbKeysAreSortedAndKnownKeysAcceptTheirNumber) {
-    EXPECT_EQ(wire_hex(type::SVCB, "1 . port=1 alpn=h2"), "000100" "00010003026832" "000300020001");
-    EXPECT_EQ(wire_hex(type::SVCB, "1 . key3=443"), "000100" "0003000201BB");
+    EXPECT_EQ(wire_hex(type::SVCB, "1 . port=1 alpn=h2"),
+              "000100"
+              "00010003026832"
+              "000300020001");
+    EXPECT_EQ(wire_hex(type::SVCB, "1 . key3=443"),
+              "000100"
+              "0003000201BB");
     // A single backslash before a comma is consumed by the character-string level (RFC 9460 A.1),
     // as Knot does: it separates two alpn-ids.
-    EXPECT_EQ(wire_hex(type::SVCB, "1 . alpn=h2\\,h3"), "000100" "00010006026832026833");
-    EXPECT_EQ(wire_hex(type::SVCB, "1 . alpn=h2\\\\,h3"), "000100" "0001000605" "68322C6833");
+    EXPECT_EQ(wire_hex(type::SVCB, "1 . alpn=h2\\,h3"),
+              "000100"
+              "00010006026832026833");
+    EXPECT_EQ(wire_hex(type::SVCB, "1 . alpn=h2\\\\,h3"),
+              "000100"
+              "0001000605"
+              "68322C6833");
 }
 
 // RFC 9460 appendix D.3 failure cases, and a few more.
@@ -391,7 +433,9 @@ TEST(RdataTextTest, GenericForm) {
     EXPECT_ERROR(65280, "0a000001", "no presentation format");
     EXPECT_ERROR(10, "abc", "RFC 3597");
     // A quoted "\#" is an ordinary string, not the generic marker.
-    EXPECT_EQ(wire_hex(type::TXT, "\"\\#\" 0"), "012301" "30");
+    EXPECT_EQ(wire_hex(type::TXT, "\"\\#\" 0"),
+              "012301"
+              "30");
 }
 
 TEST(RdataTextTest, MalformedWirePrintsGeneric) {

@@ -3,8 +3,8 @@
 #include "io/sockets/socket_server.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -41,7 +41,6 @@ $TTL 300
 ns1  A   192.0.2.53
 www  A   192.0.2.20
 )";
-
 
 sockaddr_storage make_addr(int family, uint16_t port, socklen_t& len) {
     sockaddr_storage ss{};
