@@ -23,7 +23,7 @@ void SlotArray<T>::release(void* p, size_t bytes) {
 }
 
 template class SlotArray<ZoneCount>;
-template class SlotArray<uint64_t>;
+template class SlotArray<Count>;
 
 void add_counters(CounterTotals& to, const Counters& from) {
     to.add(from);

@@ -9,6 +9,8 @@
 #include <iterator>
 #include <vector>
 
+#include "common/count.h"
+
 namespace fz::engine {
 
 // Why a query got no response.
@@ -26,7 +28,7 @@ inline constexpr uint32_t kMaxMemberSlots = uint32_t{1} << 24;  // 128 MiB of ad
 // Per-zone counts of responses by rcode: one cache line per zone, indexed with a shift.
 inline constexpr size_t kZoneRcodes = 7;  // NOERROR..YXDOMAIN by name; rcode[kZoneRcodes]: every other
 struct ZoneCount {
-    uint64_t rcode[kZoneRcodes + 1] = {};
+    Count rcode[kZoneRcodes + 1];
 
     // Queries answered in the zone: each response is counted once, under its rcode.
     uint64_t queries() const {
@@ -69,14 +71,14 @@ private:
 
 // The counts that are summed field by field, whatever the zone.
 struct QueryCounts {
-    uint64_t queries = 0;  // responses() plus every drop
-    uint64_t udp = 0;
-    uint64_t tcp = 0;
-    uint64_t truncated = 0;
-    uint64_t edns = 0;
-    uint64_t ecs = 0;
-    uint64_t rcode[24] = {};  // responses by rcode ([23]: 23 and above)
-    uint64_t dropped[static_cast<size_t>(Drop::kCount)] = {};
+    Count queries;  // responses() plus every drop
+    Count udp;
+    Count tcp;
+    Count truncated;
+    Count edns;
+    Count ecs;
+    Count rcode[24];  // responses by rcode ([23]: 23 and above)
+    Count dropped[static_cast<size_t>(Drop::kCount)];
 
     // Each response is counted once, under its rcode.
     uint64_t responses() const {
@@ -98,12 +100,11 @@ struct QueryCounts {
 };
 
 // Per-worker counters: each worker (thread or lcore) owns one and only it writes; the
-// control plane sums them. Plain 64-bit fields: an aligned load of one is never torn on
-// x86-64, and a count read a little stale is fine for statistics.
+// control plane sums them while it runs (fz::Count: relaxed atomics, plain movs).
 struct alignas(64) Counters : QueryCounts {
-    SlotArray<ZoneCount> zones{kMaxZoneSlots};     // by Snapshot::zone_slots
-    SlotArray<uint64_t> members{kMaxMemberSlots};  // by PolicyBinding::member_slots
-    uint64_t windows[kWindowHitSlots] = {};
+    SlotArray<ZoneCount> zones{kMaxZoneSlots};  // by Snapshot::zone_slots
+    SlotArray<Count> members{kMaxMemberSlots};  // by PolicyBinding::member_slots
+    Count windows[kWindowHitSlots];
 };
 
 // Every worker's counters summed (control plane): zones and members for the slots

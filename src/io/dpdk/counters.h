@@ -6,25 +6,26 @@
 #include <cstdint>
 #include <string>
 
+#include "common/count.h"
 #include "engine/answer.h"
 #include "io/dpdk/packet.h"
 
 namespace fz::io::dpdk {
 
 // Written only by the lcore that owns it; the control plane reads (and sums) them while
-// the lcore runs, so a read may be torn across fields but never within one (aligned u64).
+// the lcore runs (fz::Count), so a sum may mix moments but a field is never torn.
 struct alignas(64) IoCounters {
-    uint64_t rx = 0;              // frames received from the port
-    uint64_t tx = 0;              // frames sent out of the port (answers, ARP/ND, from the kernel)
-    uint64_t tx_dropped = 0;      // frames the port's TX queue had no room for
-    uint64_t answered = 0;        // DNS responses sent (rcodes: engine::Counters)
-    uint64_t arp_replies = 0;     // ARP requests answered for our addresses
-    uint64_t nd_adverts = 0;      // IPv6 neighbour solicitations answered
-    uint64_t to_kernel = 0;       // frames handed to the exception path
-    uint64_t from_kernel = 0;     // frames the kernel sent through the exception path
-    uint64_t kernel_dropped = 0;  // frames for the kernel with no exception path, or a full one
-    uint64_t too_big = 0;         // queries whose mbuf cannot hold 512 bytes of answer
-    uint64_t dropped[static_cast<size_t>(DropReason::kCount)] = {};
+    Count rx;              // frames received from the port
+    Count tx;              // frames sent out of the port (answers, ARP/ND, from the kernel)
+    Count tx_dropped;      // frames the port's TX queue had no room for
+    Count answered;        // DNS responses sent (rcodes: engine::Counters)
+    Count arp_replies;     // ARP requests answered for our addresses
+    Count nd_adverts;      // IPv6 neighbour solicitations answered
+    Count to_kernel;       // frames handed to the exception path
+    Count from_kernel;     // frames the kernel sent through the exception path
+    Count kernel_dropped;  // frames for the kernel with no exception path, or a full one
+    Count too_big;         // queries whose mbuf cannot hold 512 bytes of answer
+    Count dropped[static_cast<size_t>(DropReason::kCount)];
 
     IoCounters& operator+=(const IoCounters& o) {
         rx += o.rx;

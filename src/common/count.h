@@ -1,0 +1,53 @@
+// A statistics count with one writer (the worker or lcore that owns it) and any number of
+// readers (the control plane summing it while the writer runs).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace fz {
+
+// Relaxed atomic loads and stores only, never a read-modify-write: with one writer an
+// increment needs no lock prefix, and on x86-64 each access is a plain mov. Being atomic,
+// a concurrent read is defined behaviour (ThreadSanitizer agrees), never torn, at worst a
+// little stale. Copies and conversions read the value, so sums and comparisons read as
+// they would with a uint64_t.
+class Count {
+public:
+    Count() = default;
+    Count(uint64_t v) : v_(v) {}  // NOLINT(google-explicit-constructor): reads like a uint64_t
+    Count(const Count& o) : v_(o.load()) {}
+    Count& operator=(const Count& o) {
+        store(o.load());
+        return *this;
+    }
+    Count& operator=(uint64_t v) {
+        store(v);
+        return *this;
+    }
+
+    operator uint64_t() const { return load(); }  // NOLINT(google-explicit-constructor)
+    uint64_t load() const { return v_.load(std::memory_order_relaxed); }
+
+    // Only the owning writer calls these.
+    Count& operator++() {
+        store(load() + 1);
+        return *this;
+    }
+    Count& operator+=(uint64_t n) {
+        store(load() + n);
+        return *this;
+    }
+    Count& operator-=(uint64_t n) {
+        store(load() - n);
+        return *this;
+    }
+
+private:
+    void store(uint64_t v) { v_.store(v, std::memory_order_relaxed); }
+
+    std::atomic<uint64_t> v_{0};
+};
+static_assert(sizeof(Count) == sizeof(uint64_t));
+
+}  // namespace fz
