@@ -21,7 +21,7 @@ Result<CidrCollectionSet> collections_from(const Result<Document>& doc) {
     CidrCollectionSet set;
     set.file = doc->file;
     std::set<std::string> ids;
-    const nlohmann::json& list = *doc->list;
+    const nlohmann::json& list = doc->list();
     for (size_t i = 0; i < list.size(); ++i) {
         const nlohmann::json& item = list[i];
         auto c = std::make_shared<CidrCollection>();

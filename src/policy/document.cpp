@@ -152,10 +152,10 @@ Result<Document> parse_document(std::string_view text, const std::string& file, 
     auto doc = format == DocumentFormat::kJson ? parse_json(text, file, list_key) : parse_yaml(text, file, list_key);
     if (!doc.ok()) return doc;
     if (doc->root.is_array()) {
-        doc->list = &doc->root;
+        doc->list_key.clear();
     } else if (doc->root.is_object() && doc->root.contains(list_key)) {
-        doc->list = &doc->root[list_key];
-        if (!doc->list->is_array()) return Error{file, 0, std::string("\"") + list_key + "\" must be a list"};
+        doc->list_key = list_key;
+        if (!doc->list().is_array()) return Error{file, 0, std::string("\"") + list_key + "\" must be a list"};
     } else {
         return Error{file, 0, std::string("expected an object with a \"") + list_key + "\" list"};
     }

@@ -16,9 +16,12 @@ namespace fz::policy {
 struct Document {
     std::string file;
     nlohmann::json root;
-    const nlohmann::json* list = nullptr;  // points into `root`
-    std::vector<uint32_t> lines;           // 1-based; 0 when unknown
+    std::string list_key;         // the list's key in `root`; empty when `root` is the list
+    std::vector<uint32_t> lines;  // 1-based; 0 when unknown
 
+    // Looked up, not kept as a pointer: a Document moves (inside a Result), and a pointer
+    // to `root` itself would not follow it.
+    const nlohmann::json& list() const { return list_key.empty() ? root : root.at(list_key); }
     uint32_t line_of(size_t index) const { return index < lines.size() ? lines[index] : 0; }
 };
 

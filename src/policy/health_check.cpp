@@ -176,7 +176,7 @@ std::string apply_type_rules(const nlohmann::json& cfg, const ConfigSeen& seen, 
 // Entry `i` of the document's list: Id, then HealthCheckConfig field by field, then the
 // rules of its type.
 Result<HealthCheck> health_check_from(const Document& doc, size_t i) {
-    const nlohmann::json& item = (*doc.list)[i];
+    const nlohmann::json& item = doc.list()[i];
     HealthCheck hc;
     hc.line = doc.line_of(i);
     auto fail = [&](const std::string& problem) { return check_error(doc, i, hc.id, problem); };
@@ -228,7 +228,7 @@ static Result<HealthCheckSet> health_checks_from(const Result<Document>& doc) {
     if (!doc.ok()) return doc.error();
     HealthCheckSet set;
     set.file = doc->file;
-    for (size_t i = 0; i < doc->list->size(); ++i) {
+    for (size_t i = 0; i < doc->list().size(); ++i) {
         auto hc = health_check_from(*doc, i);
         if (!hc.ok()) return hc.error();
         if (set.index_of_id.count(hc->id)) return check_error(*doc, i, hc->id, "duplicate Id");
