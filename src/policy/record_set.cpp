@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "dns/rrtype.h"
 #include "dns/wire.h"
 #include "policy/document.h"
 #include "policy/geo_codes.h"
@@ -37,8 +38,8 @@ const char* routing_field(const std::string& key) {
 
 class RecordParser {
 public:
-    RecordParser(const Document& doc, size_t index, const dns::Name& origin)
-        : doc_(doc), index_(index), origin_(origin) {}
+    RecordParser(const Document& doc, size_t index, const dns::Name& origin, const RecordSetOptions& options)
+        : doc_(doc), index_(index), origin_(origin), options_(options) {}
 
     Result<RecordSet> parse(const nlohmann::json& item) {
         rs_.line = doc_.line_of(index_);
@@ -60,8 +61,11 @@ public:
         rs_.name = *name;
         if (!rs_.name.is_subdomain_of(origin_)) return fail("Name is not in zone " + origin_.to_text());
         if (type_text_.empty()) return fail("missing Type");
-        auto type = route53_type(type_text_);
-        if (!type) return fail("Type \"" + type_text_ + "\" is not a type Route 53 supports");
+        auto type = options_.any_type ? dns::type_from_text(type_text_) : route53_type(type_text_);
+        if (!type) {
+            return fail("Type \"" + type_text_ + "\" is not a type " + (options_.any_type ? "fastzone" : "Route 53") +
+                        " supports");
+        }
         rs_.type = *type;
 
         const char* routing = nullptr;
@@ -311,19 +315,21 @@ private:
     const Document& doc_;
     size_t index_;
     const dns::Name& origin_;
+    const RecordSetOptions& options_;
     RecordSet rs_;
     std::string name_text_;
     std::string type_text_;
 };
 
-Result<RecordSetFile> record_sets_from(const Result<Document>& doc, const dns::Name& origin) {
+Result<RecordSetFile> record_sets_from(const Result<Document>& doc, const dns::Name& origin,
+                                       const RecordSetOptions& options) {
     if (!doc.ok()) return doc.error();
     RecordSetFile out;
     out.file = doc->file;
     out.origin = origin;
-    const nlohmann::json& list = *doc->list;
+    const nlohmann::json& list = doc->list();
     for (size_t i = 0; i < list.size(); ++i) {
-        RecordParser parser(*doc, i, origin);
+        RecordParser parser(*doc, i, origin, options);
         auto rs = parser.parse(list[i]);
         if (!rs.ok()) return rs.error();
         out.record_sets.push_back(std::move(*rs));
@@ -407,12 +413,63 @@ Result<dns::Name> route53_name(std::string_view text) {
     return dns::name_from_text(presentation, nullptr);
 }
 
-Result<RecordSetFile> parse_record_sets_text(std::string_view text, const std::string& file, const dns::Name& origin) {
-    return record_sets_from(parse_document(text, file, "ResourceRecordSets"), origin);
+Result<RecordSetFile> parse_record_sets_text(std::string_view text, const std::string& file, const dns::Name& origin,
+                                             const RecordSetOptions& options) {
+    return record_sets_from(parse_document(text, file, "ResourceRecordSets"), origin, options);
 }
 
 Result<RecordSetFile> parse_record_sets_file(const std::string& path, const dns::Name& origin) {
-    return record_sets_from(read_document(path, "ResourceRecordSets"), origin);
+    return record_sets_from(read_document(path, "ResourceRecordSets"), origin, RecordSetOptions{});
+}
+
+std::string record_set_to_json(const RecordSet& rs) {
+    nlohmann::ordered_json j;
+    // Route 53 prints names with a final dot and '*' as \052 (octal), which route53_name reads.
+    std::string name = rs.name.to_text();
+    j["Name"] = name;
+    j["Type"] = dns::type_to_text(rs.type);
+    if (!rs.set_identifier.empty()) j["SetIdentifier"] = rs.set_identifier;
+    switch (rs.kind) {
+        case RoutingKind::kSimple: break;
+        case RoutingKind::kWeighted: j["Weight"] = rs.weight; break;
+        case RoutingKind::kLatency: j["Region"] = rs.region; break;
+        case RoutingKind::kFailover: j["Failover"] = rs.failover_primary ? "PRIMARY" : "SECONDARY"; break;
+        case RoutingKind::kMultiValue: j["MultiValueAnswer"] = true; break;
+        case RoutingKind::kGeolocation: {
+            nlohmann::ordered_json g;
+            if (!rs.geo.continent.empty()) g["ContinentCode"] = rs.geo.continent;
+            if (!rs.geo.country.empty()) g["CountryCode"] = rs.geo.country;
+            if (!rs.geo.subdivision.empty()) g["SubdivisionCode"] = rs.geo.subdivision;
+            j["GeoLocation"] = g;
+            break;
+        }
+        case RoutingKind::kIpBased:
+            j["CidrRoutingConfig"] = {{"CollectionId", rs.cidr.collection_id}, {"LocationName", rs.cidr.location_name}};
+            break;
+        case RoutingKind::kGeoproximity: {
+            nlohmann::ordered_json g;
+            if (!rs.geoproximity.aws_region.empty()) {
+                g["AWSRegion"] = rs.geoproximity.aws_region;
+            } else {
+                g["Coordinates"] = {{"Latitude", rs.geoproximity.latitude}, {"Longitude", rs.geoproximity.longitude}};
+            }
+            if (rs.geoproximity.bias != 0) g["Bias"] = rs.geoproximity.bias;
+            j["GeoProximityLocation"] = g;
+            break;
+        }
+    }
+    if (!rs.health_check_id.empty()) j["HealthCheckId"] = rs.health_check_id;
+    if (rs.alias) {
+        j["AliasTarget"] = {{"HostedZoneId", rs.alias->hosted_zone_id},
+                            {"DNSName", rs.alias->dns_name.to_text()},
+                            {"EvaluateTargetHealth", rs.alias->evaluate_target_health}};
+    } else {
+        j["TTL"] = rs.ttl;
+        nlohmann::ordered_json values = nlohmann::ordered_json::array();
+        for (const std::string& v : rs.values) values.push_back({{"Value", v}});
+        j["ResourceRecords"] = values;
+    }
+    return j.dump();
 }
 
 }  // namespace fz::policy

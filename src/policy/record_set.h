@@ -88,8 +88,19 @@ struct RecordSetFile {
 // SetIdentifier with exactly one routing policy, aliases without TTL or values, names
 // inside `origin`. Route 53's octal escapes in names (\052 for '*') are understood.
 // Checks that involve several record sets or other files come later (build_policy_set).
+struct RecordSetOptions {
+    // Any RR type fastzone knows (by name or TYPEnnn), not only Route 53's: the store keeps
+    // every RRset of a zone (RFC 2136 UPDATE may add any type) as a record set.
+    bool any_type = false;
+};
 Result<RecordSetFile> parse_record_sets_file(const std::string& path, const dns::Name& origin);
-Result<RecordSetFile> parse_record_sets_text(std::string_view text, const std::string& file, const dns::Name& origin);
+Result<RecordSetFile> parse_record_sets_text(std::string_view text, const std::string& file, const dns::Name& origin,
+                                             const RecordSetOptions& options = {});
+
+// One record set as the JSON object `aws route53 list-resource-record-sets` prints (Name,
+// Type, TTL, SetIdentifier, the routing fields, HealthCheckId, AliasTarget,
+// ResourceRecords): what parse_record_sets_text() reads back as the same record set.
+std::string record_set_to_json(const RecordSet& rs);
 
 // Route 53's name form (trailing dot optional, \ooo octal escapes) to a Name.
 Result<dns::Name> route53_name(std::string_view text);

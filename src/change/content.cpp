@@ -1,0 +1,70 @@
+// A zone in Route 53's model: record sets in Route 53's order.
+#include "change/content.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "dns/rrtype.h"
+#include "dns/wire.h"
+
+namespace fz::change {
+
+std::string reversed_name(const dns::Name& name) {
+    std::string text = name.lowered().to_text();  // "www.example.com."
+    if (text == ".") return text;
+    text.pop_back();
+    // Split on unescaped dots (a label may hold "\." in presentation form).
+    std::vector<std::string> labels;
+    std::string label;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\\' && i + 1 < text.size()) {
+            label += text.substr(i, 2);
+            ++i;
+        } else if (text[i] == '.') {
+            labels.push_back(std::move(label));
+            label.clear();
+        } else {
+            label += text[i];
+        }
+    }
+    labels.push_back(std::move(label));
+    std::string out;
+    for (auto it = labels.rbegin(); it != labels.rend(); ++it) out += *it + ".";
+    return out;
+}
+
+RecordSetKey key_of(const dns::Name& name, uint16_t type, const std::string& set_identifier) {
+    return RecordSetKey{reversed_name(name), dns::type_to_text(type), set_identifier};
+}
+
+RecordSetKey key_of(const policy::RecordSet& rs) { return key_of(rs.name, rs.type, rs.set_identifier); }
+
+const policy::RecordSet* ZoneContent::find(const RecordSetKey& key) const {
+    auto it = std::lower_bound(record_sets.begin(), record_sets.end(), key,
+                               [](const policy::RecordSet& rs, const RecordSetKey& k) { return key_of(rs) < k; });
+    return it != record_sets.end() && key_of(*it) == key ? &*it : nullptr;
+}
+
+const policy::RecordSet* ZoneContent::soa() const { return find(key_of(origin, dns::type::SOA)); }
+
+uint32_t ZoneContent::serial() const {
+    const policy::RecordSet* s = soa();
+    if (s == nullptr || s->values.empty()) return 0;
+    // "mname rname serial refresh retry expire minimum": the third field.
+    const std::string& v = s->values.front();
+    size_t pos = 0;
+    for (int field = 0; field < 2; ++field) {
+        pos = v.find_first_not_of(' ', pos);
+        pos = v.find(' ', pos);
+        if (pos == std::string::npos) return 0;
+    }
+    return static_cast<uint32_t>(std::strtoul(v.c_str() + pos, nullptr, 10));
+}
+
+void ZoneContent::sort() {
+    std::stable_sort(record_sets.begin(), record_sets.end(),
+                     [](const policy::RecordSet& a, const policy::RecordSet& b) { return key_of(a) < key_of(b); });
+}
+
+}  // namespace fz::change

@@ -1,0 +1,54 @@
+// A zone as the change path holds it: Route 53's model, in which every RRset of the zone,
+// SOA and NS included, is a record set (policy::RecordSet), kept in Route 53's list
+// order. The API, RFC 2136 UPDATE and the store all read and write this one form; the
+// loader compiles it into a zone image and policies like a record-set file.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dns/name.h"
+#include "policy/record_set.h"
+
+namespace fz::change {
+
+// Route 53's order: the name with its labels reversed ("com.example.www."), lower-cased,
+// then the type's name, then the set identifier.
+struct RecordSetKey {
+    std::string reversed_name;
+    std::string type;
+    std::string set_identifier;
+
+    auto operator<=>(const RecordSetKey&) const = default;
+    bool operator==(const RecordSetKey&) const = default;
+};
+
+RecordSetKey key_of(const policy::RecordSet& rs);
+RecordSetKey key_of(const dns::Name& name, uint16_t type, const std::string& set_identifier = {});
+
+// "com.example.www." for www.example.com. (lower-cased; the root is ".").
+std::string reversed_name(const dns::Name& name);
+
+struct ZoneContent {
+    std::string id;  // the hosted zone id ("Z" and 13 more characters), stable for the zone's life
+    dns::Name origin;
+    std::string caller_reference;  // CreateHostedZone's, for idempotency; empty for file zones
+    std::string comment;
+    int64_t created_ms = 0;
+    bool from_file = false;                      // configured with a zone file (its first content came from it)
+    uint64_t version = 0;                        // bumped by every applied batch (the store's revision of the zone)
+    std::vector<policy::RecordSet> record_sets;  // sorted by key_of()
+
+    // The record set with this key, or null.
+    const policy::RecordSet* find(const RecordSetKey& key) const;
+    // The apex SOA record set (every zone has one once created).
+    const policy::RecordSet* soa() const;
+    // Its serial, or 0 without one.
+    uint32_t serial() const;
+    // Sorts record_sets into key order.
+    void sort();
+};
+
+}  // namespace fz::change
