@@ -1,0 +1,101 @@
+// The change path as its sources see it (the Route 53 API, RFC 2136 UPDATE, later zone
+// transfers): zones to read, batches to submit, changes to follow. The daemon implements
+// it over the store and the snapshot publisher; a source never touches either itself.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "change/batch.h"
+#include "change/content.h"
+
+namespace fz::change {
+
+enum class ChangeStatus : uint8_t {
+    kPending,  // durable in the store, not yet answered with
+    kInsync,   // the snapshot that answers with it is published
+};
+
+struct ChangeInfo {
+    std::string id;  // "C" and 13 more characters of [A-Z0-9], unique for the server's life
+    ChangeStatus status = ChangeStatus::kPending;
+    int64_t submitted_ms = 0;  // Unix time
+    std::string comment;
+};
+
+// A failure in Route 53's terms: the API maps `code` to its HTTP status; UPDATE maps it
+// to an rcode.
+struct ServiceError {
+    // NoSuchHostedZone, NoSuchChange, InvalidChangeBatch, InvalidInput, HostedZoneNotEmpty,
+    // HostedZoneAlreadyExists, InvalidDomainName, NoSuchHealthCheck, ServiceUnavailable
+    // (the store could not write: nothing was applied).
+    std::string code;
+    std::string message;
+    std::vector<std::string> messages;  // InvalidChangeBatch: one per bad change
+};
+
+// A value or a ServiceError.
+template <typename T>
+class [[nodiscard]] Outcome {
+public:
+    Outcome(T value) : v_(std::move(value)) {}             // NOLINT: implicit by design
+    Outcome(ServiceError error) : v_(std::move(error)) {}  // NOLINT: implicit by design
+
+    bool ok() const { return v_.index() == 0; }
+    T& value() { return std::get<0>(v_); }
+    const T& value() const { return std::get<0>(v_); }
+    T* operator->() { return &value(); }
+    const ServiceError& error() const { return std::get<1>(v_); }
+
+private:
+    std::variant<T, ServiceError> v_;
+};
+
+struct ZoneSummary {
+    std::string id;
+    dns::Name origin;
+    std::string caller_reference;
+    std::string comment;
+    size_t record_set_count = 0;
+    // Configured with a zone file and not imported into the store: listed and read, never
+    // changed through the API or UPDATE.
+    bool file_managed = false;
+};
+
+struct CreatedZone {
+    std::shared_ptr<const ZoneContent> zone;
+    ChangeInfo change;
+    std::vector<std::string> name_servers;  // the delegation set
+};
+
+class Service {
+public:
+    virtual ~Service() = default;
+
+    // Every zone served, in origin order (Route 53's ListHostedZonesByName order: reversed
+    // labels).
+    virtual std::vector<ZoneSummary> zones() const = 0;
+    // A zone's current content (immutable; later changes make a new one), or null.
+    virtual std::shared_ptr<const ZoneContent> zone(const std::string& id) const = 0;
+    virtual std::optional<ZoneSummary> summary(const std::string& id) const = 0;
+    // The NS names of zones created through the API (api.name_servers).
+    virtual std::vector<std::string> name_servers() const = 0;
+
+    // A new zone with an SOA and the delegation set's NS. A second request with the same
+    // caller reference and origin returns the first one's zone and change.
+    virtual Outcome<CreatedZone> create_zone(const dns::Name& origin, const std::string& caller_reference,
+                                             const std::string& comment) = 0;
+    // Refused with HostedZoneNotEmpty while any record set but the apex SOA and NS is left.
+    virtual Outcome<ChangeInfo> delete_zone(const std::string& id) = 0;
+    // Applies `batch` whole or not at all. On success the change is durable (it survives a
+    // crash) and PENDING; it becomes INSYNC when the snapshot answering with it is published.
+    virtual Outcome<ChangeInfo> submit(const std::string& zone_id, const Batch& batch) = 0;
+    virtual Outcome<ChangeInfo> change(const std::string& change_id) const = 0;
+};
+
+}  // namespace fz::change
