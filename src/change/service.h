@@ -13,6 +13,7 @@
 
 #include "change/batch.h"
 #include "change/content.h"
+#include "policy/health_check.h"
 
 namespace fz::change {
 
@@ -32,8 +33,9 @@ struct ChangeInfo {
 // to an rcode.
 struct ServiceError {
     // NoSuchHostedZone, NoSuchChange, InvalidChangeBatch, InvalidInput, HostedZoneNotEmpty,
-    // HostedZoneAlreadyExists, InvalidDomainName, NoSuchHealthCheck, ServiceUnavailable
-    // (the store could not write: nothing was applied).
+    // HostedZoneAlreadyExists, InvalidDomainName, NoSuchHealthCheck, HealthCheckInUse,
+    // HealthCheckAlreadyExists, HealthCheckVersionMismatch, ServiceUnavailable (the store
+    // could not write: nothing was applied).
     std::string code;
     std::string message;
     std::vector<std::string> messages;  // InvalidChangeBatch: one per bad change
@@ -73,6 +75,33 @@ struct CreatedZone {
     std::vector<std::string> name_servers;  // the delegation set
 };
 
+// A health check created through the API (Route 53's HealthCheck element).
+struct HealthCheckRecord {
+    policy::HealthCheck check;  // Id and HealthCheckConfig, validated
+    std::string caller_reference;
+    uint64_t version = 1;    // HealthCheckVersion, bumped by each update
+    bool from_file = false;  // configured in a health-checks file: read-only through the API
+};
+
+// One observation of a check (GetHealthCheckStatus's HealthCheckObservation).
+struct HealthObservation {
+    std::string checker;     // where it was observed from (this server's name)
+    int64_t checked_ms = 0;  // Unix time of the last probe, 0 if none yet
+    bool healthy = true;
+    std::string reason;  // "HTTP 200", "connection refused", ...
+};
+
+// TestDNSAnswer's answer: what this server answers for a name and type, from the view
+// of a resolver (and an ECS subnet, if given).
+struct DnsAnswerTest {
+    std::string nameserver;
+    std::string record_name;
+    std::string record_type;
+    std::vector<std::string> record_data;  // presentation format
+    std::string response_code;             // "NOERROR", "NXDOMAIN", ...
+    std::string protocol = "UDP";
+};
+
 class Service {
 public:
     virtual ~Service() = default;
@@ -96,6 +125,29 @@ public:
     // crash) and PENDING; it becomes INSYNC when the snapshot answering with it is published.
     virtual Outcome<ChangeInfo> submit(const std::string& zone_id, const Batch& batch) = 0;
     virtual Outcome<ChangeInfo> change(const std::string& change_id) const = 0;
+
+    // Health checks, the API's and the configured file's, in Id order.
+    virtual std::vector<HealthCheckRecord> health_checks() const = 0;
+    virtual std::optional<HealthCheckRecord> health_check(const std::string& id) const = 0;
+    // Validates `check` as the health-checks file loader does (its Id is assigned here);
+    // a second request with the same caller reference returns the first one's check.
+    virtual Outcome<HealthCheckRecord> create_health_check(const std::string& caller_reference,
+                                                           policy::HealthCheck check) = 0;
+    // Replaces the check's configuration (the API merges the request into the current
+    // one first). `expected_version`, when given, must match (HealthCheckVersionMismatch).
+    virtual Outcome<HealthCheckRecord> update_health_check(const std::string& id,
+                                                           std::optional<uint64_t> expected_version,
+                                                           policy::HealthCheck check) = 0;
+    // Refused with HealthCheckInUse while a record set refers to it.
+    virtual Outcome<bool> delete_health_check(const std::string& id) = 0;
+    virtual Outcome<std::vector<HealthObservation>> health_check_status(const std::string& id) const = 0;
+
+    // TestDNSAnswer: NoSuchHostedZone for an unknown zone, InvalidInput for a bad name,
+    // type or address.
+    virtual Outcome<DnsAnswerTest> test_dns_answer(const std::string& zone_id, const std::string& record_name,
+                                                   const std::string& record_type, const std::string& resolver_ip,
+                                                   const std::string& client_subnet_ip,
+                                                   std::optional<int> client_subnet_mask) const = 0;
 };
 
 }  // namespace fz::change
