@@ -1,0 +1,176 @@
+// The registry: the change path's one source of truth while the server runs. It holds
+// every zone (the store's, and the file-managed ones the configuration serves), the API's
+// health checks and the changes, applies batches with Route 53's rules, writes each
+// accepted change to the store (a Journal) before it answers, and tells the daemon when a
+// new snapshot is due. Sources of change (the API, UPDATE) see it as a change::Service.
+// Control plane: one mutex guards it; nothing here runs on the query path.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "change/batch.h"
+#include "change/content.h"
+#include "change/service.h"
+#include "common/result.h"
+
+namespace fz::change {
+
+// One applied change as a zone's history keeps it: what IXFR serves next.
+struct HistoryEntry {
+    std::string change_id;
+    std::string zone_id;
+    int64_t submitted_ms = 0;
+    std::string comment;
+    uint32_t serial_before = 0;
+    uint32_t serial_after = 0;
+    uint64_t version = 0;                    // the zone's version after it
+    std::vector<policy::RecordSet> removed;  // record sets as they were before
+    std::vector<policy::RecordSet> added;    // and as they are after
+};
+
+// What the store gives back at start-up.
+struct StoredState {
+    std::vector<ZoneContent> zones;
+    std::vector<HealthCheckRecord> health_checks;
+};
+
+// The durable store as the registry uses it. Each call is one transaction, durable when it
+// returns Ok (it survives kill -9 and power loss); on error nothing of it was written and
+// the error names the store's file.
+class Journal {
+public:
+    virtual ~Journal() = default;
+    virtual Result<StoredState> load() = 0;
+    // A zone created or imported whole: its record sets replace any stored for its id.
+    virtual Status put_zone(const ZoneContent& zone, const HistoryEntry& entry) = 0;
+    // A batch applied to a stored zone: `after` is the zone now (metadata and version);
+    // entry.removed / entry.added are the record sets that left and came (a replaced one is
+    // in both).
+    virtual Status apply(const ZoneContent& after, const HistoryEntry& entry) = 0;
+    virtual Status delete_zone(const std::string& zone_id) = 0;
+    virtual Status put_health_check(const HealthCheckRecord& check) = 0;
+    virtual Status delete_health_check(const std::string& id) = 0;
+    // A zone's history, oldest first.
+    virtual Result<std::vector<HistoryEntry>> history(const std::string& zone_id) = 0;
+};
+
+struct RegistryOptions {
+    std::vector<std::string> name_servers;  // api.name_servers: the NS of zones created here
+    SerialPolicy serial_policy = SerialPolicy::kIncrement;
+    std::string checker_name = "fastzone";  // HealthObservation::checker
+    // The zone ids the configuration declares (origin -> id); others get one derived from
+    // the origin, stable across restarts.
+    std::map<std::string, std::string> configured_ids;
+};
+
+// What the running server answers with for the API's GetHealthCheckStatus and
+// TestDNSAnswer (the daemon fills these in; unset, the registry answers without them).
+struct RegistryHooks {
+    std::function<std::vector<HealthObservation>(const std::string& check_id)> health_status;
+    std::function<Outcome<DnsAnswerTest>(const ZoneContent& zone, const std::string& record_name,
+                                         const std::string& record_type, const std::string& resolver_ip,
+                                         const std::string& client_subnet_ip, std::optional<int> client_subnet_mask)>
+        test_answer;
+};
+
+class Registry final : public Service {
+public:
+    // `journal` may be null: the registry then keeps everything in memory only.
+    Registry(RegistryOptions options, Journal* journal);
+
+    // Loads what the store holds. Call once, before anything else.
+    Status open();
+    void set_hooks(RegistryHooks hooks);
+    // Called, outside the registry's lock, after each change that needs a new snapshot.
+    void set_on_change(std::function<void()> fn);
+
+    // The zones the configuration serves from files (not in the store): listed and read,
+    // refused for changes. Replaced on each reload.
+    void set_file_zones(std::vector<std::shared_ptr<const ZoneContent>> zones);
+    // The configured health-checks file's checks (read-only through the API).
+    void set_file_health_checks(std::vector<policy::HealthCheck> checks);
+    // Moves a zone into the store (fastzonectl import, or a configured zone with an update
+    // ACL seen for the first time): from then on the store's content is served and
+    // changes are accepted. If the store already holds the origin, nothing happens and its
+    // stored summary is returned.
+    Outcome<ZoneSummary> import_zone(ZoneContent content);
+    bool stored(const dns::Name& origin) const;
+
+    // What the next snapshot serves from the store, and the sequence number of the last
+    // change it includes.
+    struct View {
+        uint64_t sequence = 0;
+        std::vector<std::shared_ptr<const ZoneContent>> zones;
+        std::vector<HealthCheckRecord> health_checks;  // the API's (not the file's)
+    };
+    View view() const;
+    // The daemon published a snapshot built from a View with this sequence: every change
+    // up to it is INSYNC.
+    void published(uint64_t sequence);
+
+    // A zone's history (the store's), oldest first; empty without a store.
+    Result<std::vector<HistoryEntry>> history(const std::string& zone_id) const;
+
+    // Service.
+    std::vector<ZoneSummary> zones() const override;
+    std::shared_ptr<const ZoneContent> zone(const std::string& id) const override;
+    std::optional<ZoneSummary> summary(const std::string& id) const override;
+    std::vector<std::string> name_servers() const override;
+    Outcome<CreatedZone> create_zone(const dns::Name& origin, const std::string& caller_reference,
+                                     const std::string& comment) override;
+    Outcome<ChangeInfo> delete_zone(const std::string& id) override;
+    Outcome<ChangeInfo> submit(const std::string& zone_id, const Batch& batch) override;
+    Outcome<ChangeInfo> change(const std::string& change_id) const override;
+    std::vector<HealthCheckRecord> health_checks() const override;
+    std::optional<HealthCheckRecord> health_check(const std::string& id) const override;
+    Outcome<HealthCheckRecord> create_health_check(const std::string& caller_reference,
+                                                   policy::HealthCheck check) override;
+    Outcome<HealthCheckRecord> update_health_check(const std::string& id, std::optional<uint64_t> expected_version,
+                                                   policy::HealthCheck check) override;
+    Outcome<bool> delete_health_check(const std::string& id) override;
+    Outcome<std::vector<HealthObservation>> health_check_status(const std::string& id) const override;
+    Outcome<DnsAnswerTest> test_dns_answer(const std::string& zone_id, const std::string& record_name,
+                                           const std::string& record_type, const std::string& resolver_ip,
+                                           const std::string& client_subnet_ip,
+                                           std::optional<int> client_subnet_mask) const override;
+
+    // A zone id derived from the origin: "Z" and 13 characters of [A-Z0-9].
+    static std::string derived_zone_id(const dns::Name& origin);
+
+private:
+    struct ChangeState {
+        ChangeInfo info;
+        uint64_t sequence = 0;
+    };
+    struct Zone {
+        std::shared_ptr<const ZoneContent> content;
+        bool file_managed = false;
+    };
+
+    ChangeInfo record_change(const std::string& comment);  // call with mu_ held
+    const Zone* find_zone(const std::string& id) const;    // call with mu_ held
+    std::optional<ZoneSummary> summary_locked(const std::string& id) const;
+    bool health_check_in_use(const std::string& id) const;  // call with mu_ held
+    void notify();
+
+    RegistryOptions options_;
+    Journal* journal_;
+    RegistryHooks hooks_;
+    std::function<void()> on_change_;
+
+    mutable std::mutex mu_;
+    std::map<std::string, Zone> zones_;                // by id
+    std::map<std::string, HealthCheckRecord> checks_;  // the API's and the file's, by id
+    std::map<std::string, ChangeState> changes_;       // by id
+    uint64_t sequence_ = 0;
+    uint64_t published_ = 0;
+};
+
+}  // namespace fz::change
