@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "api/update_message.h"
@@ -189,51 +190,50 @@ size_t UpdateProcessor::handle(Request& rq) {
         rq.tally = &counters_.dropped;
         return 0;
     }
-    uint16_t code = rcode::NOERROR;
+    rq.report.rcode = check(rq);
+    return respond(rq);
+}
+
+uint16_t UpdateProcessor::check(Request& rq) {
     size_t tsig_pos = rq.len;
     const auto presence = dns::locate_tsig(rq.msg, rq.len, tsig_pos);
     if (presence == dns::TsigPresence::kMalformed) {
-        code = rq.done(rcode::FORMERR, counters_.formerr, "malformed records or a misplaced TSIG");
-    } else if (presence == dns::TsigPresence::kLast) {
+        return rq.done(rcode::FORMERR, counters_.formerr, "malformed records or a misplaced TSIG");
+    }
+    if (presence == dns::TsigPresence::kLast) {
         rq.has_tsig = true;
         rq.tsig_status = dns::tsig_verify_request(rq.msg, rq.len, tsig_pos, keys_, rq.now, rq.tsig);
         rq.report.tsig_error = rq.tsig.error;
     }
-    const bool parsed = code == rcode::NOERROR && read_update(rq.msg, tsig_pos, rq.has_tsig, rq.m);
+    const bool parsed = read_update(rq.msg, tsig_pos, rq.has_tsig, rq.m);
     rq.echo_zone = rq.m.has_zone;
     if (rq.m.has_zone) rq.report.zone = rq.m.zone.to_text();
-    const uint8_t opcode = static_cast<uint8_t>((dns::load_u16(rq.msg + 2) & dns::flag::OPCODE_MASK) >> 11);
-    if (code != rcode::NOERROR) {
-    } else if (rq.has_tsig && rq.tsig_status != dns::TsigStatus::kOk) {
+    if (rq.has_tsig && rq.tsig_status != dns::TsigStatus::kOk) {
         // RFC 8945 5.2: NOTAUTH with the TSIG error, as BIND and Knot answer.
         Count& c = rq.tsig_status == dns::TsigStatus::kBadKey    ? counters_.tsig_badkey
                    : rq.tsig_status == dns::TsigStatus::kBadTime ? counters_.tsig_badtime
                    : rq.tsig_status == dns::TsigStatus::kFormErr ? counters_.formerr
                                                                  : counters_.tsig_badsig;
         const uint16_t rc = rq.tsig_status == dns::TsigStatus::kFormErr ? rcode::FORMERR : rcode::NOTAUTH;
-        code = rq.done(rc, c, std::string("TSIG ") + dns::tsig_status_name(rq.tsig_status));
-    } else if (opcode != dns::opcode::UPDATE) {
-        code = rq.done(rcode::NOTIMP, counters_.formerr, "not an UPDATE");
-    } else if (!parsed) {
-        code = rq.done(rcode::FORMERR, counters_.formerr, "malformed message");
-    } else if (rq.m.zone_count != 1 || rq.m.zone_type != dns::type::SOA) {
-        code = rq.done(rcode::FORMERR, counters_.formerr, "the zone section is not one SOA entry");
-    } else {
-        std::optional<change::ZoneSummary> zone;
-        if (rq.m.zone_class == dns::rrclass::IN) {
-            for (auto& z : service_.zones()) {
-                if (z.origin.equals(rq.m.zone)) zone = std::move(z);
-            }
-        }
-        if (!zone) {
-            code = rq.done(rcode::NOTAUTH, counters_.notauth, "not a zone this server serves");
-        } else {
-            code = authorize(rq, *zone);
-            if (code == rcode::NOERROR) code = apply(rq, *zone);
+        return rq.done(rc, c, std::string("TSIG ") + dns::tsig_status_name(rq.tsig_status));
+    }
+    if ((dns::load_u16(rq.msg + 2) & dns::flag::OPCODE_MASK) != dns::opcode::UPDATE << 11) {
+        return rq.done(rcode::NOTIMP, counters_.notimp, "not an UPDATE");
+    }
+    if (!parsed) return rq.done(rcode::FORMERR, counters_.formerr, "malformed message");
+    // RFC 2136 3.1.1: one zone entry, of type SOA.
+    if (rq.m.zone_count != 1 || rq.m.zone_type != dns::type::SOA) {
+        return rq.done(rcode::FORMERR, counters_.formerr, "the zone section is not one SOA entry");
+    }
+    std::optional<change::ZoneSummary> zone;
+    if (rq.m.zone_class == dns::rrclass::IN) {
+        for (auto& z : service_.zones()) {
+            if (z.origin.equals(rq.m.zone)) zone = std::move(z);
         }
     }
-    rq.report.rcode = code;
-    return respond(rq);
+    if (!zone) return rq.done(rcode::NOTAUTH, counters_.notauth, "not a zone this server serves");
+    const uint16_t code = authorize(rq, *zone);
+    return code == rcode::NOERROR ? apply(rq, *zone) : code;
 }
 
 size_t UpdateProcessor::respond(Request& rq) {

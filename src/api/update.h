@@ -67,6 +67,7 @@ struct UpdateCounters {
     Count prereq_failed;  // YXDOMAIN, YXRRSET, NXDOMAIN, NXRRSET
     Count notzone;
     Count formerr;
+    Count notimp;  // another opcode
     Count servfail;
     Count dropped;  // not answered: shorter than a header, or a response
 };
@@ -100,6 +101,7 @@ public:
 private:
     struct Request;
     size_t handle(Request& rq);
+    uint16_t check(Request& rq);  // the response's rcode
     uint16_t authorize(Request& rq, const change::ZoneSummary& zone);
     uint16_t apply(Request& rq, const change::ZoneSummary& zone);
     size_t respond(Request& rq);

@@ -468,5 +468,22 @@ TEST_F(UpdateTest, ARealNsupdateMessage) {
     EXPECT_EQ(run(msg, kNow + 2), dns::rcode::YXRRSET);
 }
 
+// knsupdate -y hmac-sha256:update-key:... at Unix time 1796283770: prereq yxrrset
+// www.example.com. A, update add www.example.com. 300 A 192.0.2.55, update delete
+// mail.example.com. MX.
+TEST_F(UpdateTest, ARealKnsupdateMessage) {
+    const Bytes msg = hex_bytes(
+        "7e8628000001000100020001076578616d706c6503636f6d000006000103777777c00c000100ff000000000000c01d0001000100"
+        "00012c0004c0000237046d61696cc00c000f00ff0000000000000a7570646174652d6b65790000fa00ff00000000003d0b686d61"
+        "632d7368613235360000006b111d7a012c002077547666290f447545a199c303edb5ed7c6573d5e28de7952c00fbd58031bc0e7e"
+        "8600000000");
+    ASSERT_EQ(run(msg, 1'796'283'770), rcode::NOERROR) << report_.reason;
+    EXPECT_EQ(values("www.example.com.", type::A), (Values{"192.0.2.1", "192.0.2.2", "192.0.2.55"}));
+    EXPECT_EQ(find("mail.example.com.", type::MX), nullptr);
+    EXPECT_TRUE(report_.signed_response);
+    EXPECT_EQ(run(msg, 1'796'283'770 + 301), rcode::NOTAUTH);
+    EXPECT_EQ(report_.tsig_error, dns::tsig::BADTIME);
+}
+
 }  // namespace
 }  // namespace fz::api
