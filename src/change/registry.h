@@ -73,6 +73,11 @@ struct RegistryOptions {
 // What the running server answers with for the API's GetHealthCheckStatus and
 // TestDNSAnswer (the daemon fills these in; unset, the registry answers without them).
 struct RegistryHooks {
+    // Whether the zone would build into a snapshot (zone rules, policies, rdata): a batch
+    // whose result does not is refused before it is journaled.
+    std::function<Status(const ZoneContent& zone)> validate_zone;
+    // Whether this set of health checks is valid as a whole (the health-checks file's rules).
+    std::function<Status(const std::vector<policy::HealthCheck>& checks)> validate_health_checks;
     std::function<std::vector<HealthObservation>(const std::string& check_id)> health_status;
     std::function<Outcome<DnsAnswerTest>(const ZoneContent& zone, const std::string& record_name,
                                          const std::string& record_type, const std::string& resolver_ip,
@@ -158,6 +163,8 @@ private:
     const Zone* find_zone(const std::string& id) const;    // call with mu_ held
     std::optional<ZoneSummary> summary_locked(const std::string& id) const;
     bool health_check_in_use(const std::string& id) const;  // call with mu_ held
+    // The checks with `changed` added or replaced, validated as a whole; call with mu_ held.
+    Status check_health_checks(const HealthCheckRecord* changed, const std::string& removed) const;
     void notify();
 
     RegistryOptions options_;

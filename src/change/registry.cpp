@@ -1,0 +1,627 @@
+// The registry: zones, health checks and changes, each accepted change journaled before
+// it is acknowledged.
+#include "change/registry.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "dns/rrtype.h"
+
+namespace fz::change {
+namespace {
+
+// Route 53 keeps change records for a while; so do we, up to this many.
+constexpr size_t kMaxChanges = 100000;
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+constexpr char kIdAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+std::string random_id(char prefix) {
+    static std::mt19937_64 rng{std::random_device{}()};
+    std::string id(1, prefix);
+    for (int i = 0; i < 13; ++i) id.push_back(kIdAlphabet[rng() % 36]);
+    return id;
+}
+
+// Route 53's health check ids are UUIDs.
+std::string random_uuid() {
+    static std::mt19937_64 rng{std::random_device{}()};
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string id;
+    for (int i = 0; i < 32; ++i) {
+        if (i == 8 || i == 12 || i == 16 || i == 20) id.push_back('-');
+        unsigned nibble = static_cast<unsigned>(rng() % 16);
+        if (i == 12) nibble = 4;                 // version 4
+        if (i == 16) nibble = 8 | (nibble & 3);  // variant 10xx
+        id.push_back(hex[nibble]);
+    }
+    return id;
+}
+
+ServiceError error(std::string code, std::string message) {
+    return ServiceError{std::move(code), std::move(message), {}};
+}
+
+ServiceError store_error(const Error& e) {
+    return error("ServiceUnavailable",
+                 "the change could not be written to the store, nothing was applied: " + e.to_string());
+}
+
+// The record sets that left `before` and came in `after` (both in key order); a changed
+// record set is in both.
+void diff(const ZoneContent& before, const ZoneContent& after, HistoryEntry& entry) {
+    auto a = before.record_sets.begin();
+    auto b = after.record_sets.begin();
+    while (a != before.record_sets.end() || b != after.record_sets.end()) {
+        if (b == after.record_sets.end() || (a != before.record_sets.end() && key_of(*a) < key_of(*b))) {
+            entry.removed.push_back(*a++);
+        } else if (a == before.record_sets.end() || key_of(*b) < key_of(*a)) {
+            entry.added.push_back(*b++);
+        } else {
+            if (!same_record_set(*a, *b)) {
+                entry.removed.push_back(*a);
+                entry.added.push_back(*b);
+            }
+            ++a;
+            ++b;
+        }
+    }
+}
+
+policy::RecordSet simple_set(const dns::Name& name, uint16_t type, uint32_t ttl, std::vector<std::string> values) {
+    policy::RecordSet rs;
+    rs.name = name;
+    rs.type = type;
+    rs.ttl = ttl;
+    rs.values = std::move(values);
+    return rs;
+}
+
+}  // namespace
+
+Registry::Registry(RegistryOptions options, Journal* journal) : options_(std::move(options)), journal_(journal) {}
+
+std::string Registry::derived_zone_id(const dns::Name& origin) {
+    // FNV-1a over the lower-cased origin: stable across restarts and builds.
+    uint64_t h = 14695981039346656037ull;
+    for (char c : origin.lowered().to_text()) {
+        h ^= static_cast<uint8_t>(c);
+        h *= 1099511628211ull;
+    }
+    std::string id = "Z";
+    for (int i = 0; i < 13; ++i) {
+        id.push_back(kIdAlphabet[h % 36]);
+        h /= 36;
+        if (h == 0) h = 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(i);
+    }
+    return id;
+}
+
+Status Registry::open() {
+    if (journal_ == nullptr) return Ok{};
+    auto state = journal_->load();
+    if (!state) return state.error();
+    std::lock_guard lock(mu_);
+    for (ZoneContent& z : state->zones) {
+        std::string id = z.id;
+        zones_[id] = Zone{std::make_shared<const ZoneContent>(std::move(z)), false};
+    }
+    for (HealthCheckRecord& hc : state->health_checks) checks_[hc.check.id] = std::move(hc);
+    return Ok{};
+}
+
+void Registry::set_hooks(RegistryHooks hooks) {
+    std::lock_guard lock(mu_);
+    hooks_ = std::move(hooks);
+}
+
+void Registry::set_on_change(std::function<void()> fn) {
+    std::lock_guard lock(mu_);
+    on_change_ = std::move(fn);
+}
+
+void Registry::notify() {
+    std::function<void()> fn;
+    {
+        std::lock_guard lock(mu_);
+        fn = on_change_;
+    }
+    if (fn) fn();
+}
+
+void Registry::set_file_zones(std::vector<std::shared_ptr<const ZoneContent>> zones) {
+    std::lock_guard lock(mu_);
+    std::erase_if(zones_, [](const auto& kv) { return kv.second.file_managed; });
+    for (auto& z : zones) {
+        bool in_store = std::any_of(zones_.begin(), zones_.end(),
+                                    [&](const auto& kv) { return kv.second.content->origin == z->origin; });
+        if (!in_store) {
+            std::string id = z->id;
+            zones_[id] = Zone{std::move(z), true};
+        }
+    }
+}
+
+void Registry::set_file_health_checks(std::vector<policy::HealthCheck> checks) {
+    std::lock_guard lock(mu_);
+    std::erase_if(checks_, [](const auto& kv) { return kv.second.from_file; });
+    for (auto& c : checks) {
+        HealthCheckRecord r;
+        r.check = std::move(c);
+        r.from_file = true;
+        checks_[r.check.id] = std::move(r);
+    }
+}
+
+bool Registry::stored(const dns::Name& origin) const {
+    std::lock_guard lock(mu_);
+    return std::any_of(zones_.begin(), zones_.end(),
+                       [&](const auto& kv) { return !kv.second.file_managed && kv.second.content->origin == origin; });
+}
+
+ChangeInfo Registry::record_change(const std::string& comment) {
+    ChangeState st;
+    st.info.id = random_id('C');
+    st.info.submitted_ms = now_ms();
+    st.info.comment = comment;
+    st.sequence = ++sequence_;
+    if (changes_.size() >= kMaxChanges) {
+        // Forget the oldest change already answered with.
+        auto oldest = std::min_element(changes_.begin(), changes_.end(), [](const auto& a, const auto& b) {
+            return a.second.sequence < b.second.sequence;
+        });
+        changes_.erase(oldest);
+    }
+    changes_[st.info.id] = st;
+    return st.info;
+}
+
+const Registry::Zone* Registry::find_zone(const std::string& id) const {
+    auto it = zones_.find(id);
+    return it == zones_.end() ? nullptr : &it->second;
+}
+
+Outcome<ZoneSummary> Registry::import_zone(ZoneContent content) {
+    std::string id;
+    {
+        std::lock_guard lock(mu_);
+        for (const auto& [zid, z] : zones_) {
+            if (!z.file_managed && z.content->origin == content.origin) return *summary_locked(zid);
+        }
+        if (content.id.empty()) {
+            auto configured = options_.configured_ids.find(content.origin.lowered().to_text());
+            content.id = configured != options_.configured_ids.end() ? configured->second
+                                                                     : derived_zone_id(content.origin);
+        }
+        if (content.created_ms == 0) content.created_ms = now_ms();
+        content.version = std::max<uint64_t>(content.version, 1);
+        content.sort();
+        ChangeInfo info = record_change("import of " + content.origin.to_text());
+        HistoryEntry entry;
+        entry.change_id = info.id;
+        entry.zone_id = content.id;
+        entry.submitted_ms = info.submitted_ms;
+        entry.comment = info.comment;
+        entry.serial_after = content.serial();
+        entry.version = content.version;
+        if (journal_ != nullptr) {
+            auto st = journal_->put_zone(content, entry);
+            if (!st) {
+                changes_.erase(info.id);
+                return store_error(st.error());
+            }
+        }
+        id = content.id;
+        zones_[id] = Zone{std::make_shared<const ZoneContent>(std::move(content)), false};
+    }
+    notify();
+    std::lock_guard lock(mu_);
+    return *summary_locked(id);
+}
+
+Registry::View Registry::view() const {
+    std::lock_guard lock(mu_);
+    View v;
+    v.sequence = sequence_;
+    for (const auto& [id, z] : zones_) {
+        if (!z.file_managed) v.zones.push_back(z.content);
+    }
+    for (const auto& [id, hc] : checks_) {
+        if (!hc.from_file) v.health_checks.push_back(hc);
+    }
+    return v;
+}
+
+void Registry::published(uint64_t sequence) {
+    std::lock_guard lock(mu_);
+    if (sequence <= published_) return;
+    published_ = sequence;
+    for (auto& [id, c] : changes_) {
+        if (c.sequence <= sequence) c.info.status = ChangeStatus::kInsync;
+    }
+}
+
+Result<std::vector<HistoryEntry>> Registry::history(const std::string& zone_id) const {
+    if (journal_ == nullptr) return std::vector<HistoryEntry>{};
+    return journal_->history(zone_id);
+}
+
+std::optional<ZoneSummary> Registry::summary_locked(const std::string& id) const {
+    const Zone* z = find_zone(id);
+    if (z == nullptr) return std::nullopt;
+    ZoneSummary s;
+    s.id = id;
+    s.origin = z->content->origin;
+    s.caller_reference = z->content->caller_reference;
+    s.comment = z->content->comment;
+    s.record_set_count = z->content->record_sets.size();
+    s.file_managed = z->file_managed;
+    return s;
+}
+
+std::vector<ZoneSummary> Registry::zones() const {
+    std::lock_guard lock(mu_);
+    std::vector<ZoneSummary> out;
+    for (const auto& [id, z] : zones_) out.push_back(*summary_locked(id));
+    std::sort(out.begin(), out.end(), [](const ZoneSummary& a, const ZoneSummary& b) {
+        return std::pair(reversed_name(a.origin), a.id) < std::pair(reversed_name(b.origin), b.id);
+    });
+    return out;
+}
+
+std::shared_ptr<const ZoneContent> Registry::zone(const std::string& id) const {
+    std::lock_guard lock(mu_);
+    const Zone* z = find_zone(id);
+    return z == nullptr ? nullptr : z->content;
+}
+
+std::optional<ZoneSummary> Registry::summary(const std::string& id) const {
+    std::lock_guard lock(mu_);
+    return summary_locked(id);
+}
+
+std::vector<std::string> Registry::name_servers() const { return options_.name_servers; }
+
+Outcome<CreatedZone> Registry::create_zone(const dns::Name& origin, const std::string& caller_reference,
+                                           const std::string& comment) {
+    if (caller_reference.empty()) return error("InvalidInput", "CallerReference is required");
+    if (options_.name_servers.empty()) {
+        return error("InvalidInput", "no delegation set: the configuration's api.name_servers is empty");
+    }
+    std::vector<dns::Name> ns;
+    for (const std::string& text : options_.name_servers) {
+        auto n = dns::name_from_text(text, nullptr);
+        if (!n) return error("InvalidInput", "api.name_servers: bad name '" + text + "'");
+        ns.push_back(*n);
+    }
+    CreatedZone created;
+    {
+        std::lock_guard lock(mu_);
+        for (const auto& [id, z] : zones_) {
+            if (z.content->caller_reference == caller_reference && !caller_reference.empty()) {
+                if (z.content->origin != origin) {
+                    return error("HostedZoneAlreadyExists",
+                                 "A hosted zone has already been created with the specified caller reference.");
+                }
+                created.zone = z.content;
+                auto first = std::find_if(changes_.begin(), changes_.end(),
+                                          [&](const auto& kv) { return kv.second.info.comment == "create " + id; });
+                if (first != changes_.end()) {
+                    created.change = first->second.info;
+                } else {
+                    created.change.id = random_id('C');
+                    created.change.status = ChangeStatus::kInsync;
+                    created.change.submitted_ms = z.content->created_ms;
+                }
+                created.name_servers = options_.name_servers;
+                return created;
+            }
+            if (z.content->origin == origin) {
+                return error("ConflictingDomainExists", "The hosted zone " + origin.to_text() +
+                                                            " is already served by this server (zone " + id + ")");
+            }
+        }
+        ZoneContent content;
+        do {
+            content.id = random_id('Z');
+        } while (zones_.count(content.id) != 0);
+        content.origin = origin;
+        content.caller_reference = caller_reference;
+        content.comment = comment;
+        content.created_ms = now_ms();
+        content.version = 1;
+        // Route 53's defaults: SOA TTL 900 with refresh 7200, retry 900, expire 1209600,
+        // negative TTL 86400; NS TTL 172800.
+        std::string soa = ns.front().to_text() + " hostmaster." + origin.to_text() + " 1 7200 900 1209600 86400";
+        if (origin.to_text() == ".") soa = ns.front().to_text() + " hostmaster. 1 7200 900 1209600 86400";
+        std::vector<std::string> ns_values;
+        for (const auto& n : ns) ns_values.push_back(n.to_text());
+        content.record_sets.push_back(simple_set(origin, dns::type::SOA, 900, {soa}));
+        content.record_sets.push_back(simple_set(origin, dns::type::NS, 172800, ns_values));
+        content.sort();
+
+        ChangeInfo info = record_change("create " + content.id);
+        HistoryEntry entry;
+        entry.change_id = info.id;
+        entry.zone_id = content.id;
+        entry.submitted_ms = info.submitted_ms;
+        entry.comment = comment;
+        entry.serial_after = content.serial();
+        entry.version = content.version;
+        entry.added = content.record_sets;
+        if (journal_ != nullptr) {
+            auto st = journal_->put_zone(content, entry);
+            if (!st) {
+                changes_.erase(info.id);
+                return store_error(st.error());
+            }
+        }
+        created.zone = std::make_shared<const ZoneContent>(std::move(content));
+        created.change = info;
+        created.name_servers = options_.name_servers;
+        zones_[created.zone->id] = Zone{created.zone, false};
+    }
+    notify();
+    return created;
+}
+
+Outcome<ChangeInfo> Registry::delete_zone(const std::string& id) {
+    ChangeInfo info;
+    {
+        std::lock_guard lock(mu_);
+        const Zone* z = find_zone(id);
+        if (z == nullptr) return error("NoSuchHostedZone", "No hosted zone found with ID: " + id);
+        if (z->file_managed) {
+            return error("InvalidInput", "hosted zone " + id + " (" + z->content->origin.to_text() +
+                                             ") is served from the configuration's zone file; remove it there");
+        }
+        for (const auto& rs : z->content->record_sets) {
+            bool apex_soa_ns = rs.name == z->content->origin &&
+                               (rs.type == dns::type::SOA || rs.type == dns::type::NS) && rs.is_simple();
+            if (!apex_soa_ns) {
+                return error("HostedZoneNotEmpty",
+                             "The hosted zone contains resource record sets in addition to the default NS and SOA "
+                             "resource record sets. Before you can delete the hosted zone, you must delete the "
+                             "additional resource record sets.");
+            }
+        }
+        if (journal_ != nullptr) {
+            auto st = journal_->delete_zone(id);
+            if (!st) return store_error(st.error());
+        }
+        info = record_change("delete " + id);
+        zones_.erase(id);
+    }
+    notify();
+    return info;
+}
+
+Outcome<ChangeInfo> Registry::submit(const std::string& zone_id, const Batch& batch) {
+    ChangeInfo info;
+    {
+        std::lock_guard lock(mu_);
+        const Zone* z = find_zone(zone_id);
+        if (z == nullptr) return error("NoSuchHostedZone", "No hosted zone found with ID: " + zone_id);
+        if (z->file_managed) {
+            return error("InvalidInput", "hosted zone " + zone_id + " (" + z->content->origin.to_text() +
+                                             ") is managed by its zone file; import it into the store first "
+                                             "(fastzonectl import " +
+                                             z->content->origin.to_text() + ")");
+        }
+        if (batch.changes.empty()) return error("InvalidInput", "the change batch has no changes");
+        for (const Change& c : batch.changes) {
+            const std::string& hc = c.record_set.health_check_id;
+            if (!hc.empty() && checks_.count(hc) == 0) {
+                return error("NoSuchHealthCheck", "No health check exists with the specified ID " + hc);
+            }
+        }
+        const ZoneContent& before = *z->content;
+        BatchErrors errors;
+        auto seconds =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        ZoneContent after = apply_batch(before, batch, options_.serial_policy, seconds, errors);
+        if (!errors.empty()) {
+            ServiceError e = error("InvalidChangeBatch", errors.messages.front());
+            e.messages = errors.messages;
+            return e;
+        }
+        if (hooks_.validate_zone) {
+            auto st = hooks_.validate_zone(after);
+            if (!st) {
+                ServiceError e = error("InvalidChangeBatch", st.error().message);
+                e.messages = {st.error().message};
+                return e;
+            }
+        }
+        info = record_change(batch.comment);
+        HistoryEntry entry;
+        entry.change_id = info.id;
+        entry.zone_id = zone_id;
+        entry.submitted_ms = info.submitted_ms;
+        entry.comment = batch.comment;
+        entry.serial_before = before.serial();
+        entry.serial_after = after.serial();
+        entry.version = after.version;
+        diff(before, after, entry);
+        if (journal_ != nullptr) {
+            auto st = journal_->apply(after, entry);
+            if (!st) {
+                changes_.erase(info.id);
+                --sequence_;
+                return store_error(st.error());
+            }
+        }
+        zones_[zone_id].content = std::make_shared<const ZoneContent>(std::move(after));
+    }
+    notify();
+    return info;
+}
+
+Outcome<ChangeInfo> Registry::change(const std::string& change_id) const {
+    std::lock_guard lock(mu_);
+    auto it = changes_.find(change_id);
+    if (it == changes_.end()) return error("NoSuchChange", "A change with the specified change ID does not exist.");
+    return it->second.info;
+}
+
+std::vector<HealthCheckRecord> Registry::health_checks() const {
+    std::lock_guard lock(mu_);
+    std::vector<HealthCheckRecord> out;
+    for (const auto& [id, hc] : checks_) out.push_back(hc);
+    return out;
+}
+
+std::optional<HealthCheckRecord> Registry::health_check(const std::string& id) const {
+    std::lock_guard lock(mu_);
+    auto it = checks_.find(id);
+    if (it == checks_.end()) return std::nullopt;
+    return it->second;
+}
+
+bool Registry::health_check_in_use(const std::string& id) const {
+    for (const auto& [zid, z] : zones_) {
+        for (const auto& rs : z.content->record_sets) {
+            if (rs.health_check_id == id) return true;
+        }
+    }
+    for (const auto& [cid, hc] : checks_) {
+        const auto& kids = hc.check.child_ids;
+        if (std::find(kids.begin(), kids.end(), id) != kids.end()) return true;
+    }
+    return false;
+}
+
+Status Registry::check_health_checks(const HealthCheckRecord* changed, const std::string& removed) const {
+    if (!hooks_.validate_health_checks) return Ok{};
+    std::vector<policy::HealthCheck> all;
+    for (const auto& [id, hc] : checks_) {
+        if (id == removed || (changed != nullptr && id == changed->check.id)) continue;
+        all.push_back(hc.check);
+    }
+    if (changed != nullptr) all.push_back(changed->check);
+    return hooks_.validate_health_checks(all);
+}
+
+Outcome<HealthCheckRecord> Registry::create_health_check(const std::string& caller_reference,
+                                                         policy::HealthCheck check) {
+    if (caller_reference.empty()) return error("InvalidInput", "CallerReference is required");
+    HealthCheckRecord rec;
+    {
+        std::lock_guard lock(mu_);
+        for (const auto& [id, hc] : checks_) {
+            if (hc.caller_reference == caller_reference) return hc;
+        }
+        do {
+            check.id = random_uuid();
+        } while (checks_.count(check.id) != 0);
+        for (const std::string& child : check.child_ids) {
+            if (checks_.count(child) == 0)
+                return error("NoSuchHealthCheck", "No health check exists with the ID " + child);
+        }
+        rec.check = std::move(check);
+        rec.caller_reference = caller_reference;
+        rec.version = 1;
+        auto valid = check_health_checks(&rec, {});
+        if (!valid) return error("InvalidInput", valid.error().message);
+        if (journal_ != nullptr) {
+            auto st = journal_->put_health_check(rec);
+            if (!st) return store_error(st.error());
+        }
+        checks_[rec.check.id] = rec;
+        ++sequence_;
+    }
+    notify();
+    return rec;
+}
+
+Outcome<HealthCheckRecord> Registry::update_health_check(const std::string& id,
+                                                         std::optional<uint64_t> expected_version,
+                                                         policy::HealthCheck check) {
+    HealthCheckRecord rec;
+    {
+        std::lock_guard lock(mu_);
+        auto it = checks_.find(id);
+        if (it == checks_.end()) return error("NoSuchHealthCheck", "No health check exists with the ID " + id);
+        if (it->second.from_file) {
+            return error("InvalidInput", "health check " + id + " comes from the configuration's health-checks file");
+        }
+        if (expected_version && *expected_version != it->second.version) {
+            return error("HealthCheckVersionMismatch",
+                         "The value of HealthCheckVersion in the request doesn't match the value of "
+                         "HealthCheckVersion in the health check.");
+        }
+        rec = it->second;
+        check.id = id;
+        rec.check = std::move(check);
+        ++rec.version;
+        auto valid = check_health_checks(&rec, {});
+        if (!valid) return error("InvalidInput", valid.error().message);
+        if (journal_ != nullptr) {
+            auto st = journal_->put_health_check(rec);
+            if (!st) return store_error(st.error());
+        }
+        it->second = rec;
+        ++sequence_;
+    }
+    notify();
+    return rec;
+}
+
+Outcome<bool> Registry::delete_health_check(const std::string& id) {
+    {
+        std::lock_guard lock(mu_);
+        auto it = checks_.find(id);
+        if (it == checks_.end()) return error("NoSuchHealthCheck", "No health check exists with the ID " + id);
+        if (it->second.from_file) {
+            return error("InvalidInput", "health check " + id + " comes from the configuration's health-checks file");
+        }
+        if (health_check_in_use(id)) {
+            return error("HealthCheckInUse", "The health check with ID " + id +
+                                                 " is still referenced from one or more resource record sets.");
+        }
+        if (journal_ != nullptr) {
+            auto st = journal_->delete_health_check(id);
+            if (!st) return store_error(st.error());
+        }
+        checks_.erase(it);
+        ++sequence_;
+    }
+    notify();
+    return true;
+}
+
+Outcome<std::vector<HealthObservation>> Registry::health_check_status(const std::string& id) const {
+    std::function<std::vector<HealthObservation>(const std::string&)> fn;
+    {
+        std::lock_guard lock(mu_);
+        if (checks_.count(id) == 0) return error("NoSuchHealthCheck", "No health check exists with the ID " + id);
+        fn = hooks_.health_status;
+    }
+    if (fn) return fn(id);
+    return std::vector<HealthObservation>{};
+}
+
+Outcome<DnsAnswerTest> Registry::test_dns_answer(const std::string& zone_id, const std::string& record_name,
+                                                 const std::string& record_type, const std::string& resolver_ip,
+                                                 const std::string& client_subnet_ip,
+                                                 std::optional<int> client_subnet_mask) const {
+    std::shared_ptr<const ZoneContent> z;
+    decltype(hooks_.test_answer) fn;
+    {
+        std::lock_guard lock(mu_);
+        const Zone* found = find_zone(zone_id);
+        if (found == nullptr) return error("NoSuchHostedZone", "No hosted zone found with ID: " + zone_id);
+        z = found->content;
+        fn = hooks_.test_answer;
+    }
+    if (!fn) return error("InvalidInput", "TestDNSAnswer needs a running server");
+    return fn(*z, record_name, record_type, resolver_ip, client_subnet_ip, client_subnet_mask);
+}
+
+}  // namespace fz::change
