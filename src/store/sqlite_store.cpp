@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -231,11 +232,19 @@ Status SqliteStore::init() {
     if (sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &s, nullptr) != SQLITE_OK) {
         return error("cannot check the database");
     }
-    rc = sqlite3_step(s);
-    std::string verdict = rc == SQLITE_ROW ? column_text(s, 0) : std::string();
+    // One row "ok", or rows of problems: the first few say enough.
+    std::string verdict;
+    int rows = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && rows++ < 4) {
+        if (!verdict.empty()) verdict += "; ";
+        verdict += column_text(s, 0);
+    }
     sqlite3_finalize(s);
-    if (rc != SQLITE_ROW) return error("cannot check the database");
-    if (verdict != "ok") return Error{path_, 0, "store: the database is damaged: " + verdict};
+    if (rows == 0) return error("cannot check the database");
+    if (verdict != "ok") {
+        std::replace(verdict.begin(), verdict.end(), '\n', ' ');
+        return Error{path_, 0, "store: the database is damaged (PRAGMA quick_check: " + verdict + ")"};
+    }
 
     // WAL: a commit appends to the log and readers never block the writer. synchronous=FULL
     // syncs the log on every commit, which is what makes an acknowledged change durable
@@ -468,7 +477,7 @@ Result<std::vector<policy::RecordSet>> parse_rows(const std::string& text, const
         const uint32_t line = parsed.error().line;
         const std::string row = line >= 2 ? describe_row(line - 2) : std::string();
         return Error{file, 0,
-                     "store: " + context + (row.empty() ? "" : ": record set " + row) + ": " + parsed.error().message};
+                     "store: " + context + (row.empty() ? "" : ", row " + row) + ": " + parsed.error().message};
     }
     // The lines are those of the text built here, which mean nothing to anyone else.
     for (policy::RecordSet& rs : parsed->record_sets) rs.line = 0;
@@ -519,8 +528,10 @@ Result<change::ZoneContent> SqliteStore::read_zone(sqlite3_stmt* row) {
             bind_value(s, 1, zone.id);
             bind_value(s, 2, int64_t{index});
             if (sqlite3_step(s) == SQLITE_ROW) {
-                out = column_text(s, 0) + " " + column_text(s, 1);
-                if (const std::string id = column_text(s, 2); !id.empty()) out += " \"" + id + "\"";
+                // The row's key as stored (reversed name/type/set identifier): the JSON may be
+                // what cannot be read.
+                out = column_text(s, 0) + "/" + column_text(s, 1);
+                if (const std::string id = column_text(s, 2); !id.empty()) out += "/" + id;
             }
         }
         sqlite3_finalize(s);

@@ -457,6 +457,41 @@ TEST_F(SqliteStoreTest, ADamagedDatabaseIsRefusedNamingIt) {
     EXPECT_NE(e.message.find("store: "), std::string::npos) << e.message;
 }
 
+TEST_F(SqliteStoreTest, ARowThatDoesNotParseIsAnErrorNamingTheZoneAndTheRecordSet) {
+    ZoneContent z = zone("ZROWS", "example.com.", kEveryKind);
+    {
+        auto store = open();
+        ASSERT_TRUE(store);
+        ASSERT_TRUE(store->put_zone(z, entry_for(z, "C1")).ok());
+    }
+    auto corrupt = [&](const std::string& json) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        const std::string sql = "UPDATE record_sets SET json = '" + json +
+                                "' WHERE name_key = 'com.example.mail.' AND type = 'MX'";
+        EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    };
+    corrupt(R"({"Name": "mail.example.com.", "Type": "MX", "TTL": "soon", "ResourceRecords": [{"Value": "10 mx."}]})");
+    auto store = open();
+    ASSERT_TRUE(store);
+    auto state = store->load();
+    ASSERT_FALSE(state.ok());
+    EXPECT_EQ(state.error().file, path_);
+    const std::string& m = state.error().message;
+    EXPECT_TRUE(
+        m.starts_with("store: zone example.com. (ZROWS), row com.example.mail./MX: record set mail.example.com. MX"))
+        << m;
+    EXPECT_NE(m.find("TTL"), std::string::npos) << m;
+    store.reset();
+    corrupt("not json at all");
+    store = open();
+    state = store->load();
+    ASSERT_FALSE(state.ok());
+    EXPECT_TRUE(state.error().message.starts_with("store: zone example.com. (ZROWS), row com.example.mail./MX: "))
+        << state.error().message;
+}
+
 TEST_F(SqliteStoreTest, AStoreFromANewerReleaseIsRefused) {
     open().reset();
     sqlite3* db = nullptr;
