@@ -606,6 +606,18 @@ TEST_F(SqliteStoreTest, ALargeZoneIsWrittenAndReadWhole) {
     change::StoredState state = reload();
     ASSERT_EQ(state.zones.size(), 1u);
     expect_same_zone(state.zones[0], z);
+    // Rows are read in chunks: a bad one far in is still named by its key.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "UPDATE record_sets SET json = '{' WHERE name_key = 'example.large.h9999.'", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    auto store = open();
+    auto bad = store->load();
+    ASSERT_FALSE(bad.ok());
+    EXPECT_TRUE(bad.error().message.starts_with("store: zone large.example. (ZLARGE), row example.large.h9999./A: "))
+        << bad.error().message;
 }
 
 }  // namespace
