@@ -293,6 +293,31 @@ TEST_F(SqliteStoreTest, AnAppliedChangeIsWhatAReopenGives) {
     EXPECT_NE(st.error().message.find("ZGHOST"), std::string::npos) << st.error().message;
 }
 
+TEST_F(SqliteStoreTest, PuttingAZoneAgainReplacesItsRecordSetsAndKeepsItsHistory) {
+    ZoneContent z = zone("ZREPUT", "example.com.", kEveryKind);
+    auto store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->put_zone(z, entry_for(z, "C1")).ok());
+    ZoneContent again = small_zone("ZREPUT", "example.com.");
+    again.version = 2;
+    ASSERT_TRUE(store->put_zone(again, entry_for(again, "C2")).ok());
+    auto state = store->load();
+    ASSERT_TRUE(state.ok()) << state.error().to_string();
+    ASSERT_EQ(state->zones.size(), 1u);
+    expect_same_zone(state->zones[0], again);
+    EXPECT_EQ(count_rows(path_, "SELECT COUNT(*) FROM record_sets"), 2);
+    auto h = store->history(z.id);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->size(), 2u);
+    EXPECT_EQ((*h)[1].change_id, "C2");
+    // Another zone id for the same origin is refused: one zone per origin.
+    ZoneContent clash = small_zone("ZCLASH", "example.com.");
+    Status st = store->put_zone(clash, entry_for(clash, "C3"));
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().file, path_);
+    EXPECT_TRUE(st.error().message.starts_with("store: cannot write zone example.com.: ")) << st.error().message;
+}
+
 TEST_F(SqliteStoreTest, HistoryIsOldestFirstAndKeepsTheLastEntries) {
     auto store = open(SqliteStoreOptions{.history_limit = 3});
     ASSERT_TRUE(store);
