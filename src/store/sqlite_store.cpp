@@ -15,8 +15,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <set>
 
 #include "change/content.h"
@@ -130,8 +132,7 @@ std::string column_text(sqlite3_stmt* s, int i) {
     return p == nullptr ? std::string() : std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, i)));
 }
 
-// Record sets as a JSON list, one per line, so that a parse error's line says which:
-// element i is on line i + 2.
+// Record sets as a JSON list, one per line.
 std::string record_sets_json(const std::vector<policy::RecordSet>& sets) {
     std::string out = "[\n";
     for (size_t i = 0; i < sets.size(); ++i) {
@@ -231,11 +232,19 @@ Status SqliteStore::init() {
     if (sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &s, nullptr) != SQLITE_OK) {
         return error("cannot check the database");
     }
-    rc = sqlite3_step(s);
-    std::string verdict = rc == SQLITE_ROW ? column_text(s, 0) : std::string();
+    // One row "ok", or rows of problems: the first few say enough.
+    std::string verdict;
+    int rows = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && rows++ < 4) {
+        if (!verdict.empty()) verdict += "; ";
+        verdict += column_text(s, 0);
+    }
     sqlite3_finalize(s);
-    if (rc != SQLITE_ROW) return error("cannot check the database");
-    if (verdict != "ok") return Error{path_, 0, "store: the database is damaged: " + verdict};
+    if (rows == 0) return error("cannot check the database");
+    if (verdict != "ok") {
+        std::replace(verdict.begin(), verdict.end(), '\n', ' ');
+        return Error{path_, 0, "store: the database is damaged (PRAGMA quick_check: " + verdict + ")"};
+    }
 
     // WAL: a commit appends to the log and readers never block the writer. synchronous=FULL
     // syncs the log on every commit, which is what makes an acknowledged change durable
@@ -281,6 +290,7 @@ Status SqliteStore::prepare_statements() {
 
 template <typename Body>
 Status SqliteStore::transaction(const std::string& what, Body&& body) {
+    std::lock_guard lock(mu_);
     auto run = [&](Statement s) {
         Reset reset(stmt(s));
         return sqlite3_step(stmt(s)) == SQLITE_DONE;
@@ -459,17 +469,12 @@ namespace {
 
 // Parses a list of stored record sets (record_sets_json's form) for zone `origin`. On
 // error, `describe_row(i)` names the row a line points at.
-template <typename DescribeRow>
-Result<std::vector<policy::RecordSet>> parse_rows(const std::string& text, const std::string& file,
-                                                  const dns::Name& origin, const std::string& context,
-                                                  DescribeRow&& describe_row) {
+// Parses a list of stored record sets (record_sets_json's form) for zone `origin`; an error
+// is "store: <context>: <the parser's message>".
+Result<std::vector<policy::RecordSet>> parse_rows(std::string_view text, const std::string& file,
+                                                  const dns::Name& origin, const std::string& context) {
     auto parsed = policy::parse_record_sets_text(text, file, origin, policy::RecordSetOptions{.any_type = true});
-    if (!parsed.ok()) {
-        const uint32_t line = parsed.error().line;
-        const std::string row = line >= 2 ? describe_row(line - 2) : std::string();
-        return Error{file, 0,
-                     "store: " + context + (row.empty() ? "" : ": record set " + row) + ": " + parsed.error().message};
-    }
+    if (!parsed.ok()) return Error{file, 0, "store: " + context + ": " + parsed.error().message};
     // The lines are those of the text built here, which mean nothing to anyone else.
     for (policy::RecordSet& rs : parsed->record_sets) rs.line = 0;
     return std::move(parsed->record_sets);
@@ -492,44 +497,70 @@ Result<change::ZoneContent> SqliteStore::read_zone(sqlite3_stmt* row) {
     zone.from_file = sqlite3_column_int64(row, 5) != 0;
     zone.version = static_cast<uint64_t>(sqlite3_column_int64(row, 6));
 
-    std::string text = "[\n";
-    {
-        sqlite3_stmt* s = stmt(kSelectRecordSets);
-        Reset reset(s);
-        bind_value(s, 1, zone.id);
-        int rc = 0;
-        bool first = true;
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            if (!first) text += ",\n";
-            first = false;
-            text.append(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
-                        static_cast<size_t>(sqlite3_column_bytes(s, 0)));
-        }
-        if (rc != SQLITE_DONE) return error("cannot read zone " + origin_text);
-    }
-    text += "\n]";
-    // Only on error: the key of the row a parse error points at.
-    auto describe_row = [&](uint32_t index) -> std::string {
-        sqlite3_stmt* s = nullptr;
-        const char* sql =
-            "SELECT name_key, type, set_identifier FROM record_sets WHERE zone_id = ?1 "
-            "ORDER BY name_key, type, set_identifier LIMIT 1 OFFSET ?2";
-        std::string out;
-        if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) == SQLITE_OK) {
-            bind_value(s, 1, zone.id);
-            bind_value(s, 2, int64_t{index});
-            if (sqlite3_step(s) == SQLITE_ROW) {
-                out = column_text(s, 0) + " " + column_text(s, 1);
-                if (const std::string id = column_text(s, 2); !id.empty()) out += " \"" + id + "\"";
+    // Parsed a chunk of rows at a time: the JSON tree of a million record sets at once would
+    // cost gigabytes for a moment.
+    constexpr uint32_t kChunkRows = 4096;
+    const std::string context = "zone " + origin_text + " (" + zone.id + ")";
+    std::string text;
+    std::vector<std::pair<size_t, size_t>> rows;  // each row's place in `text`
+    int64_t chunk_start = 0;
+    auto flush = [&]() -> Status {
+        if (rows.empty()) return Ok{};
+        text += "\n]";
+        auto sets = parse_rows(text, path_, zone.origin, context);
+        if (!sets.ok()) {
+            // Cold: which row? Each alone, so that the error names the first bad one's key
+            // even when its JSON is what cannot be read.
+            for (size_t i = 0; i < rows.size(); ++i) {
+                const std::string one = "[\n" + text.substr(rows[i].first, rows[i].second) + "\n]";
+                const std::string row = context + ", row " + row_key(zone.id, chunk_start + static_cast<int64_t>(i));
+                auto alone = parse_rows(one, path_, zone.origin, row);
+                if (!alone.ok()) return alone.error();
             }
+            return sets.error();
         }
-        sqlite3_finalize(s);
-        return out;
+        std::move(sets->begin(), sets->end(), std::back_inserter(zone.record_sets));
+        chunk_start += static_cast<int64_t>(rows.size());
+        rows.clear();
+        text.clear();
+        return Ok{};
     };
-    auto sets = parse_rows(text, path_, zone.origin, "zone " + origin_text + " (" + zone.id + ")", describe_row);
-    if (!sets.ok()) return sets.error();
-    zone.record_sets = std::move(*sets);
+    sqlite3_stmt* s = stmt(kSelectRecordSets);
+    Reset reset(s);
+    bind_value(s, 1, zone.id);
+    int rc = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        text += rows.empty() ? "[\n" : ",\n";
+        const auto bytes = static_cast<size_t>(sqlite3_column_bytes(s, 0));
+        rows.emplace_back(text.size(), bytes);
+        text.append(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), bytes);
+        if (rows.size() == kChunkRows) {
+            if (Status st = flush(); !st.ok()) return st.error();
+        }
+    }
+    if (rc != SQLITE_DONE) return error("cannot read zone " + origin_text);
+    if (Status st = flush(); !st.ok()) return st.error();
     return zone;
+}
+
+std::string SqliteStore::row_key(const std::string& zone_id, int64_t index) {
+    sqlite3_stmt* s = nullptr;
+    const char* sql =
+        "SELECT name_key, type, set_identifier FROM record_sets WHERE zone_id = ?1 "
+        "ORDER BY name_key, type, set_identifier LIMIT 1 OFFSET ?2";
+    std::string out;
+    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) == SQLITE_OK) {
+        bind_value(s, 1, zone_id);
+        bind_value(s, 2, index);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            // The row's key as stored (reversed name/type/set identifier): the JSON may be
+            // what cannot be read.
+            out = column_text(s, 0) + "/" + column_text(s, 1);
+            if (const std::string id = column_text(s, 2); !id.empty()) out += "/" + id;
+        }
+    }
+    sqlite3_finalize(s);
+    return out;
 }
 
 Result<change::StoredState> SqliteStore::load() {
@@ -610,10 +641,9 @@ Result<std::vector<change::HistoryEntry>> SqliteStore::history(const std::string
             e.serial_after = static_cast<uint32_t>(sqlite3_column_int64(s, 4));
             e.version = static_cast<uint64_t>(sqlite3_column_int64(s, 5));
             const std::string context = "zone " + zone_id + " change " + e.change_id;
-            auto no_row = [](uint32_t) { return std::string(); };
-            auto removed = parse_rows(column_text(s, 6), path_, origin, context + " (removed)", no_row);
+            auto removed = parse_rows(column_text(s, 6), path_, origin, context + " (removed)");
             if (!removed.ok()) return removed.error();
-            auto added = parse_rows(column_text(s, 7), path_, origin, context + " (added)", no_row);
+            auto added = parse_rows(column_text(s, 7), path_, origin, context + " (added)");
             if (!added.ok()) return added.error();
             e.removed = std::move(*removed);
             e.added = std::move(*added);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,8 @@ public:
     const std::string& path() const { return path_; }
 
     // change::Journal. Each call is one transaction: on error nothing of it is written,
-    // and the error's file is path().
+    // and the error's file is path(). Calls from several threads take turns (one
+    // connection, its statements reused).
     Result<change::StoredState> load() override;
     Status put_zone(const change::ZoneContent& zone, const change::HistoryEntry& entry) override;
     Status apply(const change::ZoneContent& after, const change::HistoryEntry& entry) override;
@@ -97,9 +99,12 @@ private:
     Status write_record_set(const std::string& zone_id, const policy::RecordSet& rs, const std::string& what);
     Status write_history(const change::HistoryEntry& entry, const std::string& what);
     Result<change::ZoneContent> read_zone(sqlite3_stmt* row);
+    // The stored key of a zone's index-th record set (Route 53's order), for errors.
+    std::string row_key(const std::string& zone_id, int64_t index);
 
     std::string path_;
     SqliteStoreOptions options_;
+    std::mutex mu_;  // one call at a time on the connection and its statements
     sqlite3* db_ = nullptr;
     sqlite3_stmt* stmts_[kStatementCount] = {};
 };

@@ -293,6 +293,31 @@ TEST_F(SqliteStoreTest, AnAppliedChangeIsWhatAReopenGives) {
     EXPECT_NE(st.error().message.find("ZGHOST"), std::string::npos) << st.error().message;
 }
 
+TEST_F(SqliteStoreTest, PuttingAZoneAgainReplacesItsRecordSetsAndKeepsItsHistory) {
+    ZoneContent z = zone("ZREPUT", "example.com.", kEveryKind);
+    auto store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->put_zone(z, entry_for(z, "C1")).ok());
+    ZoneContent again = small_zone("ZREPUT", "example.com.");
+    again.version = 2;
+    ASSERT_TRUE(store->put_zone(again, entry_for(again, "C2")).ok());
+    auto state = store->load();
+    ASSERT_TRUE(state.ok()) << state.error().to_string();
+    ASSERT_EQ(state->zones.size(), 1u);
+    expect_same_zone(state->zones[0], again);
+    EXPECT_EQ(count_rows(path_, "SELECT COUNT(*) FROM record_sets"), 2);
+    auto h = store->history(z.id);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->size(), 2u);
+    EXPECT_EQ((*h)[1].change_id, "C2");
+    // Another zone id for the same origin is refused: one zone per origin.
+    ZoneContent clash = small_zone("ZCLASH", "example.com.");
+    Status st = store->put_zone(clash, entry_for(clash, "C3"));
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().file, path_);
+    EXPECT_TRUE(st.error().message.starts_with("store: cannot write zone example.com.: ")) << st.error().message;
+}
+
 TEST_F(SqliteStoreTest, HistoryIsOldestFirstAndKeepsTheLastEntries) {
     auto store = open(SqliteStoreOptions{.history_limit = 3});
     ASSERT_TRUE(store);
@@ -457,6 +482,41 @@ TEST_F(SqliteStoreTest, ADamagedDatabaseIsRefusedNamingIt) {
     EXPECT_NE(e.message.find("store: "), std::string::npos) << e.message;
 }
 
+TEST_F(SqliteStoreTest, ARowThatDoesNotParseIsAnErrorNamingTheZoneAndTheRecordSet) {
+    ZoneContent z = zone("ZROWS", "example.com.", kEveryKind);
+    {
+        auto store = open();
+        ASSERT_TRUE(store);
+        ASSERT_TRUE(store->put_zone(z, entry_for(z, "C1")).ok());
+    }
+    auto corrupt = [&](const std::string& json) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        const std::string sql = "UPDATE record_sets SET json = '" + json +
+                                "' WHERE name_key = 'com.example.mail.' AND type = 'MX'";
+        EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    };
+    corrupt(R"({"Name": "mail.example.com.", "Type": "MX", "TTL": "soon", "ResourceRecords": [{"Value": "10 mx."}]})");
+    auto store = open();
+    ASSERT_TRUE(store);
+    auto state = store->load();
+    ASSERT_FALSE(state.ok());
+    EXPECT_EQ(state.error().file, path_);
+    const std::string& m = state.error().message;
+    EXPECT_TRUE(
+        m.starts_with("store: zone example.com. (ZROWS), row com.example.mail./MX: record set mail.example.com. MX"))
+        << m;
+    EXPECT_NE(m.find("TTL"), std::string::npos) << m;
+    store.reset();
+    corrupt("not json at all");
+    store = open();
+    state = store->load();
+    ASSERT_FALSE(state.ok());
+    EXPECT_TRUE(state.error().message.starts_with("store: zone example.com. (ZROWS), row com.example.mail./MX: "))
+        << state.error().message;
+}
+
 TEST_F(SqliteStoreTest, AStoreFromANewerReleaseIsRefused) {
     open().reset();
     sqlite3* db = nullptr;
@@ -571,6 +631,18 @@ TEST_F(SqliteStoreTest, ALargeZoneIsWrittenAndReadWhole) {
     change::StoredState state = reload();
     ASSERT_EQ(state.zones.size(), 1u);
     expect_same_zone(state.zones[0], z);
+    // Rows are read in chunks: a bad one far in is still named by its key.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "UPDATE record_sets SET json = '{' WHERE name_key = 'example.large.h9999.'", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    auto store = open();
+    auto bad = store->load();
+    ASSERT_FALSE(bad.ok());
+    EXPECT_TRUE(bad.error().message.starts_with("store: zone large.example. (ZLARGE), row example.large.h9999./A: "))
+        << bad.error().message;
 }
 
 }  // namespace
