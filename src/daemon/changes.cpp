@@ -2,6 +2,7 @@
 #include "daemon/changes.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/log.h"
 #include "policy/health_check.h"
@@ -50,7 +51,9 @@ Result<std::unique_ptr<ChangePath>> ChangePath::open(const loader::Config& confi
 ChangePath::ChangePath(std::unique_ptr<change::Journal> journal, change::RegistryOptions options, Host host)
     : journal_(std::move(journal)), registry_(std::move(options), journal_.get()), host_(std::move(host)) {
     change::RegistryHooks hooks = host_.hooks;
-    hooks.validate_zone = [this](const change::ZoneContent& zone) { return validate(zone); };
+    hooks.validate_zone = [this](const change::ZoneContent& zone, const std::vector<policy::HealthCheck>& checks) {
+        return validate(zone, checks);
+    };
     hooks.validate_health_checks = validate_health_checks;
     registry_.set_hooks(std::move(hooks));
     registry_.set_on_change([this] {
@@ -62,10 +65,83 @@ ChangePath::ChangePath(std::unique_ptr<change::Journal> journal, change::Registr
 
 ChangePath::~ChangePath() { stop(); }
 
+Result<std::shared_ptr<ChangePath::UpdateState>> ChangePath::make_update_state(const loader::Config& config,
+                                                                               change::Service& service) {
+    auto state = std::make_shared<UpdateState>();
+    for (const loader::TsigKeyConfig& k : config.keys) {
+        dns::TsigKey key;
+        std::string name = k.id;
+        if (name.back() != '.') name += '.';
+        auto n = dns::name_from_text(name, nullptr);
+        auto alg = dns::tsig_algorithm_from_text(k.algorithm);
+        if (!n || !alg) return Error{config.path, k.line, "key " + k.id + ": bad name or algorithm"};
+        key.name = n->lowered();
+        key.algorithm = *alg;
+        key.secret = k.secret;
+        auto st = state->keys.add(std::move(key));
+        if (!st) return Error{config.path, k.line, st.error().message};
+    }
+    std::vector<api::AclRule> rules;
+    for (const loader::AclConfig& a : config.acl) {
+        auto rule = api::make_acl_rule(a.id, a.keys, a.addresses, a.actions);
+        if (!rule) return Error{config.path, a.line, rule.error().message};
+        rules.push_back(std::move(rule.value()));
+    }
+    api::UpdateOptions options;
+    for (const loader::ZoneConfig& z : config.zones) {
+        if (!z.acl.empty()) options.zone_acls[z.origin.lowered().to_text()] = z.acl;
+    }
+    state->processor = std::make_unique<api::UpdateProcessor>(service, state->keys, std::move(rules), options);
+    return state;
+}
+
+size_t ChangePath::handle_update(const uint8_t* msg, size_t len, const engine::Peer& peer, engine::Transport transport,
+                                 uint8_t* out, size_t cap) {
+    std::shared_ptr<UpdateState> state;
+    {
+        std::lock_guard lock(config_mutex_);
+        state = update_;
+    }
+    if (!state) return 0;
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return state->processor->process(msg, len, api::UpdatePeer{peer, transport}, out, cap, now);
+}
+
+api::UpdateCounters ChangePath::update_counters() const {
+    std::lock_guard lock(config_mutex_);
+    api::UpdateCounters sum;
+    auto add = [&](const api::UpdateCounters& c) {
+        sum.received += c.received;
+        sum.applied += c.applied;
+        sum.unchanged += c.unchanged;
+        sum.refused_acl += c.refused_acl;
+        sum.refused_zone += c.refused_zone;
+        sum.notauth += c.notauth;
+        sum.tsig_badkey += c.tsig_badkey;
+        sum.tsig_badsig += c.tsig_badsig;
+        sum.tsig_badtime += c.tsig_badtime;
+        sum.prereq_failed += c.prereq_failed;
+        sum.notzone += c.notzone;
+        sum.formerr += c.formerr;
+        sum.notimp += c.notimp;
+        sum.servfail += c.servfail;
+        sum.dropped += c.dropped;
+    };
+    for (const auto& r : retired_updates_) add(r->processor->counters());
+    if (update_) add(update_->processor->counters());
+    return sum;
+}
+
 Status ChangePath::configure(const loader::Config& config) {
+    auto update = make_update_state(config, registry_);
+    if (!update) return update.error();
     {
         std::lock_guard lock(config_mutex_);
         config_ = config;
+        // The old state stays alive for its counters (and for handlers still in it).
+        if (update_) retired_updates_.push_back(std::move(update_));
+        update_ = std::move(update.value());
     }
     std::vector<std::shared_ptr<const change::ZoneContent>> file_zones;
     for (const loader::ZoneConfig& zc : config.zones) {
@@ -104,7 +180,7 @@ loader::StoredInputs ChangePath::inputs(const change::Registry::View& view) {
     return in;
 }
 
-Status ChangePath::validate(const change::ZoneContent& zone) const {
+Status ChangePath::validate(const change::ZoneContent& zone, const std::vector<policy::HealthCheck>& api_checks) const {
     loader::Config config;
     {
         std::lock_guard lock(config_mutex_);
@@ -115,7 +191,7 @@ Status ChangePath::validate(const change::ZoneContent& zone) const {
     config.zones.clear();
     loader::StoredInputs in;
     in.zones.push_back(std::make_shared<const change::ZoneContent>(zone));
-    for (const auto& hc : registry_.view().health_checks) in.health_checks.push_back(hc.check);
+    in.health_checks = api_checks;
     auto snap = loader::build_snapshot(config, in, nullptr);
     if (!snap) return snap.error();
     return Ok{};
@@ -127,14 +203,34 @@ void ChangePath::published(const change::Registry::View& view) {
     published_sequence_ = std::max(published_sequence_, view.sequence);
 }
 
-void ChangePath::start() {
-    std::lock_guard lock(mutex_);
-    if (thread_.joinable()) return;
-    stopping_ = false;
-    thread_ = std::thread([this] { rebuild_loop(); });
+Status ChangePath::start() {
+    {
+        std::lock_guard lock(mutex_);
+        if (thread_.joinable()) return Ok{};
+        stopping_ = false;
+        thread_ = std::thread([this] { rebuild_loop(); });
+    }
+    loader::Config config;
+    {
+        std::lock_guard lock(config_mutex_);
+        config = config_;
+    }
+    if (!config.api.listen) return Ok{};
+    api::ApiOptions o;
+    o.listen = *config.api.listen;
+    o.credentials_file = config.api.credentials;
+    o.tls_certificate = config.api.tls_certificate;
+    o.tls_key = config.api.tls_key;
+    api_ = std::make_unique<api::ApiServer>(std::move(o), registry_);
+    auto st = api_->start();
+    if (!st) return st.error();
+    log::info("route 53 api", log::kv("listen", config.api.listen->text) + " " +
+                                  log::kv("tls", config.api.tls_certificate.empty() ? "no" : "yes"));
+    return Ok{};
 }
 
 void ChangePath::stop() {
+    if (api_) api_->stop();
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;

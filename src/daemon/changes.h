@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "api/server.h"
+#include "api/update.h"
 #include "change/registry.h"
 #include "common/result.h"
 #include "loader/config.h"
@@ -47,9 +49,19 @@ public:
     // The snapshot built from `view` is published.
     void published(const change::Registry::View& view);
 
-    // Starts the rebuild thread (after the first snapshot is published).
-    void start();
+    // Starts the rebuild thread (after the first snapshot is published) and the Route 53
+    // API (api.listen). Errors name the address or the file.
+    Status start();
     void stop();
+
+    // Answers an RFC 2136 UPDATE (the socket server's UpdateHandler), with the keys and
+    // ACL of the configuration last taken in.
+    size_t handle_update(const uint8_t* msg, size_t len, const engine::Peer& peer, engine::Transport transport,
+                         uint8_t* out, size_t cap);
+    // UPDATE's counters (zero before the first configure()).
+    api::UpdateCounters update_counters() const;
+    // The API's port (0: no API).
+    uint16_t api_port() const { return api_ ? api_->port() : 0; }
 
     change::Registry& registry() { return registry_; }
     bool has_store() const { return journal_ != nullptr; }
@@ -60,14 +72,26 @@ private:
     ChangePath(std::unique_ptr<change::Journal> journal, change::RegistryOptions options, Host host);
     void rebuild_loop();
     // Whether `zone` would build, with the configuration last taken in.
-    Status validate(const change::ZoneContent& zone) const;
+    Status validate(const change::ZoneContent& zone, const std::vector<policy::HealthCheck>& api_checks) const;
+
+    // The keys and ACL rules UPDATE checks against, replaced whole by configure(); a
+    // handler in flight keeps the one it started with.
+    struct UpdateState {
+        dns::TsigKeyring keys;
+        std::unique_ptr<api::UpdateProcessor> processor;
+    };
+    static Result<std::shared_ptr<UpdateState>> make_update_state(const loader::Config& config,
+                                                                  change::Service& service);
 
     std::unique_ptr<change::Journal> journal_;
     change::Registry registry_;
     Host host_;
 
-    mutable std::mutex config_mutex_;  // guards config_ (validate() runs on API threads)
+    mutable std::mutex config_mutex_;  // guards config_ and update_ (read on API and worker threads)
     loader::Config config_;
+    std::shared_ptr<UpdateState> update_;
+    std::vector<std::shared_ptr<UpdateState>> retired_updates_;  // counters carried below
+    std::unique_ptr<api::ApiServer> api_;
 
     mutable std::mutex mutex_;  // guards what follows
     std::condition_variable cv_;

@@ -91,9 +91,10 @@ Status Daemon::start() {
         publish(std::move(snap.value()));
     }
     changes_->published(view);
-    changes_->start();
     last_reload_at_ = std::chrono::system_clock::now();
-    return start_listeners();
+    auto listening = start_listeners();
+    if (!listening) return listening.error();
+    return changes_->start();
 }
 
 io::SocketOptions Daemon::sized_socket_options() const {
@@ -122,6 +123,10 @@ Status Daemon::start_listeners() {
     // through sockets_ and dataplane_ (sum_counters(), under the reload lock): set them under it.
     std::unique_lock<std::mutex> starting(reload_mutex_);
     sockets_ = std::make_unique<io::SocketServer>(so, publisher_);
+    sockets_->set_update_handler([this](const uint8_t* msg, size_t len, const engine::Peer& peer,
+                                        engine::Transport transport, uint8_t* out, size_t cap) {
+        return changes_->handle_update(msg, len, peer, transport, out, cap);
+    });
     auto st = sockets_->start();
     if (!st) return st.error();
     std::string addrs;
