@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 #include <random>
+#include <vector>
 
 #include "api/operations.h"
 #include "api/xml.h"
@@ -221,7 +222,7 @@ Response Handler::dispatch(Call& call) {
                                   " on resource: arn:aws:route53:::" + resource,
                               call.request_id);
     }
-    ops::Context context{service_, call, options_};
+    ops::Context context{service_, call, options_, *key};
     return route->run(context);
 }
 
@@ -262,6 +263,12 @@ std::optional<size_t> max_items(const Request& r, size_t fallback, size_t cap) {
     const size_t n = std::stoul(*v);
     if (n == 0) return std::nullopt;
     return n > cap ? cap : n;
+}
+
+std::vector<change::ZoneSummary> visible_zones(const Context& c) {
+    std::vector<change::ZoneSummary> zones = c.service.zones();
+    std::erase_if(zones, [&](const change::ZoneSummary& z) { return !c.key.allows(c.call.operation, z.id); });
+    return zones;
 }
 
 std::string location(const Context& c, const std::string& path) {

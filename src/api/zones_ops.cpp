@@ -92,7 +92,7 @@ Response list_hosted_zones(const Context& c) {
         return error_response(400, "NoSuchDelegationSet", "Reusable delegation sets are not supported by this server",
                               c.call.request_id);
     }
-    const std::vector<change::ZoneSummary> zones = c.service.zones();
+    const std::vector<change::ZoneSummary> zones = visible_zones(c);
     const std::string* marker = c.request().query_param("marker");
     size_t from = 0;
     if (marker != nullptr) {
@@ -128,7 +128,7 @@ Response list_hosted_zones_by_name(const Context& c) {
             return error_response(400, "InvalidDomainName", "Invalid domain name: " + *dns_name, c.call.request_id);
         start = {change::reversed_name(*name), zone_id != nullptr ? *zone_id : ""};
     }
-    const std::vector<change::ZoneSummary> zones = c.service.zones();
+    const std::vector<change::ZoneSummary> zones = visible_zones(c);
     size_t i = 0;
     while (i < zones.size() && std::make_pair(change::reversed_name(zones[i].origin), zones[i].id) < start) ++i;
     pugi::xml_document out;

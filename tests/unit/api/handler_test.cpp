@@ -251,7 +251,10 @@ TEST_F(ApiHandler, AuthenticationFailuresAreAwsErrors) {
 
 TEST_F(ApiHandler, GrantsLimitActionsAndZones) {
     const std::string zone = create_zone("example.com", "r");
-    EXPECT_EQ(call("GET", "/2013-04-01/hostedzone", {}, "", kReader).status, 200u);
+    Response listed = call("GET", "/2013-04-01/hostedzone", {}, "", kReader);
+    EXPECT_EQ(listed.status, 200u);
+    EXPECT_EQ(count(listed, "//HostedZone"), 0u) << listed.body;  // granted ZALLOWED only
+    EXPECT_EQ(count(call("GET", "/2013-04-01/hostedzone"), "//HostedZone"), 1u);
     Response denied = call("GET", "/2013-04-01/hostedzone/" + zone + "/rrset", {}, "", kReader);
     EXPECT_EQ(denied.status, 403u);
     EXPECT_EQ(at(denied, "/ErrorResponse/Error/Code"), "AccessDenied");

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 
@@ -92,6 +93,50 @@ TEST_F(ApiServerTest, RefusesAnOversizedBodyBeforeReadingIt) {
                                        "Connection: close\r\n\r\n" +
                                            std::string(100, 'x'));
     EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
+}
+
+// An open connection to 127.0.0.1:`port`, or -1.
+int connect_to(uint16_t port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// True when the server closes `fd` within `seconds` (read returns 0 or an error).
+bool closed_within(int fd, int seconds) {
+    timeval tv{seconds, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char c;
+    return read(fd, &c, 1) <= 0 && errno != EAGAIN && errno != EWOULDBLOCK;
+}
+
+TEST_F(ApiServerTest, IdleAndSurplusConnectionsAreClosed) {
+    ApiOptions o = options();
+    o.max_per_client = 2;
+    o.connection_timeout = 1;
+    ApiServer server(o, registry_);
+    ASSERT_TRUE(server.start().ok());
+    const int a = connect_to(server.port());
+    const int b = connect_to(server.port());
+    ASSERT_GE(a, 0);
+    ASSERT_GE(b, 0);
+    usleep(100000);  // let the server accept both before the third arrives
+    const int c = connect_to(server.port());
+    ASSERT_GE(c, 0);
+    errno = 0;
+    EXPECT_TRUE(closed_within(c, 1));  // over the per-client limit: closed at once
+    errno = 0;
+    EXPECT_TRUE(closed_within(a, 5));  // silent past the timeout: closed
+    close(a);
+    close(b);
+    close(c);
 }
 
 TEST_F(ApiServerTest, StartFailsOnAMissingCredentialsFile) {
