@@ -136,7 +136,9 @@ Response service_error(const change::ServiceError& error, const std::string& req
 }
 
 Handler::Handler(change::Service& service, Credentials credentials, HandlerOptions options)
-    : service_(service), credentials_(std::move(credentials)), options_(std::move(options)) {
+    : service_(service),
+      credentials_(std::make_shared<const Credentials>(std::move(credentials))),
+      options_(std::move(options)) {
     if (!options_.clock) {
         options_.clock = [] {
             return static_cast<int64_t>(
@@ -165,14 +167,20 @@ Response Handler::handle(const Request& request) {
     }
 }
 
-Response Handler::authenticate(const Call& call, const AccessKey** key) {
+void Handler::set_credentials(Credentials credentials) {
+    auto next = std::make_shared<const Credentials>(std::move(credentials));
+    std::lock_guard lock(credentials_mutex_);
+    credentials_ = std::move(next);
+}
+
+Response Handler::authenticate(const Call& call, const Credentials& credentials, const AccessKey** key) {
     const std::string auth_header = header_value(call.request.headers, "authorization");
     if (auth_header.empty()) {
         return error_response(403, "MissingAuthenticationToken", "Missing Authentication Token", call.request_id);
     }
     auto auth = parse_authorization(auth_header);
     if (!auth.ok()) return error_response(400, "IncompleteSignature", auth.error().message, call.request_id);
-    *key = credentials_.find(auth->access_key_id);
+    *key = credentials.find(auth->access_key_id);
     if (*key == nullptr) {
         return error_response(403, "InvalidClientTokenId", "The security token included in the request is invalid.",
                               call.request_id);
@@ -195,8 +203,13 @@ Response Handler::dispatch(Call& call) {
                               "The request body is larger than " + std::to_string(options_.max_body) + " bytes",
                               call.request_id);
     }
+    std::shared_ptr<const Credentials> credentials;
+    {
+        std::lock_guard lock(credentials_mutex_);
+        credentials = credentials_;  // held to the end: `key` points into it
+    }
     const AccessKey* key = nullptr;
-    if (Response denied = authenticate(call, &key); denied.status != 0) return denied;
+    if (Response denied = authenticate(call, *credentials, &key); denied.status != 0) return denied;
 
     bool known_path = false;
     const Route* route = find_route(r.method, r.path, &call.resource, &known_path);

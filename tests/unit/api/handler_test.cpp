@@ -266,6 +266,17 @@ TEST_F(ApiHandler, GrantsLimitActionsAndZones) {
     EXPECT_EQ(at(create, "/ErrorResponse/Error/Code"), "AccessDenied");
 }
 
+TEST_F(ApiHandler, NewCredentialsApplyToTheNextRequest) {
+    EXPECT_EQ(call("GET", "/2013-04-01/hostedzone").status, 200u);
+    auto only_reader = Credentials::parse(std::string(R"({"AccessKeys": [{"AccessKeyId": "AKIAREADER",
+        "SecretAccessKey": ")") + kSecret + R"(", "Actions": ["route53:*"], "HostedZones": ["*"]}]})",
+                                          "creds.json");
+    ASSERT_TRUE(only_reader.ok());
+    handler_.set_credentials(std::move(*only_reader));
+    EXPECT_EQ(at(call("GET", "/2013-04-01/hostedzone"), "/ErrorResponse/Error/Code"), "InvalidClientTokenId");
+    EXPECT_EQ(call("GET", "/2013-04-01/hostedzone", {}, "", kReader).status, 200u);
+}
+
 TEST_F(ApiHandler, UnknownPathsMethodsAndOversizedBodies) {
     Response path = call("GET", "/2013-04-01/nothing");
     EXPECT_EQ(path.status, 404u);
