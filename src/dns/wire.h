@@ -89,8 +89,11 @@ inline constexpr uint16_t SERVFAIL = 2;
 inline constexpr uint16_t NXDOMAIN = 3;
 inline constexpr uint16_t NOTIMP = 4;
 inline constexpr uint16_t REFUSED = 5;
-inline constexpr uint16_t YXDOMAIN = 6;  // a DNAME rewrite too long (RFC 6672 2.2)
+inline constexpr uint16_t YXDOMAIN = 6;  // a DNAME rewrite too long (RFC 6672 2.2); UPDATE: name in use
+inline constexpr uint16_t YXRRSET = 7;   // UPDATE: an RRset exists that should not (RFC 2136 2.2)
+inline constexpr uint16_t NXRRSET = 8;   // UPDATE: an RRset that should exist does not
 inline constexpr uint16_t NOTAUTH = 9;   // not authorized (RFC 2136 / 8945)
+inline constexpr uint16_t NOTZONE = 10;  // UPDATE: a name outside the zone
 inline constexpr uint16_t BADVERS = 16;  // extended: needs OPT (RFC 6891)
 inline constexpr uint16_t BADCOOKIE = 23;
 }  // namespace rcode

@@ -103,7 +103,7 @@ Status SocketServer::start() {
         UdpWorker* wp = w.get();
         w->thread = std::thread([this, wp]() { udp_loop(*wp); });
     }
-    tcp_ = std::make_unique<TcpServer>(config_, publisher_);
+    tcp_ = std::make_unique<TcpServer>(config_, publisher_, update_);
     tcp_thread_ = std::thread([this]() { tcp_->run(tcp_listeners_, stop_fd_); });
     started_ = true;
     return Ok{};
@@ -193,11 +193,16 @@ void SocketServer::udp_loop(UdpWorker& w) {
                     engine::Peer peer = to_peer(b->addr[i]);
                     const size_t rx_len = b->rx_msg[i].msg_len;
                     // The kernel cut a datagram longer than the buffer: not answered from its start.
-                    size_t len = (b->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) == 0
-                                     ? engine::answer(*snap, b->rx[i], rx_len, peer, engine::Transport::kUdp,
-                                                      b->tx[out], tx_limit, w.worker)
-                                     : engine::answer_oversized(*snap, b->rx[i], rx_len, peer, engine::Transport::kUdp,
-                                                                b->tx[out], tx_limit, w.worker);
+                    const bool whole = (b->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) == 0;
+                    size_t len = 0;
+                    if (whole && update_ && is_update(b->rx[i], rx_len)) [[unlikely]] {
+                        len = update_(b->rx[i], rx_len, peer, engine::Transport::kUdp, b->tx[out], tx_limit);
+                    } else {
+                        len = whole ? engine::answer(*snap, b->rx[i], rx_len, peer, engine::Transport::kUdp, b->tx[out],
+                                                     tx_limit, w.worker)
+                                    : engine::answer_oversized(*snap, b->rx[i], rx_len, peer, engine::Transport::kUdp,
+                                                               b->tx[out], tx_limit, w.worker);
+                    }
                     if (len == 0) continue;
                     b->tx_iov[out] = {b->tx[out], len};
                     msghdr& h = b->tx_msg[out].msg_hdr;

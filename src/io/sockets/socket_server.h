@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -21,6 +22,9 @@ public:
     ~SocketServer();
     SocketServer(const SocketServer&) = delete;
     SocketServer& operator=(const SocketServer&) = delete;
+
+    // UPDATE messages go to `handler` (set before start()); without one they get NOTIMP.
+    void set_update_handler(UpdateHandler handler) { update_ = std::move(handler); }
 
     // Binds every listen address (UDP and TCP) and starts the threads. Fails with the
     // address and the reason (port in use, address not local, no permission).
@@ -43,6 +47,7 @@ private:
 
     SocketOptions config_;
     engine::Publisher& publisher_;
+    UpdateHandler update_;
     std::vector<std::unique_ptr<UdpWorker>> udp_;
     std::vector<int> tcp_listeners_;
     std::unique_ptr<TcpServer> tcp_;
