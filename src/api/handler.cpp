@@ -35,6 +35,8 @@ constexpr Route kRoutes[] = {
     {"POST", "hostedzone", 3, "rrset", "ChangeResourceRecordSets", ops::change_resource_record_sets, true},
     {"GET", "hostedzone", 3, "rrset", "ListResourceRecordSets", ops::list_resource_record_sets, true},
     {"GET", "hostedzonesbyname", 1, nullptr, "ListHostedZonesByName", ops::list_hosted_zones_by_name, false},
+    {"GET", "hostedzonecount", 1, nullptr, "GetHostedZoneCount", ops::get_hosted_zone_count, false},
+    {"GET", "healthcheckcount", 1, nullptr, "GetHealthCheckCount", ops::get_health_check_count, false},
     {"GET", "change", 2, nullptr, "GetChange", ops::get_change, false},
     {"POST", "healthcheck", 1, nullptr, "CreateHealthCheck", ops::create_health_check, false},
     {"GET", "healthcheck", 1, nullptr, "ListHealthChecks", ops::list_health_checks, false},

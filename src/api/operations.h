@@ -40,6 +40,7 @@ Response get_hosted_zone(const Context& c);
 Response list_hosted_zones(const Context& c);
 Response list_hosted_zones_by_name(const Context& c);
 Response delete_hosted_zone(const Context& c);
+Response get_hosted_zone_count(const Context& c);
 Response change_resource_record_sets(const Context& c);
 Response list_resource_record_sets(const Context& c);
 Response get_change(const Context& c);
@@ -49,6 +50,7 @@ Response get_health_check(const Context& c);
 Response list_health_checks(const Context& c);
 Response update_health_check(const Context& c);
 Response delete_health_check(const Context& c);
+Response get_health_check_count(const Context& c);
 Response get_health_check_status(const Context& c);
 Response test_dns_answer(const Context& c);
 

@@ -155,6 +155,13 @@ Response delete_hosted_zone(const Context& c) {
     return xml_response(out, c.call.request_id);
 }
 
+Response get_hosted_zone_count(const Context& c) {
+    pugi::xml_document out;
+    xml::add_text(xml::start(out, "GetHostedZoneCountResponse"), "HostedZoneCount",
+                  std::to_string(visible_zones(c).size()));
+    return xml_response(out, c.call.request_id);
+}
+
 Response change_resource_record_sets(const Context& c) {
     auto zone = c.service.zone(c.id());
     if (!zone) return no_such_zone(c, c.id());

@@ -102,6 +102,8 @@ TEST_F(ApiHandler, GetListAndDeleteHostedZones) {
     EXPECT_EQ(at(by_name, "/ListHostedZonesByNameResponse/NextHostedZoneId"), c);
     EXPECT_EQ(count(call("GET", "/2013-04-01/hostedzonesbyname"), "//HostedZone"), 3u);
 
+    EXPECT_EQ(at(call("GET", "/2013-04-01/hostedzonecount"), "/GetHostedZoneCountResponse/HostedZoneCount"), "3");
+
     Response del = call("DELETE", "/2013-04-01/hostedzone/" + a);
     ASSERT_EQ(del.status, 200u) << del.body;
     EXPECT_FALSE(at(del, "/DeleteHostedZoneResponse/ChangeInfo/Id").empty());

@@ -41,6 +41,7 @@ TEST_F(ApiHealth, CreateGetAndListHealthChecks) {
 
     call("POST", "/2013-04-01/healthcheck", {},
          create_body("second", "<IPAddress>192.0.2.45</IPAddress><Port>53</Port><Type>TCP</Type>"));
+    EXPECT_EQ(at(call("GET", "/2013-04-01/healthcheckcount"), "/GetHealthCheckCountResponse/HealthCheckCount"), "2");
     Response page = call("GET", "/2013-04-01/healthcheck", {{"maxitems", "1"}});
     ASSERT_EQ(page.status, 200u) << page.body;
     EXPECT_EQ(count(page, "/ListHealthChecksResponse/HealthChecks/HealthCheck"), 1u);
