@@ -15,11 +15,15 @@ constexpr std::string_view kPrefix = "route53:";
 // The operations the API serves: an Actions entry must name one of them (or route53:*).
 const std::set<std::string, std::less<>>& known_actions() {
     static const std::set<std::string, std::less<>> kActions = {
-        "ChangeResourceRecordSets", "CreateHealthCheck",    "CreateHostedZone",
-        "DeleteHealthCheck",        "DeleteHostedZone",     "GetChange",
-        "GetHealthCheck",           "GetHealthCheckStatus", "GetHostedZone",
-        "ListHealthChecks",         "ListHostedZones",      "ListHostedZonesByName",
-        "ListResourceRecordSets",   "TestDNSAnswer",        "UpdateHealthCheck",
+        "ChangeResourceRecordSets", "CreateHealthCheck",
+        "CreateHostedZone",         "DeleteHealthCheck",
+        "DeleteHostedZone",         "GetChange",
+        "GetHealthCheck",           "GetHealthCheckCount",
+        "GetHealthCheckStatus",     "GetHostedZone",
+        "GetHostedZoneCount",       "ListHealthChecks",
+        "ListHostedZones",          "ListHostedZonesByName",
+        "ListResourceRecordSets",   "TestDNSAnswer",
+        "UpdateHealthCheck",
     };
     return kActions;
 }

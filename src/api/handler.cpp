@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 #include <random>
+#include <vector>
 
 #include "api/operations.h"
 #include "api/xml.h"
@@ -34,6 +35,8 @@ constexpr Route kRoutes[] = {
     {"POST", "hostedzone", 3, "rrset", "ChangeResourceRecordSets", ops::change_resource_record_sets, true},
     {"GET", "hostedzone", 3, "rrset", "ListResourceRecordSets", ops::list_resource_record_sets, true},
     {"GET", "hostedzonesbyname", 1, nullptr, "ListHostedZonesByName", ops::list_hosted_zones_by_name, false},
+    {"GET", "hostedzonecount", 1, nullptr, "GetHostedZoneCount", ops::get_hosted_zone_count, false},
+    {"GET", "healthcheckcount", 1, nullptr, "GetHealthCheckCount", ops::get_health_check_count, false},
     {"GET", "change", 2, nullptr, "GetChange", ops::get_change, false},
     {"POST", "healthcheck", 1, nullptr, "CreateHealthCheck", ops::create_health_check, false},
     {"GET", "healthcheck", 1, nullptr, "ListHealthChecks", ops::list_health_checks, false},
@@ -135,7 +138,9 @@ Response service_error(const change::ServiceError& error, const std::string& req
 }
 
 Handler::Handler(change::Service& service, Credentials credentials, HandlerOptions options)
-    : service_(service), credentials_(std::move(credentials)), options_(std::move(options)) {
+    : service_(service),
+      credentials_(std::make_shared<const Credentials>(std::move(credentials))),
+      options_(std::move(options)) {
     if (!options_.clock) {
         options_.clock = [] {
             return static_cast<int64_t>(
@@ -164,14 +169,20 @@ Response Handler::handle(const Request& request) {
     }
 }
 
-Response Handler::authenticate(const Call& call, const AccessKey** key) {
+void Handler::set_credentials(Credentials credentials) {
+    auto next = std::make_shared<const Credentials>(std::move(credentials));
+    std::lock_guard lock(credentials_mutex_);
+    credentials_ = std::move(next);
+}
+
+Response Handler::authenticate(const Call& call, const Credentials& credentials, const AccessKey** key) {
     const std::string auth_header = header_value(call.request.headers, "authorization");
     if (auth_header.empty()) {
         return error_response(403, "MissingAuthenticationToken", "Missing Authentication Token", call.request_id);
     }
     auto auth = parse_authorization(auth_header);
     if (!auth.ok()) return error_response(400, "IncompleteSignature", auth.error().message, call.request_id);
-    *key = credentials_.find(auth->access_key_id);
+    *key = credentials.find(auth->access_key_id);
     if (*key == nullptr) {
         return error_response(403, "InvalidClientTokenId", "The security token included in the request is invalid.",
                               call.request_id);
@@ -194,8 +205,13 @@ Response Handler::dispatch(Call& call) {
                               "The request body is larger than " + std::to_string(options_.max_body) + " bytes",
                               call.request_id);
     }
+    std::shared_ptr<const Credentials> credentials;
+    {
+        std::lock_guard lock(credentials_mutex_);
+        credentials = credentials_;  // held to the end: `key` points into it
+    }
     const AccessKey* key = nullptr;
-    if (Response denied = authenticate(call, &key); denied.status != 0) return denied;
+    if (Response denied = authenticate(call, *credentials, &key); denied.status != 0) return denied;
 
     bool known_path = false;
     const Route* route = find_route(r.method, r.path, &call.resource, &known_path);
@@ -221,7 +237,7 @@ Response Handler::dispatch(Call& call) {
                                   " on resource: arn:aws:route53:::" + resource,
                               call.request_id);
     }
-    ops::Context context{service_, call, options_};
+    ops::Context context{service_, call, options_, *key};
     return route->run(context);
 }
 
@@ -262,6 +278,12 @@ std::optional<size_t> max_items(const Request& r, size_t fallback, size_t cap) {
     const size_t n = std::stoul(*v);
     if (n == 0) return std::nullopt;
     return n > cap ? cap : n;
+}
+
+std::vector<change::ZoneSummary> visible_zones(const Context& c) {
+    std::vector<change::ZoneSummary> zones = c.service.zones();
+    std::erase_if(zones, [&](const change::ZoneSummary& z) { return !c.key.allows(c.call.operation, z.id); });
+    return zones;
 }
 
 std::string location(const Context& c, const std::string& path) {

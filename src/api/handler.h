@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,8 +51,13 @@ class Handler {
 public:
     Handler(change::Service& service, Credentials credentials, HandlerOptions options = {});
 
-    // Never throws: every failure is a Route 53 error response.
+    // Never throws: every failure is a Route 53 error response. Safe to call from several
+    // threads at once (the service has its own lock).
     Response handle(const Request& request);
+
+    // Replaces the access keys (a reload of the credentials file); requests under way keep
+    // the keys they started with.
+    void set_credentials(Credentials credentials);
 
     // Who is calling, and for what: filled in before an operation runs.
     struct Call {
@@ -62,10 +69,11 @@ public:
 
 private:
     Response dispatch(Call& call);
-    Response authenticate(const Call& call, const AccessKey** key);
+    Response authenticate(const Call& call, const Credentials& credentials, const AccessKey** key);
 
     change::Service& service_;
-    Credentials credentials_;
+    mutable std::mutex credentials_mutex_;  // guards the pointer, not the keys (immutable)
+    std::shared_ptr<const Credentials> credentials_;
     HandlerOptions options_;
     std::atomic<uint64_t> requests_{0};  // counts requests for their ids; any order will do
 };

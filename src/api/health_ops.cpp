@@ -137,6 +137,13 @@ Response delete_health_check(const Context& c) {
     return xml_response(out, c.call.request_id);
 }
 
+Response get_health_check_count(const Context& c) {
+    pugi::xml_document out;
+    xml::add_text(xml::start(out, "GetHealthCheckCountResponse"), "HealthCheckCount",
+                  std::to_string(c.service.health_checks().size()));
+    return xml_response(out, c.call.request_id);
+}
+
 Response get_health_check_status(const Context& c) {
     auto status = c.service.health_check_status(c.id());
     if (!status.ok()) return service_error(status.error(), c.call.request_id);

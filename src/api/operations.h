@@ -16,6 +16,7 @@ struct Context {
     change::Service& service;
     const Handler::Call& call;
     const HandlerOptions& options;
+    const AccessKey& key;
 
     const Request& request() const { return call.request; }
     const std::string& id() const { return call.resource; }
@@ -28,6 +29,9 @@ Response invalid_input(const Context& c, const std::string& message);
 bool parse_body(const Context& c, const char* root, pugi::xml_document& doc, Response* error);
 // MaxItems from the query: `fallback` when absent, at most `cap`; nullopt when malformed.
 std::optional<size_t> max_items(const Request& r, size_t fallback, size_t cap);
+// The zones the service serves that the caller's key is granted (for the list operations,
+// so that a key limited to some zones sees only those).
+std::vector<change::ZoneSummary> visible_zones(const Context& c);
 // "https://host/2013-04-01/<path>" for Location headers.
 std::string location(const Context& c, const std::string& path);
 
@@ -36,6 +40,7 @@ Response get_hosted_zone(const Context& c);
 Response list_hosted_zones(const Context& c);
 Response list_hosted_zones_by_name(const Context& c);
 Response delete_hosted_zone(const Context& c);
+Response get_hosted_zone_count(const Context& c);
 Response change_resource_record_sets(const Context& c);
 Response list_resource_record_sets(const Context& c);
 Response get_change(const Context& c);
@@ -45,6 +50,7 @@ Response get_health_check(const Context& c);
 Response list_health_checks(const Context& c);
 Response update_health_check(const Context& c);
 Response delete_health_check(const Context& c);
+Response get_health_check_count(const Context& c);
 Response get_health_check_status(const Context& c);
 Response test_dns_answer(const Context& c);
 

@@ -203,6 +203,13 @@ void ApiServer::stop() {
     }
 }
 
+Status ApiServer::reload_credentials() {
+    auto credentials = Credentials::load(options_.credentials_file);
+    if (!credentials.ok()) return credentials.error();
+    if (handler_) handler_->set_credentials(std::move(*credentials));
+    return Ok{};
+}
+
 uint16_t ApiServer::port() const {
     if (daemon_ == nullptr) return 0;
     const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);

@@ -40,6 +40,8 @@ public:
     // or the address.
     Status start();
     void stop();
+    // Reads the credentials file again; on an error the keys in use stay.
+    Status reload_credentials();
 
     // The port listened on (the one chosen when options.listen.port was 0); 0 when stopped.
     uint16_t port() const;

@@ -2,6 +2,7 @@
 #include "api/xml.h"
 
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <set>
@@ -13,6 +14,13 @@ namespace fz::api::xml {
 namespace {
 
 void add_bool(pugi::xml_node parent, const char* name, bool v) { add_text(parent, name, v ? "true" : "false"); }
+
+// The shortest text that reads back as `v` ("49.22", not "49.219999999999999").
+std::string shortest(double v) {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+}
 
 void append_octal(std::string& out, unsigned v) {
     char buf[8];
@@ -83,7 +91,7 @@ std::string display_name(const dns::Name& name) {
         } else if (c == '\\' && i + 1 < text.size()) {
             append_octal(out, static_cast<unsigned char>(text[++i]));
         } else if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-            out += static_cast<char>(std::tolower(c));
+            out += static_cast<char>(c);
         } else {
             append_octal(out, c);
         }
@@ -176,11 +184,8 @@ void write_record_set(pugi::xml_node parent, const policy::RecordSet& rs) {
             add_text(g, "AWSRegion", rs.geoproximity.aws_region);
         } else {
             pugi::xml_node c = g.append_child("Coordinates");
-            char buf[32];
-            std::snprintf(buf, sizeof buf, "%.2f", rs.geoproximity.latitude);
-            add_text(c, "Latitude", buf);
-            std::snprintf(buf, sizeof buf, "%.2f", rs.geoproximity.longitude);
-            add_text(c, "Longitude", buf);
+            add_text(c, "Latitude", shortest(rs.geoproximity.latitude));
+            add_text(c, "Longitude", shortest(rs.geoproximity.longitude));
         }
         if (rs.geoproximity.bias != 0) add_text(g, "Bias", std::to_string(rs.geoproximity.bias));
     }

@@ -92,7 +92,7 @@ Response list_hosted_zones(const Context& c) {
         return error_response(400, "NoSuchDelegationSet", "Reusable delegation sets are not supported by this server",
                               c.call.request_id);
     }
-    const std::vector<change::ZoneSummary> zones = c.service.zones();
+    const std::vector<change::ZoneSummary> zones = visible_zones(c);
     const std::string* marker = c.request().query_param("marker");
     size_t from = 0;
     if (marker != nullptr) {
@@ -128,7 +128,7 @@ Response list_hosted_zones_by_name(const Context& c) {
             return error_response(400, "InvalidDomainName", "Invalid domain name: " + *dns_name, c.call.request_id);
         start = {change::reversed_name(*name), zone_id != nullptr ? *zone_id : ""};
     }
-    const std::vector<change::ZoneSummary> zones = c.service.zones();
+    const std::vector<change::ZoneSummary> zones = visible_zones(c);
     size_t i = 0;
     while (i < zones.size() && std::make_pair(change::reversed_name(zones[i].origin), zones[i].id) < start) ++i;
     pugi::xml_document out;
@@ -152,6 +152,13 @@ Response delete_hosted_zone(const Context& c) {
     if (!deleted.ok()) return service_error(deleted.error(), c.call.request_id);
     pugi::xml_document out;
     xml::write_change_info(xml::start(out, "DeleteHostedZoneResponse"), deleted.value());
+    return xml_response(out, c.call.request_id);
+}
+
+Response get_hosted_zone_count(const Context& c) {
+    pugi::xml_document out;
+    xml::add_text(xml::start(out, "GetHostedZoneCountResponse"), "HostedZoneCount",
+                  std::to_string(visible_zones(c).size()));
     return xml_response(out, c.call.request_id);
 }
 
