@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "dns/rrtype.h"
@@ -37,11 +38,12 @@ std::string canonical(const policy::RecordSet& rs) {
     return policy::record_set_to_json(copy);
 }
 
+// The batch applied as an overlay over the zone's sorted record sets: only the keys the
+// batch touches are held apart, so that a change to a 1M-record zone costs its own size
+// plus one copy of the result, not a rebuild of every record set.
 class Applier {
 public:
-    Applier(const ZoneContent& zone, BatchErrors& errors) : zone_(zone), errors_(errors) {
-        for (const auto& rs : zone.record_sets) sets_.emplace(key_of(rs), rs);
-    }
+    Applier(const ZoneContent& zone, BatchErrors& errors) : zone_(zone), errors_(errors) {}
 
     void change(const Change& c) {
         const policy::RecordSet& rs = c.record_set;
@@ -50,21 +52,21 @@ public:
             fail("RRSet with DNS name " + rs.name.to_text() + " is not permitted in zone " + zone_.origin.to_text());
             return;
         }
-        auto it = sets_.find(key);
+        const policy::RecordSet* current = find(key);
         switch (c.action) {
             case Action::kCreate:
-                if (it != sets_.end()) {
+                if (current != nullptr) {
                     fail("Tried to create resource record set " + describe_for_route53(rs) + " but it already exists");
                     return;
                 }
-                sets_.emplace(key, rs);
+                overlay_[key] = rs;
                 return;
             case Action::kDelete:
-                if (it == sets_.end()) {
+                if (current == nullptr) {
                     fail("Tried to delete resource record set " + describe_for_route53(rs) + " but it was not found");
                     return;
                 }
-                if (!same_record_set(it->second, rs)) {
+                if (!same_record_set(*current, rs)) {
                     fail("Tried to delete resource record set " + describe_for_route53(rs) +
                          " but the values provided do not match the current values");
                     return;
@@ -75,23 +77,19 @@ public:
                                                      "zone itself.");
                     return;
                 }
-                sets_.erase(it);
+                overlay_[key] = std::nullopt;
                 return;
-            case Action::kUpsert:
-                if (it != sets_.end()) {
-                    it->second = rs;
-                } else {
-                    sets_.emplace(key, rs);
-                }
-                return;
+            case Action::kUpsert: overlay_[key] = rs; return;
         }
     }
 
-    // The checks of the whole result.
+    // The checks of the result, at the names the batch touched (the rest is as it was, and
+    // was checked when it came).
     void check_zone() {
-        std::map<std::string, std::vector<const policy::RecordSet*>> by_name;  // reversed name -> sets
-        for (const auto& [key, rs] : sets_) by_name[key.reversed_name].push_back(&rs);
-        for (const auto& [name, sets] : by_name) {
+        std::set<std::string> names;
+        for (const auto& [key, rs] : overlay_) names.insert(key.reversed_name);
+        for (const std::string& name : names) {
+            std::vector<const policy::RecordSet*> sets = at_name(name);
             const policy::RecordSet* cname = nullptr;
             for (const auto* rs : sets) {
                 if (rs->type == dns::type::CNAME) cname = rs;
@@ -108,35 +106,89 @@ public:
             }
             check_routing(sets);
         }
-        if (!sets_.count(key_of(zone_.origin, dns::type::SOA))) {
+        if (find(key_of(zone_.origin, dns::type::SOA)) == nullptr) {
             fail("A HostedZone must contain exactly one SOA record.");
         }
-        if (!sets_.count(key_of(zone_.origin, dns::type::NS))) {
+        if (find(key_of(zone_.origin, dns::type::NS)) == nullptr) {
             fail("A HostedZone must contain at least one NS record for the zone itself.");
         }
     }
 
     ZoneContent result(SerialPolicy policy, int64_t now) {
-        ZoneContent out = zone_;
-        out.record_sets.clear();
-        for (auto& [key, rs] : sets_) out.record_sets.push_back(std::move(rs));  // std::map: key order
+        ZoneContent out;
+        out.id = zone_.id;
+        out.origin = zone_.origin;
+        out.caller_reference = zone_.caller_reference;
+        out.comment = zone_.comment;
+        out.created_ms = zone_.created_ms;
+        out.from_file = zone_.from_file;
         out.version = zone_.version + 1;
+        out.record_sets.reserve(zone_.record_sets.size() + overlay_.size());
+        // One merge of two sorted sequences: the zone's record sets and the overlay.
+        auto o = overlay_.begin();
+        for (const policy::RecordSet& rs : zone_.record_sets) {
+            const RecordSetKey key = key_of(rs);
+            for (; o != overlay_.end() && o->first < key; ++o) {
+                if (o->second) out.record_sets.push_back(*o->second);
+            }
+            if (o != overlay_.end() && o->first == key) {
+                if (o->second) out.record_sets.push_back(*o->second);
+                ++o;
+                continue;
+            }
+            out.record_sets.push_back(rs);
+        }
+        for (; o != overlay_.end(); ++o) {
+            if (o->second) out.record_sets.push_back(*o->second);
+        }
         auto soa_key = key_of(zone_.origin, dns::type::SOA);
-        for (auto& rs : out.record_sets) {
-            if (key_of(rs) != soa_key || rs.values.empty()) continue;
+        auto soa = std::lower_bound(out.record_sets.begin(), out.record_sets.end(), soa_key,
+                                    [](const policy::RecordSet& rs, const RecordSetKey& k) { return key_of(rs) < k; });
+        if (soa != out.record_sets.end() && key_of(*soa) == soa_key && !soa->values.empty()) {
             const uint32_t old = zone_.serial();
             ZoneContent probe;
             probe.origin = zone_.origin;
-            probe.record_sets = {rs};
+            probe.record_sets = {*soa};
             const uint32_t given = probe.serial();
             if (!serial_greater(given, old))
-                rs.values.front() = with_serial(rs.values.front(), next_serial(old, policy, now));
+                soa->values.front() = with_serial(soa->values.front(), next_serial(old, policy, now));
         }
         return out;
     }
 
+    // The keys the batch touched (in key order).
+    std::vector<RecordSetKey> touched() const {
+        std::vector<RecordSetKey> keys;
+        for (const auto& [key, rs] : overlay_) keys.push_back(key);
+        return keys;
+    }
+
 private:
     void fail(std::string message) { errors_.messages.push_back(std::move(message)); }
+
+    // The record set with this key after the changes so far, or null.
+    const policy::RecordSet* find(const RecordSetKey& key) const {
+        auto o = overlay_.find(key);
+        if (o != overlay_.end()) return o->second ? &*o->second : nullptr;
+        return zone_.find(key);
+    }
+
+    // Every record set at one (reversed) name after the changes so far.
+    std::vector<const policy::RecordSet*> at_name(const std::string& name) const {
+        std::vector<const policy::RecordSet*> out;
+        const RecordSetKey first{name, "", ""};
+        auto it = std::lower_bound(zone_.record_sets.begin(), zone_.record_sets.end(), first,
+                                   [](const policy::RecordSet& rs, const RecordSetKey& k) { return key_of(rs) < k; });
+        for (; it != zone_.record_sets.end(); ++it) {
+            RecordSetKey key = key_of(*it);
+            if (key.reversed_name != name) break;
+            if (overlay_.count(key) == 0) out.push_back(&*it);
+        }
+        for (auto o = overlay_.lower_bound(first); o != overlay_.end() && o->first.reversed_name == name; ++o) {
+            if (o->second) out.push_back(&*o->second);
+        }
+        return out;
+    }
 
     // One name and type: one simple record set, or record sets of one routing policy.
     void check_routing(const std::vector<const policy::RecordSet*>& sets) {
@@ -165,7 +217,7 @@ private:
 
     const ZoneContent& zone_;
     BatchErrors& errors_;
-    std::map<RecordSetKey, policy::RecordSet> sets_;
+    std::map<RecordSetKey, std::optional<policy::RecordSet>> overlay_;  // nullopt: deleted
 };
 
 }  // namespace
@@ -201,12 +253,16 @@ std::string describe_for_route53(const policy::RecordSet& rs) {
 bool same_record_set(const policy::RecordSet& a, const policy::RecordSet& b) { return canonical(a) == canonical(b); }
 
 ZoneContent apply_batch(const ZoneContent& zone, const Batch& batch, SerialPolicy policy, int64_t now,
-                        BatchErrors& errors) {
+                        BatchErrors& errors, std::vector<RecordSetKey>* touched) {
     Applier applier(zone, errors);
     for (const Change& c : batch.changes) applier.change(c);
     if (!errors.empty()) return {};
     applier.check_zone();
     if (!errors.empty()) return {};
+    if (touched != nullptr) {
+        *touched = applier.touched();
+        touched->push_back(key_of(zone.origin, dns::type::SOA));  // its serial rises
+    }
     return applier.result(policy, now);
 }
 

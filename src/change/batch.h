@@ -46,9 +46,11 @@ struct BatchErrors {
 // of the whole result (CNAME beside other data, routing policies mixed on one name and
 // type, the apex SOA and NS). On success the result's SOA serial has risen (by `policy`,
 // unless the batch itself set a greater one) and its version is zone.version + 1; on
-// failure `errors` says why and the result is meaningless.
+// failure `errors` says why and the result is meaningless. `touched`, when given,
+// receives the keys that may differ between `zone` and the result (the apex SOA among them).
+// Costs the batch's size plus one copy of the zone's record sets.
 ZoneContent apply_batch(const ZoneContent& zone, const Batch& batch, SerialPolicy policy, int64_t now,
-                        BatchErrors& errors);
+                        BatchErrors& errors, std::vector<RecordSetKey>* touched = nullptr);
 
 // "[name='www.example.com.', type='A', set-identifier='eu']": how Route 53 names a record set.
 std::string describe_for_route53(const policy::RecordSet& rs);

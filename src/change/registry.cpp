@@ -52,24 +52,18 @@ ServiceError store_error(const Error& e) {
                  "the change could not be written to the store, nothing was applied: " + e.to_string());
 }
 
-// The record sets that left `before` and came in `after` (both in key order); a changed
-// record set is in both.
-void diff(const ZoneContent& before, const ZoneContent& after, HistoryEntry& entry) {
-    auto a = before.record_sets.begin();
-    auto b = after.record_sets.begin();
-    while (a != before.record_sets.end() || b != after.record_sets.end()) {
-        if (b == after.record_sets.end() || (a != before.record_sets.end() && key_of(*a) < key_of(*b))) {
-            entry.removed.push_back(*a++);
-        } else if (a == before.record_sets.end() || key_of(*b) < key_of(*a)) {
-            entry.added.push_back(*b++);
-        } else {
-            if (!same_record_set(*a, *b)) {
-                entry.removed.push_back(*a);
-                entry.added.push_back(*b);
-            }
-            ++a;
-            ++b;
-        }
+// The record sets that left `before` and came in `after`, looked for at the keys a batch
+// touched; a changed record set is in both.
+void diff_keys(const ZoneContent& before, const ZoneContent& after, std::vector<RecordSetKey> keys,
+               HistoryEntry& entry) {
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    for (const RecordSetKey& k : keys) {
+        const policy::RecordSet* a = before.find(k);
+        const policy::RecordSet* b = after.find(k);
+        if (a != nullptr && b != nullptr && same_record_set(*a, *b)) continue;
+        if (a != nullptr) entry.removed.push_back(*a);
+        if (b != nullptr) entry.added.push_back(*b);
     }
 }
 
@@ -426,18 +420,17 @@ Outcome<ChangeInfo> Registry::submit(const std::string& zone_id, const Batch& ba
         auto seconds =
             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
                 .count();
-        ZoneContent after = apply_batch(before, batch, options_.serial_policy, seconds, errors);
+        std::vector<RecordSetKey> touched;
+        ZoneContent after = apply_batch(before, batch, options_.serial_policy, seconds, errors, &touched);
         if (!errors.empty()) {
             ServiceError e = error("InvalidChangeBatch", errors.messages.front());
             e.messages = errors.messages;
             return e;
         }
-        if (hooks_.validate_zone) {
-            std::vector<policy::HealthCheck> api_checks;
-            for (const auto& [id, hc] : checks_) {
-                if (!hc.from_file) api_checks.push_back(hc.check);
-            }
-            auto st = hooks_.validate_zone(after, api_checks);
+        HistoryEntry entry;
+        diff_keys(before, after, touched, entry);
+        if (hooks_.validate_changes) {
+            auto st = hooks_.validate_changes(after, entry.added);
             if (!st) {
                 ServiceError e = error("InvalidChangeBatch", st.error().message);
                 e.messages = {st.error().message};
@@ -445,7 +438,6 @@ Outcome<ChangeInfo> Registry::submit(const std::string& zone_id, const Batch& ba
             }
         }
         info = record_change(batch.comment);
-        HistoryEntry entry;
         entry.change_id = info.id;
         entry.zone_id = zone_id;
         entry.submitted_ms = info.submitted_ms;
@@ -453,7 +445,6 @@ Outcome<ChangeInfo> Registry::submit(const std::string& zone_id, const Batch& ba
         entry.serial_before = before.serial();
         entry.serial_after = after.serial();
         entry.version = after.version;
-        diff(before, after, entry);
         if (journal_ != nullptr) {
             auto st = journal_->apply(after, entry);
             if (!st) {

@@ -73,10 +73,10 @@ struct RegistryOptions {
 // What the running server answers with for the API's GetHealthCheckStatus and
 // TestDNSAnswer (the daemon fills these in; unset, the registry answers without them).
 struct RegistryHooks {
-    // Whether the zone would build into a snapshot (zone rules, policies, rdata): a batch
-    // whose result does not is refused before it is journaled.
-    // `api_checks` are the API's health checks the zone may refer to.
-    std::function<Status(const ZoneContent& zone, const std::vector<policy::HealthCheck>& api_checks)> validate_zone;
+    // Whether the record sets a batch adds to `zone` would build (their values as rdata):
+    // a batch that fails is refused before it is journaled. The zone-wide rules are
+    // apply_batch()'s.
+    std::function<Status(const ZoneContent& zone, const std::vector<policy::RecordSet>& added)> validate_changes;
     // Whether this set of health checks is valid as a whole (the health-checks file's rules).
     std::function<Status(const std::vector<policy::HealthCheck>& checks)> validate_health_checks;
     std::function<std::vector<HealthObservation>(const std::string& check_id)> health_status;

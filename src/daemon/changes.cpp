@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "policy/health_check.h"
 #include "store/sqlite_store.h"
+#include "zone/rdata_text.h"
 
 namespace fz::daemon {
 namespace {
@@ -51,8 +52,8 @@ Result<std::unique_ptr<ChangePath>> ChangePath::open(const loader::Config& confi
 ChangePath::ChangePath(std::unique_ptr<change::Journal> journal, change::RegistryOptions options, Host host)
     : journal_(std::move(journal)), registry_(std::move(options), journal_.get()), host_(std::move(host)) {
     change::RegistryHooks hooks = host_.hooks;
-    hooks.validate_zone = [this](const change::ZoneContent& zone, const std::vector<policy::HealthCheck>& checks) {
-        return validate(zone, checks);
+    hooks.validate_changes = [this](const change::ZoneContent& zone, const std::vector<policy::RecordSet>& added) {
+        return validate(zone, added);
     };
     hooks.validate_health_checks = validate_health_checks;
     registry_.set_hooks(std::move(hooks));
@@ -180,20 +181,15 @@ loader::StoredInputs ChangePath::inputs(const change::Registry::View& view) {
     return in;
 }
 
-Status ChangePath::validate(const change::ZoneContent& zone, const std::vector<policy::HealthCheck>& api_checks) const {
-    loader::Config config;
-    {
-        std::lock_guard lock(config_mutex_);
-        config = config_;
+Status ChangePath::validate(const change::ZoneContent& zone, const std::vector<policy::RecordSet>& added) const {
+    // Only what the batch brings: the zone rules over the whole result are apply_batch()'s,
+    // and a whole build per batch would cost a 1M-record zone seconds.
+    for (const policy::RecordSet& rs : added) {
+        for (const std::string& v : rs.values) {
+            auto rd = zone::rdata_from_text(rs.type, v, zone.origin);
+            if (!rd) return Error{"", 0, rs.describe() + ": bad value '" + v + "': " + rd.error().message};
+        }
     }
-    // The zone alone, with the configuration's policy inputs (GeoIP, CIDR collections,
-    // latency, health checks) and the API's health checks.
-    config.zones.clear();
-    loader::StoredInputs in;
-    in.zones.push_back(std::make_shared<const change::ZoneContent>(zone));
-    in.health_checks = api_checks;
-    auto snap = loader::build_snapshot(config, in, nullptr);
-    if (!snap) return snap.error();
     return Ok{};
 }
 

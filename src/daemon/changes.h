@@ -71,8 +71,8 @@ public:
 private:
     ChangePath(std::unique_ptr<change::Journal> journal, change::RegistryOptions options, Host host);
     void rebuild_loop();
-    // Whether `zone` would build, with the configuration last taken in.
-    Status validate(const change::ZoneContent& zone, const std::vector<policy::HealthCheck>& api_checks) const;
+    // Whether the record sets a batch adds to `zone` would build.
+    Status validate(const change::ZoneContent& zone, const std::vector<policy::RecordSet>& added) const;
 
     // The keys and ACL rules UPDATE checks against, replaced whole by configure(); a
     // handler in flight keeps the one it started with.
