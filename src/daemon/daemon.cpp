@@ -428,6 +428,31 @@ Totals Daemon::totals() const {
     t.reloads_failed = reloads_failed_;
     t.last_reload_ok = last_reload_ok_;
     t.last_reload_error = last_reload_error_;
+    if (changes_) {
+        t.changes.store = config_.store.path;
+        for (const auto& z : changes_->registry().zones())
+            ++(z.file_managed ? t.changes.file_zones : t.changes.stored_zones);
+        t.changes.api_port = changes_->api_port();
+        t.changes.rebuilds = changes_->rebuilds();
+        t.changes.rebuilds_failed = changes_->rebuilds_failed();
+        const api::UpdateCounters u = changes_->update_counters();
+        t.changes.updates = {{"received", u.received},
+                             {"applied", u.applied},
+                             {"unchanged", u.unchanged},
+                             {"refused_acl", u.refused_acl},
+                             {"refused_zone", u.refused_zone},
+                             {"notauth", u.notauth},
+                             {"tsig_badkey", u.tsig_badkey},
+                             {"tsig_badsig", u.tsig_badsig},
+                             {"tsig_badtime", u.tsig_badtime},
+                             {"prereq_failed", u.prereq_failed},
+                             {"notzone", u.notzone},
+                             {"formerr", u.formerr},
+                             {"notimp", u.notimp},
+                             {"servfail", u.servfail},
+                             {"dropped", u.dropped}};
+    }
+    if (sockets_) t.changes.updates_dropped = sockets_->updates_dropped();
     return t;
 }
 

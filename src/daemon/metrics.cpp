@@ -156,6 +156,14 @@ void server(Exposition& e, const Totals& t) {
     }
     e.head("fastzone_tcp_accept_errors_total", "counter", "accept() out of descriptors, buffers or memory.");
     o << "fastzone_tcp_accept_errors_total " << c.accept_errors << "\n";
+    e.head("fastzone_updates_total", "counter", "RFC 2136 UPDATE messages, by outcome.");
+    for (const auto& [what, n] : t.changes.updates) {
+        if (what != "received") o << "fastzone_updates_total{outcome=\"" << what << "\"} " << n << "\n";
+    }
+    o << "fastzone_updates_total{outcome=\"dropped_queue_full\"} " << t.changes.updates_dropped << "\n";
+    e.head("fastzone_change_rebuilds_total", "counter", "Snapshots built after accepted changes, by result.");
+    o << "fastzone_change_rebuilds_total{result=\"ok\"} " << t.changes.rebuilds - t.changes.rebuilds_failed << "\n";
+    o << "fastzone_change_rebuilds_total{result=\"failed\"} " << t.changes.rebuilds_failed << "\n";
     e.head("fastzone_snapshot_generation", "gauge", "Generation of the snapshot being served (1 at start).");
     o << "fastzone_snapshot_generation " << t.generation << "\n";
     e.head("fastzone_reloads_total", "counter", "Reloads, by result.");

@@ -38,6 +38,11 @@ std::string status_text(const Totals& t) {
     if (!t.last_reload_ok) o << "; last failed: " << t.last_reload_error;
     o << "\n";
     o << "data plane: " << (t.dataplane ? "running" : "off") << "\n";
+    const Totals::Changes& c = t.changes;
+    o << "store: " << (c.store.empty() ? "none" : c.store) << " (" << c.stored_zones << " zones; " << c.file_zones
+      << " file-managed listed by the API)\n";
+    o << "route 53 api: " << (c.api_port != 0 ? "port " + std::to_string(c.api_port) : std::string("off")) << "\n";
+    o << "changes: " << c.rebuilds << " rebuilds after changes, " << c.rebuilds_failed << " failed\n";
     return o.str();
 }
 
@@ -53,6 +58,8 @@ std::string stats_text(const Totals& t) {
     o << "dropped response " << c.dropped[static_cast<size_t>(engine::Drop::kResponse)] << "\n";
     o << "dropped malformed " << c.dropped[static_cast<size_t>(engine::Drop::kMalformed)] << "\n";
     for (const auto& [w, q] : t.per_worker) o << "worker " << w << " queries " << q << "\n";
+    for (const auto& [what, n] : t.changes.updates) o << "update " << what << " " << n << "\n";
+    o << "update dropped_queue_full " << t.changes.updates_dropped << "\n";
     for (size_t z = 0; z < t.zone_slots.size() && z < c.zones.size(); ++z) {
         if (c.zones[z].queries() == 0 || t.zone_slots[z].empty()) continue;
         o << "zone " << t.zone_slots[z] << " queries " << c.zones[z].queries();

@@ -58,6 +58,19 @@ struct Totals {
     uint64_t health_updates = 0;  // health changes applied to the policy tables
     uint64_t redraws = 0;         // multivalue answer windows drawn anew
 
+    // The change path.
+    struct Changes {
+        std::string store;        // the store's folder; empty without one
+        size_t stored_zones = 0;  // zones served from the store
+        size_t file_zones = 0;    // zones served from their files
+        uint16_t api_port = 0;    // 0: no Route 53 API
+        uint64_t rebuilds = 0;    // snapshots built after accepted changes
+        uint64_t rebuilds_failed = 0;
+        // UPDATE outcomes by name ("applied", "refused_acl", "tsig_badsig", ...), in a fixed order.
+        std::vector<std::pair<std::string, uint64_t>> updates;
+        uint64_t updates_dropped = 0;  // UDP UPDATEs dropped for a full queue
+    } changes;
+
     // The process and its reloads.
     std::string config_path;
     std::chrono::system_clock::time_point started_at;

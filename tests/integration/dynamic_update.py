@@ -138,7 +138,9 @@ def run_client(argv, script, port):
     text = f"server 127.0.0.1 {port}\n" + script + "send\n"
     if argv[0] == "nsupdate":
         text += "quit\n"
-    p = subprocess.run(argv, input=text, capture_output=True, text=True, timeout=30)
+    # Generous client timeouts: a loaded CI machine is slow, and a retry is a new message.
+    argv = argv[:1] + (["-t", "30", "-u", "10"] if argv[0] == "nsupdate" else ["-t", "30"]) + argv[1:]
+    p = subprocess.run(argv, input=text, capture_output=True, text=True, timeout=120)
     return p.returncode, p.stdout + p.stderr
 
 
@@ -275,6 +277,15 @@ def main():
         server.wait_ready("dyn.example.")
         d = Dns(port)
         clients_tests(port, d)
+        # SIGHUP re-reads the file zones and keeps the store's.
+        with open(os.path.join(work, "files.example.zone"), "a") as f:
+            f.write("new A 192.0.2.44\n")
+        os.kill(server.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while d.answer("new.files.example.") != ["192.0.2.44"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check(d.answer("new.files.example.") == ["192.0.2.44"], "SIGHUP re-reads a file-managed zone")
+        check(d.answer("sha512.dyn.example.") == ["192.0.2.5"], "and keeps the updates in the store")
         # Applied updates outlive a clean restart too, and the zone file is not read again.
         server.stop()
         with open(os.path.join(work, "dyn.example.zone"), "a") as f:
