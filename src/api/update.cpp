@@ -256,6 +256,16 @@ size_t UpdateProcessor::respond(Request& rq) {
         n += 4;
         dns::store_u16(o + 4, 1);
     }
+    if (rq.m.has_opt && n + 11 <= rq.cap) {
+        // RFC 6891 7: a request with OPT gets one back (our payload size, no options).
+        o[n] = 0;
+        dns::store_u16(o + n + 1, dns::type::OPT);
+        dns::store_u16(o + n + 3, dns::kDefaultUdpPayload);
+        dns::store_u32(o + n + 5, 0);
+        dns::store_u16(o + n + 9, 0);
+        n += 11;
+        dns::store_u16(o + 10, 1);
+    }
     if (rq.has_tsig && rq.tsig_status != dns::TsigStatus::kFormErr) {
         // Signed with the request's key when it verified (RFC 8945 5.3); BADKEY and BADSIG
         // go back with an unsigned TSIG.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "change/registry.h"
+#include "dns/message_reader.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
 #include "zone/rdata_text.h"
@@ -339,6 +340,19 @@ TEST_F(UpdateTest, ZoneSectionChecks) {
     EXPECT_EQ(dns::load_u16(&last_[0]), 0x4d2);
     EXPECT_EQ(dns::load_u16(&last_[4]), 1);
     EXPECT_EQ((dns::load_u16(&last_[2]) >> 11) & 0xf, dns::opcode::UPDATE);
+}
+
+TEST_F(UpdateTest, EdnsRequestsGetAnOptBack) {
+    Bytes msg = update({}, {{"new.example.com.", type::A, rrclass::IN, 60, "192.0.2.7"}});
+    const Bytes opt = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};  // root, OPT, 1232, no options
+    msg.insert(msg.end(), opt.begin(), opt.end());
+    msg[11] = 1;
+    ASSERT_EQ(run_signed(msg), rcode::NOERROR) << report_.reason;
+    auto read = dns::read_message(last_);
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    ASSERT_TRUE(read->opt.has_value());
+    EXPECT_EQ(read->opt->udp_size, dns::kDefaultUdpPayload);
+    EXPECT_EQ(dns::tsig_verify_response(last_.data(), last_.size(), key(), request_mac_, kNow), dns::TsigStatus::kOk);
 }
 
 TEST_F(UpdateTest, FileManagedZonesAreRefused) {
