@@ -119,7 +119,16 @@ struct UpdateProcessor::Request {
 
 UpdateProcessor::UpdateProcessor(change::Service& service, const dns::TsigKeyring& keys, std::vector<AclRule> rules,
                                  UpdateOptions options)
-    : service_(service), keys_(keys), rules_(std::move(rules)), options_(std::move(options)) {}
+    : service_(service), keys_(keys), rules_(std::move(rules)) {
+    // Origins as the configuration wrote them ("Example.com"): found as "example.com.".
+    for (auto& [origin, ids] : options.zone_acls) {
+        std::string key;
+        for (const char c : origin) key += static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
+        if (key.empty() || key.back() != '.') key += '.';
+        auto& merged = options_.zone_acls[key];
+        merged.insert(merged.end(), ids.begin(), ids.end());
+    }
+}
 
 size_t UpdateProcessor::process(const uint8_t* msg, size_t len, const UpdatePeer& peer, uint8_t* out, size_t cap,
                                 int64_t now_s, UpdateReport* report) {
