@@ -67,4 +67,37 @@ void ZoneContent::sort() {
                      [](const policy::RecordSet& a, const policy::RecordSet& b) { return key_of(a) < key_of(b); });
 }
 
+std::string to_zone_file(const ZoneContent& zone) {
+    std::string out = "$ORIGIN " + zone.origin.to_text() + "\n";
+    size_t routed = 0;
+    auto emit = [&](const policy::RecordSet& rs) {
+        for (const std::string& v : rs.values) {
+            out += rs.name.to_text() + "\t" + std::to_string(rs.ttl) + "\tIN\t" + dns::type_to_text(rs.type) + "\t" +
+                   v + "\n";
+        }
+    };
+    if (const policy::RecordSet* soa = zone.soa()) emit(*soa);
+    for (const policy::RecordSet& rs : zone.record_sets) {
+        if (!rs.is_simple()) {
+            ++routed;
+            continue;
+        }
+        if (rs.type == dns::type::SOA && rs.name == zone.origin) continue;
+        emit(rs);
+    }
+    if (routed != 0) {
+        out += "; " + std::to_string(routed) +
+               " record sets with a routing policy or an alias are not shown: export them as JSON\n";
+    }
+    return out;
+}
+
+std::string to_record_sets_json(const ZoneContent& zone) {
+    std::string out = "{\"ResourceRecordSets\": [";
+    for (size_t i = 0; i < zone.record_sets.size(); ++i) {
+        out += (i == 0 ? "\n  " : ",\n  ") + policy::record_set_to_json(zone.record_sets[i]);
+    }
+    return out + "\n]}\n";
+}
+
 }  // namespace fz::change

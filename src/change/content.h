@@ -51,4 +51,12 @@ struct ZoneContent {
     void sort();
 };
 
+// The zone's simple record sets as an RFC 1035 zone file ($ORIGIN, then one record per
+// line, SOA first). Record sets with a routing policy or an alias have no zone-file form:
+// a comment counts them, and to_record_sets_json() holds them.
+std::string to_zone_file(const ZoneContent& zone);
+// Every record set as `aws route53 list-resource-record-sets` prints them
+// ({"ResourceRecordSets": [...]}): what a record-set file or the API takes back.
+std::string to_record_sets_json(const ZoneContent& zone);
+
 }  // namespace fz::change

@@ -309,8 +309,8 @@ Outcome<CreatedZone> Registry::create_zone(const dns::Name& origin, const std::s
                                  "A hosted zone has already been created with the specified caller reference.");
                 }
                 created.zone = z.content;
-                auto first = std::find_if(changes_.begin(), changes_.end(),
-                                          [&](const auto& kv) { return kv.second.info.comment == "create " + id; });
+                auto created_by = creations_.find(id);
+                auto first = created_by == creations_.end() ? changes_.end() : changes_.find(created_by->second);
                 if (first != changes_.end()) {
                     created.change = first->second.info;
                 } else {
@@ -345,7 +345,8 @@ Outcome<CreatedZone> Registry::create_zone(const dns::Name& origin, const std::s
         content.record_sets.push_back(simple_set(origin, dns::type::NS, 172800, ns_values));
         content.sort();
 
-        ChangeInfo info = record_change("create " + content.id);
+        ChangeInfo info = record_change(comment);
+        creations_[content.id] = info.id;
         HistoryEntry entry;
         entry.change_id = info.id;
         entry.zone_id = content.id;
@@ -432,7 +433,11 @@ Outcome<ChangeInfo> Registry::submit(const std::string& zone_id, const Batch& ba
             return e;
         }
         if (hooks_.validate_zone) {
-            auto st = hooks_.validate_zone(after);
+            std::vector<policy::HealthCheck> api_checks;
+            for (const auto& [id, hc] : checks_) {
+                if (!hc.from_file) api_checks.push_back(hc.check);
+            }
+            auto st = hooks_.validate_zone(after, api_checks);
             if (!st) {
                 ServiceError e = error("InvalidChangeBatch", st.error().message);
                 e.messages = {st.error().message};

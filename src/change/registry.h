@@ -75,7 +75,8 @@ struct RegistryOptions {
 struct RegistryHooks {
     // Whether the zone would build into a snapshot (zone rules, policies, rdata): a batch
     // whose result does not is refused before it is journaled.
-    std::function<Status(const ZoneContent& zone)> validate_zone;
+    // `api_checks` are the API's health checks the zone may refer to.
+    std::function<Status(const ZoneContent& zone, const std::vector<policy::HealthCheck>& api_checks)> validate_zone;
     // Whether this set of health checks is valid as a whole (the health-checks file's rules).
     std::function<Status(const std::vector<policy::HealthCheck>& checks)> validate_health_checks;
     std::function<std::vector<HealthObservation>(const std::string& check_id)> health_status;
@@ -176,6 +177,7 @@ private:
     std::map<std::string, Zone> zones_;                // by id
     std::map<std::string, HealthCheckRecord> checks_;  // the API's and the file's, by id
     std::map<std::string, ChangeState> changes_;       // by id
+    std::map<std::string, std::string> creations_;     // zone id -> the change that created it
     uint64_t sequence_ = 0;
     uint64_t published_ = 0;
 };

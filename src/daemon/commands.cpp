@@ -45,6 +45,12 @@ std::string handle_command(Daemon& daemon, const std::string& line, bool& ok) {
         return r ? "reloaded: " + *r : reply(r, ok, "reload failed, still serving the previous data: ");
     }
     if (cmd == "explain") return reply(daemon.explain(rest), ok);
+    if (cmd == "import") return reply(daemon.import_zone(rest), ok);
+    if (cmd == "export") {
+        const bool json = rest.find("--json") != std::string::npos;
+        std::string origin = rest.substr(0, rest.find("--json"));
+        return reply(daemon.export_zone(origin, json), ok);
+    }
     if (cmd == "check") {
         size_t first = rest.find_first_not_of(' ');
         return reply(check(first == std::string::npos ? daemon.config_path() : rest.substr(first)), ok);
@@ -54,7 +60,8 @@ std::string handle_command(Daemon& daemon, const std::string& line, bool& ok) {
         return "stopping";
     }
     ok = false;
-    return "unknown command '" + cmd + "' (status, reload, stats, health, explain, check, metrics, stop)";
+    return "unknown command '" + cmd +
+           "' (status, reload, stats, health, explain, check, metrics, import, export, stop)";
 }
 
 }  // namespace fz::daemon

@@ -10,12 +10,15 @@
 #include "common/log.h"
 #include "common/memory.h"
 #include "common/rcu.h"
+#include "daemon/changes.h"
 #include "daemon/commands.h"
 #include "daemon/control_socket.h"
 #include "daemon/descriptor_budget.h"
 #include "daemon/metrics.h"
 #include "daemon/metrics_http.h"
+#include "dns/message_reader.h"
 #include "dns/name.h"
+#include "dns/rrtype.h"
 #include "engine/explain.h"
 #include "engine/snapshot.h"
 #include "health/checker.h"
@@ -24,6 +27,7 @@
 #include "loader/loader.h"
 #include "policy/rng.h"
 #include "policy/tables.h"
+#include "zone/rdata_text.h"
 
 namespace fz::daemon {
 namespace {
@@ -62,8 +66,16 @@ Status Daemon::start() {
     auto config = loader::load_config(config_path_);
     if (!config) return config.error();
     config_ = std::move(config.value());
+    auto changes = ChangePath::open(config_, ChangePath::Host{
+                                                 [this](const change::Registry::View& v) { return rebuild_from(v); },
+                                                 registry_hooks()});
+    if (!changes) return changes.error();
+    changes_ = std::move(changes.value());
+    auto configured = changes_->configure(config_);
+    if (!configured) return configured.error();
+    const change::Registry::View view = changes_->view();
     loader::LoadReport report;
-    auto snap = loader::build_snapshot(config_, &report);
+    auto snap = loader::build_snapshot(config_, ChangePath::inputs(view), &report);
     if (!snap) return snap.error();
     log_warnings(report);
     log::info("zones loaded", summary(report));
@@ -74,12 +86,15 @@ Status Daemon::start() {
         // Held until the snapshot is published, so that a flip is never applied to
         // tables other than the ones its checker was started for.
         std::lock_guard<std::mutex> lock(reload_mutex_);
-        auto hs = restart_health(**snap);
+        auto hs = refresh_health(**snap, view);
         if (!hs) return hs.error();
         publish(std::move(snap.value()));
     }
+    changes_->published(view);
     last_reload_at_ = std::chrono::system_clock::now();
-    return start_listeners();
+    auto listening = start_listeners();
+    if (!listening) return listening.error();
+    return changes_->start();
 }
 
 io::SocketOptions Daemon::sized_socket_options() const {
@@ -108,6 +123,10 @@ Status Daemon::start_listeners() {
     // through sockets_ and dataplane_ (sum_counters(), under the reload lock): set them under it.
     std::unique_lock<std::mutex> starting(reload_mutex_);
     sockets_ = std::make_unique<io::SocketServer>(so, publisher_);
+    sockets_->set_update_handler([this](const uint8_t* msg, size_t len, const engine::Peer& peer,
+                                        engine::Transport transport, uint8_t* out, size_t cap) {
+        return changes_->handle_update(msg, len, peer, transport, out, cap);
+    });
     auto st = sockets_->start();
     if (!st) return st.error();
     std::string addrs;
@@ -274,6 +293,7 @@ void Daemon::request_stop() {
 
 void Daemon::stop() {
     stopping_.store(true, std::memory_order_relaxed);
+    if (changes_) changes_->stop();
     if (metrics_) metrics_->stop();
     if (control_) control_->stop();
     if (health_) health_->stop();
@@ -311,24 +331,38 @@ Result<std::string> Daemon::reload() {
                           keys + " changed, which takes effect only when fastzoned restarts: "
                                  "nothing was reloaded (restart it, or undo the change)"});
     }
+    // The new configuration's zones with an update ACL move into the store (for good: the
+    // store keeps what it took), the others are listed from the new files.
+    auto configured = changes_->configure(*config);
+    if (!configured) {
+        (void)changes_->configure(config_);
+        return fail(configured.error());
+    }
+    const change::Registry::View view = changes_->view();
     loader::LoadReport report;
     // Out of memory (or any other surprise) while building must not stop the server:
     // the running snapshot stays.
     Result<std::unique_ptr<engine::Snapshot>> snap = Error{"", 0, "not built"};
     try {
-        snap = loader::build_snapshot(*config, &report);
+        snap = loader::build_snapshot(*config, ChangePath::inputs(view), &report);
     } catch (const std::exception& e) {
+        (void)changes_->configure(config_);
         return fail(Error{config_path_, 0, std::string("cannot build the new data: ") + e.what()});
     }
-    if (!snap) return fail(snap.error());
+    if (!snap) {
+        (void)changes_->configure(config_);
+        return fail(snap.error());
+    }
     log_warnings(report);
     assign_slots(**snap);
     config_ = std::move(config.value());
-    auto hs = restart_health(**snap);
+    health_signature_.clear();  // the health-checks file may have changed: restart the checker
+    auto hs = refresh_health(**snap, view);
     if (!hs) return fail(hs.error());
     (*snap)->generation = ++generation_;
     // One pointer swap; the old snapshot is freed after every reader passed a quiescent state.
     publish(std::move(snap.value()));
+    changes_->published(view);
     // The old snapshot's pages go back to the system, not to the allocator's cache: a
     // reload from a large zone to a small one must not keep the large one's footprint.
     const char* released = release_free_memory();

@@ -15,6 +15,7 @@
 #include <thread>
 #include <utility>
 
+#include "change/registry.h"
 #include "common/result.h"
 #include "daemon/totals.h"
 #include "engine/counter_slots.h"
@@ -39,6 +40,7 @@ struct Snapshot;
 
 namespace fz::daemon {
 
+class ChangePath;
 class ControlSocket;
 class MetricsHttp;
 
@@ -70,7 +72,25 @@ public:
 
     const std::string& config_path() const { return config_path_; }
 
+    // `fastzonectl import ORIGIN`: moves a configured zone into the store; from then on it
+    // accepts changes and is served from the store.
+    Result<std::string> import_zone(const std::string& origin);
+    // `fastzonectl export ORIGIN [--json]`: any zone served, as a zone file or as Route 53
+    // record-set JSON.
+    Result<std::string> export_zone(const std::string& origin, bool json) const;
+    // The change path (the API and UPDATE submit to its registry).
+    ChangePath* change_path() { return changes_.get(); }
+
 private:
+    // Builds and publishes a snapshot of the configuration and `view` (the change path's
+    // rebuild); a failure is logged and leaves the published snapshot as it was.
+    Status rebuild_from(const change::Registry::View& view);
+    // What the change path asks of the running server: health observations, TestDNSAnswer.
+    change::RegistryHooks registry_hooks();
+    // (Re)starts the health checker when the set of checks changed (the configuration's,
+    // and the API's by id and version); otherwise gives `snap` the running checker's
+    // health. Call with reload_mutex_ held.
+    Status refresh_health(engine::Snapshot& snap, const change::Registry::View& view);
     // Every worker's counters as they are, for every slot handed out (multivalue windows
     // not yet turned into answers, baselines of reused slots not taken away).
     void sum_counters(Totals& t) const;
@@ -107,6 +127,8 @@ private:
     std::unique_ptr<ControlSocket> control_;
     std::unique_ptr<MetricsHttp> metrics_;
     std::unique_ptr<health::HealthChecker> health_;
+    std::unique_ptr<ChangePath> changes_;
+    std::string health_signature_;  // the checks health_ runs: refresh_health() compares it
 
     // Flips waiting to be applied: only the latest vector matters. The epoch names the
     // checker that reported it; a vector from a checker replaced by a reload is dropped.

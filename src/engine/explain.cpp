@@ -85,7 +85,8 @@ Result<ExplainRequest> parse_explain_request(const std::string& args) {
     return r;
 }
 
-std::string explain_query(const Snapshot& snap, const ExplainRequest& request, uint64_t seed) {
+std::vector<uint8_t> answer_request(const Snapshot& snap, const ExplainRequest& request, uint64_t seed,
+                                    Transport transport) {
     Peer peer;  // family 0: a client of unknown location unless --client says
     if (request.client) {
         peer.family = request.client->family == policy::Family::kIpv4 ? 4 : 6;
@@ -95,8 +96,14 @@ std::string explain_query(const Snapshot& snap, const ExplainRequest& request, u
     auto worker = std::make_unique<Worker>();
     worker->rng.reseed(seed);
     std::vector<uint8_t> out(65536);
-    size_t n = answer(snap, query.data(), query.size(), peer, Transport::kTcp, out.data(), out.size(), *worker);
-    std::string text = describe_response(out.data(), n);
+    size_t n = answer(snap, query.data(), query.size(), peer, transport, out.data(), out.size(), *worker);
+    out.resize(n);
+    return out;
+}
+
+std::string explain_query(const Snapshot& snap, const ExplainRequest& request, uint64_t seed) {
+    std::vector<uint8_t> response = answer_request(snap, request, seed, Transport::kTcp);
+    std::string text = describe_response(response.data(), response.size());
     if (!snap.policies) return text;
     uint32_t id = snap.policies->find(request.qname, request.qtype);
     if (id == policy::kNoPolicy) return text;

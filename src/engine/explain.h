@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "dns/name.h"
+#include "engine/answer.h"
 #include "engine/snapshot.h"
 #include "policy/client.h"
 
@@ -24,6 +26,11 @@ struct ExplainRequest {
 
 // Parses "NAME TYPE [--client IP] [--ecs PREFIX]"; errors say which word is wrong.
 Result<ExplainRequest> parse_explain_request(const std::string& args);
+
+// The response answer() gives to the request (sent over `transport`, from --client's
+// address), with the policy draws made from `seed`.
+std::vector<uint8_t> answer_request(const Snapshot& snap, const ExplainRequest& request, uint64_t seed,
+                                    Transport transport);
 
 // Answers the request with answer() (over TCP: never truncated) and explains the policy
 // decision, if the name has one. Both draw from `seed`, so the record sets explained are

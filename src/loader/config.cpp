@@ -7,85 +7,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "loader/config_change.h"
+#include "loader/config_reader.h"
+
 namespace fz::loader {
 namespace {
-
-class Reader {
-public:
-    explicit Reader(std::string file) : file_(std::move(file)) {}
-
-    Error error(const YAML::Node& at, const std::string& message) const {
-        return Error{file_, static_cast<uint32_t>(at.Mark().line + 1), message};
-    }
-
-    // Fails on keys outside `known`, so a typo never silently disables a setting.
-    Status only_keys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> known) const {
-        if (!map.IsMap()) return error(map, "'" + where + "' must be a mapping");
-        std::set<std::string> k;
-        for (const char* s : known) k.insert(s);
-        for (const auto& it : map) {
-            std::string key = it.first.as<std::string>();
-            if (!k.count(key)) return error(it.first, "unknown key '" + key + "' in '" + where + "'");
-        }
-        return Ok{};
-    }
-
-    Result<std::string> string(const YAML::Node& n, const std::string& key) const {
-        if (!n.IsScalar()) return error(n, "'" + key + "' must be a string");
-        return n.as<std::string>();
-    }
-
-    Result<uint64_t> number(const YAML::Node& n, const std::string& key, uint64_t min, uint64_t max) const {
-        if (!n.IsScalar()) return error(n, "'" + key + "' must be a number");
-        std::string s = n.as<std::string>();
-        uint64_t v = 0;
-        if (s.empty() || s.size() > 19) return error(n, "'" + key + "' must be a number, not '" + s + "'");
-        for (char c : s) {
-            if (c < '0' || c > '9') return error(n, "'" + key + "' must be a number, not '" + s + "'");
-            v = v * 10 + static_cast<uint64_t>(c - '0');
-        }
-        if (v < min || v > max) {
-            return error(n, "'" + key + "' = " + s + " is outside " + std::to_string(min) + ".." + std::to_string(max));
-        }
-        return v;
-    }
-
-    Result<bool> boolean(const YAML::Node& n, const std::string& key) const {
-        const std::string s = n.IsScalar() ? n.as<std::string>() : "";
-        if (s == "true") return true;
-        if (s == "false") return false;
-        return error(n, "'" + key + "' must be true or false");
-    }
-
-    Result<std::vector<std::string>> strings(const YAML::Node& n, const std::string& key) const {
-        std::vector<std::string> out;
-        if (n.IsScalar()) {
-            out.push_back(n.as<std::string>());
-            return out;
-        }
-        if (!n.IsSequence()) return error(n, "'" + key + "' must be a list of strings");
-        for (const auto& e : n) {
-            if (!e.IsScalar()) return error(e, "'" + key + "' must be a list of strings");
-            out.push_back(e.as<std::string>());
-        }
-        return out;
-    }
-
-    std::string resolve(const std::string& dir, const std::string& p) const {
-        if (p.empty() || p[0] == '/') return p;
-        return (std::filesystem::path(dir) / p).lexically_normal().string();
-    }
-
-    const std::string& file() const { return file_; }
-
-private:
-    std::string file_;
-};
-
-#define FZ_TRY(var, expr)                 \
-    auto var##_r = (expr);                \
-    if (!var##_r) return var##_r.error(); \
-    auto var = std::move(var##_r.value())
 
 Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
     auto st = rd.only_keys(n, "server",
@@ -152,7 +78,8 @@ Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
 Status read_zones(const Reader& rd, const YAML::Node& n, const std::string& dir, std::vector<ZoneConfig>& zones) {
     if (!n.IsSequence()) return rd.error(n, "'zones' must be a list");
     for (const auto& z : n) {
-        auto st = rd.only_keys(z, "zones[]", {"origin", "file", "record_sets", "hosted_zone_id"});
+        auto st = rd.only_keys(z, "zones[]",
+                               {"origin", "file", "record_sets", "hosted_zone_id", "acl", "serial_policy"});
         if (!st) return st.error();
         ZoneConfig zc;
         zc.line = static_cast<uint32_t>(z.Mark().line + 1);
@@ -174,6 +101,14 @@ Status read_zones(const Reader& rd, const YAML::Node& n, const std::string& dir,
         if (z["hosted_zone_id"]) {
             FZ_TRY(id, rd.string(z["hosted_zone_id"], "hosted_zone_id"));
             zc.hosted_zone_id = id;
+        }
+        if (z["acl"]) {
+            FZ_TRY(acl, rd.strings(z["acl"], "zones[].acl"));
+            zc.acl = acl;
+        }
+        if (z["serial_policy"]) {
+            FZ_TRY(policy, read_serial_policy(rd, z["serial_policy"], "zones[].serial_policy"));
+            zc.serial_policy = policy;
         }
         for (const auto& other : zones) {
             if (other.origin == zc.origin) {
@@ -246,9 +181,11 @@ Result<Config> load_config(const std::string& path) {
     try {
         if (!root.IsMap()) return Error{path, 1, "the configuration must be a YAML mapping"};
         static const std::initializer_list<const char*> kTopLevel = {
-            "server",           "dataplane", "zones",   "health_checks",         "health_webhook",
-            "cidr_collections", "geoip",     "latency", "latency_default_order", "control",
-            "metrics"};
+            "server",        "dataplane",      "zones",
+            "health_checks", "health_webhook", "cidr_collections",
+            "geoip",         "latency",        "latency_default_order",
+            "control",       "metrics",        "api",
+            "store",         "keys",           "acl"};
         // A file with none of our keys may be any file at all (fastzonectl check
         // /etc/shadow parses as a mapping): quote nothing of it.
         if (std::none_of(kTopLevel.begin(), kTopLevel.end(), [&](const char* k) { return root[k].IsDefined(); })) {
@@ -308,6 +245,8 @@ Result<Config> load_config(const std::string& path) {
                 c.metrics.listen = *a;
             }
         }
+        auto cs = read_change_config(rd, root, c);
+        if (!cs) return cs.error();
     } catch (const YAML::Exception& e) {
         return Error{path, static_cast<uint32_t>(e.mark.line + 1), e.msg};
     }
@@ -316,6 +255,21 @@ Result<Config> load_config(const std::string& path) {
         c.dataplane->source = path;
     }
     return c;
+}
+
+const AclConfig* Config::find_acl(const std::string& id) const {
+    for (const AclConfig& a : acl) {
+        if (a.id == id) return &a;
+    }
+    return nullptr;
+}
+
+bool Config::zone_allows(const ZoneConfig& zone, const std::string& action) const {
+    for (const std::string& id : zone.acl) {
+        const AclConfig* a = find_acl(id);
+        if (a != nullptr && std::find(a->actions.begin(), a->actions.end(), action) != a->actions.end()) return true;
+    }
+    return false;
 }
 
 std::vector<std::string> restart_only_changes(const Config& running, const Config& next) {
@@ -336,6 +290,11 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
     }
     if (running.control_socket != next.control_socket) changed.emplace_back("control.socket");
     if (running.metrics.listen != next.metrics.listen) changed.emplace_back("metrics.listen");
+    if (running.api.listen != next.api.listen || running.api.tls_certificate != next.api.tls_certificate ||
+        running.api.tls_key != next.api.tls_key) {
+        changed.emplace_back("api.listen");
+    }
+    if (running.store.path != next.store.path) changed.emplace_back("store.path");
     return changed;
 }
 

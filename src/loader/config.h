@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "change/batch.h"
 #include "common/listen_address.h"
 #include "common/result.h"
 #include "dns/name.h"
@@ -30,7 +31,42 @@ struct ZoneConfig {
     std::string file;         // resolved against the configuration's folder
     std::string record_sets;  // optional Route 53 ResourceRecordSets file
     std::string hosted_zone_id;
+    std::vector<std::string> acl;  // ids of acl rules; one allowing update puts the zone in the store
+    std::optional<change::SerialPolicy> serial_policy;
     uint32_t line = 0;  // where the zone is declared, for errors
+};
+
+// The Route 53 API (api:).
+struct ApiConfig {
+    std::optional<ListenAddress> listen;
+    std::string credentials;                // the access keys file (JSON)
+    std::vector<std::string> name_servers;  // NS of the zones the API creates
+    std::string tls_certificate;            // PEM files; both set: HTTPS
+    std::string tls_key;
+};
+
+// The embedded store (store:).
+struct StoreConfig {
+    std::string path;  // a folder, created if missing; empty: no store
+    change::SerialPolicy serial_policy = change::SerialPolicy::kIncrement;
+};
+
+// A TSIG key (keys[]).
+struct TsigKeyConfig {
+    std::string id;         // the key name, as a DNS name ("update-key.")
+    std::string algorithm;  // hmac-sha256, hmac-sha512, hmac-sha384, hmac-sha224, hmac-sha1, hmac-md5
+    std::string secret;     // decoded from base64
+    uint32_t line = 0;
+};
+
+// An access rule (acl[]): a request matches when its key is one of `keys` (if any are
+// listed) and its address is inside one of `addresses` (if any are listed).
+struct AclConfig {
+    std::string id;
+    std::vector<std::string> keys;       // key ids as written
+    std::vector<std::string> addresses;  // CIDR prefixes
+    std::vector<std::string> actions;    // update, transfer, notify
+    uint32_t line = 0;
 };
 
 struct MetricsConfig {
@@ -51,6 +87,15 @@ struct Config {
     std::vector<std::string> latency_default_order;  // regions for clients the CSV lacks
     std::string control_socket;
     MetricsConfig metrics;
+    ApiConfig api;
+    StoreConfig store;
+    std::vector<TsigKeyConfig> keys;
+    std::vector<AclConfig> acl;
+
+    // The rule with this id, or null.
+    const AclConfig* find_acl(const std::string& id) const;
+    // Whether one of the zone's rules allows `action`.
+    bool zone_allows(const ZoneConfig& zone, const std::string& action) const;
 };
 
 // Reads and validates `path`. Errors name the file, the line and the key.

@@ -2,7 +2,9 @@
 // merge record sets into their zones, check, compile, compile the policy tables.
 #include "loader/loader.h"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <unordered_set>
 
 #include "policy/cidr.h"
@@ -42,6 +44,30 @@ int zone_of(const std::vector<zone::ZoneSource>& zones, const dns::Name& name) {
     return best;
 }
 
+bool served_from_store(const StoredInputs& stored, const dns::Name& origin) {
+    return std::any_of(stored.zones.begin(), stored.zones.end(), [&](const auto& z) { return z->origin == origin; });
+}
+
+// The API's health checks after the file's: one set, children resolved by Id.
+Status add_health_checks(policy::HealthCheckSet& set, const std::vector<policy::HealthCheck>& more) {
+    if (more.empty()) return Ok{};
+    if (set.file.empty()) set.file = "store: health checks";
+    for (const auto& hc : more) {
+        if (set.find(hc.id) >= 0) return Error{set.file, 0, "health check " + hc.id + " is defined twice"};
+        set.index_of_id[hc.id] = static_cast<uint32_t>(set.checks.size());
+        set.checks.push_back(hc);
+    }
+    for (auto& hc : set.checks) {
+        hc.children.clear();
+        for (const std::string& child : hc.child_ids) {
+            int64_t i = set.find(child);
+            if (i < 0) return Error{set.file, hc.line, "health check " + hc.id + ": no child health check " + child};
+            hc.children.push_back(static_cast<uint32_t>(i));
+        }
+    }
+    return Ok{};
+}
+
 uint16_t file_id(zone::ZoneSource& z, const std::string& file) {
     for (size_t i = 0; i < z.files.size(); ++i) {
         if (z.files[i] == file) return static_cast<uint16_t>(i);
@@ -61,26 +87,34 @@ Result<std::string> value_rdata(const policy::RecordSet& rs, const std::string& 
 
 // Everything Route 53-shaped: record sets, health checks, CIDR collections, GeoIP,
 // latency. Merges simple record sets into `zones` and adds one policy RRset per policy.
-Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config,
+Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config, const StoredInputs& stored,
                                                             std::vector<zone::ZoneSource>& zones) {
-    bool any = !config.health_checks.empty();
+    bool any = !config.health_checks.empty() || !stored.zones.empty() || !stored.health_checks.empty();
     for (const auto& zc : config.zones) any |= !zc.record_sets.empty();
     if (!any) return std::shared_ptr<policy::PolicyTables>();
 
     policy::PolicyInputs in;
     for (size_t i = 0; i < config.zones.size(); ++i) {
         const ZoneConfig& zc = config.zones[i];
+        if (served_from_store(stored, zc.origin)) continue;
         in.zones.push_back(policy::ZoneInfo{zc.origin, zc.hosted_zone_id});
         if (zc.record_sets.empty()) continue;
         auto f = policy::parse_record_sets_file(zc.record_sets, zc.origin);
         if (!f) return f.error();
         in.record_sets.push_back(std::move(f.value()));
     }
+    // A stored zone is all record sets: the simple ones become its records below.
+    for (const auto& z : stored.zones) {
+        in.zones.push_back(policy::ZoneInfo{z->origin, z->id});
+        in.record_sets.push_back(policy::RecordSetFile{store_file(*z), z->origin, z->record_sets});
+    }
     if (!config.health_checks.empty()) {
         auto h = policy::parse_health_checks_file(config.health_checks);
         if (!h) return h.error();
         in.health_checks = std::move(h.value());
     }
+    auto merged = add_health_checks(in.health_checks, stored.health_checks);
+    if (!merged) return merged.error();
     if (!config.cidr_collections.empty()) {
         auto c = policy::parse_cidr_collections_file(config.cidr_collections);
         if (!c) return c.error();
@@ -197,6 +231,8 @@ Status check_with_policies(zone::ZoneSource& z, const policy::PolicyTables* tabl
 
 }  // namespace
 
+std::string store_file(const change::ZoneContent& zone) { return "store:" + zone.origin.to_text(); }
+
 Result<zone::ZoneSource> load_zone(const ZoneConfig& zc, std::vector<Error>* warnings) {
     auto src = zone::parse_zone_file(zc.file, zc.origin);
     if (!src) return src.error();
@@ -216,6 +252,11 @@ engine::Options engine_options(const ServerConfig& server) {
 }
 
 Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, LoadReport* report) {
+    return build_snapshot(config, StoredInputs{}, report);
+}
+
+Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, const StoredInputs& stored,
+                                                         LoadReport* report) {
     auto snap = std::make_unique<engine::Snapshot>();
     snap->options = engine_options(config.server);
     LoadReport local;
@@ -224,12 +265,19 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, L
     auto t0 = std::chrono::steady_clock::now();
     std::vector<zone::ZoneSource> sources;
     for (const ZoneConfig& zc : config.zones) {
+        if (served_from_store(stored, zc.origin)) continue;
         auto src = zone::parse_zone_file(zc.file, zc.origin);
         if (!src) return src.error();
         rep.warnings.insert(rep.warnings.end(), src->warnings.begin(), src->warnings.end());
         sources.push_back(std::move(src.value()));
     }
-    auto tables = load_policies(config, sources);
+    for (const auto& z : stored.zones) {
+        zone::ZoneSource src;
+        src.origin = z->origin;
+        src.files.push_back(store_file(*z));
+        sources.push_back(std::move(src));
+    }
+    auto tables = load_policies(config, stored, sources);
     if (!tables) return tables.error();
     snap->policies = std::move(tables.value());
     rep.parse_ms += ms_since(t0);
@@ -249,6 +297,37 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, L
     auto st = snap->finish();
     if (!st) return st.error();
     return snap;
+}
+
+Result<change::ZoneContent> zone_content(const ZoneConfig& zc) {
+    auto src = zone::parse_zone_file(zc.file, zc.origin);
+    if (!src) return src.error();
+    change::ZoneContent z;
+    z.id = zc.hosted_zone_id;
+    z.origin = zc.origin;
+    z.from_file = true;
+    // One record set per owner and type, values in presentation form.
+    std::map<std::pair<std::string, uint16_t>, size_t> index;
+    for (const zone::Record& r : src->records) {
+        auto key = std::pair(r.owner.lowered().bytes(), r.type);
+        auto [it, fresh] = index.emplace(key, z.record_sets.size());
+        if (fresh) {
+            policy::RecordSet rs;
+            rs.name = r.owner;
+            rs.type = r.type;
+            rs.ttl = r.ttl;
+            rs.line = r.line;
+            z.record_sets.push_back(std::move(rs));
+        }
+        z.record_sets[it->second].values.push_back(zone::rdata_to_text(r.type, r.rdata));
+    }
+    if (!zc.record_sets.empty()) {
+        auto f = policy::parse_record_sets_file(zc.record_sets, zc.origin);
+        if (!f) return f.error();
+        for (auto& rs : f->record_sets) z.record_sets.push_back(std::move(rs));
+    }
+    z.sort();
+    return z;
 }
 
 }  // namespace fz::loader

@@ -224,6 +224,31 @@ const char* health_check_type_name(HealthCheckType type) {
     return "?";
 }
 
+std::string health_check_to_json(const HealthCheck& check) {
+    nlohmann::ordered_json cfg;
+    if (!check.ip_address.empty()) cfg["IPAddress"] = check.ip_address;
+    if (check.port != 0) cfg["Port"] = check.port;
+    cfg["Type"] = health_check_type_name(check.type);
+    if (!check.resource_path.empty()) cfg["ResourcePath"] = check.resource_path;
+    if (!check.fqdn.empty()) cfg["FullyQualifiedDomainName"] = check.fqdn;
+    if (!check.search_string.empty()) cfg["SearchString"] = check.search_string;
+    cfg["RequestInterval"] = check.request_interval;
+    cfg["FailureThreshold"] = check.failure_threshold;
+    cfg["MeasureLatency"] = check.measure_latency;
+    cfg["Inverted"] = check.inverted;
+    cfg["Disabled"] = check.disabled;
+    if (check.type == HealthCheckType::kCalculated) {
+        cfg["HealthThreshold"] = check.health_threshold;
+        cfg["ChildHealthChecks"] = check.child_ids;
+    }
+    cfg["EnableSNI"] = check.enable_sni;
+    if (!check.regions.empty()) cfg["Regions"] = check.regions;
+    nlohmann::ordered_json j;
+    j["Id"] = check.id;
+    j["HealthCheckConfig"] = std::move(cfg);
+    return j.dump();
+}
+
 static Result<HealthCheckSet> health_checks_from(const Result<Document>& doc) {
     if (!doc.ok()) return doc.error();
     HealthCheckSet set;

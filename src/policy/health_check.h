@@ -75,4 +75,9 @@ void derive_calculated_health(const HealthCheckSet& set, std::span<uint8_t> heal
 
 const char* health_check_type_name(HealthCheckType type);
 
+// One check as the JSON object `aws route53 list-health-checks` prints for it (Id and
+// HealthCheckConfig, every field explicit so that no type-dependent default is needed):
+// what parse_health_checks_text() reads back as the same check.
+std::string health_check_to_json(const HealthCheck& check);
+
 }  // namespace fz::policy

@@ -4,9 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "common/listen_address.h"
+#include "engine/answer.h"
 
 namespace fz::io {
 
@@ -27,5 +29,14 @@ struct SocketOptions {
 
     bool operator==(const SocketOptions&) const = default;
 };
+
+// Answers a message the data path leaves to the control plane (an RFC 2136 UPDATE) on the
+// worker's thread: writes the response into `out` (`cap` bytes) and returns its length,
+// or 0 to send nothing.
+using UpdateHandler = std::function<size_t(const uint8_t* msg, size_t len, const engine::Peer& peer,
+                                           engine::Transport transport, uint8_t* out, size_t cap)>;
+
+// Whether a message is an UPDATE (opcode 5): a header test, as cheap as the parser's.
+inline bool is_update(const uint8_t* msg, size_t len) { return len >= 12 && ((msg[2] >> 3) & 0x0f) == 5; }
 
 }  // namespace fz::io

@@ -99,11 +99,16 @@ Status SocketServer::start() {
         }
         tcp_listeners_.push_back(*tfd);
     }
+    if (update_) {
+        updates_ = std::make_unique<UdpUpdateQueue>(update_, kUpdateQueue,
+                                                    std::max<size_t>(config_.udp_max_payload, 512));
+        updates_->start();
+    }
     for (auto& w : udp_) {
         UdpWorker* wp = w.get();
         w->thread = std::thread([this, wp]() { udp_loop(*wp); });
     }
-    tcp_ = std::make_unique<TcpServer>(config_, publisher_);
+    tcp_ = std::make_unique<TcpServer>(config_, publisher_, update_);
     tcp_thread_ = std::thread([this]() { tcp_->run(tcp_listeners_, stop_fd_); });
     started_ = true;
     return Ok{};
@@ -118,10 +123,13 @@ void SocketServer::stop() {
     }
     for (auto& w : udp_) {
         if (w->thread.joinable()) w->thread.join();
+    }
+    if (tcp_thread_.joinable()) tcp_thread_.join();
+    if (updates_) updates_->stop();  // before the sockets it answers from are closed
+    for (auto& w : udp_) {
         for (int fd : w->fds) close(fd);
         w->fds.clear();
     }
-    if (tcp_thread_.joinable()) tcp_thread_.join();
     for (int fd : tcp_listeners_) close(fd);
     tcp_listeners_.clear();
     close(stop_fd_);
@@ -193,7 +201,15 @@ void SocketServer::udp_loop(UdpWorker& w) {
                     engine::Peer peer = to_peer(b->addr[i]);
                     const size_t rx_len = b->rx_msg[i].msg_len;
                     // The kernel cut a datagram longer than the buffer: not answered from its start.
-                    size_t len = (b->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) == 0
+                    const bool whole = (b->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) == 0;
+                    if (whole && updates_ && is_update(b->rx[i], rx_len)) [[unlikely]] {
+                        // Answered by the update thread: a change may wait for the store.
+                        size_t clen = reply_cmsg(b->rx_msg[i].msg_hdr, b->tx_cmsg[out]);
+                        updates_->push(fd, b->addr[i], b->rx_msg[i].msg_hdr.msg_namelen, b->tx_cmsg[out], clen,
+                                       b->rx[i], rx_len, peer);
+                        continue;
+                    }
+                    size_t len = whole
                                      ? engine::answer(*snap, b->rx[i], rx_len, peer, engine::Transport::kUdp,
                                                       b->tx[out], tx_limit, w.worker)
                                      : engine::answer_oversized(*snap, b->rx[i], rx_len, peer, engine::Transport::kUdp,

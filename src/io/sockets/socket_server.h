@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -12,6 +13,7 @@
 #include "engine/publisher.h"
 #include "io/sockets/options.h"
 #include "io/sockets/tcp_server.h"
+#include "io/sockets/update_queue.h"
 
 namespace fz::io {
 
@@ -21,6 +23,10 @@ public:
     ~SocketServer();
     SocketServer(const SocketServer&) = delete;
     SocketServer& operator=(const SocketServer&) = delete;
+
+    // UPDATE messages go to `handler` (set before start()); without one they get NOTIMP.
+    // Over UDP it runs on a thread of its own (update_queue.h); over TCP on the TCP thread.
+    void set_update_handler(UpdateHandler handler) { update_ = std::move(handler); }
 
     // Binds every listen address (UDP and TCP) and starts the threads. Fails with the
     // address and the reason (port in use, address not local, no permission).
@@ -36,6 +42,8 @@ public:
     size_t tcp_pending_output() const { return tcp_ ? tcp_->pending_output() : 0; }
     // TCP connections the server closed, by reason (null before start()).
     const TcpCounters* tcp_closed() const { return tcp_ ? &tcp_->closed() : nullptr; }
+    // UPDATEs over UDP dropped because the update thread was that far behind.
+    uint64_t updates_dropped() const { return updates_ ? updates_->dropped() : 0; }
 
 private:
     struct UdpWorker;
@@ -43,6 +51,10 @@ private:
 
     SocketOptions config_;
     engine::Publisher& publisher_;
+    UpdateHandler update_;
+    // UPDATEs over UDP waiting for the update thread; a burst past this many is dropped.
+    static constexpr size_t kUpdateQueue = 256;
+    std::unique_ptr<UdpUpdateQueue> updates_;
     std::vector<std::unique_ptr<UdpWorker>> udp_;
     std::vector<int> tcp_listeners_;
     std::unique_ptr<TcpServer> tcp_;

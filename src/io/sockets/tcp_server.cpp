@@ -44,9 +44,10 @@ uint64_t tag(int fd, uint32_t seq) { return (static_cast<uint64_t>(seq) << 32) |
 
 }  // namespace
 
-TcpServer::TcpServer(const SocketOptions& options, engine::Publisher& publisher)
+TcpServer::TcpServer(const SocketOptions& options, engine::Publisher& publisher, UpdateHandler update)
     : options_(options),
       publisher_(publisher),
+      update_(std::move(update)),
       worker_(std::make_unique<engine::Worker>()),
       framed_(2 + dns::kMaxMessage) {
     worker_->seed_from_entropy();
@@ -239,8 +240,11 @@ unsigned TcpServer::answer_queries(Conn& c) {
            c.pending() < options_.tcp_max_pending_output) {
         size_t len = dns::load_u16(c.in.data() + off);
         if (c.in.size() - off - 2 < len) break;
-        size_t n = engine::answer(*snap, c.in.data() + off + 2, len, c.peer, engine::Transport::kTcp,
-                                  framed_.data() + 2, dns::kMaxMessage, *worker_);
+        const uint8_t* msg = c.in.data() + off + 2;
+        size_t n = update_ && is_update(msg, len)
+                       ? update_(msg, len, c.peer, engine::Transport::kTcp, framed_.data() + 2, dns::kMaxMessage)
+                       : engine::answer(*snap, msg, len, c.peer, engine::Transport::kTcp, framed_.data() + 2,
+                                        dns::kMaxMessage, *worker_);
         off += 2 + len;
         ++answered;
         if (n == 0) continue;

@@ -38,7 +38,7 @@ struct TcpCounters {
 
 class TcpServer {
 public:
-    TcpServer(const SocketOptions& options, engine::Publisher& publisher);
+    TcpServer(const SocketOptions& options, engine::Publisher& publisher, UpdateHandler update = {});
     ~TcpServer();
     TcpServer(const TcpServer&) = delete;
     TcpServer& operator=(const TcpServer&) = delete;
@@ -111,6 +111,7 @@ private:
 
     SocketOptions options_;
     engine::Publisher& publisher_;
+    UpdateHandler update_;
     std::unique_ptr<engine::Worker> worker_;
     int ep_ = -1;
     std::vector<int> listeners_;

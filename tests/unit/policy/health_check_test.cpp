@@ -50,6 +50,38 @@ void expect_error(const std::string& items, const std::string& needle) {
     EXPECT_NE(r.error().to_string().find(needle), std::string::npos) << r.error().to_string();
 }
 
+// What the store writes and reads back: every field, each type's defaults kept as they were.
+TEST(HealthCheck, JsonReadsBackAsTheSameCheck) {
+    auto r = parse(
+        check("web", R"("Type": "HTTPS", "FullyQualifiedDomainName": "www.example.com", "RequestInterval": 10,
+                        "EnableSNI": false, "Regions": ["us-east-1", "eu-west-1", "ap-southeast-1"])") +
+        ",\n" + check("tcp", R"("Type": "TCP", "IPAddress": "192.0.2.1", "Port": 22, "Disabled": true)") + ",\n" +
+        check("str", R"("Type": "HTTP_STR_MATCH", "IPAddress": "2001:db8::1", "SearchString": "a \"b\"",
+                        "ResourcePath": "/health", "MeasureLatency": true, "Inverted": true, "FailureThreshold": 7)") +
+        ",\n" + check("all", R"("Type": "CALCULATED", "ChildHealthChecks": ["web", "tcp"], "HealthThreshold": 0)"));
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    std::string items;
+    for (const HealthCheck& hc : r->checks) items += (items.empty() ? "" : ",\n") + health_check_to_json(hc);
+    auto back = parse(items);
+    ASSERT_TRUE(back.ok()) << back.error().to_string() << "\n" << items;
+    ASSERT_EQ(back->checks.size(), r->checks.size());
+    for (size_t i = 0; i < r->checks.size(); ++i) {
+        const HealthCheck& a = r->checks[i];
+        const HealthCheck& b = back->checks[i];
+        EXPECT_EQ(health_check_to_json(b), health_check_to_json(a));
+        EXPECT_EQ(b.id, a.id);
+        EXPECT_EQ(b.type, a.type);
+        EXPECT_EQ(b.port, a.port);
+        EXPECT_EQ(b.resource_path, a.resource_path);
+        EXPECT_EQ(b.enable_sni, a.enable_sni);
+        EXPECT_EQ(b.health_threshold, a.health_threshold);
+        EXPECT_EQ(b.children, a.children);
+        EXPECT_EQ(b.regions, a.regions);
+    }
+    EXPECT_FALSE(back->checks[0].enable_sni);  // not HTTPS's default: written out
+    EXPECT_EQ(back->checks[3].health_threshold, 0u);
+}
+
 TEST(HealthCheck, ValidationErrors) {
     expect_error(check("a", R"("Type": "PING", "IPAddress": "192.0.2.1")"), "health check \"a\": Type \"PING\"");
     expect_error(check("a", R"("Type": "TCP", "IPAddress": "192.0.2.1")"), "TCP health check needs a Port");

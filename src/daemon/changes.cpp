@@ -1,0 +1,274 @@
+// The daemon's change path: store, registry, rebuild thread.
+#include "daemon/changes.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/log.h"
+#include "policy/health_check.h"
+#include "store/sqlite_store.h"
+
+namespace fz::daemon {
+namespace {
+
+change::RegistryOptions registry_options(const loader::Config& config) {
+    change::RegistryOptions o;
+    o.name_servers = config.api.name_servers;
+    o.serial_policy = config.store.serial_policy;
+    o.checker_name = config.server.identity.empty() ? "fastzone" : config.server.identity;
+    for (const loader::ZoneConfig& z : config.zones) {
+        if (!z.hosted_zone_id.empty()) o.configured_ids[z.origin.lowered().to_text()] = z.hosted_zone_id;
+    }
+    return o;
+}
+
+// The health checks as one health-checks document, validated by the file's own parser.
+Status validate_health_checks(const std::vector<policy::HealthCheck>& checks) {
+    std::string doc = "{\"HealthChecks\": [";
+    for (size_t i = 0; i < checks.size(); ++i) doc += (i ? "," : "") + policy::health_check_to_json(checks[i]);
+    doc += "]}";
+    auto set = policy::parse_health_checks_text(doc, "health checks");
+    if (!set) return Error{"", 0, set.error().message};
+    return Ok{};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ChangePath>> ChangePath::open(const loader::Config& config, Host host) {
+    std::unique_ptr<change::Journal> journal;
+    if (!config.store.path.empty()) {
+        auto store = store::SqliteStore::open(config.store.path);
+        if (!store) return store.error();
+        log::info("store", log::kv("path", (*store)->path()));
+        journal = std::move(store.value());
+    }
+    std::unique_ptr<ChangePath> path(new ChangePath(std::move(journal), registry_options(config), std::move(host)));
+    auto st = path->registry_.open();
+    if (!st) return st.error();
+    return path;
+}
+
+ChangePath::ChangePath(std::unique_ptr<change::Journal> journal, change::RegistryOptions options, Host host)
+    : journal_(std::move(journal)), registry_(std::move(options), journal_.get()), host_(std::move(host)) {
+    change::RegistryHooks hooks = host_.hooks;
+    hooks.validate_zone = [this](const change::ZoneContent& zone, const std::vector<policy::HealthCheck>& checks) {
+        return validate(zone, checks);
+    };
+    hooks.validate_health_checks = validate_health_checks;
+    registry_.set_hooks(std::move(hooks));
+    registry_.set_on_change([this] {
+        std::lock_guard lock(mutex_);
+        dirty_ = true;
+        cv_.notify_one();
+    });
+}
+
+ChangePath::~ChangePath() { stop(); }
+
+Result<std::shared_ptr<ChangePath::UpdateState>> ChangePath::make_update_state(const loader::Config& config,
+                                                                               change::Service& service) {
+    auto state = std::make_shared<UpdateState>();
+    for (const loader::TsigKeyConfig& k : config.keys) {
+        dns::TsigKey key;
+        std::string name = k.id;
+        if (name.back() != '.') name += '.';
+        auto n = dns::name_from_text(name, nullptr);
+        auto alg = dns::tsig_algorithm_from_text(k.algorithm);
+        if (!n || !alg) return Error{config.path, k.line, "key " + k.id + ": bad name or algorithm"};
+        key.name = n->lowered();
+        key.algorithm = *alg;
+        key.secret = k.secret;
+        auto st = state->keys.add(std::move(key));
+        if (!st) return Error{config.path, k.line, st.error().message};
+    }
+    std::vector<api::AclRule> rules;
+    for (const loader::AclConfig& a : config.acl) {
+        auto rule = api::make_acl_rule(a.id, a.keys, a.addresses, a.actions);
+        if (!rule) return Error{config.path, a.line, rule.error().message};
+        rules.push_back(std::move(rule.value()));
+    }
+    api::UpdateOptions options;
+    for (const loader::ZoneConfig& z : config.zones) {
+        if (!z.acl.empty()) options.zone_acls[z.origin.lowered().to_text()] = z.acl;
+    }
+    state->processor = std::make_unique<api::UpdateProcessor>(service, state->keys, std::move(rules), options);
+    return state;
+}
+
+size_t ChangePath::handle_update(const uint8_t* msg, size_t len, const engine::Peer& peer, engine::Transport transport,
+                                 uint8_t* out, size_t cap) {
+    std::shared_ptr<UpdateState> state;
+    {
+        std::lock_guard lock(config_mutex_);
+        state = update_;
+    }
+    if (!state) return 0;
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return state->processor->process(msg, len, api::UpdatePeer{peer, transport}, out, cap, now);
+}
+
+api::UpdateCounters ChangePath::update_counters() const {
+    std::lock_guard lock(config_mutex_);
+    api::UpdateCounters sum;
+    auto add = [&](const api::UpdateCounters& c) {
+        sum.received += c.received;
+        sum.applied += c.applied;
+        sum.unchanged += c.unchanged;
+        sum.refused_acl += c.refused_acl;
+        sum.refused_zone += c.refused_zone;
+        sum.notauth += c.notauth;
+        sum.tsig_badkey += c.tsig_badkey;
+        sum.tsig_badsig += c.tsig_badsig;
+        sum.tsig_badtime += c.tsig_badtime;
+        sum.prereq_failed += c.prereq_failed;
+        sum.notzone += c.notzone;
+        sum.formerr += c.formerr;
+        sum.notimp += c.notimp;
+        sum.servfail += c.servfail;
+        sum.dropped += c.dropped;
+    };
+    for (const auto& r : retired_updates_) add(r->processor->counters());
+    if (update_) add(update_->processor->counters());
+    return sum;
+}
+
+Status ChangePath::configure(const loader::Config& config) {
+    auto update = make_update_state(config, registry_);
+    if (!update) return update.error();
+    {
+        std::lock_guard lock(config_mutex_);
+        config_ = config;
+        // The old state stays alive for its counters (and for handlers still in it).
+        if (update_) retired_updates_.push_back(std::move(update_));
+        update_ = std::move(update.value());
+    }
+    std::vector<std::shared_ptr<const change::ZoneContent>> file_zones;
+    for (const loader::ZoneConfig& zc : config.zones) {
+        const bool updatable = config.zone_allows(zc, "update");
+        if (registry_.stored(zc.origin)) continue;
+        // A zone file is read a second time, into record sets, only where someone reads
+        // them: the API lists file zones, UPDATE moves its zones into the store.
+        if (!updatable && !config.api.listen) continue;
+        auto content = loader::zone_content(zc);
+        if (!content) return content.error();
+        if (content->id.empty()) content->id = change::Registry::derived_zone_id(zc.origin);
+        if (updatable) {
+            auto imported = registry_.import_zone(std::move(content.value()));
+            if (!imported.ok()) return Error{zc.file, 0, imported.error().message};
+            log::info("zone moved into the store: it accepts updates",
+                      log::kv("zone", zc.origin_text) + " " + log::kv("file", zc.file));
+            continue;
+        }
+        file_zones.push_back(std::make_shared<const change::ZoneContent>(std::move(content.value())));
+    }
+    registry_.set_file_zones(std::move(file_zones));
+    if (!config.health_checks.empty()) {
+        auto set = policy::parse_health_checks_file(config.health_checks);
+        if (!set) return set.error();
+        registry_.set_file_health_checks(std::move(set->checks));
+    } else {
+        registry_.set_file_health_checks({});
+    }
+    return Ok{};
+}
+
+loader::StoredInputs ChangePath::inputs(const change::Registry::View& view) {
+    loader::StoredInputs in;
+    in.zones = view.zones;
+    for (const auto& hc : view.health_checks) in.health_checks.push_back(hc.check);
+    return in;
+}
+
+Status ChangePath::validate(const change::ZoneContent& zone, const std::vector<policy::HealthCheck>& api_checks) const {
+    loader::Config config;
+    {
+        std::lock_guard lock(config_mutex_);
+        config = config_;
+    }
+    // The zone alone, with the configuration's policy inputs (GeoIP, CIDR collections,
+    // latency, health checks) and the API's health checks.
+    config.zones.clear();
+    loader::StoredInputs in;
+    in.zones.push_back(std::make_shared<const change::ZoneContent>(zone));
+    in.health_checks = api_checks;
+    auto snap = loader::build_snapshot(config, in, nullptr);
+    if (!snap) return snap.error();
+    return Ok{};
+}
+
+void ChangePath::published(const change::Registry::View& view) {
+    registry_.published(view.sequence);
+    std::lock_guard lock(mutex_);
+    published_sequence_ = std::max(published_sequence_, view.sequence);
+}
+
+Status ChangePath::start() {
+    {
+        std::lock_guard lock(mutex_);
+        if (thread_.joinable()) return Ok{};
+        stopping_ = false;
+        thread_ = std::thread([this] { rebuild_loop(); });
+    }
+    loader::Config config;
+    {
+        std::lock_guard lock(config_mutex_);
+        config = config_;
+    }
+    if (!config.api.listen) return Ok{};
+    api::ApiOptions o;
+    o.listen = *config.api.listen;
+    o.credentials_file = config.api.credentials;
+    o.tls_certificate = config.api.tls_certificate;
+    o.tls_key = config.api.tls_key;
+    api_ = std::make_unique<api::ApiServer>(std::move(o), registry_);
+    auto st = api_->start();
+    if (!st) return st.error();
+    log::info("route 53 api", log::kv("listen", config.api.listen->text) + " " +
+                                  log::kv("tls", config.api.tls_certificate.empty() ? "no" : "yes"));
+    return Ok{};
+}
+
+void ChangePath::stop() {
+    if (api_) api_->stop();
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void ChangePath::rebuild_loop() {
+    while (true) {
+        {
+            std::unique_lock lock(mutex_);
+            cv_.wait(lock, [this] { return stopping_ || dirty_; });
+            if (stopping_) return;
+            dirty_ = false;
+        }
+        // Every change accepted until now is in this view; later ones set dirty_ again and
+        // go into the next build together.
+        change::Registry::View view = registry_.view();
+        {
+            std::lock_guard lock(mutex_);
+            if (view.sequence <= published_sequence_) continue;  // a reload published it already
+        }
+        Status st = host_.rebuild(view);
+        std::lock_guard lock(mutex_);
+        ++rebuilds_;
+        if (!st) ++rebuilds_failed_;
+    }
+}
+
+uint64_t ChangePath::rebuilds() const {
+    std::lock_guard lock(mutex_);
+    return rebuilds_;
+}
+
+uint64_t ChangePath::rebuilds_failed() const {
+    std::lock_guard lock(mutex_);
+    return rebuilds_failed_;
+}
+
+}  // namespace fz::daemon

@@ -1,0 +1,106 @@
+// The change path inside the daemon: the store, the registry over it, and the thread that
+// turns accepted changes into published snapshots (changes that arrive while one is being
+// built go into the next build together). The Route 53 API and RFC 2136 UPDATE submit
+// to the registry; the daemon builds and publishes what it asks for.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "api/server.h"
+#include "api/update.h"
+#include "change/registry.h"
+#include "common/result.h"
+#include "loader/config.h"
+#include "loader/loader.h"
+
+namespace fz::daemon {
+
+class ChangePath {
+public:
+    // What the daemon does for the change path.
+    struct Host {
+        // Builds a snapshot from the configuration and `view`, and publishes it (the
+        // change path then marks the view's changes INSYNC). Logs and returns a failure.
+        std::function<Status(const change::Registry::View& view)> rebuild;
+        change::RegistryHooks hooks;  // health status and TestDNSAnswer (validate_* are set here)
+    };
+
+    // Opens the store (`config.store.path`; none: changes are refused) and loads it.
+    // Errors name the store's file.
+    static Result<std::unique_ptr<ChangePath>> open(const loader::Config& config, Host host);
+    ~ChangePath();
+    ChangePath(const ChangePath&) = delete;
+    ChangePath& operator=(const ChangePath&) = delete;
+
+    // Takes in a configuration (at start and on every reload): its zones with an update
+    // ACL move into the store the first time they are seen; the other file zones are
+    // listed as file-managed; the configuration is what later changes are checked
+    // against. Errors name the zone's file.
+    Status configure(const loader::Config& config);
+
+    // What to build from now, as the loader takes it.
+    change::Registry::View view() const { return registry_.view(); }
+    static loader::StoredInputs inputs(const change::Registry::View& view);
+    // The snapshot built from `view` is published.
+    void published(const change::Registry::View& view);
+
+    // Starts the rebuild thread (after the first snapshot is published) and the Route 53
+    // API (api.listen). Errors name the address or the file.
+    Status start();
+    void stop();
+
+    // Answers an RFC 2136 UPDATE (the socket server's UpdateHandler), with the keys and
+    // ACL of the configuration last taken in.
+    size_t handle_update(const uint8_t* msg, size_t len, const engine::Peer& peer, engine::Transport transport,
+                         uint8_t* out, size_t cap);
+    // UPDATE's counters (zero before the first configure()).
+    api::UpdateCounters update_counters() const;
+    // The API's port (0: no API).
+    uint16_t api_port() const { return api_ ? api_->port() : 0; }
+
+    change::Registry& registry() { return registry_; }
+    bool has_store() const { return journal_ != nullptr; }
+    uint64_t rebuilds() const;
+    uint64_t rebuilds_failed() const;
+
+private:
+    ChangePath(std::unique_ptr<change::Journal> journal, change::RegistryOptions options, Host host);
+    void rebuild_loop();
+    // Whether `zone` would build, with the configuration last taken in.
+    Status validate(const change::ZoneContent& zone, const std::vector<policy::HealthCheck>& api_checks) const;
+
+    // The keys and ACL rules UPDATE checks against, replaced whole by configure(); a
+    // handler in flight keeps the one it started with.
+    struct UpdateState {
+        dns::TsigKeyring keys;
+        std::unique_ptr<api::UpdateProcessor> processor;
+    };
+    static Result<std::shared_ptr<UpdateState>> make_update_state(const loader::Config& config,
+                                                                  change::Service& service);
+
+    std::unique_ptr<change::Journal> journal_;
+    change::Registry registry_;
+    Host host_;
+
+    mutable std::mutex config_mutex_;  // guards config_ and update_ (read on API and worker threads)
+    loader::Config config_;
+    std::shared_ptr<UpdateState> update_;
+    std::vector<std::shared_ptr<UpdateState>> retired_updates_;  // counters carried below
+    std::unique_ptr<api::ApiServer> api_;
+
+    mutable std::mutex mutex_;  // guards what follows
+    std::condition_variable cv_;
+    bool dirty_ = false;
+    uint64_t published_sequence_ = 0;  // of the last view published: nothing newer, nothing to build
+    bool stopping_ = false;
+    uint64_t rebuilds_ = 0;
+    uint64_t rebuilds_failed_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace fz::daemon

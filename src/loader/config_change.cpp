@@ -1,0 +1,189 @@
+// The change path's configuration: api, store, keys and acl, with file:line errors.
+#include "loader/config_change.h"
+
+#include <algorithm>
+
+#include "common/encoding.h"
+#include "policy/lpm.h"
+
+namespace fz::loader {
+namespace {
+
+constexpr std::initializer_list<const char*> kAlgorithms = {"hmac-md5",    "hmac-sha1",   "hmac-sha224",
+                                                            "hmac-sha256", "hmac-sha384", "hmac-sha512"};
+
+Status read_api(const Reader& rd, const YAML::Node& n, const std::string& dir, ApiConfig& api) {
+    auto st = rd.only_keys(n, "api", {"listen", "credentials", "name_servers", "tls_certificate", "tls_key"});
+    if (!st) return st.error();
+    if (n["listen"]) {
+        FZ_TRY(v, rd.string(n["listen"], "api.listen"));
+        auto a = parse_listen_address(v, 8053);
+        if (!a) return rd.error(n["listen"], a.error().message);
+        api.listen = *a;
+    }
+    if (n["credentials"]) {
+        FZ_TRY(v, rd.string(n["credentials"], "api.credentials"));
+        api.credentials = rd.resolve(dir, v);
+    }
+    if (n["name_servers"]) {
+        FZ_TRY(list, rd.strings(n["name_servers"], "api.name_servers"));
+        for (std::string& ns : list) {
+            if (ns.empty() || ns.back() != '.') ns += '.';
+            auto name = dns::name_from_text(ns, nullptr);
+            if (!name) return rd.error(n["name_servers"], "bad name server '" + ns + "': " + name.error().message);
+            api.name_servers.push_back(name->to_text());
+        }
+    }
+    for (auto [key, field] : {std::pair{"tls_certificate", &api.tls_certificate}, std::pair{"tls_key", &api.tls_key}}) {
+        if (!n[key]) continue;
+        FZ_TRY(v, rd.string(n[key], std::string("api.") + key));
+        *field = rd.resolve(dir, v);
+    }
+    if (api.tls_certificate.empty() != api.tls_key.empty()) {
+        return rd.error(n, "'api.tls_certificate' and 'api.tls_key' go together");
+    }
+    if (api.listen && api.credentials.empty()) {
+        return rd.error(n, "'api.credentials' is required: every request is checked against its access keys");
+    }
+    return Ok{};
+}
+
+Status read_store(const Reader& rd, const YAML::Node& n, const std::string& dir, StoreConfig& store) {
+    auto st = rd.only_keys(n, "store", {"path", "serial_policy"});
+    if (!st) return st.error();
+    if (!n["path"]) return rd.error(n, "'store' needs a 'path'");
+    FZ_TRY(path, rd.string(n["path"], "store.path"));
+    store.path = rd.resolve(dir, path);
+    if (n["serial_policy"]) {
+        FZ_TRY(policy, read_serial_policy(rd, n["serial_policy"], "store.serial_policy"));
+        store.serial_policy = policy;
+    }
+    return Ok{};
+}
+
+Status read_keys(const Reader& rd, const YAML::Node& n, std::vector<TsigKeyConfig>& keys) {
+    if (!n.IsSequence()) return rd.error(n, "'keys' must be a list");
+    for (const auto& k : n) {
+        auto st = rd.only_keys(k, "keys[]", {"id", "algorithm", "secret"});
+        if (!st) return st.error();
+        TsigKeyConfig key;
+        key.line = static_cast<uint32_t>(k.Mark().line + 1);
+        for (const char* required : {"id", "algorithm", "secret"}) {
+            if (!k[required]) return rd.error(k, std::string("key without '") + required + "'");
+        }
+        FZ_TRY(id, rd.string(k["id"], "keys[].id"));
+        std::string text = id;
+        if (text.empty() || text.back() != '.') text += '.';
+        auto name = dns::name_from_text(text, nullptr);
+        if (!name) return rd.error(k["id"], "bad key name '" + id + "': " + name.error().message);
+        key.id = id;
+        FZ_TRY(alg, rd.string(k["algorithm"], "keys[].algorithm"));
+        if (std::find_if(kAlgorithms.begin(), kAlgorithms.end(), [&](const char* a) { return alg == a; }) ==
+            kAlgorithms.end()) {
+            return rd.error(k["algorithm"], "key " + id + ": unknown algorithm '" + alg +
+                                                "' (hmac-sha256, hmac-sha512, hmac-sha384, hmac-sha224, hmac-sha1, "
+                                                "hmac-md5)");
+        }
+        key.algorithm = alg;
+        FZ_TRY(secret, rd.string(k["secret"], "keys[].secret"));
+        if (!base64_decode(secret, key.secret) || key.secret.empty()) {
+            return rd.error(k["secret"], "key " + id + ": the secret is not base64");
+        }
+        for (const auto& other : keys) {
+            if (other.id == key.id) return rd.error(k["id"], "key " + id + " is declared twice");
+        }
+        keys.push_back(std::move(key));
+    }
+    return Ok{};
+}
+
+Status read_acl(const Reader& rd, const YAML::Node& n, const std::vector<TsigKeyConfig>& keys,
+                std::vector<AclConfig>& acl) {
+    if (!n.IsSequence()) return rd.error(n, "'acl' must be a list");
+    for (const auto& a : n) {
+        auto st = rd.only_keys(a, "acl[]", {"id", "keys", "addresses", "actions"});
+        if (!st) return st.error();
+        AclConfig rule;
+        rule.line = static_cast<uint32_t>(a.Mark().line + 1);
+        if (!a["id"]) return rd.error(a, "acl rule without 'id'");
+        FZ_TRY(id, rd.string(a["id"], "acl[].id"));
+        rule.id = id;
+        if (a["keys"]) {
+            FZ_TRY(list, rd.strings(a["keys"], "acl[].keys"));
+            for (const std::string& k : list) {
+                if (std::none_of(keys.begin(), keys.end(), [&](const TsigKeyConfig& key) { return key.id == k; })) {
+                    return rd.error(a["keys"], "acl " + id + ": no key '" + k + "' in 'keys'");
+                }
+            }
+            rule.keys = list;
+        }
+        if (a["addresses"]) {
+            FZ_TRY(list, rd.strings(a["addresses"], "acl[].addresses"));
+            for (const std::string& p : list) {
+                auto prefix = policy::parse_prefix(p, nullptr);
+                if (!prefix) return rd.error(a["addresses"], "acl " + id + ": bad address prefix '" + p + "'");
+            }
+            rule.addresses = list;
+        }
+        if (!a["actions"]) return rd.error(a, "acl " + id + " has no 'actions'");
+        FZ_TRY(actions, rd.strings(a["actions"], "acl[].actions"));
+        for (const std::string& action : actions) {
+            if (action != "update" && action != "transfer" && action != "notify") {
+                return rd.error(a["actions"],
+                                "acl " + id + ": unknown action '" + action + "' (update, transfer, notify)");
+            }
+        }
+        rule.actions = actions;
+        for (const auto& other : acl) {
+            if (other.id == rule.id) return rd.error(a["id"], "acl " + id + " is declared twice");
+        }
+        acl.push_back(std::move(rule));
+    }
+    return Ok{};
+}
+
+}  // namespace
+
+Result<change::SerialPolicy> read_serial_policy(const Reader& rd, const YAML::Node& n, const std::string& key) {
+    FZ_TRY(v, rd.string(n, key));
+    if (v == "increment") return change::SerialPolicy::kIncrement;
+    if (v == "unixtime") return change::SerialPolicy::kUnixtime;
+    if (v == "dateserial") return change::SerialPolicy::kDateserial;
+    return rd.error(n, "'" + key + "' must be increment, unixtime or dateserial");
+}
+
+Status read_change_config(const Reader& rd, const YAML::Node& root, Config& c) {
+    if (root["api"]) {
+        auto st = read_api(rd, root["api"], c.dir, c.api);
+        if (!st) return st.error();
+    }
+    if (root["store"]) {
+        auto st = read_store(rd, root["store"], c.dir, c.store);
+        if (!st) return st.error();
+    }
+    if (root["keys"]) {
+        auto st = read_keys(rd, root["keys"], c.keys);
+        if (!st) return st.error();
+    }
+    if (root["acl"]) {
+        auto st = read_acl(rd, root["acl"], c.keys, c.acl);
+        if (!st) return st.error();
+    }
+    if (c.api.listen && c.store.path.empty()) {
+        return rd.error(root["api"], "the API needs a store: set 'store.path'");
+    }
+    for (const ZoneConfig& z : c.zones) {
+        for (const std::string& id : z.acl) {
+            if (c.find_acl(id) == nullptr) {
+                return Error{rd.file(), z.line, "zone " + z.origin_text + ": no acl rule '" + id + "'"};
+            }
+        }
+        if (c.zone_allows(z, "update") && c.store.path.empty()) {
+            return Error{rd.file(), z.line,
+                         "zone " + z.origin_text + " accepts updates: set 'store.path' so that they are kept"};
+        }
+    }
+    return Ok{};
+}
+
+}  // namespace fz::loader

@@ -1,0 +1,94 @@
+// The YAML reader the configuration's parts share: typed values with file:line errors.
+// Internal to src/loader.
+#pragma once
+
+#include <filesystem>
+#include <initializer_list>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "common/result.h"
+
+namespace fz::loader {
+
+class Reader {
+public:
+    explicit Reader(std::string file) : file_(std::move(file)) {}
+
+    Error error(const YAML::Node& at, const std::string& message) const {
+        return Error{file_, static_cast<uint32_t>(at.Mark().line + 1), message};
+    }
+
+    // Fails on keys outside `known`, so a typo never silently disables a setting.
+    Status only_keys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> known) const {
+        if (!map.IsMap()) return error(map, "'" + where + "' must be a mapping");
+        std::set<std::string> k;
+        for (const char* s : known) k.insert(s);
+        for (const auto& it : map) {
+            std::string key = it.first.as<std::string>();
+            if (!k.count(key)) return error(it.first, "unknown key '" + key + "' in '" + where + "'");
+        }
+        return Ok{};
+    }
+
+    Result<std::string> string(const YAML::Node& n, const std::string& key) const {
+        if (!n.IsScalar()) return error(n, "'" + key + "' must be a string");
+        return n.as<std::string>();
+    }
+
+    Result<uint64_t> number(const YAML::Node& n, const std::string& key, uint64_t min, uint64_t max) const {
+        if (!n.IsScalar()) return error(n, "'" + key + "' must be a number");
+        std::string s = n.as<std::string>();
+        uint64_t v = 0;
+        if (s.empty() || s.size() > 19) return error(n, "'" + key + "' must be a number, not '" + s + "'");
+        for (char c : s) {
+            if (c < '0' || c > '9') return error(n, "'" + key + "' must be a number, not '" + s + "'");
+            v = v * 10 + static_cast<uint64_t>(c - '0');
+        }
+        if (v < min || v > max) {
+            return error(n, "'" + key + "' = " + s + " is outside " + std::to_string(min) + ".." + std::to_string(max));
+        }
+        return v;
+    }
+
+    Result<bool> boolean(const YAML::Node& n, const std::string& key) const {
+        const std::string s = n.IsScalar() ? n.as<std::string>() : "";
+        if (s == "true") return true;
+        if (s == "false") return false;
+        return error(n, "'" + key + "' must be true or false");
+    }
+
+    Result<std::vector<std::string>> strings(const YAML::Node& n, const std::string& key) const {
+        std::vector<std::string> out;
+        if (n.IsScalar()) {
+            out.push_back(n.as<std::string>());
+            return out;
+        }
+        if (!n.IsSequence()) return error(n, "'" + key + "' must be a list of strings");
+        for (const auto& e : n) {
+            if (!e.IsScalar()) return error(e, "'" + key + "' must be a list of strings");
+            out.push_back(e.as<std::string>());
+        }
+        return out;
+    }
+
+    std::string resolve(const std::string& dir, const std::string& p) const {
+        if (p.empty() || p[0] == '/') return p;
+        return (std::filesystem::path(dir) / p).lexically_normal().string();
+    }
+
+    const std::string& file() const { return file_; }
+
+private:
+    std::string file_;
+};
+
+#define FZ_TRY(var, expr)                 \
+    auto var##_r = (expr);                \
+    if (!var##_r) return var##_r.error(); \
+    auto var = std::move(var##_r.value())
+
+}  // namespace fz::loader
