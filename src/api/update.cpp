@@ -119,7 +119,16 @@ struct UpdateProcessor::Request {
 
 UpdateProcessor::UpdateProcessor(change::Service& service, const dns::TsigKeyring& keys, std::vector<AclRule> rules,
                                  UpdateOptions options)
-    : service_(service), keys_(keys), rules_(std::move(rules)), options_(std::move(options)) {}
+    : service_(service), keys_(keys), rules_(std::move(rules)) {
+    // Origins as the configuration wrote them ("Example.com"): found as "example.com.".
+    for (auto& [origin, ids] : options.zone_acls) {
+        std::string key;
+        for (const char c : origin) key += static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
+        if (key.empty() || key.back() != '.') key += '.';
+        auto& merged = options_.zone_acls[key];
+        merged.insert(merged.end(), ids.begin(), ids.end());
+    }
+}
 
 size_t UpdateProcessor::process(const uint8_t* msg, size_t len, const UpdatePeer& peer, uint8_t* out, size_t cap,
                                 int64_t now_s, UpdateReport* report) {
@@ -255,6 +264,16 @@ size_t UpdateProcessor::respond(Request& rq) {
         dns::store_u16(o + n + 2, rq.m.zone_class);
         n += 4;
         dns::store_u16(o + 4, 1);
+    }
+    if (rq.m.has_opt && n + 11 <= rq.cap) {
+        // RFC 6891 7: a request with OPT gets one back (our payload size, no options).
+        o[n] = 0;
+        dns::store_u16(o + n + 1, dns::type::OPT);
+        dns::store_u16(o + n + 3, dns::kDefaultUdpPayload);
+        dns::store_u32(o + n + 5, 0);
+        dns::store_u16(o + n + 9, 0);
+        n += 11;
+        dns::store_u16(o + 10, 1);
     }
     if (rq.has_tsig && rq.tsig_status != dns::TsigStatus::kFormErr) {
         // Signed with the request's key when it verified (RFC 8945 5.3); BADKEY and BADSIG

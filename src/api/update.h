@@ -41,8 +41,8 @@ Result<AclRule> make_acl_rule(const std::string& id, const std::vector<std::stri
                               const std::vector<std::string>& addresses, const std::vector<std::string>& actions);
 
 struct UpdateOptions {
-    // Per zone origin (lower case with the final dot, "example.com."): the ids of the ACL
-    // rules that may update it. A zone without an entry refuses every UPDATE.
+    // Per zone origin ("example.com.", any case, the final dot optional): the ids of the
+    // ACL rules that may update it. A zone without an entry refuses every UPDATE.
     std::map<std::string, std::vector<std::string>> zone_acls;
 };
 

@@ -104,6 +104,7 @@ bool read_update(const uint8_t* msg, size_t end, bool tsig, UpdateMessage& out) 
         UpdateRecord rr;
         pos = read_record(msg, end, pos, rr);
         if (pos == 0 || rr.type == dns::type::TSIG) return false;
+        if (rr.type == dns::type::OPT) out.has_opt = true;
     }
     return pos == end;
 }

@@ -29,6 +29,7 @@ struct UpdateMessage {
     uint16_t zone_class = 0;
     std::vector<UpdateRecord> prerequisites;  // the answer section
     std::vector<UpdateRecord> updates;        // the authority section
+    bool has_opt = false;                     // an OPT record among the additional ones (EDNS)
 };
 
 // Reads `msg` up to `end` (its TSIG record's offset, or its length; `tsig` tells whether

@@ -200,6 +200,7 @@ void class_and_ttl(const uint8_t* msg, size_t len, size_t rr, uint16_t& rclass, 
     uint8_t name[kMaxNameWire];
     size_t name_len = 0;
     const size_t pos = read_message_name(msg, len, rr, name, &name_len);
+    if (pos == 0 || pos + 8 > len) return;  // the caller's ANY and 0 stand
     rclass = load_u16(msg + pos + 2);
     ttl = load_u32(msg + pos + 4);
 }
@@ -215,8 +216,8 @@ bool mac_size_allowed(TsigAlgorithm a, size_t mac_size) {
 TsigStatus check_mac_and_time(const uint8_t* msg, size_t tsig_pos, size_t len, const TsigRecord& t, const TsigKey& key,
                               MacInput in, int64_t now) {
     if (!mac_size_allowed(key.algorithm, t.mac_size)) return TsigStatus::kFormErr;
-    TsigFields f{t.key_name, t.key_name_len, 0,       0,       t.algorithm, t.algorithm_len, t.time_signed,
-                 t.fudge,    t.original_id,  t.error, t.other, t.other_len};
+    TsigFields f{t.key_name,    t.key_name_len, rrclass::ANY,  0,       t.algorithm, t.algorithm_len,
+                 t.time_signed, t.fudge,        t.original_id, t.error, t.other,     t.other_len};
     class_and_ttl(msg, len, tsig_pos, f.rclass, f.ttl);
     uint8_t mac[kMaxTsigMac];
     in.counted = true;

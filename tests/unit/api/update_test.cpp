@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "api/update_messages.h"
 #include "change/registry.h"
+#include "dns/message_reader.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
 #include "zone/rdata_text.h"
@@ -15,88 +17,7 @@
 namespace fz::api {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-namespace rcode = dns::rcode;
-namespace type = dns::type;
-namespace rrclass = dns::rrclass;
-
-constexpr int64_t kNow = 1'796'282'948;
-const char* const kSecret = "ZmFzdHpvbmUtdXBkYXRlLXRlc3Qtc2VjcmV0LTAxMjM=";
-
-dns::Name name(const std::string& text) { return *dns::name_from_text(text, nullptr); }
-
-struct Rr {
-    std::string owner;
-    uint16_t type = type::A;
-    uint16_t rclass = rrclass::IN;
-    uint32_t ttl = 0;
-    std::string rdata;  // presentation form; empty: no rdata
-};
-
-void put16(Bytes& b, uint16_t v) {
-    b.push_back(static_cast<uint8_t>(v >> 8));
-    b.push_back(static_cast<uint8_t>(v));
-}
-
-void put_name(Bytes& b, const std::string& text) {
-    const dns::Name n = name(text);
-    b.insert(b.end(), n.data(), n.data() + n.size());
-}
-
-void put_rr(Bytes& b, const Rr& rr) {
-    put_name(b, rr.owner);
-    put16(b, rr.type);
-    put16(b, rr.rclass);
-    put16(b, static_cast<uint16_t>(rr.ttl >> 16));
-    put16(b, static_cast<uint16_t>(rr.ttl));
-    std::string rdata;
-    if (!rr.rdata.empty()) {
-        auto r = zone::rdata_from_text(rr.type, rr.rdata, name("example.com."));
-        EXPECT_TRUE(r.ok()) << rr.rdata;
-        if (r.ok()) rdata = *r;
-    }
-    put16(b, static_cast<uint16_t>(rdata.size()));
-    b.insert(b.end(), rdata.begin(), rdata.end());
-}
-
-// An UPDATE for `zone` with these prerequisites and updates.
-Bytes update(const std::vector<Rr>& prereqs, const std::vector<Rr>& updates, const std::string& zone = "example.com.",
-             uint16_t zone_type = type::SOA) {
-    Bytes b;
-    put16(b, 0x4d2);
-    put16(b, static_cast<uint16_t>(dns::opcode::UPDATE << 11));
-    put16(b, 1);
-    put16(b, static_cast<uint16_t>(prereqs.size()));
-    put16(b, static_cast<uint16_t>(updates.size()));
-    put16(b, 0);
-    put_name(b, zone);
-    put16(b, zone_type);
-    put16(b, rrclass::IN);
-    for (const auto& rr : prereqs) put_rr(b, rr);
-    for (const auto& rr : updates) put_rr(b, rr);
-    return b;
-}
-
-dns::TsigKey key(const std::string& key_name = "update-key.") {
-    return *dns::tsig_key_from_text("hmac-sha256:" + key_name + ":" + kSecret);
-}
-
-Bytes sign(Bytes msg, const dns::TsigKey& k, int64_t now, Bytes* mac = nullptr) {
-    const size_t len = msg.size();
-    msg.resize(len + 300);
-    uint8_t m[dns::kMaxTsigMac];
-    uint16_t m_len = 0;
-    msg.resize(dns::tsig_sign_request(msg.data(), len, msg.size(), k, now, dns::tsig::kFudge, m, &m_len));
-    if (mac != nullptr) *mac = Bytes(m, m + m_len);
-    return msg;
-}
-
-Bytes hex_bytes(const std::string& hex) {
-    Bytes out;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2)
-        out.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-    return out;
-}
+using namespace update_test;  // NOLINT(google-build-using-namespace): the messages the tests send
 
 class UpdateTest : public ::testing::Test {
 protected:
@@ -341,6 +262,19 @@ TEST_F(UpdateTest, ZoneSectionChecks) {
     EXPECT_EQ((dns::load_u16(&last_[2]) >> 11) & 0xf, dns::opcode::UPDATE);
 }
 
+TEST_F(UpdateTest, EdnsRequestsGetAnOptBack) {
+    Bytes msg = update({}, {{"new.example.com.", type::A, rrclass::IN, 60, "192.0.2.7"}});
+    const Bytes opt = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};  // root, OPT, 1232, no options
+    msg.insert(msg.end(), opt.begin(), opt.end());
+    msg[11] = 1;
+    ASSERT_EQ(run_signed(msg), rcode::NOERROR) << report_.reason;
+    auto read = dns::read_message(last_);
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    ASSERT_TRUE(read->opt.has_value());
+    EXPECT_EQ(read->opt->udp_size, dns::kDefaultUdpPayload);
+    EXPECT_EQ(dns::tsig_verify_response(last_.data(), last_.size(), key(), request_mac_, kNow), dns::TsigStatus::kOk);
+}
+
 TEST_F(UpdateTest, FileManagedZonesAreRefused) {
     change::ZoneContent file_zone = *registry_.zone(zone_id_);
     file_zone.origin = name("files.test.");
@@ -360,7 +294,8 @@ TEST_F(UpdateTest, AclRefusals) {
     EXPECT_TRUE(report_.signed_response) << "the key verified: the refusal is signed";
     EXPECT_EQ(counters_.refused_acl, 1u);
 
-    options_.zone_acls["example.com."] = {"local"};
+    options_.zone_acls.clear();
+    options_.zone_acls["Example.COM"] = {"local"};  // as a configuration may write it
     EXPECT_EQ(run(add), rcode::REFUSED) << "192.0.2.99 is not local";
     peer_.address.address[0] = 127;
     EXPECT_EQ(run(add), rcode::NOERROR) << report_.reason;
