@@ -232,12 +232,23 @@ Registry::View Registry::view() const {
 }
 
 void Registry::published(uint64_t sequence) {
-    std::lock_guard lock(mu_);
-    if (sequence <= published_) return;
-    published_ = sequence;
-    for (auto& [id, c] : changes_) {
-        if (c.sequence <= sequence) c.info.status = ChangeStatus::kInsync;
+    {
+        std::lock_guard lock(mu_);
+        if (sequence <= published_) return;
+        published_ = sequence;
+        for (auto& [id, c] : changes_) {
+            if (c.sequence <= sequence) c.info.status = ChangeStatus::kInsync;
+        }
     }
+    published_cv_.notify_all();
+}
+
+bool Registry::wait_insync(const std::string& change_id, int timeout_ms) const {
+    std::unique_lock lock(mu_);
+    return published_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+        auto it = changes_.find(change_id);
+        return it == changes_.end() || it->second.sequence <= published_;
+    });
 }
 
 Result<std::vector<HistoryEntry>> Registry::history(const std::string& zone_id) const {

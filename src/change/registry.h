@@ -6,6 +6,7 @@
 // Control plane: one mutex guards it; nothing here runs on the query path.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -121,6 +122,10 @@ public:
     // up to it is INSYNC.
     void published(uint64_t sequence);
 
+    // Waits until the change is INSYNC (or unknown), at most `timeout_ms`; true if it is.
+    // UPDATE answers once its change is served, as BIND and Knot do.
+    bool wait_insync(const std::string& change_id, int timeout_ms) const;
+
     // A zone's history (the store's), oldest first; empty without a store.
     Result<std::vector<HistoryEntry>> history(const std::string& zone_id) const;
 
@@ -174,6 +179,7 @@ private:
     std::function<void()> on_change_;
 
     mutable std::mutex mu_;
+    mutable std::condition_variable published_cv_;     // notified by published()
     std::map<std::string, Zone> zones_;                // by id
     std::map<std::string, HealthCheckRecord> checks_;  // the API's and the file's, by id
     std::map<std::string, ChangeState> changes_;       // by id

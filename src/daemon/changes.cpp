@@ -12,6 +12,9 @@
 namespace fz::daemon {
 namespace {
 
+// How long an UPDATE's answer waits for its change to be served.
+constexpr int kUpdateServedWaitMs = 10000;
+
 change::RegistryOptions registry_options(const loader::Config& config) {
     change::RegistryOptions o;
     o.name_servers = config.api.name_servers;
@@ -106,7 +109,13 @@ size_t ChangePath::handle_update(const uint8_t* msg, size_t len, const engine::P
     if (!state) return 0;
     const int64_t now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    return state->processor->process(msg, len, api::UpdatePeer{peer, transport}, out, cap, now);
+    api::UpdateReport report;
+    size_t n = state->processor->process(msg, len, api::UpdatePeer{peer, transport}, out, cap, now, &report);
+    // Answered once the change is served, as BIND and Knot answer: a client that asks right
+    // after its NOERROR sees its change. (The change is durable already; a build slower
+    // than this still answers, and the change follows.)
+    if (!report.change_id.empty()) (void)registry_.wait_insync(report.change_id, kUpdateServedWaitMs);
+    return n;
 }
 
 api::UpdateCounters ChangePath::update_counters() const {

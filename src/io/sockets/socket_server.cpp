@@ -100,8 +100,8 @@ Status SocketServer::start() {
         tcp_listeners_.push_back(*tfd);
     }
     if (update_) {
-        updates_ = std::make_unique<UdpUpdateQueue>(update_, kUpdateQueue,
-                                                    std::max<size_t>(config_.udp_max_payload, 512));
+        updates_ = std::make_unique<UpdateQueue>(update_, engine::Transport::kUdp, send_udp_response, kUpdateQueue,
+                                                 std::max<size_t>(config_.udp_max_payload, 512));
         updates_->start();
     }
     for (auto& w : udp_) {
@@ -205,8 +205,14 @@ void SocketServer::udp_loop(UdpWorker& w) {
                     if (whole && updates_ && is_update(b->rx[i], rx_len)) [[unlikely]] {
                         // Answered by the update thread: a change may wait for the store.
                         size_t clen = reply_cmsg(b->rx_msg[i].msg_hdr, b->tx_cmsg[out]);
-                        updates_->push(fd, b->addr[i], b->rx_msg[i].msg_hdr.msg_namelen, b->tx_cmsg[out], clen,
-                                       b->rx[i], rx_len, peer);
+                        UpdateQueue::Item item;
+                        item.fd = fd;
+                        item.addr = b->addr[i];
+                        item.addr_len = b->rx_msg[i].msg_hdr.msg_namelen;
+                        item.cmsg.assign(b->tx_cmsg[out], b->tx_cmsg[out] + clen);
+                        item.msg.assign(b->rx[i], b->rx[i] + rx_len);
+                        item.peer = peer;
+                        updates_->push(std::move(item));
                         continue;
                     }
                     size_t len = whole

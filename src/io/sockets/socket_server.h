@@ -25,7 +25,7 @@ public:
     SocketServer& operator=(const SocketServer&) = delete;
 
     // UPDATE messages go to `handler` (set before start()); without one they get NOTIMP.
-    // Over UDP it runs on a thread of its own (update_queue.h); over TCP on the TCP thread.
+    // It runs on a thread of its own for each transport (update_queue.h).
     void set_update_handler(UpdateHandler handler) { update_ = std::move(handler); }
 
     // Binds every listen address (UDP and TCP) and starts the threads. Fails with the
@@ -42,8 +42,10 @@ public:
     size_t tcp_pending_output() const { return tcp_ ? tcp_->pending_output() : 0; }
     // TCP connections the server closed, by reason (null before start()).
     const TcpCounters* tcp_closed() const { return tcp_ ? &tcp_->closed() : nullptr; }
-    // UPDATEs over UDP dropped because the update thread was that far behind.
-    uint64_t updates_dropped() const { return updates_ ? updates_->dropped() : 0; }
+    // UPDATEs dropped because an update thread was that far behind.
+    uint64_t updates_dropped() const {
+        return (updates_ ? updates_->dropped() : 0) + (tcp_ ? tcp_->updates_dropped() : 0);
+    }
 
 private:
     struct UdpWorker;
@@ -54,7 +56,7 @@ private:
     UpdateHandler update_;
     // UPDATEs over UDP waiting for the update thread; a burst past this many is dropped.
     static constexpr size_t kUpdateQueue = 256;
-    std::unique_ptr<UdpUpdateQueue> updates_;
+    std::unique_ptr<UpdateQueue> updates_;
     std::vector<std::unique_ptr<UdpWorker>> udp_;
     std::vector<int> tcp_listeners_;
     std::unique_ptr<TcpServer> tcp_;

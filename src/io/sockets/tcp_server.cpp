@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -53,7 +54,46 @@ TcpServer::TcpServer(const SocketOptions& options, engine::Publisher& publisher,
     worker_->seed_from_entropy();
 }
 
-TcpServer::~TcpServer() = default;
+TcpServer::~TcpServer() {
+    if (updates_) updates_->stop();
+    if (done_fd_ >= 0) close(done_fd_);
+}
+
+void TcpServer::queue_update(const Conn& c, const uint8_t* msg, size_t len) {
+    UpdateQueue::Item item;
+    item.fd = c.fd;
+    item.seq = c.seq;
+    item.msg.assign(msg, msg + len);
+    item.peer = c.peer;
+    updates_->push(std::move(item));  // a full queue drops it, counted: the client times out
+}
+
+void TcpServer::take_update_answers(uint64_t now) {
+    uint64_t count = 0;
+    if (read(done_fd_, &count, sizeof(count)) < 0) {
+        // EAGAIN: another pass took them already.
+    }
+    std::vector<std::pair<UpdateQueue::Item, std::vector<uint8_t>>> done;
+    {
+        std::lock_guard lock(done_mu_);
+        done.swap(done_);
+    }
+    for (auto& [item, response] : done) {
+        auto it = conns_.find(item.fd);
+        if (it == conns_.end() || it->second.seq != item.seq) continue;  // closed meanwhile
+        Conn& c = it->second;
+        uint8_t len[2];
+        dns::store_u16(len, static_cast<uint16_t>(response.size()));
+        c.out.insert(c.out.end(), len, len + 2);
+        c.out.insert(c.out.end(), response.begin(), response.end());
+        pending_total_ += response.size() + 2;
+        if (!flush(c, now)) {
+            close_conn(c);
+            continue;
+        }
+        update_interest(c);
+    }
+}
 
 void TcpServer::watch(int fd, uint32_t events) {
     epoll_event ev{};
@@ -68,6 +108,24 @@ void TcpServer::run(std::span<const int> listeners, int stop_fd) {
     watch(stop_fd, EPOLLIN);
     listeners_.assign(listeners.begin(), listeners.end());
     for (int fd : listeners_) watch(fd, EPOLLIN);
+    if (update_) {
+        done_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        watch(done_fd_, EPOLLIN);
+        updates_ = std::make_unique<UpdateQueue>(
+            update_, engine::Transport::kTcp,
+            [this](const UpdateQueue::Item& item, const uint8_t* response, size_t len) {
+                {
+                    std::lock_guard lock(done_mu_);
+                    done_.emplace_back(item, std::vector<uint8_t>(response, response + len));
+                }
+                uint64_t one = 1;
+                if (write(done_fd_, &one, sizeof(one)) < 0) {
+                    // Only at the eventfd's maximum count: the TCP thread is awake anyway.
+                }
+            },
+            kUpdateQueue, dns::kMaxMessage);
+        updates_->start();
+    }
     paused_until_ = 0;
     bool running = true;
     while (running) {
@@ -87,6 +145,10 @@ void TcpServer::run(std::span<const int> listeners, int stop_fd) {
                 running = false;
                 break;
             }
+            if (fd == done_fd_) {
+                take_update_answers(now);
+                continue;
+            }
             if (seq == 0) {
                 accept_all(fd, now);
                 continue;
@@ -100,6 +162,7 @@ void TcpServer::run(std::span<const int> listeners, int stop_fd) {
         if (pending_total_ > options_.tcp_pending_output_budget) shed_over_budget();
         pending_gauge_.store(pending_total_, std::memory_order_relaxed);
     }
+    if (updates_) updates_->stop();
     while (Conn* c = by_activity_.front()) close_conn(*c);
     open_.store(0, std::memory_order_relaxed);
     pending_gauge_.store(0, std::memory_order_relaxed);
@@ -241,10 +304,14 @@ unsigned TcpServer::answer_queries(Conn& c) {
         size_t len = dns::load_u16(c.in.data() + off);
         if (c.in.size() - off - 2 < len) break;
         const uint8_t* msg = c.in.data() + off + 2;
-        size_t n = update_ && is_update(msg, len)
-                       ? update_(msg, len, c.peer, engine::Transport::kTcp, framed_.data() + 2, dns::kMaxMessage)
-                       : engine::answer(*snap, msg, len, c.peer, engine::Transport::kTcp, framed_.data() + 2,
-                                        dns::kMaxMessage, *worker_);
+        if (updates_ && is_update(msg, len)) [[unlikely]] {
+            queue_update(c, msg, len);
+            off += 2 + len;
+            ++answered;
+            continue;
+        }
+        size_t n = engine::answer(*snap, msg, len, c.peer, engine::Transport::kTcp, framed_.data() + 2,
+                                  dns::kMaxMessage, *worker_);
         off += 2 + len;
         ++answered;
         if (n == 0) continue;

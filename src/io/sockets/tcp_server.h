@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "engine/answer.h"
 #include "engine/publisher.h"
 #include "io/sockets/options.h"
+#include "io/sockets/update_queue.h"
 
 namespace fz::io {
 
@@ -54,6 +56,8 @@ public:
     size_t connections() const { return open_.load(std::memory_order_relaxed); }
     // Bytes of replies waiting for their clients to take them, over all connections.
     size_t pending_output() const { return pending_gauge_.load(std::memory_order_relaxed); }
+    // UPDATEs dropped because the update thread was that far behind.
+    uint64_t updates_dropped() const { return updates_ ? updates_->dropped() : 0; }
 
 private:
     struct Conn {
@@ -108,10 +112,22 @@ private:
     void expire(uint64_t now);
     // Milliseconds until the nearest deadline (-1: none), for epoll_wait.
     int wait_ms(uint64_t now) const;
+    // Queues an UPDATE for the update thread (its answer comes back through done_fd_).
+    void queue_update(const Conn& c, const uint8_t* msg, size_t len);
+    // Appends the update thread's answers to their connections (those still open).
+    void take_update_answers(uint64_t now);
 
     SocketOptions options_;
     engine::Publisher& publisher_;
     UpdateHandler update_;
+    // UPDATEs are answered on the queue's thread: a change may wait for the store, the
+    // other connections must not. Answers come back in done_ and done_fd_ (an eventfd)
+    // wakes this thread; RFC 7766 6.2.1.1 lets them come after later queries' answers.
+    static constexpr size_t kUpdateQueue = 64;
+    std::unique_ptr<UpdateQueue> updates_;
+    std::mutex done_mu_;
+    std::vector<std::pair<UpdateQueue::Item, std::vector<uint8_t>>> done_;  // guarded by done_mu_
+    int done_fd_ = -1;
     std::unique_ptr<engine::Worker> worker_;
     int ep_ = -1;
     std::vector<int> listeners_;

@@ -1,4 +1,4 @@
-// UPDATE over UDP, answered on a thread of its own.
+// UPDATE messages, answered on a thread of their own.
 #include "io/sockets/update_queue.h"
 
 #include <cerrno>
@@ -6,19 +6,24 @@
 
 namespace fz::io {
 
-UdpUpdateQueue::UdpUpdateQueue(UpdateHandler handler, size_t capacity, size_t max_response)
-    : handler_(std::move(handler)), capacity_(capacity), max_response_(max_response) {}
+UpdateQueue::UpdateQueue(UpdateHandler handler, engine::Transport transport, Deliver deliver, size_t capacity,
+                         size_t max_response)
+    : handler_(std::move(handler)),
+      transport_(transport),
+      deliver_(std::move(deliver)),
+      capacity_(capacity),
+      max_response_(max_response) {}
 
-UdpUpdateQueue::~UdpUpdateQueue() { stop(); }
+UpdateQueue::~UpdateQueue() { stop(); }
 
-void UdpUpdateQueue::start() {
+void UpdateQueue::start() {
     std::lock_guard lock(mu_);
     if (thread_.joinable()) return;
     stopping_ = false;
     thread_ = std::thread([this] { loop(); });
 }
 
-void UdpUpdateQueue::stop() {
+void UpdateQueue::stop() {
     {
         std::lock_guard lock(mu_);
         stopping_ = true;
@@ -28,27 +33,20 @@ void UdpUpdateQueue::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-bool UdpUpdateQueue::push(int fd, const sockaddr_storage& addr, socklen_t addr_len, const uint8_t* cmsg,
-                          size_t cmsg_len, const uint8_t* msg, size_t len, const engine::Peer& peer) {
+bool UpdateQueue::push(Item item) {
     {
         std::lock_guard lock(mu_);
         if (stopping_ || items_.size() >= capacity_) {
             dropped_.fetch_add(1, std::memory_order_relaxed);
             return false;
         }
-        Item& it = items_.emplace_back();
-        it.fd = fd;
-        it.addr = addr;
-        it.addr_len = addr_len;
-        it.cmsg.assign(cmsg, cmsg + cmsg_len);
-        it.msg.assign(msg, msg + len);
-        it.peer = peer;
+        items_.push_back(std::move(item));
     }
     cv_.notify_one();
     return true;
 }
 
-void UdpUpdateQueue::loop() {
+void UpdateQueue::loop() {
     std::vector<uint8_t> out(max_response_);
     while (true) {
         Item it;
@@ -59,19 +57,22 @@ void UdpUpdateQueue::loop() {
             it = std::move(items_.front());
             items_.pop_front();
         }
-        size_t n = handler_(it.msg.data(), it.msg.size(), it.peer, engine::Transport::kUdp, out.data(), out.size());
-        if (n == 0) continue;
-        iovec iov{out.data(), n};
-        msghdr h{};
-        h.msg_name = &it.addr;
-        h.msg_namelen = it.addr_len;
-        h.msg_iov = &iov;
-        h.msg_iovlen = 1;
-        h.msg_control = it.cmsg.empty() ? nullptr : it.cmsg.data();
-        h.msg_controllen = it.cmsg.size();
-        // A full socket buffer loses the response, as it would lose any; the client retries.
-        while (sendmsg(it.fd, &h, MSG_DONTWAIT) < 0 && errno == EINTR) {
-        }
+        size_t n = handler_(it.msg.data(), it.msg.size(), it.peer, transport_, out.data(), out.size());
+        if (n != 0) deliver_(it, out.data(), n);
+    }
+}
+
+void send_udp_response(const UpdateQueue::Item& item, const uint8_t* response, size_t len) {
+    iovec iov{const_cast<uint8_t*>(response), len};
+    msghdr h{};
+    h.msg_name = const_cast<sockaddr_storage*>(&item.addr);
+    h.msg_namelen = item.addr_len;
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    h.msg_control = item.cmsg.empty() ? nullptr : const_cast<uint8_t*>(item.cmsg.data());
+    h.msg_controllen = item.cmsg.size();
+    // A full socket buffer loses the response, as it would lose any; the client retries.
+    while (sendmsg(item.fd, &h, MSG_DONTWAIT) < 0 && errno == EINTR) {
     }
 }
 
