@@ -27,7 +27,10 @@ from files: fastzoned runs with the Route 53 API and a store, the zone file is i
 (`fastzonectl import`), and the same record sets and health checks are created through
 the API with boto3 (health check ids replaced by the ones CreateHealthCheck returns,
 alias targets by the zone's id) before the same checks run: record sets created through
-the API answer exactly as file-loaded ones do.
+the API answer exactly as file-loaded ones do. One rule depends on the order of the record
+sets: geoproximity clients without coordinates get the first healthy record "in file
+order", and the store keeps record sets in Route 53's order (by SetIdentifier), so that
+is the order expected in this mode.
 
 usage: policies_e2e.py FASTZONED FASTZONECTL [--via-api]
 exit: 0 pass, 1 fail (with the reason), 77 skip (dnspython or the test data missing;
@@ -539,7 +542,8 @@ def create_via_api(r53, fastzonectl, sock, checks, sets):
         if "AliasTarget" in rs:
             rs["AliasTarget"]["HostedZoneId"] = zone_id
         changes.append({"Action": "CREATE", "ResourceRecordSet": rs})
-    r = r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Comment": "policies_e2e", "Changes": changes})
+    r = r53.change_resource_record_sets(HostedZoneId=zone_id,
+                                        ChangeBatch={"Comment": "policies_e2e", "Changes": changes})
     change_id = r["ChangeInfo"]["Id"].split("/")[-1]
     deadline = time.time() + 60
     while r53.get_change(Id=change_id)["ChangeInfo"]["Status"] != "INSYNC":
