@@ -508,6 +508,33 @@ def record_set_changes(w, zid):
     check(w.ask(f"j.{z}").rcode() == dns.rcode.NXDOMAIN, "none of the junk created anything")
     check(w.values(f"www.{z}") == ["10.0.0.2"], "after all the refused batches the zone answers as before")
 
+    # Names: Route 53 keeps them lower-case and prints a wildcard's '*' as \052.
+    w.change(zid, [{"Action": "CREATE", "ResourceRecordSet": simple(f"MiXed.{z.upper()}", "A", 60, "10.2.0.1")},
+                   {"Action": "CREATE", "ResourceRecordSet": simple(f"*.wild.{z}", "A", 60, "10.2.0.2")},
+                   {"Action": "CREATE", "ResourceRecordSet": simple(f"q.{z}", "TXT", 60, '"a b" "c\\"d"')}])
+    listed = {(rs["Name"], rs["Type"]): rs for rs in w.all_record_sets(zid)}
+    check((f"mixed.{z}", "A") in listed, "a name given in upper case is listed lower-case")
+    check((f"\\052.wild.{z}", "A") in listed, f"a wildcard is listed as \\052: {sorted(n for n, _ in listed)}")
+    check(w.values(f"anything.wild.{z}") == ["10.2.0.2"] and w.values(f"MIXED.{z}") == ["10.2.0.1"],
+          "the wildcard and the mixed-case name answer")
+    got = w.ask(f"q.{z}", "TXT")
+    check(got.answer and [x.to_text() for x in got.answer[0]] == ['"a b" "c\\"d"'] and
+          listed[(f"q.{z}", "TXT")]["ResourceRecords"] == [{"Value": '"a b" "c\\"d"'}],
+          "a TXT value with spaces and an escaped quote round-trips (wire and listing)")
+    w.change(zid, [{"Action": "DELETE", "ResourceRecordSet": simple(f"mixed.{z}", "A", 60, "10.2.0.1")},
+                   {"Action": "DELETE", "ResourceRecordSet": simple(f"\\052.wild.{z}", "A", 60, "10.2.0.2")},
+                   {"Action": "DELETE", "ResourceRecordSet": listed[(f"q.{z}", "TXT")]}])
+    check(w.ask(f"anything.wild.{z}").rcode() == dns.rcode.NXDOMAIN and w.ask(f"mixed.{z}").rcode() ==
+          dns.rcode.NXDOMAIN, "DELETE by the listed names (lower case, \\052) removes them")
+    expect_error(lambda: w.r53.change_resource_record_sets(HostedZoneId="ZNOSUCHZONE1234", ChangeBatch={
+        "Changes": [{"Action": "CREATE", "ResourceRecordSet": simple(f"x.{z}", "A", 60, "10.0.0.1")}]}),
+        "NoSuchHostedZone", 404)
+    print("ok: ChangeResourceRecordSets on an unknown zone: NoSuchHostedZone (404)")
+    expect_error(lambda: loose.list_resource_record_sets(HostedZoneId=zid, StartRecordType="A"), "InvalidInput", 400)
+    print("ok: ListResourceRecordSets with StartRecordType but no StartRecordName: InvalidInput (400)")
+    count = w.r53.get_hosted_zone(Id=zid)["HostedZone"]["ResourceRecordSetCount"]
+    check(count == 4, f"GetHostedZone counts the record sets (SOA, NS, 2 weighted): {count}")
+
 
 def routing_policies(w, zid, hc_up, hc_down):
     """Every routing policy the API takes, created through the API and checked on the wire."""
@@ -565,6 +592,15 @@ def routing_policies(w, zid, hc_up, hc_down):
     r = w.ask(f"al.{z}")
     check(r.answer and r.answer[0].rdtype == dns.rdatatype.A and r.answer[0].ttl == 900 and
           [x.to_text() for x in r.answer[0]] == ["198.51.100.7"], "alias: the target's A RRset and TTL, no CNAME")
+
+    # UpdateHealthCheck moves the refused check to the listening port: fodown's primary is back.
+    version = w.r53.get_health_check(HealthCheckId=hc_down)["HealthCheck"]["HealthCheckVersion"]
+    w.r53.update_health_check(HealthCheckId=hc_down, HealthCheckVersion=version, Port=w.api_port)
+    wait_for(lambda: w.values(f"fodown.{z}") == ["10.7.0.1"], 60, "fodown's primary after UpdateHealthCheck")
+    check(True, "UpdateHealthCheck to a listening port: the primary answers again on the wire")
+    w.r53.update_health_check(HealthCheckId=hc_down, HealthCheckVersion=version + 1, Port=w.down_port)
+    wait_for(lambda: w.values(f"fodown.{z}") == ["10.7.0.2"], 60, "fodown's secondary after UpdateHealthCheck")
+    check(True, "and back to the refused port: the secondary again")
 
     # UPSERT of a policy member, then DELETE of a whole policy, on the wire.
     w.change(zid, [{"Action": "UPSERT", "ResourceRecordSet": {
@@ -627,6 +663,43 @@ def listing(w, zid):
     # Remove the listing's sets again (they would block DeleteHostedZone later anyway).
     w.change(zid, [{"Action": "DELETE", "ResourceRecordSet": rs} for rs in extra])
 
+    # A zone larger than a page: 650 sets, pages of at most 300 by default.
+    bulk = [simple(f"n{i:03d}.bulk.{z}", "A", 60, f"10.70.{i // 256}.{i % 256}") for i in range(650)]
+    w.change(zid, [{"Action": "CREATE", "ResourceRecordSet": rs} for rs in bulk])
+    pages = list(w.r53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zid))
+    sizes = [len(p["ResourceRecordSets"]) for p in pages]
+    got = [route53_key(rs) for p in pages for rs in p["ResourceRecordSets"]]
+    check(max(sizes) == 300 and len(got) == len(set(got)) and
+          {route53_key(rs) for rs in bulk} <= set(got) and got == sorted(got),
+          f"650 more sets: the paginator's default pages hold at most 300 ({sizes}), each set once, in order")
+    w.change(zid, [{"Action": "DELETE", "ResourceRecordSet": rs} for rs in bulk])
+
+    # Concurrent batches creating the same name: exactly one wins, the others are refused.
+    import threading
+    results = [None] * 6
+
+    def create(i):
+        c = w.client()
+        try:
+            r = c.change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": [
+                {"Action": "CREATE", "ResourceRecordSet": simple(f"race.{z}", "A", 60, f"10.71.0.{i}")}]})
+            results[i] = ("ok", r["ChangeInfo"]["Id"])
+        except botocore.exceptions.ClientError as e:
+            results[i] = error_of(e)
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    winners = [i for i, r in enumerate(results) if r and r[0] == "ok"]
+    losers = [r for r in results if r and r[0] != "ok"]
+    check(len(winners) == 1 and len(losers) == 5 and all(r[0] == "InvalidChangeBatch" and "already exists" in r[1]
+                                                          for r in losers),
+          f"6 concurrent CREATEs of one name: exactly one accepted, 5 InvalidChangeBatch ({results})")
+    w.wait_insync(results[winners[0]][1])
+    check(w.values(f"race.{z}") == [f"10.71.0.{winners[0]}"], "and the winner's value is served")
+    w.change(zid, [{"Action": "DELETE", "ResourceRecordSet": simple(f"race.{z}", "A", 60, f"10.71.0.{winners[0]}")}])
+
 
 class HttpTarget:
     """python3 -m http.server on a free port of 127.0.0.1, in its own process (stopped by its PID)."""
@@ -659,7 +732,7 @@ class HttpTarget:
 
 def health_checks(w, work):
     """Creates the checks the policies use; returns (tcp up id, tcp down id, http id, the HTTP server)."""
-    down_port = free_port()  # nothing listens there: refused
+    down_port = w.down_port = free_port()  # nothing listens there: refused
     http_target = HttpTarget(work)
     loose = w.client(validate=False)  # RequestInterval 1 is below the model's minimum of 10
 
@@ -740,6 +813,12 @@ def test_dns_answer(w, zid):
     r = w.r53.test_dns_answer(HostedZoneId=zid, RecordName=f"www.{z}", RecordType="A")
     check(r["ResponseCode"] == "NOERROR" and r["RecordData"] == ["10.0.0.2"] and r["RecordType"] == "A",
           f"TestDNSAnswer for the weighted name: {r['ResponseCode']} {r['RecordData']}")
+    if os.path.exists(CITY_DB):
+        r = w.r53.test_dns_answer(HostedZoneId=zid, RecordName=f"geo.{z}", RecordType="A",
+                                  EDNS0ClientSubnetIP="216.160.83.56", EDNS0ClientSubnetMask="29")
+        check(r["RecordData"] == ["10.1.0.1"], f"TestDNSAnswer with a US client subnet: {r['RecordData']}")
+        r = w.r53.test_dns_answer(HostedZoneId=zid, RecordName=f"geo.{z}", RecordType="A")
+        check(r["RecordData"] == ["10.1.0.8"], f"TestDNSAnswer without a client subnet: the default {r['RecordData']}")
     r = w.aws("test-dns-answer", "--hosted-zone-id", zid, "--record-name", f"nothere.{z}", "--record-type", "A")
     check(r["ResponseCode"] == "NXDOMAIN" and r["RecordData"] == [], "aws test-dns-answer for a missing name: NXDOMAIN")
 
@@ -869,10 +948,13 @@ def bad_input(w):
     check(r.rcode() == dns.rcode.NOERROR and w.server.running(), "after all the bad input the server answers DNS")
 
 
-def durability(w):
+def durability(w, zid):
     before_zones = sorted((z["Id"], z["Name"]) for z in w.r53.list_hosted_zones()["HostedZones"])
     before_sets = {z: [route53_key(rs) for rs in w.all_record_sets(short_id(z))] for z, _ in before_zones}
     before_checks = sorted(h["Id"] for h in w.r53.list_health_checks()["HealthChecks"])
+    last_change = w.change(zid, [{"Action": "CREATE", "ResourceRecordSet": simple(
+        "last.dyn.test.", "A", 60, "10.80.0.1")}])["ChangeInfo"]["Id"]
+    before_sets = {z: [route53_key(rs) for rs in w.all_record_sets(short_id(z))] for z, _ in before_zones}
     pid = w.server.pid
     os.kill(pid, signal.SIGKILL)
     w.server.proc.wait(30)
@@ -885,6 +967,12 @@ def durability(w):
     check(after_sets == before_sets, "and the same record sets in every zone")
     check(sorted(h["Id"] for h in w.r53.list_health_checks()["HealthChecks"]) == before_checks,
           "and the same health checks")
+    check(w.values("last.dyn.test.") == ["10.80.0.1"], "the change acknowledged last before SIGKILL is served")
+    try:
+        status = w.r53.get_change(Id=short_id(last_change))["ChangeInfo"]["Status"]
+        print(f"note: GetChange of a change from before the restart: {status}")
+    except botocore.exceptions.ClientError as e:
+        print(f"note: GetChange of a change from before the restart: {error_of(e)[0]}")
     check(w.values("www.dyn.test.") == ["10.0.0.2"] and w.values("api.file.test.") == ["10.40.0.1"] and
           w.values("api.upd.test.") == ["10.41.0.1"] and w.values("geo.dyn.test.") == ["10.1.0.8"],
           "and everything is answered as before (API zone, imported file zone, updatable zone)")
@@ -918,7 +1006,7 @@ def run(w):
     creds["AccessKeys"][2]["HostedZones"] = [zid]
     with open(os.path.join(w.work, "credentials.json"), "w") as f:
         json.dump(creds, f)
-    durability(w)
+    durability(w, zid)
     auth_one_zone(w, zid, ids["upd.test."])
     check(w.server.running(), "fastzoned ran through the whole test")
     print("PASS: route53_api")
