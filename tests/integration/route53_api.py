@@ -428,10 +428,20 @@ def record_set_changes(w, zid):
     out = w.aws("change-resource-record-sets", "--hosted-zone-id", zid, "--change-batch", "file://batch.json")
     check(out["ChangeInfo"]["Status"] in ("PENDING", "INSYNC") and out["ChangeInfo"]["Comment"] == "weighted pair",
           f"aws change-resource-record-sets: {out['ChangeInfo']['Status']}, comment kept")
+    p = subprocess.run([AWS, "--endpoint-url", w.endpoint, "route53", "wait", "resource-record-sets-changed",
+                        "--id", out["ChangeInfo"]["Id"].split("/")[-1]], env=w.aws_env, capture_output=True, text=True,
+                       timeout=180)
+    check(p.returncode == 0, f"aws route53 wait resource-record-sets-changed returns ({p.stderr.strip()})")
     w.wait_insync(out["ChangeInfo"]["Id"], via_cli=True)
     check(all(w.values(f"www.{z}") == ["10.0.0.1"] for _ in range(20)),
           "after INSYNC the weighted pair answers (weight 0 never)")
     check(w.values(f"txt.{z}", "TXT") == ['"hello"'], "the simple TXT set answers")
+
+    r = w.change(zid, [{"Action": "CREATE", "ResourceRecordSet": simple(f"utf.{z}", "A", 60, "10.3.0.1")}],
+                 comment="änderung ✓ <&>")
+    got = w.r53.get_change(Id=short_id(r["ChangeInfo"]["Id"]))["ChangeInfo"]
+    check(got.get("Comment") == "änderung ✓ <&>", f"a UTF-8 comment with XML specials round-trips: {got.get('Comment')!r}")
+    w.change(zid, [{"Action": "DELETE", "ResourceRecordSet": simple(f"utf.{z}", "A", 60, "10.3.0.1")}])
 
     # UPSERT changes the weights; the answer follows.
     w.change(zid, [{"Action": "UPSERT", "ResourceRecordSet": {"Name": f"www.{z}", "Type": "A", "SetIdentifier": "blue",
@@ -514,6 +524,10 @@ def record_set_changes(w, zid):
                    {"Action": "CREATE", "ResourceRecordSet": simple(f"q.{z}", "TXT", 60, '"a b" "c\\"d"')}])
     listed = {(rs["Name"], rs["Type"]): rs for rs in w.all_record_sets(zid)}
     check((f"mixed.{z}", "A") in listed, "a name given in upper case is listed lower-case")
+    for start in (f"*.wild.{z}", f"\\052.wild.{z}"):  # the signature covers the encoded query
+        p = w.r53.list_resource_record_sets(HostedZoneId=zid, StartRecordName=start, StartRecordType="A", MaxItems="1")
+        require(p["ResourceRecordSets"][0]["Name"] == f"\\052.wild.{z}", f"StartRecordName {start}: {p}")
+    print("ok: StartRecordName with '*' and with \\052 (signed query values with escapes) start at the wildcard")
     check((f"\\052.wild.{z}", "A") in listed, f"a wildcard is listed as \\052: {sorted(n for n, _ in listed)}")
     check(w.values(f"anything.wild.{z}") == ["10.2.0.2"] and w.values(f"MIXED.{z}") == ["10.2.0.1"],
           "the wildcard and the mixed-case name answer")
@@ -898,6 +912,11 @@ def delete_zone(w):
     expect_error(lambda: w.r53.get_hosted_zone(Id=gid), "NoSuchHostedZone", 404)
     check(w.ask("a.gone.test.").rcode() == dns.rcode.REFUSED, "after its record sets are deleted the zone is "
                                                               "deleted: NoSuchHostedZone, and DNS REFUSED")
+    again = w.r53.create_hosted_zone(Name="gone.test.", CallerReference="gone-2")
+    w.wait_insync(again["ChangeInfo"]["Id"])
+    check(short_id(again["HostedZone"]["Id"]) != gid and w.ask("gone.test.", "SOA").rcode() == dns.rcode.NOERROR,
+          "the name can be created again after the delete: a new id, served")
+    w.r53.delete_hosted_zone(Id=short_id(again["HostedZone"]["Id"]))
 
 
 def bad_input(w):
@@ -1008,7 +1027,18 @@ def run(w):
         json.dump(creds, f)
     durability(w, zid)
     auth_one_zone(w, zid, ids["upd.test."])
+    # A reload keeps the store's zones (the API's, the imported and the updatable one).
+    before = w.values("www.dyn.test."), w.values("api.file.test."), w.values("api.upd.test.")
+    require("msg=reloaded" not in w.server.log_text(), "a reload logged before the SIGHUP")
+    w.server.proc.send_signal(signal.SIGHUP)
+    check(w.server.wait_for_log("msg=reloaded", 30), "SIGHUP: fastzoned reloads")
+    out = w.ctl("reload")
+    check(out.returncode == 0, f"fastzonectl reload: {out.stdout.strip()} {out.stderr.strip()}")
+    check((w.values("www.dyn.test."), w.values("api.file.test."), w.values("api.upd.test.")) == before and
+          len(w.r53.list_hosted_zones()["HostedZones"]) == 3, "after reloads the stored zones answer as before")
     check(w.server.running(), "fastzoned ran through the whole test")
+    rc = w.server.stop(30)
+    check(rc == 0 and not w.server.killed, f"SIGTERM stops fastzoned with status 0 (got {rc})")
     print("PASS: route53_api")
     return 0
 
