@@ -407,6 +407,15 @@ def hosted_zones(w):
     allz = [z["Id"] for p in w.r53.get_paginator("list_hosted_zones").paginate(PaginationConfig={"PageSize": 1})
             for z in p["HostedZones"]]
     check(len(allz) == 3 and len(set(allz)) == 3, "the ListHostedZones paginator gives each zone once")
+    seen, kw = [], {}
+    for _ in range(10):
+        p = w.r53.list_hosted_zones_by_name(MaxItems="1", **kw)
+        seen += [z["Name"] for z in p["HostedZones"]]
+        if not p["IsTruncated"]:
+            break
+        kw = {"DNSName": p["NextDNSName"], "HostedZoneId": p["NextHostedZoneId"]}
+    check(seen == ["dyn.test.", "file.test.", "upd.test."],
+          f"ListHostedZonesByName MaxItems=1 with NextDNSName/NextHostedZoneId: {seen}")
     expect_error(lambda: w.r53.get_hosted_zone(Id="ZNOSUCHZONE1234"), "NoSuchHostedZone", 404)
     rc, err = w.aws("get-hosted-zone", "--id", "ZNOSUCHZONE1234", ok=False)
     check(rc != 0 and "NoSuchHostedZone" in err, "an unknown id: NoSuchHostedZone (boto3 404, and the CLI)")
@@ -548,6 +557,10 @@ def record_set_changes(w, zid):
     print("ok: ListResourceRecordSets with StartRecordType but no StartRecordName: InvalidInput (400)")
     count = w.r53.get_hosted_zone(Id=zid)["HostedZone"]["ResourceRecordSetCount"]
     check(count == 4, f"GetHostedZone counts the record sets (SOA, NS, 2 weighted): {count}")
+    apex = {(rs["Name"], rs["Type"]): rs for rs in w.all_record_sets(zid) if rs["Name"] == z}
+    for t in ("SOA", "NS"):
+        code, msg, status = w.change_error(zid, [{"Action": "DELETE", "ResourceRecordSet": apex[(z, t)]}])
+        check(status == 400 and code == "InvalidChangeBatch", f"DELETE of the apex {t}: refused ({code}: {msg!r})")
 
 
 def routing_policies(w, zid, hc_up, hc_down):
@@ -615,6 +628,18 @@ def routing_policies(w, zid, hc_up, hc_down):
     w.r53.update_health_check(HealthCheckId=hc_down, HealthCheckVersion=version + 1, Port=w.down_port)
     wait_for(lambda: w.values(f"fodown.{z}") == ["10.7.0.2"], 60, "fodown's secondary after UpdateHealthCheck")
     check(True, "and back to the refused port: the secondary again")
+
+    # A disabled check counts as healthy (Route 53), an inverted one the other way round.
+    version = w.r53.get_health_check(HealthCheckId=hc_down)["HealthCheck"]["HealthCheckVersion"]
+    w.r53.update_health_check(HealthCheckId=hc_down, HealthCheckVersion=version, Disabled=True)
+    wait_for(lambda: w.values(f"fodown.{z}") == ["10.7.0.1"], 60, "fodown's primary with its check disabled")
+    check(True, "a disabled health check counts as healthy: the primary answers")
+    w.r53.update_health_check(HealthCheckId=hc_down, HealthCheckVersion=version + 1, Disabled=False, Inverted=True)
+    wait_for(lambda: w.values(f"fodown.{z}") == ["10.7.0.1"], 60, "fodown's primary with its check inverted")
+    time.sleep(3)  # several probe intervals: it must stay (refused + inverted = healthy)
+    check(w.values(f"fodown.{z}") == ["10.7.0.1"], "an inverted check of a refused port counts as healthy")
+    w.r53.update_health_check(HealthCheckId=hc_down, HealthCheckVersion=version + 2, Inverted=False)
+    wait_for(lambda: w.values(f"fodown.{z}") == ["10.7.0.2"], 60, "fodown's secondary with the check restored")
 
     # UPSERT of a policy member, then DELETE of a whole policy, on the wire.
     w.change(zid, [{"Action": "UPSERT", "ResourceRecordSet": {
