@@ -7,6 +7,7 @@
 #include <random>
 
 #include "dns/rrtype.h"
+#include "policy/health_check.h"
 
 namespace fz::change {
 namespace {
@@ -522,7 +523,16 @@ Outcome<HealthCheckRecord> Registry::create_health_check(const std::string& call
     {
         std::lock_guard lock(mu_);
         for (const auto& [id, hc] : checks_) {
-            if (hc.caller_reference == caller_reference) return hc;
+            if (hc.caller_reference != caller_reference) continue;
+            // Route 53: the same reference with other settings is an error, not the old check.
+            policy::HealthCheck asked = check;
+            asked.id = hc.check.id;
+            if (policy::health_check_to_json(asked) != policy::health_check_to_json(hc.check)) {
+                return error("HealthCheckAlreadyExists",
+                             "A health check has already been created with the specified caller reference "
+                             "and different settings.");
+            }
+            return hc;
         }
         do {
             check.id = random_uuid();

@@ -22,8 +22,19 @@ listening, one refusing), so failover and the other health rules run for real.
 `fastzonectl explain` is checked for a geolocation and a weighted name. The scope of
 IPv4-mapped ECS (::ffff:a.b.c.d) decides as IPv4 and reports its scope in IPv6 bits.
 
-usage: policies_e2e.py FASTZONED FASTZONECTL
-exit: 0 pass, 1 fail (with the reason), 77 skip (dnspython or the test data missing)
+With --via-api the zone's routing-policy record sets and the health checks are not read
+from files: fastzoned runs with the Route 53 API and a store, the zone file is imported
+(`fastzonectl import`), and the same record sets and health checks are created through
+the API with boto3 (health check ids replaced by the ones CreateHealthCheck returns,
+alias targets by the zone's id) before the same checks run: record sets created through
+the API answer exactly as file-loaded ones do. One rule depends on the order of the record
+sets: geoproximity clients without coordinates get the first healthy record "in file
+order", and the store keeps record sets in Route 53's order (by SetIdentifier), so that
+is the order expected in this mode.
+
+usage: policies_e2e.py FASTZONED FASTZONECTL [--via-api]
+exit: 0 pass, 1 fail (with the reason), 77 skip (dnspython or the test data missing;
+      with --via-api also boto3)
 """
 
 import functools
@@ -313,10 +324,18 @@ def great_circle_km(a, b):
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
+# Clients without coordinates get the first healthy geoproximity record "in file order".
+# Record sets created through the API are kept in Route 53's order (by set identifier), and
+# that is the order the server sees then (--via-api sets this).
+PROXIMITY_ORDER_BY_ID = False
+
+
 def proximity_rule(loc, sick=()):
     """(value, margin): margin is how much farther the runner-up is (1.0 = 100%). Records
     named in `sick` are unhealthy and out of the running."""
     pool = [p for p in PROXIMITY if p[0] not in sick]
+    if PROXIMITY_ORDER_BY_ID:
+        pool.sort(key=lambda p: p[0])
     if not loc or loc[3] is None or loc[4] is None:
         return pool[0][4], 1.0
     scored = []
@@ -460,7 +479,88 @@ def client_prefixes(geo_nets, rnd):
     return sorted(set(out), key=lambda n: (n.version, n))
 
 
-def run(fastzoned, fastzonectl, work):
+# --- the record sets and health checks through the Route 53 API (--via-api) ----------
+
+API_KEY_ID, API_SECRET = "AKIAPOLICIESE2E0", "policies-e2e-secret-0123"
+
+
+def boto3_route53(work, api_port):
+    """A boto3 Route 53 client for the server's API. The model of Debian's botocore
+    predates GeoProximityLocation: a copy of it with that member added is put on
+    AWS_DATA_PATH (botocore's own way to extend models). Parameter validation is off:
+    the tests' health checks probe every second, below the model's minimum of 10."""
+    import boto3
+    import botocore.config
+    import botocore.loaders
+    model = botocore.loaders.Loader().load_service_model("route53", "service-2")
+    shapes = model["shapes"]
+    if "GeoProximityLocation" not in shapes["ResourceRecordSet"]["members"]:
+        shapes["GeoProximityLocation"] = {"type": "structure", "members": {
+            "AWSRegion": {"shape": "AWSRegion"}, "LocalZoneGroup": {"shape": "LocalZoneGroup"},
+            "Coordinates": {"shape": "Coordinates"}, "Bias": {"shape": "Bias"}}}
+        shapes["AWSRegion"] = {"type": "string"}
+        shapes["LocalZoneGroup"] = {"type": "string"}
+        shapes["Bias"] = {"type": "integer"}
+        shapes["Coordinates"] = {"type": "structure", "required": ["Latitude", "Longitude"], "members": {
+            "Latitude": {"shape": "Latitude"}, "Longitude": {"shape": "Longitude"}}}
+        shapes["Latitude"] = {"type": "string"}
+        shapes["Longitude"] = {"type": "string"}
+        shapes["ResourceRecordSet"]["members"]["GeoProximityLocation"] = {"shape": "GeoProximityLocation"}
+    version = model["metadata"]["apiVersion"]
+    folder = os.path.join(work, "aws-models", "route53", version)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "service-2.json"), "w") as f:
+        json.dump(model, f)
+    for k in [k for k in os.environ if k.startswith("AWS_")]:
+        del os.environ[k]  # nothing of the machine's AWS settings
+    os.environ.update(AWS_DATA_PATH=os.path.join(work, "aws-models"), AWS_CONFIG_FILE=os.devnull,
+                      AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_EC2_METADATA_DISABLED="true")
+    session = boto3.session.Session(aws_access_key_id=API_KEY_ID, aws_secret_access_key=API_SECRET,
+                                    region_name="us-east-1")
+    return session.client("route53", endpoint_url=f"http://127.0.0.1:{api_port}", config=botocore.config.Config(
+        parameter_validation=False, retries={"max_attempts": 1}, connect_timeout=10, read_timeout=120))
+
+
+def create_via_api(r53, fastzonectl, sock, checks, sets):
+    """Imports the zone into the store, creates `checks` (health_checks()'s) and `sets`
+    (record_sets()'s) through the API and waits until the change is INSYNC."""
+    out = subprocess.run([fastzonectl, "-s", sock, "import", ORIGIN], capture_output=True, text=True, timeout=60)
+    check(out.returncode == 0, f"fastzonectl import {ORIGIN} failed: {out.stdout} {out.stderr}")
+    zones = {z["Name"]: z["Id"].split("/")[-1] for z in r53.list_hosted_zones()["HostedZones"]}
+    check(ORIGIN in zones, f"the imported zone is not listed by the API: {zones}")
+    zone_id = zones[ORIGIN]
+    ids = {}
+    for hc in checks["HealthChecks"]:
+        r = r53.create_health_check(CallerReference=hc["CallerReference"], HealthCheckConfig=hc["HealthCheckConfig"])
+        ids[hc["Id"]] = r["HealthCheck"]["Id"]
+    check(len(set(ids.values())) == len(ids), f"CreateHealthCheck gave distinct ids: {ids}")
+    changes = []
+    for rs in sets["ResourceRecordSets"]:
+        rs = json.loads(json.dumps(rs))
+        if "HealthCheckId" in rs:
+            rs["HealthCheckId"] = ids[rs["HealthCheckId"]]
+        if "AliasTarget" in rs:
+            rs["AliasTarget"]["HostedZoneId"] = zone_id
+        changes.append({"Action": "CREATE", "ResourceRecordSet": rs})
+    r = r53.change_resource_record_sets(HostedZoneId=zone_id,
+                                        ChangeBatch={"Comment": "policies_e2e", "Changes": changes})
+    change_id = r["ChangeInfo"]["Id"].split("/")[-1]
+    deadline = time.time() + 60
+    while r53.get_change(Id=change_id)["ChangeInfo"]["Status"] != "INSYNC":
+        check(time.time() < deadline, f"change {change_id} not INSYNC within 60 s")
+        time.sleep(0.2)
+    listed = [rs for page in r53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
+              for rs in page["ResourceRecordSets"]]
+    want = {(rs["Name"], rs["Type"], rs.get("SetIdentifier")) for rs in sets["ResourceRecordSets"]}
+    got = {(rs["Name"], rs["Type"], rs.get("SetIdentifier")) for rs in listed}
+    check(want <= got, f"record sets missing from ListResourceRecordSets: {sorted(want - got)[:5]}")
+    print(f"ok   via the API: zone imported as {zone_id}, {len(ids)} health checks and {len(changes)} record sets "
+          f"created in one batch, INSYNC")
+
+
+def run(fastzoned, fastzonectl, work, via_api=False):
+    global PROXIMITY_ORDER_BY_ID
+    PROXIMITY_ORDER_BY_ID = via_api
     rnd = random.Random(53)
     geo_nets = load_geo_networks()
     geo_lpm = Lpm(geo_nets)
@@ -483,15 +583,39 @@ def run(fastzoned, fastzonectl, work):
                 {"LocationName": k, "CidrList": v} for k, v in CIDR_LOCATIONS.items()]}]}, f, indent=1)
         with open(os.path.join(work, "latency.csv"), "w") as f:
             f.write(LATENCY_CSV)
-        conf = write_fastzone_conf(
-            work, port, [(ORIGIN, "example.com.zone")], workers=2,
-            zone_options=["record_sets: record-sets.json", "hosted_zone_id: ZE2ETEST"],
-            sections=f"health_checks: health-checks.json\ncidr_collections: cidr.json\nlatency: latency.csv\n"
-                     f"latency_default_order: [{', '.join(LATENCY_DEFAULT_ORDER)}]\ngeoip: {CITY_DB}\n",
-            control=sock)
+        common = (f"cidr_collections: cidr.json\nlatency: latency.csv\n"
+                  f"latency_default_order: [{', '.join(LATENCY_DEFAULT_ORDER)}]\ngeoip: {CITY_DB}\n")
+        if via_api:
+            api_port = free_port()
+            with open(os.path.join(work, "credentials.json"), "w") as f:
+                json.dump({"AccessKeys": [{"AccessKeyId": API_KEY_ID, "SecretAccessKey": API_SECRET,
+                                           "Actions": ["route53:*"], "HostedZones": ["*"]}]}, f)
+            conf = write_fastzone_conf(
+                work, port, [(ORIGIN, "example.com.zone")], workers=2, control=sock,
+                sections=common + f"api:\n  listen: 127.0.0.1@{api_port}\n  credentials: credentials.json\n"
+                                  f"  name_servers: [ns1.{ORIGIN}]\nstore:\n  path: store\n")
+        else:
+            conf = write_fastzone_conf(
+                work, port, [(ORIGIN, "example.com.zone")], workers=2,
+                zone_options=["record_sets: record-sets.json", "hosted_zone_id: ZE2ETEST"],
+                sections="health_checks: health-checks.json\n" + common, control=sock)
         server = Fastzoned(fastzoned, conf, port).start()
         server.wait_ready(ORIGIN, timeout=30)
         srv = Client(port)
+        if via_api:
+            with open(os.path.join(work, "health-checks.json")) as f:
+                checks = json.load(f)
+            r53 = boto3_route53(work, api_port)
+            deadline = time.time() + 30
+            while True:  # the API listens a moment after DNS answers
+                try:
+                    r53.list_hosted_zones()
+                    break
+                except Exception:  # noqa: BLE001 - not up yet
+                    check(time.time() < deadline and server.running(), "the API does not answer:\n" +
+                          server.log_text())
+                    time.sleep(0.2)
+            create_via_api(r53, fastzonectl, sock, checks, record_sets())
 
         # Up, and the health checks settled: hc-down refused, so fodown fails over.
         deadline = time.time() + 30
@@ -751,10 +875,20 @@ def main():
     # SIGTERM (meson's timeout) unwinds through the finally blocks: the server is stopped
     # and the temporary folder removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    via_api = "--via-api" in args
+    args = [a for a in args if a != "--via-api"]
+    if len(args) != 2:
         print(__doc__)
         return 2
-    fastzoned, fastzonectl = sys.argv[1], sys.argv[2]
+    fastzoned, fastzonectl = args
+    if via_api:
+        try:
+            import boto3  # noqa: F401
+            import botocore  # noqa: F401
+        except ImportError:
+            print("SKIP: boto3 is not installed for this python (Debian: python3-boto3)")
+            return 77
     for path in (fastzoned, fastzonectl):
         if not os.access(path, os.X_OK):
             print(f"FAIL: {path} is not an executable")
@@ -765,7 +899,7 @@ def main():
     work = tempfile.mkdtemp(prefix="fz-policies-e2e-")
     keep = False
     try:
-        return run(fastzoned, fastzonectl, work)
+        return run(fastzoned, fastzonectl, work, via_api)
     except (Failure, ServerError) as e:
         keep = os.environ.get("FZ_KEEP_TMP") is not None
         print(f"FAIL: {e}")
@@ -775,6 +909,11 @@ def main():
             print("".join(open(log).readlines()[-20:]))
         return 1
     except (dns.exception.DNSException, OSError) as e:
+        print(f"FAIL: {type(e).__name__}: {e}")
+        return 1
+    except Exception as e:  # noqa: BLE001 - boto3's errors (ClientError, BotoCoreError) with --via-api
+        if not via_api:
+            raise
         print(f"FAIL: {type(e).__name__}: {e}")
         return 1
     finally:

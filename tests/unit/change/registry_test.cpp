@@ -175,6 +175,9 @@ TEST_F(RegistryTest, AHealthCheckInUseIsNotDeletedAndUnknownOnesAreRefused) {
     auto created = registry_.create_health_check("hc-ref", hc);
     ASSERT_TRUE(created.ok());
     EXPECT_EQ(registry_.create_health_check("hc-ref", hc)->check.id, created->check.id);
+    policy::HealthCheck other = hc;
+    other.port = 81;
+    EXPECT_EQ(registry_.create_health_check("hc-ref", other).error().code, "HealthCheckAlreadyExists");
     std::string check_id = created->check.id;
     EXPECT_EQ(registry_.submit(id, batch(Action::kCreate, a_set("w.example.com.", "192.0.2.1", "nope"))).error().code,
               "NoSuchHealthCheck");
