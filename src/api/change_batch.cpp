@@ -74,6 +74,10 @@ std::string parse_change(const pugi::xml_node& c, size_t index, const dns::Name&
     if (parsed->record_sets.size() != 1) return where + "expected one record set";
     out->record_set = std::move(parsed->record_sets.front());
     out->record_set.line = 0;
+    // Route 53 keeps names in lower case (and lists them so): a DELETE copied from a
+    // listing then matches whatever case the CREATE used.
+    out->record_set.name = out->record_set.name.lowered();
+    if (out->record_set.alias) out->record_set.alias->dns_name = out->record_set.alias->dns_name.lowered();
     return {};
 }
 

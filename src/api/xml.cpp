@@ -91,7 +91,7 @@ std::string display_name(const dns::Name& name) {
         } else if (c == '\\' && i + 1 < text.size()) {
             append_octal(out, static_cast<unsigned char>(text[++i]));
         } else if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-            out += static_cast<char>(c);
+            out += static_cast<char>(std::tolower(c));
         } else {
             append_octal(out, c);
         }

@@ -31,8 +31,8 @@ pugi::xml_node add_text(pugi::xml_node parent, const char* name, std::string_vie
 
 // "2017-03-27T17:48:16.751Z" (ISO 8601, UTC, milliseconds) from Unix milliseconds.
 std::string iso_time(int64_t unix_ms);
-// A name as Route 53 prints it: final dot, '*' and other special bytes as \ooo octal (the case
-// is kept: the record set is printed as stored, so that it reads back the same).
+// A name as Route 53 prints it: lower case (as the API stores names), final dot, '*' and
+// other special bytes as \ooo octal.
 std::string display_name(const dns::Name& name);
 // An element's local name, without a namespace prefix.
 std::string_view local_name(const pugi::xml_node& node);
