@@ -56,8 +56,9 @@ DIFFERENCES = {
                         _cd_copied),
     "cd set rd set": ("RFC 4035 3.1.6: a name server copies the CD bit into the response; Knot clears it",
                       _cd_copied),
-    "opcode 5": ("UPDATE is not implemented: NOTIMP (RFC 2136 2.2); Knot answers NOTAUTH as its ACL refuses it",
-                 _rcode("NOTIMP")),
+    "opcode 5": ("an UPDATE of a zone whose ACL allows none: NOTAUTH as Knot answers, but the header's Z bits "
+                 "(RD's place in a query) are zero as RFC 2136 2.2 asks; Knot copies RD",
+                 lambda b: _rcode("NOTAUTH")(b) and "RD" not in b["flags"].split()),
     "opcode 4": ("NOTIFY is not implemented (fastzone takes no transfers): NOTIMP; Knot answers NOTAUTH",
                  _rcode("NOTIMP")),
     "AXFR over udp": ("fastzone serves no zone transfers and refuses them over UDP (RFC 5936 4.2: AXFR is "
