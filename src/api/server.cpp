@@ -16,39 +16,10 @@
 #include <sstream>
 #include <thread>
 
+#include "common/library_log.h"
 #include "common/log.h"
 
 namespace fz::api {
-
-struct ApiServer::LibraryLog {
-    std::mutex mutex;  // the pool threads, and stop() on the caller's
-    log::Throttle throttle{10000};
-
-    // libmicrohttpd's messages, at most one per 10 s with the count of the rest. Out of
-    // descriptors it retries accept() at once, forever: resting here makes that a retry
-    // every 100 ms instead of a spinning thread.
-    static void write(void* cls, const char* format, va_list args) {
-        auto* self = static_cast<LibraryLog*>(cls);
-        char text[512];
-        std::vsnprintf(text, sizeof(text), format, args);
-        std::string message(text);
-        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-        const bool accept_failed = message.find("accepting connection") != std::string::npos ||
-                                   message.find("resource limit") != std::string::npos;
-        {
-            std::lock_guard<std::mutex> lock(self->mutex);
-            uint64_t suppressed = 0;
-            const auto now = std::chrono::steady_clock::now().time_since_epoch();
-            if (self->throttle.allow(
-                    static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()),
-                    suppressed)) {
-                log::warning("route 53 api endpoint", log::kv("error", message) + " " +
-                                                          log::kv("suppressed", static_cast<long long>(suppressed)));
-            }
-        }
-        if (accept_failed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-};
 
 namespace {
 
@@ -129,7 +100,7 @@ Result<std::string> read_file(const std::string& path, const char* what) {
 }  // namespace
 
 ApiServer::ApiServer(ApiOptions options, change::Service& service)
-    : options_(std::move(options)), service_(service), log_(std::make_unique<LibraryLog>()) {}
+    : options_(std::move(options)), service_(service), log_(std::make_unique<LibraryLog>("route 53 api endpoint")) {}
 
 ApiServer::~ApiServer() { stop(); }
 

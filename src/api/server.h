@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/handler.h"
+#include "common/library_log.h"
 #include "common/listen_address.h"
 #include "common/result.h"
 
@@ -50,14 +51,12 @@ public:
     Handler& handler() { return *handler_; }
     const ApiOptions& options() const { return options_; }
 
-    struct LibraryLog;
-
 private:
     ApiOptions options_;
     change::Service& service_;
     std::unique_ptr<Handler> handler_;
-    std::unique_ptr<LibraryLog> log_;  // libmicrohttpd's messages, throttled
-    std::string certificate_pem_;      // libmicrohttpd keeps pointers to these
+    std::unique_ptr<fz::LibraryLog> log_;  // libmicrohttpd's messages, throttled
+    std::string certificate_pem_;          // libmicrohttpd keeps pointers to these
     std::string key_pem_;
     MHD_Daemon* daemon_ = nullptr;
 };

@@ -15,40 +15,10 @@
 #include <string>
 #include <thread>
 
+#include "common/library_log.h"
 #include "common/log.h"
 
 namespace fz::daemon {
-
-struct MetricsHttp::LibraryLog {
-    std::mutex mutex;  // its polling thread, and stop() on the caller's
-    log::Throttle throttle{10000};
-
-    // libmicrohttpd's messages, through our log at most one per 10 s with the count of the
-    // rest. Out of descriptors with no connection open, libmicrohttpd retries accept() at
-    // once, forever ("Hit process or system resource limit at FIRST connection"); this
-    // runs on its polling thread, so resting here turns that spin into a retry every 100 ms.
-    static void write(void* cls, const char* format, va_list args) {
-        auto* self = static_cast<LibraryLog*>(cls);
-        char text[512];
-        std::vsnprintf(text, sizeof(text), format, args);
-        std::string message(text);
-        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-        const bool accept_failed = message.find("accepting connection") != std::string::npos ||
-                                   message.find("resource limit") != std::string::npos;
-        {
-            std::lock_guard<std::mutex> lock(self->mutex);
-            uint64_t suppressed = 0;
-            const auto now = std::chrono::steady_clock::now().time_since_epoch();
-            if (self->throttle.allow(
-                    static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()),
-                    suppressed)) {
-                log::warning("metrics endpoint", log::kv("error", message) + " " +
-                                                     log::kv("suppressed", static_cast<long long>(suppressed)));
-            }
-        }
-        if (accept_failed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-};
 
 namespace {
 
@@ -86,7 +56,9 @@ MHD_Result handle(void* cls, MHD_Connection* conn, const char* url, const char* 
 }  // namespace
 
 MetricsHttp::MetricsHttp(ListenAddress address, Render render)
-    : address_(std::move(address)), render_(std::move(render)), log_(std::make_unique<LibraryLog>()) {}
+    : address_(std::move(address)),
+      render_(std::move(render)),
+      log_(std::make_unique<LibraryLog>("metrics endpoint")) {}
 
 MetricsHttp::~MetricsHttp() { stop(); }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "common/library_log.h"
 #include "common/result.h"
 #include "loader/config.h"
 
@@ -34,8 +35,7 @@ public:
 private:
     ListenAddress address_;
     Render render_;
-    struct LibraryLog;
-    std::unique_ptr<LibraryLog> log_;  // libmicrohttpd's messages, throttled
+    std::unique_ptr<fz::LibraryLog> log_;  // libmicrohttpd's messages, throttled
     MHD_Daemon* daemon_ = nullptr;
 };
 
