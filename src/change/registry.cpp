@@ -107,6 +107,20 @@ Status Registry::open() {
         zones_[id] = Zone{std::make_shared<const ZoneContent>(std::move(z)), false};
     }
     for (HealthCheckRecord& hc : state->health_checks) checks_[hc.check.id] = std::move(hc);
+    // The changes the store remembers are served since this start: GetChange finds them
+    // INSYNC after a restart.
+    for (const auto& [id, z] : zones_) {
+        auto history = journal_->history(id);
+        if (!history) return history.error();
+        for (const HistoryEntry& e : *history) {
+            if (e.change_id.empty()) continue;
+            ChangeState& c = changes_[e.change_id];
+            c.info.id = e.change_id;
+            c.info.status = ChangeStatus::kInsync;
+            c.info.submitted_ms = e.submitted_ms;
+            c.info.comment = e.comment;
+        }
+    }
     return Ok{};
 }
 
