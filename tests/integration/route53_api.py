@@ -1021,6 +1021,42 @@ def durability(w, zid):
     check(True, "the failover record set still answers its secondary (its HTTP server is down)")
 
 
+def https(w):
+    """The same store served over HTTPS (api.tls_certificate / api.tls_key): boto3 and the aws
+    CLI trust the test's own certificate; plain HTTP on that port gets no API answer."""
+    cert, key = os.path.join(w.work, "api.crt"), os.path.join(w.work, "api.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True, timeout=60)
+    with open(w.conf) as f:
+        text = f.read()
+    text = text.replace("  credentials: credentials.json\n",
+                        "  credentials: credentials.json\n  tls_certificate: api.crt\n  tls_key: api.key\n", 1)
+    with open(w.conf, "w") as f:
+        f.write(text)
+    w.server = Fastzoned(w.fastzoned, w.conf, w.port, log_path=os.path.join(w.work, "https.log")).start()
+    w.server.wait_ready("file.test.", timeout=60)
+    w.endpoint = f"https://127.0.0.1:{w.api_port}"
+    r53 = boto3.client("route53", endpoint_url=w.endpoint, region_name="us-east-1", aws_access_key_id=KEY_ID,
+                       aws_secret_access_key=SECRET, verify=cert,
+                       config=botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=10))
+    wait_for(lambda: len(r53.list_hosted_zones()["HostedZones"]) == 3, 60, "the API over HTTPS")
+    print("ok: HTTPS: boto3 lists the stored zones, verifying the configured certificate")
+    zones = w.aws("list-hosted-zones", "--ca-bundle", cert)["HostedZones"]
+    check(len(zones) == 3, "HTTPS: the aws CLI too (--ca-bundle)")
+    conn = http.client.HTTPConnection("127.0.0.1", w.api_port, timeout=10)
+    try:
+        conn.request("GET", "/2013-04-01/hostedzone")
+        plain = conn.getresponse().status
+    except (OSError, http.client.HTTPException):
+        plain = None
+    finally:
+        conn.close()
+    check(plain is None or plain >= 400, f"HTTPS: plain HTTP on the API's port gets no answer ({plain})")
+    rc = w.server.stop(30)
+    check(rc == 0, "SIGTERM stops the HTTPS server")
+
+
 def run(w):
     w.write_config()
     w.start()
@@ -1061,6 +1097,7 @@ def run(w):
     check(w.server.running(), "fastzoned ran through the whole test")
     rc = w.server.stop(30)
     check(rc == 0 and not w.server.killed, f"SIGTERM stops fastzoned with status 0 (got {rc})")
+    https(w)
     print("PASS: route53_api")
     return 0
 
