@@ -144,15 +144,20 @@ void Registry::notify() {
 }
 
 void Registry::set_file_zones(std::vector<std::shared_ptr<const ZoneContent>> zones) {
+    std::vector<FileZone> files;
+    for (auto& z : zones) files.push_back(FileZone{std::move(z), 0, {}});
+    set_file_zones(std::move(files));
+}
+
+void Registry::set_file_zones(std::vector<FileZone> zones) {
     std::lock_guard lock(mu_);
     std::erase_if(zones_, [](const auto& kv) { return kv.second.file_managed; });
-    for (auto& z : zones) {
+    for (auto& f : zones) {
         bool in_store = std::any_of(zones_.begin(), zones_.end(),
-                                    [&](const auto& kv) { return kv.second.content->origin == z->origin; });
-        if (!in_store) {
-            std::string id = z->id;
-            zones_[id] = Zone{std::move(z), true};
-        }
+                                    [&](const auto& kv) { return kv.second.content->origin == f.zone->origin; });
+        if (in_store) continue;
+        std::string id = f.zone->id;
+        zones_[id] = Zone{std::move(f.zone), true, f.record_sets, std::move(f.load)};
     }
 }
 
@@ -279,7 +284,7 @@ std::optional<ZoneSummary> Registry::summary_locked(const std::string& id) const
     s.origin = z->content->origin;
     s.caller_reference = z->content->caller_reference;
     s.comment = z->content->comment;
-    s.record_set_count = z->content->record_sets.size();
+    s.record_set_count = z->load ? z->record_sets : z->content->record_sets.size();
     s.file_managed = z->file_managed;
     return s;
 }
@@ -295,9 +300,21 @@ std::vector<ZoneSummary> Registry::zones() const {
 }
 
 std::shared_ptr<const ZoneContent> Registry::zone(const std::string& id) const {
-    std::lock_guard lock(mu_);
-    const Zone* z = find_zone(id);
-    return z == nullptr ? nullptr : z->content;
+    std::function<Result<ZoneContent>()> load;
+    std::shared_ptr<const ZoneContent> content;
+    {
+        std::lock_guard lock(mu_);
+        const Zone* z = find_zone(id);
+        if (z == nullptr) return nullptr;
+        if (!z->load) return z->content;
+        load = z->load;
+        content = z->content;
+    }
+    // Read from the files outside the lock: a large zone takes a while.
+    auto loaded = load();
+    if (!loaded) return content;  // the files changed under us and do not parse: what is known
+    loaded->id = content->id;
+    return std::make_shared<const ZoneContent>(std::move(loaded.value()));
 }
 
 std::optional<ZoneSummary> Registry::summary(const std::string& id) const {

@@ -98,8 +98,17 @@ public:
     // Called, outside the registry's lock, after each change that needs a new snapshot.
     void set_on_change(std::function<void()> fn);
 
+    // A zone the configuration serves from its files, as the registry lists it.
+    struct FileZone {
+        std::shared_ptr<const ZoneContent> zone;  // id and origin; no record sets when `load` is set
+        size_t record_sets = 0;                   // its count, when `load` is set
+        // Reads the record sets from the files when the API asks for them, so that a large
+        // file zone is not held twice (once compiled, once as record sets).
+        std::function<Result<ZoneContent>()> load;
+    };
     // The zones the configuration serves from files (not in the store): listed and read,
     // refused for changes. Replaced on each reload.
+    void set_file_zones(std::vector<FileZone> zones);
     void set_file_zones(std::vector<std::shared_ptr<const ZoneContent>> zones);
     // The configured health-checks file's checks (read-only through the API).
     void set_file_health_checks(std::vector<policy::HealthCheck> checks);
@@ -163,6 +172,8 @@ private:
     struct Zone {
         std::shared_ptr<const ZoneContent> content;
         bool file_managed = false;
+        size_t record_sets = 0;                     // file zones read on demand: their count
+        std::function<Result<ZoneContent>()> load;  // set: content holds no record sets
     };
 
     ChangeInfo record_change(const std::string& comment);  // call with mu_ held

@@ -153,7 +153,7 @@ Status ChangePath::configure(const loader::Config& config) {
         if (update_) retired_updates_.push_back(std::move(update_));
         update_ = std::move(update.value());
     }
-    std::vector<std::shared_ptr<const change::ZoneContent>> file_zones;
+    std::vector<change::Registry::FileZone> file_zones;
     for (const loader::ZoneConfig& zc : config.zones) {
         const bool updatable = config.zone_allows(zc, "update");
         if (registry_.stored(zc.origin)) continue;
@@ -170,7 +170,14 @@ Status ChangePath::configure(const loader::Config& config) {
                       log::kv("zone", zc.origin_text) + " " + log::kv("file", zc.file));
             continue;
         }
-        file_zones.push_back(std::make_shared<const change::ZoneContent>(std::move(content.value())));
+        // Listed with its count; its record sets are read again when the API asks for them.
+        auto stub = std::make_shared<change::ZoneContent>();
+        stub->id = content->id;
+        stub->origin = content->origin;
+        stub->from_file = true;
+        const size_t count = content->record_sets.size();
+        file_zones.push_back(change::Registry::FileZone{std::move(stub), count,
+                                                        [zc] { return loader::zone_content(zc); }});
     }
     registry_.set_file_zones(std::move(file_zones));
     if (!config.health_checks.empty()) {
