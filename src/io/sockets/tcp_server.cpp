@@ -52,6 +52,24 @@ TcpServer::TcpServer(const SocketOptions& options, engine::Publisher& publisher,
       worker_(std::make_unique<engine::Worker>()),
       framed_(2 + dns::kMaxMessage) {
     worker_->seed_from_entropy();
+    // Made here, not in run(): the control plane reads updates_ (updates_dropped()) from
+    // its own thread while run() serves.
+    if (update_) {
+        done_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        updates_ = std::make_unique<UpdateQueue>(
+            update_, engine::Transport::kTcp,
+            [this](const UpdateQueue::Item& item, const uint8_t* response, size_t len) {
+                {
+                    std::lock_guard lock(done_mu_);
+                    done_.emplace_back(item, std::vector<uint8_t>(response, response + len));
+                }
+                uint64_t one = 1;
+                if (write(done_fd_, &one, sizeof(one)) < 0) {
+                    // Only at the eventfd's maximum count: the TCP thread is awake anyway.
+                }
+            },
+            kUpdateQueue, dns::kMaxMessage);
+    }
 }
 
 TcpServer::~TcpServer() {
@@ -108,22 +126,8 @@ void TcpServer::run(std::span<const int> listeners, int stop_fd) {
     watch(stop_fd, EPOLLIN);
     listeners_.assign(listeners.begin(), listeners.end());
     for (int fd : listeners_) watch(fd, EPOLLIN);
-    if (update_) {
-        done_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (updates_) {
         watch(done_fd_, EPOLLIN);
-        updates_ = std::make_unique<UpdateQueue>(
-            update_, engine::Transport::kTcp,
-            [this](const UpdateQueue::Item& item, const uint8_t* response, size_t len) {
-                {
-                    std::lock_guard lock(done_mu_);
-                    done_.emplace_back(item, std::vector<uint8_t>(response, response + len));
-                }
-                uint64_t one = 1;
-                if (write(done_fd_, &one, sizeof(one)) < 0) {
-                    // Only at the eventfd's maximum count: the TCP thread is awake anyway.
-                }
-            },
-            kUpdateQueue, dns::kMaxMessage);
         updates_->start();
     }
     paused_until_ = 0;
