@@ -56,13 +56,18 @@ std::string over_limits(const pugi::xml_node& changes, const ChangeBatchLimits& 
 }
 
 // One Change element: its action and record set, or the message that names the problem.
-std::string parse_change(const pugi::xml_node& c, size_t index, const dns::Name& origin, change::Change* out) {
+// `schema` is set when the element does not follow the request's schema (Route 53 answers
+// those InvalidInput, and problems with a record set's content InvalidChangeBatch).
+std::string parse_change(const pugi::xml_node& c, size_t index, const dns::Name& origin, change::Change* out,
+                         bool* schema) {
     const std::string where = "change #" + std::to_string(index + 1) + ": ";
+    *schema = true;
     if (xml::local_name(c) != "Change") return where + "unexpected element " + std::string(xml::local_name(c));
     const std::string action = xml::child_text(c, "Action");
     if (!action_of(action, &out->action)) {
         return where + "Action \"" + action + "\" is not one of CREATE, DELETE, UPSERT";
     }
+    *schema = false;
     pugi::xml_node set = xml::child(c, "ResourceRecordSet");
     if (!set) return where + "missing ResourceRecordSet";
     nlohmann::json rs;
@@ -102,7 +107,9 @@ change::Outcome<change::Batch> parse_document(const pugi::xml_document& doc, con
     for (pugi::xml_node c = changes.first_child(); c; c = c.next_sibling()) {
         if (c.type() != pugi::node_element) continue;
         change::Change ch;
-        if (std::string e = parse_change(c, index++, origin, &ch); !e.empty()) {
+        bool schema = false;
+        if (std::string e = parse_change(c, index++, origin, &ch, &schema); !e.empty()) {
+            if (schema) return invalid_input("Invalid XML ; " + e);
             problems.push_back(std::move(e));
         } else {
             batch.changes.push_back(std::move(ch));

@@ -121,6 +121,7 @@ TEST(ApiChangeBatch, MalformedOrIncompleteRequestsAreInvalidInput) {
     }
     auto bad_action = parse_change_batch(request(change("REPLACE", "<Name>a.example.com.</Name>")), origin());
     ASSERT_FALSE(bad_action.ok());
+    EXPECT_EQ(bad_action.error().code, "InvalidInput");  // the schema's enumeration, as Route 53 answers
     EXPECT_NE(bad_action.error().message.find("REPLACE"), std::string::npos);
     auto twice = parse_change_batch(
         request(change("CREATE", "<Name>a.example.com.</Name><Name>b.example.com.</Name><Type>A</Type>")), origin());
