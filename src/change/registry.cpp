@@ -178,12 +178,17 @@ bool Registry::stored(const dns::Name& origin) const {
                        [&](const auto& kv) { return !kv.second.file_managed && kv.second.content->origin == origin; });
 }
 
-ChangeInfo Registry::record_change(const std::string& comment) {
-    ChangeState st;
-    st.info.id = random_id('C');
-    st.info.submitted_ms = now_ms();
-    st.info.comment = comment;
-    st.sequence = ++sequence_;
+ChangeInfo Registry::new_change(const std::string& comment) const {
+    ChangeInfo info;
+    do {
+        info.id = random_id('C');
+    } while (changes_.count(info.id) != 0);
+    info.submitted_ms = now_ms();
+    info.comment = comment;
+    return info;
+}
+
+void Registry::remember(const ChangeInfo& info) {
     if (changes_.size() >= kMaxChanges) {
         // Forget the oldest change already answered with.
         auto oldest = std::min_element(changes_.begin(), changes_.end(), [](const auto& a, const auto& b) {
@@ -191,8 +196,16 @@ ChangeInfo Registry::record_change(const std::string& comment) {
         });
         changes_.erase(oldest);
     }
-    changes_[st.info.id] = st;
-    return st.info;
+    changes_[info.id] = ChangeState{info, ++sequence_};
+}
+
+HistoryEntry Registry::history_entry(const ChangeInfo& info, const std::string& zone_id) {
+    HistoryEntry entry;
+    entry.change_id = info.id;
+    entry.zone_id = zone_id;
+    entry.submitted_ms = info.submitted_ms;
+    entry.comment = info.comment;
+    return entry;
 }
 
 const Registry::Zone* Registry::find_zone(const std::string& id) const {
@@ -215,21 +228,15 @@ Outcome<ZoneSummary> Registry::import_zone(ZoneContent content) {
         if (content.created_ms == 0) content.created_ms = now_ms();
         content.version = std::max<uint64_t>(content.version, 1);
         content.sort();
-        ChangeInfo info = record_change("import of " + content.origin.to_text());
-        HistoryEntry entry;
-        entry.change_id = info.id;
-        entry.zone_id = content.id;
-        entry.submitted_ms = info.submitted_ms;
-        entry.comment = info.comment;
+        const ChangeInfo info = new_change("import of " + content.origin.to_text());
+        HistoryEntry entry = history_entry(info, content.id);
         entry.serial_after = content.serial();
         entry.version = content.version;
         if (journal_ != nullptr) {
             auto st = journal_->put_zone(content, entry);
-            if (!st) {
-                changes_.erase(info.id);
-                return store_error(st.error());
-            }
+            if (!st) return store_error(st.error());
         }
+        remember(info);
         id = content.id;
         zones_[id] = Zone{std::make_shared<const ZoneContent>(std::move(content)), false};
     }
@@ -261,6 +268,11 @@ void Registry::published(uint64_t sequence) {
         }
     }
     published_cv_.notify_all();
+}
+
+uint64_t Registry::published_sequence() const {
+    std::lock_guard lock(mu_);
+    return published_;
 }
 
 bool Registry::wait_insync(const std::string& change_id, int timeout_ms) const {
@@ -382,23 +394,17 @@ Outcome<CreatedZone> Registry::create_zone(const dns::Name& origin, const std::s
         content.record_sets.push_back(simple_set(origin, dns::type::NS, 172800, ns_values));
         content.sort();
 
-        ChangeInfo info = record_change(comment);
-        creations_[content.id] = info.id;
-        HistoryEntry entry;
-        entry.change_id = info.id;
-        entry.zone_id = content.id;
-        entry.submitted_ms = info.submitted_ms;
-        entry.comment = comment;
+        const ChangeInfo info = new_change(comment);
+        HistoryEntry entry = history_entry(info, content.id);
         entry.serial_after = content.serial();
         entry.version = content.version;
         entry.added = content.record_sets;
         if (journal_ != nullptr) {
             auto st = journal_->put_zone(content, entry);
-            if (!st) {
-                changes_.erase(info.id);
-                return store_error(st.error());
-            }
+            if (!st) return store_error(st.error());
         }
+        remember(info);
+        creations_[content.id] = info.id;
         created.zone = std::make_shared<const ZoneContent>(std::move(content));
         created.change = info;
         created.name_servers = options_.name_servers;
@@ -432,7 +438,8 @@ Outcome<ChangeInfo> Registry::delete_zone(const std::string& id) {
             auto st = journal_->delete_zone(id);
             if (!st) return store_error(st.error());
         }
-        info = record_change("delete " + id);
+        info = new_change("delete " + id);
+        remember(info);
         zones_.erase(id);
     }
     notify();
@@ -470,7 +477,8 @@ Outcome<ChangeInfo> Registry::submit(const std::string& zone_id, const Batch& ba
             e.messages = errors.messages;
             return e;
         }
-        HistoryEntry entry;
+        info = new_change(batch.comment);
+        HistoryEntry entry = history_entry(info, zone_id);
         diff_keys(before, after, touched, entry);
         if (hooks_.validate_changes) {
             auto st = hooks_.validate_changes(after, entry.added);
@@ -480,22 +488,14 @@ Outcome<ChangeInfo> Registry::submit(const std::string& zone_id, const Batch& ba
                 return e;
             }
         }
-        info = record_change(batch.comment);
-        entry.change_id = info.id;
-        entry.zone_id = zone_id;
-        entry.submitted_ms = info.submitted_ms;
-        entry.comment = batch.comment;
         entry.serial_before = before.serial();
         entry.serial_after = after.serial();
         entry.version = after.version;
         if (journal_ != nullptr) {
             auto st = journal_->apply(after, entry);
-            if (!st) {
-                changes_.erase(info.id);
-                --sequence_;
-                return store_error(st.error());
-            }
+            if (!st) return store_error(st.error());
         }
+        remember(info);
         zones_[zone_id].content = std::make_shared<const ZoneContent>(std::move(after));
     }
     notify();

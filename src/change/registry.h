@@ -130,6 +130,8 @@ public:
     // The daemon published a snapshot built from a View with this sequence: every change
     // up to it is INSYNC.
     void published(uint64_t sequence);
+    // The sequence of the last View published.
+    uint64_t published_sequence() const;
 
     // Waits until the change is INSYNC (or unknown), at most `timeout_ms`; true if it is.
     // UPDATE answers once its change is served, as BIND and Knot do.
@@ -176,8 +178,12 @@ private:
         std::function<Result<ZoneContent>()> load;  // set: content holds no record sets
     };
 
-    ChangeInfo record_change(const std::string& comment);  // call with mu_ held
-    const Zone* find_zone(const std::string& id) const;    // call with mu_ held
+    // A change's id and time; remember() lists it (with the next sequence number) once the
+    // store has it, so that a refused write leaves no trace. Call both with mu_ held.
+    ChangeInfo new_change(const std::string& comment) const;
+    void remember(const ChangeInfo& info);
+    static HistoryEntry history_entry(const ChangeInfo& info, const std::string& zone_id);
+    const Zone* find_zone(const std::string& id) const;  // call with mu_ held
     std::optional<ZoneSummary> summary_locked(const std::string& id) const;
     bool health_check_in_use(const std::string& id) const;  // call with mu_ held
     // The checks with `changed` added or replaced, validated as a whole; call with mu_ held.
