@@ -146,10 +146,7 @@ public:
                                     [](const policy::RecordSet& rs, const RecordSetKey& k) { return key_of(rs) < k; });
         if (soa != out.record_sets.end() && key_of(*soa) == soa_key && !soa->values.empty()) {
             const uint32_t old = zone_.serial();
-            ZoneContent probe;
-            probe.origin = zone_.origin;
-            probe.record_sets = {*soa};
-            const uint32_t given = probe.serial();
+            const uint32_t given = soa_serial(soa->values.front());
             if (!serial_greater(given, old))
                 soa->values.front() = with_serial(soa->values.front(), next_serial(old, policy, now));
         }

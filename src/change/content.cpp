@@ -50,9 +50,11 @@ const policy::RecordSet* ZoneContent::soa() const { return find(key_of(origin, d
 
 uint32_t ZoneContent::serial() const {
     const policy::RecordSet* s = soa();
-    if (s == nullptr || s->values.empty()) return 0;
+    return s == nullptr || s->values.empty() ? 0 : soa_serial(s->values.front());
+}
+
+uint32_t soa_serial(const std::string& v) {
     // "mname rname serial refresh retry expire minimum": the third field.
-    const std::string& v = s->values.front();
     size_t pos = 0;
     for (int field = 0; field < 2; ++field) {
         pos = v.find_first_not_of(' ', pos);

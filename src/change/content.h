@@ -51,6 +51,9 @@ struct ZoneContent {
     void sort();
 };
 
+// The serial of an SOA value in presentation form ("mname rname serial ..."), 0 if none.
+uint32_t soa_serial(const std::string& soa_value);
+
 // The zone's simple record sets as an RFC 1035 zone file ($ORIGIN, then one record per
 // line, SOA first). Record sets with a routing policy or an alias have no zone-file form:
 // a comment counts them, and to_record_sets_json() holds them.

@@ -1,7 +1,6 @@
 // The daemon's change path: store, registry, rebuild thread.
 #include "daemon/changes.h"
 
-#include <algorithm>
 #include <chrono>
 
 #include "common/log.h"
@@ -103,7 +102,7 @@ size_t ChangePath::handle_update(const uint8_t* msg, size_t len, const engine::P
                                  uint8_t* out, size_t cap) {
     std::shared_ptr<UpdateState> state;
     {
-        std::lock_guard lock(config_mutex_);
+        std::lock_guard lock(update_mutex_);
         state = update_;
     }
     if (!state) return 0;
@@ -119,7 +118,7 @@ size_t ChangePath::handle_update(const uint8_t* msg, size_t len, const engine::P
 }
 
 api::UpdateCounters ChangePath::update_counters() const {
-    std::lock_guard lock(config_mutex_);
+    std::lock_guard lock(update_mutex_);
     api::UpdateCounters sum;
     auto add = [&](const api::UpdateCounters& c) {
         sum.received += c.received;
@@ -147,8 +146,7 @@ Status ChangePath::configure(const loader::Config& config) {
     auto update = make_update_state(config, registry_);
     if (!update) return update.error();
     {
-        std::lock_guard lock(config_mutex_);
-        config_ = config;
+        std::lock_guard lock(update_mutex_);
         // The old state stays alive for its counters (and for handlers still in it).
         if (update_) retired_updates_.push_back(std::move(update_));
         update_ = std::move(update.value());
@@ -209,23 +207,12 @@ Status ChangePath::validate(const change::ZoneContent& zone, const std::vector<p
     return Ok{};
 }
 
-void ChangePath::published(const change::Registry::View& view) {
-    registry_.published(view.sequence);
-    std::lock_guard lock(mutex_);
-    published_sequence_ = std::max(published_sequence_, view.sequence);
-}
-
-Status ChangePath::start() {
+Status ChangePath::start(const loader::Config& config) {
     {
         std::lock_guard lock(mutex_);
         if (thread_.joinable()) return Ok{};
         stopping_ = false;
         thread_ = std::thread([this] { rebuild_loop(); });
-    }
-    loader::Config config;
-    {
-        std::lock_guard lock(config_mutex_);
-        config = config_;
     }
     if (!config.api.listen) return Ok{};
     api::ApiOptions o;
@@ -262,10 +249,7 @@ void ChangePath::rebuild_loop() {
         // Every change accepted until now is in this view; later ones set dirty_ again and
         // go into the next build together.
         change::Registry::View view = registry_.view();
-        {
-            std::lock_guard lock(mutex_);
-            if (view.sequence <= published_sequence_) continue;  // a reload published it already
-        }
+        if (view.sequence <= registry_.published_sequence()) continue;  // a reload published it already
         Status st = host_.rebuild(view);
         std::lock_guard lock(mutex_);
         ++rebuilds_;

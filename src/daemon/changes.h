@@ -39,19 +39,19 @@ public:
 
     // Takes in a configuration (at start and on every reload): its zones with an update
     // ACL move into the store the first time they are seen; the other file zones are
-    // listed as file-managed; the configuration is what later changes are checked
-    // against. Errors name the zone's file.
+    // listed as file-managed; its keys and ACL rules are what UPDATE is checked against.
+    // Errors name the zone's file.
     Status configure(const loader::Config& config);
 
     // What to build from now, as the loader takes it.
     change::Registry::View view() const { return registry_.view(); }
     static loader::StoredInputs inputs(const change::Registry::View& view);
     // The snapshot built from `view` is published.
-    void published(const change::Registry::View& view);
+    void published(const change::Registry::View& view) { registry_.published(view.sequence); }
 
     // Starts the rebuild thread (after the first snapshot is published) and the Route 53
     // API (api.listen). Errors name the address or the file.
-    Status start();
+    Status start(const loader::Config& config);
     void stop();
 
     // Answers an RFC 2136 UPDATE (the socket server's UpdateHandler), with the keys and
@@ -87,8 +87,7 @@ private:
     change::Registry registry_;
     Host host_;
 
-    mutable std::mutex config_mutex_;  // guards config_ and update_ (read on API and worker threads)
-    loader::Config config_;
+    mutable std::mutex update_mutex_;  // guards update_ (read on the update threads)
     std::shared_ptr<UpdateState> update_;
     std::vector<std::shared_ptr<UpdateState>> retired_updates_;  // counters carried below
     std::unique_ptr<api::ApiServer> api_;
@@ -96,7 +95,6 @@ private:
     mutable std::mutex mutex_;  // guards what follows
     std::condition_variable cv_;
     bool dirty_ = false;
-    uint64_t published_sequence_ = 0;  // of the last view published: nothing newer, nothing to build
     bool stopping_ = false;
     uint64_t rebuilds_ = 0;
     uint64_t rebuilds_failed_ = 0;

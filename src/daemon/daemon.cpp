@@ -94,7 +94,7 @@ Status Daemon::start() {
     last_reload_at_ = std::chrono::system_clock::now();
     auto listening = start_listeners();
     if (!listening) return listening.error();
-    return changes_->start();
+    return changes_->start(config_);
 }
 
 io::SocketOptions Daemon::sized_socket_options() const {
