@@ -85,6 +85,27 @@ Result<std::string> value_rdata(const policy::RecordSet& rs, const std::string& 
     return std::move(rd.value());
 }
 
+// A simple record set's values as records of the zone that holds its name.
+Status add_simple(std::vector<zone::ZoneSource>& zones, const policy::RecordSet& rs, const std::string& file) {
+    int zi = zone_of(zones, rs.name);
+    if (zi < 0) return Error{file, rs.line, rs.describe() + ": not inside any zone served"};
+    zone::ZoneSource& z = zones[static_cast<size_t>(zi)];
+    uint16_t fid = file_id(z, file);
+    for (const std::string& v : rs.values) {
+        auto rd = value_rdata(rs, file, v, z.origin);
+        if (!rd) return rd.error();
+        zone::Record r;
+        r.owner = rs.name;
+        r.type = rs.type;
+        r.ttl = rs.ttl;
+        r.rdata = std::move(rd.value());
+        r.line = rs.line;
+        r.file_id = fid;
+        z.records.push_back(std::move(r));
+    }
+    return Ok{};
+}
+
 // Everything Route 53-shaped: record sets, health checks, CIDR collections, GeoIP,
 // latency. Merges simple record sets into `zones` and adds one policy RRset per policy.
 Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config, const StoredInputs& stored,
@@ -103,10 +124,21 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config
         if (!f) return f.error();
         in.record_sets.push_back(std::move(f.value()));
     }
-    // A stored zone is all record sets: the simple ones become its records below.
+    // A stored zone is all record sets. The simple ones become its records here, without
+    // the policy layer's copies: the registry already holds each (name, type) once, and a
+    // 1M-record zone would otherwise be copied twice more per build. The rest are routed.
     for (const auto& z : stored.zones) {
         in.zones.push_back(policy::ZoneInfo{z->origin, z->id});
-        in.record_sets.push_back(policy::RecordSetFile{store_file(*z), z->origin, z->record_sets});
+        policy::RecordSetFile routed{store_file(*z), z->origin, {}};
+        for (const policy::RecordSet& rs : z->record_sets) {
+            if (!rs.is_simple()) {
+                routed.record_sets.push_back(rs);
+                continue;
+            }
+            auto added = add_simple(zones, rs, routed.file);
+            if (!added) return added.error();
+        }
+        if (!routed.record_sets.empty()) in.record_sets.push_back(std::move(routed));
     }
     if (!config.health_checks.empty()) {
         auto h = policy::parse_health_checks_file(config.health_checks);
@@ -134,8 +166,11 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config
     }
     // Alias targets may be zone-file RRsets (or simple record sets, which the policy
     // layer sees itself).
+    // (Only with routed record sets: for a large zone without any, the set costs more
+    // than the rest of the build.)
     std::unordered_set<std::string> present;
     for (const auto& z : zones) {
+        if (in.record_sets.empty()) break;
         for (const auto& r : z.records) present.insert(rrset_key(r.owner, r.type));
     }
     in.zone_has_rrset = [&present](const dns::Name& name, uint16_t type) {
@@ -155,24 +190,12 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config
     }
 
     for (const auto& simple : (*set)->simple) {
-        const policy::RecordSet& rs = simple.record;
-        int zi = zone_of(zones, rs.name);
-        if (zi < 0) return Error{simple.file, rs.line, rs.describe() + ": not inside any zone served"};
-        zone::ZoneSource& z = zones[static_cast<size_t>(zi)];
-        uint16_t fid = file_id(z, simple.file);
-        for (const std::string& v : rs.values) {
-            auto rd = value_rdata(rs, simple.file, v, z.origin);
-            if (!rd) return rd.error();
-            zone::Record r;
-            r.owner = rs.name;
-            r.type = rs.type;
-            r.ttl = rs.ttl;
-            r.rdata = std::move(rd.value());
-            r.line = rs.line;
-            r.file_id = fid;
-            z.records.push_back(std::move(r));
-        }
+        auto added = add_simple(zones, simple.record, simple.file);
+        if (!added) return added.error();
     }
+    // Merged: the snapshot keeps the set, and needs no second copy of these.
+    (*set)->simple.clear();
+    (*set)->simple.shrink_to_fit();
     for (uint32_t id = 0; id < (*set)->policies.size(); ++id) {
         const policy::Policy& p = (*set)->policies[id];
         int zi = zone_of(zones, p.name);

@@ -316,7 +316,7 @@ uint32_t PolicySet::find(const dns::Name& name, uint16_t type) const {
     return it == index.end() ? kNoPolicy : it->second;
 }
 
-Result<std::shared_ptr<const PolicySet>> build_policy_set(PolicyInputs in) {
+Result<std::shared_ptr<PolicySet>> build_policy_set(PolicyInputs in) {
     auto set = std::make_shared<PolicySet>();
     Groups groups = group_by_name_and_type(in.record_sets);
     std::set<GroupKey> simple_keys;
@@ -341,7 +341,7 @@ Result<std::shared_ptr<const PolicySet>> build_policy_set(PolicyInputs in) {
     set->health_checks = std::move(in.health_checks);
     set->geo = std::move(in.geo);
     set->latency = std::move(in.latency);
-    return std::shared_ptr<const PolicySet>(std::move(set));
+    return set;
 }
 
 }  // namespace fz::policy

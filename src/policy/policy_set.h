@@ -100,6 +100,8 @@ struct PolicySet {
 // duplicate locations/regions, failover with two primaries, an unknown HealthCheckId,
 // CIDR collection or location, an unknown latency Region, an alias to a zone we do not
 // serve or to an RRset that does not exist, alias loops and over-long alias chains.
-Result<std::shared_ptr<const PolicySet>> build_policy_set(PolicyInputs inputs);
+// The set is the caller's to finish: the loader moves `simple` into the zones and then
+// empties it, so that a snapshot does not hold every simple record set twice.
+Result<std::shared_ptr<PolicySet>> build_policy_set(PolicyInputs inputs);
 
 }  // namespace fz::policy

@@ -27,7 +27,9 @@ inline Result<std::shared_ptr<const PolicySet>> build_from_json(const std::strin
     if (!file.ok()) return file.error();
     inputs.record_sets.push_back(std::move(*file));
     if (inputs.zones.empty()) inputs.zones.push_back(ZoneInfo{name_of("example.com."), "Z0EXAMPLE"});
-    return build_policy_set(std::move(inputs));
+    auto set = build_policy_set(std::move(inputs));
+    if (!set.ok()) return set.error();
+    return std::shared_ptr<const PolicySet>(std::move(*set));
 }
 
 inline HealthCheckSet checks_from_json(const std::string& json) {
