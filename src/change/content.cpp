@@ -46,6 +46,14 @@ const policy::RecordSet* ZoneContent::find(const RecordSetKey& key) const {
     return it != record_sets.end() && key_of(*it) == key ? &*it : nullptr;
 }
 
+bool ZoneContent::has_names_below(const dns::Name& name) const {
+    // In key order a name's descendants follow it, each reversed name starting with its.
+    const std::string prefix = reversed_name(name);
+    auto it = std::partition_point(record_sets.begin(), record_sets.end(),
+                                   [&](const policy::RecordSet& rs) { return reversed_name(rs.name) <= prefix; });
+    return it != record_sets.end() && reversed_name(it->name).compare(0, prefix.size(), prefix) == 0;
+}
+
 const policy::RecordSet* ZoneContent::soa() const { return find(key_of(origin, dns::type::SOA)); }
 
 uint32_t ZoneContent::serial() const {

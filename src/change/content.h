@@ -45,6 +45,8 @@ struct ZoneContent {
     const policy::RecordSet* find(const RecordSetKey& key) const;
     // The apex SOA record set (every zone has one once created).
     const policy::RecordSet* soa() const;
+    // Whether record sets exist at names strictly below `name`.
+    bool has_names_below(const dns::Name& name) const;
     // Its serial, or 0 without one.
     uint32_t serial() const;
     // Sorts record_sets into key order.

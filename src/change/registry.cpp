@@ -496,10 +496,32 @@ Outcome<ChangeInfo> Registry::submit(const std::string& zone_id, const Batch& ba
             if (!st) return store_error(st.error());
         }
         remember(info);
-        zones_[zone_id].content = std::make_shared<const ZoneContent>(std::move(after));
+        Zone& stored = zones_[zone_id];
+        stored.touched.emplace_back(after.version, std::move(touched));
+        if (stored.touched.size() > kTouchedBatches) stored.touched.pop_front();
+        stored.content = std::make_shared<const ZoneContent>(std::move(after));
     }
     notify();
     return info;
+}
+
+std::optional<std::vector<RecordSetKey>> Registry::touched_between(const std::string& zone_id, uint64_t from,
+                                                                   uint64_t to) const {
+    std::lock_guard lock(mu_);
+    const Zone* z = find_zone(zone_id);
+    if (z == nullptr || from > to) return std::nullopt;
+    std::vector<RecordSetKey> keys;
+    uint64_t next = from + 1;
+    for (const auto& [version, touched] : z->touched) {
+        if (version <= from || version > to) continue;
+        if (version != next) return std::nullopt;  // a batch in between is forgotten
+        keys.insert(keys.end(), touched.begin(), touched.end());
+        ++next;
+    }
+    if (next != to + 1) return std::nullopt;
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    return keys;
 }
 
 Outcome<ChangeInfo> Registry::change(const std::string& change_id) const {

@@ -8,6 +8,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -137,6 +138,13 @@ public:
     // UPDATE answers once its change is served, as BIND and Knot do.
     bool wait_insync(const std::string& change_id, int timeout_ms) const;
 
+    // The keys of the record sets that may differ between versions `from` and `to` of a
+    // stored zone, if the registry still remembers every batch in between (the last
+    // kTouchedBatches): the daemon patches the served image with just those.
+    std::optional<std::vector<RecordSetKey>> touched_between(const std::string& zone_id, uint64_t from,
+                                                             uint64_t to) const;
+    static constexpr size_t kTouchedBatches = 256;
+
     // A zone's history (the store's), oldest first; empty without a store.
     Result<std::vector<HistoryEntry>> history(const std::string& zone_id) const;
 
@@ -176,6 +184,8 @@ private:
         bool file_managed = false;
         size_t record_sets = 0;                     // file zones read on demand: their count
         std::function<Result<ZoneContent>()> load;  // set: content holds no record sets
+        // The keys each recent batch touched, by the version it made (oldest first).
+        std::deque<std::pair<uint64_t, std::vector<RecordSetKey>>> touched;
     };
 
     // A change's id and time; remember() lists it (with the next sequence number) once the

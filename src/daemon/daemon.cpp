@@ -89,6 +89,7 @@ Status Daemon::start() {
         auto hs = refresh_health(**snap, view);
         if (!hs) return hs.error();
         publish(std::move(snap.value()));
+        served_view_ = view;
     }
     changes_->published(view);
     last_reload_at_ = std::chrono::system_clock::now();
@@ -362,6 +363,7 @@ Result<std::string> Daemon::reload() {
     (*snap)->generation = ++generation_;
     // One pointer swap; the old snapshot is freed after every reader passed a quiescent state.
     publish(std::move(snap.value()));
+    served_view_ = view;
     changes_->published(view);
     // The old snapshot's pages go back to the system, not to the allocator's cache: a
     // reload from a large zone to a small one must not keep the large one's footprint.

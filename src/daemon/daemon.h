@@ -85,6 +85,10 @@ private:
     // Builds and publishes a snapshot of the configuration and `view` (the change path's
     // rebuild); a failure is logged and leaves the published snapshot as it was.
     Status rebuild_from(const change::Registry::View& view);
+    // The published snapshot with the images of the zones `view` changed since
+    // served_view_ patched (daemon/patch.cpp), or why a whole build is needed. Call with
+    // reload_mutex_ held.
+    Result<std::unique_ptr<engine::Snapshot>> patched_snapshot(const change::Registry::View& view);
     // What the change path asks of the running server: health observations, TestDNSAnswer.
     change::RegistryHooks registry_hooks();
     // (Re)starts the health checker when the set of checks changed (the configuration's,
@@ -128,7 +132,8 @@ private:
     std::unique_ptr<MetricsHttp> metrics_;
     std::unique_ptr<health::HealthChecker> health_;
     std::unique_ptr<ChangePath> changes_;
-    std::string health_signature_;  // the checks health_ runs: refresh_health() compares it
+    std::string health_signature_;        // the checks health_ runs: refresh_health() compares it
+    change::Registry::View served_view_;  // what the published snapshot serves of the store (reload_mutex_)
 
     // Flips waiting to be applied: only the latest vector matters. The epoch names the
     // checker that reported it; a vector from a checker replaced by a reload is dropped.

@@ -44,12 +44,17 @@ Status Daemon::refresh_health(engine::Snapshot& snap, const change::Registry::Vi
 
 Status Daemon::rebuild_from(const change::Registry::View& view) {
     auto t0 = std::chrono::steady_clock::now();
+    std::string whole;  // why the snapshot was built whole, not patched
     {
         std::lock_guard<std::mutex> lock(reload_mutex_);
-        loader::LoadReport report;
         Result<std::unique_ptr<engine::Snapshot>> snap = Error{"", 0, "not built"};
         try {
-            snap = loader::build_snapshot(config_, ChangePath::inputs(view), &report);
+            snap = patched_snapshot(view);
+            if (!snap) {
+                whole = snap.error().message;
+                loader::LoadReport report;
+                snap = loader::build_snapshot(config_, ChangePath::inputs(view), &report);
+            }
         } catch (const std::exception& e) {
             snap = Error{config_path_, 0, std::string("cannot build the new data: ") + e.what()};
         }
@@ -66,12 +71,16 @@ Status Daemon::rebuild_from(const change::Registry::View& view) {
         }
         (*snap)->generation = ++generation_;
         publish(std::move(snap.value()));
+        served_view_ = view;
     }
     changes_->published(view);
+    // A whole build leaves the parse's and the old snapshot's pages with the allocator.
+    if (!whole.empty()) release_free_memory();
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::string how = whole.empty() ? log::kv("patched", "yes") : log::kv("built_whole", whole);
     log::info("changes published", log::kv("sequence", static_cast<long long>(view.sequence)) + " " +
                                        log::kv("generation", static_cast<long long>(generation_)) + " " +
-                                       log::kv("rebuild_ms", static_cast<long long>(ms)));
+                                       log::kv("rebuild_ms", static_cast<long long>(ms)) + " " + how);
     return Ok{};
 }
 

@@ -9,17 +9,13 @@
 
 #include "dns/name_hash.h"
 #include "dns/writer.h"
+#include "zone/rrset_writer.h"
 
 namespace fz::zone {
 namespace {
 
-struct BuildRRset {
-    uint16_t type = 0;
-    uint32_t ttl = 0;
-    std::vector<const std::string*> rdatas;
+struct BuildRRset : PlainRRset {
     std::vector<uint32_t> additional;  // node indexes, resolved to offsets at layout time
-    std::string block;
-    std::vector<uint16_t> marks;
     uint32_t offset = 0;
     // Routing policies: the policy RRset holds its members; an alias member its target.
     bool policy = false;
@@ -39,8 +35,6 @@ struct BuildNode {
     std::vector<BuildRRset> rrsets;
     uint32_t offset = 0;
 };
-
-constexpr size_t align_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
 
 std::string lower_wire(const dns::Name& n) {
     std::string s = n.bytes();
@@ -177,18 +171,6 @@ private:
         }
     }
 
-    static std::string_view target_of(uint16_t type, const std::string& rdata) {
-        size_t off;
-        switch (type) {
-            case dns::type::NS: off = 0; break;
-            case dns::type::MX: off = 2; break;
-            case dns::type::SRV: off = 6; break;
-            default: return {};
-        }
-        if (rdata.size() <= off) return {};
-        return std::string_view(rdata).substr(off);
-    }
-
     void build_rrsets() {
         std::vector<uint8_t> tmp(dns::kMaxMessage + 1024);
         for (auto& n : nodes_) {
@@ -209,19 +191,10 @@ private:
 
     // Sorts and de-duplicates the records, pre-encodes the block, finds additional targets.
     void prepare(const BuildNode& n, BuildRRset& s, std::vector<uint8_t>& tmp) {
-        // Records in canonical rdata order (what Knot serves), duplicates dropped.
-        std::sort(s.rdatas.begin(), s.rdatas.end(), [](const std::string* a, const std::string* b) {
-            return std::lexicographical_compare(reinterpret_cast<const uint8_t*>(a->data()),
-                                                reinterpret_cast<const uint8_t*>(a->data()) + a->size(),
-                                                reinterpret_cast<const uint8_t*>(b->data()),
-                                                reinterpret_cast<const uint8_t*>(b->data()) + b->size());
-        });
-        s.rdatas.erase(std::unique(s.rdatas.begin(), s.rdatas.end(),
-                                   [](const std::string* a, const std::string* b) { return *a == *b; }),
-                       s.rdatas.end());
-        make_block(n, s, tmp.data(), tmp.size());
+        canonical_rdata_order(s.rdatas);
+        encode_block(n.name, s, tmp.data(), tmp.size());
         for (const std::string* rd : s.rdatas) {
-            std::string_view t = target_of(s.type, *rd);
+            std::string_view t = additional_target(s.type, *rd);
             if (t.empty()) continue;
             std::string key(t);
             for (auto& c : key) c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
@@ -238,28 +211,6 @@ private:
         }
     }
 
-    // Pre-encodes the answer section for a question naming this owner (see image.h).
-    static void make_block(const BuildNode& n, BuildRRset& s, uint8_t* tmp, size_t cap) {
-        dns::Writer w(tmp, cap);
-        std::memcpy(tmp + dns::kHeaderSize, n.name.data(), n.name.size());
-        size_t start = dns::kHeaderSize + n.name.size() + 4;
-        w.skip_to(start);
-        w.mark_name(dns::kHeaderSize);
-        size_t question_marks = w.mark_count();
-        for (const std::string* rd : s.rdatas) {
-            if (!w.put_record(dns::kHeaderSize, s.type, s.ttl, reinterpret_cast<const uint8_t*>(rd->data()),
-                              static_cast<uint16_t>(rd->size()))) {
-                s.block.clear();  // larger than any message: only the generic path serves it
-                s.marks.clear();
-                return;
-            }
-        }
-        s.block.assign(reinterpret_cast<const char*>(tmp + start), w.size() - start);
-        for (size_t i = question_marks; i < w.mark_count(); ++i) {
-            s.marks.push_back(static_cast<uint16_t>(w.mark_at(i) - start));
-        }
-    }
-
     static size_t rrset_size(const BuildRRset& s) {
         if (s.policy) {
             size_t sz = align_up(sizeof(RRset) + 4 * s.members.size(), 8);
@@ -267,11 +218,7 @@ private:
             return sz;
         }
         if (s.alias) return align_up(sizeof(RRset) + s.alias_target.size(), 8);
-        size_t rdata = 0;
-        for (const std::string* rd : s.rdatas) rdata += 2 + rd->size();
-        size_t sz = sizeof(RRset) + rdata + s.block.size() + 2 * s.marks.size();
-        sz = align_up(sz, 4) + 4 * s.additional.size();
-        return align_up(sz, 8);
+        return plain_rrset_size(s, s.additional.size());
     }
 
     Result<std::shared_ptr<const ZoneImage>> layout() {
@@ -339,6 +286,7 @@ private:
         auto* slots = reinterpret_cast<Slot*>(base + slots_off);
 
         uint32_t rrset_count = 0, record_count = 0;
+        ImageNotes notes;
         for (auto& n : nodes_) {
             auto* node = reinterpret_cast<Node*>(base + n.offset);
             node->flags = n.flags;
@@ -367,13 +315,16 @@ private:
                 if (n.flags & kNodeApex) {
                     if (s.type == dns::type::SOA) {
                         h->soa = s.offset;
-                        const std::string& soa = *s.rdatas.front();
-                        uint32_t minimum = dns::load_u32(reinterpret_cast<const uint8_t*>(soa.data()) + soa.size() - 4);
-                        h->negative_ttl = std::min(s.ttl, minimum);
+                        h->negative_ttl = negative_ttl(s.ttl, *s.rdatas.front());
                     }
                 }
             }
             if (n.flags & kNodeApex) h->apex = n.offset;
+            if (std::any_of(n.rrsets.begin(), n.rrsets.end(), [](const BuildRRset& s) {
+                    return s.type == dns::type::NS || s.type == dns::type::MX || s.type == dns::type::SRV;
+                })) {
+                notes.referrers.push_back(n.offset);
+            }
             uint64_t hash = dns::hash_name(reinterpret_cast<const uint8_t*>(n.name.data()));
             for (uint32_t i = ZoneImage::home_slot(hash, h->slot_mask);; i = (i + 1) & h->slot_mask) {
                 if (slots[i].node == 0) {
@@ -385,47 +336,17 @@ private:
         }
         h->rrset_count = rrset_count;
         h->record_count = record_count;
-        return std::make_shared<const ZoneImage>(std::move(mem), size);
+        return std::make_shared<const ZoneImage>(std::move(mem), size, std::move(notes));
     }
 
-    // The SOA of negative answers (see ImageHeader::negative_block): written after a
-    // stand-in question whose name is the apex, compressed against the apex only, then
-    // every pointer noted with its target relative to the apex.
+    // The SOA of negative answers (see ImageHeader::negative_block).
     void make_negative_block() {
         const BuildRRset* soa = nullptr;
         for (const auto& s : nodes_[index_.at(apex_)].rrsets) {
             if (s.type == dns::type::SOA) soa = &s;
         }
         if (soa == nullptr || soa->rdatas.empty()) return;
-        const std::string& rd = *soa->rdatas.front();
-        uint32_t minimum = dns::load_u32(reinterpret_cast<const uint8_t*>(rd.data()) + rd.size() - 4);
-        std::vector<uint8_t> tmp(1024);
-        dns::Writer w(tmp.data(), tmp.size());
-        std::memcpy(tmp.data() + dns::kHeaderSize, apex_.data(), apex_.size());
-        w.mark_name(dns::kHeaderSize);
-        size_t start = dns::kHeaderSize + apex_.size() + 4;
-        w.skip_to(start);
-        w.set_marking(false);
-        w.put_record(dns::kHeaderSize, dns::type::SOA, std::min(soa->ttl, minimum),
-                     reinterpret_cast<const uint8_t*>(rd.data()), static_cast<uint16_t>(rd.size()));
-        negative_block_.assign(tmp.data() + start, tmp.data() + w.size());
-        // Pointers sit at: the owner, then wherever a name in the rdata ends in one.
-        auto note = [&](size_t at) {
-            uint16_t target = static_cast<uint16_t>(dns::load_u16(&negative_block_[at]) & 0x3fff);
-            negative_fixups_.push_back(static_cast<uint16_t>(at));
-            negative_fixups_.push_back(static_cast<uint16_t>(target - dns::kHeaderSize));
-        };
-        note(0);
-        size_t p = 12;
-        for (int name = 0; name < 2; ++name) {
-            while (negative_block_[p] != 0 && (negative_block_[p] & 0xc0) != 0xc0) p += negative_block_[p] + 1u;
-            if (negative_block_[p] == 0) {
-                ++p;
-            } else {
-                note(p);
-                p += 2;
-            }
-        }
+        encode_negative_block(apex_, soa->ttl, *soa->rdatas.front(), negative_block_, negative_fixups_);
     }
 
     void write_rrset(uint8_t* base, const BuildNode& n, const BuildRRset& s) const {
@@ -451,26 +372,9 @@ private:
             }
             return;
         }
-        r->type = s.type;
-        r->count = static_cast<uint16_t>(s.rdatas.size());
-        r->ttl = s.ttl;
-        r->flags = dns::rdata_names(s.type) != dns::RdataNames::kNone ? kRRsetCompressible : 0;
-        r->additional_count = static_cast<uint16_t>(s.additional.size());
-        r->mark_count = static_cast<uint16_t>(s.marks.size());
-        r->owner_len = static_cast<uint16_t>(n.name.size());
-        uint8_t* q = p + sizeof(RRset);
-        for (const std::string* rd : s.rdatas) {
-            dns::store_u16(q, static_cast<uint16_t>(rd->size()));
-            std::memcpy(q + 2, rd->data(), rd->size());
-            q += 2 + rd->size();
-        }
-        r->rdata_len = static_cast<uint32_t>(q - (p + sizeof(RRset)));
-        if (!s.block.empty()) std::memcpy(q, s.block.data(), s.block.size());
-        r->block_len = static_cast<uint32_t>(s.block.size());
-        q += s.block.size();
-        if (!s.marks.empty()) std::memcpy(q, s.marks.data(), 2 * s.marks.size());
-        auto* add = const_cast<uint32_t*>(r->additional());
-        for (size_t i = 0; i < s.additional.size(); ++i) add[i] = nodes_[s.additional[i]].offset;
+        std::vector<uint32_t> additional;
+        for (uint32_t node : s.additional) additional.push_back(nodes_[node].offset);
+        write_plain_rrset(p, n.name.size(), s, additional.data(), additional.size());
     }
 
     const ZoneSource& zone_;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "common/bytes.h"
 #include "common/huge_alloc.h"
@@ -127,14 +128,22 @@ struct RRset {
 };
 static_assert(sizeof(RRset) == 32);
 
+// What the control plane keeps beside an image's bytes for patching it (patch.h).
+struct ImageNotes {
+    std::vector<uint32_t> referrers;  // nodes with NS, MX or SRV RRsets (additional-section work)
+    size_t garbage = 0;               // bytes that patches left unreachable
+};
+
 // A compiled zone. Immutable once built; shared by every reader of a snapshot.
 class ZoneImage {
 public:
-    ZoneImage(HugeArray<uint8_t> bytes, size_t size) : bytes_(std::move(bytes)), size_(size) {}
+    ZoneImage(HugeArray<uint8_t> bytes, size_t size, ImageNotes notes = {})
+        : bytes_(std::move(bytes)), size_(size), notes_(std::move(notes)) {}
 
     const ImageHeader& header() const { return *reinterpret_cast<const ImageHeader*>(bytes_.get()); }
     const uint8_t* base() const { return bytes_.get(); }
     size_t size() const { return size_; }
+    const ImageNotes& notes() const { return notes_; }
 
     const Node* node_at(uint32_t off) const { return reinterpret_cast<const Node*>(bytes_.get() + off); }
     const RRset* rrset_at(uint32_t off) const { return reinterpret_cast<const RRset*>(bytes_.get() + off); }
@@ -197,6 +206,7 @@ private:
 
     HugeArray<uint8_t> bytes_;
     size_t size_;
+    ImageNotes notes_;
 };
 
 }  // namespace fz::zone

@@ -110,6 +110,28 @@ TEST_F(RegistryTest, AChangeIsPendingUntilTheSnapshotWithItIsPublished) {
     EXPECT_EQ(registry_.change("CNOSUCH").error().code, "NoSuchChange");
 }
 
+TEST_F(RegistryTest, TheKeysOfRecentBatchesAreRememberedForPatching) {
+    std::string id = create();
+    const uint64_t v1 = registry_.view().zones.front()->version;
+    ASSERT_TRUE(registry_.submit(id, batch(Action::kCreate, a_set("www.example.com.", "192.0.2.1"))).ok());
+    ASSERT_TRUE(registry_.submit(id, batch(Action::kCreate, a_set("a.b.example.com.", "192.0.2.2"))).ok());
+    const auto& zone = *registry_.view().zones.front();
+    auto keys = registry_.touched_between(id, v1, zone.version);
+    ASSERT_TRUE(keys.has_value());
+    // Both names and the apex SOA, whose serial each batch raised, once each.
+    EXPECT_EQ(*keys, (std::vector<RecordSetKey>{key_of(name("example.com."), dns::type::SOA),
+                                                key_of(name("a.b.example.com."), dns::type::A),
+                                                key_of(name("www.example.com."), dns::type::A)}));
+    EXPECT_EQ(registry_.touched_between(id, v1 + 1, zone.version)->size(), 2u);
+    EXPECT_FALSE(registry_.touched_between(id, v1 - 1, zone.version).has_value());  // before what it remembers
+    EXPECT_FALSE(registry_.touched_between("ZNOSUCH", v1, zone.version).has_value());
+    // Names below: a.b has none, b has a.b, www has none; the apex has all.
+    EXPECT_FALSE(zone.has_names_below(name("a.b.example.com.")));
+    EXPECT_TRUE(zone.has_names_below(name("b.example.com.")));
+    EXPECT_FALSE(zone.has_names_below(name("www.example.com.")));
+    EXPECT_TRUE(zone.has_names_below(name("example.com.")));
+}
+
 TEST_F(RegistryTest, ABadBatchChangesNothingAndNamesEveryBadChange) {
     std::string id = create();
     Batch b = batch(Action::kDelete, a_set("gone.example.com.", "192.0.2.1"));

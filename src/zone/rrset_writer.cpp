@@ -1,0 +1,129 @@
+// How one plain RRset, and the negative-answer SOA block, are laid out in a zone image.
+#include "zone/rrset_writer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dns/writer.h"
+#include "zone/image.h"
+
+namespace fz::zone {
+
+void canonical_rdata_order(std::vector<const std::string*>& rdatas) {
+    std::sort(rdatas.begin(), rdatas.end(), [](const std::string* a, const std::string* b) {
+        return std::lexicographical_compare(reinterpret_cast<const uint8_t*>(a->data()),
+                                            reinterpret_cast<const uint8_t*>(a->data()) + a->size(),
+                                            reinterpret_cast<const uint8_t*>(b->data()),
+                                            reinterpret_cast<const uint8_t*>(b->data()) + b->size());
+    });
+    rdatas.erase(std::unique(rdatas.begin(), rdatas.end(),
+                             [](const std::string* a, const std::string* b) { return *a == *b; }),
+                 rdatas.end());
+}
+
+std::string_view additional_target(uint16_t type, const std::string& rdata) {
+    size_t off;
+    switch (type) {
+        case dns::type::NS: off = 0; break;
+        case dns::type::MX: off = 2; break;
+        case dns::type::SRV: off = 6; break;
+        default: return {};
+    }
+    if (rdata.size() <= off) return {};
+    return std::string_view(rdata).substr(off);
+}
+
+void encode_block(std::string_view owner, PlainRRset& s, uint8_t* tmp, size_t cap) {
+    s.block.clear();
+    s.marks.clear();
+    dns::Writer w(tmp, cap);
+    std::memcpy(tmp + dns::kHeaderSize, owner.data(), owner.size());
+    size_t start = dns::kHeaderSize + owner.size() + 4;
+    w.skip_to(start);
+    w.mark_name(dns::kHeaderSize);
+    size_t question_marks = w.mark_count();
+    for (const std::string* rd : s.rdatas) {
+        if (!w.put_record(dns::kHeaderSize, s.type, s.ttl, reinterpret_cast<const uint8_t*>(rd->data()),
+                          static_cast<uint16_t>(rd->size()))) {
+            return;  // larger than any message: only the generic path serves it
+        }
+    }
+    s.block.assign(reinterpret_cast<const char*>(tmp + start), w.size() - start);
+    for (size_t i = question_marks; i < w.mark_count(); ++i) {
+        s.marks.push_back(static_cast<uint16_t>(w.mark_at(i) - start));
+    }
+}
+
+size_t plain_rrset_size(const PlainRRset& s, size_t additional) {
+    size_t rdata = 0;
+    for (const std::string* rd : s.rdatas) rdata += 2 + rd->size();
+    size_t sz = sizeof(RRset) + rdata + s.block.size() + 2 * s.marks.size();
+    sz = align_up(sz, 4) + 4 * additional;
+    return align_up(sz, 8);
+}
+
+void write_plain_rrset(uint8_t* p, size_t owner_len, const PlainRRset& s, const uint32_t* additional,
+                       size_t additional_count) {
+    auto* r = reinterpret_cast<RRset*>(p);
+    *r = RRset{};
+    r->type = s.type;
+    r->count = static_cast<uint16_t>(s.rdatas.size());
+    r->ttl = s.ttl;
+    r->flags = dns::rdata_names(s.type) != dns::RdataNames::kNone ? kRRsetCompressible : 0;
+    r->additional_count = static_cast<uint16_t>(additional_count);
+    r->mark_count = static_cast<uint16_t>(s.marks.size());
+    r->owner_len = static_cast<uint16_t>(owner_len);
+    uint8_t* q = p + sizeof(RRset);
+    for (const std::string* rd : s.rdatas) {
+        dns::store_u16(q, static_cast<uint16_t>(rd->size()));
+        std::memcpy(q + 2, rd->data(), rd->size());
+        q += 2 + rd->size();
+    }
+    r->rdata_len = static_cast<uint32_t>(q - (p + sizeof(RRset)));
+    if (!s.block.empty()) std::memcpy(q, s.block.data(), s.block.size());
+    r->block_len = static_cast<uint32_t>(s.block.size());
+    q += s.block.size();
+    if (!s.marks.empty()) std::memcpy(q, s.marks.data(), 2 * s.marks.size());
+    auto* add = const_cast<uint32_t*>(r->additional());
+    for (size_t i = 0; i < additional_count; ++i) add[i] = additional[i];
+}
+
+uint32_t negative_ttl(uint32_t ttl, const std::string& soa_rdata) {
+    uint32_t minimum = dns::load_u32(reinterpret_cast<const uint8_t*>(soa_rdata.data()) + soa_rdata.size() - 4);
+    return std::min(ttl, minimum);
+}
+
+void encode_negative_block(std::string_view apex, uint32_t ttl, const std::string& rd, std::vector<uint8_t>& block,
+                           std::vector<uint16_t>& fixups) {
+    block.clear();
+    fixups.clear();
+    std::vector<uint8_t> tmp(1024);
+    dns::Writer w(tmp.data(), tmp.size());
+    std::memcpy(tmp.data() + dns::kHeaderSize, apex.data(), apex.size());
+    w.mark_name(dns::kHeaderSize);
+    size_t start = dns::kHeaderSize + apex.size() + 4;
+    w.skip_to(start);
+    w.set_marking(false);
+    w.put_record(dns::kHeaderSize, dns::type::SOA, negative_ttl(ttl, rd), reinterpret_cast<const uint8_t*>(rd.data()),
+                 static_cast<uint16_t>(rd.size()));
+    block.assign(tmp.data() + start, tmp.data() + w.size());
+    // Pointers sit at: the owner, then wherever a name in the rdata ends in one.
+    auto note = [&](size_t at) {
+        uint16_t target = static_cast<uint16_t>(dns::load_u16(&block[at]) & 0x3fff);
+        fixups.push_back(static_cast<uint16_t>(at));
+        fixups.push_back(static_cast<uint16_t>(target - dns::kHeaderSize));
+    };
+    note(0);
+    size_t p = 12;
+    for (int name = 0; name < 2; ++name) {
+        while (block[p] != 0 && (block[p] & 0xc0) != 0xc0) p += block[p] + 1u;
+        if (block[p] == 0) {
+            ++p;
+        } else {
+            note(p);
+            p += 2;
+        }
+    }
+}
+
+}  // namespace fz::zone
