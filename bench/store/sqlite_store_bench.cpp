@@ -58,7 +58,6 @@ ZoneContent make_zone(int64_t n) {
     fz::policy::RecordSet ns = a_record("bench.example.", "ns1.bench.example.");
     ns.type = fz::dns::type::NS;
     z.record_sets = {soa, ns};
-    z.record_sets.reserve(static_cast<size_t>(n));
     for (int64_t i = 2; i < n; ++i) {
         z.record_sets.push_back(a_record("h" + std::to_string(i) + ".bench.example.",
                                          "192.0.2." + std::to_string(i % 250 + 1)));

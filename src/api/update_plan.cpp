@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <span>
 #include <utility>
 #include <vector>
 
@@ -139,7 +138,12 @@ private:
     }
 
     // The record sets of `name`: contiguous in the content's order (reversed name first).
-    std::span<const policy::RecordSet> at_name(const dns::Name& name) const {
+    struct Range {
+        change::RecordSetList::const_iterator first, last;
+        auto begin() const { return first; }
+        auto end() const { return last; }
+    };
+    Range at_name(const dns::Name& name) const {
         const std::string rn = change::reversed_name(name);
         const auto& all = zone_.record_sets;
         const auto first = std::lower_bound(all.begin(), all.end(), rn,
@@ -148,7 +152,7 @@ private:
                                             });
         auto last = first;
         while (last != all.end() && change::reversed_name(last->name) == rn) ++last;
-        return {first, last};
+        return Range{first, last};
     }
 
     Working& get(const dns::Name& name, uint16_t t) {

@@ -114,41 +114,27 @@ public:
         }
     }
 
+    // The zone with the overlay applied: its record sets share every chunk the batch
+    // did not touch with the zone's.
     ZoneContent result(SerialPolicy policy, int64_t now) {
-        ZoneContent out;
-        out.id = zone_.id;
-        out.origin = zone_.origin;
-        out.caller_reference = zone_.caller_reference;
-        out.comment = zone_.comment;
-        out.created_ms = zone_.created_ms;
-        out.from_file = zone_.from_file;
+        ZoneContent out = zone_;
         out.version = zone_.version + 1;
-        out.record_sets.reserve(zone_.record_sets.size() + overlay_.size());
-        // One merge of two sorted sequences: the zone's record sets and the overlay.
-        auto o = overlay_.begin();
-        for (const policy::RecordSet& rs : zone_.record_sets) {
-            const RecordSetKey key = key_of(rs);
-            for (; o != overlay_.end() && o->first < key; ++o) {
-                if (o->second) out.record_sets.push_back(*o->second);
+        for (const auto& [key, rs] : overlay_) {
+            if (rs) {
+                out.record_sets.upsert(*rs);
+            } else {
+                out.record_sets.erase(key);
             }
-            if (o != overlay_.end() && o->first == key) {
-                if (o->second) out.record_sets.push_back(*o->second);
-                ++o;
-                continue;
-            }
-            out.record_sets.push_back(rs);
         }
-        for (; o != overlay_.end(); ++o) {
-            if (o->second) out.record_sets.push_back(*o->second);
-        }
-        auto soa_key = key_of(zone_.origin, dns::type::SOA);
-        auto soa = std::lower_bound(out.record_sets.begin(), out.record_sets.end(), soa_key,
-                                    [](const policy::RecordSet& rs, const RecordSetKey& k) { return key_of(rs) < k; });
-        if (soa != out.record_sets.end() && key_of(*soa) == soa_key && !soa->values.empty()) {
+        const policy::RecordSet* soa = out.soa();
+        if (soa != nullptr && !soa->values.empty()) {
             const uint32_t old = zone_.serial();
             const uint32_t given = soa_serial(soa->values.front());
-            if (!serial_greater(given, old))
-                soa->values.front() = with_serial(soa->values.front(), next_serial(old, policy, now));
+            if (!serial_greater(given, old)) {
+                policy::RecordSet raised = *soa;
+                raised.values.front() = with_serial(raised.values.front(), next_serial(old, policy, now));
+                out.record_sets.upsert(std::move(raised));
+            }
         }
         return out;
     }

@@ -10,10 +10,13 @@
 
 namespace fz::change {
 
-std::string reversed_name(const dns::Name& name) {
-    std::string text = name.lowered().to_text();  // "www.example.com."
-    if (text == ".") return text;
-    text.pop_back();
+namespace {
+
+// "www.example.com." <-> "com.example.www.": the labels of a name's text in reverse.
+std::string reverse_labels(const std::string& dotted) {
+    if (dotted == ".") return dotted;
+    std::string text = dotted;
+    if (!text.empty() && text.back() == '.') text.pop_back();
     // Split on unescaped dots (a label may hold "\." in presentation form).
     std::vector<std::string> labels;
     std::string label;
@@ -34,17 +37,21 @@ std::string reversed_name(const dns::Name& name) {
     return out;
 }
 
+}  // namespace
+
+std::string reversed_name(const dns::Name& name) { return reverse_labels(name.lowered().to_text()); }
+
+Result<dns::Name> name_of(const RecordSetKey& key) {
+    return dns::name_from_text(reverse_labels(key.reversed_name), nullptr);
+}
+
 RecordSetKey key_of(const dns::Name& name, uint16_t type, const std::string& set_identifier) {
     return RecordSetKey{reversed_name(name), dns::type_to_text(type), set_identifier};
 }
 
 RecordSetKey key_of(const policy::RecordSet& rs) { return key_of(rs.name, rs.type, rs.set_identifier); }
 
-const policy::RecordSet* ZoneContent::find(const RecordSetKey& key) const {
-    auto it = std::lower_bound(record_sets.begin(), record_sets.end(), key,
-                               [](const policy::RecordSet& rs, const RecordSetKey& k) { return key_of(rs) < k; });
-    return it != record_sets.end() && key_of(*it) == key ? &*it : nullptr;
-}
+const policy::RecordSet* ZoneContent::find(const RecordSetKey& key) const { return record_sets.find(key); }
 
 bool ZoneContent::has_names_below(const dns::Name& name) const {
     // In key order a name's descendants follow it, each reversed name starting with its.
@@ -72,10 +79,7 @@ uint32_t soa_serial(const std::string& v) {
     return static_cast<uint32_t>(std::strtoul(v.c_str() + pos, nullptr, 10));
 }
 
-void ZoneContent::sort() {
-    std::stable_sort(record_sets.begin(), record_sets.end(),
-                     [](const policy::RecordSet& a, const policy::RecordSet& b) { return key_of(a) < key_of(b); });
-}
+void ZoneContent::sort() { record_sets.sort(); }
 
 std::string to_zone_file(const ZoneContent& zone) {
     std::string out = "$ORIGIN " + zone.origin.to_text() + "\n";

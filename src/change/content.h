@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "change/record_set_list.h"
+#include "common/result.h"
 #include "dns/name.h"
 #include "policy/record_set.h"
 
@@ -30,6 +32,8 @@ RecordSetKey key_of(const dns::Name& name, uint16_t type, const std::string& set
 
 // "com.example.www." for www.example.com. (lower-cased; the root is ".").
 std::string reversed_name(const dns::Name& name);
+// The (lower-cased) name a key stands for.
+Result<dns::Name> name_of(const RecordSetKey& key);
 
 struct ZoneContent {
     std::string id;  // the hosted zone id ("Z" and 13 more characters), stable for the zone's life
@@ -37,9 +41,9 @@ struct ZoneContent {
     std::string caller_reference;  // CreateHostedZone's, for idempotency; empty for file zones
     std::string comment;
     int64_t created_ms = 0;
-    bool from_file = false;                      // configured with a zone file (its first content came from it)
-    uint64_t version = 0;                        // bumped by every applied batch (the store's revision of the zone)
-    std::vector<policy::RecordSet> record_sets;  // sorted by key_of()
+    bool from_file = false;     // configured with a zone file (its first content came from it)
+    uint64_t version = 0;       // bumped by every applied batch (the store's revision of the zone)
+    RecordSetList record_sets;  // sorted by key_of(); chunks shared between versions
 
     // The record set with this key, or null.
     const policy::RecordSet* find(const RecordSetKey& key) const;

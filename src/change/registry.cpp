@@ -398,7 +398,7 @@ Outcome<CreatedZone> Registry::create_zone(const dns::Name& origin, const std::s
         HistoryEntry entry = history_entry(info, content.id);
         entry.serial_after = content.serial();
         entry.version = content.version;
-        entry.added = content.record_sets;
+        entry.added.assign(content.record_sets.begin(), content.record_sets.end());
         if (journal_ != nullptr) {
             auto st = journal_->put_zone(content, entry);
             if (!st) return store_error(st.error());

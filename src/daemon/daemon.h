@@ -86,7 +86,7 @@ private:
     // rebuild); a failure is logged and leaves the published snapshot as it was.
     Status rebuild_from(const change::Registry::View& view);
     // The published snapshot with the images of the zones `view` changed since
-    // served_view_ patched (daemon/patch.cpp), or why a whole build is needed. Call with
+    // served_ patched (daemon/patch.cpp), or why a whole build is needed. Call with
     // reload_mutex_ held.
     Result<std::unique_ptr<engine::Snapshot>> patched_snapshot(const change::Registry::View& view);
     // What the change path asks of the running server: health observations, TestDNSAnswer.
@@ -132,8 +132,21 @@ private:
     std::unique_ptr<MetricsHttp> metrics_;
     std::unique_ptr<health::HealthChecker> health_;
     std::unique_ptr<ChangePath> changes_;
-    std::string health_signature_;        // the checks health_ runs: refresh_health() compares it
-    change::Registry::View served_view_;  // what the published snapshot serves of the store (reload_mutex_)
+    std::string health_signature_;  // the checks health_ runs: refresh_health() compares it
+    // What the published snapshot serves of the store (reload_mutex_): each stored zone
+    // (weakly: holding the View would keep a superseded copy of every stored zone alive)
+    // with its id and version, the API's health checks' ids and versions.
+    struct ServedStore {
+        struct Zone {
+            std::weak_ptr<const change::ZoneContent> content;
+            std::string id;
+            uint64_t version = 0;
+        };
+        std::vector<Zone> zones;
+        std::vector<std::pair<std::string, uint64_t>> checks;
+        static ServedStore of(const change::Registry::View& view);
+    };
+    ServedStore served_;
 
     // Flips waiting to be applied: only the latest vector matters. The epoch names the
     // checker that reported it; a vector from a checker replaced by a reload is dropped.

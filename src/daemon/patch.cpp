@@ -15,17 +15,6 @@
 namespace fz::daemon {
 namespace {
 
-bool same_checks(const change::Registry::View& a, const change::Registry::View& b) {
-    if (a.health_checks.size() != b.health_checks.size()) return false;
-    for (size_t i = 0; i < a.health_checks.size(); ++i) {
-        if (a.health_checks[i].check.id != b.health_checks[i].check.id ||
-            a.health_checks[i].version != b.health_checks[i].version) {
-            return false;
-        }
-    }
-    return true;
-}
-
 // What the current snapshot is made of, copied out under the publisher's lock.
 struct Served {
     engine::Options options;
@@ -34,27 +23,32 @@ struct Served {
     policy::HealthVector health;
 };
 
-// The edits that turn `before` into `after` at `keys`, or why they cannot be patched.
-Result<std::vector<zone::RRsetEdit>> edits_between(const change::ZoneContent& before, const change::ZoneContent& after,
-                                                   const std::vector<change::RecordSetKey>& keys) {
+// The RRsets at `keys` as `after` has them, or why they cannot be patched. (Whether one
+// was routed before is the patcher's to see: a routed RRset is marked in the image.)
+Result<std::vector<zone::RRsetEdit>> edits_at(const change::ZoneContent& after,
+                                              const std::vector<change::RecordSetKey>& keys) {
     std::vector<zone::RRsetEdit> edits;
     for (const change::RecordSetKey& key : keys) {
-        const policy::RecordSet* was = before.find(key);
+        if (!key.set_identifier.empty()) return Error{"", 0, "a routed record set changed"};
         const policy::RecordSet* now = after.find(key);
-        if ((was != nullptr && !was->is_simple()) || (now != nullptr && !now->is_simple()))
-            return Error{"", 0, "a routed record set changed"};
-        const policy::RecordSet* any = now != nullptr ? now : was;
-        if (any == nullptr) continue;
+        if (now != nullptr && !now->is_simple()) return Error{"", 0, "a routed record set changed"};
         zone::RRsetEdit e;
-        e.owner = any->name;
-        e.type = any->type;
-        if (now != nullptr) {
-            e.ttl = now->ttl;
-            for (const std::string& v : now->values) {
-                auto rd = zone::rdata_from_text(now->type, v, after.origin);
-                if (!rd) return Error{"", 0, now->describe() + ": " + rd.error().message};
-                e.rdatas.push_back(std::move(rd.value()));
-            }
+        if (now == nullptr) {
+            auto name = change::name_of(key);
+            auto type = dns::type_from_text(key.type);
+            if (!name || !type) return Error{"", 0, "a record set key that names no RRset"};
+            e.owner = *name;
+            e.type = *type;
+            edits.push_back(std::move(e));
+            continue;
+        }
+        e.owner = now->name;
+        e.type = now->type;
+        e.ttl = now->ttl;
+        for (const std::string& v : now->values) {
+            auto rd = zone::rdata_from_text(now->type, v, after.origin);
+            if (!rd) return Error{"", 0, now->describe() + ": " + rd.error().message};
+            e.rdatas.push_back(std::move(rd.value()));
         }
         edits.push_back(std::move(e));
     }
@@ -102,9 +96,15 @@ bool nested(const std::vector<std::shared_ptr<const zone::ZoneImage>>& zones, co
 
 }  // namespace
 
+Daemon::ServedStore Daemon::ServedStore::of(const change::Registry::View& view) {
+    ServedStore s;
+    for (const auto& z : view.zones) s.zones.push_back(Zone{z, z->id, z->version});
+    for (const auto& hc : view.health_checks) s.checks.emplace_back(hc.check.id, hc.version);
+    return s;
+}
+
 Result<std::unique_ptr<engine::Snapshot>> Daemon::patched_snapshot(const change::Registry::View& view) {
-    const change::Registry::View& was = served_view_;
-    if (was.zones.size() != view.zones.size() || !same_checks(was, view))
+    if (ServedStore::of(view).checks != served_.checks || view.zones.size() != served_.zones.size())
         return Error{"", 0, "zones or health checks came or went"};
     Served cur = publisher_.with_current([](const engine::Snapshot& s) {
         Served out{s.options, s.zones, nullptr, {}};
@@ -116,14 +116,15 @@ Result<std::unique_ptr<engine::Snapshot>> Daemon::patched_snapshot(const change:
     });
     bool patched = false;
     for (size_t i = 0; i < view.zones.size(); ++i) {
-        const auto& before = was.zones[i];
+        const ServedStore::Zone& served = served_.zones[i];
+        const uint64_t version = served.version;
         const auto& after = view.zones[i];
-        if (before->id != after->id) return Error{"", 0, "zones came or went"};
-        if (before == after) continue;
-        if (after->version <= before->version) return Error{"", 0, after->origin.to_text() + " was replaced"};
-        auto keys = changes_->registry().touched_between(after->id, before->version, after->version);
+        if (served.id != after->id) return Error{"", 0, "zones came or went"};
+        if (served.content.lock() == after) continue;
+        if (after->version <= version) return Error{"", 0, after->origin.to_text() + " was replaced"};
+        auto keys = changes_->registry().touched_between(after->id, version, after->version);
         if (!keys) return Error{"", 0, after->origin.to_text() + ": the batches in between are not remembered"};
-        auto edits = edits_between(*before, *after, *keys);
+        auto edits = edits_at(*after, *keys);
         if (!edits) return edits.error();
         if (aliased(cur.set.get(), *edits)) return Error{"", 0, "a routing policy's name or alias target changed"};
         if (nested(cur.zones, after->origin, *edits)) return Error{"", 0, "a change lies in a nested zone"};

@@ -71,7 +71,7 @@ Status Daemon::rebuild_from(const change::Registry::View& view) {
         }
         (*snap)->generation = ++generation_;
         publish(std::move(snap.value()));
-        served_view_ = view;
+        served_ = ServedStore::of(view);
     }
     changes_->published(view);
     // A whole build leaves the parse's and the old snapshot's pages with the allocator.

@@ -342,7 +342,7 @@ Result<change::ZoneContent> zone_content(const ZoneConfig& zc) {
             rs.line = r.line;
             z.record_sets.push_back(std::move(rs));
         }
-        z.record_sets[it->second].values.push_back(zone::rdata_to_text(r.type, r.rdata));
+        z.record_sets.mutable_at(it->second).values.push_back(zone::rdata_to_text(r.type, r.rdata));
     }
     if (!zc.record_sets.empty()) {
         auto f = policy::parse_record_sets_file(zc.record_sets, zc.origin);

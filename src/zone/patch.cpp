@@ -232,7 +232,7 @@ private:
             garbage_ += sizeof(RRsetRef) * (old->rrset_count - new_refs.size());
             old->flags = flags;
             old->rrset_count = static_cast<uint16_t>(new_refs.size());
-            std::memcpy(refs(old), new_refs.data(), sizeof(RRsetRef) * new_refs.size());
+            std::copy(new_refs.begin(), new_refs.end(), refs(old));
             std::memmove(reinterpret_cast<uint8_t*>(refs(old) + new_refs.size()), name.data(), name.size());
             return off;
         }
@@ -258,7 +258,7 @@ private:
             insert_slot(name, at);
             ++node_count_;
         }
-        std::memcpy(refs(n), new_refs.data(), sizeof(RRsetRef) * new_refs.size());
+        std::copy(new_refs.begin(), new_refs.end(), refs(n));
         std::memcpy(reinterpret_cast<uint8_t*>(refs(n) + new_refs.size()), name.data(), name.size());
         return at;
     }

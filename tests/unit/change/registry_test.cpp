@@ -132,6 +132,16 @@ TEST_F(RegistryTest, TheKeysOfRecentBatchesAreRememberedForPatching) {
     EXPECT_TRUE(zone.has_names_below(name("example.com.")));
 }
 
+TEST(RecordSetKeys, AKeyGivesBackItsName) {
+    for (const char* text : {"www.Example.com.", "example.com.", "a\\.b.example.com.", "*.x.example.com.", "."}) {
+        const RecordSetKey key = key_of(name(text), dns::type::TXT);
+        auto back = name_of(key);
+        ASSERT_TRUE(back.ok()) << text;
+        EXPECT_EQ(*back, name(text).lowered()) << text << " as " << key.reversed_name;
+        EXPECT_EQ(key_of(*back, dns::type::TXT), key) << text;
+    }
+}
+
 TEST_F(RegistryTest, ABadBatchChangesNothingAndNamesEveryBadChange) {
     std::string id = create();
     Batch b = batch(Action::kDelete, a_set("gone.example.com.", "192.0.2.1"));

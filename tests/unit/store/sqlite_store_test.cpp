@@ -101,7 +101,7 @@ HistoryEntry entry_for(const ZoneContent& z, const std::string& change_id) {
     e.serial_before = z.serial();
     e.serial_after = z.serial() + 1;
     e.version = z.version;
-    e.added = z.record_sets;
+    e.added = z.record_sets.to_vector();
     return e;
 }
 
@@ -133,7 +133,7 @@ void expect_same_zone(const ZoneContent& got, const ZoneContent& want) {
     EXPECT_EQ(got.created_ms, want.created_ms);
     EXPECT_EQ(got.from_file, want.from_file);
     EXPECT_EQ(got.version, want.version);
-    EXPECT_EQ(jsons(got.record_sets), jsons(want.record_sets));
+    EXPECT_EQ(jsons(got.record_sets.to_vector()), jsons(want.record_sets.to_vector()));
 }
 
 // A row count straight from the file, to see what the store left behind.
@@ -270,11 +270,9 @@ TEST_F(SqliteStoreTest, AnAppliedChangeIsWhatAReopenGives) {
     ASSERT_TRUE(mx && two);
     e.removed = {*mx, *two};
     e.added = {simple("mail.example.com.", "MX", "5 mx0.example.net."), simple("new.example.com.", "A", "192.0.2.99")};
-    std::erase_if(after.record_sets, [&](const policy::RecordSet& rs) {
-        return change::key_of(rs) == change::key_of(*mx) || change::key_of(rs) == change::key_of(*two);
-    });
-    after.record_sets.insert(after.record_sets.end(), e.added.begin(), e.added.end());
-    after.sort();
+    after.record_sets.erase(change::key_of(*mx));
+    after.record_sets.erase(change::key_of(*two));
+    for (const auto& rs : e.added) after.record_sets.upsert(rs);
     after.version = 2;
     after.comment = "renamed";
     ASSERT_TRUE(store->apply(after, e).ok());
