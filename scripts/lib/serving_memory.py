@@ -3,7 +3,8 @@ zone of N A records (h<i> IN A ...), one after another in this one run.
 
 For each server: the peak while it loads (sampled every 10 ms until it answers, and the
 kernel's VmHWM), then its memory serving (2 s after the first answer). For fastzoned,
-also the peak while a SIGHUP reload of the same zone runs. NSD runs as several
+also the peak while a SIGHUP reload runs, with the zone file unchanged (its image is kept)
+and after a record was added to it (compiled again). NSD runs as several
 processes (main, server, xfrd): its figure is the sum of their proportional set sizes
 (Pss, shared pages counted once); fastzoned and knotd are one process each (RSS).
 
@@ -161,9 +162,13 @@ def main():
         fz = Fastzoned(args.fastzoned, conf, port)
         running.append(fz)
         peak, serving, secs = measure(fz, port, rss)
-        rpeak, after = reload_peak(fz)
-        rows.append(("fastzoned", peak, serving, secs, f"reload peak {rpeak:.0f} MB ({rpeak / serving:.2f}x), "
-                                                       f"{after:.0f} MB after"))
+        same, _ = reload_peak(fz)
+        with open(zone, "a") as f:
+            f.write("added A 192.0.2.1\n")
+        edited, after = reload_peak(fz)
+        rows.append(("fastzoned", peak, serving, secs,
+                     f"reload peak: file unchanged {same:.0f} MB ({same / serving:.2f}x), "
+                     f"file edited {edited:.0f} MB ({edited / serving:.2f}x), {after:.0f} MB after"))
         fz.stop()
 
         def peer(name, binary, make, memory, note=""):

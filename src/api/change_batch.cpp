@@ -82,7 +82,7 @@ std::string parse_change(const pugi::xml_node& c, size_t index, const dns::Name&
     // Route 53 keeps names in lower case (and lists them so): a DELETE copied from a
     // listing then matches whatever case the CREATE used.
     out->record_set.name = out->record_set.name.lowered();
-    if (out->record_set.alias) out->record_set.alias->dns_name = out->record_set.alias->dns_name.lowered();
+    if (out->record_set.alias()) out->record_set.edit().alias->dns_name = out->record_set.alias()->dns_name.lowered();
     return {};
 }
 

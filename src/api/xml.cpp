@@ -148,12 +148,12 @@ void write_record_set(pugi::xml_node parent, const policy::RecordSet& rs) {
     if (!rs.set_identifier.empty()) add_text(n, "SetIdentifier", rs.set_identifier);
     switch (rs.kind) {
         case policy::RoutingKind::kWeighted: add_text(n, "Weight", std::to_string(rs.weight)); break;
-        case policy::RoutingKind::kLatency: add_text(n, "Region", rs.region); break;
+        case policy::RoutingKind::kLatency: add_text(n, "Region", rs.region()); break;
         case policy::RoutingKind::kGeolocation: {
             pugi::xml_node g = n.append_child("GeoLocation");
-            if (!rs.geo.continent.empty()) add_text(g, "ContinentCode", rs.geo.continent);
-            if (!rs.geo.country.empty()) add_text(g, "CountryCode", rs.geo.country);
-            if (!rs.geo.subdivision.empty()) add_text(g, "SubdivisionCode", rs.geo.subdivision);
+            if (!rs.geo().continent.empty()) add_text(g, "ContinentCode", rs.geo().continent);
+            if (!rs.geo().country.empty()) add_text(g, "CountryCode", rs.geo().country);
+            if (!rs.geo().subdivision.empty()) add_text(g, "SubdivisionCode", rs.geo().subdivision);
             break;
         }
         case policy::RoutingKind::kFailover:
@@ -162,32 +162,32 @@ void write_record_set(pugi::xml_node parent, const policy::RecordSet& rs) {
         case policy::RoutingKind::kMultiValue: add_bool(n, "MultiValueAnswer", true); break;
         default: break;
     }
-    if (!rs.alias) {
+    if (!rs.alias()) {
         add_text(n, "TTL", std::to_string(rs.ttl));
         pugi::xml_node records = n.append_child("ResourceRecords");
         for (const std::string& v : rs.values) add_text(records.append_child("ResourceRecord"), "Value", v);
     } else {
         pugi::xml_node a = n.append_child("AliasTarget");
-        add_text(a, "HostedZoneId", rs.alias->hosted_zone_id);
-        add_text(a, "DNSName", display_name(rs.alias->dns_name));
-        add_bool(a, "EvaluateTargetHealth", rs.alias->evaluate_target_health);
+        add_text(a, "HostedZoneId", rs.alias()->hosted_zone_id);
+        add_text(a, "DNSName", display_name(rs.alias()->dns_name));
+        add_bool(a, "EvaluateTargetHealth", rs.alias()->evaluate_target_health);
     }
-    if (!rs.health_check_id.empty()) add_text(n, "HealthCheckId", rs.health_check_id);
+    if (!rs.health_check_id().empty()) add_text(n, "HealthCheckId", rs.health_check_id());
     if (rs.kind == policy::RoutingKind::kIpBased) {
         pugi::xml_node c = n.append_child("CidrRoutingConfig");
-        add_text(c, "CollectionId", rs.cidr.collection_id);
-        add_text(c, "LocationName", rs.cidr.location_name);
+        add_text(c, "CollectionId", rs.cidr().collection_id);
+        add_text(c, "LocationName", rs.cidr().location_name);
     }
     if (rs.kind == policy::RoutingKind::kGeoproximity) {
         pugi::xml_node g = n.append_child("GeoProximityLocation");
-        if (!rs.geoproximity.aws_region.empty()) {
-            add_text(g, "AWSRegion", rs.geoproximity.aws_region);
+        if (!rs.geoproximity().aws_region.empty()) {
+            add_text(g, "AWSRegion", rs.geoproximity().aws_region);
         } else {
             pugi::xml_node c = g.append_child("Coordinates");
-            add_text(c, "Latitude", shortest(rs.geoproximity.latitude));
-            add_text(c, "Longitude", shortest(rs.geoproximity.longitude));
+            add_text(c, "Latitude", shortest(rs.geoproximity().latitude));
+            add_text(c, "Longitude", shortest(rs.geoproximity().longitude));
         }
-        if (rs.geoproximity.bias != 0) add_text(g, "Bias", std::to_string(rs.geoproximity.bias));
+        if (rs.geoproximity().bias != 0) add_text(g, "Bias", std::to_string(rs.geoproximity().bias));
     }
 }
 

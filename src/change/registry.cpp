@@ -460,7 +460,7 @@ Outcome<ChangeInfo> Registry::submit(const std::string& zone_id, const Batch& ba
         }
         if (batch.changes.empty()) return error("InvalidInput", "the change batch has no changes");
         for (const Change& c : batch.changes) {
-            const std::string& hc = c.record_set.health_check_id;
+            const std::string& hc = c.record_set.health_check_id();
             if (!hc.empty() && checks_.count(hc) == 0) {
                 return error("NoSuchHealthCheck", "No health check exists with the specified ID " + hc);
             }
@@ -548,7 +548,7 @@ std::optional<HealthCheckRecord> Registry::health_check(const std::string& id) c
 bool Registry::health_check_in_use(const std::string& id) const {
     for (const auto& [zid, z] : zones_) {
         for (const auto& rs : z.content->record_sets) {
-            if (rs.health_check_id == id) return true;
+            if (rs.health_check_id() == id) return true;
         }
     }
     for (const auto& [cid, hc] : checks_) {

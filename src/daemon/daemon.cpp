@@ -37,7 +37,8 @@ std::string summary(const loader::LoadReport& r) {
            log::kv("records", static_cast<long long>(r.records)) + " " +
            log::kv("image_bytes", static_cast<long long>(r.image_bytes)) + " " +
            log::kv("parse_ms", static_cast<long long>(r.parse_ms)) + " " +
-           log::kv("compile_ms", static_cast<long long>(r.compile_ms));
+           log::kv("compile_ms", static_cast<long long>(r.compile_ms)) + " " +
+           log::kv("unchanged_files_kept", static_cast<long long>(r.reused));
 }
 
 void log_warnings(const loader::LoadReport& r) {
@@ -90,6 +91,7 @@ Status Daemon::start() {
         if (!hs) return hs.error();
         publish(std::move(snap.value()));
         served_ = ServedStore::of(view);
+        file_zones_ = std::move(report.file_zones);
     }
     changes_->published(view);
     // The parse's and the compile's pages go back to the system: a 1M-record zone is
@@ -348,7 +350,7 @@ Result<std::string> Daemon::reload() {
     // the running snapshot stays.
     Result<std::unique_ptr<engine::Snapshot>> snap = Error{"", 0, "not built"};
     try {
-        snap = loader::build_snapshot(*config, ChangePath::inputs(view), &report);
+        snap = loader::build_snapshot(*config, ChangePath::inputs(view), &report, file_zones_);
     } catch (const std::exception& e) {
         (void)changes_->configure(config_);
         return fail(Error{config_path_, 0, std::string("cannot build the new data: ") + e.what()});
@@ -367,6 +369,7 @@ Result<std::string> Daemon::reload() {
     // One pointer swap; the old snapshot is freed after every reader passed a quiescent state.
     publish(std::move(snap.value()));
     served_ = ServedStore::of(view);
+    file_zones_ = std::move(report.file_zones);
     changes_->published(view);
     // The old snapshot's pages go back to the system, not to the allocator's cache: a
     // reload from a large zone to a small one must not keep the large one's footprint.

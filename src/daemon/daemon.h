@@ -21,6 +21,7 @@
 #include "engine/counter_slots.h"
 #include "engine/publisher.h"
 #include "loader/config.h"
+#include "loader/loader.h"
 #include "policy/tables.h"
 
 namespace fz::io {
@@ -147,6 +148,9 @@ private:
         static ServedStore of(const change::Registry::View& view);
     };
     ServedStore served_;
+    // The published snapshot's images of unchanged-file zones, for the next build to take
+    // again (reload_mutex_).
+    std::vector<loader::CompiledFileZone> file_zones_;
 
     // Flips waiting to be applied: only the latest vector matters. The epoch names the
     // checker that reported it; a vector from a checker replaced by a reload is dropped.

@@ -64,7 +64,8 @@ bool aliased(const policy::PolicySet* set, const std::vector<zone::RRsetEdit>& e
     for (const policy::Policy& p : set->policies) {
         if (changed.count({p.name.lowered().bytes(), p.type}) != 0) return true;
         for (const policy::PolicyMember& m : p.members) {
-            if (m.record.alias && changed.count({m.record.alias->dns_name.lowered().bytes(), p.type}) != 0) return true;
+            if (m.record.alias() && changed.count({m.record.alias()->dns_name.lowered().bytes(), p.type}) != 0)
+                return true;
         }
     }
     return false;

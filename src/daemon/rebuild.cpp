@@ -45,6 +45,7 @@ Status Daemon::refresh_health(engine::Snapshot& snap, const change::Registry::Vi
 Status Daemon::rebuild_from(const change::Registry::View& view) {
     auto t0 = std::chrono::steady_clock::now();
     std::string whole;  // why the snapshot was built whole, not patched
+    loader::LoadReport report;
     {
         std::lock_guard<std::mutex> lock(reload_mutex_);
         Result<std::unique_ptr<engine::Snapshot>> snap = Error{"", 0, "not built"};
@@ -52,8 +53,7 @@ Status Daemon::rebuild_from(const change::Registry::View& view) {
             snap = patched_snapshot(view);
             if (!snap) {
                 whole = snap.error().message;
-                loader::LoadReport report;
-                snap = loader::build_snapshot(config_, ChangePath::inputs(view), &report);
+                snap = loader::build_snapshot(config_, ChangePath::inputs(view), &report, file_zones_);
             }
         } catch (const std::exception& e) {
             snap = Error{config_path_, 0, std::string("cannot build the new data: ") + e.what()};
@@ -72,6 +72,7 @@ Status Daemon::rebuild_from(const change::Registry::View& view) {
         (*snap)->generation = ++generation_;
         publish(std::move(snap.value()));
         served_ = ServedStore::of(view);
+        if (!whole.empty()) file_zones_ = std::move(report.file_zones);
     }
     changes_->published(view);
     // A whole build leaves the parse's and the old snapshot's pages with the allocator.

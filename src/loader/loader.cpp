@@ -7,6 +7,10 @@
 #include <map>
 #include <unordered_set>
 
+#include <sys/stat.h>
+
+#include "dns/name_hash.h"
+
 #include "policy/cidr.h"
 #include "policy/geoip.h"
 #include "policy/health_check.h"
@@ -108,8 +112,16 @@ Status add_simple(std::vector<zone::ZoneSource>& zones, const policy::RecordSet&
 
 // Everything Route 53-shaped: record sets, health checks, CIDR collections, GeoIP,
 // latency. Merges simple record sets into `zones` and adds one policy RRset per policy.
-Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config, const StoredInputs& stored,
-                                                            std::vector<zone::ZoneSource>& zones) {
+// Whether `image` holds an RRset of `type` at `name`.
+bool image_has(const zone::ZoneImage& image, const dns::Name& name, uint16_t type) {
+    const dns::Name lower = name.lowered();
+    const zone::Node* n = image.find(lower.data(), lower.size(), dns::hash_name(lower.data()));
+    return n != nullptr && image.find_type(n, type) != nullptr;
+}
+
+Result<std::shared_ptr<policy::PolicyTables>> load_policies(
+    const Config& config, const StoredInputs& stored, std::vector<zone::ZoneSource>& zones,
+    const std::vector<std::shared_ptr<const zone::ZoneImage>>& reused) {
     bool any = !config.health_checks.empty() || !stored.zones.empty() || !stored.health_checks.empty();
     for (const auto& zc : config.zones) any |= !zc.record_sets.empty();
     if (!any) return std::shared_ptr<policy::PolicyTables>();
@@ -173,8 +185,10 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config
         if (in.record_sets.empty()) break;
         for (const auto& r : z.records) present.insert(rrset_key(r.owner, r.type));
     }
-    in.zone_has_rrset = [&present](const dns::Name& name, uint16_t type) {
-        return present.count(rrset_key(name, type)) != 0;
+    in.zone_has_rrset = [&present, &reused](const dns::Name& name, uint16_t type) {
+        if (present.count(rrset_key(name, type)) != 0) return true;
+        return std::any_of(reused.begin(), reused.end(),
+                           [&](const auto& image) { return image_has(*image, name, type); });
     };
     auto set = policy::build_policy_set(std::move(in));
     if (!set) return set.error();
@@ -207,9 +221,9 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(const Config& config
         src.policy = id;
         for (const policy::PolicyMember& m : p.members) {
             zone::PolicyMemberSource ms;
-            if (m.record.alias) {
+            if (m.record.alias()) {
                 ms.alias = true;
-                ms.alias_target = m.record.alias->dns_name;
+                ms.alias_target = m.record.alias()->dns_name;
             } else {
                 ms.ttl = m.record.ttl;
                 for (const std::string& v : m.record.values) {
@@ -256,6 +270,40 @@ Status check_with_policies(zone::ZoneSource& z, const policy::PolicyTables* tabl
 
 std::string store_file(const change::ZoneContent& zone) { return "store:" + zone.origin.to_text(); }
 
+std::optional<FileIdentity> file_identity(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+    return FileIdentity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                        static_cast<int64_t>(st.st_size),
+                        static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+namespace {
+
+// Whether another zone served is above or below `origin` (its record sets or policies
+// could then land in this zone's image).
+bool nested_with_another(const Config& config, const StoredInputs& stored, const dns::Name& origin) {
+    auto related = [&](const dns::Name& other) {
+        return !(other == origin) && (other.is_subdomain_of(origin) || origin.is_subdomain_of(other));
+    };
+    return std::any_of(config.zones.begin(), config.zones.end(),
+                       [&](const ZoneConfig& z) { return related(z.origin); }) ||
+           std::any_of(stored.zones.begin(), stored.zones.end(), [&](const auto& z) { return related(z->origin); });
+}
+
+// The previous image of `zc`, when it can be taken again.
+const CompiledFileZone* reusable_image(const Config& config, const StoredInputs& stored, const ZoneConfig& zc,
+                                       const std::vector<CompiledFileZone>& reusable,
+                                       const std::optional<FileIdentity>& identity) {
+    if (!identity || !zc.record_sets.empty() || nested_with_another(config, stored, zc.origin)) return nullptr;
+    for (const CompiledFileZone& c : reusable) {
+        if (c.origin == zc.origin && c.file == zc.file && c.identity == *identity) return &c;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
 Result<zone::ZoneSource> load_zone(const ZoneConfig& zc, std::vector<Error>* warnings) {
     auto src = zone::parse_zone_file(zc.file, zc.origin);
     if (!src) return src.error();
@@ -279,7 +327,8 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, L
 }
 
 Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, const StoredInputs& stored,
-                                                         LoadReport* report) {
+                                                         LoadReport* report,
+                                                         const std::vector<CompiledFileZone>& reusable) {
     auto snap = std::make_unique<engine::Snapshot>();
     snap->options = engine_options(config.server);
     LoadReport local;
@@ -287,11 +336,28 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
 
     auto t0 = std::chrono::steady_clock::now();
     std::vector<zone::ZoneSource> sources;
+    // Per source: the file zone it is (for LoadReport::file_zones) and its record count
+    // as parsed (more after the merge: another zone's record sets landed in it).
+    struct FromFile {
+        const ZoneConfig* config = nullptr;
+        std::optional<FileIdentity> identity;
+        size_t parsed = 0;
+    };
+    std::vector<FromFile> from_file;
+    std::vector<std::shared_ptr<const zone::ZoneImage>> reused;
     for (const ZoneConfig& zc : config.zones) {
         if (served_from_store(stored, zc.origin)) continue;
+        // Before the parse: a file changed while it is read is not taken for the old one.
+        const std::optional<FileIdentity> identity = file_identity(zc.file);
+        if (const CompiledFileZone* prev = reusable_image(config, stored, zc, reusable, identity)) {
+            reused.push_back(prev->image);
+            rep.file_zones.push_back(*prev);
+            continue;
+        }
         auto src = zone::parse_zone_file(zc.file, zc.origin);
         if (!src) return src.error();
         rep.warnings.insert(rep.warnings.end(), src->warnings.begin(), src->warnings.end());
+        from_file.push_back(FromFile{&zc, identity, src->records.size()});
         sources.push_back(std::move(src.value()));
     }
     for (const auto& z : stored.zones) {
@@ -300,12 +366,13 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         src.files.push_back(store_file(*z));
         sources.push_back(std::move(src));
     }
-    auto tables = load_policies(config, stored, sources);
+    auto tables = load_policies(config, stored, sources, reused);
     if (!tables) return tables.error();
     snap->policies = std::move(tables.value());
     rep.parse_ms += ms_since(t0);
 
-    for (auto& src : sources) {
+    for (size_t i = 0; i < sources.size(); ++i) {
+        zone::ZoneSource& src = sources[i];
         auto st = check_with_policies(src, snap->policies.get());
         if (!st) return st.error();
         auto t1 = std::chrono::steady_clock::now();
@@ -315,7 +382,19 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         rep.records += src.records.size();
         rep.image_bytes += (*image)->size();
         ++rep.zones;
+        if (i < from_file.size() && from_file[i].identity && from_file[i].config->record_sets.empty() &&
+            src.policies.empty() && src.records.size() == from_file[i].parsed) {
+            rep.file_zones.push_back(CompiledFileZone{src.origin, from_file[i].config->file, *from_file[i].identity,
+                                                      *image});
+        }
         snap->zones.push_back(std::move(image.value()));
+    }
+    for (auto& image : reused) {
+        rep.records += image->header().record_count;
+        rep.image_bytes += image->size();
+        ++rep.zones;
+        ++rep.reused;
+        snap->zones.push_back(std::move(image));
     }
     auto st = snap->finish();
     if (!st) return st.error();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,28 @@
 
 namespace fz::loader {
 
+// A zone file as it was when it was compiled: a file whose identity is the same again
+// (device, inode, size, modification time) is taken to hold the same zone.
+struct FileIdentity {
+    uint64_t device = 0;
+    uint64_t inode = 0;
+    int64_t size = 0;
+    int64_t mtime_ns = 0;
+    bool operator==(const FileIdentity&) const = default;
+};
+std::optional<FileIdentity> file_identity(const std::string& path);
+
+// The image of a configured zone compiled from its zone file alone (no record-set file,
+// nothing of another zone's record sets merged in): the next build takes it again instead
+// of parsing and compiling the file, when the file is unchanged and no zone above or
+// below it is served.
+struct CompiledFileZone {
+    dns::Name origin;
+    std::string file;
+    FileIdentity identity;
+    std::shared_ptr<const zone::ZoneImage> image;
+};
+
 struct LoadReport {
     size_t zones = 0;
     size_t records = 0;
@@ -21,6 +44,8 @@ struct LoadReport {
     double parse_ms = 0;
     double compile_ms = 0;
     std::vector<Error> warnings;
+    size_t reused = 0;                         // zones whose previous image was taken again
+    std::vector<CompiledFileZone> file_zones;  // what the next build may take again
 };
 
 // Parses and checks one zone of the configuration (fastzonectl check uses it alone).
@@ -33,10 +58,12 @@ struct StoredInputs {
     std::vector<policy::HealthCheck> health_checks;
 };
 
-// Parses, checks and compiles every zone; the snapshot is ready to publish.
+// Parses, checks and compiles every zone; the snapshot is ready to publish. `reusable`
+// are the previous build's file zones (LoadReport::file_zones).
 Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, LoadReport* report);
 Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, const StoredInputs& stored,
-                                                         LoadReport* report);
+                                                         LoadReport* report,
+                                                         const std::vector<CompiledFileZone>& reusable = {});
 
 // A configured zone (its zone file and record-set file) as record sets, as the API lists
 // it and `fastzonectl import` stores it.

@@ -54,7 +54,7 @@ uint16_t first_healthy_or_first(const std::vector<uint16_t>& chain, const std::v
 }
 
 double biased_distance(const PolicyMember& m, Coordinates client) {
-    const GeoproximitySpec& g = m.record.geoproximity;
+    const GeoproximitySpec& g = m.record.geoproximity();
     const double d = great_circle_km(client, Coordinates{g.latitude, g.longitude});
     if (g.bias >= 0) return d * (1.0 - g.bias / 100.0);
     return d / (1.0 + g.bias / 100.0);
@@ -63,7 +63,7 @@ double biased_distance(const PolicyMember& m, Coordinates client) {
 void compile_geolocation(const Policy& p, const std::vector<uint8_t>& healthy, CompiledPolicy* out) {
     std::unordered_map<std::string, uint16_t> by_place;  // "c:EU", "n:GB", "s:US/WA", "*"
     for (size_t i = 0; i < p.members.size(); ++i) {
-        const GeoLocationSpec& g = p.members[i].record.geo;
+        const GeoLocationSpec& g = p.members[i].record.geo();
         std::string key = g.is_default()           ? "*"
                           : !g.continent.empty()   ? "c:" + g.continent
                           : !g.subdivision.empty() ? "s:" + g.country + "/" + g.subdivision
@@ -123,7 +123,7 @@ void compile_latency(const Policy& p, const std::vector<uint8_t>& healthy, Compi
     // Region ids of the table; members whose region the table lacks go last, in file order.
     std::vector<int64_t> region_of(p.members.size(), -1);
     for (size_t i = 0; i < p.members.size(); ++i) {
-        region_of[i] = table ? table->find_region(p.members[i].record.region) : -1;
+        region_of[i] = table ? table->find_region(p.members[i].record.region()) : -1;
     }
     auto choose = [&](const std::vector<uint16_t>& order) {
         std::vector<uint16_t> chain;
@@ -257,7 +257,7 @@ std::unique_ptr<CompiledPolicy> compile_policy(const PolicySet& set, uint32_t id
         if (m.health_check != kNoHealthCheck && m.health_check < health.size() && health[m.health_check] == 0) {
             healthy[i] = 0;
         }
-        if (healthy[i] && m.is_alias() && m.record.alias->evaluate_target_health && m.target_policy != kNoPolicy &&
+        if (healthy[i] && m.is_alias() && m.record.alias()->evaluate_target_health && m.target_policy != kNoPolicy &&
             !target_healthy(m.target_policy)) {
             healthy[i] = 0;
         }

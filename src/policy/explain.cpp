@@ -18,8 +18,8 @@ std::string member_label(const PolicyMember& m) {
 
 std::string member_answer(const PolicyMember& m) {
     if (m.is_alias()) {
-        return "alias to " + m.record.alias->dns_name.to_text() + " " + type_name(m.record.type) +
-               (m.record.alias->evaluate_target_health ? " (EvaluateTargetHealth)" : "");
+        return "alias to " + m.record.alias()->dns_name.to_text() + " " + type_name(m.record.type) +
+               (m.record.alias()->evaluate_target_health ? " (EvaluateTargetHealth)" : "");
     }
     std::string out;
     for (const std::string& v : m.record.values) out += (out.empty() ? "" : " | ") + v;
@@ -32,10 +32,10 @@ std::string member_health(const PolicyTables& t, const PolicyMember& m, bool hea
         const bool ok = m.health_check < t.health().size() && t.health()[m.health_check] != 0;
         out += std::string(" (health check ") + t.set().health_checks.checks[m.health_check].id + " " +
                (ok ? "healthy" : "unhealthy") + ")";
-    } else if (!m.is_alias() || !m.record.alias->evaluate_target_health) {
+    } else if (!m.is_alias() || !m.record.alias()->evaluate_target_health) {
         out += " (no health check)";
     }
-    if (m.is_alias() && m.record.alias->evaluate_target_health && m.target_policy != kNoPolicy) {
+    if (m.is_alias() && m.record.alias()->evaluate_target_health && m.target_policy != kNoPolicy) {
         out += t.get(m.target_policy)->any_healthy ? " (alias target has a healthy record)"
                                                    : " (alias target has no healthy record)";
     }
@@ -49,13 +49,13 @@ std::string member_attribute(const Policy& p, const PolicyMember& m, const Compi
         case RoutingKind::kWeighted:
             std::snprintf(buf, sizeof buf, "weight %u, share %.1f%%", m.record.weight, shares[i] * 100.0);
             return buf;
-        case RoutingKind::kGeolocation: return m.record.geo.describe();
-        case RoutingKind::kLatency: return "region " + m.record.region;
+        case RoutingKind::kGeolocation: return m.record.geo().describe();
+        case RoutingKind::kLatency: return "region " + m.record.region();
         case RoutingKind::kFailover: return m.record.failover_primary ? "PRIMARY" : "SECONDARY";
         case RoutingKind::kMultiValue: return "multivalue";
-        case RoutingKind::kIpBased: return "CIDR location " + m.record.cidr.location_name;
+        case RoutingKind::kIpBased: return "CIDR location " + m.record.cidr().location_name;
         case RoutingKind::kGeoproximity: {
-            const GeoproximitySpec& g = m.record.geoproximity;
+            const GeoproximitySpec& g = m.record.geoproximity();
             std::snprintf(buf, sizeof buf, "%s%s(%.2f, %.2f), bias %d", g.aws_region.c_str(),
                           g.aws_region.empty() ? "" : " ", g.latitude, g.longitude, g.bias);
             return buf;
@@ -94,7 +94,7 @@ void describe_lookup(std::ostringstream& out, const PolicyTables& t, const Polic
                 out << "  GeoIP (" << c.geo->source() << "): " << l.describe() << ", block /" << int(m.depth) << "\n";
                 if (p.kind == RoutingKind::kGeoproximity && l.has_coordinates) {
                     for (size_t i = 0; i < p.members.size(); ++i) {
-                        const GeoproximitySpec& g = p.members[i].record.geoproximity;
+                        const GeoproximitySpec& g = p.members[i].record.geoproximity();
                         const double d = great_circle_km(Coordinates{l.latitude, l.longitude},
                                                          Coordinates{g.latitude, g.longitude});
                         const double biased = g.bias >= 0 ? d * (1.0 - g.bias / 100.0) : d / (1.0 + g.bias / 100.0);

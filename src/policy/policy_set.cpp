@@ -30,17 +30,17 @@ Status check_group(const std::vector<Source>& group, const PolicyInputs& in, Pol
         const RecordSet& r = *s.record;
         switch (policy->kind) {
             case RoutingKind::kGeolocation:
-                if (!seen.insert(geo_key(r.geo)).second) {
-                    return record_error(s, r.geo.is_default()
+                if (!seen.insert(geo_key(r.geo())).second) {
+                    return record_error(s, r.geo().is_default()
                                                ? "a second default location (CountryCode \"*\")"
-                                               : "another record set already has location " + r.geo.describe());
+                                               : "another record set already has location " + r.geo().describe());
                 }
                 break;
             case RoutingKind::kLatency:
-                if (!seen.insert(r.region).second)
-                    return record_error(s, "another record set already has Region " + r.region);
-                if (!aws_region_coordinates(r.region) && !(in.latency && in.latency->find_region(r.region) >= 0)) {
-                    return record_error(s, "Region \"" + r.region +
+                if (!seen.insert(r.region()).second)
+                    return record_error(s, "another record set already has Region " + r.region());
+                if (!aws_region_coordinates(r.region()) && !(in.latency && in.latency->find_region(r.region()) >= 0)) {
+                    return record_error(s, "Region \"" + r.region() +
                                                "\" is neither an AWS region nor in the latency table");
                 }
                 break;
@@ -54,25 +54,25 @@ Status check_group(const std::vector<Source>& group, const PolicyInputs& in, Pol
                 break;
             }
             case RoutingKind::kIpBased: {
-                const auto* collection = in.cidr_collections.find(r.cidr.collection_id);
+                const auto* collection = in.cidr_collections.find(r.cidr().collection_id);
                 if (collection == nullptr) {
-                    return record_error(s, "CIDR collection \"" + r.cidr.collection_id + "\" does not exist");
+                    return record_error(s, "CIDR collection \"" + r.cidr().collection_id + "\" does not exist");
                 }
                 if (policy->cidr && policy->cidr != *collection) {
-                    return record_error(s, "uses CIDR collection \"" + r.cidr.collection_id +
+                    return record_error(s, "uses CIDR collection \"" + r.cidr().collection_id +
                                                "\" but the other record sets of this name and type use \"" +
                                                policy->cidr->id + "\"");
                 }
                 policy->cidr = *collection;
-                if (r.cidr.location_name != "*" && (*collection)->find_location(r.cidr.location_name) < 0) {
-                    return record_error(s, "CIDR location \"" + r.cidr.location_name + "\" is not in collection \"" +
-                                               r.cidr.collection_id + "\"");
+                if (r.cidr().location_name != "*" && (*collection)->find_location(r.cidr().location_name) < 0) {
+                    return record_error(s, "CIDR location \"" + r.cidr().location_name + "\" is not in collection \"" +
+                                               r.cidr().collection_id + "\"");
                 }
-                if (!seen.insert(r.cidr.location_name).second) {
+                if (!seen.insert(r.cidr().location_name).second) {
                     return record_error(s,
-                                        r.cidr.location_name == "*"
+                                        r.cidr().location_name == "*"
                                             ? "a second default CIDR location (\"*\")"
-                                            : "another record set already has CIDR location " + r.cidr.location_name);
+                                            : "another record set already has CIDR location " + r.cidr().location_name);
                 }
                 break;
             }
@@ -148,13 +148,13 @@ Result<Policy> policy_of_group(const std::vector<Source>& group, const PolicyInp
     for (const Source& s : group) {
         PolicyMember m;
         m.record = *s.record;
-        if (!m.record.health_check_id.empty()) {
-            const int64_t hc = in.health_checks.find(m.record.health_check_id);
-            if (hc < 0) return record_error(s, "HealthCheckId \"" + m.record.health_check_id + "\" does not exist");
+        if (!m.record.health_check_id().empty()) {
+            const int64_t hc = in.health_checks.find(m.record.health_check_id());
+            if (hc < 0) return record_error(s, "HealthCheckId \"" + m.record.health_check_id() + "\" does not exist");
             m.health_check = static_cast<uint32_t>(hc);
         }
-        if (p.kind == RoutingKind::kIpBased && m.record.cidr.location_name != "*") {
-            m.cidr_location = static_cast<int32_t>(p.cidr->find_location(m.record.cidr.location_name));
+        if (p.kind == RoutingKind::kIpBased && m.record.cidr().location_name != "*") {
+            m.cidr_location = static_cast<int32_t>(p.cidr->find_location(m.record.cidr().location_name));
         }
         p.members.push_back(std::move(m));
     }
@@ -203,7 +203,7 @@ Status resolve_alias_targets(PolicySet& set, const PolicyInputs& in, const std::
         for (size_t mi = 0; mi < p.members.size(); ++mi) {
             PolicyMember& m = p.members[mi];
             if (!m.is_alias()) continue;
-            const AliasSpec& a = *m.record.alias;
+            const AliasSpec& a = *m.record.alias();
             if (auto zone = alias_zone(a, in.zones); !zone.ok()) return member_error(set, pi, mi, zone.error().message);
             const auto key = std::make_pair(a.dns_name.lowered().bytes(), p.type);
             if (auto it = set.index.find(key); it != set.index.end()) {
@@ -275,7 +275,7 @@ void index_health_dependents(PolicySet& set, const HealthCheckSet& checks) {
                 auto& users = set.users_of_check[m.health_check];
                 if (users.empty() || users.back() != pi) users.push_back(pi);
             }
-            if (m.target_policy != kNoPolicy && m.record.alias->evaluate_target_health) {
+            if (m.target_policy != kNoPolicy && m.record.alias()->evaluate_target_health) {
                 auto& deps = set.eth_dependents[m.target_policy];
                 if (deps.empty() || deps.back() != pi) deps.push_back(pi);
             }

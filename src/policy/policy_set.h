@@ -50,7 +50,7 @@ struct PolicyMember {
     uint32_t target_policy = kNoPolicy;      // alias whose target is itself under a policy
     int32_t cidr_location = -1;              // IP-based: location index, -1 for "*"
 
-    bool is_alias() const { return record.alias.has_value(); }
+    bool is_alias() const { return record.alias().has_value(); }
 };
 
 // The record sets sharing one name and type.

@@ -83,8 +83,8 @@ public:
                 has_records = true;
                 e = parse_values(value);
             } else if (key == "HealthCheckId") {
-                e = get_string(value, &rs_.health_check_id);
-                if (e.empty() && rs_.health_check_id.empty()) e = "must not be empty";
+                e = get_string(value, &rs_.edit().health_check_id);
+                if (e.empty() && rs_.health_check_id().empty()) e = "must not be empty";
             } else if (key == "AliasTarget") {
                 e = parse_alias(value);
             } else if (key == "TrafficPolicyInstanceId") {
@@ -107,7 +107,7 @@ public:
                 "SetIdentifier without a routing policy (Weight, GeoLocation, Region, Failover, "
                 "MultiValueAnswer, CidrRoutingConfig or GeoProximityLocation)");
         }
-        if (rs_.alias) {
+        if (rs_.alias()) {
             if (has_ttl) return fail("an alias record set takes its TTL from the target: remove TTL");
             if (has_records) return fail("an alias record set has no ResourceRecords");
             if (rs_.kind == RoutingKind::kMultiValue) return fail("multivalue answer record sets cannot be aliases");
@@ -172,7 +172,7 @@ private:
             if (!e.empty()) return key + " " + e;
         }
         if (!has_name) return "needs a DNSName";
-        rs_.alias = std::move(a);
+        rs_.edit().alias = std::move(a);
         return {};
     }
 
@@ -186,8 +186,8 @@ private:
         }
         if (key == "Region") {
             rs_.kind = RoutingKind::kLatency;
-            std::string e = get_string(v, &rs_.region);
-            if (e.empty() && rs_.region.empty()) e = "must not be empty";
+            std::string e = get_string(v, &rs_.edit().region);
+            if (e.empty() && rs_.region().empty()) e = "must not be empty";
             return e;
         }
         if (key == "Failover") {
@@ -215,16 +215,16 @@ private:
             for (const auto& [k, value] : v.items()) {
                 std::string e;
                 if (k == "CollectionId") {
-                    e = get_string(value, &rs_.cidr.collection_id);
+                    e = get_string(value, &rs_.edit().cidr.collection_id);
                 } else if (k == "LocationName") {
-                    e = get_string(value, &rs_.cidr.location_name);
+                    e = get_string(value, &rs_.edit().cidr.location_name);
                 } else {
                     e = "is not a CidrRoutingConfig field";
                 }
                 if (!e.empty()) return k + " " + e;
             }
-            if (rs_.cidr.collection_id.empty()) return "needs a CollectionId";
-            const std::string& l = rs_.cidr.location_name;
+            if (rs_.cidr().collection_id.empty()) return "needs a CollectionId";
+            const std::string& l = rs_.cidr().location_name;
             if (l.empty() || l.size() > 16 || !std::all_of(l.begin(), l.end(), [](char c) {
                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
                            c == '-' || c == '*';
@@ -240,7 +240,7 @@ private:
 
     std::string parse_geo(const nlohmann::json& v) {
         if (!v.is_object()) return "must be an object";
-        GeoLocationSpec& g = rs_.geo;
+        GeoLocationSpec& g = rs_.edit().geo;
         for (const auto& [key, value] : v.items()) {
             std::string e;
             if (key == "ContinentCode") {
@@ -273,7 +273,7 @@ private:
 
     std::string parse_geoproximity(const nlohmann::json& v) {
         if (!v.is_object()) return "must be an object";
-        GeoproximitySpec& g = rs_.geoproximity;
+        GeoproximitySpec& g = rs_.edit().geoproximity;
         int places = 0;
         for (const auto& [key, value] : v.items()) {
             std::string e;
@@ -361,6 +361,22 @@ std::string GeoLocationSpec::describe() const {
     return out;
 }
 
+const RoutingFields& RecordSet::routing() const {
+    static const RoutingFields kNone;
+    return routing_ ? *routing_ : kNone;
+}
+
+RoutingFields& RecordSet::edit() {
+    // Shared with another copy: take one of our own first. Only the owner of a record set
+    // edits it, so a count of one cannot rise meanwhile.
+    if (!routing_) {
+        routing_ = std::make_shared<RoutingFields>();
+    } else if (routing_.use_count() != 1) {
+        routing_ = std::make_shared<RoutingFields>(*routing_);
+    }
+    return *routing_;
+}
+
 std::string RecordSet::describe() const {
     std::string out = name.to_text() + " " + type_name(type);
     if (!set_identifier.empty()) out += " \"" + set_identifier + "\"";
@@ -432,37 +448,39 @@ std::string record_set_to_json(const RecordSet& rs) {
     switch (rs.kind) {
         case RoutingKind::kSimple: break;
         case RoutingKind::kWeighted: j["Weight"] = rs.weight; break;
-        case RoutingKind::kLatency: j["Region"] = rs.region; break;
+        case RoutingKind::kLatency: j["Region"] = rs.region(); break;
         case RoutingKind::kFailover: j["Failover"] = rs.failover_primary ? "PRIMARY" : "SECONDARY"; break;
         case RoutingKind::kMultiValue: j["MultiValueAnswer"] = true; break;
         case RoutingKind::kGeolocation: {
             nlohmann::ordered_json g;
-            if (!rs.geo.continent.empty()) g["ContinentCode"] = rs.geo.continent;
-            if (!rs.geo.country.empty()) g["CountryCode"] = rs.geo.country;
-            if (!rs.geo.subdivision.empty()) g["SubdivisionCode"] = rs.geo.subdivision;
+            if (!rs.geo().continent.empty()) g["ContinentCode"] = rs.geo().continent;
+            if (!rs.geo().country.empty()) g["CountryCode"] = rs.geo().country;
+            if (!rs.geo().subdivision.empty()) g["SubdivisionCode"] = rs.geo().subdivision;
             j["GeoLocation"] = g;
             break;
         }
         case RoutingKind::kIpBased:
-            j["CidrRoutingConfig"] = {{"CollectionId", rs.cidr.collection_id}, {"LocationName", rs.cidr.location_name}};
+            j["CidrRoutingConfig"] = {{"CollectionId", rs.cidr().collection_id},
+                                      {"LocationName", rs.cidr().location_name}};
             break;
         case RoutingKind::kGeoproximity: {
             nlohmann::ordered_json g;
-            if (!rs.geoproximity.aws_region.empty()) {
-                g["AWSRegion"] = rs.geoproximity.aws_region;
+            if (!rs.geoproximity().aws_region.empty()) {
+                g["AWSRegion"] = rs.geoproximity().aws_region;
             } else {
-                g["Coordinates"] = {{"Latitude", rs.geoproximity.latitude}, {"Longitude", rs.geoproximity.longitude}};
+                g["Coordinates"] = {{"Latitude", rs.geoproximity().latitude},
+                                    {"Longitude", rs.geoproximity().longitude}};
             }
-            if (rs.geoproximity.bias != 0) g["Bias"] = rs.geoproximity.bias;
+            if (rs.geoproximity().bias != 0) g["Bias"] = rs.geoproximity().bias;
             j["GeoProximityLocation"] = g;
             break;
         }
     }
-    if (!rs.health_check_id.empty()) j["HealthCheckId"] = rs.health_check_id;
-    if (rs.alias) {
-        j["AliasTarget"] = {{"HostedZoneId", rs.alias->hosted_zone_id},
-                            {"DNSName", rs.alias->dns_name.to_text()},
-                            {"EvaluateTargetHealth", rs.alias->evaluate_target_health}};
+    if (!rs.health_check_id().empty()) j["HealthCheckId"] = rs.health_check_id();
+    if (rs.alias()) {
+        j["AliasTarget"] = {{"HostedZoneId", rs.alias()->hosted_zone_id},
+                            {"DNSName", rs.alias()->dns_name.to_text()},
+                            {"EvaluateTargetHealth", rs.alias()->evaluate_target_health}};
     } else {
         j["TTL"] = rs.ttl;
         nlohmann::ordered_json values = nlohmann::ordered_json::array();

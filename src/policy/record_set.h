@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,16 @@ struct AliasSpec {
     bool evaluate_target_health = false;
 };
 
+// The fields only routed, health-checked or alias record sets use.
+struct RoutingFields {
+    GeoLocationSpec geo;
+    std::string region;  // latency
+    CidrSpec cidr;
+    GeoproximitySpec geoproximity;
+    std::string health_check_id;
+    std::optional<AliasSpec> alias;
+};
+
 struct RecordSet {
     dns::Name name;
     uint16_t type = 0;
@@ -62,18 +73,27 @@ struct RecordSet {
     std::string set_identifier;       // empty for simple record sets
     RoutingKind kind = RoutingKind::kSimple;
     uint8_t weight = 0;
-    GeoLocationSpec geo;
-    std::string region;  // latency
     bool failover_primary = false;
-    CidrSpec cidr;
-    GeoproximitySpec geoproximity;
-    std::string health_check_id;
-    std::optional<AliasSpec> alias;
     uint32_t line = 0;  // of the record set in its file; 0 if unknown
 
-    bool is_simple() const { return set_identifier.empty() && !alias; }
+    const GeoLocationSpec& geo() const { return routing().geo; }
+    const std::string& region() const { return routing().region; }
+    const CidrSpec& cidr() const { return routing().cidr; }
+    const GeoproximitySpec& geoproximity() const { return routing().geoproximity; }
+    const std::string& health_check_id() const { return routing().health_check_id; }
+    const std::optional<AliasSpec>& alias() const { return routing().alias; }
+    // The routing fields to change (this record set's own copy).
+    RoutingFields& edit();
+
+    bool is_simple() const { return set_identifier.empty() && !alias(); }
     // "www.example.com. A \"eu-west\"": how every error names a record set.
     std::string describe() const;
+
+private:
+    const RoutingFields& routing() const;
+    // Out of line and shared between copies (copy on edit()): a zone of 1M plain record
+    // sets would otherwise carry about 400 bytes of empty routing fields in each.
+    std::shared_ptr<RoutingFields> routing_;
 };
 
 // The record sets of one file, for zone `origin`.

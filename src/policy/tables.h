@@ -105,7 +105,7 @@ void follow_alias_chain(const PolicyTables& tables, const CompiledPolicy& first,
 
 // Data plane: decide(), and while the chosen member is an alias to another policy,
 // decide() there too. The answering members may still be aliases to RRsets outside any
-// policy (Policy::members[i].record.alias names them): the engine answers with those.
+// policy (Policy::members[i].record.alias() names them): the engine answers with those.
 // Fills `out` in place (see decide_into()). Always inlined: it is the data plane's one
 // call into this layer, and GCC's size budget sometimes left it out of line (34 more
 // instructions a geolocation answer, callgrind).

@@ -80,18 +80,18 @@ TEST(ApiChangeBatch, ReadsEveryRoutingPolicyAndAlias) {
     EXPECT_EQ(c[1].action, change::Action::kUpsert);
     EXPECT_EQ(c[1].record_set.kind, policy::RoutingKind::kWeighted);
     EXPECT_EQ(c[1].record_set.weight, 10);
-    EXPECT_EQ(c[1].record_set.health_check_id, "hc-1");
+    EXPECT_EQ(c[1].record_set.health_check_id(), "hc-1");
     EXPECT_EQ(c[2].record_set.kind, policy::RoutingKind::kGeolocation);
-    EXPECT_EQ(c[2].record_set.geo.continent, "EU");
+    EXPECT_EQ(c[2].record_set.geo().continent, "EU");
     EXPECT_EQ(c[3].record_set.kind, policy::RoutingKind::kLatency);
     EXPECT_TRUE(c[4].record_set.failover_primary);
     EXPECT_EQ(c[5].record_set.kind, policy::RoutingKind::kMultiValue);
-    EXPECT_EQ(c[6].record_set.cidr.location_name, "office");
-    EXPECT_EQ(c[7].record_set.geoproximity.bias, 10);
-    EXPECT_DOUBLE_EQ(c[7].record_set.geoproximity.latitude, 49.22);
+    EXPECT_EQ(c[6].record_set.cidr().location_name, "office");
+    EXPECT_EQ(c[7].record_set.geoproximity().bias, 10);
+    EXPECT_DOUBLE_EQ(c[7].record_set.geoproximity().latitude, 49.22);
     EXPECT_EQ(c[8].action, change::Action::kDelete);
-    ASSERT_TRUE(c[8].record_set.alias.has_value());
-    EXPECT_TRUE(c[8].record_set.alias->evaluate_target_health);
+    ASSERT_TRUE(c[8].record_set.alias().has_value());
+    EXPECT_TRUE(c[8].record_set.alias()->evaluate_target_health);
     EXPECT_EQ(c[8].record_set.name.to_text(), "*.example.com.");
 }
 

@@ -380,7 +380,7 @@ TEST(Alias, NestedAliasesResolveToTheAnsweringPolicy) {
     ASSERT_EQ(r.decision.count, 1);
     const PolicyMember& m = f.tables->set().policies[www].members[r.decision.members[0]];
     ASSERT_TRUE(m.is_alias());
-    EXPECT_EQ(m.record.alias->dns_name, name_of("static.example.com."));
+    EXPECT_EQ(m.record.alias()->dns_name, name_of("static.example.com."));
     EXPECT_EQ(m.target_policy, kNoPolicy);
 }
 

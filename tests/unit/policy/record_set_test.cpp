@@ -54,22 +54,22 @@ TEST(RecordSet, ParsesEveryRoutingPolicy) {
     EXPECT_EQ(v[0].kind, RoutingKind::kWeighted);
     EXPECT_EQ(v[0].weight, 10);
     EXPECT_EQ(v[0].values.size(), 2u);
-    EXPECT_EQ(v[0].health_check_id, "hc");
+    EXPECT_EQ(v[0].health_check_id(), "hc");
     EXPECT_EQ(v[0].line, 2u);
     EXPECT_EQ(v[1].kind, RoutingKind::kGeolocation);
     EXPECT_EQ(v[1].name, name_of("g.example.com."));  // trailing dot optional
     EXPECT_EQ(v[1].type, dns::type::AAAA);
-    EXPECT_EQ(v[1].geo.subdivision, "WA");
+    EXPECT_EQ(v[1].geo().subdivision, "WA");
     EXPECT_EQ(v[2].kind, RoutingKind::kLatency);
     EXPECT_EQ(v[2].values[0], "\"hello world\"");  // kept in presentation form
     EXPECT_TRUE(v[3].failover_primary);
     EXPECT_EQ(v[4].kind, RoutingKind::kMultiValue);
-    EXPECT_EQ(v[5].cidr.location_name, "*");
-    EXPECT_DOUBLE_EQ(v[6].geoproximity.latitude, 49.22);
-    EXPECT_EQ(v[6].geoproximity.bias, -20);
-    EXPECT_NEAR(v[7].geoproximity.latitude, 53.35, 0.01);  // Dublin
-    ASSERT_TRUE(v[8].alias.has_value());
-    EXPECT_TRUE(v[8].alias->evaluate_target_health);
+    EXPECT_EQ(v[5].cidr().location_name, "*");
+    EXPECT_DOUBLE_EQ(v[6].geoproximity().latitude, 49.22);
+    EXPECT_EQ(v[6].geoproximity().bias, -20);
+    EXPECT_NEAR(v[7].geoproximity().latitude, 53.35, 0.01);  // Dublin
+    ASSERT_TRUE(v[8].alias().has_value());
+    EXPECT_TRUE(v[8].alias()->evaluate_target_health);
     EXPECT_EQ(v[8].kind, RoutingKind::kSimple);
     EXPECT_FALSE(v[8].is_simple());
     EXPECT_TRUE(v[9].is_simple());
@@ -127,7 +127,7 @@ TEST(RecordSet, CountryCodeNoIsNorwayInYaml) {
         "   GeoLocation: {CountryCode: NO}, ResourceRecords: [{Value: 192.0.2.1}]}\n";
     auto r = parse_record_sets_text(yaml, "rs.yaml", name_of("example.com."));
     ASSERT_TRUE(r.ok()) << r.error().to_string();
-    EXPECT_EQ(r->record_sets[0].geo.country, "NO");
+    EXPECT_EQ(r->record_sets[0].geo().country, "NO");
 }
 
 TEST(RecordSet, JsonSyntaxErrorsGiveTheLine) {
