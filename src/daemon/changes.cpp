@@ -152,12 +152,30 @@ Status ChangePath::configure(const loader::Config& config) {
         update_ = std::move(update.value());
     }
     std::vector<change::Registry::FileZone> file_zones;
+    // Listed with its count; its record sets are read again when the API asks for them.
+    auto list = [&file_zones](const loader::ZoneConfig& zc, size_t count) {
+        auto stub = std::make_shared<change::ZoneContent>();
+        stub->id = zc.hosted_zone_id.empty() ? change::Registry::derived_zone_id(zc.origin) : zc.hosted_zone_id;
+        stub->origin = zc.origin;
+        stub->from_file = true;
+        file_zones.push_back(change::Registry::FileZone{std::move(stub), count,
+                                                        [zc] { return loader::zone_content(zc); }});
+    };
     for (const loader::ZoneConfig& zc : config.zones) {
         const bool updatable = config.zone_allows(zc, "update");
         if (registry_.stored(zc.origin)) continue;
         // A zone file is read a second time, into record sets, only where someone reads
         // them: the API lists file zones, UPDATE moves its zones into the store.
         if (!updatable && !config.api.listen) continue;
+        FileCount counted{loader::file_identity(zc.file),
+                          zc.record_sets.empty() ? std::nullopt : loader::file_identity(zc.record_sets), 0};
+        auto known = file_counts_.find(zc.origin_text);
+        if (!updatable && known != file_counts_.end() && counted.zone_file &&
+            known->second.zone_file == counted.zone_file &&
+            known->second.record_sets_file == counted.record_sets_file) {
+            list(zc, known->second.count);
+            continue;
+        }
         auto content = loader::zone_content(zc);
         if (!content) return content.error();
         if (content->id.empty()) content->id = change::Registry::derived_zone_id(zc.origin);
@@ -168,14 +186,9 @@ Status ChangePath::configure(const loader::Config& config) {
                       log::kv("zone", zc.origin_text) + " " + log::kv("file", zc.file));
             continue;
         }
-        // Listed with its count; its record sets are read again when the API asks for them.
-        auto stub = std::make_shared<change::ZoneContent>();
-        stub->id = content->id;
-        stub->origin = content->origin;
-        stub->from_file = true;
-        const size_t count = content->record_sets.size();
-        file_zones.push_back(change::Registry::FileZone{std::move(stub), count,
-                                                        [zc] { return loader::zone_content(zc); }});
+        counted.count = content->record_sets.size();
+        file_counts_[zc.origin_text] = counted;
+        list(zc, counted.count);
     }
     registry_.set_file_zones(std::move(file_zones));
     if (!config.health_checks.empty()) {

@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -91,6 +92,14 @@ private:
     std::shared_ptr<UpdateState> update_;
     std::vector<std::shared_ptr<UpdateState>> retired_updates_;  // counters carried below
     std::unique_ptr<api::ApiServer> api_;
+    // Each file zone's record-set count for the API's listing, with the identities of the
+    // files it was counted from: a reload reads again only the files that changed.
+    struct FileCount {
+        std::optional<loader::FileIdentity> zone_file;
+        std::optional<loader::FileIdentity> record_sets_file;
+        size_t count = 0;
+    };
+    std::map<std::string, FileCount> file_counts_;  // by origin (configure() only)
 
     mutable std::mutex mutex_;  // guards what follows
     std::condition_variable cv_;

@@ -899,6 +899,18 @@ def file_zone(w, ids):
     code, msg, status = w.change_error(fid, [{"Action": "CREATE", "ResourceRecordSet": simple(
         "api.file.test.", "A", 60, "10.40.0.1")}])
     check(status == 400 and "fastzonectl import" in msg, f"a change to a file-managed zone is refused: {code} {msg!r}")
+    # A reload with the file unchanged keeps its image and its count; edited, both follow it.
+    count = z["ResourceRecordSetCount"]
+    out = w.ctl("reload")
+    check(out.returncode == 0 and "unchanged_files_kept=1" in out.stdout,
+          f"a reload with the zone file unchanged keeps its image: {out.stdout.strip()}")
+    with open(os.path.join(w.work, "file.test.zone"), "a") as f:
+        f.write("added 300 IN TXT \"after an edit\"\n")
+    out = w.ctl("reload")
+    recount = w.r53.get_hosted_zone(Id=fid)["HostedZone"]["ResourceRecordSetCount"]
+    check(out.returncode == 0 and "unchanged_files_kept=0" in out.stdout and recount == count + 1 and
+          w.ask("added.file.test.", "TXT").answer,
+          f"edited, the zone file is read again: {count} -> {recount} record sets, the new TXT answered")
     out = w.ctl("import", "file.test.")
     check(out.returncode == 0, f"fastzonectl import file.test.: {out.stdout.strip()} {out.stderr.strip()}")
     w.change(fid, [{"Action": "CREATE", "ResourceRecordSet": simple("api.file.test.", "A", 60, "10.40.0.1")}])
