@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "dns/name_hash.h"
@@ -65,18 +64,50 @@ public:
 
 private:
     uint32_t node_for(std::string name) {
-        auto [it, inserted] = index_.try_emplace(std::move(name), static_cast<uint32_t>(nodes_.size()));
-        if (inserted) {
-            BuildNode n;
-            n.name = it->first;
-            n.labels = static_cast<uint8_t>(count_labels(n.name));
-            nodes_.push_back(std::move(n));
+        uint32_t* slot = index_slot(name);
+        if (*slot != 0) return *slot - 1;
+        BuildNode n;
+        n.name = std::move(name);
+        n.labels = static_cast<uint8_t>(count_labels(n.name));
+        nodes_.push_back(std::move(n));
+        *slot = static_cast<uint32_t>(nodes_.size());
+        if (nodes_.size() * 2 > index_.size()) grow_index();
+        return static_cast<uint32_t>(nodes_.size() - 1);
+    }
+
+    // The node of a canonical name, or UINT32_MAX.
+    uint32_t find_node(const std::string& name) {
+        const uint32_t v = *index_slot(name);
+        return v == 0 ? UINT32_MAX : v - 1;
+    }
+
+    // The name index: open addressing over node numbers + 1 (0: empty), 4 bytes a name
+    // where a map of strings held a second copy of every name (about 90 bytes a name, a
+    // sixth of a 1M-record compile's peak).
+    uint32_t* index_slot(const std::string& name) {
+        const size_t mask = index_.size() - 1;
+        for (size_t i = std::hash<std::string_view>{}(name)&mask;; i = (i + 1) & mask) {
+            if (index_[i] == 0 || nodes_[index_[i] - 1].name == name) return &index_[i];
         }
-        return it->second;
+    }
+
+    void grow_index() {
+        std::vector<uint32_t> old = std::move(index_);
+        index_.assign(std::max<size_t>(16, old.size() * 2), 0);
+        const size_t mask = index_.size() - 1;
+        for (uint32_t v : old) {
+            if (v == 0) continue;
+            const std::string& name = nodes_[v - 1].name;
+            size_t i = std::hash<std::string_view>{}(name)&mask;
+            while (index_[i] != 0) i = (i + 1) & mask;
+            index_[i] = v;
+        }
     }
 
     void collect() {
-        index_.reserve(zone_.records.size() + 16);
+        size_t slots = 16;
+        while (slots < 2 * (zone_.records.size() + 16)) slots <<= 1;
+        index_.assign(slots, 0);
         nodes_.reserve(zone_.records.size() + 16);
         node_for(apex_);
         for (const Record& r : zone_.records) {
@@ -198,15 +229,15 @@ private:
             if (t.empty()) continue;
             std::string key(t);
             for (auto& c : key) c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
-            auto it = index_.find(key);
-            if (it == index_.end()) continue;
-            const BuildNode& target = nodes_[it->second];
+            const uint32_t found = find_node(key);
+            if (found == UINT32_MAX) continue;
+            const BuildNode& target = nodes_[found];
             bool has_addr = false;
             for (const auto& ts : target.rrsets) {
                 has_addr |= ts.type == dns::type::A || ts.type == dns::type::AAAA;
             }
-            if (has_addr && std::find(s.additional.begin(), s.additional.end(), it->second) == s.additional.end()) {
-                s.additional.push_back(it->second);
+            if (has_addr && std::find(s.additional.begin(), s.additional.end(), found) == s.additional.end()) {
+                s.additional.push_back(found);
             }
         }
     }
@@ -342,7 +373,7 @@ private:
     // The SOA of negative answers (see ImageHeader::negative_block).
     void make_negative_block() {
         const BuildRRset* soa = nullptr;
-        for (const auto& s : nodes_[index_.at(apex_)].rrsets) {
+        for (const auto& s : nodes_[find_node(apex_)].rrsets) {
             if (s.type == dns::type::SOA) soa = &s;
         }
         if (soa == nullptr || soa->rdatas.empty()) return;
@@ -380,7 +411,7 @@ private:
     const ZoneSource& zone_;
     std::string apex_;
     std::vector<BuildNode> nodes_;
-    std::unordered_map<std::string, uint32_t> index_;
+    std::vector<uint32_t> index_;  // see index_slot()
     uint32_t policy_count_ = 0;
     std::vector<uint8_t> negative_block_;
     std::vector<uint16_t> negative_fixups_;  // pairs: offset in block, apex-relative target
