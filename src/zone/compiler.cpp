@@ -2,6 +2,7 @@
 #include "zone/compiler.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,15 +14,30 @@
 namespace fz::zone {
 namespace {
 
+struct BuildRRset;
+// Routing policies: the policy RRset holds its members; an alias member its target.
+struct RoutedParts {
+    std::vector<BuildRRset> members;
+    std::string alias_target;  // canonical wire name
+};
+
 struct BuildRRset : PlainRRset {
     std::vector<uint32_t> additional;  // node indexes, resolved to offsets at layout time
     uint32_t offset = 0;
-    // Routing policies: the policy RRset holds its members; an alias member its target.
     bool policy = false;
-    uint32_t policy_id = 0;
-    std::vector<BuildRRset> members;
     bool alias = false;
-    std::string alias_target;  // canonical wire name
+    uint32_t policy_id = 0;
+    // Out of line: a 1M-record zone's plain RRsets would carry 56 empty bytes each.
+    std::unique_ptr<RoutedParts> routed;
+
+    const std::vector<BuildRRset>& members() const {
+        static const std::vector<BuildRRset> kNone;
+        return routed ? routed->members : kNone;
+    }
+    RoutedParts& edit_routed() {
+        if (!routed) routed = std::make_unique<RoutedParts>();
+        return *routed;
+    }
 };
 
 struct BuildNode {
@@ -144,9 +160,9 @@ private:
                 member.type = p.type;
                 member.ttl = m.ttl;
                 member.alias = m.alias;
-                if (m.alias) member.alias_target = lower_wire(m.alias_target);
+                if (m.alias) member.edit_routed().alias_target = lower_wire(m.alias_target);
                 for (const std::string& rd : m.rdatas) member.rdatas.push_back(&rd);
-                set.members.push_back(std::move(member));
+                set.edit_routed().members.push_back(std::move(member));
             }
             n.rrsets.push_back(std::move(set));
             ++policy_count_;
@@ -210,7 +226,7 @@ private:
                       [](const BuildRRset& a, const BuildRRset& b) { return a.type < b.type; });
             for (auto& s : n.rrsets) {
                 if (s.policy) {
-                    for (auto& m : s.members) {
+                    for (auto& m : s.edit_routed().members) {
                         if (!m.alias) prepare(n, m, tmp);
                     }
                 } else {
@@ -244,11 +260,11 @@ private:
 
     static size_t rrset_size(const BuildRRset& s) {
         if (s.policy) {
-            size_t sz = align_up(sizeof(RRset) + 4 * s.members.size(), 8);
-            for (const auto& m : s.members) sz += rrset_size(m);
+            size_t sz = align_up(sizeof(RRset) + 4 * s.members().size(), 8);
+            for (const auto& m : s.members()) sz += rrset_size(m);
             return sz;
         }
-        if (s.alias) return align_up(sizeof(RRset) + s.alias_target.size(), 8);
+        if (s.alias) return align_up(sizeof(RRset) + s.routed->alias_target.size(), 8);
         return plain_rrset_size(s, s.additional.size());
     }
 
@@ -269,8 +285,8 @@ private:
                 s.offset = static_cast<uint32_t>(off);
                 off += rrset_size(s);
                 if (s.policy) {
-                    size_t m_off = s.offset + align_up(sizeof(RRset) + 4 * s.members.size(), 8);
-                    for (auto& m : s.members) {
+                    size_t m_off = s.offset + align_up(sizeof(RRset) + 4 * s.members().size(), 8);
+                    for (auto& m : s.edit_routed().members) {
                         m.offset = static_cast<uint32_t>(m_off);
                         m_off += rrset_size(m);
                     }
@@ -287,7 +303,7 @@ private:
         if (off > UINT32_MAX) return Error{zone_.files.empty() ? "" : zone_.files[0], 0, "zone image over 4 GiB"};
         for (const auto& n : nodes_) {
             for (const auto& s : n.rrsets) {
-                if (s.rdatas.size() > UINT16_MAX || s.members.size() > UINT16_MAX) {
+                if (s.rdatas.size() > UINT16_MAX || s.members().size() > UINT16_MAX) {
                     return Error{zone_.files.empty() ? "" : zone_.files[0], 0, "RRset with more than 65535 records"};
                 }
             }
@@ -341,7 +357,7 @@ private:
                 if (s.policy) {
                     *policy_list++ = s.policy_id;
                     *policy_list++ = s.offset;
-                    for (const auto& m : s.members) record_count += static_cast<uint32_t>(m.rdatas.size());
+                    for (const auto& m : s.members()) record_count += static_cast<uint32_t>(m.rdatas.size());
                 }
                 if (n.flags & kNodeApex) {
                     if (s.type == dns::type::SOA) {
@@ -389,17 +405,17 @@ private:
             if (s.policy) {
                 r->flags = kRRsetPolicy;
                 r->policy = s.policy_id;
-                r->count = static_cast<uint16_t>(s.members.size());
-                r->rdata_len = static_cast<uint32_t>(4 * s.members.size());
+                r->count = static_cast<uint16_t>(s.members().size());
+                r->rdata_len = static_cast<uint32_t>(4 * s.members().size());
                 auto* offs = reinterpret_cast<uint32_t*>(p + sizeof(RRset));
-                for (size_t i = 0; i < s.members.size(); ++i) {
-                    offs[i] = s.members[i].offset;
-                    write_rrset(base, n, s.members[i]);
+                for (size_t i = 0; i < s.members().size(); ++i) {
+                    offs[i] = s.members()[i].offset;
+                    write_rrset(base, n, s.members()[i]);
                 }
             } else {
                 r->flags = kRRsetAlias;
-                r->rdata_len = static_cast<uint32_t>(s.alias_target.size());
-                std::memcpy(p + sizeof(RRset), s.alias_target.data(), s.alias_target.size());
+                r->rdata_len = static_cast<uint32_t>(s.routed->alias_target.size());
+                std::memcpy(p + sizeof(RRset), s.routed->alias_target.data(), s.routed->alias_target.size());
             }
             return;
         }
