@@ -73,8 +73,9 @@ int check_zone(const std::string& origin_text, const std::string& file) {
         std::fprintf(stderr, "error: %s\n", src.error().to_string().c_str());
         return 1;
     }
-    for (const auto& w : src->warnings) std::fprintf(stderr, "warning: %s\n", w.to_string().c_str());
-    auto st = fz::zone::check_zone(*src);
+    std::vector<fz::Error> warnings = src->warnings;
+    auto st = fz::zone::check_zone(*src, &warnings);
+    for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.to_string().c_str());
     if (!st) {
         std::fprintf(stderr, "error: %s\n", st.error().to_string().c_str());
         return 1;

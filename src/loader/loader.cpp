@@ -241,7 +241,7 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(
 
 // check_zone() over the zone's records plus one stand-in record per policy RRset, so
 // that the zone rules (CNAME exclusivity, occlusion...) see routed names too.
-Status check_with_policies(zone::ZoneSource& z, const policy::PolicyTables* tables) {
+Status check_with_policies(zone::ZoneSource& z, const policy::PolicyTables* tables, std::vector<Error>* warnings) {
     size_t base = z.records.size();
     for (const auto& p : z.policies) {
         zone::Record r;
@@ -261,7 +261,7 @@ Status check_with_policies(zone::ZoneSource& z, const policy::PolicyTables* tabl
         }
         z.records.push_back(std::move(r));
     }
-    auto st = zone::check_zone(z);
+    auto st = zone::check_zone(z, warnings);
     z.records.resize(base);
     return st;
 }
@@ -307,9 +307,9 @@ const CompiledFileZone* reusable_image(const Config& config, const StoredInputs&
 Result<zone::ZoneSource> load_zone(const ZoneConfig& zc, std::vector<Error>* warnings) {
     auto src = zone::parse_zone_file(zc.file, zc.origin);
     if (!src) return src.error();
-    auto st = zone::check_zone(*src);
-    if (!st) return st.error();
     if (warnings != nullptr) warnings->insert(warnings->end(), src->warnings.begin(), src->warnings.end());
+    auto st = zone::check_zone(*src, warnings);
+    if (!st) return st.error();
     return std::move(src.value());
 }
 
@@ -373,7 +373,7 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
 
     for (size_t i = 0; i < sources.size(); ++i) {
         zone::ZoneSource& src = sources[i];
-        auto st = check_with_policies(src, snap->policies.get());
+        auto st = check_with_policies(src, snap->policies.get(), &rep.warnings);
         if (!st) return st.error();
         auto t1 = std::chrono::steady_clock::now();
         auto image = zone::compile_zone(src);

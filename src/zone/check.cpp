@@ -3,6 +3,7 @@
 // nothing but glue below a delegation.
 #include "zone/check.h"
 
+#include <unordered_set>
 #include <vector>
 
 #include "dns/rrtype.h"
@@ -112,6 +113,8 @@ public:
     explicit Checker(const ZoneSource& zone) : zone_(zone), table_(zone.records) {}
 
     Status run();
+    // The DNSSEC rules (check.h), after run() has filled the table.
+    Status check_dnssec(std::vector<Error>* warnings);
 
 private:
     Error error(const Record& r, std::string message) const {
@@ -128,6 +131,10 @@ private:
     const ZoneSource& zone_;
     NodeTable table_;
     bool has_cuts_or_dnames_ = false;
+    std::vector<int32_t> node_of_;  // each record's node (run())
+    int32_t first_rrsig_ = kNone;
+    int32_t first_nsec3_ = kNone;
+    bool apex_nsec3param_ = false;
 };
 
 bool Checker::below_cut_or_dname(int32_t index) {
@@ -161,7 +168,8 @@ Status Checker::run() {
     std::vector<uint64_t> hashes(recs.size());
     for (size_t i = 0; i < recs.size(); ++i) hashes[i] = NodeTable::hash(recs[i].owner.data(), recs[i].owner.size());
     constexpr size_t kPrefetchDistance = 8;
-    std::vector<int32_t> node_of(recs.size());
+    std::vector<int32_t>& node_of = node_of_;
+    node_of.resize(recs.size());
     for (size_t i = 0; i < recs.size(); ++i) {
         if (i + kPrefetchDistance < recs.size()) table_.prefetch(hashes[i + kPrefetchDistance]);
         auto r = static_cast<int32_t>(i);
@@ -184,6 +192,9 @@ Status Checker::run() {
             n.first_ns = r;
             if (!recs[i].owner.equals(apex)) has_cuts_or_dnames_ = true;
         }
+        if (type == dns::type::RRSIG && first_rrsig_ == kNone) first_rrsig_ = r;
+        if (type == dns::type::NSEC3 && first_nsec3_ == kNone) first_nsec3_ = r;
+        if (type == dns::type::NSEC3PARAM && recs[i].owner.equals(apex)) apex_nsec3param_ = true;
     }
 
     int32_t first_soa = kNone;
@@ -261,11 +272,50 @@ Status Checker::run() {
     return Ok{};
 }
 
+Status Checker::check_dnssec(std::vector<Error>* warnings) {
+    const auto& recs = zone_.records;
+    if (first_nsec3_ != kNone && !apex_nsec3param_) {
+        return error(recs[first_nsec3_], "NSEC3 records without an NSEC3PARAM at the zone apex " +
+                                             zone_.origin.to_text() +
+                                             ": the chain's hash parameters are unknown, so no denial of existence "
+                                             "can be proven (add the NSEC3PARAM the signer made, or sign again)");
+    }
+    if (first_rrsig_ == kNone || warnings == nullptr) return Ok{};
+    // Which types each name holds, then every RRSIG's covered type against them.
+    std::unordered_set<uint64_t> held;
+    held.reserve(recs.size());
+    for (size_t i = 0; i < recs.size(); ++i) {
+        if (recs[i].type != dns::type::RRSIG) held.insert(static_cast<uint64_t>(node_of_[i]) << 16 | recs[i].type);
+    }
+    size_t orphans = 0;
+    for (size_t i = 0; i < recs.size(); ++i) {
+        const Record& r = recs[i];
+        if (r.type != dns::type::RRSIG || r.rdata.size() < 2) continue;
+        const uint16_t covered = dns::load_u16(reinterpret_cast<const uint8_t*>(r.rdata.data()));
+        if (held.count(static_cast<uint64_t>(node_of_[i]) << 16 | covered) != 0) continue;
+        // One warning per orphan up to a few, then their number: a zone signed with the
+        // wrong file may have thousands.
+        if (++orphans <= 5) {
+            warnings->push_back(error(r, "RRSIG at " + r.owner.to_text() + " covers " + dns::type_to_text(covered) +
+                                             ", but there is no " + dns::type_to_text(covered) +
+                                             " RRset there: the signature is never served"));
+        }
+    }
+    if (orphans > 5) {
+        warnings->push_back(Error{
+            zone_.files.empty() ? std::string() : zone_.files[0], 0,
+            std::to_string(orphans - 5) + " more RRSIG records cover RRsets the zone does not have"});
+    }
+    return Ok{};
+}
+
 }  // namespace
 
-Status check_zone(const ZoneSource& zone) {
+Status check_zone(const ZoneSource& zone, std::vector<Error>* warnings) {
     Checker checker(zone);
-    return checker.run();
+    auto st = checker.run();
+    if (!st) return st;
+    return checker.check_dnssec(warnings);
 }
 
 }  // namespace fz::zone

@@ -194,3 +194,45 @@ TEST(CheckTest, LargeZoneWithManyNames) {
 
 }  // namespace
 }  // namespace fz::zone
+
+namespace fz::zone {
+namespace {
+
+// A signed zone's records, as a signer writes them (signatures need not verify here).
+constexpr const char* kSigned =
+    "@ DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==\n"
+    "@ RRSIG SOA 13 2 3600 20261231000000 20261201000000 12345 example.com. "
+    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==\n";
+
+TEST(CheckDnssec, Nsec3WithoutNsec3ParamIsRefusedAtLoad) {
+    const std::string text =
+        std::string(kHead) + kSigned +
+        "vhgdkkrmgmla3ej30ju41g8cmpgrh4il NSEC3 1 0 0 - 0p9mhaveqvm6t7vbl5lop2u3t2rp3tom A RRSIG\n";
+    Error e = check_error(text);
+    EXPECT_NE(e.message.find("NSEC3 records without an NSEC3PARAM"), std::string::npos) << e.message;
+    EXPECT_EQ(e.line, 7u);
+    ZoneSource with_param = zone_of(text + "@ NSEC3PARAM 1 0 0 -\n");
+    EXPECT_TRUE(check_zone(with_param).ok());
+}
+
+TEST(CheckDnssec, AnRrsigForAMissingRrsetIsAWarning) {
+    const std::string text =
+        std::string(kHead) + kSigned +
+        "www A 192.0.2.80\n"
+        "www RRSIG MX 13 3 3600 20261231000000 20261201000000 12345 example.com. "
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==\n";
+    ZoneSource z = zone_of(text);
+    std::vector<Error> warnings;
+    ASSERT_TRUE(check_zone(z, &warnings).ok());
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_EQ(warnings[0].line, 8u);
+    EXPECT_NE(warnings[0].message.find("RRSIG at www.example.com. covers MX, but there is no MX RRset"),
+              std::string::npos)
+        << warnings[0].message;
+    std::vector<Error> none;
+    ASSERT_TRUE(check_zone(zone_of(std::string(kHead) + kSigned), &none).ok());
+    EXPECT_TRUE(none.empty()) << none.front().message;  // the apex SOA's RRSIG covers the SOA
+}
+
+}  // namespace
+}  // namespace fz::zone
