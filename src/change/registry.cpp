@@ -114,6 +114,7 @@ Status Registry::open() {
         if (!history) return history.error();
         for (const HistoryEntry& e : *history) {
             if (e.change_id.empty()) continue;
+            if (changes_.count(e.change_id) == 0) change_order_.push_back(e.change_id);
             ChangeState& c = changes_[e.change_id];
             c.info.id = e.change_id;
             c.info.status = ChangeStatus::kInsync;
@@ -189,14 +190,14 @@ ChangeInfo Registry::new_change(const std::string& comment) const {
 }
 
 void Registry::remember(const ChangeInfo& info) {
-    if (changes_.size() >= kMaxChanges) {
-        // Forget the oldest change already answered with.
-        auto oldest = std::min_element(changes_.begin(), changes_.end(), [](const auto& a, const auto& b) {
-            return a.second.sequence < b.second.sequence;
-        });
-        changes_.erase(oldest);
+    // Forget the oldest change already answered with (first in, first out: constant time
+    // at 200 batches a second, where a scan for the lowest sequence cost a millisecond).
+    while (changes_.size() >= kMaxChanges && !change_order_.empty()) {
+        changes_.erase(change_order_.front());
+        change_order_.pop_front();
     }
     changes_[info.id] = ChangeState{info, ++sequence_};
+    change_order_.push_back(info.id);
 }
 
 HistoryEntry Registry::history_entry(const ChangeInfo& info, const std::string& zone_id) {

@@ -210,6 +210,7 @@ private:
     std::map<std::string, Zone> zones_;                // by id
     std::map<std::string, HealthCheckRecord> checks_;  // the API's and the file's, by id
     std::map<std::string, ChangeState> changes_;       // by id
+    std::deque<std::string> change_order_;             // their ids, oldest first
     std::map<std::string, std::string> creations_;     // zone id -> the change that created it
     uint64_t sequence_ = 0;
     uint64_t published_ = 0;
