@@ -72,6 +72,32 @@ struct UpdateCounters {
     Count dropped;  // not answered: shorter than a header, or a response
 };
 
+// Every counter with its name, in the order status and metrics print them: what sums and
+// prints them goes through this one list, so that a counter added above is never left out.
+struct UpdateCounterField {
+    const char* name;
+    Count UpdateCounters::*field;
+};
+inline constexpr UpdateCounterField kUpdateCounterFields[] = {
+    {"received", &UpdateCounters::received},
+    {"applied", &UpdateCounters::applied},
+    {"unchanged", &UpdateCounters::unchanged},
+    {"refused_acl", &UpdateCounters::refused_acl},
+    {"refused_zone", &UpdateCounters::refused_zone},
+    {"notauth", &UpdateCounters::notauth},
+    {"tsig_badkey", &UpdateCounters::tsig_badkey},
+    {"tsig_badsig", &UpdateCounters::tsig_badsig},
+    {"tsig_badtime", &UpdateCounters::tsig_badtime},
+    {"prereq_failed", &UpdateCounters::prereq_failed},
+    {"notzone", &UpdateCounters::notzone},
+    {"formerr", &UpdateCounters::formerr},
+    {"notimp", &UpdateCounters::notimp},
+    {"servfail", &UpdateCounters::servfail},
+    {"dropped", &UpdateCounters::dropped},
+};
+static_assert(sizeof(kUpdateCounterFields) / sizeof(kUpdateCounterFields[0]) * sizeof(Count) == sizeof(UpdateCounters),
+              "every UpdateCounters field is in kUpdateCounterFields");
+
 // What became of one UPDATE, for the caller's log and tests.
 struct UpdateReport {
     uint16_t rcode = 0;

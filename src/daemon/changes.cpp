@@ -121,21 +121,7 @@ api::UpdateCounters ChangePath::update_counters() const {
     std::lock_guard lock(update_mutex_);
     api::UpdateCounters sum;
     auto add = [&](const api::UpdateCounters& c) {
-        sum.received += c.received;
-        sum.applied += c.applied;
-        sum.unchanged += c.unchanged;
-        sum.refused_acl += c.refused_acl;
-        sum.refused_zone += c.refused_zone;
-        sum.notauth += c.notauth;
-        sum.tsig_badkey += c.tsig_badkey;
-        sum.tsig_badsig += c.tsig_badsig;
-        sum.tsig_badtime += c.tsig_badtime;
-        sum.prereq_failed += c.prereq_failed;
-        sum.notzone += c.notzone;
-        sum.formerr += c.formerr;
-        sum.notimp += c.notimp;
-        sum.servfail += c.servfail;
-        sum.dropped += c.dropped;
+        for (const auto& f : api::kUpdateCounterFields) sum.*f.field += c.*f.field;
     };
     for (const auto& r : retired_updates_) add(r->processor->counters());
     if (update_) add(update_->processor->counters());

@@ -444,21 +444,8 @@ Totals Daemon::totals() const {
         t.changes.rebuilds = changes_->rebuilds();
         t.changes.rebuilds_failed = changes_->rebuilds_failed();
         const api::UpdateCounters u = changes_->update_counters();
-        t.changes.updates = {{"received", u.received},
-                             {"applied", u.applied},
-                             {"unchanged", u.unchanged},
-                             {"refused_acl", u.refused_acl},
-                             {"refused_zone", u.refused_zone},
-                             {"notauth", u.notauth},
-                             {"tsig_badkey", u.tsig_badkey},
-                             {"tsig_badsig", u.tsig_badsig},
-                             {"tsig_badtime", u.tsig_badtime},
-                             {"prereq_failed", u.prereq_failed},
-                             {"notzone", u.notzone},
-                             {"formerr", u.formerr},
-                             {"notimp", u.notimp},
-                             {"servfail", u.servfail},
-                             {"dropped", u.dropped}};
+        t.changes.updates.clear();
+        for (const auto& f : api::kUpdateCounterFields) t.changes.updates.emplace_back(f.name, u.*f.field);
     }
     if (sockets_) t.changes.updates_dropped = sockets_->updates_dropped();
     return t;
