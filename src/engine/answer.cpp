@@ -297,6 +297,18 @@ private:
                 r_.counts[0] = before;
                 return false;
             }
+            // With DO, a pre-signed RRset goes with its RRSIGs or not at all (RFC 4035
+            // 3.1.1: TC rather than an RRset without its signatures). Not when it answers
+            // for a Route 53 alias (block_ok is false then): its signatures are made for
+            // the target's name, not the alias's.
+            if (c.sets[i]->signatures != 0) [[unlikely]] {
+                if (q_.edns.do_bit && c.block_ok &&
+                    !r_.put_rrset(0, owner_pos, c.images[i]->rrset_at(c.sets[i]->signatures), exact_first, false)) {
+                    r_.writer().rewind(start);
+                    r_.counts[0] = before;
+                    return false;
+                }
+            }
         }
         for (uint8_t i = 0; i < c.count; ++i) {
             if (c.images[i] == &zone_) want_additional(c.sets[i]);

@@ -29,6 +29,9 @@ struct BuildRRset : PlainRRset {
     uint32_t policy_id = 0;
     // Out of line: a 1M-record zone's plain RRsets would carry 56 empty bytes each.
     std::unique_ptr<RoutedParts> routed;
+    // The RRSIGs of this name that cover this type (a pre-signed zone), written right
+    // after it: what an answer with DO copies beside it.
+    std::unique_ptr<BuildRRset> signatures;
 
     const std::vector<BuildRRset>& members() const {
         static const std::vector<BuildRRset> kNone;
@@ -218,12 +221,34 @@ private:
         }
     }
 
+    // Splits the RRSIG RRset of `n` by covered type onto the plain RRsets they cover.
+    static void attach_signatures(BuildNode& n) {
+        const BuildRRset* sigs = nullptr;
+        for (const auto& s : n.rrsets) {
+            if (s.type == dns::type::RRSIG && !s.policy) sigs = &s;
+        }
+        if (sigs == nullptr) return;
+        for (auto& s : n.rrsets) {
+            if (s.policy || s.type == dns::type::RRSIG) continue;
+            for (const std::string* rd : sigs->rdatas) {
+                if (rd->size() < 2 || dns::load_u16(reinterpret_cast<const uint8_t*>(rd->data())) != s.type) continue;
+                if (!s.signatures) {
+                    s.signatures = std::make_unique<BuildRRset>();
+                    s.signatures->type = dns::type::RRSIG;
+                    s.signatures->ttl = s.ttl;  // an RRSIG's TTL is its RRset's (RFC 4034 section 3)
+                }
+                s.signatures->rdatas.push_back(rd);
+            }
+        }
+    }
+
     void build_rrsets() {
         std::vector<uint8_t> tmp(dns::kMaxMessage + 1024);
         for (auto& n : nodes_) {
             // Canonical order of types keeps ANY answers and images deterministic.
             std::sort(n.rrsets.begin(), n.rrsets.end(),
                       [](const BuildRRset& a, const BuildRRset& b) { return a.type < b.type; });
+            attach_signatures(n);
             for (auto& s : n.rrsets) {
                 if (s.policy) {
                     for (auto& m : s.edit_routed().members) {
@@ -231,6 +256,7 @@ private:
                     }
                 } else {
                     prepare(n, s, tmp);
+                    if (s.signatures) prepare(n, *s.signatures, tmp);
                 }
             }
         }
@@ -268,6 +294,27 @@ private:
         return plain_rrset_size(s, s.additional.size());
     }
 
+    // Gives `s` (its signatures and policy members with it) its offset at or after `off`;
+    // returns the offset past it.
+    static size_t place(BuildRRset& s, size_t off) {
+        off = align_up(off, 8);
+        s.offset = static_cast<uint32_t>(off);
+        off += rrset_size(s);
+        if (s.signatures) {
+            off = align_up(off, 8);
+            s.signatures->offset = static_cast<uint32_t>(off);
+            off += rrset_size(*s.signatures);
+        }
+        if (s.policy) {
+            size_t m_off = s.offset + align_up(sizeof(RRset) + 4 * s.members().size(), 8);
+            for (auto& m : s.edit_routed().members) {
+                m.offset = static_cast<uint32_t>(m_off);
+                m_off += rrset_size(m);
+            }
+        }
+        return off;
+    }
+
     Result<std::shared_ptr<const ZoneImage>> layout() {
         size_t slot_count = 16;
         while (slot_count < nodes_.size() * 2) slot_count <<= 1;
@@ -280,18 +327,7 @@ private:
             off = align_up(off, 8);
             n.offset = static_cast<uint32_t>(off);
             off += sizeof(Node) + sizeof(RRsetRef) * n.rrsets.size() + n.name.size();
-            for (auto& s : n.rrsets) {
-                off = align_up(off, 8);
-                s.offset = static_cast<uint32_t>(off);
-                off += rrset_size(s);
-                if (s.policy) {
-                    size_t m_off = s.offset + align_up(sizeof(RRset) + 4 * s.members().size(), 8);
-                    for (auto& m : s.edit_routed().members) {
-                        m.offset = static_cast<uint32_t>(m_off);
-                        m_off += rrset_size(m);
-                    }
-                }
-            }
+            for (auto& s : n.rrsets) off = place(s, off);
         }
         off = align_up(off, 8);
         size_t policies_off = off;
@@ -422,6 +458,10 @@ private:
         std::vector<uint32_t> additional;
         for (uint32_t node : s.additional) additional.push_back(nodes_[node].offset);
         write_plain_rrset(p, n.name.size(), s, additional.data(), additional.size());
+        if (s.signatures) {
+            r->signatures = s.signatures->offset;
+            write_rrset(base, n, *s.signatures);
+        }
     }
 
     const ZoneSource& zone_;

@@ -106,11 +106,11 @@ struct RRset {
     uint16_t flags;
     uint16_t additional_count;  // nodes whose A/AAAA go to the additional section
     uint16_t mark_count;
-    uint16_t owner_len;  // wire length of the owner this block was made for
-    uint32_t rdata_len;  // bytes in the rdata list
-    uint32_t block_len;  // bytes in the ready-made block (0: none)
-    uint32_t policy;     // policy index when kRRsetPolicy / kRRsetAlias
-    uint32_t reserved;   // keeps the rdata 8-byte aligned
+    uint16_t owner_len;   // wire length of the owner this block was made for
+    uint32_t rdata_len;   // bytes in the rdata list
+    uint32_t block_len;   // bytes in the ready-made block (0: none)
+    uint32_t policy;      // policy index when kRRsetPolicy / kRRsetAlias
+    uint32_t signatures;  // the RRSIGs covering this RRset, as an RRset of type RRSIG (0: none)
 
     const uint8_t* rdata() const { return reinterpret_cast<const uint8_t*>(this + 1); }
     const uint8_t* block() const { return rdata() + rdata_len; }

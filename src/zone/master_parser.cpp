@@ -391,7 +391,9 @@ void unify_records(ZoneSource& zone) {
         }
         if (first == nullptr) {
             rrsets[s] = Slot{static_cast<uint32_t>(kept), tag1};
-        } else if (first->ttl != rec.ttl) {
+        } else if (first->ttl != rec.ttl && rec.type != dns::type::RRSIG) {
+            // (An owner's RRSIGs cover RRsets of different TTLs: theirs differ by right,
+            // RFC 4034 section 3.)
             zone.warnings.push_back(Error{zone.file_of(rec), rec.line,
                                           "TTL " + std::to_string(rec.ttl) + " of this " + dns::type_to_text(rec.type) +
                                               " record differs from TTL " + std::to_string(first->ttl) +

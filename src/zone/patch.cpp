@@ -481,8 +481,11 @@ private:
         s.block.assign(reinterpret_cast<const char*>(r->block()), r->block_len);
         for (uint16_t i = 0; i < r->mark_count; ++i) s.marks.push_back(r->mark(i));
         garbage_ += rrset_bytes(*r);
+        const uint32_t signatures = r->signatures;
         std::string owner(reinterpret_cast<const char*>(n->name()), n->name_len);
-        return write_plain(owner, s, targets);
+        const uint32_t at = write_plain(owner, s, targets);
+        rrset(at)->signatures = signatures;  // the RRSIGs cover the same records
+        return at;
     }
 
     const ZoneImage& base_;
