@@ -423,6 +423,29 @@ private:
             dns::store_u16(w.data() + at + fix[2 * i], static_cast<uint16_t>(0xc000 | (apex_pos + fix[2 * i + 1])));
         }
         ++r_.counts[1];
+        if (q_.edns.do_bit) [[unlikely]]
+            sign_negative(at, apex_pos);
+    }
+
+    // In a pre-signed zone, with DO: the SOA of a negative answer goes with its RRSIGs,
+    // at the SOA's TTL here (RFC 2308's negative TTL), or the response is TC. (The NSEC
+    // and NSEC3 proofs are still to come: passing the NODATA name down to here cost the
+    // static path 8 instructions, callgrind, for reasons of GCC's code layout.)
+    [[gnu::noinline]] void sign_negative(size_t at, size_t apex_pos) {
+        if (zone_.soa()->signatures == 0) return;
+        const RRset* sigs = zone_.rrset_at(zone_.soa()->signatures);
+        const uint8_t* rd = sigs->rdata();
+        for (uint16_t i = 0; i < sigs->count; ++i) {
+            const uint16_t len = dns::load_u16(rd);
+            if (!r_.writer().put_record(apex_pos, dns::type::RRSIG, zone_.header().negative_ttl, rd + 2, len)) {
+                r_.writer().rewind(at);
+                --r_.counts[1];  // the SOA goes too: its signatures are not optional
+                r_.tc = true;
+                return;
+            }
+            rd += 2 + len;
+        }
+        r_.counts[1] = static_cast<uint16_t>(r_.counts[1] + sigs->count);
     }
 
     void want_additional(const RRset* set, bool referral = false) {

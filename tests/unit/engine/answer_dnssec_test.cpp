@@ -112,3 +112,32 @@ TEST_F(SignedZone, AnRrsetWhoseSignaturesDoNotFitIsTruncatedNotSentBare) {
 
 }  // namespace
 }  // namespace fz::engine
+
+namespace fz::engine {
+namespace {
+
+TEST(SignedZoneNegative, TheSoaOfANegativeAnswerComesWithItsRrsigAtTheNegativeTtl) {
+    auto snap = test::make_snapshot({{"example.com.", signed_zone()}});
+    for (const char* name : {"nothere.example.com.", "www.example.com."}) {  // NXDOMAIN, NODATA
+        auto d = decode(ask(*snap, query(name, dns::type::TXT, true)));
+        ASSERT_TRUE(d.ok);
+        EXPECT_TRUE(d.answer.empty());
+        ASSERT_EQ(d.authority.size(), 2u) << name;
+        EXPECT_EQ(d.authority[0].type, dns::type::SOA);
+        EXPECT_EQ(d.authority[0].ttl, 300u);  // min(SOA TTL, MINIMUM)
+        EXPECT_EQ(d.authority[1].type, dns::type::RRSIG);
+        EXPECT_EQ(d.authority[1].owner, "example.com.");
+        EXPECT_EQ(covered(d.authority[1]), dns::type::SOA);
+        EXPECT_EQ(d.authority[1].ttl, 300u);
+    }
+    // A signature too large for the UDP size leaves no bare SOA: TC.
+    std::string z = signed_zone();
+    for (int i = 0; i < 4; ++i) z += rrsig("@", "SOA", 2, std::string(339, 'A') + "BCDE"[i]);
+    auto big = test::make_snapshot({{"example.com.", z}});
+    auto t = decode(ask(*big, query("nothere.example.com.", dns::type::A, true, 512)));
+    EXPECT_TRUE(t.tc());
+    EXPECT_TRUE(t.authority.empty());
+}
+
+}  // namespace
+}  // namespace fz::engine
