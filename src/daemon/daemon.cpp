@@ -90,8 +90,7 @@ Status Daemon::start() {
         auto hs = refresh_health(**snap, view);
         if (!hs) return hs.error();
         publish(std::move(snap.value()));
-        served_ = ServedStore::of(view);
-        file_zones_ = std::move(report.file_zones);
+        serving(view, &report);
     }
     changes_->published(view);
     // The parse's and the compile's pages go back to the system: a 1M-record zone is
@@ -215,6 +214,11 @@ void Daemon::assign_slots(engine::Snapshot& snap) {
                      log::kv("zones", static_cast<long long>(u.zones)) + " " +
                          log::kv("record_sets", static_cast<long long>(u.members)));
     }
+}
+
+void Daemon::serving(const change::Registry::View& view, loader::LoadReport* built) {
+    served_ = ServedStore::of(view);
+    if (built != nullptr) file_zones_ = std::move(built->file_zones);
 }
 
 void Daemon::publish(std::unique_ptr<engine::Snapshot> snap) {
@@ -368,8 +372,7 @@ Result<std::string> Daemon::reload() {
     (*snap)->generation = ++generation_;
     // One pointer swap; the old snapshot is freed after every reader passed a quiescent state.
     publish(std::move(snap.value()));
-    served_ = ServedStore::of(view);
-    file_zones_ = std::move(report.file_zones);
+    serving(view, &report);
     changes_->published(view);
     // The old snapshot's pages go back to the system, not to the allocator's cache: a
     // reload from a large zone to a small one must not keep the large one's footprint.

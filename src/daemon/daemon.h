@@ -101,6 +101,10 @@ private:
     void sum_counters(Totals& t) const;
     // Gives `snap` its counter slots (CounterSlots::assign), warning when some got none.
     void assign_slots(engine::Snapshot& snap);
+    // The snapshot just published serves `view` of the store (served_), and, when it was
+    // built whole as `built` reports, the file zones it compiled (file_zones_). Call with
+    // reload_mutex_ held.
+    void serving(const change::Registry::View& view, loader::LoadReport* built);
     // Publishes `snap`, folding the window counts of the snapshot it replaces and freeing
     // the counter slots it no longer uses.
     void publish(std::unique_ptr<engine::Snapshot> snap);
@@ -146,6 +150,7 @@ private:
         std::vector<Zone> zones;
         std::vector<std::pair<std::string, uint64_t>> checks;
         static ServedStore of(const change::Registry::View& view);
+        static std::vector<std::pair<std::string, uint64_t>> checks_of(const change::Registry::View& view);
     };
     ServedStore served_;
     // The published snapshot's images of unchanged-file zones, for the next build to take

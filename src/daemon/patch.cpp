@@ -100,12 +100,18 @@ bool nested(const std::vector<std::shared_ptr<const zone::ZoneImage>>& zones, co
 Daemon::ServedStore Daemon::ServedStore::of(const change::Registry::View& view) {
     ServedStore s;
     for (const auto& z : view.zones) s.zones.push_back(Zone{z, z->id, z->version});
-    for (const auto& hc : view.health_checks) s.checks.emplace_back(hc.check.id, hc.version);
+    s.checks = checks_of(view);
     return s;
 }
 
+std::vector<std::pair<std::string, uint64_t>> Daemon::ServedStore::checks_of(const change::Registry::View& view) {
+    std::vector<std::pair<std::string, uint64_t>> checks;
+    for (const auto& hc : view.health_checks) checks.emplace_back(hc.check.id, hc.version);
+    return checks;
+}
+
 Result<std::unique_ptr<engine::Snapshot>> Daemon::patched_snapshot(const change::Registry::View& view) {
-    if (ServedStore::of(view).checks != served_.checks || view.zones.size() != served_.zones.size())
+    if (ServedStore::checks_of(view) != served_.checks || view.zones.size() != served_.zones.size())
         return Error{"", 0, "zones or health checks came or went"};
     Served cur = publisher_.with_current([](const engine::Snapshot& s) {
         Served out{s.options, s.zones, nullptr, {}};

@@ -71,8 +71,7 @@ Status Daemon::rebuild_from(const change::Registry::View& view) {
         }
         (*snap)->generation = ++generation_;
         publish(std::move(snap.value()));
-        served_ = ServedStore::of(view);
-        if (!whole.empty()) file_zones_ = std::move(report.file_zones);
+        serving(view, whole.empty() ? nullptr : &report);
     }
     changes_->published(view);
     // A whole build leaves the parse's and the old snapshot's pages with the allocator.

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 
 #include "dns/name_hash.h"
-
 #include "policy/cidr.h"
 #include "policy/geoip.h"
 #include "policy/health_check.h"
@@ -110,8 +109,6 @@ Status add_simple(std::vector<zone::ZoneSource>& zones, const policy::RecordSet&
     return Ok{};
 }
 
-// Everything Route 53-shaped: record sets, health checks, CIDR collections, GeoIP,
-// latency. Merges simple record sets into `zones` and adds one policy RRset per policy.
 // Whether `image` holds an RRset of `type` at `name`.
 bool image_has(const zone::ZoneImage& image, const dns::Name& name, uint16_t type) {
     const dns::Name lower = name.lowered();
@@ -119,6 +116,9 @@ bool image_has(const zone::ZoneImage& image, const dns::Name& name, uint16_t typ
     return n != nullptr && image.find_type(n, type) != nullptr;
 }
 
+// Everything Route 53-shaped: record sets, health checks, CIDR collections, GeoIP,
+// latency. Merges simple record sets into `zones` and adds one policy RRset per policy.
+// Alias targets may also lie in `reused`, the images taken from the previous build.
 Result<std::shared_ptr<policy::PolicyTables>> load_policies(
     const Config& config, const StoredInputs& stored, std::vector<zone::ZoneSource>& zones,
     const std::vector<std::shared_ptr<const zone::ZoneImage>>& reused) {

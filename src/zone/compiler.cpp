@@ -54,24 +54,12 @@ struct BuildNode {
     uint32_t offset = 0;
 };
 
-std::string lower_wire(const dns::Name& n) {
-    std::string s = n.bytes();
-    for (auto& c : s) c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
-    return s;
-}
-
-size_t count_labels(std::string_view wire) {
-    size_t n = 0;
-    for (size_t i = 0; i < wire.size() && wire[i] != 0; i += static_cast<uint8_t>(wire[i]) + 1u) ++n;
-    return n;
-}
-
 class Compiler {
 public:
     explicit Compiler(const ZoneSource& zone) : zone_(zone) {}
 
     Result<std::shared_ptr<const ZoneImage>> run() {
-        apex_ = lower_wire(zone_.origin);
+        apex_ = canonical_wire(zone_.origin);
         collect();
         auto st = collect_policies();
         if (!st) return st.error();
@@ -130,7 +118,7 @@ private:
         nodes_.reserve(zone_.records.size() + 16);
         node_for(apex_);
         for (const Record& r : zone_.records) {
-            BuildNode& n = nodes_[node_for(lower_wire(r.owner))];
+            BuildNode& n = nodes_[node_for(canonical_wire(r.owner))];
             BuildRRset* set = nullptr;
             for (auto& s : n.rrsets) {
                 if (s.type == r.type) set = &s;
@@ -147,7 +135,7 @@ private:
 
     Status collect_policies() {
         for (const PolicyRRsetSource& p : zone_.policies) {
-            BuildNode& n = nodes_[node_for(lower_wire(p.owner))];
+            BuildNode& n = nodes_[node_for(canonical_wire(p.owner))];
             for (const auto& s : n.rrsets) {
                 if (s.type == p.type) {
                     return Error{zone_.files.empty() ? "" : zone_.files[0], 0,
@@ -163,7 +151,7 @@ private:
                 member.type = p.type;
                 member.ttl = m.ttl;
                 member.alias = m.alias;
-                if (m.alias) member.edit_routed().alias_target = lower_wire(m.alias_target);
+                if (m.alias) member.edit_routed().alias_target = canonical_wire(m.alias_target);
                 for (const std::string& rd : m.rdatas) member.rdatas.push_back(&rd);
                 set.edit_routed().members.push_back(std::move(member));
             }
@@ -267,10 +255,8 @@ private:
         canonical_rdata_order(s.rdatas);
         encode_block(n.name, s, tmp.data(), tmp.size());
         for (const std::string* rd : s.rdatas) {
-            std::string_view t = additional_target(s.type, *rd);
-            if (t.empty()) continue;
-            std::string key(t);
-            for (auto& c : key) c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
+            const std::string key = additional_target(s.type, *rd);
+            if (key.empty()) continue;
             const uint32_t found = find_node(key);
             if (found == UINT32_MAX) continue;
             const BuildNode& target = nodes_[found];

@@ -6,7 +6,6 @@
 #include <map>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 
 #include "dns/name_hash.h"
 #include "dns/wire.h"
@@ -15,14 +14,6 @@
 
 namespace fz::zone {
 namespace {
-
-std::string lower_wire(const dns::Name& n) { return n.lowered().bytes(); }
-
-size_t count_labels(std::string_view wire) {
-    size_t n = 0;
-    for (size_t i = 0; i < wire.size() && wire[i] != 0; i += static_cast<uint8_t>(wire[i]) + 1u) ++n;
-    return n;
-}
 
 std::string_view parent_of(std::string_view wire) { return wire.substr(static_cast<uint8_t>(wire[0]) + 1u); }
 
@@ -45,12 +36,6 @@ bool structural(uint16_t t) {
 
 size_t node_size(size_t refs, size_t name_len) { return sizeof(Node) + sizeof(RRsetRef) * refs + name_len; }
 
-size_t rrset_bytes(const RRset& r) {
-    return align_up(align_up(sizeof(RRset) + r.rdata_len + r.block_len + 2u * r.mark_count, 4) +
-                        4u * r.additional_count,
-                    8);
-}
-
 // The edits of one owner.
 struct OwnerEdits {
     std::string name;  // canonical wire
@@ -66,7 +51,7 @@ public:
         apex_.assign(reinterpret_cast<const char*>(base_.header().apex_name), base_.header().apex_len);
         std::map<std::string, OwnerEdits> owners;
         for (const RRsetEdit& e : edits) {
-            std::string name = lower_wire(e.owner);
+            std::string name = canonical_wire(e.owner);
             if (auto why = refused(name, e)) return PatchResult{nullptr, *why};
             OwnerEdits& o = owners[name];
             o.name = name;
@@ -103,11 +88,8 @@ public:
 private:
     std::optional<std::string> refused(const std::string& name, const RRsetEdit& e) const {
         const std::string what = e.owner.to_text() + " type " + std::to_string(e.type);
-        if (name.size() < apex_.size() || name.compare(name.size() - apex_.size(), apex_.size(), apex_) != 0 ||
-            (name.size() > apex_.size() && name[name.size() - apex_.size() - 1] != 0 &&
-             count_labels(name) <= base_.header().apex_labels)) {
+        if (!e.owner.is_subdomain_of(dns::Name::from_wire(base_.header().apex_name, base_.header().apex_len)))
             return what + ": not in the zone";
-        }
         if (structural(e.type)) return what + ": the type reaches other names";
         if (name.size() >= 2 && name[0] == 1 && name[1] == '*') return what + ": a wildcard";
         if (e.type == dns::type::SOA && (name != apex_ || e.rdatas.size() != 1)) return what + ": not one apex SOA";
@@ -140,7 +122,7 @@ private:
             const Node* n = base_.node_at(off);
             for (uint16_t i = 0; i < n->rrset_count; ++i) {
                 const RRset* r = base_.rrset_at(n->refs()[i].rrset);
-                if (is_referrer_type(n->refs()[i].type)) extra += 8 + rrset_bytes(*r) + 4u * r->count;
+                if (is_referrer_type(n->refs()[i].type)) extra += 8 + plain_rrset_size(*r) + 4u * r->count;
             }
         }
         capacity_ = base_.size() + extra;
@@ -303,14 +285,13 @@ private:
                 break;
             }
         }
-        std::vector<uint8_t> tmp(dns::kMaxMessage + 1024);
         for (const RRsetEdit* e : o.edits) {
             auto it = std::find_if(current.begin(), current.end(),
                                    [&](const RRsetRef& r) { return r.type == e->type; });
             if (it != current.end()) {
                 if (it->flags & (kRRsetPolicy | kRRsetAlias)) return owner.to_text() + ": under a routing policy";
                 const RRset* old = rrset(it->rrset);
-                garbage_ += rrset_bytes(*old);
+                garbage_ += plain_rrset_size(*old);
                 record_count_ -= old->count;
                 --rrset_count_;
                 current.erase(it);
@@ -321,7 +302,7 @@ private:
             s.ttl = e->ttl;
             for (const std::string& rd : e->rdatas) s.rdatas.push_back(&rd);
             canonical_rdata_order(s.rdatas);
-            encode_block(name, s, tmp.data(), tmp.size());
+            encode_block(name, s, tmp_.data(), tmp_.size());
             RRsetRef ref{};
             ref.type = e->type;
             ref.flags = dns::rdata_names(e->type) != dns::RdataNames::kNone ? kRRsetCompressible : 0;
@@ -369,7 +350,7 @@ private:
 
     void remove_empty_ancestors(const dns::Name& owner) {
         for (dns::Name p = owner.parent(); p.size() > apex_.size(); p = p.parent()) {
-            std::string name = lower_wire(p);
+            std::string name = canonical_wire(p);
             uint32_t off = find(name);
             if (off == 0 || node(off)->rrset_count != 0 || has_descendants_(p)) return;
             remove_node(name, off);
@@ -399,12 +380,9 @@ private:
         const uint8_t* p = r->rdata();
         for (uint16_t i = 0; i < r->count; ++i) {
             uint16_t len = dns::load_u16(p);
-            std::string rd(reinterpret_cast<const char*>(p + 2), len);
+            const std::string key = additional_target(type, {reinterpret_cast<const char*>(p + 2), len});
             p += 2 + len;
-            std::string_view t = additional_target(type, rd);
-            if (t.empty()) continue;
-            std::string key(t);
-            for (auto& c : key) c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
+            if (key.empty()) continue;
             uint32_t at = find(key);
             if (at == 0) continue;
             Node* n = node(at);
@@ -480,7 +458,7 @@ private:
         for (const auto& rd : rdatas) s.rdatas.push_back(&rd);
         s.block.assign(reinterpret_cast<const char*>(r->block()), r->block_len);
         for (uint16_t i = 0; i < r->mark_count; ++i) s.marks.push_back(r->mark(i));
-        garbage_ += rrset_bytes(*r);
+        garbage_ += plain_rrset_size(*r);
         const uint32_t signatures = r->signatures;
         std::string owner(reinterpret_cast<const char*>(n->name()), n->name_len);
         const uint32_t at = write_plain(owner, s, targets);
@@ -499,7 +477,8 @@ private:
     uint32_t rrset_count_ = 0;
     uint32_t record_count_ = 0;
     std::vector<uint32_t> referrers_;
-    std::vector<std::string> pending_referrers_;  // owners given NS/MX/SRV RRsets
+    std::vector<std::string> pending_referrers_;                                // owners given NS/MX/SRV RRsets
+    std::vector<uint8_t> tmp_ = std::vector<uint8_t>(dns::kMaxMessage + 1024);  // encode_block()'s scratch
 };
 
 }  // namespace

@@ -21,7 +21,7 @@ void canonical_rdata_order(std::vector<const std::string*>& rdatas) {
                  rdatas.end());
 }
 
-std::string_view additional_target(uint16_t type, const std::string& rdata) {
+std::string additional_target(uint16_t type, std::string_view rdata) {
     size_t off;
     switch (type) {
         case dns::type::NS: off = 0; break;
@@ -30,7 +30,9 @@ std::string_view additional_target(uint16_t type, const std::string& rdata) {
         default: return {};
     }
     if (rdata.size() <= off) return {};
-    return std::string_view(rdata).substr(off);
+    std::string name(rdata.substr(off));
+    for (auto& c : name) c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
+    return name;
 }
 
 void encode_block(std::string_view owner, PlainRRset& s, uint8_t* tmp, size_t cap) {
@@ -60,6 +62,12 @@ size_t plain_rrset_size(const PlainRRset& s, size_t additional) {
     size_t sz = sizeof(RRset) + rdata + s.block.size() + 2 * s.marks.size();
     sz = align_up(sz, 4) + 4 * additional;
     return align_up(sz, 8);
+}
+
+size_t plain_rrset_size(const RRset& r) {
+    return align_up(align_up(sizeof(RRset) + r.rdata_len + r.block_len + 2u * r.mark_count, 4) +
+                        4u * r.additional_count,
+                    8);
 }
 
 void write_plain_rrset(uint8_t* p, size_t owner_len, const PlainRRset& s, const uint32_t* additional,

@@ -9,14 +9,28 @@
 #include <string_view>
 #include <vector>
 
+#include "dns/name.h"
+
 namespace fz::zone {
+
+struct RRset;  // image.h
 
 // Sorts records into canonical rdata order (what Knot serves) and drops duplicates.
 void canonical_rdata_order(std::vector<const std::string*>& rdatas);
 
+// A name as the image holds it: canonical (lower-case) wire.
+inline std::string canonical_wire(const dns::Name& n) { return n.lowered().bytes(); }
+
+// Labels of a wire name, the root not counted.
+inline size_t count_labels(std::string_view wire) {
+    size_t n = 0;
+    for (size_t i = 0; i < wire.size() && wire[i] != 0; i += static_cast<uint8_t>(wire[i]) + 1u) ++n;
+    return n;
+}
+
 // The name whose A/AAAA go to the additional section with a record of `type` (NS, MX,
-// SRV), as it appears in `rdata` (uncompressed wire); empty for other types.
-std::string_view additional_target(uint16_t type, const std::string& rdata);
+// SRV) holding `rdata` (uncompressed wire), in canonical wire; empty for other types.
+std::string additional_target(uint16_t type, std::string_view rdata);
 
 // A plain RRset's parts before it is written.
 struct PlainRRset {
@@ -34,6 +48,8 @@ void encode_block(std::string_view owner, PlainRRset& s, uint8_t* tmp, size_t ca
 
 // Bytes the RRset takes in an image with `additional` target nodes (a multiple of 8).
 size_t plain_rrset_size(const PlainRRset& s, size_t additional);
+// The same, of a plain RRset already in an image.
+size_t plain_rrset_size(const RRset& r);
 
 // Writes the RRset at `p` (8-aligned, plain_rrset_size() bytes): header, rdata list,
 // block, marks, then the additional nodes' offsets.
