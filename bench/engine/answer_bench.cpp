@@ -8,8 +8,8 @@
 namespace {
 
 void run(benchmark::State& state, const fz::bench::QueryKind& kind) {
-    const auto& snap = fz::bench::answer_snapshot();
-    auto q = fz::bench::make_query(kind.name, kind.type, kind.edns);
+    const auto& snap = fz::bench::snapshot_of(kind);
+    auto q = fz::bench::query_of(kind);
     uint8_t out[1500];
     auto worker = std::make_unique<fz::engine::Worker>();
     fz::engine::Peer peer;

@@ -11,13 +11,13 @@
 
 int main() {
     constexpr int kCalls = 10000;
-    const auto& snap = fz::bench::answer_snapshot();
     auto worker = std::make_unique<fz::engine::Worker>();
     fz::engine::Peer peer;
     peer.family = 4;
     uint8_t out[1500];
     for (const auto& k : fz::bench::query_kinds()) {
-        auto q = fz::bench::make_query(k.name, k.type, k.edns);
+        const auto& snap = fz::bench::snapshot_of(k);
+        auto q = fz::bench::query_of(k);
         // Warm up outside the measurement, then count exactly kCalls calls.
         fz::engine::answer(snap, q.data(), q.size(), peer, fz::engine::Transport::kUdp, out, sizeof(out), *worker);
         CALLGRIND_START_INSTRUMENTATION;

@@ -191,23 +191,20 @@ size_t read_message_name(const uint8_t* msg, size_t msg_len, size_t pos, uint8_t
     }
 }
 
-int canonical_compare(const Name& a, const Name& b) {
+int canonical_compare(const Name& a, const Name& b) { return canonical_compare_wire(a.data(), b.data()); }
+
+int canonical_compare_wire(const uint8_t* a, const uint8_t* b) {
     // Compare label by label from the right (RFC 4034 6.1), case-insensitively.
-    auto labels = [](const Name& n) {
-        std::vector<size_t> offs;
-        for (size_t i = 0; n.data()[i] != 0; i += n.data()[i] + 1) offs.push_back(i);
-        return offs;
-    };
-    auto la = labels(a), lb = labels(b);
-    size_t ia = la.size(), ib = lb.size();
+    uint8_t la[kMaxLabels + 1], lb[kMaxLabels + 1];
+    size_t ia = 0, ib = 0;
+    for (size_t i = 0; a[i] != 0; i += a[i] + 1u) la[ia++] = static_cast<uint8_t>(i);
+    for (size_t i = 0; b[i] != 0; i += b[i] + 1u) lb[ib++] = static_cast<uint8_t>(i);
     while (ia > 0 && ib > 0) {
-        --ia;
-        --ib;
-        const uint8_t* pa = a.data() + la[ia];
-        const uint8_t* pb = b.data() + lb[ib];
-        size_t n = std::min(pa[0], pb[0]);
+        const uint8_t* pa = a + la[--ia];
+        const uint8_t* pb = b + lb[--ib];
+        const size_t n = std::min(pa[0], pb[0]);
         for (size_t k = 1; k <= n; ++k) {
-            uint8_t ca = lower(pa[k]), cb = lower(pb[k]);
+            const uint8_t ca = lower(pa[k]), cb = lower(pb[k]);
             if (ca != cb) return ca < cb ? -1 : 1;
         }
         if (pa[0] != pb[0]) return pa[0] < pb[0] ? -1 : 1;

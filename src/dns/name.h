@@ -75,6 +75,9 @@ inline bool wire_names_equal_ci(const uint8_t* a, const uint8_t* b, size_t len) 
 
 // Canonical DNS name order (RFC 4034 6.1): negative, zero or positive like memcmp.
 int canonical_compare(const Name& a, const Name& b);
+// The same over two valid uncompressed wire names; allocates nothing (the data plane's
+// NSEC lookups use it).
+int canonical_compare_wire(const uint8_t* a, const uint8_t* b);
 
 // Presentation form of one uncompressed wire name (for logs and tools).
 std::string wire_name_to_text(const uint8_t* wire);

@@ -1,10 +1,13 @@
 // answer(): the query pipeline over a snapshot (RFC 1034 4.3.2 with RFC 2308, 4592,
-// 6672, 6891, 8482 refinements). Everything here runs per query: no allocation.
+// 6672, 6891, 8482 refinements; RFC 4035 3.1 with DO in a signed zone). Everything here
+// runs per query: no allocation. The hot path, kept whole for inlining: the resolver,
+// the responder (responder.h) and answer() in one unit, so that GCC sees them together.
 #include "engine/answer.h"
 
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 #include "common/assert.h"
 #include "common/bytes.h"
@@ -13,6 +16,7 @@
 #include "dns/tsig.h"
 #include "dns/writer.h"
 #include "engine/responder.h"
+#include "zone/denial.h"
 
 namespace fz::engine {
 namespace {
@@ -34,7 +38,7 @@ struct LookupName {
     uint64_t hash[dns::kMaxLabels + 1];
 
     // Points at a canonical name (with the slack hashing needs) and hashes its suffixes.
-    void set(const uint8_t* name, size_t name_len, const uint8_t* offsets, size_t count) {
+    [[gnu::always_inline]] void set(const uint8_t* name, size_t name_len, const uint8_t* offsets, size_t count) {
         FZ_ASSERT(count <= dns::kMaxLabels && name_len <= dns::kMaxNameWire);
         wire = name;
         len = name_len;
@@ -43,6 +47,8 @@ struct LookupName {
         hash[label_count] = dns::kNameHashSeed;
         for (size_t i = label_count; i > 0; --i) hash[i - 1] = dns::hash_label(hash[i], wire + labels[i - 1]);
     }
+
+    zone::NameView view() const { return {wire, len, labels, label_count, hash}; }
 
     // The served zone whose apex is this name's longest suffix from label `from` on.
     const ZoneImage* zone_in(const Snapshot& snap, size_t* apex_label, size_t from = 0,
@@ -81,7 +87,7 @@ struct Found {
 };
 
 // Finds where `name` (inside `zone`, whose apex is the suffix at label `apex_label`) leads.
-Found lookup(const ZoneImage& zone, const LookupName& name, size_t apex_label) {
+[[gnu::always_inline]] inline Found lookup(const ZoneImage& zone, const LookupName& name, size_t apex_label) {
     constexpr uint16_t kCutFlags = zone::kNodeBelowCut | zone::kNodeDelegation;
     const Node* n = zone.find(name.wire, name.len, name.hash[0]);
     if (n != nullptr) {
@@ -109,7 +115,12 @@ Found lookup(const ZoneImage& zone, const LookupName& name, size_t apex_label) {
     return {Kind::kNxdomain, zone.apex()};  // unreachable: the apex always exists
 }
 
-// Resolves one query inside `zone` (RFC 1034 4.3.2).
+struct NoProofs {};
+
+// Resolves one query inside `zone` (RFC 1034 4.3.2). `kDnssec`: the query has DO and the
+// zone is signed, so answers carry RRSIGs and denials their proofs (RFC 4035 3.1); the
+// other instantiation, which every other query takes, has none of that code.
+template <bool kDnssec>
 class Resolver {
 public:
     // `parent_of_served_apex`: the query is a DS question for the apex of a zone we also
@@ -135,25 +146,36 @@ public:
                 case Kind::kExact:
                 case Kind::kWildcard: {
                     const uint8_t* next = answer_node(f.node, owner_pos, first && f.kind == Kind::kExact, &owner_pos);
-                    if (next == nullptr) return finish_additional();
-                    if (!follow(next, name, apex_label)) return finish_additional();
+                    if constexpr (kDnssec) prove_found(f, *name, apex_label);
+                    if (next == nullptr) return finish();
+                    if (!follow(next, name, apex_label)) return finish();
                     break;
                 }
-                case Kind::kReferral: referral(f.node, first); return finish_additional();
+                case Kind::kReferral:
+                    referral(f.node, first);
+                    if constexpr (kDnssec)
+                        zone::prove_delegation(zone_, name->view(), apex_label, f.node, dnssec_.proofs);
+                    return finish();
                 case Kind::kDname: {
                     const uint8_t* next = synthesize_dname(f.node, *name, owner_pos, &owner_pos);
-                    if (next == nullptr) return finish_additional();
-                    if (!follow(next, name, apex_label)) return finish_additional();
+                    if (next == nullptr) return finish();
+                    if (!follow(next, name, apex_label)) return finish();
                     break;
                 }
-                case Kind::kNxdomain:
-                    if (!(first && parent_of_served_apex_)) r_.rcode = dns::rcode::NXDOMAIN;
+                case Kind::kNxdomain: {
+                    // A DS question at the apex of a child we serve: that name exists.
+                    const bool nxdomain = !(first && parent_of_served_apex_);
+                    if (nxdomain) r_.rcode = dns::rcode::NXDOMAIN;
                     negative();
-                    return finish_additional();
+                    if constexpr (kDnssec) {
+                        if (nxdomain) zone::prove_nxdomain(zone_, name->view(), apex_label, f.node, dnssec_.proofs);
+                    }
+                    return finish();
+                }
             }
             first = false;
         }
-        finish_additional();
+        finish();
     }
 
 private:
@@ -301,8 +323,8 @@ private:
             // 3.1.1: TC rather than an RRset without its signatures). Not when it answers
             // for a Route 53 alias (block_ok is false then): its signatures are made for
             // the target's name, not the alias's.
-            if (c.sets[i]->signatures != 0) [[unlikely]] {
-                if (q_.edns.do_bit && c.block_ok &&
+            if constexpr (kDnssec) {
+                if (c.sets[i]->signatures != 0 && c.block_ok &&
                     !r_.put_rrset(0, owner_pos, c.images[i]->rrset_at(c.sets[i]->signatures), exact_first, false)) {
                     r_.writer().rewind(start);
                     r_.counts[0] = before;
@@ -325,13 +347,13 @@ private:
             if (choose(ref, chosen)) {
                 put_chosen(chosen, owner_pos, exact_first);
             } else {
-                negative();  // a policy with no answer for this client: NODATA
+                nodata(node);  // a policy with no answer for this client
             }
             return nullptr;
         }
         if (node->flags & zone::kNodeCname) {
             if (!choose(zone_.find_type(node, dns::type::CNAME), chosen)) {
-                negative();
+                nodata(node);
                 return nullptr;
             }
             size_t rr_start = r_.writer().size();
@@ -340,8 +362,14 @@ private:
             *next_owner = rr_start + 12;
             return chosen.sets[0]->rdata() + 2;
         }
-        negative();
+        nodata(node);
         return nullptr;
+    }
+
+    // NODATA at `node` (RFC 2308 2.2); with DNSSEC its proof follows (prove_found).
+    void nodata(const Node* node) {
+        negative();
+        if constexpr (kDnssec) dnssec_.nodata = node;
     }
 
     // QTYPE=ANY: one RRset, the first in type order (RFC 8482 section 4.1), over every
@@ -349,7 +377,7 @@ private:
     const uint8_t* answer_any(const Node* node, size_t owner_pos, bool exact_first) {
         Chosen chosen;
         if (node->rrset_count == 0 || !choose(&node->refs()[0], chosen)) {
-            negative();
+            nodata(node);
             return nullptr;
         }
         put_chosen(chosen, owner_pos, exact_first);
@@ -360,7 +388,11 @@ private:
     const uint8_t* synthesize_dname(const Node* dname_node, const LookupName& name, size_t owner_pos,
                                     size_t* next_owner) {
         const RRset* dname = zone_.rrset_at(zone_.find_type(dname_node, dns::type::DNAME)->rrset);
-        if (!r_.put_rrset_named(0, dname_node->name(), dname, dname->ttl, false)) return nullptr;
+        if constexpr (kDnssec) {
+            if (!put_signed_named(0, dname_node, dname)) return nullptr;
+        } else if (!r_.put_rrset_named(0, dname_node->name(), dname, dname->ttl, false)) {
+            return nullptr;
+        }
         const uint8_t* target = dname->rdata() + 2;
         size_t target_len = dns::Writer::name_len(target);
         size_t prefix = name.len - dname_node->name_len;  // labels of the name above the DNAME owner
@@ -423,15 +455,13 @@ private:
             dns::store_u16(w.data() + at + fix[2 * i], static_cast<uint16_t>(0xc000 | (apex_pos + fix[2 * i + 1])));
         }
         ++r_.counts[1];
-        if (q_.edns.do_bit) [[unlikely]]
-            sign_negative(at, apex_pos);
+        if constexpr (kDnssec) sign_negative(at, apex_pos);
     }
 
     // In a pre-signed zone, with DO: the SOA of a negative answer goes with its RRSIGs,
-    // at the SOA's TTL here (RFC 2308's negative TTL), or the response is TC. (The NSEC
-    // and NSEC3 proofs are still to come: passing the NODATA name down to here cost the
-    // static path 8 instructions, callgrind, for reasons of GCC's code layout.)
-    [[gnu::noinline]] void sign_negative(size_t at, size_t apex_pos) {
+    // at the SOA's TTL here (RFC 2308's negative TTL), or the response is TC. The NSEC or
+    // NSEC3 RRsets that prove the denial follow at the end (write_proofs).
+    void sign_negative(size_t at, size_t apex_pos) {
         if (zone_.soa()->signatures == 0) return;
         const RRset* sigs = zone_.rrset_at(zone_.soa()->signatures);
         const uint8_t* rd = sigs->rdata();
@@ -470,11 +500,67 @@ private:
                     const RRsetRef* ref = zone_.find_type(n, t);
                     if (ref == nullptr) continue;
                     const RRset* addr = zone_.rrset_at(ref->rrset);
-                    if (!r_.put_rrset_named(2, n->name(), addr, addr->ttl, !mandatory) && mandatory) return;
+                    const bool put = r_.put_rrset_named(2, n->name(), addr, addr->ttl, !mandatory);
+                    if (!put && mandatory) return;
+                    // An RRset of the zone's own data goes with its RRSIGs when they fit;
+                    // when they do not, the RRset may stay without them, and no TC for
+                    // that alone (RFC 4035 3.1.1). Glue has none.
+                    if constexpr (kDnssec) {
+                        if (put && addr->signatures != 0) {
+                            const RRset* sigs = zone_.rrset_at(addr->signatures);
+                            r_.put_rrset_named(2, n->name(), sigs, sigs->ttl, true);
+                        }
+                    }
                 }
             }
         }
     }
+
+    void finish() {
+        if constexpr (kDnssec) write_proofs();
+        finish_additional();
+    }
+
+    // ---- DNSSEC (kDnssec only) ----
+
+    // An RRset and its RRSIGs, the owner written out, in `section`: both or neither (TC).
+    bool put_signed_named(int section, const Node* owner, const RRset* set) {
+        const size_t start = r_.writer().size();
+        const uint16_t before = r_.counts[section];
+        if (!r_.put_rrset_named(section, owner->name(), set, set->ttl, false)) return false;
+        if (set->signatures == 0) return true;
+        const RRset* sigs = zone_.rrset_at(set->signatures);
+        if (r_.put_rrset_named(section, owner->name(), sigs, sigs->ttl, false)) return true;
+        r_.writer().rewind(start);
+        r_.counts[section] = before;
+        return false;
+    }
+
+    // The proofs after the authority section's SOA or NS: all of them, or TC.
+    void write_proofs() {
+        if (r_.tc) return;
+        const zone::Proofs& p = dnssec_.proofs;
+        for (uint8_t i = 0; i < p.count; ++i) {
+            if (!put_signed_named(1, p.owners[i], p.sets[i])) return;
+        }
+    }
+
+    // After an answer at an existing node: NODATA's proof, and a wildcard's proof that
+    // the query name itself does not exist.
+    void prove_found(const Found& f, const LookupName& name, size_t apex_label) {
+        const Node* nodata = dnssec_.nodata;
+        dnssec_.nodata = nullptr;
+        if (f.kind == Kind::kWildcard) {
+            zone::prove_wildcard(zone_, name.view(), apex_label, f.node, nodata != nullptr, dnssec_.proofs);
+        } else if (nodata != nullptr) {
+            zone::prove_nodata(zone_, name.view(), apex_label, nodata, dnssec_.proofs);
+        }
+    }
+
+    struct DnssecState {
+        zone::Proofs proofs;
+        const Node* nodata = nullptr;  // where this step answered NODATA
+    };
 
     static constexpr size_t kMaxAdditional = 8;
     const Snapshot& snap_;
@@ -492,7 +578,15 @@ private:
     bool additional_referral_[kMaxAdditional];
     size_t additional_count_ = 0;
     alignas(8) uint8_t synth_[dns::kMaxNameWire + 9];
+    [[no_unique_address]] std::conditional_t<kDnssec, DnssecState, NoProofs> dnssec_;
 };
+
+// A query with DO in a signed zone. Out of line: the static path keeps its code as it was.
+[[gnu::cold, gnu::noinline, gnu::flatten]] void resolve_signed(const Snapshot& snap, Worker& worker, Responder& r,
+                                                               const dns::Query& q, const ZoneImage& zone,
+                                                               bool from_parent, LookupName& qname, size_t apex_label) {
+    Resolver<true>(snap, worker, r, q, zone, from_parent).run(qname, apex_label);
+}
 
 bool is_chaos_name(const dns::Query& q, const char* text_wire, size_t len) {
     return q.qname_len == len && std::memcmp(q.qname_lc, text_wire, len) == 0;
@@ -703,8 +797,10 @@ namespace {
         }
         if (zone == nullptr) {
             r.rcode = dns::rcode::REFUSED;
+        } else if (q.edns.do_bit && zone->header().dnssec != 0) [[unlikely]] {
+            resolve_signed(snap, worker, r, q, *zone, from_parent, qname, apex_label);
         } else {
-            Resolver(snap, worker, r, q, *zone, from_parent).run(qname, apex_label);
+            Resolver<false>(snap, worker, r, q, *zone, from_parent).run(qname, apex_label);
         }
     }
     const size_t n = r.finish();

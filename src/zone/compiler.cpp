@@ -2,12 +2,16 @@
 #include "zone/compiler.h"
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/encoding.h"
+#include "dns/name.h"
 #include "dns/name_hash.h"
+#include "dns/nsec3.h"
 #include "dns/writer.h"
 #include "zone/rrset_writer.h"
 
@@ -54,6 +58,12 @@ struct BuildNode {
     uint32_t offset = 0;
 };
 
+// An NSEC3 RRset of the chain, before layout.
+struct BuildNsec3 {
+    std::array<uint8_t, dns::kNsec3HashLen> hash;
+    uint32_t node;
+};
+
 class Compiler {
 public:
     explicit Compiler(const ZoneSource& zone) : zone_(zone) {}
@@ -66,6 +76,7 @@ public:
         add_ancestors();
         set_flags();
         build_rrsets();
+        find_denial();
         return layout();
     }
 
@@ -301,6 +312,96 @@ private:
         return off;
     }
 
+    const BuildRRset* rrset_of(const BuildNode& n, uint16_t type) const {
+        for (const auto& s : n.rrsets) {
+            if (s.type == type && !s.policy) return &s;
+        }
+        return nullptr;
+    }
+
+    // A pre-signed zone's DNSSEC shape: signed when it holds RRSIGs; its denial chain is
+    // that of the apex NSEC3PARAM's parameters when it has one, else the NSEC chain.
+    void find_denial() {
+        bool nsec = false;
+        for (const auto& n : nodes_) {
+            if (rrset_of(n, dns::type::RRSIG) != nullptr) dnssec_ |= kImageSigned;
+            nsec |= rrset_of(n, dns::type::NSEC) != nullptr;
+        }
+        const BuildRRset* param = rrset_of(nodes_[find_node(apex_)], dns::type::NSEC3PARAM);
+        if (param != nullptr && !param->rdatas.empty()) find_nsec3_chain(*param->rdatas.front());
+        if (!nsec3_.empty()) {
+            dnssec_ |= kImageNsec3;
+            return;
+        }
+        if (!nsec) return;
+        dnssec_ |= kImageNsec;
+        for (uint32_t i = 0; i < nodes_.size(); ++i) {
+            if (rrset_of(nodes_[i], dns::type::NSEC) != nullptr) nsec_chain_.push_back(i);
+        }
+        std::sort(nsec_chain_.begin(), nsec_chain_.end(), [&](uint32_t a, uint32_t b) {
+            return dns::canonical_compare_wire(wire(nodes_[a].name), wire(nodes_[b].name)) < 0;
+        });
+    }
+
+    static const uint8_t* wire(const std::string& name) { return reinterpret_cast<const uint8_t*>(name.data()); }
+
+    // The NSEC3 RRsets made with the NSEC3PARAM's algorithm, iterations and salt
+    // (RFC 5155 4: a server uses those), owned by a hash label under the apex.
+    void find_nsec3_chain(const std::string& param) {
+        if (param.size() < 5 || static_cast<uint8_t>(param[0]) != dns::kNsec3AlgSha1) return;
+        const size_t salt_len = static_cast<uint8_t>(param[4]);
+        if (param.size() != 5 + salt_len) return;
+        nsec3_iterations_ = dns::load_u16(wire(param) + 2);
+        nsec3_salt_ = param.substr(5);
+        for (uint32_t i = 0; i < nodes_.size(); ++i) {
+            const BuildNode& n = nodes_[i];
+            const BuildRRset* s = rrset_of(n, dns::type::NSEC3);
+            if (s == nullptr || n.parent != find_node(apex_)) continue;
+            bool same_params = false;
+            for (const std::string* rd : s->rdatas) {
+                same_params |= rd->size() >= 5 && rd->compare(0, 1, param, 0, 1) == 0 &&
+                               rd->compare(2, 3 + salt_len, param, 2, 3 + salt_len) == 0;
+            }
+            std::string hash;
+            const auto label = static_cast<uint8_t>(n.name[0]);
+            if (!same_params || !base32hex_decode(std::string_view(n.name).substr(1, label), hash) ||
+                hash.size() != dns::kNsec3HashLen) {
+                continue;
+            }
+            BuildNsec3 e{};
+            std::memcpy(e.hash.data(), hash.data(), dns::kNsec3HashLen);
+            e.node = i;
+            nsec3_.push_back(e);
+        }
+        std::sort(nsec3_.begin(), nsec3_.end(),
+                  [](const BuildNsec3& a, const BuildNsec3& b) { return a.hash < b.hash; });
+    }
+
+    // The chain entry whose hash is `hash` or, with `cover`, the one before it (a ring).
+    uint32_t nsec3_for(const std::string& name, bool cover) const {
+        BuildNsec3 key{};
+        dns::nsec3_hash(wire(name), name.size(), wire(nsec3_salt_), nsec3_salt_.size(), nsec3_iterations_,
+                        key.hash.data());
+        auto it = std::upper_bound(nsec3_.begin(), nsec3_.end(), key,
+                                   [](const BuildNsec3& a, const BuildNsec3& b) { return a.hash < b.hash; });
+        const BuildNsec3& at = it == nsec3_.begin() ? nsec3_.back() : *(it - 1);
+        if (!cover && at.hash != key.hash) return 0;
+        return nodes_[at.node].offset;
+    }
+
+    // Nsec3Links of a node: worked out once here, where a query would hash twice more.
+    Nsec3Links nsec3_links(const BuildNode& n) const {
+        if ((n.flags & kNodeBelowCut) || rrset_of(n, dns::type::NSEC3) != nullptr) return {};
+        std::string wildcard = std::string("\1*", 2) + n.name;
+        if (wildcard.size() > dns::kMaxNameWire) return {nsec3_for(n.name, false), 0};
+        return {nsec3_for(n.name, false), nsec3_for(wildcard, true)};
+    }
+
+    size_t node_bytes(const BuildNode& n) const {
+        return sizeof(Node) + sizeof(RRsetRef) * n.rrsets.size() + n.name.size() +
+               ((dnssec_ & kImageNsec3) ? sizeof(Nsec3Links) : 0);
+    }
+
     Result<std::shared_ptr<const ZoneImage>> layout() {
         size_t slot_count = 16;
         while (slot_count < nodes_.size() * 2) slot_count <<= 1;
@@ -312,7 +413,7 @@ private:
         for (auto& n : nodes_) {
             off = align_up(off, 8);
             n.offset = static_cast<uint32_t>(off);
-            off += sizeof(Node) + sizeof(RRsetRef) * n.rrsets.size() + n.name.size();
+            off += node_bytes(n);
             for (auto& s : n.rrsets) off = place(s, off);
         }
         off = align_up(off, 8);
@@ -322,6 +423,8 @@ private:
         size_t negative_off = off;
         off += align_up(negative_block_.size(), 2) + 4 * negative_fixups_.size() / 2;
         off = align_up(off, 8);
+        const size_t denial_off = off;
+        off += 4 * nsec_chain_.size() + sizeof(Nsec3Entry) * nsec3_.size();
         if (off > UINT32_MAX) return Error{zone_.files.empty() ? "" : zone_.files[0], 0, "zone image over 4 GiB"};
         for (const auto& n : nodes_) {
             for (const auto& s : n.rrsets) {
@@ -351,6 +454,7 @@ private:
         std::memcpy(base + negative_off, negative_block_.data(), negative_block_.size());
         std::memcpy(base + negative_off + align_up(negative_block_.size(), 2), negative_fixups_.data(),
                     2 * negative_fixups_.size());
+        write_denial(h, base, denial_off);
         auto* policy_list = reinterpret_cast<uint32_t*>(base + policies_off);
         auto* slots = reinterpret_cast<Slot*>(base + slots_off);
 
@@ -366,6 +470,10 @@ private:
             node->cut = n.cut == UINT32_MAX ? 0 : nodes_[n.cut].offset;
             auto* refs = reinterpret_cast<RRsetRef*>(node + 1);
             std::memcpy(const_cast<uint8_t*>(node->name()), n.name.data(), n.name.size());
+            if (dnssec_ & kImageNsec3) {
+                const Nsec3Links links = nsec3_links(n);
+                std::memcpy(const_cast<uint8_t*>(node->name()) + n.name.size(), &links, sizeof links);
+            }
             for (size_t i = 0; i < n.rrsets.size(); ++i) {
                 const BuildRRset& s = n.rrsets[i];
                 refs[i].type = s.type;
@@ -406,6 +514,22 @@ private:
         h->rrset_count = rrset_count;
         h->record_count = record_count;
         return std::make_shared<const ZoneImage>(std::move(mem), size, std::move(notes));
+    }
+
+    void write_denial(ImageHeader* h, uint8_t* base, size_t at) const {
+        h->dnssec = dnssec_;
+        h->denial = static_cast<uint32_t>(at);
+        h->denial_count = static_cast<uint32_t>(nsec_chain_.size() + nsec3_.size());
+        h->nsec3_iterations = nsec3_iterations_;
+        h->nsec3_salt_len = static_cast<uint8_t>(nsec3_salt_.size());
+        std::memcpy(h->nsec3_salt, nsec3_salt_.data(), nsec3_salt_.size());
+        auto* chain = reinterpret_cast<uint32_t*>(base + at);
+        for (uint32_t i : nsec_chain_) *chain++ = nodes_[i].offset;
+        auto* entries = reinterpret_cast<Nsec3Entry*>(base + at);
+        for (const BuildNsec3& e : nsec3_) {
+            std::memcpy(entries->hash, e.hash.data(), dns::kNsec3HashLen);
+            entries++->node = nodes_[e.node].offset;
+        }
     }
 
     // The SOA of negative answers (see ImageHeader::negative_block).
@@ -457,6 +581,11 @@ private:
     uint32_t policy_count_ = 0;
     std::vector<uint8_t> negative_block_;
     std::vector<uint16_t> negative_fixups_;  // pairs: offset in block, apex-relative target
+    uint8_t dnssec_ = 0;                     // kImage* flags
+    std::vector<uint32_t> nsec_chain_;       // nodes with an NSEC, in canonical order
+    std::vector<BuildNsec3> nsec3_;          // the NSEC3 chain, in hash order
+    uint16_t nsec3_iterations_ = 0;
+    std::string nsec3_salt_;
 };
 
 }  // namespace

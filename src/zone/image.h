@@ -33,6 +33,11 @@ inline constexpr uint16_t kRRsetPolicy = 1u << 0;        // answered through a r
 inline constexpr uint16_t kRRsetCompressible = 1u << 1;  // rdata holds names we may compress
 inline constexpr uint16_t kRRsetAlias = 1u << 2;         // Route 53 alias: answer = target's RRset
 
+// Image DNSSEC flags (ImageHeader::dnssec): what a pre-signed zone holds.
+inline constexpr uint8_t kImageSigned = 1u << 0;  // RRSIGs: answers with DO carry them
+inline constexpr uint8_t kImageNsec = 1u << 1;    // an NSEC chain proves denials
+inline constexpr uint8_t kImageNsec3 = 1u << 2;   // an NSEC3 chain (of the apex NSEC3PARAM) does
+
 // All offsets are bytes from the start of the image; 0 means "none" (the header is at 0).
 struct ImageHeader {
     uint32_t magic;
@@ -57,6 +62,33 @@ struct ImageHeader {
     uint8_t apex_len;  // wire length of the apex name
     uint8_t apex_labels;
     uint8_t apex_name[dns::kMaxNameWire];  // canonical (lower-case)
+    // DNSSEC. `denial` is the chain that proves a name or type absent, `denial_count`
+    // entries: with kImageNsec, u32 offsets of the nodes holding an NSEC RRset, in
+    // canonical order (RFC 4034 6.1); with kImageNsec3, Nsec3Entry[] in hash order, and
+    // each node's name is followed by its Nsec3Links. The NSEC3 parameters are the apex
+    // NSEC3PARAM's (RFC 5155 4).
+    uint8_t dnssec;
+    uint8_t nsec3_salt_len;
+    uint16_t nsec3_iterations;
+    uint32_t denial;
+    uint32_t denial_count;
+    uint8_t nsec3_salt[255];
+};
+
+// One NSEC3 RRset of the chain: the hash its owner's first label spells, and its node.
+struct Nsec3Entry {
+    uint8_t hash[20];
+    uint32_t node;
+};
+static_assert(sizeof(Nsec3Entry) == 24);
+
+// What an NSEC3 zone's node knows of the chain, worked out when it compiled so that a
+// query hashes at most its next closer name: the node of the NSEC3 whose hash is this
+// name's, and of the NSEC3 that covers "*.<this name>" (0: none, as for a name that an
+// opt-out chain leaves out, or one below a cut).
+struct Nsec3Links {
+    uint32_t match;
+    uint32_t wildcard_cover;
 };
 
 struct Slot {
@@ -153,6 +185,21 @@ public:
         return reinterpret_cast<const uint16_t*>(negative_block() + ((header().negative_block_len + 1u) & ~1u));
     }
     const RRset* soa() const { return rrset_at(header().soa); }
+
+    // DNSSEC denial (kImageNsec / kImageNsec3; see ImageHeader). Off the static path:
+    // only answers with DO in a signed zone ask.
+    // The node whose NSEC covers or matches canonical `name`: the last chain entry at or
+    // before it in canonical order.
+    const Node* nsec_at_or_before(const uint8_t* name) const;
+    // The chain entry whose NSEC3 matches `hash`, or else covers it (the last before
+    // it, or the chain's last when `hash` sorts before every entry: the chain is a ring).
+    // nullptr for an empty chain.
+    const Nsec3Entry* nsec3_at_or_before(const uint8_t* hash) const;
+    Nsec3Links nsec3_links(const Node* node) const {
+        Nsec3Links l;
+        std::memcpy(&l, node->name() + node->name_len, sizeof l);
+        return l;
+    }
 
     // Starts loading the table slot a name with `hash` lands in (the data plane looks
     // ahead over a burst: on a zone far larger than the caches, the slot and then its

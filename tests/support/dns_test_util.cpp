@@ -19,6 +19,16 @@ std::vector<uint8_t> QueryBuilder::build() const {
     return wire.ok() ? std::move(*wire) : std::vector<uint8_t>{};
 }
 
+std::vector<uint8_t> edns_query(const std::string& name, uint16_t type, bool do_bit, uint16_t udp_size) {
+    QueryBuilder q;
+    q.qname = name;
+    q.qtype = type;
+    q.edns = true;
+    q.do_bit = do_bit;
+    q.udp_size = udp_size;
+    return q.build();
+}
+
 Decoded decode(const uint8_t* msg, size_t len) {
     Decoded d;
     const auto header = dns::read_header(msg, len);

@@ -26,6 +26,9 @@ struct QueryBuilder : dns::QueryBuilder {
     std::vector<uint8_t> build() const;
 };
 
+// A query for `name` and `type` with EDNS (the UDP size given) and DO as asked.
+std::vector<uint8_t> edns_query(const std::string& name, uint16_t type, bool do_bit, uint16_t udp_size = 1232);
+
 struct DecodedRR {
     std::string owner;  // presentation form, lower-cased
     uint16_t type = 0;

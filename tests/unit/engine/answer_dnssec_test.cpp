@@ -46,13 +46,7 @@ std::string signed_zone() {
 }
 
 std::vector<uint8_t> query(const std::string& name, uint16_t type, bool do_bit, uint16_t udp = 1232) {
-    QueryBuilder q;
-    q.qname = name;
-    q.qtype = type;
-    q.edns = true;
-    q.do_bit = do_bit;
-    q.udp_size = udp;
-    return q.build();
+    return test::edns_query(name, type, do_bit, udp);
 }
 
 // The covered type of an RRSIG record.

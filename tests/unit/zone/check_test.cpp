@@ -234,5 +234,22 @@ TEST(CheckDnssec, AnRrsigForAMissingRrsetIsAWarning) {
     EXPECT_TRUE(none.empty()) << none.front().message;  // the apex SOA's RRSIG covers the SOA
 }
 
+TEST(CheckDnssec, Nsec3ParamBeyondRfc9276IsAnErrorOrAWarning) {
+    const std::string text = std::string(kHead) + kSigned;
+    Error many = check_error(text + "@ NSEC3PARAM 1 0 151 -\n");
+    EXPECT_NE(many.message.find("151 iterations: over 150"), std::string::npos) << many.message;
+    EXPECT_EQ(many.line, 7u);
+    Error alg = check_error(text + "@ NSEC3PARAM 2 0 0 -\n");
+    EXPECT_NE(alg.message.find("hash algorithm 2"), std::string::npos) << alg.message;
+    std::vector<Error> warnings;
+    ASSERT_TRUE(check_zone(zone_of(text + "@ NSEC3PARAM 1 0 10 aabbccdd\n"), &warnings).ok());
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].message.find("10 iterations and a salt of 4 bytes"), std::string::npos)
+        << warnings[0].message;
+    std::vector<Error> none;
+    ASSERT_TRUE(check_zone(zone_of(text + "@ NSEC3PARAM 1 0 0 -\n"), &none).ok());
+    EXPECT_TRUE(none.empty());
+}
+
 }  // namespace
 }  // namespace fz::zone

@@ -1,0 +1,280 @@
+#!/usr/bin/python3
+"""Pre-signed zones served by fastzoned, proven by someone else's validator.
+
+Three parent zones are signed by BIND's dnssec-signzone: one with NSEC, one with NSEC3
+(iterations 0, no salt: RFC 9276) and one with NSEC3 opt-out. Each delegates a signed
+child (its DS in the parent) and an unsigned one; a second fastzoned serves the children.
+Unbound, a validating resolver holding the parents' keys as trust anchors, resolves
+every query through fastzoned: answers, CNAME chains, DNAME, NXDOMAIN, NODATA, wildcard
+answers and wildcard NODATA, empty non-terminals, DS questions, a secure and an insecure
+delegation. Each must come back with the expected rcode and AD set (the unsigned child
+without AD, but not SERVFAIL: its insecurity is proven). A bogus answer is SERVFAIL.
+
+Then, asked directly: a referral carries the DS and its RRSIGs, or the NSEC/NSEC3 that
+proves there is none; the same queries without DO carry no DNSSEC record at all.
+
+usage: dnssec_validation.py FASTZONED
+exit: 0 pass, 1 fail (with the reason), 77 skip (a tool is missing)
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from ports import free_port  # noqa: E402
+from servers import Fastzoned, Server, remove_work_dir, write_fastzone_conf  # noqa: E402
+
+try:
+    import dns.flags
+    import dns.message
+    import dns.query
+    import dns.rcode
+    import dns.rdatatype
+except ImportError:
+    print("SKIP: dnspython is not installed for this python (Debian: python3-dnspython)")
+    sys.exit(77)
+
+for tool in ("dnssec-keygen", "dnssec-signzone", "unbound"):
+    if shutil.which(tool) is None:
+        print(f"SKIP: {tool} is not installed (Debian: bind9-utils, unbound)")
+        sys.exit(77)
+
+PARENT = """$ORIGIN {origin}
+$TTL 3600
+@        SOA   ns1 hostmaster 2026120301 7200 3600 1209600 300
+@        NS    ns1
+@        MX    10 mail
+ns1      A     127.0.0.1
+mail     A     192.0.2.25
+mail     AAAA  2001:db8::25
+www      A     192.0.2.10
+www      AAAA  2001:db8::10
+alias    CNAME www
+chain    CNAME alias
+dangling CNAME nowhere
+*.wild   A     192.0.2.99
+*.wild   TXT   "wild"
+deep.a.b.ent TXT "deep"
+dn       DNAME www.{origin}
+secure   NS    ns.secure
+ns.secure A    127.0.0.1
+insecure NS    ns.insecure
+ns.insecure A  127.0.0.1
+"""
+
+CHILD = """$ORIGIN {origin}
+$TTL 3600
+@        SOA   ns hostmaster 1 7200 3600 1209600 300
+@        NS    ns
+ns       A     127.0.0.1
+host     A     192.0.2.77
+"""
+
+# (zone, dnssec-signzone options)
+PARENTS = [("nsec.test.", []), ("nsec3.test.", ["-3", "-"]), ("optout.test.", ["-3", "-", "-A"])]
+
+NOERROR, NXDOMAIN = dns.rcode.NOERROR, dns.rcode.NXDOMAIN
+
+
+def queries(z):
+    """(name, type, rcode, answers>0, AD, covered) for parent zone z. covered: the proof
+    includes an NSEC3 that covers a name; with opt-out, it cannot deny an unsigned
+    delegation there, so the answer is insecure: no AD, yet no SERVFAIL (RFC 5155 9.2)."""
+    return [
+        (z, "SOA", NOERROR, True, True, False),
+        (z, "DNSKEY", NOERROR, True, True, False),
+        (f"www.{z}", "A", NOERROR, True, True, False),
+        (f"www.{z}", "AAAA", NOERROR, True, True, False),
+        (f"alias.{z}", "A", NOERROR, True, True, False),
+        (f"chain.{z}", "AAAA", NOERROR, True, True, False),
+        (f"dangling.{z}", "A", NXDOMAIN, True, True, True),
+        (f"{z}", "MX", NOERROR, True, True, False),
+        (f"nx.{z}", "A", NXDOMAIN, False, True, True),
+        (f"zz.zz.{z}", "A", NXDOMAIN, False, True, True),
+        (f"www.{z}", "TXT", NOERROR, False, True, False),
+        (f"a.wild.{z}", "A", NOERROR, True, True, True),
+        (f"x.y.wild.{z}", "TXT", NOERROR, True, True, True),
+        (f"a.wild.{z}", "MX", NOERROR, False, True, True),
+        (f"*.wild.{z}", "TXT", NOERROR, True, True, False),
+        (f"wild.{z}", "A", NOERROR, False, True, False),
+        (f"ent.{z}", "A", NOERROR, False, True, False),
+        (f"b.ent.{z}", "TXT", NOERROR, False, True, False),
+        (f"a.b.ent.{z}", "A", NOERROR, False, True, False),
+        (f"nx.b.ent.{z}", "A", NXDOMAIN, False, True, True),
+        (f"deep.a.b.ent.{z}", "TXT", NOERROR, True, True, False),
+        (f"x.dn.{z}", "A", NXDOMAIN, True, True, True),
+        (f"dn.{z}", "DNAME", NOERROR, True, True, False),
+        (f"secure.{z}", "DS", NOERROR, True, True, False),
+        (f"insecure.{z}", "DS", NOERROR, False, True, True),
+        (f"host.secure.{z}", "A", NOERROR, True, True, False),
+        (f"nx.secure.{z}", "A", NXDOMAIN, False, True, False),
+        (f"host.insecure.{z}", "A", NOERROR, True, False, False),
+    ]
+
+
+def run(*cmd, cwd):
+    p = subprocess.run(list(cmd), cwd=cwd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {p.stderr.strip()}")
+    return p.stdout
+
+
+def sign(work, origin, text, options):
+    """Writes and signs (KSK + ZSK, ECDSAP256SHA256) a zone; returns the signed file."""
+    keys = os.path.join(work, "keys-" + origin.rstrip("."))
+    os.makedirs(keys, exist_ok=True)
+    run("dnssec-keygen", "-q", "-K", keys, "-a", "13", "-f", "KSK", origin, cwd=work)
+    run("dnssec-keygen", "-q", "-K", keys, "-a", "13", origin, cwd=work)
+    path = os.path.join(work, origin + "zone")
+    with open(path, "w") as f:
+        f.write(text)
+    signed = path + ".signed"
+    run("dnssec-signzone", "-q", "-S", "-K", keys, "-d", work, "-o", origin, "-e", "+30d", *options, "-f", signed,
+        path, cwd=work)
+    return signed
+
+
+def dnskey_anchors(work, origin):
+    """The zone's KSK as an unbound trust-anchor line."""
+    keys = os.path.join(work, "keys-" + origin.rstrip("."))
+    for name in sorted(os.listdir(keys)):
+        if name.endswith(".key"):
+            with open(os.path.join(keys, name)) as f:
+                for line in f:
+                    if not line.startswith(";") and " 257 " in line:
+                        return line.strip()
+    raise RuntimeError(f"no KSK for {origin}")
+
+
+def build_zones(work):
+    """Signs children and parents; returns (parent files, child files, trust anchors)."""
+    parents, children, anchors = [], [], []
+    for origin, options in PARENTS:
+        secure = "secure." + origin
+        children.append((secure, sign(work, secure, CHILD.format(origin=secure), [])))
+        insecure = "insecure." + origin
+        path = os.path.join(work, insecure + "zone")
+        with open(path, "w") as f:
+            f.write(CHILD.format(origin=insecure))
+        children.append((insecure, path))
+        with open(os.path.join(work, "dsset-" + secure)) as f:
+            ds = f.read()
+        parents.append((origin, sign(work, origin, PARENT.format(origin=origin) + ds, options)))
+        anchors.append(dnskey_anchors(work, origin))
+    return parents, children, anchors
+
+
+UNBOUND_CONF = """server:
+    interface: 127.0.0.1
+    port: {port}
+    do-not-query-localhost: no
+    username: ""
+    chroot: ""
+    directory: "{work}"
+    pidfile: ""
+    use-syslog: no
+    logfile: ""
+    verbosity: 1
+    val-log-level: 2
+    module-config: "validator iterator"
+    trust-anchor-file: "{work}/anchors"
+    qname-minimisation: no
+    aggressive-nsec: no
+    harden-dnssec-stripped: yes
+    num-threads: 1
+    local-zone: "test." nodefault
+"""
+
+
+def unbound_conf(work, port, parent_port, child_port, children):
+    text = UNBOUND_CONF.format(port=port, work=work)
+    for origin, _ in PARENTS:
+        text += f"stub-zone:\n    name: \"{origin}\"\n    stub-addr: 127.0.0.1@{parent_port}\n"
+    for origin, _ in children:
+        text += f"stub-zone:\n    name: \"{origin}\"\n    stub-addr: 127.0.0.1@{child_port}\n"
+    path = os.path.join(work, "unbound.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def ask(server, name, rtype, want_dnssec=True):
+    q = dns.message.make_query(name, rtype, want_dnssec=want_dnssec)
+    return dns.query.udp(q, server[0], port=server[1], timeout=5)
+
+
+def dnssec_types():
+    return {dns.rdatatype.RRSIG, dns.rdatatype.NSEC, dns.rdatatype.NSEC3, dns.rdatatype.DS}
+
+
+def check_referrals(fz, failures):
+    """A referral with DO proves the DS, or its absence; without DO it carries none."""
+    for origin, _ in PARENTS:
+        for child, proof in (("secure", {dns.rdatatype.DS}), ("insecure", {dns.rdatatype.NSEC, dns.rdatatype.NSEC3})):
+            r = ask(fz, f"host.{child}.{origin}", "A")
+            types = {rrset.rdtype for rrset in r.authority}
+            if not (types & proof) or dns.rdatatype.RRSIG not in types or dns.rdatatype.NS not in types:
+                failures.append(f"referral to {child}.{origin} with DO: authority types {sorted(types)}")
+        for name, rtype, *_ in queries(origin):
+            r = ask(fz, name, rtype, want_dnssec=False)
+            types = {rrset.rdtype for section in (r.answer, r.authority, r.additional) for rrset in section}
+            if rtype not in ("DNSKEY", "DS") and types & dnssec_types():
+                failures.append(f"{name} {rtype} without DO carries DNSSEC records: {sorted(types)}")
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    work = tempfile.mkdtemp(prefix="fz-dnssec-")
+    servers = []
+    try:
+        parents, children, anchors = build_zones(work)
+        with open(os.path.join(work, "anchors"), "w") as f:
+            f.write("\n".join(anchors) + "\n")
+        parent_port, child_port, unbound_port = free_port(), free_port(), free_port()
+        os.makedirs(os.path.join(work, "p"))
+        os.makedirs(os.path.join(work, "c"))
+        for sub, port, zones in (("p", parent_port, parents), ("c", child_port, children)):
+            conf = write_fastzone_conf(os.path.join(work, sub), port, zones,
+                                       control=os.path.join(work, sub, "control.sock"))
+            servers.append(Fastzoned(sys.argv[1], conf, port).start())
+            servers[-1].wait_ready(zones[0][0])
+        unbound = Server(["unbound", "-d", "-c", unbound_conf(work, unbound_port, parent_port, child_port, children)],
+                         unbound_port, os.path.join(work, "unbound.log"), cwd=work)
+        unbound.name = "unbound"
+        servers.append(unbound.start())
+        unbound.wait_ready("nsec.test.")
+
+        failures = []
+        checked = 0
+        for origin, options in PARENTS:
+            for name, rtype, rcode, has_answer, ad, covered in queries(origin):
+                ad = ad and not (covered and "-A" in options)
+                r = ask(("127.0.0.1", unbound_port), name, rtype)
+                got_ad = bool(r.flags & dns.flags.AD)
+                checked += 1
+                if r.rcode() != rcode or bool(r.answer) != has_answer or got_ad != ad:
+                    failures.append(f"{name} {rtype} via unbound: {dns.rcode.to_text(r.rcode())}, "
+                                    f"{len(r.answer)} answer RRsets, AD {got_ad} (want "
+                                    f"{dns.rcode.to_text(rcode)}, answers {has_answer}, AD {ad})")
+        check_referrals(("127.0.0.1", parent_port), failures)
+        if failures:
+            print("FAIL:\n  " + "\n  ".join(failures))
+            print("unbound's log:\n" + unbound.log_tail(40))
+            return 1
+        print(f"PASS: {checked} queries validated by unbound over NSEC, NSEC3 and NSEC3 opt-out zones "
+              "(opt-out: secure where a matching NSEC3 proves it, insecure where one covering does); "
+              "referrals prove their DS or its absence; no DNSSEC records without DO")
+        return 0
+    finally:
+        for s in reversed(servers):
+            s.stop()
+        remove_work_dir(work, keep="--keep" in sys.argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
