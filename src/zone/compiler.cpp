@@ -36,6 +36,9 @@ struct BuildRRset : PlainRRset {
     // The RRSIGs of this name that cover this type (a pre-signed zone), written right
     // after it: what an answer with DO copies beside it.
     std::unique_ptr<BuildRRset> signatures;
+    // An NSEC, NSEC3 or DS RRset of a signed zone: its ProofBlock, placed after the signatures.
+    std::unique_ptr<std::vector<uint8_t>> proof;
+    uint32_t proof_offset = 0;
 
     const std::vector<BuildRRset>& members() const {
         static const std::vector<BuildRRset> kNone;
@@ -77,6 +80,7 @@ public:
         set_flags();
         build_rrsets();
         find_denial();
+        make_proof_blocks();
         return layout();
     }
 
@@ -302,6 +306,11 @@ private:
             s.signatures->offset = static_cast<uint32_t>(off);
             off += rrset_size(*s.signatures);
         }
+        if (s.proof) {
+            off = align_up(off, 8);
+            s.proof_offset = static_cast<uint32_t>(off);
+            off += s.proof->size();
+        }
         if (s.policy) {
             size_t m_off = s.offset + align_up(sizeof(RRset) + 4 * s.members().size(), 8);
             for (auto& m : s.edit_routed().members) {
@@ -341,6 +350,20 @@ private:
         std::sort(nsec_chain_.begin(), nsec_chain_.end(), [&](uint32_t a, uint32_t b) {
             return dns::canonical_compare_wire(wire(nodes_[a].name), wire(nodes_[b].name)) < 0;
         });
+    }
+
+    // The authority-section form of every RRset a denial or a referral may carry.
+    void make_proof_blocks() {
+        if ((dnssec_ & (kImageNsec | kImageNsec3)) == 0) return;
+        for (auto& n : nodes_) {
+            if (n.flags & kNodeBelowCut) continue;
+            for (auto& s : n.rrsets) {
+                const bool proves = s.type == dns::type::NSEC || s.type == dns::type::NSEC3 || s.type == dns::type::DS;
+                if (!proves || s.policy || !s.signatures) continue;
+                auto block = encode_proof_block(apex_, n.name, s, *s.signatures);
+                if (!block.empty()) s.proof = std::make_unique<std::vector<uint8_t>>(std::move(block));
+            }
+        }
     }
 
     static const uint8_t* wire(const std::string& name) { return reinterpret_cast<const uint8_t*>(name.data()); }
@@ -424,7 +447,7 @@ private:
         off += align_up(negative_block_.size(), 2) + 4 * negative_fixups_.size() / 2;
         off = align_up(off, 8);
         const size_t denial_off = off;
-        off += 4 * nsec_chain_.size() + sizeof(Nsec3Entry) * nsec3_.size();
+        off += sizeof(NsecEntry) * nsec_chain_.size() + sizeof(Nsec3Entry) * nsec3_.size();
         if (off > UINT32_MAX) return Error{zone_.files.empty() ? "" : zone_.files[0], 0, "zone image over 4 GiB"};
         for (const auto& n : nodes_) {
             for (const auto& s : n.rrsets) {
@@ -523,8 +546,13 @@ private:
         h->nsec3_iterations = nsec3_iterations_;
         h->nsec3_salt_len = static_cast<uint8_t>(nsec3_salt_.size());
         std::memcpy(h->nsec3_salt, nsec3_salt_.data(), nsec3_salt_.size());
-        auto* chain = reinterpret_cast<uint32_t*>(base + at);
-        for (uint32_t i : nsec_chain_) *chain++ = nodes_[i].offset;
+        auto* chain = reinterpret_cast<NsecEntry*>(base + at);
+        const size_t apex_labels = count_labels(apex_);
+        for (uint32_t i : nsec_chain_) {
+            if (!nsec_sort_key(wire(nodes_[i].name), apex_labels, &chain->key_high, &chain->key_low))
+                h->dnssec |= kImageNsecNoKeys;
+            chain++->node = nodes_[i].offset;
+        }
         auto* entries = reinterpret_cast<Nsec3Entry*>(base + at);
         for (const BuildNsec3& e : nsec3_) {
             std::memcpy(entries->hash, e.hash.data(), dns::kNsec3HashLen);
@@ -571,6 +599,10 @@ private:
         if (s.signatures) {
             r->signatures = s.signatures->offset;
             write_rrset(base, n, *s.signatures);
+        }
+        if (s.proof) {
+            r->proof = s.proof_offset;
+            std::memcpy(base + s.proof_offset, s.proof->data(), s.proof->size());
         }
     }
 

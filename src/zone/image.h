@@ -34,9 +34,10 @@ inline constexpr uint16_t kRRsetCompressible = 1u << 1;  // rdata holds names we
 inline constexpr uint16_t kRRsetAlias = 1u << 2;         // Route 53 alias: answer = target's RRset
 
 // Image DNSSEC flags (ImageHeader::dnssec): what a pre-signed zone holds.
-inline constexpr uint8_t kImageSigned = 1u << 0;  // RRSIGs: answers with DO carry them
-inline constexpr uint8_t kImageNsec = 1u << 1;    // an NSEC chain proves denials
-inline constexpr uint8_t kImageNsec3 = 1u << 2;   // an NSEC3 chain (of the apex NSEC3PARAM) does
+inline constexpr uint8_t kImageSigned = 1u << 0;      // RRSIGs: answers with DO carry them
+inline constexpr uint8_t kImageNsec = 1u << 1;        // an NSEC chain proves denials
+inline constexpr uint8_t kImageNsec3 = 1u << 2;       // an NSEC3 chain (of the apex NSEC3PARAM) does
+inline constexpr uint8_t kImageNsecNoKeys = 1u << 3;  // an NSEC owner's label holds a zero byte: see NsecEntry
 
 // All offsets are bytes from the start of the image; 0 means "none" (the header is at 0).
 struct ImageHeader {
@@ -63,7 +64,7 @@ struct ImageHeader {
     uint8_t apex_labels;
     uint8_t apex_name[dns::kMaxNameWire];  // canonical (lower-case)
     // DNSSEC. `denial` is the chain that proves a name or type absent, `denial_count`
-    // entries: with kImageNsec, u32 offsets of the nodes holding an NSEC RRset, in
+    // entries: with kImageNsec, NsecEntry[] of the nodes holding an NSEC RRset, in
     // canonical order (RFC 4034 6.1); with kImageNsec3, Nsec3Entry[] in hash order, and
     // each node's name is followed by its Nsec3Links. The NSEC3 parameters are the apex
     // NSEC3PARAM's (RFC 5155 4).
@@ -74,6 +75,22 @@ struct ImageHeader {
     uint32_t denial_count;
     uint8_t nsec3_salt[255];
 };
+
+// One NSEC RRset of the chain: its node, and the first 12 bytes of its owner's sort key
+// (nsec_sort_key) as two numbers, so that a lookup compares integers in one array rather
+// than names scattered over the image, and reads a name only on a tie.
+struct NsecEntry {
+    uint64_t key_high;
+    uint32_t key_low;
+    uint32_t node;
+};
+static_assert(sizeof(NsecEntry) == 16);
+
+// The sort key of canonical `name`, in a zone whose apex has `apex_labels` labels: the
+// labels below the apex from the right, each followed by a zero byte, cut or padded to
+// 12 bytes. Keys that differ order names as canonical order does, unless a label holds a
+// zero byte: then false, and only whole names compare.
+bool nsec_sort_key(const uint8_t* name, size_t apex_labels, uint64_t* high, uint32_t* low);
 
 // One NSEC3 RRset of the chain: the hash its owner's first label spells, and its node.
 struct Nsec3Entry {
@@ -138,10 +155,13 @@ struct RRset {
     uint16_t flags;
     uint16_t additional_count;  // nodes whose A/AAAA go to the additional section
     uint16_t mark_count;
-    uint16_t owner_len;   // wire length of the owner this block was made for
-    uint32_t rdata_len;   // bytes in the rdata list
-    uint32_t block_len;   // bytes in the ready-made block (0: none)
-    uint32_t policy;      // policy index when kRRsetPolicy / kRRsetAlias
+    uint16_t owner_len;  // wire length of the owner this block was made for
+    uint32_t rdata_len;  // bytes in the rdata list
+    uint32_t block_len;  // bytes in the ready-made block (0: none)
+    union {
+        uint32_t policy;  // policy index when kRRsetPolicy / kRRsetAlias
+        uint32_t proof;   // an NSEC, NSEC3 or DS RRset of a signed zone: its ProofBlock (0: none)
+    };
     uint32_t signatures;  // the RRSIGs covering this RRset, as an RRset of type RRSIG (0: none)
 
     const uint8_t* rdata() const { return reinterpret_cast<const uint8_t*>(this + 1); }
@@ -159,6 +179,22 @@ struct RRset {
     }
 };
 static_assert(sizeof(RRset) == 32);
+
+// An NSEC, NSEC3 or DS RRset and its RRSIGs, ready for an authority section: the first
+// owner's labels end in a pointer into the apex, later owners point to the first. The
+// pointers are patched per response, as for the negative block: {u16 offset in the
+// block, u16 target}[fixup_count] follow the bytes (2-aligned); a target with
+// kProofLocal is an offset in the block, else one in the apex.
+struct ProofBlock {
+    uint16_t len;
+    uint16_t fixup_count;
+    uint16_t records;
+    uint16_t reserved;
+
+    const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(this + 1); }
+    const uint16_t* fixups() const { return reinterpret_cast<const uint16_t*>(bytes() + ((len + 1u) & ~1u)); }
+};
+inline constexpr uint16_t kProofLocal = 0x8000;
 
 // What the control plane keeps beside an image's bytes for patching it (patch.h).
 struct ImageNotes {
@@ -185,6 +221,7 @@ public:
         return reinterpret_cast<const uint16_t*>(negative_block() + ((header().negative_block_len + 1u) & ~1u));
     }
     const RRset* soa() const { return rrset_at(header().soa); }
+    const ProofBlock* proof_at(uint32_t off) const { return reinterpret_cast<const ProofBlock*>(bytes_.get() + off); }
 
     // DNSSEC denial (kImageNsec / kImageNsec3; see ImageHeader). Off the static path:
     // only answers with DO in a signed zone ask.

@@ -134,4 +134,49 @@ void encode_negative_block(std::string_view apex, uint32_t ttl, const std::strin
     }
 }
 
+std::vector<uint8_t> encode_proof_block(std::string_view apex, std::string_view owner, const PlainRRset& set,
+                                        const PlainRRset& sigs) {
+    std::vector<uint8_t> tmp(dns::kMaxMessage);
+    dns::Writer w(tmp.data(), tmp.size());
+    std::memcpy(tmp.data() + dns::kHeaderSize, apex.data(), apex.size());
+    w.mark_name(dns::kHeaderSize);
+    const size_t start = dns::kHeaderSize + apex.size();
+    w.skip_to(start);
+    w.set_marking(false);
+    std::vector<uint16_t> fixups;
+    uint16_t records = 0;
+    for (const PlainRRset* part : {&set, &sigs}) {
+        for (const std::string* rd : part->rdatas) {
+            const auto* data = reinterpret_cast<const uint8_t*>(rd->data());
+            const auto len = static_cast<uint16_t>(rd->size());
+            const size_t at = w.size();
+            bool ok;
+            if (records == 0) {
+                // The owner's labels, ending in a pointer into the apex (or all of it one).
+                ok = w.put_name(reinterpret_cast<const uint8_t*>(owner.data()), true) && w.put_u16(part->type) &&
+                     w.put_u16(dns::rrclass::IN) && w.put_u32(part->ttl) && w.put_u16(len) && w.put_bytes(data, len);
+                size_t p = at;
+                while (tmp[p] != 0 && (tmp[p] & 0xc0) != 0xc0) p += tmp[p] + 1u;
+                if (ok && tmp[p] != 0) {
+                    fixups.push_back(static_cast<uint16_t>(p - start));
+                    fixups.push_back(static_cast<uint16_t>((dns::load_u16(&tmp[p]) & 0x3fff) - dns::kHeaderSize));
+                }
+            } else {
+                ok = w.put_record(start, part->type, part->ttl, data, len);
+                fixups.push_back(static_cast<uint16_t>(at - start));
+                fixups.push_back(kProofLocal);
+            }
+            if (!ok) return {};
+            ++records;
+        }
+    }
+    const size_t len = w.size() - start;
+    ProofBlock head{static_cast<uint16_t>(len), static_cast<uint16_t>(fixups.size() / 2), records, 0};
+    std::vector<uint8_t> out(sizeof head + align_up(len, 2) + 2 * fixups.size());
+    std::memcpy(out.data(), &head, sizeof head);
+    std::memcpy(out.data() + sizeof head, tmp.data() + start, len);
+    std::memcpy(out.data() + sizeof head + align_up(len, 2), fixups.data(), 2 * fixups.size());
+    return out;
+}
+
 }  // namespace fz::zone

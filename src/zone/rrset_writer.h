@@ -62,6 +62,11 @@ void write_plain_rrset(uint8_t* p, size_t owner_len, const PlainRRset& s, const 
 void encode_negative_block(std::string_view apex, uint32_t ttl, const std::string& soa_rdata,
                            std::vector<uint8_t>& block, std::vector<uint16_t>& fixups);
 
+// The ProofBlock (image.h; header included) of `set` and its RRSIGs `sigs` at `owner`
+// (canonical wire) in the zone of `apex`; empty when it would not fit a message.
+std::vector<uint8_t> encode_proof_block(std::string_view apex, std::string_view owner, const PlainRRset& set,
+                                        const PlainRRset& sigs);
+
 // min(SOA TTL, SOA MINIMUM) (RFC 2308 section 5).
 uint32_t negative_ttl(uint32_t ttl, const std::string& soa_rdata);
 
