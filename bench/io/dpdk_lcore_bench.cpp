@@ -12,9 +12,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -51,12 +54,14 @@ uint16_t sum16(const std::vector<uint8_t>& b, size_t from, size_t len, uint32_t 
 }
 
 // With `ecs24` (the first three bytes of an IPv4 /24), the query carries EDNS Client Subnet.
-std::vector<uint8_t> dns_query(const std::string& name, uint16_t qtype, bool edns, const uint8_t* ecs24 = nullptr) {
+std::vector<uint8_t> dns_query(const std::string& name, uint16_t qtype, bool edns, const uint8_t* ecs24 = nullptr,
+                               bool do_bit = false) {
     fz::dns::QueryBuilder q;
     q.id = 0x1234;
     q.qname = name;
     q.qtype = qtype;
-    q.edns = edns;
+    q.edns = edns || do_bit;
+    q.do_bit = do_bit;
     if (ecs24 != nullptr) q.options.push_back(fz::dns::client_subnet_option(1, 24, ecs24));
     return q.build().value();
 }
@@ -199,6 +204,30 @@ void BM_StaticA8_Ipv4_Ecs(benchmark::State& state) {
     run_path(state, {frame(dns_query("multi.example.net", 1, true, kGbClient), false)}, false, snap->get());
 }
 
+// The signed copies of tests/data/dnssec (dnssec-signzone): each query with EDNS, with
+// and without DO, so that the DO rate reads against the DO=0 rate of the same zone.
+const fz::engine::Snapshot* signed_snapshot(const std::string& denial) {
+    static std::map<std::string, std::unique_ptr<const fz::engine::Snapshot>> built;
+    auto& snap = built[denial];
+    if (!snap) {
+        std::ifstream in(FZ_SOURCE_ROOT "/tests/data/dnssec/example.com." + denial + ".zone");
+        std::stringstream text;
+        text << in.rdbuf();
+        auto made = fz::test::snapshot_from_text({{"example.com.", text.str()}});
+        if (made) snap = std::move(*made);
+    }
+    return snap.get();
+}
+void BM_Signed(benchmark::State& state, const char* denial, const char* name, uint16_t qtype) {
+    const fz::engine::Snapshot* snap = signed_snapshot(denial);
+    if (snap == nullptr) {
+        state.SkipWithError("tests/data/dnssec zone");
+        return;
+    }
+    const bool do_bit = state.range(0) != 0;
+    run_path(state, {frame(dns_query(name, qtype, true, nullptr, do_bit), false)}, false, snap);
+}
+
 // A zone of `names` names (bench/support/zone_gen: about 1.3 records each) queried for
 // random existing names: with 1M names (a 150 MB image) the table lookups miss the caches,
 // and Snapshot::prefetch_lookups makes the data plane look up a burst's names ahead;
@@ -265,6 +294,13 @@ BENCHMARK(BM_IoPathOnly_Ipv4);
 BENCHMARK(BM_StaticA_Ipv4_Ecs);
 BENCHMARK(BM_StaticA8_Ipv4_Ecs);
 BENCHMARK(BM_LargeZone_Ipv4)->ArgNames({"names", "prefetch"})->Args({1000, 0})->Args({1000000, 0})->Args({1000000, 1});
+BENCHMARK_CAPTURE(BM_Signed, nsec_static, "nsec", "www.example.com", 1)->ArgName("do")->Arg(0)->Arg(1);
+BENCHMARK_CAPTURE(BM_Signed, nsec_nxdomain, "nsec", "nothere.example.com", 1)->ArgName("do")->Arg(0)->Arg(1);
+BENCHMARK_CAPTURE(BM_Signed, nsec_nodata, "nsec", "www.example.com", 16)->ArgName("do")->Arg(0)->Arg(1);
+BENCHMARK_CAPTURE(BM_Signed, nsec_wildcard, "nsec", "x.wild.example.com", 1)->ArgName("do")->Arg(0)->Arg(1);
+BENCHMARK_CAPTURE(BM_Signed, nsec_referral, "nsec", "host.sub.example.com", 1)->ArgName("do")->Arg(0)->Arg(1);
+BENCHMARK_CAPTURE(BM_Signed, nsec3_nxdomain, "nsec3", "nothere.example.com", 1)->ArgName("do")->Arg(0)->Arg(1);
+BENCHMARK_CAPTURE(BM_Signed, nsec3_nodata, "nsec3", "www.example.com", 16)->ArgName("do")->Arg(0)->Arg(1);
 BENCHMARK_CAPTURE(BM_Policy_Ipv4, weighted, "weighted.example.com");
 BENCHMARK_CAPTURE(BM_Policy_Ipv4, geolocation, "geo.example.com");
 BENCHMARK_CAPTURE(BM_Policy_Ipv4, latency, "latency.example.com");

@@ -8,6 +8,10 @@ the ratio of fastzone to each peer (ratios are what carry over between machines)
 While dnsperf saturates a server, a probe sends 1,000 queries a second on its own socket
 and times each answer: the latency percentiles under load. The results are also drawn
 (gnuplot) into a PNG: replies per second over time, and latency percentiles.
+
+With --dnssec (or --dnssec=nsec3) the zone is signed by dnssec-signzone first, and every
+server is measured twice: dnsperf -e (EDNS, DO clear) and dnsperf -D (DO set), so that
+each server's DO rate reads against its own DO=0 rate on the same signed zone.
 """
 
 import argparse
@@ -78,10 +82,22 @@ def nsd(workdir, zone, port):
     return Nsd(conf, port, new_session=True)
 
 
-def dnsperf(port, queries, seconds, cpus):
-    """Returns (qps, lost, average latency, [per-second qps])."""
+def sign(zone, nsec3):
+    """Signs `zone` in place (KSK + ZSK, ECDSAP256SHA256) with dnssec-signzone."""
+    keys = zone + ".keys"
+    os.makedirs(keys)
+    for extra in (["-f", "KSK"], []):
+        subprocess.run(["dnssec-keygen", "-q", "-K", keys, "-a", "13", *extra, "example.com."], check=True,
+                       capture_output=True)
+    subprocess.run(["dnssec-signzone", "-q", "-S", "-K", keys, "-d", keys, "-o", "example.com.", "-e", "+30d",
+                    *(["-3", "-"] if nsec3 else []), "-f", zone + ".signed", zone], check=True, capture_output=True)
+    os.replace(zone + ".signed", zone)
+
+
+def dnsperf(port, queries, seconds, cpus, edns=None):
+    """Returns (qps, lost, average latency, [per-second qps]). edns: None, "-e" or "-D"."""
     cmd = ["taskset", "-c", cpus, "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", queries,
-           "-l", str(seconds), "-c", "8", "-T", "1", "-q", "500", "-t", "2", "-S", "1"]
+           "-l", str(seconds), "-c", "8", "-T", "1", "-q", "500", "-t", "2", "-S", "1"] + ([edns] if edns else [])
     out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
     qps = re.search(r"Queries per second:\s+([\d.]+)", out)
     lost = re.search(r"Queries lost:\s+(\d+)", out)
@@ -202,6 +218,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--peers", default="knot,nsd", help="comma list: knot,nsd")
     ap.add_argument("--png", default=os.path.join(ROOT, "build", "loadtest.png"), help="where to draw the results")
+    ap.add_argument("--dnssec", nargs="?", const="nsec", choices=["nsec", "nsec3"],
+                    help="sign the zone; measure each server with DO clear and with DO set")
     args = ap.parse_args()
 
     ncpu = os.cpu_count() or 1
@@ -215,16 +233,23 @@ def main():
     zone = os.path.join(workdir, "example.com.zone")
     queries = os.path.join(workdir, "queries.txt")
     write_zone(zone, args.names)
+    if args.dnssec:
+        sign(zone, args.dnssec == "nsec3")
     write_queries(queries, args.names, 200000)
     makers = {"fastzone": fastzone, "knot": knot, "nsd": nsd}
     names = ["fastzone"] + [p for p in args.peers.split(",") if p]
+    edns = {n: None for n in names}
+    if args.dnssec:
+        # Each server twice: "<name>" with EDNS and DO clear, "<name>+do" with DO set.
+        names = [f"{n}{suffix}" for n in names for suffix in ("", "+do")]
+        edns = {n: "-D" if n.endswith("+do") else "-e" for n in names}
     results = {n: [] for n in names}
     series = {n: [] for n in names}
     lat = {n: [] for n in names}
     try:
         for r in range(args.rounds):
             for n in names:
-                srv = makers[n](workdir, zone, free_port())
+                srv = makers[n.removesuffix("+do")](workdir, zone, free_port())
                 srv.start(wrap=lambda argv: CPUSET.argv(server_cpu, argv))
                 srv.wait_ready("example.com.", timeout=15)
                 stop = threading.Event()
@@ -234,7 +259,7 @@ def main():
                 try:
                     probe.start()
                     cpu0 = cpu_seconds(srv.pid)
-                    qps, lost, avg, per_second = dnsperf(srv.port, queries, args.seconds, client_cpus)
+                    qps, lost, avg, per_second = dnsperf(srv.port, queries, args.seconds, client_cpus, edns[n])
                     cpu = cpu_seconds(srv.pid) - cpu0
                 finally:
                     stop.set()
@@ -264,6 +289,12 @@ def main():
         print(f"{n:10s} {med[n]:12.0f} {ratio:11.2f} {eff[n]:10.0f} {eratio:11.2f} "
               f"{percentile(lat[n], 50) * 1e6:8.0f} {percentile(lat[n], 99) * 1e6:8.0f}")
     print("(q/CPU-s: queries answered per second of the server's own CPU time, user + system)")
+    if args.dnssec:
+        print(f"\nDO set against DO clear, each server on the same {args.dnssec.upper()}-signed zone:")
+        for n in names:
+            if n.endswith("+do"):
+                base = n.removesuffix("+do")
+                print(f"{base:10s} qps {med[n] / med[base]:.2f}   q/CPU-s {eff[n] / eff[base]:.2f}")
     os.makedirs(os.path.dirname(args.png), exist_ok=True)
     plot(args.png, names, series, lat, f"fastzone vs {', '.join(names[1:])}: kernel sockets, one worker each")
     print(f"\n(one server worker pinned to CPU {server_cpu}, dnsperf on CPU {client_cpus}, "
