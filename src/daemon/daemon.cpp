@@ -38,7 +38,10 @@ std::string summary(const loader::LoadReport& r) {
            log::kv("image_bytes", static_cast<long long>(r.image_bytes)) + " " +
            log::kv("parse_ms", static_cast<long long>(r.parse_ms)) + " " +
            log::kv("compile_ms", static_cast<long long>(r.compile_ms)) + " " +
-           log::kv("unchanged_files_kept", static_cast<long long>(r.reused));
+           log::kv("unchanged_files_kept", static_cast<long long>(r.reused)) +
+           (r.signatures == 0 ? std::string()
+                              : " " + log::kv("signatures", static_cast<long long>(r.signatures)) + " " +
+                                    log::kv("sign_ms", static_cast<long long>(r.sign_ms)));
 }
 
 void log_warnings(const loader::LoadReport& r) {

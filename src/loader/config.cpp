@@ -7,8 +7,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/encoding.h"
 #include "loader/config_change.h"
 #include "loader/config_reader.h"
+#include "zone/rdata_text.h"
 
 namespace fz::loader {
 namespace {
@@ -75,11 +77,73 @@ Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
     return Ok{};
 }
 
+Result<uint32_t> read_duration(const Reader& rd, const YAML::Node& n, const std::string& key) {
+    FZ_TRY(text, rd.string(n, key));
+    auto v = zone::duration_from_text(text, 366u * 86400u);
+    if (!v || *v == 0) return rd.error(n, "'" + key + "' is not a duration of a year or less (14d, 12h, 3600)");
+    return *v;
+}
+
+// zones[].dnssec.nsec3: RFC 9276's limits, as for a pre-signed zone (zone/check.cpp).
+Result<dnssec::Nsec3Options> read_nsec3(const Reader& rd, const YAML::Node& n) {
+    dnssec::Nsec3Options o;
+    if (!n) return o;
+    auto st = rd.only_keys(n, "zones[].dnssec.nsec3", {"iterations", "salt", "opt_out"});
+    if (!st) return st.error();
+    if (n["iterations"]) {
+        FZ_TRY(v, rd.number(n["iterations"], "nsec3.iterations", 0, 150));
+        o.iterations = static_cast<uint16_t>(v);
+    }
+    if (n["salt"]) {
+        FZ_TRY(salt, rd.string(n["salt"], "nsec3.salt"));
+        if (salt != "-" && (!hex_decode(salt, o.salt) || o.salt.size() > 255))
+            return rd.error(n["salt"], "'nsec3.salt' is '-' (none) or up to 255 bytes of hex");
+    }
+    if (n["opt_out"]) {
+        FZ_TRY(v, rd.boolean(n["opt_out"], "nsec3.opt_out"));
+        o.opt_out = v;
+    }
+    return o;
+}
+
+Result<DnssecConfig> read_dnssec(const Reader& rd, const YAML::Node& n, const std::string& dir) {
+    auto st = rd.only_keys(n, "zones[].dnssec",
+                           {"keys_dir", "denial", "nsec3", "signature_validity", "signature_refresh"});
+    if (!st) return st.error();
+    DnssecConfig d;
+    if (!n["keys_dir"]) return rd.error(n, "'zones[].dnssec' needs 'keys_dir' (the zone's BIND key files)");
+    FZ_TRY(keys, rd.string(n["keys_dir"], "keys_dir"));
+    d.keys_dir = rd.resolve(dir, keys);
+    std::string denial = "nsec";
+    if (n["denial"]) {
+        FZ_TRY(v, rd.string(n["denial"], "denial"));
+        denial = v;
+        if (denial != "nsec" && denial != "nsec3") return rd.error(n["denial"], "'denial' is nsec or nsec3");
+    }
+    if (n["nsec3"] && denial != "nsec3") return rd.error(n["nsec3"], "'nsec3' goes with 'denial: nsec3'");
+    if (denial == "nsec3") {
+        FZ_TRY(o, read_nsec3(rd, n["nsec3"]));
+        d.nsec3 = o;
+    }
+    if (n["signature_validity"]) {
+        FZ_TRY(v, read_duration(rd, n["signature_validity"], "signature_validity"));
+        d.signature_validity = v;
+    }
+    if (n["signature_refresh"]) {
+        FZ_TRY(v, read_duration(rd, n["signature_refresh"], "signature_refresh"));
+        d.signature_refresh = v;
+    }
+    if (d.signature_refresh >= d.signature_validity) {
+        return rd.error(n, "'signature_refresh' must be shorter than 'signature_validity'");
+    }
+    return d;
+}
+
 Status read_zones(const Reader& rd, const YAML::Node& n, const std::string& dir, std::vector<ZoneConfig>& zones) {
     if (!n.IsSequence()) return rd.error(n, "'zones' must be a list");
     for (const auto& z : n) {
         auto st = rd.only_keys(z, "zones[]",
-                               {"origin", "file", "record_sets", "hosted_zone_id", "acl", "serial_policy"});
+                               {"origin", "file", "record_sets", "hosted_zone_id", "acl", "serial_policy", "dnssec"});
         if (!st) return st.error();
         ZoneConfig zc;
         zc.line = static_cast<uint32_t>(z.Mark().line + 1);
@@ -109,6 +173,10 @@ Status read_zones(const Reader& rd, const YAML::Node& n, const std::string& dir,
         if (z["serial_policy"]) {
             FZ_TRY(policy, read_serial_policy(rd, z["serial_policy"], "zones[].serial_policy"));
             zc.serial_policy = policy;
+        }
+        if (z["dnssec"]) {
+            FZ_TRY(d, read_dnssec(rd, z["dnssec"], dir));
+            zc.dnssec = d;
         }
         for (const auto& other : zones) {
             if (other.origin == zc.origin) {

@@ -12,6 +12,7 @@
 #include "common/listen_address.h"
 #include "common/result.h"
 #include "dns/name.h"
+#include "dnssec/signer.h"
 #include "io/dpdk/options.h"
 #include "io/sockets/options.h"
 
@@ -25,6 +26,14 @@ struct ServerConfig {
     std::string nsid;
 };
 
+// A zone fastzone signs (zones[].dnssec).
+struct DnssecConfig {
+    std::string keys_dir;                       // BIND key files of the zone, all used
+    uint32_t signature_validity = 14 * 86400;   // seconds a signature is valid from now
+    uint32_t signature_refresh = 7 * 86400;     // re-sign when less than this remains
+    std::optional<dnssec::Nsec3Options> nsec3;  // denial: nsec3 (else NSEC)
+};
+
 struct ZoneConfig {
     std::string origin_text;
     dns::Name origin;
@@ -33,6 +42,7 @@ struct ZoneConfig {
     std::string hosted_zone_id;
     std::vector<std::string> acl;  // ids of acl rules; one allowing update puts the zone in the store
     std::optional<change::SerialPolicy> serial_policy;
+    std::optional<DnssecConfig> dnssec;
     uint32_t line = 0;  // where the zone is declared, for errors
 };
 

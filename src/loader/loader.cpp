@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <unordered_set>
 
 #include <sys/stat.h>
 
 #include "dns/name_hash.h"
+#include "dnssec/keys.h"
+#include "dnssec/signer.h"
 #include "policy/cidr.h"
 #include "policy/geoip.h"
 #include "policy/health_check.h"
@@ -295,7 +298,9 @@ bool nested_with_another(const Config& config, const StoredInputs& stored, const
 const CompiledFileZone* reusable_image(const Config& config, const StoredInputs& stored, const ZoneConfig& zc,
                                        const std::vector<CompiledFileZone>& reusable,
                                        const std::optional<FileIdentity>& identity) {
-    if (!identity || !zc.record_sets.empty() || nested_with_another(config, stored, zc.origin)) return nullptr;
+    // A zone fastzone signs is signed again: its keys or the clock may have moved.
+    if (!identity || !zc.record_sets.empty() || zc.dnssec || nested_with_another(config, stored, zc.origin))
+        return nullptr;
     for (const CompiledFileZone& c : reusable) {
         if (c.origin == zc.origin && c.file == zc.file && c.identity == *identity) return &c;
     }
@@ -303,6 +308,20 @@ const CompiledFileZone* reusable_image(const Config& config, const StoredInputs&
 }
 
 }  // namespace
+
+// Valid from an hour ago: clocks drift.
+Status sign_zone(const DnssecConfig& d, zone::ZoneSource& src, LoadReport& rep) {
+    auto keys = dnssec::load_keys(d.keys_dir, src.origin);
+    if (!keys) return keys.error();
+    const auto now = static_cast<uint32_t>(std::time(nullptr));
+    auto t0 = std::chrono::steady_clock::now();
+    auto signed_ = dnssec::sign_zone(src, *keys,
+                                     dnssec::SignOptions{now - 3600, now + d.signature_validity, 0, d.nsec3});
+    if (!signed_) return signed_.error();
+    rep.sign_ms += ms_since(t0);
+    rep.signatures += signed_->signatures;
+    return Ok{};
+}
 
 Result<zone::ZoneSource> load_zone(const ZoneConfig& zc, std::vector<Error>* warnings) {
     auto src = zone::parse_zone_file(zc.file, zc.origin);
@@ -375,6 +394,10 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         zone::ZoneSource& src = sources[i];
         auto st = check_with_policies(src, snap->policies.get(), &rep.warnings);
         if (!st) return st.error();
+        if (i < from_file.size() && from_file[i].config->dnssec) {
+            st = sign_zone(*from_file[i].config->dnssec, src, rep);
+            if (!st) return st.error();
+        }
         auto t1 = std::chrono::steady_clock::now();
         auto image = zone::compile_zone(src);
         if (!image) return image.error();

@@ -43,6 +43,8 @@ struct LoadReport {
     size_t image_bytes = 0;
     double parse_ms = 0;
     double compile_ms = 0;
+    double sign_ms = 0;     // signing the zones of zones[].dnssec
+    size_t signatures = 0;  // RRSIGs those made
     std::vector<Error> warnings;
     size_t reused = 0;                         // zones whose previous image was taken again
     std::vector<CompiledFileZone> file_zones;  // what the next build may take again
@@ -50,6 +52,10 @@ struct LoadReport {
 
 // Parses and checks one zone of the configuration (fastzonectl check uses it alone).
 Result<zone::ZoneSource> load_zone(const ZoneConfig& zone, std::vector<Error>* warnings);
+
+// Signs a zone of zones[].dnssec with its keys, as a load does (fastzonectl sign-zone
+// prints the result), valid from an hour ago for signature_validity; counted in `rep`.
+Status sign_zone(const DnssecConfig& dnssec, zone::ZoneSource& zone, LoadReport& rep);
 
 // What the store adds to the configuration: its zones (served instead of a configured
 // zone file of the same origin) and the health checks created through the API.

@@ -70,6 +70,7 @@ public:
         // Names with more labels first: a name that goes may take empty ancestors with it,
         // which must not have edits of their own still to come.
         std::vector<OwnerEdits*> order;
+        order.reserve(owners.size());
         for (auto& [name, o] : owners) order.push_back(&o);
         std::stable_sort(order.begin(), order.end(), [](const OwnerEdits* a, const OwnerEdits* b) {
             return count_labels(a->name) > count_labels(b->name);

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
-"""Pre-signed zones served by fastzoned, proven by someone else's validator.
+"""Signed zones served by fastzoned, proven by someone else's validator.
 
 Three parent zones are signed by BIND's dnssec-signzone: one with NSEC, one with NSEC3
-(iterations 0, no salt: RFC 9276) and one with NSEC3 opt-out. Each delegates a signed
+(iterations 0, no salt: RFC 9276) and one with NSEC3 opt-out. Three more are signed by
+fastzoned itself (zones[].dnssec) with keys from dnssec-keygen: with NSEC by an
+ECDSAP256SHA256 KSK and ZSK, and by an Ed25519 CSK; with NSEC3 by a KSK and ZSK. Those
+three, printed by `fastzonectl sign-zone`, pass ldns-verify-zone. Each delegates a signed
 child (its DS in the parent) and an unsigned one; a second fastzoned serves the children.
 Unbound, a validating resolver holding the parents' keys as trust anchors, resolves
 every query through fastzoned: answers, CNAME chains, DNAME, NXDOMAIN, NODATA, wildcard
@@ -16,7 +19,7 @@ DNSViz is installed, it probes every zone on loopback (offline: no query leaves 
 parents) and its report must show no bogus, incomplete or warned-about status, nor an
 insecure one outside the opt-out zone.
 
-usage: dnssec_validation.py FASTZONED
+usage: dnssec_validation.py FASTZONED [FASTZONECTL] [--keep]
 exit: 0 pass, 1 fail (with the reason), 77 skip (a tool is missing)
 """
 
@@ -29,7 +32,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from ports import free_port  # noqa: E402
-from servers import Fastzoned, Server, remove_work_dir, write_fastzone_conf  # noqa: E402
+from servers import Fastzoned, Server, remove_work_dir  # noqa: E402
 
 try:
     import dns.flags
@@ -77,8 +80,11 @@ ns       A     127.0.0.1
 host     A     192.0.2.77
 """
 
-# (zone, dnssec-signzone options)
-PARENTS = [("nsec.test.", []), ("nsec3.test.", ["-3", "-"]), ("optout.test.", ["-3", "-", "-A"])]
+# (zone, dnssec-signzone options), or ["fastzone", algorithm, "csk"?]: fastzoned signs the
+# zone itself (zones[].dnssec) with keys from dnssec-keygen.
+PARENTS = [("nsec.test.", []), ("nsec3.test.", ["-3", "-"]), ("optout.test.", ["-3", "-", "-A"]),
+           ("signed.test.", ["fastzone", "13"]), ("ed25519.test.", ["fastzone", "15", "csk"]),
+           ("signed3.test.", ["fastzone", "13", "nsec3"])]
 
 NOERROR, NXDOMAIN = dns.rcode.NOERROR, dns.rcode.NXDOMAIN
 
@@ -153,8 +159,19 @@ def dnskey_anchors(work, origin):
     raise RuntimeError(f"no KSK for {origin}")
 
 
+def keys_for_fastzone(work, origin, options):
+    """Keys in BIND's format for fastzoned to sign with: KSK + ZSK, or one CSK."""
+    keys = os.path.join(work, "keys-" + origin.rstrip("."))
+    os.makedirs(keys, exist_ok=True)
+    run("dnssec-keygen", "-q", "-K", keys, "-a", options[1], "-f", "KSK", origin, cwd=work)
+    if "csk" not in options:
+        run("dnssec-keygen", "-q", "-K", keys, "-a", options[1], origin, cwd=work)
+    return keys
+
+
 def build_zones(work):
-    """Signs children and parents; returns (parent files, child files, trust anchors)."""
+    """Signs children and parents; returns (parents as (origin, file, keys folder when
+    fastzoned signs it), child files, trust anchors)."""
     parents, children, anchors = [], [], []
     for origin, options in PARENTS:
         secure = "secure." + origin
@@ -166,7 +183,15 @@ def build_zones(work):
         children.append((insecure, path))
         with open(os.path.join(work, "dsset-" + secure)) as f:
             ds = f.read()
-        parents.append((origin, sign(work, origin, PARENT.format(origin=origin) + ds, options)))
+        text = PARENT.format(origin=origin) + ds
+        if options[:1] == ["fastzone"]:
+            keys = keys_for_fastzone(work, origin, options)
+            path = os.path.join(work, origin + "zone")
+            with open(path, "w") as f:
+                f.write(text)
+            parents.append((origin, path, keys))
+        else:
+            parents.append((origin, sign(work, origin, text, options), None))
         anchors.append(dnskey_anchors(work, origin))
     return parents, children, anchors
 
@@ -266,6 +291,44 @@ def dnsviz_check(work, parent_port, child_port, children, anchors, failures):
     return looked
 
 
+def parent_conf(work, port, zones):
+    """fastzoned's configuration: (origin, file, keys folder or None) per zone."""
+    text = f"server:\n  listen: [\"127.0.0.1@{port}\"]\n  workers: 1\nzones:\n"
+    for origin, path, keys in zones:
+        text += f"  - origin: {origin}\n    file: {path}\n"
+        if keys:
+            text += f"    dnssec:\n      keys_dir: {keys}\n      signature_validity: 14d\n"
+            if os.path.basename(keys).startswith("keys-signed3"):
+                text += "      denial: nsec3\n      nsec3: {iterations: 0, salt: \"-\"}\n"
+    text += f"control:\n  socket: {os.path.join(work, 'control.sock')}\n"
+    path = os.path.join(work, "fastzone.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def verify_exported(fastzonectl, conf, failures):
+    """ldns-verify-zone over each zone as `fastzonectl sign-zone` prints it."""
+    if shutil.which("ldns-verify-zone") is None or fastzonectl is None:
+        return 0
+    verified = 0
+    for origin, options in PARENTS:
+        if options[:1] != ["fastzone"]:
+            continue
+        out = subprocess.run([fastzonectl, "-c", conf, "sign-zone", origin], capture_output=True, text=True)
+        if out.returncode != 0:
+            failures.append(f"fastzonectl sign-zone {origin}: {out.stderr.strip()}")
+            continue
+        path = os.path.join(os.path.dirname(conf), origin + "exported")
+        with open(path, "w") as f:
+            f.write(out.stdout)
+        check = subprocess.run(["ldns-verify-zone", path], capture_output=True, text=True)
+        if check.returncode != 0:
+            failures.append(f"ldns-verify-zone {origin}: {(check.stdout + check.stderr).strip()[-400:]}")
+        verified += 1
+    return verified
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -279,10 +342,8 @@ def main():
         parent_port, child_port, unbound_port = free_port(), free_port(), free_port()
         os.makedirs(os.path.join(work, "p"))
         os.makedirs(os.path.join(work, "c"))
-        for sub, port, zones in (("p", parent_port, parents), ("c", child_port, children)):
-            conf = write_fastzone_conf(os.path.join(work, sub), port, zones,
-                                       control=os.path.join(work, sub, "control.sock"))
-            servers.append(Fastzoned(sys.argv[1], conf, port).start())
+        for sub, port, zones in (("p", parent_port, parents), ("c", child_port, [z + (None,) for z in children])):
+            servers.append(Fastzoned(sys.argv[1], parent_conf(os.path.join(work, sub), port, zones), port).start())
             servers[-1].wait_ready(zones[0][0])
         unbound = Server(["unbound", "-d", "-c", unbound_conf(work, unbound_port, parent_port, child_port, children)],
                          unbound_port, os.path.join(work, "unbound.log"), cwd=work)
@@ -304,14 +365,18 @@ def main():
                                     f"{dns.rcode.to_text(rcode)}, answers {has_answer}, AD {ad})")
         check_referrals(("127.0.0.1", parent_port), failures)
         viz = dnsviz_check(work, parent_port, child_port, children, anchors, failures)
+        exported = verify_exported(sys.argv[2] if len(sys.argv) > 2 and not sys.argv[2].startswith("--") else None,
+                                   os.path.join(work, "p", "fastzone.yaml"), failures)
         if failures:
             print("FAIL:\n  " + "\n  ".join(failures))
             print("unbound's log:\n" + unbound.log_tail(40))
             return 1
-        print(f"PASS: {checked} queries validated by unbound over NSEC, NSEC3 and NSEC3 opt-out zones "
+        print(f"PASS: {checked} queries validated by unbound over NSEC, NSEC3 and NSEC3 opt-out zones signed by "
+              "dnssec-signzone and NSEC and NSEC3 zones signed by fastzoned (ECDSA KSK + ZSK, Ed25519 CSK) "
               "(opt-out: secure where a matching NSEC3 proves it, insecure where one covering does); "
               "referrals prove their DS or its absence; no DNSSEC records without DO"
-              + (f"; DNSViz finds no error over {viz} names" if viz else "; DNSViz not installed"))
+              + (f"; DNSViz finds no error over {viz} names" if viz else "; DNSViz not installed")
+              + f"; ldns-verify-zone passes {exported} zones as fastzone signs them")
         return 0
     finally:
         for s in reversed(servers):

@@ -108,3 +108,53 @@ TEST(Config, TcpLimitsHaveDefaultsAndAreRead) {
 
 }  // namespace
 }  // namespace fz::loader
+
+namespace fz::loader {
+namespace {
+
+// zones[].dnssec: its keys folder resolved against the configuration's, durations and
+// NSEC3 parameters read, what is out of bounds refused with the line.
+Result<Config> zone_with_dnssec(const health::testing::TempDir& dir, const std::string& dnssec_lines) {
+    std::ofstream(dir.path() + "/fastzone.yaml") << "zones:\n"
+                                                    "  - origin: example.com.\n"
+                                                    "    file: example.com.zone\n"
+                                                    "    dnssec:\n"
+                                                 << dnssec_lines;
+    return load_config(dir.path() + "/fastzone.yaml");
+}
+
+TEST(Config, ZoneDnssecIsRead) {
+    health::testing::TempDir dir;
+    auto c = zone_with_dnssec(dir,
+                              "      keys_dir: keys\n      signature_validity: 30d\n      signature_refresh: 1w\n");
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    ASSERT_TRUE(c->zones[0].dnssec.has_value());
+    EXPECT_EQ(c->zones[0].dnssec->keys_dir, dir.path() + "/keys");
+    EXPECT_EQ(c->zones[0].dnssec->signature_validity, 30u * 86400u);
+    EXPECT_EQ(c->zones[0].dnssec->signature_refresh, 7u * 86400u);
+
+    auto nsec3 = zone_with_dnssec(dir,
+                                  "      keys_dir: keys\n      denial: nsec3\n      nsec3: {iterations: 0, salt: "
+                                  "aabb, opt_out: true}\n");
+    ASSERT_TRUE(nsec3.ok()) << nsec3.error().to_string();
+    ASSERT_TRUE(nsec3->zones[0].dnssec->nsec3.has_value());
+    EXPECT_EQ(nsec3->zones[0].dnssec->nsec3->salt, std::string("\xaa\xbb"));
+    EXPECT_TRUE(nsec3->zones[0].dnssec->nsec3->opt_out);
+    auto many = zone_with_dnssec(dir, "      keys_dir: keys\n      denial: nsec3\n      nsec3: {iterations: 151}\n");
+    ASSERT_FALSE(many.ok());
+    EXPECT_NE(many.error().message.find("nsec3.iterations"), std::string::npos) << many.error().message;
+    EXPECT_EQ(many.error().line, 7u);
+    auto stray = zone_with_dnssec(dir, "      keys_dir: keys\n      nsec3: {iterations: 0}\n");
+    ASSERT_FALSE(stray.ok());
+    EXPECT_NE(stray.error().message.find("goes with 'denial: nsec3'"), std::string::npos);
+    auto refresh =
+        zone_with_dnssec(dir, "      keys_dir: keys\n      signature_validity: 7d\n      signature_refresh: 7d\n");
+    ASSERT_FALSE(refresh.ok());
+    EXPECT_NE(refresh.error().message.find("shorter than"), std::string::npos) << refresh.error().message;
+    auto no_keys = zone_with_dnssec(dir, "      denial: nsec\n");
+    ASSERT_FALSE(no_keys.ok());
+    EXPECT_NE(no_keys.error().message.find("keys_dir"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fz::loader

@@ -1,0 +1,180 @@
+#include "dnssec/keys.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "common/encoding.h"
+#include "common/text.h"
+
+namespace fz::dnssec {
+namespace {
+
+struct BnFree {
+    void operator()(BIGNUM* b) const { BN_clear_free(b); }
+};
+struct BldFree {
+    void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
+};
+struct ParamsFree {
+    void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+};
+struct CtxFree {
+    void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
+};
+
+Error error(const std::string& file, const std::string& message) { return Error{file, 0, message}; }
+
+std::optional<std::string> read_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return std::nullopt;
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// The public key file: "<zone> [TTL] [IN] DNSKEY <flags> 3 <alg> <base64...>", comments
+// (';') around it.
+Status read_public(const std::string& path, SigningKey& k) {
+    auto text = read_file(path);
+    if (!text) return error(path, "cannot read the key file");
+    std::istringstream lines(*text);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.empty() || line[0] == ';') continue;
+        std::istringstream words(line);
+        std::vector<std::string> w;
+        for (std::string x; words >> x;) w.push_back(x);
+        auto at = std::find(w.begin(), w.end(), "DNSKEY");
+        if (at == w.end() || w.end() - at < 5) continue;
+        const int flags = std::atoi(at[1].c_str()), protocol = std::atoi(at[2].c_str()), alg = std::atoi(at[3].c_str());
+        std::string b64, key;
+        for (auto p = at + 4; p != w.end(); ++p) b64 += *p;
+        if (protocol != 3 || (flags != 256 && flags != 257) || !base64_decode(b64, key)) {
+            return error(path, "not a DNSKEY of a zone (flags 256 or 257, protocol 3, the key in base64)");
+        }
+        k.flags = static_cast<uint16_t>(flags);
+        k.algorithm = static_cast<uint8_t>(alg);
+        k.dnskey_rdata.assign({static_cast<char>(flags >> 8), static_cast<char>(flags & 0xff), 3,
+                               static_cast<char>(alg)});
+        k.dnskey_rdata += key;
+        k.tag = key_tag(k.dnskey_rdata);
+        return Ok{};
+    }
+    return error(path, "no DNSKEY record in the key file");
+}
+
+// A private file readable by anyone but its owner is refused: it signs for the zone.
+Status check_private_mode(const std::string& path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) return error(path, "cannot read the private key file");
+    if (st.st_mode & 077) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        return error(path, std::string("the private key is readable by others (mode ") + mode +
+                               "): only the server's user may read it (chmod 600)");
+    }
+    if (st.st_uid != geteuid() && geteuid() != 0) {
+        return error(path, "the private key belongs to another user than the server's");
+    }
+    return Ok{};
+}
+
+Result<std::string> private_scalar(const std::string& path) {
+    auto text = read_file(path);
+    if (!text) return error(path, "cannot read the private key file");
+    std::istringstream lines(*text);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("PrivateKey:", 0) != 0) continue;
+        std::string b64 = line.substr(11), out;
+        b64.erase(std::remove_if(b64.begin(), b64.end(), [](unsigned char c) { return std::isspace(c); }), b64.end());
+        if (!base64_decode(b64, out) || out.size() != 32) return error(path, "PrivateKey is not 32 bytes of base64");
+        return out;
+    }
+    return error(path, "no PrivateKey in the private key file");
+}
+
+Result<EVP_PKEY*> make_key(const std::string& path, const SigningKey& k, const std::string& secret) {
+    const auto* priv = reinterpret_cast<const unsigned char*>(secret.data());
+    if (k.algorithm == kEd25519) {
+        EVP_PKEY* key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, priv, secret.size());
+        if (key == nullptr) return error(path, "OpenSSL refused the Ed25519 private key");
+        return key;
+    }
+    // ECDSA P-256: the private scalar, and the public point from the DNSKEY (x || y).
+    const std::string pub = "\x04" + k.dnskey_rdata.substr(4);
+    if (pub.size() != 65) return error(path, "the DNSKEY's public key is not a P-256 point (64 bytes)");
+    std::unique_ptr<BIGNUM, BnFree> d(BN_bin2bn(priv, static_cast<int>(secret.size()), nullptr));
+    std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
+    if (!d || !bld || !OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+        !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) ||
+        !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size())) {
+        return error(path, "OpenSSL could not hold the ECDSA key");
+    }
+    std::unique_ptr<OSSL_PARAM, ParamsFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
+    std::unique_ptr<EVP_PKEY_CTX, CtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    EVP_PKEY* key = nullptr;
+    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
+        EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_KEYPAIR, params.get()) <= 0) {
+        return error(path, "OpenSSL refused the ECDSA P-256 private key");
+    }
+    return key;
+}
+
+}  // namespace
+
+void PkeyFree::operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+
+uint16_t key_tag(const std::string& rdata) {
+    uint32_t ac = 0;
+    for (size_t i = 0; i < rdata.size(); ++i) {
+        const auto b = static_cast<uint8_t>(rdata[i]);
+        ac += (i & 1) ? b : static_cast<uint32_t>(b) << 8;
+    }
+    ac += (ac >> 16) & 0xffff;
+    return static_cast<uint16_t>(ac & 0xffff);
+}
+
+Result<std::vector<SigningKey>> load_keys(const std::string& dir, const dns::Name& zone) {
+    // BIND writes the zone in lower case with its final dot: Kexample.com.+013+12345.key
+    const std::string prefix = "K" + zone.lowered().to_text() + "+";
+    std::vector<std::string> files;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind(prefix, 0) == 0 && name.size() > 4 && name.compare(name.size() - 4, 4, ".key") == 0)
+            files.push_back(e.path().string());
+    }
+    if (ec) return error(dir, "cannot read the keys folder: " + ec.message());
+    std::sort(files.begin(), files.end());
+    std::vector<SigningKey> keys;
+    for (const std::string& pub : files) {
+        SigningKey k;
+        auto st = read_public(pub, k);
+        if (!st) return st.error();
+        k.file = pub.substr(0, pub.size() - 4) + ".private";
+        if (k.algorithm != kEcdsaP256Sha256 && k.algorithm != kEd25519) {
+            return error(pub, "algorithm " + std::to_string(k.algorithm) +
+                                  ": fastzone signs with 13 (ECDSAP256SHA256) and 15 (ED25519)");
+        }
+        st = check_private_mode(k.file);
+        if (!st) return st.error();
+        auto secret = private_scalar(k.file);
+        if (!secret) return secret.error();
+        auto key = make_key(k.file, k, *secret);
+        if (!key) return key.error();
+        k.key.reset(*key);
+        keys.push_back(std::move(k));
+    }
+    if (keys.empty()) return error(dir, "no keys of " + zone.to_text() + " (" + prefix + "*.key) in the folder");
+    return keys;
+}
+
+}  // namespace fz::dnssec

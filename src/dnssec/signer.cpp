@@ -1,0 +1,448 @@
+#include "dnssec/signer.h"
+
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "common/encoding.h"
+#include "dns/name.h"
+#include "dns/nsec3.h"
+#include "dns/rrtype.h"
+#include "dns/wire.h"
+#include "zone/rdata_layout.h"
+
+namespace fz::dnssec {
+namespace {
+
+struct MdCtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+
+bool is_dnssec_type(uint16_t t) {
+    return t == dns::type::RRSIG || t == dns::type::NSEC || t == dns::type::NSEC3 || t == dns::type::NSEC3PARAM;
+}
+
+// The types whose rdata names are lower-cased in the canonical form (RFC 4034 6.2, as
+// RFC 6840 5.1 corrects it).
+bool names_lowered(uint16_t t) {
+    switch (t) {
+        case dns::type::NS:
+        case dns::type::CNAME:
+        case dns::type::SOA:
+        case dns::type::PTR:
+        case dns::type::MX:
+        case dns::type::SRV:
+        case dns::type::DNAME:
+        case dns::type::NAPTR:
+        case 3:   // MD
+        case 4:   // MF
+        case 7:   // MB
+        case 8:   // MG
+        case 9:   // MR
+        case 14:  // MINFO
+        case 17:  // RP
+        case 18:  // AFSDB
+        case 21:  // RT
+        case 26:  // PX
+        case 36:  // KX
+        case 38:  // A6
+            return true;
+        default: return false;
+    }
+}
+
+// The rdata in canonical form: the names of the types above lower-cased, walking the
+// fields of the type's layout up to the last name.
+std::string canonical_rdata(uint16_t type, const std::string& rdata) {
+    if (!names_lowered(type)) return rdata;
+    auto layout = zone::layout_of(type);
+    if (!layout) return rdata;
+    std::string out = rdata;
+    size_t p = 0;
+    for (size_t f = 0; f < layout->count && p < out.size(); ++f) {
+        switch (layout->fields[f].kind) {
+            case zone::Field::kU8: p += 1; break;
+            case zone::Field::kU16: p += 2; break;
+            case zone::Field::kU32:
+            case zone::Field::kTimer:
+            case zone::Field::kIPv4: p += 4; break;
+            case zone::Field::kIPv6: p += 16; break;
+            case zone::Field::kCharString: p += 1 + static_cast<uint8_t>(out[p]); break;
+            case zone::Field::kName:
+                while (p < out.size() && out[p] != 0) {
+                    const size_t len = static_cast<uint8_t>(out[p]);
+                    for (size_t k = 1; k <= len && p + k < out.size(); ++k)
+                        out[p + k] = static_cast<char>(dns::lower(static_cast<uint8_t>(out[p + k])));
+                    p += len + 1;
+                }
+                ++p;
+                break;
+            default: return out;  // no name after fields of other kinds in these types
+        }
+    }
+    return out;
+}
+
+// One RRset to sign: its records' indexes in the zone.
+struct RRsetToSign {
+    const zone::Record* first;
+    std::vector<const std::string*> rdatas;
+};
+
+void put16(std::string& s, uint16_t v) {
+    s.push_back(static_cast<char>(v >> 8));
+    s.push_back(static_cast<char>(v & 0xff));
+}
+void put32(std::string& s, uint32_t v) {
+    put16(s, static_cast<uint16_t>(v >> 16));
+    put16(s, static_cast<uint16_t>(v & 0xffff));
+}
+
+// A raw signature of `data` by `key`: r || s for ECDSA (RFC 6605 4), as is for Ed25519.
+Result<std::string> sign_bytes(const SigningKey& key, const std::string& data, EVP_MD_CTX* ctx) {
+    EVP_MD_CTX_reset(ctx);
+    const EVP_MD* md = key.algorithm == kEcdsaP256Sha256 ? EVP_sha256() : nullptr;
+    size_t len = 0;
+    if (EVP_DigestSignInit(ctx, nullptr, md, nullptr, key.key.get()) <= 0 ||
+        EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()), data.size()) <= 0) {
+        return Error{key.file, 0, "OpenSSL cannot sign with this key"};
+    }
+    std::string sig(len, '\0');
+    if (EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                       reinterpret_cast<const unsigned char*>(data.data()), data.size()) <= 0) {
+        return Error{key.file, 0, "OpenSSL failed to sign"};
+    }
+    sig.resize(len);
+    if (key.algorithm != kEcdsaP256Sha256) return sig;
+    // DER SEQUENCE { INTEGER r, INTEGER s } to two 32-byte big-endian numbers.
+    const auto* p = reinterpret_cast<const unsigned char*>(sig.data());
+    ECDSA_SIG* es = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
+    if (es == nullptr) return Error{key.file, 0, "OpenSSL made an ECDSA signature it cannot read"};
+    std::string raw(64, '\0');
+    BN_bn2binpad(ECDSA_SIG_get0_r(es), reinterpret_cast<unsigned char*>(raw.data()), 32);
+    BN_bn2binpad(ECDSA_SIG_get0_s(es), reinterpret_cast<unsigned char*>(raw.data()) + 32, 32);
+    ECDSA_SIG_free(es);
+    return raw;
+}
+
+class Signer {
+public:
+    Signer(zone::ZoneSource& zone, const std::vector<SigningKey>& keys, const SignOptions& o)
+        : zone_(zone), keys_(keys), o_(o), apex_(zone.origin.lowered().bytes()) {}
+
+    Result<SignReport> run() {
+        strip_and_publish_keys();
+        auto groups = group();
+        find_cuts(groups);
+        if (o_.nsec3) {
+            add_nsec3_chain(groups);
+        } else {
+            add_nsec_chain(groups);
+        }
+        groups = group();  // the NSEC records joined the zone
+        find_cuts(groups);
+        std::vector<RRsetToSign> work;
+        for (auto& [key, g] : groups) {
+            if (signed_rrset(key)) work.push_back(std::move(g));
+        }
+        auto sigs = sign_all(work);
+        if (!sigs) return sigs.error();
+        report_.rrsets = work.size();
+        report_.signatures = sigs->size();
+        for (auto& r : *sigs) zone_.records.push_back(std::move(r));
+        return report_;
+    }
+
+private:
+    using Key = std::pair<std::string, uint16_t>;  // canonical owner, type
+
+    void strip_and_publish_keys() {
+        auto& recs = zone_.records;
+        recs.erase(std::remove_if(recs.begin(), recs.end(),
+                                  [](const zone::Record& r) { return is_dnssec_type(r.type); }),
+                   recs.end());
+        uint32_t ttl = 3600;
+        for (const auto& r : recs) {
+            if (r.type == dns::type::SOA && r.owner == zone_.origin) {
+                ttl = r.ttl;
+                soa_minimum_ = std::min(r.ttl, dns::load_u32(reinterpret_cast<const uint8_t*>(r.rdata.data()) +
+                                                             r.rdata.size() - 4));
+            }
+        }
+        for (const SigningKey& k : keys_) {
+            const bool present = std::any_of(recs.begin(), recs.end(), [&](const zone::Record& r) {
+                return r.type == dns::type::DNSKEY && r.owner == zone_.origin && r.rdata == k.dnskey_rdata;
+            });
+            if (present) continue;
+            zone::Record r;
+            r.owner = zone_.origin;
+            r.type = dns::type::DNSKEY;
+            r.ttl = ttl;
+            r.rdata = k.dnskey_rdata;
+            recs.push_back(std::move(r));
+        }
+    }
+
+    std::map<Key, RRsetToSign> group() const {
+        std::map<Key, RRsetToSign> g;
+        for (const auto& r : zone_.records) {
+            auto& set = g[{r.owner.lowered().bytes(), r.type}];
+            if (set.first == nullptr) set.first = &r;
+            set.rdatas.push_back(&r.rdata);
+        }
+        return g;
+    }
+
+    static std::string parent_of(const std::string& name) { return name.substr(static_cast<uint8_t>(name[0]) + 1u); }
+
+    // Delegations (NS below the apex) and the names below them (glue): not signed.
+    void find_cuts(const std::map<Key, RRsetToSign>& groups) {
+        cuts_.clear();
+        for (const auto& [key, g] : groups) {
+            if (key.second == dns::type::NS && key.first != apex_) cuts_.insert(key.first);
+        }
+    }
+    bool below_cut(const std::string& name) const {
+        for (std::string n = name; n.size() > apex_.size(); n = parent_of(n)) {
+            if (n != name && cuts_.count(n)) return true;
+        }
+        return false;
+    }
+    bool signed_rrset(const Key& key) const {
+        if (below_cut(key.first)) return false;
+        if (cuts_.count(key.first)) return key.second == dns::type::DS || key.second == dns::type::NSEC;
+        return true;
+    }
+
+    // RFC 4034 4: one NSEC per authoritative name and delegation, in canonical order,
+    // at the negative TTL (RFC 9077), with the types there, RRSIG and NSEC included.
+    // The types at each authoritative name and delegation (routing-policy ones too).
+    std::map<std::string, std::vector<uint16_t>> types_by_name(const std::map<Key, RRsetToSign>& groups) const {
+        std::map<std::string, std::vector<uint16_t>> types;
+        for (const auto& [key, g] : groups) {
+            if (below_cut(key.first)) continue;
+            types[key.first].push_back(key.second);
+        }
+        for (const auto& p : zone_.policies) {
+            const std::string name = p.owner.lowered().bytes();
+            if (!below_cut(name)) types[name].push_back(p.type);
+        }
+        return types;
+    }
+
+    void add_nsec_chain(const std::map<Key, RRsetToSign>& groups) {
+        auto types = types_by_name(groups);
+        std::vector<std::string> names;
+        names.reserve(types.size());
+        for (auto& [name, t] : types) names.push_back(name);
+        std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+            return dns::canonical_compare_wire(reinterpret_cast<const uint8_t*>(a.data()),
+                                               reinterpret_cast<const uint8_t*>(b.data())) < 0;
+        });
+        for (size_t i = 0; i < names.size(); ++i) {
+            std::vector<uint16_t>& t = types[names[i]];
+            t.push_back(dns::type::RRSIG);  // the NSEC itself is signed, at a cut too
+            t.push_back(dns::type::NSEC);
+            zone::Record r;
+            r.owner = dns::Name::from_wire(reinterpret_cast<const uint8_t*>(names[i].data()), names[i].size());
+            r.type = dns::type::NSEC;
+            r.ttl = soa_minimum_;
+            r.rdata = names[(i + 1) % names.size()] + bitmap(t);
+            zone_.records.push_back(std::move(r));
+        }
+        report_.nsec = names.size();
+    }
+
+    // RFC 5155 7.1: an NSEC3 per authoritative name, delegation (with opt-out, only those
+    // with a DS) and empty non-terminal, in hash order, each with the types of its
+    // original name, and the apex NSEC3PARAM that names the parameters.
+    void add_nsec3_chain(const std::map<Key, RRsetToSign>& groups) {
+        const Nsec3Options& p = *o_.nsec3;
+        auto types = types_by_name(groups);
+        if (p.opt_out) {
+            for (const std::string& cut : cuts_) {
+                const auto& t = types[cut];
+                if (std::find(t.begin(), t.end(), dns::type::DS) == t.end()) types.erase(cut);
+            }
+        }
+        std::vector<std::string> names;
+        names.reserve(types.size());
+        for (const auto& [name, t] : types) names.push_back(name);
+        for (const std::string& name : names) {
+            for (std::string n = name; n.size() > apex_.size(); n = parent_of(n)) types.try_emplace(parent_of(n));
+        }
+        std::vector<std::pair<std::string, std::vector<uint16_t>>> chain;  // hash, types
+        for (auto& [name, t] : types) {
+            std::string hash(dns::kNsec3HashLen, '\0');
+            dns::nsec3_hash(reinterpret_cast<const uint8_t*>(name.data()), name.size(),
+                            reinterpret_cast<const uint8_t*>(p.salt.data()), p.salt.size(), p.iterations,
+                            reinterpret_cast<uint8_t*>(hash.data()));
+            // RRSIG where something of the name is signed: not at an unsigned delegation.
+            const bool cut = cuts_.count(name) != 0;
+            const bool has_ds = std::find(t.begin(), t.end(), dns::type::DS) != t.end();
+            if (!t.empty() && (!cut || has_ds)) t.push_back(dns::type::RRSIG);
+            if (name == apex_) t.push_back(dns::type::NSEC3PARAM);
+            chain.emplace_back(std::move(hash), std::move(t));
+        }
+        std::sort(chain.begin(), chain.end());
+        std::string head;
+        head.push_back(static_cast<char>(dns::kNsec3AlgSha1));
+        head.push_back(static_cast<char>(p.opt_out ? dns::kNsec3FlagOptOut : 0));
+        put16(head, p.iterations);
+        head.push_back(static_cast<char>(p.salt.size()));
+        head += p.salt;
+        for (size_t i = 0; i < chain.size(); ++i) {
+            std::string label;
+            append_base32hex(label, reinterpret_cast<const uint8_t*>(chain[i].first.data()), dns::kNsec3HashLen);
+            zone::Record r;
+            r.owner = dns::Name::from_wire(reinterpret_cast<const uint8_t*>(apex_.data()), apex_.size());
+            r.owner.prepend_label(label);
+            r.type = dns::type::NSEC3;
+            r.ttl = soa_minimum_;
+            r.rdata = head + static_cast<char>(dns::kNsec3HashLen) + chain[(i + 1) % chain.size()].first +
+                      bitmap(chain[i].second);
+            zone_.records.push_back(std::move(r));
+        }
+        zone::Record param;
+        param.owner = zone_.origin;
+        param.type = dns::type::NSEC3PARAM;
+        param.ttl = 0;
+        param.rdata = head;
+        param.rdata[1] = 0;  // NSEC3PARAM's flags are zero (RFC 5155 4.1.2)
+        zone_.records.push_back(std::move(param));
+        report_.nsec = chain.size();
+    }
+
+    // The type bitmap (RFC 4034 4.1.2): windows of up to 32 bytes.
+    static std::string bitmap(std::vector<uint16_t> types) {
+        std::sort(types.begin(), types.end());
+        types.erase(std::unique(types.begin(), types.end()), types.end());
+        std::string out;
+        for (size_t i = 0; i < types.size();) {
+            const uint8_t window = static_cast<uint8_t>(types[i] >> 8);
+            uint8_t bits[32] = {};
+            size_t len = 0;
+            for (; i < types.size() && (types[i] >> 8) == window; ++i) {
+                const uint8_t low = static_cast<uint8_t>(types[i] & 0xff);
+                bits[low / 8] |= static_cast<uint8_t>(0x80 >> (low % 8));
+                len = low / 8 + 1u;
+            }
+            out.push_back(static_cast<char>(window));
+            out.push_back(static_cast<char>(len));
+            out.append(reinterpret_cast<const char*>(bits), len);
+        }
+        return out;
+    }
+
+    // The keys that sign `type`: KSKs the DNSKEY RRset, ZSKs the rest; one kind alone
+    // signs everything (a CSK).
+    std::vector<const SigningKey*> signers_of(uint16_t type) const {
+        const bool want_ksk = type == dns::type::DNSKEY;
+        std::vector<const SigningKey*> out;
+        for (const auto& k : keys_) {
+            if (k.ksk() == want_ksk) out.push_back(&k);
+        }
+        if (out.empty()) {
+            for (const auto& k : keys_) out.push_back(&k);
+        }
+        return out;
+    }
+
+    // RFC 4034 3.1.8.1: RRSIG rdata without the signature, then every record in
+    // canonical form and order.
+    Result<zone::Record> sign_one(const RRsetToSign& set, const SigningKey& key, EVP_MD_CTX* ctx) const {
+        const zone::Record& r = *set.first;
+        const std::string owner = r.owner.lowered().bytes();
+        uint8_t labels = static_cast<uint8_t>(r.owner.label_count());
+        if (r.owner.is_wildcard()) --labels;
+        std::string rdata;
+        put16(rdata, r.type);
+        rdata.push_back(static_cast<char>(key.algorithm));
+        rdata.push_back(static_cast<char>(labels));
+        put32(rdata, r.ttl);
+        put32(rdata, o_.expiration);
+        put32(rdata, o_.inception);
+        put16(rdata, key.tag);
+        rdata += apex_;
+        std::vector<std::string> canon;
+        for (const std::string* rd : set.rdatas) canon.push_back(canonical_rdata(r.type, *rd));
+        std::sort(canon.begin(), canon.end(), [](const std::string& a, const std::string& b) {
+            return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+                return static_cast<uint8_t>(x) < static_cast<uint8_t>(y);
+            });
+        });
+        canon.erase(std::unique(canon.begin(), canon.end()), canon.end());
+        std::string data = rdata;
+        for (const std::string& rd : canon) {
+            data += owner;
+            put16(data, r.type);
+            put16(data, dns::rrclass::IN);
+            put32(data, r.ttl);
+            put16(data, static_cast<uint16_t>(rd.size()));
+            data += rd;
+        }
+        auto sig = sign_bytes(key, data, ctx);
+        if (!sig) return sig.error();
+        zone::Record out;
+        out.owner = r.owner;
+        out.type = dns::type::RRSIG;
+        out.ttl = r.ttl;
+        out.rdata = rdata + *sig;
+        return out;
+    }
+
+    // The RRsets split over threads (signing is the cost; each thread its own context).
+    Result<std::vector<zone::Record>> sign_all(const std::vector<RRsetToSign>& work) const {
+        unsigned n = o_.threads != 0 ? o_.threads : std::max(1u, std::thread::hardware_concurrency());
+        n = static_cast<unsigned>(std::min<size_t>(n, std::max<size_t>(1, work.size() / 64)));
+        std::vector<std::vector<zone::Record>> out(n);
+        std::vector<std::optional<Error>> errors(n);
+        std::vector<std::thread> threads;
+        for (unsigned t = 0; t < n; ++t) {
+            threads.emplace_back([&, t] {
+                std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+                for (size_t i = t; i < work.size() && !errors[t]; i += n) {
+                    for (const SigningKey* key : signers_of(work[i].first->type)) {
+                        auto sig = sign_one(work[i], *key, ctx.get());
+                        if (!sig) {
+                            errors[t] = sig.error();
+                            break;
+                        }
+                        out[t].push_back(std::move(*sig));
+                    }
+                }
+            });
+        }
+        for (auto& th : threads) th.join();
+        std::vector<zone::Record> all;
+        for (unsigned t = 0; t < n; ++t) {
+            if (errors[t]) return *errors[t];
+            for (auto& r : out[t]) all.push_back(std::move(r));
+        }
+        return all;
+    }
+
+    zone::ZoneSource& zone_;
+    const std::vector<SigningKey>& keys_;
+    SignOptions o_;
+    std::string apex_;
+    uint32_t soa_minimum_ = 3600;
+    std::set<std::string> cuts_;
+    SignReport report_;
+};
+
+}  // namespace
+
+Result<SignReport> sign_zone(zone::ZoneSource& zone, const std::vector<SigningKey>& keys, const SignOptions& options) {
+    if (keys.empty())
+        return Error{zone.files.empty() ? "" : zone.files[0], 0, "no keys to sign " + zone.origin.to_text()};
+    return Signer(zone, keys, options).run();
+}
+
+}  // namespace fz::dnssec

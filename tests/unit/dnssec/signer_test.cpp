@@ -1,0 +1,234 @@
+// Keys in BIND's format and the zone signer: what a loaded key refuses, and a signed
+// zone checked here with OpenSSL (every RRSIG verifies over the RRset in canonical form)
+// and against the NSEC chain's rules.
+#include <gtest/gtest.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "dns/rrtype.h"
+#include "dnssec/keys.h"
+#include "dnssec/signer.h"
+#include "zone/master_parser.h"
+
+namespace fz::dnssec {
+namespace {
+
+const dns::Name kOrigin = *dns::name_from_text("example.com.", nullptr);
+
+// A key pair written as dnssec-keygen writes it (made here with OpenSSL: the test does
+// not need BIND). Returns the .private path.
+std::string write_key(const std::string& dir, uint8_t alg, uint16_t flags, uint16_t id) {
+    EVP_PKEY* key = nullptr;
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, alg == kEd25519 ? "ED25519" : "EC", nullptr);
+    EVP_PKEY_keygen_init(ctx);
+    if (alg != kEd25519) EVP_PKEY_CTX_set_group_name(ctx, "prime256v1");
+    EVP_PKEY_generate(ctx, &key);
+    EVP_PKEY_CTX_free(ctx);
+    std::string pub, priv;
+    if (alg == kEd25519) {
+        size_t n = 32;
+        pub.resize(32);
+        priv.resize(32);
+        EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(pub.data()), &n);
+        EVP_PKEY_get_raw_private_key(key, reinterpret_cast<unsigned char*>(priv.data()), &n);
+    } else {
+        unsigned char point[65];
+        size_t n = 0;
+        EVP_PKEY_get_octet_string_param(key, "pub", point, sizeof point, &n);
+        pub.assign(reinterpret_cast<char*>(point) + 1, 64);
+        BIGNUM* d = nullptr;
+        EVP_PKEY_get_bn_param(key, "priv", &d);
+        priv.resize(32);
+        BN_bn2binpad(d, reinterpret_cast<unsigned char*>(priv.data()), 32);
+        BN_free(d);
+    }
+    EVP_PKEY_free(key);
+    auto b64 = [](const std::string& s) {
+        std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
+        const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+        out.resize(static_cast<size_t>(n));
+        return out;
+    };
+    char base[64];
+    std::snprintf(base, sizeof base, "/Kexample.com.+%03u+%05u", alg, id);
+    std::ofstream(dir + base + ".key") << "; This is a key-signing key\nexample.com. IN DNSKEY " << flags << " 3 "
+                                       << int{alg} << " " << b64(pub) << "\n";
+    const std::string private_path = dir + base + ".private";
+    std::ofstream(private_path) << "Private-key-format: v1.3\nAlgorithm: " << int{alg} << "\nPrivateKey: " << b64(priv)
+                                << "\n";
+    chmod(private_path.c_str(), 0600);
+    return private_path;
+}
+
+class KeysDir : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/fz-keys-XXXXXX";
+        dir_ = mkdtemp(tmpl);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+    std::string dir_;
+};
+
+TEST_F(KeysDir, LoadsKskAndZskWithTheirTags) {
+    write_key(dir_, kEcdsaP256Sha256, 257, 1);
+    write_key(dir_, kEcdsaP256Sha256, 256, 2);
+    auto keys = load_keys(dir_, kOrigin);
+    ASSERT_TRUE(keys.ok()) << keys.error().to_string();
+    ASSERT_EQ(keys->size(), 2u);
+    EXPECT_TRUE((*keys)[0].ksk());
+    EXPECT_FALSE((*keys)[1].ksk());
+    EXPECT_EQ((*keys)[0].tag, key_tag((*keys)[0].dnskey_rdata));
+}
+
+TEST_F(KeysDir, RefusesAPrivateKeyOthersMayRead) {
+    const std::string priv = write_key(dir_, kEd25519, 257, 3);
+    chmod(priv.c_str(), 0644);
+    auto keys = load_keys(dir_, kOrigin);
+    ASSERT_FALSE(keys.ok());
+    EXPECT_EQ(keys.error().file, priv);
+    EXPECT_NE(keys.error().message.find("readable by others (mode 0644)"), std::string::npos) << keys.error().message;
+}
+
+TEST_F(KeysDir, RefusesOtherAlgorithmsAndAnEmptyFolder) {
+    auto none = load_keys(dir_, kOrigin);
+    ASSERT_FALSE(none.ok());
+    EXPECT_NE(none.error().message.find("no keys of example.com."), std::string::npos);
+    std::ofstream(dir_ + "/Kexample.com.+008+00001.key") << "example.com. IN DNSKEY 257 3 8 AwEAAQ==\n";
+    auto rsa = load_keys(dir_, kOrigin);
+    ASSERT_FALSE(rsa.ok());
+    EXPECT_NE(rsa.error().message.find("algorithm 8"), std::string::npos) << rsa.error().message;
+}
+
+constexpr const char* kZone = R"($TTL 3600
+@        SOA   ns1 hostmaster 1 7200 3600 1209600 300
+@        NS    ns1
+ns1      A     192.0.2.53
+WWW      A     192.0.2.10
+www      AAAA  2001:db8::10
+mail     MX    10 NS1
+*.wild   TXT   "wild"
+a.b.ent  TXT   "deep"
+sub      NS    ns.sub
+ns.sub   A     192.0.2.99
+secure   NS    ns1
+secure   DS    12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+)";
+
+// Verifies an RRSIG over its RRset as a validator would (RFC 4034 3.1.8.1), for the key.
+bool verifies(const zone::Record& sig, const std::vector<const zone::Record*>& rrset, const SigningKey& key) {
+    const std::string& rd = sig.rdata;
+    const size_t signer_len = dns::wire_name_length(reinterpret_cast<const uint8_t*>(rd.data()) + 18, rd.size() - 18);
+    std::string data = rd.substr(0, 18 + signer_len);
+    std::vector<std::string> records;
+    for (const auto* r : rrset) {
+        std::string owner = r->owner.lowered().bytes(), rdata = r->rdata;
+        if (r->type == dns::type::MX)
+            rdata = rdata.substr(0, 2) +
+                    dns::Name::from_wire(reinterpret_cast<const uint8_t*>(rdata.data()) + 2, rdata.size() - 2)
+                        .lowered()
+                        .bytes();
+        std::string rr = owner;
+        for (uint16_t v : {r->type, dns::rrclass::IN}) rr += {static_cast<char>(v >> 8), static_cast<char>(v)};
+        rr += rd.substr(4, 4);  // the original TTL
+        rr += {static_cast<char>(rdata.size() >> 8), static_cast<char>(rdata.size())};
+        records.push_back(rr + rdata);
+    }
+    // One owner, type, class and TTL: the records sort by their rdata (RFC 4034 6.3).
+    std::sort(records.begin(), records.end(), [](const std::string& a, const std::string& b) {
+        return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+            return static_cast<uint8_t>(x) < static_cast<uint8_t>(y);
+        });
+    });
+    for (const auto& r : records) data += r;
+    std::string signature = rd.substr(18 + signer_len);
+    if (key.algorithm == kEcdsaP256Sha256) {  // r || s back to DER
+        ECDSA_SIG* es = ECDSA_SIG_new();
+        ECDSA_SIG_set0(es, BN_bin2bn(reinterpret_cast<const unsigned char*>(signature.data()), 32, nullptr),
+                       BN_bin2bn(reinterpret_cast<const unsigned char*>(signature.data()) + 32, 32, nullptr));
+        unsigned char* der = nullptr;
+        const int n = i2d_ECDSA_SIG(es, &der);
+        signature.assign(reinterpret_cast<char*>(der), static_cast<size_t>(n));
+        OPENSSL_free(der);
+        ECDSA_SIG_free(es);
+    }
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    const bool ok = EVP_DigestVerifyInit(ctx, nullptr, key.algorithm == kEcdsaP256Sha256 ? EVP_sha256() : nullptr,
+                                         nullptr, key.key.get()) > 0 &&
+                    EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+    EVP_MD_CTX_free(ctx);
+    return ok;
+}
+
+void expect_signed_zone(const std::string& dir, size_t key_count) {
+    auto keys = load_keys(dir, kOrigin);
+    ASSERT_TRUE(keys.ok()) << keys.error().to_string();
+    ASSERT_EQ(keys->size(), key_count);
+    auto src = zone::parse_zone_text(kZone, "example.com.zone", kOrigin);
+    ASSERT_TRUE(src.ok());
+    auto report = sign_zone(*src, *keys, SignOptions{1700000000, 1800000000, 2});
+    ASSERT_TRUE(report.ok()) << report.error().to_string();
+    std::map<std::pair<std::string, uint16_t>, std::vector<const zone::Record*>> rrsets;
+    std::vector<const zone::Record*> sigs, nsecs;
+    for (const auto& r : src->records) {
+        if (r.type == dns::type::RRSIG) {
+            sigs.push_back(&r);
+        } else {
+            rrsets[{r.owner.lowered().to_text(), r.type}].push_back(&r);
+            if (r.type == dns::type::NSEC) nsecs.push_back(&r);
+        }
+    }
+    std::set<std::pair<std::string, uint16_t>> covered;
+    for (const auto* s : sigs) {
+        const uint16_t type = static_cast<uint16_t>(static_cast<uint8_t>(s->rdata[0]) << 8 |
+                                                    static_cast<uint8_t>(s->rdata[1]));
+        const uint16_t tag = static_cast<uint16_t>(static_cast<uint8_t>(s->rdata[16]) << 8 |
+                                                   static_cast<uint8_t>(s->rdata[17]));
+        const auto& set = rrsets[{s->owner.lowered().to_text(), type}];
+        const SigningKey* key = nullptr;
+        for (const auto& k : *keys) key = k.tag == tag ? &k : key;
+        ASSERT_NE(key, nullptr);
+        EXPECT_TRUE(verifies(*s, set, *key)) << s->owner.to_text() << " " << type;
+        if (key_count == 2) {
+            EXPECT_EQ(key->ksk(), type == dns::type::DNSKEY) << s->owner.to_text() << " " << type;
+        }
+        covered.insert({s->owner.lowered().to_text(), type});
+    }
+    // Signed: every authoritative RRset; not the delegations' NS, not glue.
+    EXPECT_TRUE(covered.count({"www.example.com.", dns::type::A}));
+    EXPECT_TRUE(covered.count({"example.com.", dns::type::DNSKEY}));
+    EXPECT_TRUE(covered.count({"secure.example.com.", dns::type::DS}));
+    EXPECT_TRUE(covered.count({"*.wild.example.com.", dns::type::TXT}));
+    EXPECT_FALSE(covered.count({"sub.example.com.", dns::type::NS}));
+    EXPECT_FALSE(covered.count({"ns.sub.example.com.", dns::type::A}));
+    // The NSEC chain: authoritative names and delegations, no glue, no empty non-terminal.
+    std::set<std::string> owners;
+    for (const auto* n : nsecs) owners.insert(n->owner.lowered().to_text());
+    EXPECT_EQ(owners, (std::set<std::string>{"example.com.", "ns1.example.com.", "www.example.com.",
+                                             "mail.example.com.", "*.wild.example.com.", "a.b.ent.example.com.",
+                                             "sub.example.com.", "secure.example.com."}));
+    EXPECT_EQ(report->nsec, 8u);
+}
+
+TEST_F(KeysDir, SignsEveryAuthoritativeRrsetWithAKskAndZsk) {
+    write_key(dir_, kEcdsaP256Sha256, 257, 1);
+    write_key(dir_, kEcdsaP256Sha256, 256, 2);
+    expect_signed_zone(dir_, 2);
+}
+
+TEST_F(KeysDir, SignsWithAnEd25519Csk) {
+    write_key(dir_, kEd25519, 257, 4);
+    expect_signed_zone(dir_, 1);
+}
+
+}  // namespace
+}  // namespace fz::dnssec
