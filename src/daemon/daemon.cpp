@@ -3,7 +3,10 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/fd_limit.h"
@@ -281,17 +284,52 @@ void Daemon::apply_health_loop() {
     }
 }
 
+// Signed zones are signed whole again by a reload, signature_refresh before their
+// signatures expire, less up to a tenth of it at random (a fleet does not re-sign at
+// once); a failed one is tried again a minute later.
+void Daemon::schedule_resigning(bool loaded) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!loaded) {
+        if (resign_at_) resign_at_ = now + std::chrono::minutes(1);
+        return;
+    }
+    resign_at_.reset();
+    for (const auto& z : config_.zones) {
+        if (!z.dnssec) continue;
+        const uint32_t refresh = z.dnssec->signature_refresh;
+        const uint32_t jitter = refresh / 10 == 0 ? 0 : static_cast<uint32_t>(std::rand()) % (refresh / 10);
+        const auto at = now + std::chrono::seconds(z.dnssec->signature_validity - refresh - jitter);
+        if (!resign_at_ || at < *resign_at_) resign_at_ = at;
+    }
+}
+
 void Daemon::run() {
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGHUP);
+    schedule_resigning(true);
     while (!stopping_.load(std::memory_order_relaxed)) {
         int sig = 0;
-        if (sigwait(&signals, &sig) != 0) continue;
+        if (resign_at_) {
+            const auto wait = std::max<std::chrono::nanoseconds>(std::chrono::nanoseconds(0),
+                                                                 *resign_at_ - std::chrono::steady_clock::now());
+            const struct timespec ts {
+                static_cast<time_t>(wait.count() / 1000000000), static_cast<long>(wait.count() % 1000000000)
+            };
+            sig = sigtimedwait(&signals, nullptr, &ts);
+            if (sig < 0) {
+                if (errno != EAGAIN) continue;
+                log::info("re-signing", log::kv("reason", "signature_refresh reached"));
+                schedule_resigning(reload().ok());
+                continue;
+            }
+        } else if (sigwait(&signals, &sig) != 0) {
+            continue;
+        }
         if (sig == SIGHUP) {
-            (void)reload();  // reload() logs what went wrong
+            schedule_resigning(reload().ok());  // reload() logs what went wrong
             continue;
         }
         log::info("stopping", log::kv("signal", strsignal(sig)));

@@ -176,6 +176,10 @@ private:
     std::string last_reload_error_;
     std::chrono::system_clock::time_point started_at_;
     std::chrono::system_clock::time_point last_reload_at_;
+    // When the zones fastzone signs are signed again (run() reloads then): the soonest
+    // signature_validity - signature_refresh after the last good load. Main thread only.
+    std::optional<std::chrono::steady_clock::time_point> resign_at_;
+    void schedule_resigning(bool loaded);
     // Set by request_stop() (possibly from a command), read by run(): relaxed is enough,
     // the signal that wakes run() orders nothing else.
     std::atomic<bool> stopping_{false};

@@ -5,7 +5,8 @@ Three parent zones are signed by BIND's dnssec-signzone: one with NSEC, one with
 (iterations 0, no salt: RFC 9276) and one with NSEC3 opt-out. Three more are signed by
 fastzoned itself (zones[].dnssec) with keys from dnssec-keygen: with NSEC by an
 ECDSAP256SHA256 KSK and ZSK, and by an Ed25519 CSK; with NSEC3 by a KSK and ZSK. Those
-three, printed by `fastzonectl sign-zone`, pass ldns-verify-zone. Each delegates a signed
+three, printed by `fastzonectl sign-zone`, pass ldns-verify-zone. A zone signed for 20 s
+with a 14 s refresh is signed again on its own within seconds. Each delegates a signed
 child (its DS in the parent) and an unsigned one; a second fastzoned serves the children.
 Unbound, a validating resolver holding the parents' keys as trust anchors, resolves
 every query through fastzoned: answers, CNAME chains, DNAME, NXDOMAIN, NODATA, wildcard
@@ -29,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from ports import free_port  # noqa: E402
@@ -307,6 +309,41 @@ def parent_conf(work, port, zones):
     return path
 
 
+def check_resigning(fastzoned, work, failures):
+    """A zone signed for 20 s with a 14 s refresh is signed again by itself, without a
+    reload asked for: its SOA's RRSIG expires later after a few seconds."""
+    origin = "resign.test."
+    sub = os.path.join(work, "r")
+    os.makedirs(sub)
+    keys = keys_for_fastzone(sub, origin, ["fastzone", "13"])
+    zone = os.path.join(sub, origin + "zone")
+    with open(zone, "w") as f:
+        f.write(CHILD.format(origin=origin))
+    port = free_port()
+    conf = os.path.join(sub, "fastzone.yaml")
+    with open(conf, "w") as f:
+        f.write(f"server:\n  listen: [\"127.0.0.1@{port}\"]\n  workers: 1\nzones:\n  - origin: {origin}\n"
+                f"    file: {zone}\n    dnssec:\n      keys_dir: {keys}\n      signature_validity: 20s\n"
+                f"      signature_refresh: 14s\ncontrol:\n  socket: {os.path.join(sub, 'control.sock')}\n")
+    srv = Fastzoned(fastzoned, conf, port).start()
+    try:
+        srv.wait_ready(origin)
+
+        def expiration():
+            r = ask(("127.0.0.1", port), origin, "SOA")
+            return [rd.expiration for rrset in r.answer if rrset.rdtype == dns.rdatatype.RRSIG for rd in rrset]
+
+        first = expiration()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and expiration() == first:
+            time.sleep(0.5)
+        later = expiration()
+        if not first or not later or later[0] <= first[0] or "re-signing" not in srv.log_text():
+            failures.append(f"re-signing: RRSIG expiration {first} then {later}; log:\n{srv.log_tail(5)}")
+    finally:
+        srv.stop()
+
+
 def verify_exported(fastzonectl, conf, failures):
     """ldns-verify-zone over each zone as `fastzonectl sign-zone` prints it."""
     if shutil.which("ldns-verify-zone") is None or fastzonectl is None:
@@ -365,6 +402,7 @@ def main():
                                     f"{dns.rcode.to_text(rcode)}, answers {has_answer}, AD {ad})")
         check_referrals(("127.0.0.1", parent_port), failures)
         viz = dnsviz_check(work, parent_port, child_port, children, anchors, failures)
+        check_resigning(sys.argv[1], work, failures)
         exported = verify_exported(sys.argv[2] if len(sys.argv) > 2 and not sys.argv[2].startswith("--") else None,
                                    os.path.join(work, "p", "fastzone.yaml"), failures)
         if failures:
@@ -376,7 +414,8 @@ def main():
               "(opt-out: secure where a matching NSEC3 proves it, insecure where one covering does); "
               "referrals prove their DS or its absence; no DNSSEC records without DO"
               + (f"; DNSViz finds no error over {viz} names" if viz else "; DNSViz not installed")
-              + f"; ldns-verify-zone passes {exported} zones as fastzone signs them")
+              + f"; ldns-verify-zone passes {exported} zones as fastzone signs them; a zone is signed again "
+              "before its signatures expire")
         return 0
     finally:
         for s in reversed(servers):
