@@ -153,8 +153,10 @@ public:
         }
         auto sigs = sign_all(work);
         if (!sigs) return sigs.error();
+        auto policy = sign_policy_members();
+        if (!policy) return policy.error();
         report_.rrsets = work.size();
-        report_.signatures = sigs->size();
+        report_.signatures = sigs->size() + *policy;
         for (auto& r : *sigs) zone_.records.push_back(std::move(r));
         return report_;
     }
@@ -354,24 +356,56 @@ private:
         return out;
     }
 
-    // RFC 4034 3.1.8.1: RRSIG rdata without the signature, then every record in
-    // canonical form and order.
+    // Every answer a routing policy can give from one member is that member's RRset at
+    // the policy's owner: each is signed here, so that the data plane only copies the
+    // signature it picked. (Aliases answer with another name's data, and multivalue with
+    // several members at once: not signed yet.)
+    Result<size_t> sign_policy_members() {
+        std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+        size_t made = 0;
+        for (auto& p : zone_.policies) {
+            if (below_cut(p.owner.lowered().bytes())) continue;
+            for (auto& m : p.members) {
+                if (m.alias || m.rdatas.empty()) continue;
+                m.signatures.clear();
+                std::vector<const std::string*> rdatas;
+                for (const std::string& rd : m.rdatas) rdatas.push_back(&rd);
+                for (const SigningKey* key : signers_of(p.type)) {
+                    auto sig = sign_rrset(p.owner, p.type, m.ttl, rdatas, *key, ctx.get());
+                    if (!sig) return sig.error();
+                    m.signatures.push_back(std::move(sig->rdata));
+                    ++made;
+                }
+            }
+        }
+        return made;
+    }
+
     Result<zone::Record> sign_one(const RRsetToSign& set, const SigningKey& key, EVP_MD_CTX* ctx) const {
         const zone::Record& r = *set.first;
-        const std::string owner = r.owner.lowered().bytes();
-        uint8_t labels = static_cast<uint8_t>(r.owner.label_count());
-        if (r.owner.is_wildcard()) --labels;
+        return sign_rrset(r.owner, r.type, r.ttl, set.rdatas, key, ctx);
+    }
+
+    // RFC 4034 3.1.8.1: RRSIG rdata without the signature, then every record in
+    // canonical form and order.
+    Result<zone::Record> sign_rrset(const dns::Name& name, uint16_t type, uint32_t ttl,
+                                    const std::vector<const std::string*>& rdatas, const SigningKey& key,
+                                    EVP_MD_CTX* ctx) const {
+        const std::string owner = name.lowered().bytes();
+        uint8_t labels = static_cast<uint8_t>(name.label_count());
+        if (name.is_wildcard()) --labels;
         std::string rdata;
-        put16(rdata, r.type);
+        put16(rdata, type);
         rdata.push_back(static_cast<char>(key.algorithm));
         rdata.push_back(static_cast<char>(labels));
-        put32(rdata, r.ttl);
+        put32(rdata, ttl);
         put32(rdata, o_.expiration);
         put32(rdata, o_.inception);
         put16(rdata, key.tag);
         rdata += apex_;
         std::vector<std::string> canon;
-        for (const std::string* rd : set.rdatas) canon.push_back(canonical_rdata(r.type, *rd));
+        canon.reserve(rdatas.size());
+        for (const std::string* rd : rdatas) canon.push_back(canonical_rdata(type, *rd));
         std::sort(canon.begin(), canon.end(), [](const std::string& a, const std::string& b) {
             return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
                 return static_cast<uint8_t>(x) < static_cast<uint8_t>(y);
@@ -381,18 +415,18 @@ private:
         std::string data = rdata;
         for (const std::string& rd : canon) {
             data += owner;
-            put16(data, r.type);
+            put16(data, type);
             put16(data, dns::rrclass::IN);
-            put32(data, r.ttl);
+            put32(data, ttl);
             put16(data, static_cast<uint16_t>(rd.size()));
             data += rd;
         }
         auto sig = sign_bytes(key, data, ctx);
         if (!sig) return sig.error();
         zone::Record out;
-        out.owner = r.owner;
+        out.owner = name;
         out.type = dns::type::RRSIG;
-        out.ttl = r.ttl;
+        out.ttl = ttl;
         out.rdata = rdata + *sig;
         return out;
     }

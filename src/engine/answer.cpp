@@ -304,7 +304,8 @@ private:
     // Writes the chosen sets as one RRset of the answer section; all or nothing.
     bool put_chosen(Chosen& c, size_t owner_pos, bool exact_first) {
         if (c.fixed != nullptr) {
-            if (exact_first)
+            // With DNSSEC the members' RRSIGs go beside them: the generic path writes both.
+            if (exact_first && !kDnssec)
                 return r_.put_blocks(c.fixed->blocks.data(), c.fixed->block_stride, c.res.decision.members, c.count);
             c.fill_sets();
         }

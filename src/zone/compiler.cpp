@@ -168,6 +168,12 @@ private:
                 member.alias = m.alias;
                 if (m.alias) member.edit_routed().alias_target = canonical_wire(m.alias_target);
                 for (const std::string& rd : m.rdatas) member.rdatas.push_back(&rd);
+                if (!m.signatures.empty()) {
+                    member.signatures = std::make_unique<BuildRRset>();
+                    member.signatures->type = dns::type::RRSIG;
+                    member.signatures->ttl = m.ttl;
+                    for (const std::string& sig : m.signatures) member.signatures->rdatas.push_back(&sig);
+                }
                 set.edit_routed().members.push_back(std::move(member));
             }
             n.rrsets.push_back(std::move(set));
@@ -255,7 +261,9 @@ private:
             for (auto& s : n.rrsets) {
                 if (s.policy) {
                     for (auto& m : s.edit_routed().members) {
-                        if (!m.alias) prepare(n, m, tmp);
+                        if (m.alias) continue;
+                        prepare(n, m, tmp);
+                        if (m.signatures) prepare(n, *m.signatures, tmp);
                     }
                 } else {
                     prepare(n, s, tmp);
@@ -288,7 +296,7 @@ private:
     static size_t rrset_size(const BuildRRset& s) {
         if (s.policy) {
             size_t sz = align_up(sizeof(RRset) + 4 * s.members().size(), 8);
-            for (const auto& m : s.members()) sz += rrset_size(m);
+            for (const auto& m : s.members()) sz += rrset_size(m) + (m.signatures ? rrset_size(*m.signatures) : 0);
             return sz;
         }
         if (s.alias) return align_up(sizeof(RRset) + s.routed->alias_target.size(), 8);
@@ -316,6 +324,10 @@ private:
             for (auto& m : s.edit_routed().members) {
                 m.offset = static_cast<uint32_t>(m_off);
                 m_off += rrset_size(m);
+                if (m.signatures) {  // a member's RRSIGs right after it, as for any RRset
+                    m.signatures->offset = static_cast<uint32_t>(m_off);
+                    m_off += rrset_size(*m.signatures);
+                }
             }
         }
         return off;

@@ -26,7 +26,8 @@ struct Record {
 // Route 53 alias, answered with its target's RRset of the same type.
 struct PolicyMemberSource {
     uint32_t ttl = 0;
-    std::vector<std::string> rdatas;  // wire rdata; empty for an alias
+    std::vector<std::string> rdatas;      // wire rdata; empty for an alias
+    std::vector<std::string> signatures;  // RRSIG rdatas over this member (a zone fastzone signs)
     bool alias = false;
     dns::Name alias_target;
 };

@@ -5,7 +5,8 @@ Three parent zones are signed by BIND's dnssec-signzone: one with NSEC, one with
 (iterations 0, no salt: RFC 9276) and one with NSEC3 opt-out. Three more are signed by
 fastzoned itself (zones[].dnssec) with keys from dnssec-keygen: with NSEC by an
 ECDSAP256SHA256 KSK and ZSK, and by an Ed25519 CSK; with NSEC3 by a KSK and ZSK. Those
-three, printed by `fastzonectl sign-zone`, pass ldns-verify-zone. A zone signed for 20 s
+three, printed by `fastzonectl sign-zone`, pass ldns-verify-zone. One carries Route 53
+weighted and failover record sets: their answers validate, every member's. A zone signed for 20 s
 with a 14 s refresh is signed again on its own within seconds. Each delegates a signed
 child (its DS in the parent) and an unsigned one; a second fastzoned serves the children.
 Unbound, a validating resolver holding the parents' keys as trust anchors, resolves
@@ -24,6 +25,7 @@ usage: dnssec_validation.py FASTZONED [FASTZONECTL] [--keep]
 exit: 0 pass, 1 fail (with the reason), 77 skip (a tool is missing)
 """
 
+import json
 import os
 import re
 import shutil
@@ -90,6 +92,16 @@ PARENTS = [("nsec.test.", []), ("nsec3.test.", ["-3", "-"]), ("optout.test.", ["
 
 NOERROR, NXDOMAIN = dns.rcode.NOERROR, dns.rcode.NXDOMAIN
 
+# Route 53 record sets of signed.test. (weighted and failover routing): fastzoned signs
+# every member's answer.
+POLICY_ZONE = "signed.test."
+RECORD_SETS = {"ResourceRecordSets": [
+    {"Name": "w.signed.test.", "Type": "A", "SetIdentifier": name, "Weight": 50, "TTL": 60,
+     "ResourceRecords": [{"Value": value}]} for name, value in (("blue", "192.0.2.1"), ("green", "192.0.2.2"))] + [
+    {"Name": "f.signed.test.", "Type": "A", "SetIdentifier": name, "Failover": role, "TTL": 60,
+     "ResourceRecords": [{"Value": value}]} for name, role, value in (("p", "PRIMARY", "192.0.2.3"),
+                                                                      ("s", "SECONDARY", "192.0.2.4"))]}
+
 
 def queries(z):
     """(name, type, rcode, answers>0, AD, covered) for parent zone z. covered: the proof
@@ -124,7 +136,11 @@ def queries(z):
         (f"host.secure.{z}", "A", NOERROR, True, True, False),
         (f"nx.secure.{z}", "A", NXDOMAIN, False, True, False),
         (f"host.insecure.{z}", "A", NOERROR, True, False, False),
-    ]
+    ] + ([] if z != POLICY_ZONE else [
+        (f"w.{z}", "A", NOERROR, True, True, False),
+        (f"w.{z}", "TXT", NOERROR, False, True, False),
+        (f"f.{z}", "A", NOERROR, True, True, False),
+    ])
 
 
 def run(*cmd, cwd):
@@ -298,6 +314,11 @@ def parent_conf(work, port, zones):
     text = f"server:\n  listen: [\"127.0.0.1@{port}\"]\n  workers: 1\nzones:\n"
     for origin, path, keys in zones:
         text += f"  - origin: {origin}\n    file: {path}\n"
+        if origin == POLICY_ZONE:
+            record_sets = os.path.join(work, "signed.test.json")
+            with open(record_sets, "w") as f:
+                json.dump(RECORD_SETS, f)
+            text += f"    record_sets: {record_sets}\n"
         if keys:
             text += f"    dnssec:\n      keys_dir: {keys}\n      signature_validity: 14d\n"
             if os.path.basename(keys).startswith("keys-signed3"):
@@ -307,6 +328,32 @@ def parent_conf(work, port, zones):
     with open(path, "w") as f:
         f.write(text)
     return path
+
+
+def check_policy_members(fz, failures):
+    """Each weighted member's answer, asked of fastzoned directly (unbound would cache
+    one), verifies with dnspython's validator against the zone's DNSKEYs."""
+    import dns.dnssec
+    import dns.name
+    zone = dns.name.from_text(POLICY_ZONE)
+    keys = ask(fz, POLICY_ZONE, "DNSKEY").find_rrset(dns.message.ANSWER, zone, dns.rdataclass.IN,
+                                                     dns.rdatatype.DNSKEY)
+    seen = set()
+    for _ in range(40):
+        r = ask(fz, "w." + POLICY_ZONE, "A")
+        answer = [x for x in r.answer if x.rdtype == dns.rdatatype.A]
+        sigs = [x for x in r.answer if x.rdtype == dns.rdatatype.RRSIG]
+        if not answer or not sigs:
+            failures.append(f"w.{POLICY_ZONE} A with DO: {r.answer}")
+            return 0
+        try:
+            dns.dnssec.validate(answer[0], sigs[0], {zone: keys})
+        except dns.dnssec.ValidationFailure as e:
+            failures.append(f"w.{POLICY_ZONE} A {answer[0][0]}: {e}")
+        seen.add(answer[0][0].to_text())
+    if len(seen) != 2:
+        failures.append(f"w.{POLICY_ZONE}: members answered {sorted(seen)}, want both")
+    return len(seen)
 
 
 def check_resigning(fastzoned, work, failures):
@@ -402,6 +449,7 @@ def main():
                                     f"{dns.rcode.to_text(rcode)}, answers {has_answer}, AD {ad})")
         check_referrals(("127.0.0.1", parent_port), failures)
         viz = dnsviz_check(work, parent_port, child_port, children, anchors, failures)
+        members = check_policy_members(("127.0.0.1", parent_port), failures)
         check_resigning(sys.argv[1], work, failures)
         exported = verify_exported(sys.argv[2] if len(sys.argv) > 2 and not sys.argv[2].startswith("--") else None,
                                    os.path.join(work, "p", "fastzone.yaml"), failures)
@@ -414,7 +462,8 @@ def main():
               "(opt-out: secure where a matching NSEC3 proves it, insecure where one covering does); "
               "referrals prove their DS or its absence; no DNSSEC records without DO"
               + (f"; DNSViz finds no error over {viz} names" if viz else "; DNSViz not installed")
-              + f"; ldns-verify-zone passes {exported} zones as fastzone signs them; a zone is signed again "
+              + f"; {members} weighted members' answers verify; "
+              + f"ldns-verify-zone passes {exported} zones as fastzone signs them; a zone is signed again "
               "before its signatures expire")
         return 0
     finally:

@@ -225,6 +225,44 @@ TEST_F(KeysDir, SignsEveryAuthoritativeRrsetWithAKskAndZsk) {
     expect_signed_zone(dir_, 2);
 }
 
+TEST_F(KeysDir, SignsEachMemberOfARoutingPolicy) {
+    write_key(dir_, kEcdsaP256Sha256, 257, 1);
+    write_key(dir_, kEcdsaP256Sha256, 256, 2);
+    auto keys = load_keys(dir_, kOrigin);
+    ASSERT_TRUE(keys.ok());
+    auto src = zone::parse_zone_text(kZone, "example.com.zone", kOrigin);
+    ASSERT_TRUE(src.ok());
+    zone::PolicyRRsetSource p;
+    p.owner = *dns::name_from_text("w.example.com.", nullptr);
+    p.type = dns::type::A;
+    for (const char* a : {"\xc0\x00\x02\x01", "\xc0\x00\x02\x02"}) {
+        zone::PolicyMemberSource m;
+        m.ttl = 60;
+        m.rdatas.emplace_back(a, 4);
+        p.members.push_back(std::move(m));
+    }
+    src->policies.push_back(std::move(p));
+    auto report = sign_zone(*src, *keys, SignOptions{1700000000, 1800000000, 1});
+    ASSERT_TRUE(report.ok());
+    for (const auto& m : src->policies[0].members) {
+        ASSERT_EQ(m.signatures.size(), 1u);  // by the ZSK
+        zone::Record answer;
+        answer.owner = src->policies[0].owner;
+        answer.type = dns::type::A;
+        answer.ttl = m.ttl;
+        answer.rdata = m.rdatas[0];
+        zone::Record sig;
+        sig.owner = answer.owner;
+        sig.type = dns::type::RRSIG;
+        sig.rdata = m.signatures[0];
+        EXPECT_TRUE(verifies(sig, {&answer}, (*keys)[1]));
+    }
+    // The policy's name is in the NSEC chain, its type in the bitmap.
+    bool in_chain = false;
+    for (const auto& r : src->records) in_chain |= r.type == dns::type::NSEC && r.owner.to_text() == "w.example.com.";
+    EXPECT_TRUE(in_chain);
+}
+
 TEST_F(KeysDir, SignsWithAnEd25519Csk) {
     write_key(dir_, kEd25519, 257, 4);
     expect_signed_zone(dir_, 1);
