@@ -2,11 +2,13 @@
 // validates configurations and zone files offline.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "daemon/control_socket.h"
 #include "dns/rrtype.h"
+#include "dnssec/keys.h"
 #include "engine/explain.h"
 #include "loader/config.h"
 #include "loader/loader.h"
@@ -38,6 +40,8 @@ void usage() {
                  "  check -c CONFIG             validate a configuration and all its data\n"
                  "  check-zone ORIGIN FILE      validate one zone file (like kzonecheck)\n"
                  "  sign-zone -c CONFIG ORIGIN  print a zone of zones[].dnssec as fastzone signs it\n"
+                 "  dnssec keygen ORIGIN DIR [--algorithm 13|15] [--ksk]\n"
+                 "                              a signing key in BIND's format (.private 0600)\n"
                  "  explain ... --offline -c CONFIG   explain from the files, every check healthy\n");
 }
 
@@ -61,6 +65,39 @@ int check_config(const std::string& path) {
                     z->size());
     }
     std::printf("%s: OK (%zu zones, %zu records)\n", path.c_str(), report.zones, report.records);
+    return 0;
+}
+
+// dnssec keygen ORIGIN DIR [--algorithm N] [--ksk]: prints the key's base name.
+int dnssec_keygen(const std::vector<std::string>& words) {
+    if (words.size() < 4) {
+        usage();
+        return 2;
+    }
+    uint8_t algorithm = fz::dnssec::kEcdsaP256Sha256;
+    bool ksk = false;
+    for (size_t i = 4; i < words.size(); ++i) {
+        if (words[i] == "--ksk") {
+            ksk = true;
+        } else if (words[i] == "--algorithm" && i + 1 < words.size()) {
+            algorithm = static_cast<uint8_t>(std::atoi(words[++i].c_str()));
+        } else {
+            usage();
+            return 2;
+        }
+    }
+    const std::string& text = words[2];
+    auto origin = fz::dns::name_from_text(text.back() == '.' ? text : text + ".", nullptr);
+    if (!origin) {
+        std::fprintf(stderr, "error: bad origin '%s'\n", text.c_str());
+        return 2;
+    }
+    auto base = fz::dnssec::generate_key(words[3], *origin, algorithm, ksk);
+    if (!base) {
+        std::fprintf(stderr, "error: %s\n", base.error().to_string().c_str());
+        return 1;
+    }
+    std::printf("%s\n", base->c_str());
     return 0;
 }
 
@@ -176,6 +213,7 @@ int main(int argc, char** argv) {
         }
         return check_config(config_path);
     }
+    if (cmd == "dnssec" && words.size() >= 2 && words[1] == "keygen") return dnssec_keygen(words);
     if (cmd == "sign-zone") {
         if (config_path.empty() || words.size() != 2) {
             usage();

@@ -1,5 +1,6 @@
 #include "dnssec/keys.h"
 
+#include <fcntl.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -7,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -128,9 +131,88 @@ Result<EVP_PKEY*> make_key(const std::string& path, const SigningKey& k, const s
     return key;
 }
 
+// A fresh key's public part (the DNSKEY's key field) and private scalar.
+Status new_key_material(uint8_t algorithm, std::string& pub, std::string& priv) {
+    std::unique_ptr<EVP_PKEY_CTX, CtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr,
+                                                                          algorithm == kEd25519 ? "ED25519" : "EC",
+                                                                          nullptr));
+    EVP_PKEY* raw = nullptr;
+    if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0 ||
+        (algorithm != kEd25519 && EVP_PKEY_CTX_set_group_name(ctx.get(), "prime256v1") <= 0) ||
+        EVP_PKEY_generate(ctx.get(), &raw) <= 0) {
+        return Error{"", 0, "OpenSSL cannot make the key"};
+    }
+    std::unique_ptr<EVP_PKEY, PkeyFree> key(raw);
+    if (algorithm == kEd25519) {
+        size_t n = 32;
+        pub.resize(32);
+        priv.resize(32);
+        if (EVP_PKEY_get_raw_public_key(key.get(), reinterpret_cast<unsigned char*>(pub.data()), &n) <= 0 ||
+            EVP_PKEY_get_raw_private_key(key.get(), reinterpret_cast<unsigned char*>(priv.data()), &n) <= 0)
+            return Error{"", 0, "OpenSSL cannot export the Ed25519 key"};
+        return Ok{};
+    }
+    unsigned char point[65];
+    size_t n = 0;
+    BIGNUM* d = nullptr;
+    if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &n) <= 0 || n != 65 ||
+        EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &d) <= 0) {
+        return Error{"", 0, "OpenSSL cannot export the ECDSA key"};
+    }
+    std::unique_ptr<BIGNUM, BnFree> scalar(d);
+    pub.assign(reinterpret_cast<const char*>(point) + 1, 64);
+    priv.resize(32);
+    BN_bn2binpad(scalar.get(), reinterpret_cast<unsigned char*>(priv.data()), 32);
+    return Ok{};
+}
+
+std::string base64_encode(const std::string& bytes) {
+    std::string out;
+    append_base64(out, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    return out;
+}
+
 }  // namespace
 
 void PkeyFree::operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+
+Result<std::string> generate_key(const std::string& dir, const dns::Name& zone, uint8_t algorithm, bool ksk) {
+    if (algorithm != kEcdsaP256Sha256 && algorithm != kEd25519) {
+        return Error{"", 0, "algorithm " + std::to_string(algorithm) + ": 13 (ECDSAP256SHA256) or 15 (ED25519)"};
+    }
+    const uint16_t flags = ksk ? kFlagZone | kFlagSep : kFlagZone;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        std::string pub, priv;
+        auto st = new_key_material(algorithm, pub, priv);
+        if (!st) return st.error();
+        std::string rdata = {static_cast<char>(flags >> 8), static_cast<char>(flags & 0xff), 3,
+                             static_cast<char>(algorithm)};
+        rdata += pub;
+        const uint16_t tag = key_tag(rdata);
+        char id[16];
+        std::snprintf(id, sizeof id, "+%03u+%05u", algorithm, tag);
+        const std::string base = "K" + zone.lowered().to_text() + id;
+        const std::string path = dir + "/" + base;
+        // O_EXCL: a tag another key of the zone has is drawn again.
+        const int fd = ::open((path + ".private").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (fd < 0 && errno == EEXIST) continue;
+        if (fd < 0) return Error{path + ".private", 0, std::string("cannot create: ") + std::strerror(errno)};
+        const std::string b64_priv = base64_encode(priv);
+        const std::string text = std::string("Private-key-format: v1.3\nAlgorithm: ") + std::to_string(algorithm) +
+                                 (algorithm == kEd25519 ? " (ED25519)" : " (ECDSAP256SHA256)") +
+                                 "\nPrivateKey: " + b64_priv + "\n";
+        const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        ::close(fd);
+        std::ofstream key(path + ".key");
+        key << "; This is a " << (ksk ? "key" : "zone") << "-signing key, keyid " << tag << ", for "
+            << zone.lowered().to_text() << "\n"
+            << zone.lowered().to_text() << " IN DNSKEY " << flags << " 3 " << int{algorithm} << " "
+            << base64_encode(pub) << "\n";
+        if (!written || !key) return Error{path, 0, "cannot write the key files"};
+        return base;
+    }
+    return Error{dir, 0, "no free key tag after 8 keys"};
+}
 
 uint16_t key_tag(const std::string& rdata) {
     uint32_t ac = 0;

@@ -39,6 +39,10 @@ struct SigningKey {
 // naming the file; a folder without keys of the zone is one too.
 Result<std::vector<SigningKey>> load_keys(const std::string& dir, const dns::Name& zone);
 
+// Makes a key of `algorithm` (a KSK with `ksk`) for `zone` in `dir`, in BIND's format
+// (the .private file created 0600); returns its base name, K<zone>.+<alg>+<tag>.
+Result<std::string> generate_key(const std::string& dir, const dns::Name& zone, uint8_t algorithm, bool ksk);
+
 // The key tag of a DNSKEY's wire rdata (RFC 4034 appendix B).
 uint16_t key_tag(const std::string& dnskey_rdata);
 

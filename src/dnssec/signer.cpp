@@ -25,7 +25,8 @@ struct MdCtxFree {
 };
 
 bool is_dnssec_type(uint16_t t) {
-    return t == dns::type::RRSIG || t == dns::type::NSEC || t == dns::type::NSEC3 || t == dns::type::NSEC3PARAM;
+    return t == dns::type::RRSIG || t == dns::type::NSEC || t == dns::type::NSEC3 || t == dns::type::NSEC3PARAM ||
+           t == dns::type::CDS || t == dns::type::CDNSKEY;
 }
 
 // The types whose rdata names are lower-cased in the canonical form (RFC 4034 6.2, as
@@ -189,6 +190,35 @@ private:
             r.rdata = k.dnskey_rdata;
             recs.push_back(std::move(r));
         }
+        publish_cds(ttl);
+    }
+
+    // RFC 7344 / RFC 8078: the DS the parent should hold, as CDS (SHA-256 digest) and
+    // CDNSKEY, for every KSK (every key when there are only CSKs), so that a parent
+    // or registrar that scans for them can take them in.
+    void publish_cds(uint32_t ttl) {
+        const bool any_ksk = std::any_of(keys_.begin(), keys_.end(), [](const SigningKey& k) { return k.ksk(); });
+        for (const SigningKey& k : keys_) {
+            if (any_ksk && !k.ksk()) continue;
+            const std::string data = apex_ + k.dnskey_rdata;
+            unsigned char digest[32];
+            unsigned int len = 0;
+            EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+            std::string cds;
+            put16(cds, k.tag);
+            cds.push_back(static_cast<char>(k.algorithm));
+            cds.push_back(2);  // digest type: SHA-256
+            cds.append(reinterpret_cast<const char*>(digest), len);
+            for (const auto& [type, rdata] :
+                 {std::pair{dns::type::CDS, cds}, std::pair{dns::type::CDNSKEY, k.dnskey_rdata}}) {
+                zone::Record r;
+                r.owner = zone_.origin;
+                r.type = type;
+                r.ttl = ttl;
+                r.rdata = rdata;
+                zone_.records.push_back(std::move(r));
+            }
+        }
     }
 
     std::map<Key, RRsetToSign> group() const {
@@ -342,10 +372,11 @@ private:
         return out;
     }
 
-    // The keys that sign `type`: KSKs the DNSKEY RRset, ZSKs the rest; one kind alone
-    // signs everything (a CSK).
+    // The keys that sign `type`: KSKs the DNSKEY RRset, and CDS and CDNSKEY (RFC 7344
+    // 4.1: a key the parent's DS names), ZSKs the rest; one kind alone signs everything
+    // (a CSK).
     std::vector<const SigningKey*> signers_of(uint16_t type) const {
-        const bool want_ksk = type == dns::type::DNSKEY;
+        const bool want_ksk = type == dns::type::DNSKEY || type == dns::type::CDS || type == dns::type::CDNSKEY;
         std::vector<const SigningKey*> out;
         for (const auto& k : keys_) {
             if (k.ksk() == want_ksk) out.push_back(&k);

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -199,10 +200,25 @@ void expect_signed_zone(const std::string& dir, size_t key_count) {
         ASSERT_NE(key, nullptr);
         EXPECT_TRUE(verifies(*s, set, *key)) << s->owner.to_text() << " " << type;
         if (key_count == 2) {
-            EXPECT_EQ(key->ksk(), type == dns::type::DNSKEY) << s->owner.to_text() << " " << type;
+            const bool by_ksk = type == dns::type::DNSKEY || type == dns::type::CDS || type == dns::type::CDNSKEY;
+            EXPECT_EQ(key->ksk(), by_ksk) << s->owner.to_text() << " " << type;
         }
         covered.insert({s->owner.lowered().to_text(), type});
     }
+    // CDS and CDNSKEY (RFC 7344) name the KSK (or the CSK): the DS the parent should hold.
+    const SigningKey& ksk = *std::find_if(keys->begin(), keys->end(), [](const SigningKey& k) { return k.ksk(); });
+    const auto& cds = rrsets[{"example.com.", dns::type::CDS}];
+    const auto& cdnskey = rrsets[{"example.com.", dns::type::CDNSKEY}];
+    ASSERT_EQ(cds.size(), 1u);
+    ASSERT_EQ(cdnskey.size(), 1u);
+    EXPECT_EQ(cdnskey[0]->rdata, ksk.dnskey_rdata);
+    const std::string data = kOrigin.lowered().bytes() + ksk.dnskey_rdata;
+    unsigned char digest[32];
+    EVP_Digest(data.data(), data.size(), digest, nullptr, EVP_sha256(), nullptr);
+    std::string want = {static_cast<char>(ksk.tag >> 8), static_cast<char>(ksk.tag & 0xff),
+                        static_cast<char>(ksk.algorithm), 2};
+    want.append(reinterpret_cast<const char*>(digest), sizeof digest);
+    EXPECT_EQ(cds[0]->rdata, want);
     // Signed: every authoritative RRset; not the delegations' NS, not glue.
     EXPECT_TRUE(covered.count({"www.example.com.", dns::type::A}));
     EXPECT_TRUE(covered.count({"example.com.", dns::type::DNSKEY}));
@@ -261,6 +277,19 @@ TEST_F(KeysDir, SignsEachMemberOfARoutingPolicy) {
     bool in_chain = false;
     for (const auto& r : src->records) in_chain |= r.type == dns::type::NSEC && r.owner.to_text() == "w.example.com.";
     EXPECT_TRUE(in_chain);
+}
+
+TEST_F(KeysDir, GeneratedKeysAreBindsFormatAndPrivate) {
+    for (bool ksk : {true, false}) {
+        auto base = generate_key(dir_, kOrigin, kEcdsaP256Sha256, ksk);
+        ASSERT_TRUE(base.ok()) << base.error().to_string();
+        EXPECT_EQ(base->rfind("Kexample.com.+013+", 0), 0u) << *base;
+        struct stat st {};
+        ASSERT_EQ(stat((dir_ + "/" + *base + ".private").c_str(), &st), 0);
+        EXPECT_EQ(st.st_mode & 0777, 0600u);
+    }
+    expect_signed_zone(dir_, 2);  // loaded back, they sign a zone that verifies
+    EXPECT_FALSE(generate_key(dir_, kOrigin, 8, true).ok());
 }
 
 TEST_F(KeysDir, SignsWithAnEd25519Csk) {
