@@ -90,7 +90,9 @@ Status check_private_mode(const std::string& path) {
     return Ok{};
 }
 
-Result<std::string> private_scalar(const std::string& path) {
+// BIND writes an ECDSA scalar without its leading zero bytes (one key in 256 has a
+// 31-byte PrivateKey): padded back to 32 here. An Ed25519 seed is always 32 bytes.
+Result<std::string> private_scalar(const std::string& path, uint8_t algorithm) {
     auto text = read_file(path);
     if (!text) return error(path, "cannot read the private key file");
     std::istringstream lines(*text);
@@ -98,8 +100,10 @@ Result<std::string> private_scalar(const std::string& path) {
         if (line.rfind("PrivateKey:", 0) != 0) continue;
         std::string b64 = line.substr(11), out;
         b64.erase(std::remove_if(b64.begin(), b64.end(), [](unsigned char c) { return std::isspace(c); }), b64.end());
-        if (!base64_decode(b64, out) || out.size() != 32) return error(path, "PrivateKey is not 32 bytes of base64");
-        return out;
+        if (!base64_decode(b64, out)) return error(path, "PrivateKey is not base64");
+        const bool sized = algorithm == kEd25519 ? out.size() == 32 : !out.empty() && out.size() <= 32;
+        if (!sized) return error(path, "PrivateKey is not a key of 32 bytes");
+        return std::string(32 - out.size(), '\0') + out;
     }
     return error(path, "no PrivateKey in the private key file");
 }
@@ -248,7 +252,7 @@ Result<std::vector<SigningKey>> load_keys(const std::string& dir, const dns::Nam
         }
         st = check_private_mode(k.file);
         if (!st) return st.error();
-        auto secret = private_scalar(k.file);
+        auto secret = private_scalar(k.file, k.algorithm);
         if (!secret) return secret.error();
         auto key = make_key(k.file, k, *secret);
         if (!key) return key.error();

@@ -25,7 +25,10 @@ const dns::Name kOrigin = *dns::name_from_text("example.com.", nullptr);
 
 // A key pair written as dnssec-keygen writes it (made here with OpenSSL: the test does
 // not need BIND). Returns the .private path.
-std::string write_key(const std::string& dir, uint8_t alg, uint16_t flags, uint16_t id) {
+// With `short_scalar`, an ECDSA key whose scalar begins with a zero byte, written as BIND
+// writes it: 31 bytes.
+std::string write_key(const std::string& dir, uint8_t alg, uint16_t flags, uint16_t id, bool short_scalar = false) {
+again:
     EVP_PKEY* key = nullptr;
     EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, alg == kEd25519 ? "ED25519" : "EC", nullptr);
     EVP_PKEY_keygen_init(ctx);
@@ -51,6 +54,10 @@ std::string write_key(const std::string& dir, uint8_t alg, uint16_t flags, uint1
         BN_free(d);
     }
     EVP_PKEY_free(key);
+    if (short_scalar) {
+        if (priv[0] != 0) goto again;  // one key in 256
+        priv.erase(0, 1);
+    }
     auto b64 = [](const std::string& s) {
         std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
         const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
@@ -233,6 +240,12 @@ void expect_signed_zone(const std::string& dir, size_t key_count) {
                                              "mail.example.com.", "*.wild.example.com.", "a.b.ent.example.com.",
                                              "sub.example.com.", "secure.example.com."}));
     EXPECT_EQ(report->nsec, 8u);
+}
+
+TEST_F(KeysDir, ReadsAnEcdsaScalarBindWroteWithoutItsLeadingZero) {
+    write_key(dir_, kEcdsaP256Sha256, 257, 1, true);
+    write_key(dir_, kEcdsaP256Sha256, 256, 2);
+    expect_signed_zone(dir_, 2);
 }
 
 TEST_F(KeysDir, SignsEveryAuthoritativeRrsetWithAKskAndZsk) {
