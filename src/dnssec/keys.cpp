@@ -16,7 +16,6 @@
 #include <sstream>
 
 #include "common/encoding.h"
-#include "common/text.h"
 
 namespace fz::dnssec {
 namespace {
@@ -35,6 +34,13 @@ struct CtxFree {
 };
 
 Error error(const std::string& file, const std::string& message) { return Error{file, 0, message}; }
+
+// A DNSKEY's wire rdata: flags, protocol 3, algorithm, the public key (RFC 4034 2.1).
+std::string dnskey_rdata(uint16_t flags, uint8_t algorithm, const std::string& public_key) {
+    std::string rdata = {static_cast<char>(flags >> 8), static_cast<char>(flags & 0xff), 3,
+                         static_cast<char>(algorithm)};
+    return rdata + public_key;
+}
 
 std::optional<std::string> read_file(const std::string& path) {
     std::ifstream in(path);
@@ -65,9 +71,7 @@ Status read_public(const std::string& path, SigningKey& k) {
         }
         k.flags = static_cast<uint16_t>(flags);
         k.algorithm = static_cast<uint8_t>(alg);
-        k.dnskey_rdata.assign({static_cast<char>(flags >> 8), static_cast<char>(flags & 0xff), 3,
-                               static_cast<char>(alg)});
-        k.dnskey_rdata += key;
+        k.dnskey_rdata = dnskey_rdata(static_cast<uint16_t>(flags), static_cast<uint8_t>(alg), key);
         k.tag = key_tag(k.dnskey_rdata);
         return Ok{};
     }
@@ -189,9 +193,7 @@ Result<std::string> generate_key(const std::string& dir, const dns::Name& zone, 
         std::string pub, priv;
         auto st = new_key_material(algorithm, pub, priv);
         if (!st) return st.error();
-        std::string rdata = {static_cast<char>(flags >> 8), static_cast<char>(flags & 0xff), 3,
-                             static_cast<char>(algorithm)};
-        rdata += pub;
+        const std::string rdata = dnskey_rdata(flags, algorithm, pub);
         const uint16_t tag = key_tag(rdata);
         char id[16];
         std::snprintf(id, sizeof id, "+%03u+%05u", algorithm, tag);

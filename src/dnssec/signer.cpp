@@ -4,7 +4,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <atomic>
 #include <map>
 #include <optional>
 #include <set>
@@ -15,7 +14,9 @@
 #include "dns/nsec3.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
+#include "zone/presentation.h"
 #include "zone/rdata_layout.h"
+#include "zone/rrset_writer.h"
 
 namespace fz::dnssec {
 namespace {
@@ -90,20 +91,14 @@ std::string canonical_rdata(uint16_t type, const std::string& rdata) {
     return out;
 }
 
-// One RRset to sign: its records' indexes in the zone.
+// One RRset to sign: its first record (owner, type, TTL) and every record's rdata.
 struct RRsetToSign {
     const zone::Record* first;
     std::vector<const std::string*> rdatas;
 };
 
-void put16(std::string& s, uint16_t v) {
-    s.push_back(static_cast<char>(v >> 8));
-    s.push_back(static_cast<char>(v & 0xff));
-}
-void put32(std::string& s, uint32_t v) {
-    put16(s, static_cast<uint16_t>(v >> 16));
-    put16(s, static_cast<uint16_t>(v & 0xffff));
-}
+using zone::put_u16;
+using zone::put_u32;
 
 // A raw signature of `data` by `key`: r || s for ECDSA (RFC 6605 4), as is for Ed25519.
 Result<std::string> sign_bytes(const SigningKey& key, const std::string& data, EVP_MD_CTX* ctx) {
@@ -146,8 +141,7 @@ public:
         } else {
             add_nsec_chain(groups);
         }
-        groups = group();  // the NSEC records joined the zone
-        find_cuts(groups);
+        groups = group();  // the NSEC records joined the zone (no cut moved: they are not NS)
         std::vector<RRsetToSign> work;
         for (auto& [key, g] : groups) {
             if (signed_rrset(key)) work.push_back(std::move(g));
@@ -205,7 +199,7 @@ private:
             unsigned int len = 0;
             EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
             std::string cds;
-            put16(cds, k.tag);
+            put_u16(cds, k.tag);
             cds.push_back(static_cast<char>(k.algorithm));
             cds.push_back(2);  // digest type: SHA-256
             cds.append(reinterpret_cast<const char*>(digest), len);
@@ -252,8 +246,6 @@ private:
         return true;
     }
 
-    // RFC 4034 4: one NSEC per authoritative name and delegation, in canonical order,
-    // at the negative TTL (RFC 9077), with the types there, RRSIG and NSEC included.
     // The types at each authoritative name and delegation (routing-policy ones too).
     std::map<std::string, std::vector<uint16_t>> types_by_name(const std::map<Key, RRsetToSign>& groups) const {
         std::map<std::string, std::vector<uint16_t>> types;
@@ -268,6 +260,8 @@ private:
         return types;
     }
 
+    // RFC 4034 4: one NSEC per authoritative name and delegation, in canonical order,
+    // at the negative TTL (RFC 9077), with the types there, RRSIG and NSEC included.
     void add_nsec_chain(const std::map<Key, RRsetToSign>& groups) {
         auto types = types_by_name(groups);
         std::vector<std::string> names;
@@ -285,7 +279,8 @@ private:
             r.owner = dns::Name::from_wire(reinterpret_cast<const uint8_t*>(names[i].data()), names[i].size());
             r.type = dns::type::NSEC;
             r.ttl = soa_minimum_;
-            r.rdata = names[(i + 1) % names.size()] + bitmap(t);
+            r.rdata = names[(i + 1) % names.size()];
+            zone::append_type_bitmap(r.rdata, t);
             zone_.records.push_back(std::move(r));
         }
         report_.nsec = names.size();
@@ -326,7 +321,7 @@ private:
         std::string head;
         head.push_back(static_cast<char>(dns::kNsec3AlgSha1));
         head.push_back(static_cast<char>(p.opt_out ? dns::kNsec3FlagOptOut : 0));
-        put16(head, p.iterations);
+        put_u16(head, p.iterations);
         head.push_back(static_cast<char>(p.salt.size()));
         head += p.salt;
         for (size_t i = 0; i < chain.size(); ++i) {
@@ -337,8 +332,8 @@ private:
             r.owner.prepend_label(label);
             r.type = dns::type::NSEC3;
             r.ttl = soa_minimum_;
-            r.rdata = head + static_cast<char>(dns::kNsec3HashLen) + chain[(i + 1) % chain.size()].first +
-                      bitmap(chain[i].second);
+            r.rdata = head + static_cast<char>(dns::kNsec3HashLen) + chain[(i + 1) % chain.size()].first;
+            zone::append_type_bitmap(r.rdata, chain[i].second);
             zone_.records.push_back(std::move(r));
         }
         zone::Record param;
@@ -349,27 +344,6 @@ private:
         param.rdata[1] = 0;  // NSEC3PARAM's flags are zero (RFC 5155 4.1.2)
         zone_.records.push_back(std::move(param));
         report_.nsec = chain.size();
-    }
-
-    // The type bitmap (RFC 4034 4.1.2): windows of up to 32 bytes.
-    static std::string bitmap(std::vector<uint16_t> types) {
-        std::sort(types.begin(), types.end());
-        types.erase(std::unique(types.begin(), types.end()), types.end());
-        std::string out;
-        for (size_t i = 0; i < types.size();) {
-            const uint8_t window = static_cast<uint8_t>(types[i] >> 8);
-            uint8_t bits[32] = {};
-            size_t len = 0;
-            for (; i < types.size() && (types[i] >> 8) == window; ++i) {
-                const uint8_t low = static_cast<uint8_t>(types[i] & 0xff);
-                bits[low / 8] |= static_cast<uint8_t>(0x80 >> (low % 8));
-                len = low / 8 + 1u;
-            }
-            out.push_back(static_cast<char>(window));
-            out.push_back(static_cast<char>(len));
-            out.append(reinterpret_cast<const char*>(bits), len);
-        }
-        return out;
     }
 
     // The keys that sign `type`: KSKs the DNSKEY RRset, and CDS and CDNSKEY (RFC 7344
@@ -426,31 +400,29 @@ private:
         uint8_t labels = static_cast<uint8_t>(name.label_count());
         if (name.is_wildcard()) --labels;
         std::string rdata;
-        put16(rdata, type);
+        put_u16(rdata, type);
         rdata.push_back(static_cast<char>(key.algorithm));
         rdata.push_back(static_cast<char>(labels));
-        put32(rdata, ttl);
-        put32(rdata, o_.expiration);
-        put32(rdata, o_.inception);
-        put16(rdata, key.tag);
+        put_u32(rdata, ttl);
+        put_u32(rdata, o_.expiration);
+        put_u32(rdata, o_.inception);
+        put_u16(rdata, key.tag);
         rdata += apex_;
         std::vector<std::string> canon;
         canon.reserve(rdatas.size());
         for (const std::string* rd : rdatas) canon.push_back(canonical_rdata(type, *rd));
-        std::sort(canon.begin(), canon.end(), [](const std::string& a, const std::string& b) {
-            return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-                return static_cast<uint8_t>(x) < static_cast<uint8_t>(y);
-            });
-        });
-        canon.erase(std::unique(canon.begin(), canon.end()), canon.end());
+        std::vector<const std::string*> order;
+        order.reserve(canon.size());
+        for (const std::string& rd : canon) order.push_back(&rd);
+        zone::canonical_rdata_order(order);  // RFC 4034 6.3, duplicates dropped
         std::string data = rdata;
-        for (const std::string& rd : canon) {
+        for (const std::string* rd : order) {
             data += owner;
-            put16(data, type);
-            put16(data, dns::rrclass::IN);
-            put32(data, ttl);
-            put16(data, static_cast<uint16_t>(rd.size()));
-            data += rd;
+            put_u16(data, type);
+            put_u16(data, dns::rrclass::IN);
+            put_u32(data, ttl);
+            put_u16(data, static_cast<uint16_t>(rd->size()));
+            data += *rd;
         }
         auto sig = sign_bytes(key, data, ctx);
         if (!sig) return sig.error();

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -148,6 +149,24 @@ void put_u16(std::string& out, uint16_t v) {
 void put_u32(std::string& out, uint32_t v) {
     put_u16(out, static_cast<uint16_t>(v >> 16));
     put_u16(out, static_cast<uint16_t>(v));
+}
+
+void append_type_bitmap(std::string& out, std::vector<uint16_t> types) {
+    std::sort(types.begin(), types.end());
+    types.erase(std::unique(types.begin(), types.end()), types.end());
+    for (size_t i = 0; i < types.size();) {
+        const auto window = static_cast<uint8_t>(types[i] >> 8);
+        uint8_t bits[32] = {};
+        size_t len = 0;
+        for (; i < types.size() && (types[i] >> 8) == window; ++i) {
+            const auto low = static_cast<uint8_t>(types[i] & 0xff);
+            bits[low / 8] |= static_cast<uint8_t>(0x80 >> (low % 8));
+            len = low / 8 + 1u;
+        }
+        out.push_back(static_cast<char>(window));
+        out.push_back(static_cast<char>(len));
+        out.append(reinterpret_cast<const char*>(bits), len);
+    }
 }
 
 bool parse_time(std::string_view t, uint32_t& out) {

@@ -1,12 +1,14 @@
 // Presentation forms of single values that the rdata parser and printer share: decimal
-// numbers, IPv4 and IPv6 addresses, escaped character strings, RRSIG times, big-endian
-// appends. Private to src/zone (control plane only).
+// numbers, IPv4 and IPv6 addresses, escaped character strings, RRSIG times; and the wire
+// pieces the signer (src/dnssec) builds records with too: big-endian appends, NSEC type
+// bitmaps. Control plane only.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fz::zone {
 
@@ -38,6 +40,10 @@ void append_quoted(std::string& out, const uint8_t* p, size_t n);
 // Big-endian (network order) appends.
 void put_u16(std::string& out, uint16_t v);
 void put_u32(std::string& out, uint32_t v);
+
+// The NSEC / NSEC3 type bitmap of `types` (RFC 4034 4.1.2: a window per high byte, each
+// as long as its last set bit needs); order and repeats do not matter.
+void append_type_bitmap(std::string& out, std::vector<uint16_t> types);
 
 // RRSIG times (RFC 4034 3.2): YYYYMMDDHHmmSS in UTC, or plain seconds since the epoch.
 // Dates after 2106 wrap modulo 2^32, as serial-number arithmetic intends.

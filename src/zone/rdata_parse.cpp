@@ -2,11 +2,11 @@
 #include "zone/rdata_parse.h"
 
 #include <algorithm>
-#include <array>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/encoding.h"
 #include "common/text.h"
@@ -167,22 +167,14 @@ bool RdataParser::base64_rest(const FieldSpec& f, bool required) {
 }
 
 bool RdataParser::bitmap() {
-    std::array<uint8_t, 8192> bits{};
+    std::vector<uint16_t> types;
     for (; !at_end(); ++pos_) {
         const Token& t = tokens_[pos_];
         auto code = t.quoted ? std::nullopt : dns::type_from_text(t.text);
         if (!code) return fail(t.line, "unknown type '" + std::string(t.text) + "' in " + type_name() + " type bitmap");
-        bits[*code >> 3] |= static_cast<uint8_t>(0x80 >> (*code & 7));
+        types.push_back(*code);
     }
-    for (unsigned window = 0; window < 256; ++window) {
-        const uint8_t* w = bits.data() + window * 32;
-        int last = 31;
-        while (last >= 0 && w[last] == 0) --last;
-        if (last < 0) continue;
-        out_.push_back(static_cast<char>(window));
-        out_.push_back(static_cast<char>(last + 1));
-        out_.append(reinterpret_cast<const char*>(w), static_cast<size_t>(last + 1));
-    }
+    append_type_bitmap(out_, std::move(types));
     return true;
 }
 
