@@ -230,12 +230,17 @@ private:
         }
     }
 
+    // The plain (not routed) RRset of `type` at `n`, or nullptr.
+    static const BuildRRset* rrset_of(const BuildNode& n, uint16_t type) {
+        for (const auto& s : n.rrsets) {
+            if (s.type == type && !s.policy) return &s;
+        }
+        return nullptr;
+    }
+
     // Splits the RRSIG RRset of `n` by covered type onto the plain RRsets they cover.
     static void attach_signatures(BuildNode& n) {
-        const BuildRRset* sigs = nullptr;
-        for (const auto& s : n.rrsets) {
-            if (s.type == dns::type::RRSIG && !s.policy) sigs = &s;
-        }
+        const BuildRRset* sigs = rrset_of(n, dns::type::RRSIG);
         if (sigs == nullptr) return;
         for (auto& s : n.rrsets) {
             if (s.policy || s.type == dns::type::RRSIG) continue;
@@ -333,13 +338,6 @@ private:
         return off;
     }
 
-    const BuildRRset* rrset_of(const BuildNode& n, uint16_t type) const {
-        for (const auto& s : n.rrsets) {
-            if (s.type == type && !s.policy) return &s;
-        }
-        return nullptr;
-    }
-
     // A pre-signed zone's DNSSEC shape: signed when it holds RRSIGs; its denial chain is
     // that of the apex NSEC3PARAM's parameters when it has one, else the NSEC chain.
     void find_denial() {
@@ -388,10 +386,11 @@ private:
         if (param.size() != 5 + salt_len) return;
         nsec3_iterations_ = dns::load_u16(wire(param) + 2);
         nsec3_salt_ = param.substr(5);
+        const uint32_t apex = find_node(apex_);
         for (uint32_t i = 0; i < nodes_.size(); ++i) {
             const BuildNode& n = nodes_[i];
             const BuildRRset* s = rrset_of(n, dns::type::NSEC3);
-            if (s == nullptr || n.parent != find_node(apex_)) continue;
+            if (s == nullptr || n.parent != apex) continue;
             bool same_params = false;
             for (const std::string* rd : s->rdatas) {
                 same_params |= rd->size() >= 5 && rd->compare(0, 1, param, 0, 1) == 0 &&
@@ -574,10 +573,7 @@ private:
 
     // The SOA of negative answers (see ImageHeader::negative_block).
     void make_negative_block() {
-        const BuildRRset* soa = nullptr;
-        for (const auto& s : nodes_[find_node(apex_)].rrsets) {
-            if (s.type == dns::type::SOA) soa = &s;
-        }
+        const BuildRRset* soa = rrset_of(nodes_[find_node(apex_)], dns::type::SOA);
         if (soa == nullptr || soa->rdatas.empty()) return;
         encode_negative_block(apex_, soa->ttl, *soa->rdatas.front(), negative_block_, negative_fixups_);
     }
