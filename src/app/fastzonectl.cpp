@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,19 @@ int check_config(const std::string& path) {
     return 0;
 }
 
+// A zone origin from the command line, the final dot optional; nullopt (said on stderr)
+// when it is no name.
+std::optional<fz::dns::Name> origin_argument(const std::string& origin_text) {
+    std::string text = origin_text;
+    if (text.empty() || text.back() != '.') text += '.';
+    auto origin = fz::dns::name_from_text(text, nullptr);
+    if (!origin) {
+        std::fprintf(stderr, "error: bad origin '%s': %s\n", origin_text.c_str(), origin.error().message.c_str());
+        return std::nullopt;
+    }
+    return *origin;
+}
+
 // dnssec keygen ORIGIN DIR [--algorithm N] [--ksk]: prints the key's base name.
 int dnssec_keygen(const std::vector<std::string>& words) {
     if (words.size() < 4) {
@@ -86,12 +100,8 @@ int dnssec_keygen(const std::vector<std::string>& words) {
             return 2;
         }
     }
-    const std::string& text = words[2];
-    auto origin = fz::dns::name_from_text(text.back() == '.' ? text : text + ".", nullptr);
-    if (!origin) {
-        std::fprintf(stderr, "error: bad origin '%s'\n", text.c_str());
-        return 2;
-    }
+    auto origin = origin_argument(words[2]);
+    if (!origin) return 2;
     auto base = fz::dnssec::generate_key(words[3], *origin, algorithm, ksk);
     if (!base) {
         std::fprintf(stderr, "error: %s\n", base.error().to_string().c_str());
@@ -108,9 +118,10 @@ int sign_zone(const std::string& config_path, const std::string& origin_text) {
         std::fprintf(stderr, "error: %s\n", config.error().to_string().c_str());
         return 1;
     }
-    auto origin = fz::dns::name_from_text(origin_text.back() == '.' ? origin_text : origin_text + ".", nullptr);
+    auto origin = origin_argument(origin_text);
+    if (!origin) return 2;
     const auto zc = std::find_if(config->zones.begin(), config->zones.end(),
-                                 [&](const fz::loader::ZoneConfig& z) { return origin && z.origin == *origin; });
+                                 [&](const fz::loader::ZoneConfig& z) { return z.origin == *origin; });
     if (zc == config->zones.end() || !zc->dnssec) {
         std::fprintf(stderr, "error: %s has no zone %s with dnssec\n", config_path.c_str(), origin_text.c_str());
         return 2;
@@ -130,13 +141,8 @@ int sign_zone(const std::string& config_path, const std::string& origin_text) {
 }
 
 int check_zone(const std::string& origin_text, const std::string& file) {
-    std::string text = origin_text;
-    if (text.empty() || text.back() != '.') text += '.';
-    auto origin = fz::dns::name_from_text(text, nullptr);
-    if (!origin) {
-        std::fprintf(stderr, "error: bad origin '%s': %s\n", origin_text.c_str(), origin.error().message.c_str());
-        return 2;
-    }
+    auto origin = origin_argument(origin_text);
+    if (!origin) return 2;
     auto src = fz::zone::parse_zone_file(file, *origin);
     if (!src) {
         std::fprintf(stderr, "error: %s\n", src.error().to_string().c_str());
