@@ -20,7 +20,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 from ports import free_port  # noqa: E402
-from servers import Fastzoned  # noqa: E402
+from servers import Fastzoned, write_fastzone_conf  # noqa: E402
 
 FASTZONED = os.path.join(ROOT, "build", "src", "app", "fastzoned")
 
@@ -41,11 +41,8 @@ def timed(cmd, **kw):
 
 def fastzone(work, zone, keys):
     port = free_port()
-    conf = os.path.join(work, "fastzone.yaml")
-    with open(conf, "w") as f:
-        f.write(f"server:\n  listen: [\"127.0.0.1@{port}\"]\n  workers: 1\nzones:\n  - origin: example.com.\n"
-                f"    file: {zone}\n    dnssec:\n      keys_dir: {keys}\n"
-                f"control:\n  socket: {os.path.join(work, 'control.sock')}\n")
+    conf = write_fastzone_conf(work, port, [("example.com.", zone, [f"dnssec: {{keys_dir: {keys}}}"])],
+                               control=os.path.join(work, "control.sock"))
     srv = Fastzoned(FASTZONED, conf, port)
     t0 = time.monotonic()
     srv.start()

@@ -37,7 +37,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from ports import free_port  # noqa: E402
-from servers import Fastzoned, Server, remove_work_dir  # noqa: E402
+from servers import Fastzoned, Server, remove_work_dir, write_fastzone_conf  # noqa: E402
 
 try:
     import dns.flags
@@ -320,23 +320,20 @@ def dnsviz_check(work, parent_port, child_port, children, anchors, failures):
 
 def parent_conf(work, port, zones):
     """fastzoned's configuration: (origin, file, keys folder or None) per zone."""
-    text = f"server:\n  listen: [\"127.0.0.1@{port}\"]\n  workers: 1\nzones:\n"
+    conf_zones = []
     for origin, path, keys in zones:
-        text += f"  - origin: {origin}\n    file: {path}\n"
+        lines = []
         if origin == POLICY_ZONE:
             record_sets = os.path.join(work, "signed.test.json")
             with open(record_sets, "w") as f:
                 json.dump(RECORD_SETS, f)
-            text += f"    record_sets: {record_sets}\n"
+            lines.append(f"record_sets: {record_sets}")
         if keys:
-            text += f"    dnssec:\n      keys_dir: {keys}\n      signature_validity: 14d\n"
-            if os.path.basename(keys).startswith("keys-signed3"):
-                text += "      denial: nsec3\n      nsec3: {iterations: 0, salt: \"-\"}\n"
-    text += f"control:\n  socket: {os.path.join(work, 'control.sock')}\n"
-    path = os.path.join(work, "fastzone.yaml")
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+            nsec3 = ", denial: nsec3, nsec3: {iterations: 0, salt: \"-\"}" \
+                if os.path.basename(keys).startswith("keys-signed3") else ""
+            lines.append(f"dnssec: {{keys_dir: {keys}, signature_validity: 14d{nsec3}}}")
+        conf_zones.append((origin, path, lines))
+    return write_fastzone_conf(work, port, conf_zones, control=os.path.join(work, "control.sock"))
 
 
 def check_policy_members(fz, failures):
@@ -376,11 +373,9 @@ def check_resigning(fastzoned, work, failures):
     with open(zone, "w") as f:
         f.write(CHILD.format(origin=origin))
     port = free_port()
-    conf = os.path.join(sub, "fastzone.yaml")
-    with open(conf, "w") as f:
-        f.write(f"server:\n  listen: [\"127.0.0.1@{port}\"]\n  workers: 1\nzones:\n  - origin: {origin}\n"
-                f"    file: {zone}\n    dnssec:\n      keys_dir: {keys}\n      signature_validity: 20s\n"
-                f"      signature_refresh: 14s\ncontrol:\n  socket: {os.path.join(sub, 'control.sock')}\n")
+    conf = write_fastzone_conf(sub, port, [(origin, zone, [f"dnssec: {{keys_dir: {keys}, signature_validity: 20s, "
+                                                           "signature_refresh: 14s}"])],
+                               control=os.path.join(sub, "control.sock"))
     srv = Fastzoned(fastzoned, conf, port).start()
     try:
         srv.wait_ready(origin)

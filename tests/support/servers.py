@@ -192,8 +192,9 @@ def write_fastzone_conf(work, port, zones, workers=1, listen=None, server_option
     of ADDR@PORT strings) with `workers` UDP workers (None: fastzoned's default), and
     returns its path.
 
-    zones: (origin, zone file) pairs; relative paths resolve against work. server_options
-    and zone_options (given to every zone) are extra 'key: value' lines for those sections;
+    zones: (origin, zone file) pairs, or (origin, zone file, [option lines of that zone
+    alone]); relative paths resolve against work. server_options and zone_options (given
+    to every zone) are extra 'key: value' lines for those sections;
     sections is YAML text of more top-level sections (dataplane, geoip, ...); control is
     the control socket's path."""
     addresses = ", ".join(json.dumps(a) for a in (listen or [f"127.0.0.1@{port}"]))
@@ -201,8 +202,9 @@ def write_fastzone_conf(work, port, zones, workers=1, listen=None, server_option
     if workers is not None:
         text += f"  workers: {workers}\n"
     text += _option_lines(server_options, "  ") + "zones:\n"
-    text += "".join(f"  - origin: {origin}\n    file: {path}\n" + _option_lines(zone_options, "    ")
-                    for origin, path in zones)
+    for z in zones:
+        own = z[2] if len(z) > 2 else ()
+        text += f"  - origin: {z[0]}\n    file: {z[1]}\n" + _option_lines([*zone_options, *own], "    ")
     text += sections
     if control:
         text += f"control:\n  socket: {control}\n"
