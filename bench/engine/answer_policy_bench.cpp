@@ -11,6 +11,13 @@
 //   BM_PolicyAnswerHot/<kind>   64 prefixes: the compute cost alone
 // Static baselines: "static" (one A record, like every policy answer but multivalue) and
 // "static8" (eight A records, the size of a multivalue answer).
+//
+// The same zone signed by fastzone (ECDSA KSK + ZSK made here), queried with DO:
+//   BM_PolicyAnswerSignedHot/<kind>  to set against BM_PolicyAnswerHot/<kind> (DO=1 / DO=0)
+// and the control plane's cost of drawing a multivalue policy's answers again (every
+// PolicyTables::kRedrawSeconds, and on each health change of a member), which in the
+// signed zone signs every window (256 for the 20-member pool):
+//   BM_Redraw/unsigned, BM_Redraw/signed
 #include <benchmark/benchmark.h>
 
 #include <unistd.h>
@@ -27,6 +34,7 @@
 
 #include "dns/message_builder.h"
 #include "dns/wire.h"
+#include "dnssec/keys.h"
 #include "engine/answer.h"
 #include "engine/counter_slots.h"
 #include "loader/config.h"
@@ -92,6 +100,7 @@ struct ClientPrefix {
 struct World {
     fs::path dir;
     std::unique_ptr<engine::Snapshot> snapshot;
+    std::unique_ptr<engine::Snapshot> signed_snapshot;  // the zone signed by fastzone
     std::vector<ClientPrefix> clients;  // kColdClients
     std::string geo_source;
 };
@@ -205,22 +214,36 @@ World build_world() {
                                "latency: latency.csv\nlatency_default_order: [us-east-1, eu-west-1]\n"
                                "geoip: ",
                                geo, "\n"));
-    auto config = loader::load_config((w.dir / "fastzone.yaml").string());
-    if (!config.ok()) {
-        std::fprintf(stderr, "%s\n", config.error().to_string().c_str());
-        std::exit(1);
+    const dns::Name origin = *dns::name_from_text("example.com.", nullptr);
+    fs::create_directories(w.dir / "keys");
+    for (bool ksk : {true, false}) {
+        if (auto k = dnssec::generate_key((w.dir / "keys").string(), origin, dnssec::kEcdsaP256Sha256, ksk); !k.ok()) {
+            std::fprintf(stderr, "%s\n", k.error().to_string().c_str());
+            std::exit(1);
+        }
     }
-    auto snap = loader::build_snapshot(*config, nullptr);
-    if (!snap.ok()) {
-        std::fprintf(stderr, "%s\n", snap.error().to_string().c_str());
-        std::exit(1);
+    std::ifstream plain(w.dir / "fastzone.yaml");
+    std::string text((std::istreambuf_iterator<char>(plain)), std::istreambuf_iterator<char>());
+    text.insert(text.find("health_checks:"), cat("    dnssec: {keys_dir: ", (w.dir / "keys").string(), "}\n"));
+    write("signed.yaml", text);
+    for (const char* file : {"fastzone.yaml", "signed.yaml"}) {
+        auto config = loader::load_config((w.dir / file).string());
+        if (!config.ok()) {
+            std::fprintf(stderr, "%s\n", config.error().to_string().c_str());
+            std::exit(1);
+        }
+        auto snap = loader::build_snapshot(*config, nullptr);
+        if (!snap.ok()) {
+            std::fprintf(stderr, "%s\n", snap.error().to_string().c_str());
+            std::exit(1);
+        }
+        // Counter slots as the daemon assigns them: one per member (left unassigned, every
+        // member would count into slot 0 and a multivalue answer's eight increments would
+        // wait on each other).
+        engine::CounterSlots slots;
+        slots.assign(**snap);
+        (file == std::string("signed.yaml") ? w.signed_snapshot : w.snapshot) = std::move(snap.value());
     }
-    // Counter slots as the daemon assigns them: one per member (left unassigned, every
-    // member would count into slot 0 and a multivalue answer's eight increments would
-    // wait on each other).
-    engine::CounterSlots slots;
-    slots.assign(**snap);
-    w.snapshot = std::move(snap.value());
     w.geo_source = geo;
     fs::remove_all(w.dir);
 
@@ -253,20 +276,22 @@ World& world() {
     return w;
 }
 
-// A query for `name` A with EDNS (UDP 1232) and ECS for `c`.
-std::vector<uint8_t> make_query(const char* name, const ClientPrefix& c) {
+// A query for `name` A with EDNS (UDP 1232) and ECS for `c`, DO set with `dnssec`.
+std::vector<uint8_t> make_query(const char* name, const ClientPrefix& c, bool dnssec) {
     dns::QueryBuilder q;
     q.id = 0x1234;
     q.flags = dns::flag::RD;
+    q.do_bit = dnssec;
     q.qname = name;
     q.options.push_back(dns::client_subnet_option(c.family, c.prefix, c.address));
     return q.build().value();
 }
 
-void run(benchmark::State& state, const Kind& kind, size_t clients) {
+void run(benchmark::State& state, const Kind& kind, size_t clients, bool dnssec = false) {
     World& w = world();
+    const engine::Snapshot& snapshot = dnssec ? *w.signed_snapshot : *w.snapshot;
     std::vector<std::vector<uint8_t>> queries;
-    for (size_t i = 0; i < clients; ++i) queries.push_back(make_query(kind.name, w.clients[i]));
+    for (size_t i = 0; i < clients; ++i) queries.push_back(make_query(kind.name, w.clients[i], dnssec));
     auto worker = std::make_unique<engine::Worker>();
     engine::Peer peer;
     peer.family = 4;
@@ -277,7 +302,7 @@ void run(benchmark::State& state, const Kind& kind, size_t clients) {
     const size_t mask = clients - 1;
     for (auto _ : state) {
         const auto& q = queries[i++ & mask];
-        len = engine::answer(*w.snapshot, q.data(), q.size(), peer, engine::Transport::kUdp, out, sizeof(out), *worker);
+        len = engine::answer(snapshot, q.data(), q.size(), peer, engine::Transport::kUdp, out, sizeof(out), *worker);
         benchmark::DoNotOptimize(len);
         benchmark::ClobberMemory();
         bytes += len;
@@ -288,6 +313,18 @@ void run(benchmark::State& state, const Kind& kind, size_t clients) {
                                                           benchmark::Counter::kAvgIterations);
     state.counters["answered"] = benchmark::Counter(static_cast<double>(answered), benchmark::Counter::kAvgIterations);
 }
+
+// One redraw of every multivalue policy's windows (the 20-member pool's 256), as the
+// daemon runs it; in the signed zone each window is signed.
+void redraw(benchmark::State& state, bool dnssec) {
+    World& w = world();
+    policy::PolicyTables& tables = *(dnssec ? w.signed_snapshot : w.snapshot)->policies;
+    size_t rebuilt = 0;
+    for (auto _ : state) rebuilt += tables.redraw([](policy::PolicyTables::Retired) {}).size();
+    state.counters["policies"] = benchmark::Counter(static_cast<double>(rebuilt), benchmark::Counter::kAvgIterations);
+}
+BENCHMARK_CAPTURE(redraw, unsigned, false)->Name("BM_Redraw/unsigned")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(redraw, signed, true)->Name("BM_Redraw/signed")->Unit(benchmark::kMillisecond);
 
 // FZ_BENCH_ITERATIONS=N runs each benchmark exactly N times: under
 //   valgrind --tool=callgrind --toggle-collect='fz::engine::answer(*'
@@ -302,6 +339,11 @@ void run(benchmark::State& state, const Kind& kind, size_t clients) {
                 [k, clients](benchmark::State& s) { run(s, k, clients); });
             if (iterations > 0) b->Iterations(iterations);
         }
+    }
+    for (const Kind& k : kKinds) {
+        auto* b = benchmark::RegisterBenchmark(cat("BM_PolicyAnswerSignedHot/", k.label).c_str(),
+                                               [k](benchmark::State& s) { run(s, k, kHotClients, true); });
+        if (iterations > 0) b->Iterations(iterations);
     }
     benchmark::AddCustomContext("geoip",
                                 std::ifstream(kTorGeoip).good() ? kTorGeoip : "GeoIP2-City-Test.mmdb (no tor-geoipdb)");

@@ -21,6 +21,7 @@ struct Served {
     std::vector<std::shared_ptr<const zone::ZoneImage>> zones;
     std::shared_ptr<const policy::PolicySet> set;  // null: no policy tables
     policy::HealthVector health;
+    policy::PolicyTables::AnswerSigner signer;  // a signed zone's multivalue answers
 };
 
 // The RRsets at `keys` as `after` has them, or why they cannot be patched. (Whether one
@@ -114,10 +115,11 @@ Result<std::unique_ptr<engine::Snapshot>> Daemon::patched_snapshot(const change:
     if (ServedStore::checks_of(view) != served_.checks || view.zones.size() != served_.zones.size())
         return Error{"", 0, "zones or health checks came or went"};
     Served cur = publisher_.with_current([](const engine::Snapshot& s) {
-        Served out{s.options, s.zones, nullptr, {}};
+        Served out{s.options, s.zones, nullptr, {}, {}};
         if (s.policies) {
             out.set = s.policies->set_ptr();
             out.health = s.policies->health();
+            out.signer = s.policies->answer_signer();
         }
         return out;
     });
@@ -150,7 +152,10 @@ Result<std::unique_ptr<engine::Snapshot>> Daemon::patched_snapshot(const change:
     snap->zones = std::move(cur.zones);
     // New tables over the same policy set: each snapshot's tables are its own (the
     // counter slots give each its half of the window counters).
-    if (cur.set) snap->policies = policy::PolicyTables::create(cur.set, std::move(cur.health));
+    if (cur.set) {
+        snap->policies = policy::PolicyTables::create(cur.set, std::move(cur.health));
+        if (cur.signer) snap->policies->set_answer_signer(std::move(cur.signer));
+    }
     auto st = snap->finish();
     if (!st) return st.error();
     return snap;

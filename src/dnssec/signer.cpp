@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -127,10 +128,81 @@ Result<std::string> sign_bytes(const SigningKey& key, const std::string& data, E
     return raw;
 }
 
+}  // namespace
+
+RRsetSigner::RRsetSigner(const dns::Name& apex, const std::vector<SigningKey>& keys, uint32_t inception,
+                         uint32_t expiration)
+    : apex_(apex.lowered().bytes()), keys_(keys), inception_(inception), expiration_(expiration) {}
+
+std::vector<const SigningKey*> RRsetSigner::signers_of(uint16_t type) const {
+    const bool want_ksk = type == dns::type::DNSKEY || type == dns::type::CDS || type == dns::type::CDNSKEY;
+    std::vector<const SigningKey*> out;
+    for (const auto& k : keys_) {
+        if (k.ksk() == want_ksk) out.push_back(&k);
+    }
+    if (out.empty()) {
+        for (const auto& k : keys_) out.push_back(&k);
+    }
+    return out;
+}
+
+// RFC 4034 3.1.8.1: RRSIG rdata without the signature, then every record in canonical
+// form and order.
+Result<std::vector<std::string>> RRsetSigner::sign(const dns::Name& name, uint16_t type, uint32_t ttl,
+                                                   const std::vector<const std::string*>& rdatas,
+                                                   EVP_MD_CTX* ctx) const {
+    std::unique_ptr<EVP_MD_CTX, MdCtxFree> own;
+    if (ctx == nullptr) {
+        own.reset(EVP_MD_CTX_new());
+        ctx = own.get();
+    }
+    const std::string owner = name.lowered().bytes();
+    uint8_t labels = static_cast<uint8_t>(name.label_count());
+    if (name.is_wildcard()) --labels;
+    std::vector<std::string> canon;
+    canon.reserve(rdatas.size());
+    for (const std::string* rd : rdatas) canon.push_back(canonical_rdata(type, *rd));
+    std::vector<const std::string*> order;
+    order.reserve(canon.size());
+    for (const std::string& rd : canon) order.push_back(&rd);
+    zone::canonical_rdata_order(order);  // RFC 4034 6.3, duplicates dropped
+    std::string records;
+    for (const std::string* rd : order) {
+        records += owner;
+        put_u16(records, type);
+        put_u16(records, dns::rrclass::IN);
+        put_u32(records, ttl);
+        put_u16(records, static_cast<uint16_t>(rd->size()));
+        records += *rd;
+    }
+    std::vector<std::string> out;
+    for (const SigningKey* key : signers_of(type)) {
+        std::string rdata;
+        put_u16(rdata, type);
+        rdata.push_back(static_cast<char>(key->algorithm));
+        rdata.push_back(static_cast<char>(labels));
+        put_u32(rdata, ttl);
+        put_u32(rdata, expiration_);
+        put_u32(rdata, inception_);
+        put_u16(rdata, key->tag);
+        rdata += apex_;
+        auto sig = sign_bytes(*key, rdata + records, ctx);
+        if (!sig) return sig.error();
+        out.push_back(rdata + *sig);
+    }
+    return out;
+}
+
+namespace {
+
 class Signer {
 public:
     Signer(zone::ZoneSource& zone, const std::vector<SigningKey>& keys, const SignOptions& o)
-        : zone_(zone), keys_(keys), o_(o), apex_(zone.origin.lowered().bytes()) {}
+        : zone_(zone),
+          keys_(keys),
+          o_(o),
+          apex_(zone.origin.lowered().bytes()),
+          signer_(zone.origin, keys, o.inception, o.expiration) {}
 
     Result<SignReport> run() {
         strip_and_publish_keys();
@@ -280,6 +352,7 @@ private:
             r.type = dns::type::NSEC;
             r.ttl = soa_minimum_;
             r.rdata = names[(i + 1) % names.size()];
+            denial_at_[names[i]] = Denial{r.owner, r.type, r.rdata, t};
             zone::append_type_bitmap(r.rdata, t);
             zone_.records.push_back(std::move(r));
         }
@@ -305,6 +378,7 @@ private:
             for (std::string n = name; n.size() > apex_.size(); n = parent_of(n)) types.try_emplace(parent_of(n));
         }
         std::vector<std::pair<std::string, std::vector<uint16_t>>> chain;  // hash, types
+        std::map<std::string, std::string> originals;                       // hash: its name
         for (auto& [name, t] : types) {
             std::string hash(dns::kNsec3HashLen, '\0');
             dns::nsec3_hash(reinterpret_cast<const uint8_t*>(name.data()), name.size(),
@@ -316,6 +390,7 @@ private:
             if (!t.empty() && (!cut || has_ds)) t.push_back(dns::type::RRSIG);
             if (name == apex_) t.push_back(dns::type::NSEC3PARAM);
             chain.emplace_back(std::move(hash), std::move(t));
+            originals.emplace(chain.back().first, name);
         }
         std::sort(chain.begin(), chain.end());
         std::string head;
@@ -333,6 +408,7 @@ private:
             r.type = dns::type::NSEC3;
             r.ttl = soa_minimum_;
             r.rdata = head + static_cast<char>(dns::kNsec3HashLen) + chain[(i + 1) % chain.size()].first;
+            denial_at_[originals[chain[i].first]] = Denial{r.owner, r.type, r.rdata, chain[i].second};
             zone::append_type_bitmap(r.rdata, chain[i].second);
             zone_.records.push_back(std::move(r));
         }
@@ -346,25 +422,10 @@ private:
         report_.nsec = chain.size();
     }
 
-    // The keys that sign `type`: KSKs the DNSKEY RRset, and CDS and CDNSKEY (RFC 7344
-    // 4.1: a key the parent's DS names), ZSKs the rest; one kind alone signs everything
-    // (a CSK).
-    std::vector<const SigningKey*> signers_of(uint16_t type) const {
-        const bool want_ksk = type == dns::type::DNSKEY || type == dns::type::CDS || type == dns::type::CDNSKEY;
-        std::vector<const SigningKey*> out;
-        for (const auto& k : keys_) {
-            if (k.ksk() == want_ksk) out.push_back(&k);
-        }
-        if (out.empty()) {
-            for (const auto& k : keys_) out.push_back(&k);
-        }
-        return out;
-    }
-
     // Every answer a routing policy can give from one member is that member's RRset at
     // the policy's owner: each is signed here, so that the data plane only copies the
-    // signature it picked. (Aliases answer with another name's data, and multivalue with
-    // several members at once: not signed yet.)
+    // signature it picked. (A multivalue answer, several members at once, is signed as a
+    // whole when its windows are drawn: PolicyTables::AnswerSigner.)
     Result<size_t> sign_policy_members() {
         std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
         size_t made = 0;
@@ -372,66 +433,103 @@ private:
             if (below_cut(p.owner.lowered().bytes())) continue;
             for (auto& m : p.members) {
                 if (m.alias || m.rdatas.empty()) continue;
-                m.signatures.clear();
                 std::vector<const std::string*> rdatas;
                 for (const std::string& rd : m.rdatas) rdatas.push_back(&rd);
-                for (const SigningKey* key : signers_of(p.type)) {
-                    auto sig = sign_rrset(p.owner, p.type, m.ttl, rdatas, *key, ctx.get());
-                    if (!sig) return sig.error();
-                    m.signatures.push_back(std::move(sig->rdata));
-                    ++made;
-                }
+                auto sigs = signer_.sign(p.owner, p.type, m.ttl, rdatas, ctx.get());
+                if (!sigs) return sigs.error();
+                made += sigs->size();
+                m.signatures = std::move(*sigs);
             }
+            auto aliases = sign_alias_answers(p, ctx.get());
+            if (!aliases) return aliases.error();
+            made += *aliases;
+            auto nodata = sign_policy_nodata(p, ctx.get());
+            if (!nodata) return nodata.error();
+            made += *nodata;
         }
         return made;
     }
 
-    Result<zone::Record> sign_one(const RRsetToSign& set, const SigningKey& key, EVP_MD_CTX* ctx) const {
-        const zone::Record& r = *set.first;
-        return sign_rrset(r.owner, r.type, r.ttl, set.rdatas, key, ctx);
+    // A policy may have no answer for some clients (geolocation or IP-based without a
+    // default): NODATA for them, whose proof cannot be the name's NSEC, which lists the
+    // type for everyone else. Its proof is the same NSEC (NSEC3) without the type, made
+    // ahead: a flood of such queries signs nothing (zone::PolicyRRsetSource::nodata_denial).
+    Result<size_t> sign_policy_nodata(zone::PolicyRRsetSource& p, EVP_MD_CTX* ctx) {
+        p.nodata_signatures.clear();
+        auto it = denial_at_.find(p.owner.lowered().bytes());
+        if (it == denial_at_.end()) return size_t{0};  // opt-out left it out, or below a cut
+        const Denial& d = it->second;
+        std::vector<uint16_t> types;
+        for (uint16_t t : d.types) {
+            if (t != p.type) types.push_back(t);
+        }
+        p.nodata_denial.owner = d.owner;
+        p.nodata_denial.type = d.type;
+        p.nodata_denial.ttl = soa_minimum_;
+        p.nodata_denial.rdata = d.head;
+        zone::append_type_bitmap(p.nodata_denial.rdata, types);
+        auto sigs = signer_.sign(d.owner, d.type, soa_minimum_, {&p.nodata_denial.rdata}, ctx);
+        if (!sigs) return sigs.error();
+        p.nodata_signatures = std::move(*sigs);
+        return p.nodata_signatures.size();
     }
 
-    // RFC 4034 3.1.8.1: RRSIG rdata without the signature, then every record in
-    // canonical form and order.
-    Result<zone::Record> sign_rrset(const dns::Name& name, uint16_t type, uint32_t ttl,
-                                    const std::vector<const std::string*>& rdatas, const SigningKey& key,
-                                    EVP_MD_CTX* ctx) const {
-        const std::string owner = name.lowered().bytes();
-        uint8_t labels = static_cast<uint8_t>(name.label_count());
-        if (name.is_wildcard()) --labels;
-        std::string rdata;
-        put_u16(rdata, type);
-        rdata.push_back(static_cast<char>(key.algorithm));
-        rdata.push_back(static_cast<char>(labels));
-        put_u32(rdata, ttl);
-        put_u32(rdata, o_.expiration);
-        put_u32(rdata, o_.inception);
-        put_u16(rdata, key.tag);
-        rdata += apex_;
-        std::vector<std::string> canon;
-        canon.reserve(rdatas.size());
-        for (const std::string* rd : rdatas) canon.push_back(canonical_rdata(type, *rd));
-        std::vector<const std::string*> order;
-        order.reserve(canon.size());
-        for (const std::string& rd : canon) order.push_back(&rd);
-        zone::canonical_rdata_order(order);  // RFC 4034 6.3, duplicates dropped
-        std::string data = rdata;
-        for (const std::string* rd : order) {
-            data += owner;
-            put_u16(data, type);
-            put_u16(data, dns::rrclass::IN);
-            put_u32(data, ttl);
-            put_u16(data, static_cast<uint16_t>(rd->size()));
-            data += *rd;
+    // The answers `routed` gives with another RRset's data: an alias member's target in
+    // this zone (a static RRset, or each answer of the policy there, down the chain),
+    // signed at `routed`'s owner (zone::AliasAnswerSource). A target in another zone
+    // cannot be signed with this zone's data: a warning, and those answers go unsigned.
+    Result<size_t> sign_alias_answers(zone::PolicyRRsetSource& routed, EVP_MD_CTX* ctx) {
+        routed.alias_answers.clear();
+        std::set<std::pair<uint32_t, uint16_t>> seen;
+        size_t made = 0;
+        std::optional<Error> failed;
+        std::function<void(const zone::PolicyRRsetSource&, unsigned)> visit = [&](const zone::PolicyRRsetSource& p,
+                                                                                 unsigned depth) {
+            for (size_t i = 0; i < p.members.size() && !failed; ++i) {
+                const zone::PolicyMemberSource& m = p.members[i];
+                const auto key = std::make_pair(p.policy, static_cast<uint16_t>(i));
+                std::vector<const std::string*> rdatas;
+                uint32_t ttl = m.ttl;
+                if (!m.alias) {
+                    if (&p == &routed) continue;  // its own member: signed above
+                    for (const std::string& rd : m.rdatas) rdatas.push_back(&rd);
+                } else if (const zone::PolicyRRsetSource* next = policy_at(m.alias_target, p.type)) {
+                    if (depth < kMaxAliasDepth) visit(*next, depth + 1);
+                    continue;
+                } else if (!m.alias_target.is_subdomain_of(zone_.origin)) {
+                    zone_.warnings.push_back(Error{zone_.files.empty() ? "" : zone_.files[0], 0,
+                                                   routed.owner.to_text() + ": alias target " +
+                                                       m.alias_target.to_text() +
+                                                       " is in another zone; its answers here go unsigned"});
+                    continue;
+                } else {
+                    for (const zone::Record& r : zone_.records) {
+                        if (r.type == p.type && r.owner == m.alias_target) {
+                            rdatas.push_back(&r.rdata);
+                            ttl = r.ttl;
+                        }
+                    }
+                }
+                if (rdatas.empty() || !seen.insert(key).second) continue;
+                auto sigs = signer_.sign(routed.owner, routed.type, ttl, rdatas, ctx);
+                if (!sigs) {
+                    failed = sigs.error();
+                    return;
+                }
+                made += sigs->size();
+                routed.alias_answers.push_back(zone::AliasAnswerSource{key.first, key.second, ttl, std::move(*sigs)});
+            }
+        };
+        visit(routed, 0);
+        if (failed) return *failed;
+        return made;
+    }
+
+    const zone::PolicyRRsetSource* policy_at(const dns::Name& owner, uint16_t type) const {
+        for (const auto& p : zone_.policies) {
+            if (p.type == type && p.owner == owner) return &p;
         }
-        auto sig = sign_bytes(key, data, ctx);
-        if (!sig) return sig.error();
-        zone::Record out;
-        out.owner = name;
-        out.type = dns::type::RRSIG;
-        out.ttl = ttl;
-        out.rdata = rdata + *sig;
-        return out;
+        return nullptr;
     }
 
     // The RRsets split over threads (signing is the cost; each thread its own context).
@@ -445,13 +543,19 @@ private:
             threads.emplace_back([&, t] {
                 std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
                 for (size_t i = t; i < work.size() && !errors[t]; i += n) {
-                    for (const SigningKey* key : signers_of(work[i].first->type)) {
-                        auto sig = sign_one(work[i], *key, ctx.get());
-                        if (!sig) {
-                            errors[t] = sig.error();
-                            break;
-                        }
-                        out[t].push_back(std::move(*sig));
+                    const zone::Record& first = *work[i].first;
+                    auto sigs = signer_.sign(first.owner, first.type, first.ttl, work[i].rdatas, ctx.get());
+                    if (!sigs) {
+                        errors[t] = sigs.error();
+                        break;
+                    }
+                    for (std::string& sig : *sigs) {
+                        zone::Record r;
+                        r.owner = first.owner;
+                        r.type = dns::type::RRSIG;
+                        r.ttl = first.ttl;
+                        r.rdata = std::move(sig);
+                        out[t].push_back(std::move(r));
                     }
                 }
             });
@@ -465,10 +569,23 @@ private:
         return all;
     }
 
+    // Aliases to aliases followed at most this deep (the policy set bounds chains).
+    static constexpr unsigned kMaxAliasDepth = 16;
+
     zone::ZoneSource& zone_;
     const std::vector<SigningKey>& keys_;
     SignOptions o_;
     std::string apex_;
+    RRsetSigner signer_;
+    // Each NSEC or NSEC3 of the chain by its original name: its owner, its rdata before
+    // the type bitmap, and the types of the bitmap.
+    struct Denial {
+        dns::Name owner;
+        uint16_t type = 0;
+        std::string head;
+        std::vector<uint16_t> types;
+    };
+    std::map<std::string, Denial> denial_at_;
     uint32_t soa_minimum_ = 3600;
     std::set<std::string> cuts_;
     SignReport report_;

@@ -13,6 +13,8 @@
 #include "dnssec/keys.h"
 #include "zone/record.h"
 
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+
 namespace fz::dnssec {
 
 // NSEC3 (RFC 5155) instead of NSEC: SHA-1, these parameters (RFC 9276: 0 and none).
@@ -36,10 +38,37 @@ struct SignReport {
     size_t nsec = 0;        // NSEC or NSEC3 records of the chain
 };
 
+// Signs single RRsets of one zone with its keys (which it refers to), valid from
+// `inception` to `expiration` (seconds since the epoch): what sign_zone() signs with, and
+// what signs a zone's answers drawn after it (multivalue windows, on health changes).
+class RRsetSigner {
+public:
+    RRsetSigner(const dns::Name& apex, const std::vector<SigningKey>& keys, uint32_t inception, uint32_t expiration);
+
+    // The RRSIG rdatas over the RRset (owner, type, TTL, rdatas), one per key that signs
+    // `type`. `ctx`: a digest context of the calling thread's, or null for a fresh one.
+    Result<std::vector<std::string>> sign(const dns::Name& owner, uint16_t type, uint32_t ttl,
+                                          const std::vector<const std::string*>& rdatas,
+                                          EVP_MD_CTX* ctx = nullptr) const;
+
+    // The keys that sign `type`: KSKs the DNSKEY RRset, and CDS and CDNSKEY (RFC 7344
+    // 4.1: a key the parent's DS names), ZSKs the rest; one kind alone signs everything
+    // (a CSK).
+    std::vector<const SigningKey*> signers_of(uint16_t type) const;
+
+private:
+    std::string apex_;  // canonical wire name: the RRSIGs' signer
+    const std::vector<SigningKey>& keys_;
+    uint32_t inception_;
+    uint32_t expiration_;
+};
+
 // Replaces what the zone held of DNSSEC (RRSIG, NSEC, NSEC3, NSEC3PARAM) with fresh
 // signatures by `keys`: the DNSKEY RRset by the KSKs, every other RRset by the ZSKs (one
-// kind alone: a CSK, which signs everything). Routing-policy RRsets are in the NSEC
-// bitmaps but not signed yet.
+// kind alone: a CSK, which signs everything). Every routing-policy member's answer and
+// every alias answer with data of this zone is signed too (PolicyMemberSource::signatures,
+// PolicyRRsetSource::alias_answers); multivalue answers are signed as their windows are
+// drawn (RRsetSigner, through policy::PolicyTables::AnswerSigner).
 Result<SignReport> sign_zone(zone::ZoneSource& zone, const std::vector<SigningKey>& keys, const SignOptions& options);
 
 }  // namespace fz::dnssec

@@ -220,6 +220,13 @@ private:
             policy::Resolution res;
         };
         const PolicyBinding* fixed = nullptr;
+        // With DO: the policy RRset asked for (null: a static RRset), and whether the sets
+        // are its own members, signed for its owner (not another policy's, an alias's).
+        struct Signing {
+            const RRset* routed = nullptr;
+            bool own = false;
+        };
+        [[no_unique_address]] std::conditional_t<kDnssec, Signing, NoProofs> signing;
 
         Chosen() {}
 
@@ -277,6 +284,7 @@ private:
                 for (uint8_t i = 0; i < count; ++i) ++worker_.counters.members[b.member_slots[res.decision.members[i]]];
             }
             out.block_ok = true;
+            if constexpr (kDnssec) out.signing = {set, direct};
             return count > 0;
         }
         for (uint8_t i = 0; i < count && out.count < policy::kMaxAnswers; ++i) {
@@ -298,15 +306,20 @@ private:
         // Members of this very policy share its owner: each one's ready-made block fits
         // (multivalue answers are eight of them, one memcpy each).
         out.block_ok = direct;
+        if constexpr (kDnssec) out.signing = {set, direct};
         return out.count > 0;
     }
 
     // Writes the chosen sets as one RRset of the answer section; all or nothing.
     bool put_chosen(Chosen& c, size_t owner_pos, bool exact_first) {
         if (c.fixed != nullptr) {
-            // With DNSSEC the members' RRSIGs go beside them: the generic path writes both.
-            if (exact_first && !kDnssec)
-                return r_.put_blocks(c.fixed->blocks.data(), c.fixed->block_stride, c.res.decision.members, c.count);
+            if (exact_first) {  // with DNSSEC, the RRSIGs after the blocks (put_fixed_signatures)
+                const size_t start = r_.writer().size();
+                const uint16_t before = r_.counts[0];
+                if (!r_.put_blocks(c.fixed->blocks.data(), c.fixed->block_stride, c.res.decision.members, c.count))
+                    return false;
+                return put_fixed_signatures(c, owner_pos) || r_.take_back(0, start, before);
+            }
             c.fill_sets();
         }
         size_t start = r_.writer().size();
@@ -315,22 +328,15 @@ private:
             // A block without compressed names in its rdata fits any owner at offset 12:
             // an alias answers with its target's block too.
             const bool block = c.block_ok || !(c.sets[i]->flags & zone::kRRsetCompressible);
-            if (!r_.put_rrset(0, owner_pos, c.sets[i], exact_first && block, false)) {
-                r_.writer().rewind(start);
-                r_.counts[0] = before;
-                return false;
-            }
-            // With DO, a pre-signed RRset goes with its RRSIGs or not at all (RFC 4035
-            // 3.1.1: TC rather than an RRset without its signatures). Not when it answers
-            // for a Route 53 alias (block_ok is false then): its signatures are made for
-            // the target's name, not the alias's.
+            if (!r_.put_rrset(0, owner_pos, c.sets[i], exact_first && block, false))
+                return r_.take_back(0, start, before);
+            // With DO, a signed RRset goes with its RRSIGs or not at all (RFC 4035 3.1.1:
+            // TC rather than an RRset without its signatures).
             if constexpr (kDnssec) {
-                if (c.sets[i]->signatures != 0 && c.block_ok &&
-                    !r_.put_rrset(0, owner_pos, c.images[i]->rrset_at(c.sets[i]->signatures), exact_first, false)) {
-                    r_.writer().rewind(start);
-                    r_.counts[0] = before;
-                    return false;
-                }
+                const RRset* sigs = signatures_of(c, i);
+                if ((sigs != nullptr && !r_.put_rrset(0, owner_pos, sigs, exact_first, false)) ||
+                    (i + 1 == c.count && !put_answer_signatures(c, owner_pos)))
+                    return r_.take_back(0, start, before);
             }
         }
         for (uint8_t i = 0; i < c.count; ++i) {
@@ -348,7 +354,7 @@ private:
             if (choose(ref, chosen)) {
                 put_chosen(chosen, owner_pos, exact_first);
             } else {
-                nodata(node);  // a policy with no answer for this client
+                nodata(node, zone_.rrset_at(ref->rrset));  // a policy with no answer for this client
             }
             return nullptr;
         }
@@ -368,9 +374,13 @@ private:
     }
 
     // NODATA at `node` (RFC 2308 2.2); with DNSSEC its proof follows (prove_found).
-    void nodata(const Node* node) {
+    // `routed`: a policy RRset without an answer for this client (it has its own proof).
+    void nodata(const Node* node, const RRset* routed = nullptr) {
         negative();
-        if constexpr (kDnssec) dnssec_.nodata = node;
+        if constexpr (kDnssec) {
+            dnssec_.nodata = node;
+            dnssec_.nodata_routed = routed;
+        }
     }
 
     // QTYPE=ANY: one RRset, the first in type order (RFC 8482 section 4.1), over every
@@ -499,7 +509,7 @@ private:
                 bool mandatory = additional_referral_[i] && (n->flags & zone::kNodeBelowCut);
                 for (uint16_t t : {dns::type::A, dns::type::AAAA}) {
                     const RRsetRef* ref = zone_.find_type(n, t);
-                    if (ref == nullptr) continue;
+                    if (ref == nullptr || (ref->flags & zone::kRRsetPolicy)) continue;
                     const RRset* addr = zone_.rrset_at(ref->rrset);
                     const bool put = r_.put_rrset_named(2, n->name(), addr, addr->ttl, !mandatory);
                     if (!put && mandatory) return;
@@ -524,6 +534,42 @@ private:
 
     // ---- DNSSEC (kDnssec only) ----
 
+    // The RRSIGs of chosen set i (the generic path): a static RRset's or a policy member's
+    // own; for an answer with another RRset's data (an alias), the ones made for this
+    // owner; none for each member of a signed multivalue answer, signed as a whole.
+    const RRset* signatures_of(const Chosen& c, uint8_t i) const {
+        const typename Chosen::Signing& s = c.signing;
+        if (s.routed == nullptr || (s.own && !signed_whole(c))) {
+            return c.sets[i]->signatures != 0 ? c.images[i]->rrset_at(c.sets[i]->signatures) : nullptr;
+        }
+        return s.own ? nullptr : zone_.alias_signatures(s.routed, c.res.policy, c.res.decision.members[i]);
+    }
+
+    // After the fixed blocks of a policy answer: the RRSIGs signatures_of() would give.
+    bool put_fixed_signatures(const Chosen& c, size_t owner_pos) {
+        if constexpr (kDnssec) {
+            if (signed_whole(c)) return put_answer_signatures(c, owner_pos);
+            const PolicyBinding& b = *c.fixed;
+            for (uint8_t i = 0; i < c.count; ++i) {
+                const uint16_t m = c.res.decision.members[i];
+                const RRset* set = b.image->rrset_at(b.rrset->members()[m]);
+                const RRset* sigs = !c.signing.own         ? zone_.alias_signatures(c.signing.routed, c.res.policy, m)
+                                    : set->signatures != 0 ? b.image->rrset_at(set->signatures)
+                                                           : nullptr;
+                if (sigs != nullptr && !r_.put_rrset(0, owner_pos, sigs, true, false)) return false;
+            }
+        }
+        return true;
+    }
+
+    // A signed multivalue answer's RRSIGs, made with the window it came from (or the
+    // whole pool's): CompiledPolicy::answer_signatures.
+    bool put_answer_signatures(const Chosen& c, size_t owner_pos) {
+        const policy::CompiledPolicy& p = *c.res.compiled;
+        return !signed_whole(c) || r_.put_signatures(owner_pos, p.signatures_of(c.res.decision), p.signature_records);
+    }
+    bool signed_whole(const Chosen& c) const { return c.signing.own && !c.res.compiled->signature_at.empty(); }
+
     // An RRset and its RRSIGs, the owner written out, in `section`: both or neither (TC).
     bool put_signed_named(int section, const Node* owner, const RRset* set) {
         const size_t start = r_.writer().size();
@@ -531,10 +577,8 @@ private:
         if (!r_.put_rrset_named(section, owner->name(), set, set->ttl, false)) return false;
         if (set->signatures == 0) return true;
         const RRset* sigs = zone_.rrset_at(set->signatures);
-        if (r_.put_rrset_named(section, owner->name(), sigs, sigs->ttl, false)) return true;
-        r_.writer().rewind(start);
-        r_.counts[section] = before;
-        return false;
+        return r_.put_rrset_named(section, owner->name(), sigs, sigs->ttl, false) ||
+               r_.take_back(section, start, before);
     }
 
     // The proofs after the authority section's SOA or NS: all of them, or TC.
@@ -572,18 +616,19 @@ private:
     // After an answer at an existing node: NODATA's proof, and a wildcard's proof that
     // the query name itself does not exist.
     void prove_found(const Found& f, const LookupName& name, size_t apex_label) {
-        const Node* nodata = dnssec_.nodata;
+        const Node* nodata = dnssec_.nodata;  // nodata_routed is set with it
         dnssec_.nodata = nullptr;
         if (f.kind == Kind::kWildcard) {
             zone::prove_wildcard(zone_, name.view(), apex_label, f.node, nodata != nullptr, dnssec_.proofs);
         } else if (nodata != nullptr) {
-            zone::prove_nodata(zone_, name.view(), apex_label, nodata, dnssec_.proofs);
+            zone::prove_nodata(zone_, name.view(), apex_label, nodata, dnssec_.proofs, dnssec_.nodata_routed);
         }
     }
 
     struct DnssecState {
         zone::Proofs proofs;
-        const Node* nodata = nullptr;  // where this step answered NODATA
+        const Node* nodata = nullptr;          // where this step answered NODATA
+        const RRset* nodata_routed = nullptr;  // and the policy RRset that had no answer, if so
     };
 
     static constexpr size_t kMaxAdditional = 8;

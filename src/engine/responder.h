@@ -123,6 +123,27 @@ public:
         return true;
     }
 
+    // Takes back what was written since `start`, when `section` held `before` records: false.
+    bool take_back(int section, size_t start, uint16_t before) {
+        w_.rewind(start);
+        counts[section] = before;
+        return false;
+    }
+
+    // Writes `count` RRSIG records at `owner_pos` in the answer section from a list of
+    // [u16 length][rdata], each at the original TTL its rdata holds; all or nothing.
+    bool put_signatures(size_t owner_pos, const uint8_t* list, uint8_t count) {
+        const size_t start = w_.size();
+        for (uint8_t i = 0; i < count; ++i) {
+            const uint16_t len = dns::load_u16(list);
+            if (len < 8 || !w_.put_record(owner_pos, dns::type::RRSIG, dns::load_u32(list + 6), list + 2, len))
+                return fail(start, false);
+            list += 2 + len;
+        }
+        counts[0] = static_cast<uint16_t>(counts[0] + count);
+        return true;
+    }
+
     // Writes `count` one-record blocks of `stride` bytes, block i being number members[i]
     // of `blocks`, as one RRset of the answer section (PolicyBinding::block_stride). Like
     // put_rrset with a block: valid right after a question naming the owner.

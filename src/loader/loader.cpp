@@ -310,16 +310,20 @@ const CompiledFileZone* reusable_image(const Config& config, const StoredInputs&
 }  // namespace
 
 // Valid from an hour ago: clocks drift.
-Status sign_zone(const DnssecConfig& d, zone::ZoneSource& src, LoadReport& rep) {
+Status sign_zone(const DnssecConfig& d, zone::ZoneSource& src, LoadReport& rep, AnswerSigning* answers) {
     auto keys = dnssec::load_keys(d.keys_dir, src.origin);
     if (!keys) return keys.error();
     const auto now = static_cast<uint32_t>(std::time(nullptr));
     auto t0 = std::chrono::steady_clock::now();
+    const size_t warned = src.warnings.size();
     auto signed_ = dnssec::sign_zone(src, *keys,
                                      dnssec::SignOptions{now - 3600, now + d.signature_validity, 0, d.nsec3});
     if (!signed_) return signed_.error();
     rep.sign_ms += ms_since(t0);
     rep.signatures += signed_->signatures;
+    rep.warnings.insert(rep.warnings.end(), src.warnings.begin() + static_cast<std::ptrdiff_t>(warned),
+                        src.warnings.end());
+    if (answers != nullptr && !src.policies.empty()) answers->add(src, std::move(keys.value()), d.signature_validity);
     return Ok{};
 }
 
@@ -390,12 +394,13 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
     snap->policies = std::move(tables.value());
     rep.parse_ms += ms_since(t0);
 
+    auto answers = std::make_shared<AnswerSigning>();
     for (size_t i = 0; i < sources.size(); ++i) {
         zone::ZoneSource& src = sources[i];
         auto st = check_with_policies(src, snap->policies.get(), &rep.warnings);
         if (!st) return st.error();
         if (i < from_file.size() && from_file[i].config->dnssec) {
-            st = sign_zone(*from_file[i].config->dnssec, src, rep);
+            st = sign_zone(*from_file[i].config->dnssec, src, rep, answers.get());
             if (!st) return st.error();
         }
         auto t1 = std::chrono::steady_clock::now();
@@ -411,6 +416,10 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
                                                       *image});
         }
         snap->zones.push_back(std::move(image.value()));
+    }
+    if (!answers->empty() && snap->policies) {
+        snap->policies->set_answer_signer(
+            [answers](uint32_t id, std::span<const uint16_t> members) { return answers->sign(id, members); });
     }
     for (auto& image : reused) {
         rep.records += image->header().record_count;

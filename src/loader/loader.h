@@ -10,6 +10,7 @@
 #include "change/content.h"
 #include "common/result.h"
 #include "engine/snapshot.h"
+#include "loader/answer_signing.h"
 #include "loader/config.h"
 #include "zone/record.h"
 
@@ -55,7 +56,9 @@ Result<zone::ZoneSource> load_zone(const ZoneConfig& zone, std::vector<Error>* w
 
 // Signs a zone of zones[].dnssec with its keys, as a load does (fastzonectl sign-zone
 // prints the result), valid from an hour ago for signature_validity; counted in `rep`.
-Status sign_zone(const DnssecConfig& dnssec, zone::ZoneSource& zone, LoadReport& rep);
+// With `answers`, it takes the zone's keys to sign its multivalue answers as they are drawn.
+Status sign_zone(const DnssecConfig& dnssec, zone::ZoneSource& zone, LoadReport& rep,
+                 AnswerSigning* answers = nullptr);
 
 // What the store adds to the configuration: its zones (served instead of a configured
 // zone file of the same origin) and the health checks created through the API.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/assert.h"
@@ -91,6 +92,22 @@ struct CompiledPolicy {
 
     // Keeps the shared lookup tables alive as long as any version of this policy is.
     std::shared_ptr<const void> keep_tables;
+
+    // A multivalue policy of a signed zone: the RRSIGs over each answer it can give, made
+    // on the control plane with its windows (PolicyTables::AnswerSigner). Answer a (window
+    // a, or 0 for a pool of kMaxAnswers or fewer, whose rotations are one RRset) is
+    // answer_signatures[signature_at[a], signature_at[a + 1]): `signature_records` RRSIG
+    // records as an RRset's rdata list ([u16 length][rdata] each). Empty: unsigned.
+    std::string answer_signatures;
+    std::vector<uint32_t> signature_at;
+    uint8_t signature_records = 0;
+
+    // The RRSIG list of the answer `d` (decided by this version) drew.
+    const uint8_t* signatures_of(const Decision& d) const {
+        const size_t a = windows.empty() ? 0 : d.hit - hit_base;  // hit_base + w, kNoHits too
+        FZ_ASSERT(a + 1 < signature_at.size());
+        return reinterpret_cast<const uint8_t*>(answer_signatures.data()) + signature_at[a];
+    }
 };
 
 namespace detail {

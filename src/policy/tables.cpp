@@ -69,6 +69,37 @@ void PolicyTables::set_hit_space(uint32_t begin, uint32_t size) {
     }
 }
 
+namespace {
+
+// The RRSIGs of every answer `p` can give (CompiledPolicy::answer_signatures).
+void sign_answers(const PolicyTables::AnswerSigner& signer, CompiledPolicy& p) {
+    if (!signer || p.kind != RoutingKind::kMultiValue || p.candidates.empty()) return;
+    const size_t answers = p.windows.empty() ? 1 : p.window_mask + size_t{1};
+    p.answer_signatures.clear();
+    p.signature_at.assign(1, 0);
+    for (size_t a = 0; a < answers; ++a) {
+        const std::span<const uint16_t> members =
+            p.windows.empty() ? std::span<const uint16_t>(p.candidates)
+                              : std::span<const uint16_t>(p.windows.data() + a * kWindowEntries, kMaxAnswers);
+        PolicyTables::Signed s = signer(p.id, members);
+        if (s.count == 0) {  // not a signed zone's
+            p.signature_at.clear();
+            return;
+        }
+        p.answer_signatures += s.records;
+        p.signature_at.push_back(static_cast<uint32_t>(p.answer_signatures.size()));
+        p.signature_records = s.count;
+    }
+}
+
+}  // namespace
+
+void PolicyTables::set_answer_signer(AnswerSigner signer) {
+    signer_ = std::move(signer);
+    // Not published yet, and built non-const by compile_policy(): ours to finish.
+    for (uint32_t id = 0; id < size(); ++id) sign_answers(signer_, *const_cast<CompiledPolicy*>(get(id)));
+}
+
 std::vector<uint32_t> PolicyTables::rebuild(std::vector<uint8_t>& dirty, const RetireFn& retire) {
     std::vector<uint32_t> rebuilt;
     Retired old;
@@ -78,6 +109,7 @@ std::vector<uint32_t> PolicyTables::rebuild(std::vector<uint8_t>& dirty, const R
     for (uint32_t id : set_->compile_order) {
         if (!dirty[id]) continue;
         std::unique_ptr<CompiledPolicy> fresh = compile_policy(*set_, id, health_, target_healthy, draw_);
+        sign_answers(signer_, *fresh);
         if (id < hit_ranges_.size() && !fresh->windows.empty()) {
             // The range the version being replaced does not count into.
             const auto [first, second] = hit_ranges_[id];
@@ -121,6 +153,7 @@ void follow_alias_chain(const PolicyTables& tables, const CompiledPolicy& first,
         p = tables.get(next);
         decide_into(*p, client, rng, out.decision);
         out.policy = next;
+        out.compiled = p;
         scope = out.decision.scope > scope ? out.decision.scope : scope;
         if (!p->has_targets || out.decision.count != 1) break;
     }

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "common/result.h"
@@ -20,6 +22,15 @@ public:
     // Receives the versions a swap replaced. Readers may still hold them: free them only
     // after an RCU grace period (retire_after_grace_period does exactly that).
     using RetireFn = std::function<void(Retired)>;
+    // Signs one multivalue answer of policy `id` (its members, in any order, as one
+    // RRset): its RRSIG rdatas as a list of [u16 length][rdata], and how many; nothing
+    // for a policy of an unsigned zone. Called on the control plane
+    // whenever answers are drawn (load, health change, redraw), never on the data plane.
+    struct Signed {
+        std::string records;
+        uint8_t count = 0;
+    };
+    using AnswerSigner = std::function<Signed(uint32_t id, std::span<const uint16_t> members)>;
 
     // Compiles every policy of `set` with `health` (one entry per health check; empty:
     // initial_health(), every check healthy). `seed` seeds the draws of multivalue answer
@@ -68,6 +79,11 @@ public:
     // their members one by one.
     void set_hit_space(uint32_t begin, uint32_t size);
 
+    // Control plane, before the tables are published: signs the multivalue answers of
+    // every policy now and of every version rebuilt later with `signer`.
+    void set_answer_signer(AnswerSigner signer);
+    const AnswerSigner& answer_signer() const { return signer_; }
+
 private:
     PolicyTables(std::shared_ptr<const PolicySet> set, HealthVector health, uint64_t seed);
     // Compiles each policy marked in `dirty`, in compile order, and swaps it in; marks the
@@ -80,6 +96,7 @@ private:
     HealthVector health_;
     Rng draw_;                                               // control plane only: multivalue windows
     std::vector<std::pair<uint32_t, uint32_t>> hit_ranges_;  // per policy (set_hit_space); kNoHits: none
+    AnswerSigner signer_;
 };
 
 // Waits for a liburcu-qsbr grace period (synchronize_rcu: every registered reader thread
@@ -89,10 +106,11 @@ void retire_after_grace_period(PolicyTables::Retired old);
 
 // The outcome of a policy after following alias members to the policy that answers.
 struct Resolution {
-    uint32_t policy;    // the policy whose members answer
-    Decision decision;  // its members; scope is the widest-needed over the chain
+    uint32_t policy;                  // the policy whose members answer
+    const CompiledPolicy* compiled;   // the version of it that decided
+    Decision decision;                // its members; scope is the widest-needed over the chain
 
-    Resolution() : policy(kNoPolicy) {}
+    Resolution() : policy(kNoPolicy), compiled(nullptr) {}
     // Left unset, for the data plane: resolve_into() sets all it reads (Decision::ForOverwrite).
     explicit Resolution(Decision::ForOverwrite f) : decision(f) {}
 };
@@ -114,6 +132,7 @@ void follow_alias_chain(const PolicyTables& tables, const CompiledPolicy& first,
     const CompiledPolicy& p = *tables.get(id);
     decide_into(p, client, rng, out.decision);
     out.policy = id;
+    out.compiled = &p;
     // Most policies have no alias member that leads to another policy: one decision.
     if (p.has_targets && out.decision.count == 1) [[unlikely]]
         follow_alias_chain(tables, p, client, rng, out);

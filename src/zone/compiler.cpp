@@ -23,6 +23,14 @@ struct BuildRRset;
 struct RoutedParts {
     std::vector<BuildRRset> members;
     std::string alias_target;  // canonical wire name
+    // A policy RRset's signed alias answers (AliasSignature): key, and RRSIGs at its owner.
+    std::vector<std::pair<uint32_t, uint16_t>> answer_keys;
+    std::vector<BuildRRset> answer_signatures;
+    uint32_t answer_table = 0;  // offset of the PolicySignatures table
+    // The NSEC or NSEC3 (with its RRSIGs) that proves NODATA for clients the policy has
+    // no answer for, and its owner (PolicyRRsetSource::nodata_denial).
+    std::unique_ptr<BuildRRset> nodata;
+    std::string nodata_owner;
 };
 
 struct BuildRRset : PlainRRset {
@@ -176,6 +184,26 @@ private:
                 }
                 set.edit_routed().members.push_back(std::move(member));
             }
+            for (const AliasAnswerSource& a : p.alias_answers) {
+                BuildRRset sigs;
+                sigs.type = dns::type::RRSIG;
+                sigs.ttl = a.ttl;
+                for (const std::string& sig : a.signatures) sigs.rdatas.push_back(&sig);
+                set.edit_routed().answer_keys.emplace_back(a.policy, a.member);
+                set.edit_routed().answer_signatures.push_back(std::move(sigs));
+            }
+            if (!p.nodata_signatures.empty()) {
+                RoutedParts& r = set.edit_routed();
+                r.nodata = std::make_unique<BuildRRset>();
+                r.nodata->type = p.nodata_denial.type;
+                r.nodata->ttl = p.nodata_denial.ttl;
+                r.nodata->rdatas.push_back(&p.nodata_denial.rdata);
+                r.nodata->signatures = std::make_unique<BuildRRset>();
+                r.nodata->signatures->type = dns::type::RRSIG;
+                r.nodata->signatures->ttl = p.nodata_denial.ttl;
+                for (const std::string& sig : p.nodata_signatures) r.nodata->signatures->rdatas.push_back(&sig);
+                r.nodata_owner = canonical_wire(p.nodata_denial.owner);
+            }
             n.rrsets.push_back(std::move(set));
             ++policy_count_;
         }
@@ -270,6 +298,12 @@ private:
                         prepare(n, m, tmp);
                         if (m.signatures) prepare(n, *m.signatures, tmp);
                     }
+                    for (auto& sigs : s.edit_routed().answer_signatures) prepare(n, sigs, tmp);
+                    if (RoutedParts& r = s.edit_routed(); r.nodata) {
+                        encode_block(r.nodata_owner, *r.nodata, tmp.data(), tmp.size());
+                        canonical_rdata_order(r.nodata->signatures->rdatas);
+                        encode_block(r.nodata_owner, *r.nodata->signatures, tmp.data(), tmp.size());
+                    }
                 } else {
                     prepare(n, s, tmp);
                     if (s.signatures) prepare(n, *s.signatures, tmp);
@@ -302,6 +336,12 @@ private:
         if (s.policy) {
             size_t sz = align_up(sizeof(RRset) + 4 * s.members().size(), 8);
             for (const auto& m : s.members()) sz += rrset_size(m) + (m.signatures ? rrset_size(*m.signatures) : 0);
+            const auto& answers = s.routed->answer_signatures;
+            if (!answers.empty() || s.routed->nodata) sz += align_up(8 + sizeof(AliasSignature) * answers.size(), 8);
+            for (const auto& a : answers) sz += rrset_size(a);
+            if (const auto& d = s.routed->nodata) {
+                sz += rrset_size(*d) + rrset_size(*d->signatures) + align_up(d->proof ? d->proof->size() : 0, 8);
+            }
             return sz;
         }
         if (s.alias) return align_up(sizeof(RRset) + s.routed->alias_target.size(), 8);
@@ -333,6 +373,22 @@ private:
                     m.signatures->offset = static_cast<uint32_t>(m_off);
                     m_off += rrset_size(*m.signatures);
                 }
+            }
+            RoutedParts& r = s.edit_routed();
+            if (!r.answer_signatures.empty() || r.nodata) {
+                r.answer_table = static_cast<uint32_t>(m_off);
+                m_off += align_up(8 + sizeof(AliasSignature) * r.answer_signatures.size(), 8);
+                for (auto& a : r.answer_signatures) {
+                    a.offset = static_cast<uint32_t>(m_off);
+                    m_off += rrset_size(a);
+                }
+            }
+            if (r.nodata) {
+                r.nodata->offset = static_cast<uint32_t>(m_off);
+                m_off += rrset_size(*r.nodata);
+                r.nodata->signatures->offset = static_cast<uint32_t>(m_off);
+                m_off += rrset_size(*r.nodata->signatures);
+                r.nodata->proof_offset = static_cast<uint32_t>(m_off);
             }
         }
         return off;
@@ -372,6 +428,12 @@ private:
                 if (!proves || s.policy || !s.signatures) continue;
                 auto block = encode_proof_block(apex_, n.name, s, *s.signatures);
                 if (!block.empty()) s.proof = std::make_unique<std::vector<uint8_t>>(std::move(block));
+            }
+            for (auto& s : n.rrsets) {
+                if (!s.policy || !s.routed->nodata) continue;
+                BuildRRset& d = *s.routed->nodata;
+                auto block = encode_proof_block(apex_, s.routed->nodata_owner, d, *d.signatures);
+                if (!block.empty()) d.proof = std::make_unique<std::vector<uint8_t>>(std::move(block));
             }
         }
     }
@@ -515,7 +577,7 @@ private:
                                 : dns::rdata_names(s.type) != dns::RdataNames::kNone ? kRRsetCompressible
                                                                                      : 0;
                 refs[i].rrset = s.offset;
-                write_rrset(base, n, s);
+                write_rrset(base, n.name, s);
                 ++rrset_count;
                 record_count += static_cast<uint32_t>(s.rdatas.size());
                 if (s.policy) {
@@ -578,22 +640,24 @@ private:
         encode_negative_block(apex_, soa->ttl, *soa->rdatas.front(), negative_block_, negative_fixups_);
     }
 
-    void write_rrset(uint8_t* base, const BuildNode& n, const BuildRRset& s) const {
+    void write_rrset(uint8_t* base, const std::string& owner, const BuildRRset& s) const {
         uint8_t* p = base + s.offset;
         auto* r = reinterpret_cast<RRset*>(p);
         if (s.policy || s.alias) {
             r->type = s.type;
-            r->owner_len = static_cast<uint16_t>(n.name.size());
+            r->owner_len = static_cast<uint16_t>(owner.size());
             if (s.policy) {
                 r->flags = kRRsetPolicy;
                 r->policy = s.policy_id;
                 r->count = static_cast<uint16_t>(s.members().size());
                 r->rdata_len = static_cast<uint32_t>(4 * s.members().size());
+                r->signatures = s.routed->answer_table;  // 0 without signed alias answers
                 auto* offs = reinterpret_cast<uint32_t*>(p + sizeof(RRset));
                 for (size_t i = 0; i < s.members().size(); ++i) {
                     offs[i] = s.members()[i].offset;
-                    write_rrset(base, n, s.members()[i]);
+                    write_rrset(base, owner, s.members()[i]);
                 }
+                write_policy_signatures(base, owner, *s.routed);
             } else {
                 r->flags = kRRsetAlias;
                 r->rdata_len = static_cast<uint32_t>(s.routed->alias_target.size());
@@ -603,14 +667,28 @@ private:
         }
         std::vector<uint32_t> additional;
         for (uint32_t node : s.additional) additional.push_back(nodes_[node].offset);
-        write_plain_rrset(p, n.name.size(), s, additional.data(), additional.size());
+        write_plain_rrset(p, owner.size(), s, additional.data(), additional.size());
         if (s.signatures) {
             r->signatures = s.signatures->offset;
-            write_rrset(base, n, *s.signatures);
+            write_rrset(base, owner, *s.signatures);
         }
         if (s.proof) {
             r->proof = s.proof_offset;
             std::memcpy(base + s.proof_offset, s.proof->data(), s.proof->size());
+        }
+    }
+
+    void write_policy_signatures(uint8_t* base, const std::string& owner, const RoutedParts& r) const {
+        if (r.answer_table == 0) return;
+        const auto count = static_cast<uint32_t>(r.answer_signatures.size());
+        const uint32_t nodata = r.nodata && r.nodata->proof ? r.nodata->offset : 0;
+        std::memcpy(base + r.answer_table, &nodata, 4);
+        std::memcpy(base + r.answer_table + 4, &count, 4);
+        if (nodata != 0) write_rrset(base, r.nodata_owner, *r.nodata);  // with its RRSIGs and proof block
+        auto* e = reinterpret_cast<AliasSignature*>(base + r.answer_table + 8);
+        for (uint32_t i = 0; i < count; ++i) {
+            e[i] = AliasSignature{r.answer_keys[i].first, r.answer_keys[i].second, r.answer_signatures[i].offset};
+            write_rrset(base, owner, r.answer_signatures[i]);
         }
     }
 

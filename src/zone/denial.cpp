@@ -67,7 +67,11 @@ void prove_nxdomain(const ZoneImage& zone, const NameView& name, size_t apex_lab
     }
 }
 
-void prove_nodata(const ZoneImage& zone, const NameView& name, size_t apex_label, const Node* node, Proofs& out) {
+void prove_nodata(const ZoneImage& zone, const NameView& name, size_t apex_label, const Node* node, Proofs& out,
+                  const RRset* routed) {
+    if (const RRset* own = routed != nullptr ? zone.policy_nodata(routed) : nullptr) {
+        return out.add(nsec3(zone) ? zone.node_at(zone.nsec3_links(node).match) : node, own);
+    }
     if (nsec3(zone)) {
         // With opt-out, an unsigned delegation may have no NSEC3 of its own (RFC 5155 7.2.4).
         const uint32_t match = zone.nsec3_links(node).match;

@@ -43,7 +43,10 @@ struct Proofs {
 // NXDOMAIN: no `name`, and no wildcard at its closest encloser `ce`.
 void prove_nxdomain(const ZoneImage& zone, const NameView& name, size_t apex_label, const Node* ce, Proofs& out);
 // NODATA at `node`: `name` itself, or an ancestor (a delegation when the question is DS).
-void prove_nodata(const ZoneImage& zone, const NameView& name, size_t apex_label, const Node* node, Proofs& out);
+// `routed`: the policy RRset there that has no answer for this client, whose own proof
+// (ZoneImage::policy_nodata) denies its type, when it has one.
+void prove_nodata(const ZoneImage& zone, const NameView& name, size_t apex_label, const Node* node, Proofs& out,
+                  const RRset* routed = nullptr);
 // An answer from wildcard `star`: `name` does not exist; with `nodata`, nor the type at `star`.
 void prove_wildcard(const ZoneImage& zone, const NameView& name, size_t apex_label, const Node* star, bool nodata,
                     Proofs& out);

@@ -196,6 +196,19 @@ struct ProofBlock {
 };
 inline constexpr uint16_t kProofLocal = 0x8000;
 
+// What a policy RRset of a zone fastzone signs has of DNSSEC beyond its members' RRSIGs:
+// its `signatures` is the offset of {u32 nodata, u32 count, AliasSignature[count]}.
+// `nodata` is an NSEC or NSEC3 RRset (with RRSIGs and ProofBlock) that proves NODATA for
+// clients the policy has no answer for: the name's own, without the policy's type (0:
+// none). The entries are its answers that carry another RRset's data (an alias member's
+// target, or a member of the policy an alias leads to), signed for the policy's owner.
+struct AliasSignature {
+    uint32_t policy;  // the policy whose member answers (policy::Resolution::policy)
+    uint32_t member;  // that member
+    uint32_t rrsigs;  // the RRSIGs, as an RRset of type RRSIG at the policy's owner
+};
+static_assert(sizeof(AliasSignature) == 12);
+
 // What the control plane keeps beside an image's bytes for patching it (patch.h).
 struct ImageNotes {
     std::vector<uint32_t> referrers;  // nodes with NS, MX or SRV RRsets (additional-section work)
@@ -222,6 +235,26 @@ public:
     }
     const RRset* soa() const { return rrset_at(header().soa); }
     const ProofBlock* proof_at(uint32_t off) const { return reinterpret_cast<const ProofBlock*>(bytes_.get() + off); }
+    // The RRSIGs at policy RRset `routed`'s owner over the data of `policy`'s member
+    // `member` (AliasSignature), or nullptr.
+    const RRset* alias_signatures(const RRset* routed, uint32_t policy, uint32_t member) const {
+        if (routed->signatures == 0) return nullptr;
+        uint32_t count;
+        std::memcpy(&count, bytes_.get() + routed->signatures + 4, 4);
+        const auto* e = reinterpret_cast<const AliasSignature*>(bytes_.get() + routed->signatures + 8);
+        for (uint32_t i = 0; i < count; ++i) {
+            if (e[i].policy == policy && e[i].member == member) return rrset_at(e[i].rrsigs);
+        }
+        return nullptr;
+    }
+    // The NSEC or NSEC3 that proves NODATA for clients policy RRset `routed` has no
+    // answer for, or nullptr.
+    const RRset* policy_nodata(const RRset* routed) const {
+        if (routed->signatures == 0) return nullptr;
+        uint32_t nodata;
+        std::memcpy(&nodata, bytes_.get() + routed->signatures, 4);
+        return nodata != 0 ? rrset_at(nodata) : nullptr;
+    }
 
     // DNSSEC denial (kImageNsec / kImageNsec3; see ImageHeader). Off the static path:
     // only answers with DO in a signed zone ask.

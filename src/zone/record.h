@@ -32,6 +32,16 @@ struct PolicyMemberSource {
     dns::Name alias_target;
 };
 
+// An answer a policy RRset of a signed zone gives with another RRset's data (an alias
+// member's target, or a member of the policy an alias leads to): which policy's member
+// answers, and the RRSIG rdatas over that data at the policy's owner.
+struct AliasAnswerSource {
+    uint32_t policy = 0;
+    uint16_t member = 0;
+    uint32_t ttl = 0;
+    std::vector<std::string> signatures;
+};
+
 // An RRset whose answer a routing policy picks per query (Route 53 record sets with a
 // SetIdentifier, or aliases). `policy` is its id in the snapshot's policy tables;
 // `members` follow the policy's member order (what decide() returns indexes into).
@@ -40,6 +50,11 @@ struct PolicyRRsetSource {
     uint16_t type = 0;
     uint32_t policy = 0;
     std::vector<PolicyMemberSource> members;
+    std::vector<AliasAnswerSource> alias_answers;  // a zone fastzone signs
+    // A zone fastzone signs: the NODATA proof for clients this policy has no answer for,
+    // the name's NSEC or NSEC3 without this type in its bitmap, and its RRSIG rdatas.
+    Record nodata_denial;
+    std::vector<std::string> nodata_signatures;
 };
 
 // Every record of one zone plus the files it came from ($INCLUDE adds files).

@@ -32,7 +32,14 @@ sets: geoproximity clients without coordinates get the first healthy record "in 
 order", and the store keeps record sets in Route 53's order (by SetIdentifier), so that
 is the order expected in this mode.
 
-usage: policies_e2e.py FASTZONED FASTZONECTL [--via-api]
+With --dnssec fastzoned signs the zone (a KSK and a ZSK from `fastzonectl dnssec keygen`),
+every query has DO set, and every RRset of every answer and authority section is verified
+against the zone's DNSKEY RRset with dnspython before the same checks run: each policy's
+answer from every client location, the multivalue answers drawn from windows, the aliases
+(answered with their target's data, signed for the alias's name) and the NODATA proofs
+(with --dnssec=nsec3 the zone's denial is NSEC3).
+
+usage: policies_e2e.py FASTZONED FASTZONECTL [--via-api | --dnssec[=nsec3]]
 exit: 0 pass, 1 fail (with the reason), 77 skip (dnspython or the test data missing;
       with --via-api also boto3)
 """
@@ -60,7 +67,9 @@ try:
     import dns.exception
     import dns.message
     import dns.query
+    import dns.name
     import dns.rcode
+    import dns.rdataclass
     import dns.rdatatype
 except ImportError:
     print("SKIP: dnspython is not installed for this python (Debian: python3-dnspython)")
@@ -385,8 +394,60 @@ def cidr_rule(cidr_lpm, addr, values, default):
 
 # --- talking to the server ------------------------------------------------------------
 
+class Validator:
+    """With --dnssec: verifies every RRset of a response's answer and authority sections
+    with its RRSIGs against the zone's DNSKEYs, then removes the DNSSEC records, so that
+    the checks below read the response as they would without DO."""
+
+    def __init__(self, keys, nsec3):
+        import dns.dnssec
+        import dns.name
+        self.dnssec = dns.dnssec
+        self.zone = dns.name.from_text(ORIGIN)
+        self.keys = {self.zone: keys}
+        self.seen = set()  # (RRset, RRSIG) texts verified already
+        self.verified = 0
+        self.nsec3 = nsec3
+
+    def check(self, q, r):
+        qname = q.question[0].name
+        for section in (r.answer, r.authority):
+            sigs = {(x.name, x.covers): x for x in section if x.rdtype == dns.rdatatype.RRSIG}
+            for rrset in section:
+                if rrset.rdtype == dns.rdatatype.RRSIG:
+                    continue
+                sig = sigs.get((rrset.name, rrset.rdtype))
+                check(sig is not None, f"{qname} with DO: {rrset.name} {dns.rdatatype.to_text(rrset.rdtype)} "
+                                       "has no RRSIG")
+                key = (rrset.to_text(), sig.to_text())
+                if key in self.seen:
+                    continue
+                try:
+                    self.dnssec.validate(rrset, sig, self.keys)
+                except self.dnssec.ValidationFailure as e:
+                    raise Failure(f"{qname} with DO: {rrset.to_text()} does not verify: {e}")
+                self.seen.add(key)
+                self.verified += 1
+        if r.rcode() == dns.rcode.NOERROR and not r.answer:  # NODATA: the NSEC (NSEC3) of the name
+            if self.nsec3:
+                owner = self.dnssec.nsec3_hash(qname, None, 0, 1).lower() + "." + ORIGIN
+                denial = [x for x in r.authority if x.rdtype == dns.rdatatype.NSEC3 and x.name.to_text() == owner]
+            else:
+                denial = [x for x in r.authority if x.rdtype == dns.rdatatype.NSEC and x.name == qname]
+            qtype = dns.rdatatype.to_text(q.question[0].rdtype)
+            check(denial and qtype not in denial[0][0].to_text().split(),
+                  f"{qname} NODATA with DO: no NSEC or NSEC3 of the name that denies the type: {r.authority}")
+        r.answer = [x for x in r.answer if x.rdtype != dns.rdatatype.RRSIG]
+        r.authority = [x for x in r.authority if x.rdtype not in (dns.rdatatype.RRSIG, dns.rdatatype.NSEC,
+                                                                  dns.rdatatype.NSEC3)]
+
+
+VALIDATOR = None
+
+
 class Client:
-    """Asks fastzoned over UDP, with ECS when given, sending again after a timeout."""
+    """Asks fastzoned over UDP, with ECS when given, sending again after a timeout; with
+    --dnssec with DO, each response verified (Validator)."""
 
     def __init__(self, port):
         self.port = port
@@ -400,11 +461,15 @@ class Client:
             net = ipaddress.ip_network(ecs)
             opts.append(dns.edns.ECSOption(str(net.network_address), net.prefixlen))
         q = dns.message.make_query(name if name.endswith(".") else f"{name}.{ORIGIN}", rtype,
-                                   use_edns=0 if opts or ecs is not None else None, options=opts)
+                                   use_edns=0 if opts or ecs is not None or VALIDATOR else None, options=opts,
+                                   want_dnssec=VALIDATOR is not None, payload=4096)
         for attempt in range(3):  # a loaded machine may drop a datagram
             try:
-                return dns.query.udp(q, "127.0.0.1", port=self.port, timeout=2, sock=self.sock,
-                                     ignore_unexpected=True)
+                r = dns.query.udp(q, "127.0.0.1", port=self.port, timeout=2, sock=self.sock,
+                                  ignore_unexpected=True)
+                if VALIDATOR is not None:
+                    VALIDATOR.check(q, r)
+                return r
             except dns.exception.Timeout:
                 self.retries.append(f"{name} {rtype} ecs={ecs} options={options}")
                 if attempt == 2:
@@ -558,7 +623,8 @@ def create_via_api(r53, fastzonectl, sock, checks, sets):
           f"created in one batch, INSYNC")
 
 
-def run(fastzoned, fastzonectl, work, via_api=False):
+def run(fastzoned, fastzonectl, work, via_api=False, signed=False):
+    global VALIDATOR
     global PROXIMITY_ORDER_BY_ID
     PROXIMITY_ORDER_BY_ID = via_api
     rnd = random.Random(53)
@@ -595,13 +661,26 @@ def run(fastzoned, fastzonectl, work, via_api=False):
                 sections=common + f"api:\n  listen: 127.0.0.1@{api_port}\n  credentials: credentials.json\n"
                                   f"  name_servers: [ns1.{ORIGIN}]\nstore:\n  path: store\n")
         else:
+            zone_options = ["record_sets: record-sets.json", "hosted_zone_id: ZE2ETEST"]
+            if signed:
+                keys = os.path.join(work, "keys")
+                os.makedirs(keys)
+                for ksk in (["--ksk"], []):
+                    subprocess.run([fastzonectl, "dnssec", "keygen", ORIGIN, keys] + ksk, check=True,
+                                   capture_output=True)
+                denial = ", denial: nsec3" if signed == "nsec3" else ""
+                zone_options.append(f"dnssec: {{keys_dir: {keys}{denial}}}")
             conf = write_fastzone_conf(
                 work, port, [(ORIGIN, "example.com.zone")], workers=2,
-                zone_options=["record_sets: record-sets.json", "hosted_zone_id: ZE2ETEST"],
+                zone_options=zone_options,
                 sections="health_checks: health-checks.json\n" + common, control=sock)
         server = Fastzoned(fastzoned, conf, port).start()
         server.wait_ready(ORIGIN, timeout=30)
         srv = Client(port)
+        if signed:
+            keys = srv.ask(ORIGIN, "DNSKEY").find_rrset(dns.message.ANSWER, dns.name.from_text(ORIGIN),
+                                                        dns.rdataclass.IN, dns.rdatatype.DNSKEY)
+            VALIDATOR = Validator(keys, signed == "nsec3")
         if via_api:
             with open(os.path.join(work, "health-checks.json")) as f:
                 checks = json.load(f)
@@ -863,7 +942,9 @@ def run(fastzoned, fastzonectl, work, via_api=False):
         check(server.running(), "fastzoned died during the test:\n" + server.log_text())
         if srv.retries:
             print(f"note: {len(srv.retries)} queries were sent again after a timeout: {srv.retries[:5]}")
-        print(f"PASS: {n_checked} policy answers checked against Route 53's rules, plus weighted/multivalue runs")
+        signed_note = f"; with DO, {VALIDATOR.verified} distinct signed RRsets verified" if VALIDATOR else ""
+        print(f"PASS: {n_checked} policy answers checked against Route 53's rules, plus weighted/multivalue runs"
+              + signed_note)
         return 0
     finally:
         if server is not None:
@@ -877,7 +958,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     args = sys.argv[1:]
     via_api = "--via-api" in args
-    args = [a for a in args if a != "--via-api"]
+    signed = "nsec3" if "--dnssec=nsec3" in args else "--dnssec" in args
+    args = [a for a in args if a not in ("--via-api", "--dnssec", "--dnssec=nsec3")]
     if len(args) != 2:
         print(__doc__)
         return 2
@@ -899,7 +981,7 @@ def main():
     work = tempfile.mkdtemp(prefix="fz-policies-e2e-")
     keep = False
     try:
-        return run(fastzoned, fastzonectl, work, via_api)
+        return run(fastzoned, fastzonectl, work, via_api, signed)
     except (Failure, ServerError) as e:
         keep = os.environ.get("FZ_KEEP_TMP") is not None
         print(f"FAIL: {e}")

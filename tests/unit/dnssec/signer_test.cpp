@@ -16,7 +16,9 @@
 #include "dns/rrtype.h"
 #include "dnssec/keys.h"
 #include "dnssec/signer.h"
+#include "dns/wire.h"
 #include "zone/master_parser.h"
+#include "zone/rdata_text.h"
 
 namespace fz::dnssec {
 namespace {
@@ -290,6 +292,86 @@ TEST_F(KeysDir, SignsEachMemberOfARoutingPolicy) {
     bool in_chain = false;
     for (const auto& r : src->records) in_chain |= r.type == dns::type::NSEC && r.owner.to_text() == "w.example.com.";
     EXPECT_TRUE(in_chain);
+}
+
+// An alias answers with its target's data, at its own name: the signer signs that data
+// for the alias's owner, down an alias chain (alias -> weighted policy -> its members);
+// and a policy that has no answer for some clients gets a NODATA proof of its own, the
+// name's NSEC without the policy's type.
+TEST_F(KeysDir, SignsAliasAnswersForTheAliasNameAndAPolicyNodataProof) {
+    write_key(dir_, kEcdsaP256Sha256, 257, 1);
+    write_key(dir_, kEcdsaP256Sha256, 256, 2);
+    auto keys = load_keys(dir_, kOrigin);
+    ASSERT_TRUE(keys.ok());
+    auto src = zone::parse_zone_text(kZone, "example.com.zone", kOrigin);
+    ASSERT_TRUE(src.ok());
+    const dns::Name www = *dns::name_from_text("www.example.com.", nullptr);
+    const dns::Name w = *dns::name_from_text("w.example.com.", nullptr);
+    zone::PolicyRRsetSource weighted;
+    weighted.owner = w;
+    weighted.type = dns::type::A;
+    weighted.policy = 0;
+    for (const char* a : {"\xc0\x00\x02\x01", "\xc0\x00\x02\x02"}) {
+        zone::PolicyMemberSource m;
+        m.ttl = 60;
+        m.rdatas.emplace_back(a, 4);
+        weighted.members.push_back(std::move(m));
+    }
+    zone::PolicyRRsetSource alias;  // failover: primary an alias to w, secondary to www
+    alias.owner = *dns::name_from_text("al.example.com.", nullptr);
+    alias.type = dns::type::A;
+    alias.policy = 1;
+    for (const dns::Name& target : {w, www}) {
+        zone::PolicyMemberSource m;
+        m.alias = true;
+        m.alias_target = target;
+        alias.members.push_back(std::move(m));
+    }
+    src->policies.push_back(std::move(weighted));
+    src->policies.push_back(std::move(alias));
+    auto report = sign_zone(*src, *keys, SignOptions{1700000000, 1800000000, 1});
+    ASSERT_TRUE(report.ok());
+    const zone::PolicyRRsetSource& signed_alias = src->policies[1];
+    // Both of w's members (policy 0) and www's A (policy 1's member 1), each signed for al.
+    std::set<std::pair<uint32_t, uint16_t>> keys_seen;
+    for (const auto& a : signed_alias.alias_answers) {
+        keys_seen.insert({a.policy, a.member});
+        ASSERT_EQ(a.signatures.size(), 1u);
+        std::vector<zone::Record> data;
+        if (a.policy == 0) {
+            zone::Record r;
+            r.owner = signed_alias.owner;
+            r.type = dns::type::A;
+            r.rdata = src->policies[0].members[a.member].rdatas[0];
+            data.push_back(r);
+        } else {
+            for (const auto& r : src->records) {
+                if (r.type == dns::type::A && r.owner == www) data.push_back(r);
+            }
+            for (auto& r : data) r.owner = signed_alias.owner;
+        }
+        std::vector<const zone::Record*> rrset;
+        for (const auto& r : data) rrset.push_back(&r);
+        zone::Record sig;
+        sig.owner = signed_alias.owner;
+        sig.type = dns::type::RRSIG;
+        sig.rdata = a.signatures[0];
+        EXPECT_TRUE(verifies(sig, rrset, (*keys)[1])) << a.policy << "/" << a.member;
+        EXPECT_EQ(dns::load_u32(reinterpret_cast<const uint8_t*>(a.signatures[0].data()) + 4), a.policy == 0 ? 60u
+                                                                                                            : 3600u);
+    }
+    EXPECT_EQ(keys_seen, (std::set<std::pair<uint32_t, uint16_t>>{{0, 0}, {0, 1}, {1, 1}}));
+    // NODATA at al: its NSEC with al's types but A, signed.
+    const zone::Record& denial = signed_alias.nodata_denial;
+    EXPECT_EQ(denial.type, dns::type::NSEC);
+    EXPECT_EQ(denial.owner, signed_alias.owner);
+    EXPECT_EQ(zone::rdata_to_text(denial.type, denial.rdata), "a.b.ent.example.com. RRSIG NSEC");
+    ASSERT_EQ(signed_alias.nodata_signatures.size(), 1u);
+    zone::Record sig;
+    sig.owner = denial.owner;
+    sig.type = dns::type::RRSIG;
+    sig.rdata = signed_alias.nodata_signatures[0];
+    EXPECT_TRUE(verifies(sig, {&denial}, (*keys)[1]));
 }
 
 TEST_F(KeysDir, GeneratedKeysAreBindsFormatAndPrivate) {
