@@ -128,7 +128,7 @@ int sign_zone(const std::string& config_path, const std::string& origin_text) {
     }
     fz::loader::LoadReport report;
     auto src = fz::loader::load_zone(*zc, &report.warnings);
-    fz::Status st = src ? fz::loader::sign_zone(*zc->dnssec, *src, report) : fz::Status(src.error());
+    auto st = !src ? fz::Result<uint32_t>(src.error()) : fz::loader::sign_zone(*zc->dnssec, *src, report);
     if (!st) {
         std::fprintf(stderr, "error: %s\n", st.error().to_string().c_str());
         return 1;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <cstring>
 
@@ -42,9 +43,11 @@ std::string summary(const loader::LoadReport& r) {
            log::kv("parse_ms", static_cast<long long>(r.parse_ms)) + " " +
            log::kv("compile_ms", static_cast<long long>(r.compile_ms)) + " " +
            log::kv("unchanged_files_kept", static_cast<long long>(r.reused)) +
-           (r.signatures == 0 ? std::string()
-                              : " " + log::kv("signatures", static_cast<long long>(r.signatures)) + " " +
-                                    log::kv("sign_ms", static_cast<long long>(r.sign_ms)));
+           (r.signatures + r.signatures_kept == 0
+                ? std::string()
+                : " " + log::kv("signatures", static_cast<long long>(r.signatures)) + " " +
+                      log::kv("signatures_kept", static_cast<long long>(r.signatures_kept)) + " " +
+                      log::kv("sign_ms", static_cast<long long>(r.sign_ms)));
 }
 
 void log_warnings(const loader::LoadReport& r) {
@@ -284,9 +287,10 @@ void Daemon::apply_health_loop() {
     }
 }
 
-// Signed zones are signed whole again by a reload, signature_refresh before their
-// signatures expire, less up to a tenth of it at random (a fleet does not re-sign at
-// once); a failed one is tried again a minute later.
+// Signed zones are signed again by a reload signature_refresh before their earliest
+// signature expires, less up to a tenth of it at random (a fleet does not re-sign at
+// once); the reload keeps every signature that is not due (loader::sign_zone). A failed
+// one is tried again a minute later.
 void Daemon::schedule_resigning(bool loaded) {
     const auto now = std::chrono::steady_clock::now();
     if (!loaded) {
@@ -294,11 +298,16 @@ void Daemon::schedule_resigning(bool loaded) {
         return;
     }
     resign_at_.reset();
+    const auto wall = static_cast<int64_t>(std::time(nullptr));
     for (const auto& z : config_.zones) {
         if (!z.dnssec) continue;
+        int64_t oldest = wall + z.dnssec->signature_validity;
+        for (const auto& f : file_zones_) {
+            if (f.origin == z.origin && f.oldest_signature != 0) oldest = f.oldest_signature;
+        }
         const uint32_t refresh = z.dnssec->signature_refresh;
         const uint32_t jitter = refresh / 10 == 0 ? 0 : static_cast<uint32_t>(std::rand()) % (refresh / 10);
-        const auto at = now + std::chrono::seconds(z.dnssec->signature_validity - refresh - jitter);
+        const auto at = now + std::chrono::seconds(std::max<int64_t>(0, oldest - wall - refresh - jitter));
         if (!resign_at_ || at < *resign_at_) resign_at_ = at;
     }
 }

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include "common/encoding.h"
 #include "dns/name.h"
+#include "dns/name_hash.h"
 #include "dns/nsec3.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
@@ -218,12 +220,13 @@ public:
         for (auto& [key, g] : groups) {
             if (signed_rrset(key)) work.push_back(std::move(g));
         }
+        report_.oldest = o_.expiration;
         auto sigs = sign_all(work);
         if (!sigs) return sigs.error();
         auto policy = sign_policy_members();
         if (!policy) return policy.error();
         report_.rrsets = work.size();
-        report_.signatures = sigs->size() + *policy;
+        report_.signatures = sigs->size() - report_.reused + *policy;
         for (auto& r : *sigs) zone_.records.push_back(std::move(r));
         return report_;
     }
@@ -532,19 +535,67 @@ private:
         return nullptr;
     }
 
+    // The previous image's RRSIGs over this very RRset (SignOptions::previous), one by
+    // each key that signs it, or nothing. `oldest`: lowered to the earliest expiration.
+    std::optional<std::vector<std::string>> reusable(const RRsetToSign& set, uint32_t& oldest) const {
+        const zone::ZoneImage* img = o_.previous;
+        if (img == nullptr) return std::nullopt;
+        const zone::Record& r = *set.first;
+        const std::string owner = r.owner.lowered().bytes();
+        const auto* wire = reinterpret_cast<const uint8_t*>(owner.data());
+        const zone::Node* node = img->find(wire, owner.size(), dns::hash_name(wire));
+        const zone::RRsetRef* ref = node != nullptr ? img->find_type(node, r.type) : nullptr;
+        if (ref == nullptr || (ref->flags & zone::kRRsetPolicy)) return std::nullopt;
+        const zone::RRset* old = img->rrset_at(ref->rrset);
+        std::vector<const std::string*> order = set.rdatas;
+        zone::canonical_rdata_order(order);  // as the compiler laid them out
+        if (old->ttl != r.ttl || old->signatures == 0 || old->count != order.size()) return std::nullopt;
+        const uint8_t* p = old->rdata();
+        for (const std::string* rd : order) {
+            const uint16_t len = dns::load_u16(p);
+            if (len != rd->size() || std::memcmp(p + 2, rd->data(), len) != 0) return std::nullopt;
+            p += 2 + len;
+        }
+        const zone::RRset* sigs = img->rrset_at(old->signatures);
+        std::vector<std::string> out;
+        uint32_t earliest = oldest;
+        for (const SigningKey* k : signer_.signers_of(r.type)) {
+            const uint8_t* s = sigs->rdata();
+            bool found = false;
+            for (uint16_t i = 0; i < sigs->count && !found; ++i, s += 2 + dns::load_u16(s)) {
+                const uint8_t* rd = s + 2;
+                const uint32_t expiration = dns::load_u32(rd + 8);
+                if (dns::load_u16(s) < 18 || dns::load_u16(rd) != r.type || rd[2] != k->algorithm ||
+                    dns::load_u16(rd + 16) != k->tag || expiration <= o_.reuse_after)
+                    continue;
+                out.emplace_back(reinterpret_cast<const char*>(rd), dns::load_u16(s));
+                earliest = std::min(earliest, expiration);
+                found = true;
+            }
+            if (!found) return std::nullopt;
+        }
+        oldest = earliest;
+        return out;
+    }
+
     // The RRsets split over threads (signing is the cost; each thread its own context).
-    Result<std::vector<zone::Record>> sign_all(const std::vector<RRsetToSign>& work) const {
+    Result<std::vector<zone::Record>> sign_all(const std::vector<RRsetToSign>& work) {
         unsigned n = o_.threads != 0 ? o_.threads : std::max(1u, std::thread::hardware_concurrency());
         n = static_cast<unsigned>(std::min<size_t>(n, std::max<size_t>(1, work.size() / 64)));
         std::vector<std::vector<zone::Record>> out(n);
         std::vector<std::optional<Error>> errors(n);
+        std::vector<size_t> reused(n, 0);
+        std::vector<uint32_t> oldest(n, o_.expiration);
         std::vector<std::thread> threads;
         for (unsigned t = 0; t < n; ++t) {
             threads.emplace_back([&, t] {
                 std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
                 for (size_t i = t; i < work.size() && !errors[t]; i += n) {
                     const zone::Record& first = *work[i].first;
-                    auto sigs = signer_.sign(first.owner, first.type, first.ttl, work[i].rdatas, ctx.get());
+                    auto kept = reusable(work[i], oldest[t]);
+                    if (kept) reused[t] += kept->size();
+                    auto sigs = kept ? Result<std::vector<std::string>>(std::move(*kept))
+                                     : signer_.sign(first.owner, first.type, first.ttl, work[i].rdatas, ctx.get());
                     if (!sigs) {
                         errors[t] = sigs.error();
                         break;
@@ -565,6 +616,8 @@ private:
         for (unsigned t = 0; t < n; ++t) {
             if (errors[t]) return *errors[t];
             for (auto& r : out[t]) all.push_back(std::move(r));
+            report_.reused += reused[t];
+            report_.oldest = std::min(report_.oldest, oldest[t]);
         }
         return all;
     }

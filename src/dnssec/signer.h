@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "dnssec/keys.h"
+#include "zone/image.h"
 #include "zone/record.h"
 
 typedef struct evp_md_ctx_st EVP_MD_CTX;
@@ -29,13 +30,20 @@ struct SignOptions {
     uint32_t expiration = 0;  // the same; the signatures are valid between the two
     unsigned threads = 0;     // 0: one per CPU
     std::optional<Nsec3Options> nsec3;
+    // The zone as it was last signed: an RRset it holds unchanged (owner, type, TTL and
+    // records) keeps its RRSIGs when each key that signs it made one that expires after
+    // `reuse_after`. A change or a refresh then signs only what it touched or what is due.
+    const zone::ZoneImage* previous = nullptr;
+    uint32_t reuse_after = 0;
 };
 
 // What a signing did.
 struct SignReport {
-    size_t rrsets = 0;      // RRsets signed
-    size_t signatures = 0;  // RRSIGs made
-    size_t nsec = 0;        // NSEC or NSEC3 records of the chain
+    size_t rrsets = 0;       // RRsets signed
+    size_t signatures = 0;   // RRSIGs made
+    size_t reused = 0;       // RRSIGs kept from SignOptions::previous
+    size_t nsec = 0;         // NSEC or NSEC3 records of the chain
+    uint32_t oldest = 0;     // the earliest expiration of any RRSIG of the zone
 };
 
 // Signs single RRsets of one zone with its keys (which it refers to), valid from

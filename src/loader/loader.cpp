@@ -302,7 +302,16 @@ const CompiledFileZone* reusable_image(const Config& config, const StoredInputs&
     if (!identity || !zc.record_sets.empty() || zc.dnssec || nested_with_another(config, stored, zc.origin))
         return nullptr;
     for (const CompiledFileZone& c : reusable) {
-        if (c.origin == zc.origin && c.file == zc.file && c.identity == *identity) return &c;
+        if (c.origin == zc.origin && c.file == zc.file && c.identity == *identity && c.oldest_signature == 0)
+            return &c;
+    }
+    return nullptr;
+}
+
+// The last signed image of `origin`, whose signatures a new signing may keep.
+const zone::ZoneImage* previous_signed(const std::vector<CompiledFileZone>& reusable, const dns::Name& origin) {
+    for (const CompiledFileZone& c : reusable) {
+        if (c.origin == origin && c.oldest_signature != 0) return c.image.get();
     }
     return nullptr;
 }
@@ -310,21 +319,26 @@ const CompiledFileZone* reusable_image(const Config& config, const StoredInputs&
 }  // namespace
 
 // Valid from an hour ago: clocks drift.
-Status sign_zone(const DnssecConfig& d, zone::ZoneSource& src, LoadReport& rep, AnswerSigning* answers) {
+Result<uint32_t> sign_zone(const DnssecConfig& d, zone::ZoneSource& src, LoadReport& rep, AnswerSigning* answers,
+                           const zone::ZoneImage* previous) {
     auto keys = dnssec::load_keys(d.keys_dir, src.origin);
     if (!keys) return keys.error();
     const auto now = static_cast<uint32_t>(std::time(nullptr));
     auto t0 = std::chrono::steady_clock::now();
     const size_t warned = src.warnings.size();
-    auto signed_ = dnssec::sign_zone(src, *keys,
-                                     dnssec::SignOptions{now - 3600, now + d.signature_validity, 0, d.nsec3});
+    // Kept: what the next scheduled refresh (signature_refresh less up to a tenth before
+    // the earliest expiration) would not have to sign again.
+    const uint32_t reuse_after = now + d.signature_refresh + d.signature_refresh / 10;
+    auto signed_ = dnssec::sign_zone(
+        src, *keys, dnssec::SignOptions{now - 3600, now + d.signature_validity, 0, d.nsec3, previous, reuse_after});
     if (!signed_) return signed_.error();
     rep.sign_ms += ms_since(t0);
     rep.signatures += signed_->signatures;
+    rep.signatures_kept += signed_->reused;
     rep.warnings.insert(rep.warnings.end(), src.warnings.begin() + static_cast<std::ptrdiff_t>(warned),
                         src.warnings.end());
     if (answers != nullptr && !src.policies.empty()) answers->add(src, std::move(keys.value()), d.signature_validity);
-    return Ok{};
+    return signed_->oldest;
 }
 
 Result<zone::ZoneSource> load_zone(const ZoneConfig& zc, std::vector<Error>* warnings) {
@@ -399,13 +413,20 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         zone::ZoneSource& src = sources[i];
         auto st = check_with_policies(src, snap->policies.get(), &rep.warnings);
         if (!st) return st.error();
+        uint32_t oldest_signature = 0;
         if (i < from_file.size() && from_file[i].config->dnssec) {
-            st = sign_zone(*from_file[i].config->dnssec, src, rep, answers.get());
-            if (!st) return st.error();
+            auto oldest = sign_zone(*from_file[i].config->dnssec, src, rep, answers.get(),
+                                    previous_signed(reusable, src.origin));
+            if (!oldest) return oldest.error();
+            oldest_signature = *oldest;
         }
         auto t1 = std::chrono::steady_clock::now();
         auto image = zone::compile_zone(src);
         if (!image) return image.error();
+        if (oldest_signature != 0) {
+            rep.file_zones.push_back(CompiledFileZone{src.origin, from_file[i].config->file, {}, *image,
+                                                      oldest_signature});
+        }
         rep.compile_ms += ms_since(t1);
         rep.records += src.records.size();
         rep.image_bytes += (*image)->size();

@@ -36,6 +36,9 @@ struct CompiledFileZone {
     std::string file;
     FileIdentity identity;
     std::shared_ptr<const zone::ZoneImage> image;
+    // A zone fastzone signs (never taken again whole): when its earliest RRSIG expires
+    // (seconds since the epoch). The next signing keeps what it can of this image's.
+    uint32_t oldest_signature = 0;
 };
 
 struct LoadReport {
@@ -46,6 +49,7 @@ struct LoadReport {
     double compile_ms = 0;
     double sign_ms = 0;     // signing the zones of zones[].dnssec
     size_t signatures = 0;  // RRSIGs those made
+    size_t signatures_kept = 0;  // and those kept from the previous images (unchanged, not due)
     std::vector<Error> warnings;
     size_t reused = 0;                         // zones whose previous image was taken again
     std::vector<CompiledFileZone> file_zones;  // what the next build may take again
@@ -57,8 +61,11 @@ Result<zone::ZoneSource> load_zone(const ZoneConfig& zone, std::vector<Error>* w
 // Signs a zone of zones[].dnssec with its keys, as a load does (fastzonectl sign-zone
 // prints the result), valid from an hour ago for signature_validity; counted in `rep`.
 // With `answers`, it takes the zone's keys to sign its multivalue answers as they are drawn.
-Status sign_zone(const DnssecConfig& dnssec, zone::ZoneSource& zone, LoadReport& rep,
-                 AnswerSigning* answers = nullptr);
+// `previous`: the zone's last signed image, whose RRSIGs over unchanged RRsets are kept
+// while they have more than signature_refresh (and its jitter) left; returns when the
+// earliest RRSIG of the zone expires.
+Result<uint32_t> sign_zone(const DnssecConfig& dnssec, zone::ZoneSource& zone, LoadReport& rep,
+                           AnswerSigning* answers = nullptr, const zone::ZoneImage* previous = nullptr);
 
 // What the store adds to the configuration: its zones (served instead of a configured
 // zone file of the same origin) and the health checks created through the API.

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -362,21 +363,26 @@ def check_policy_members(fz, failures):
     return len(seen)
 
 
-def check_resigning(fastzoned, work, failures):
-    """A zone signed for 20 s with a 14 s refresh is signed again by itself, without a
-    reload asked for: its SOA's RRSIG expires later after a few seconds."""
-    origin = "resign.test."
-    sub = os.path.join(work, "r")
+def signed_child(fastzoned, work, sub, origin, dnssec_options=""):
+    """fastzoned serving CHILD as `origin`, signed by itself with fresh keys (in work/sub):
+    (server, zone file path, port)."""
+    sub = os.path.join(work, sub)
     os.makedirs(sub)
     keys = keys_for_fastzone(sub, origin, ["fastzone", "13"])
     zone = os.path.join(sub, origin + "zone")
     with open(zone, "w") as f:
         f.write(CHILD.format(origin=origin))
     port = free_port()
-    conf = write_fastzone_conf(sub, port, [(origin, zone, [f"dnssec: {{keys_dir: {keys}, signature_validity: 20s, "
-                                                           "signature_refresh: 14s}"])],
+    conf = write_fastzone_conf(sub, port, [(origin, zone, [f"dnssec: {{keys_dir: {keys}{dnssec_options}}}"])],
                                control=os.path.join(sub, "control.sock"))
-    srv = Fastzoned(fastzoned, conf, port).start()
+    return Fastzoned(fastzoned, conf, port).start(), zone, port
+
+
+def check_resigning(fastzoned, work, failures):
+    """A zone signed for 20 s with a 14 s refresh is signed again by itself, without a
+    reload asked for: its SOA's RRSIG expires later after a few seconds."""
+    origin = "resign.test."
+    srv, _, port = signed_child(fastzoned, work, "r", origin, ", signature_validity: 20s, signature_refresh: 14s")
     try:
         srv.wait_ready(origin)
 
@@ -391,6 +397,42 @@ def check_resigning(fastzoned, work, failures):
         later = expiration()
         if not first or not later or later[0] <= first[0] or "re-signing" not in srv.log_text():
             failures.append(f"re-signing: RRSIG expiration {first} then {later}; log:\n{srv.log_tail(5)}")
+    finally:
+        srv.stop()
+
+
+def check_incremental(fastzoned, work, failures):
+    """A reload after one record changed signs only that RRset (and the NSEC chain's
+    neighbours it touched): every other RRSIG is the very one served before (ECDSA
+    signatures are random, so a new one would differ), and the log counts what was kept."""
+    origin = "incr.test."
+    srv, zone, port = signed_child(fastzoned, work, "i", origin)
+    try:
+        srv.wait_ready(origin)
+
+        def sigs(name, rtype):
+            r = ask(("127.0.0.1", port), name, rtype)
+            return sorted(rd.to_text() for rrset in r.answer if rrset.rdtype == dns.rdatatype.RRSIG for rd in rrset)
+
+        names = [(origin, "SOA"), (origin, "NS"), (origin, "DNSKEY"), ("ns." + origin, "A"), ("host." + origin, "A")]
+        before = {n: sigs(*n) for n in names}
+        with open(zone, "w") as f:
+            f.write(CHILD.format(origin=origin).replace("SOA   ns hostmaster 1", "SOA   ns hostmaster 2")
+                    .replace("192.0.2.77", "192.0.2.78"))
+        os.kill(srv.pid, signal.SIGHUP)
+        srv.wait_for_log("signatures_kept=")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and sigs("host." + origin, "A") == before[("host." + origin, "A")]:
+            time.sleep(0.2)
+        after = {n: sigs(*n) for n in names}
+        for n in names:
+            changed = n[0] == origin and n[1] == "SOA" or n[0] == "host." + origin
+            if not before[n] or (after[n] == before[n]) == changed:
+                failures.append(f"incremental re-signing: {n[0]} {n[1]} RRSIG {'kept' if not changed else 'new'} "
+                                f"expected; before {before[n]}, after {after[n]}")
+        kept = re.findall(r"signatures_kept=(\d+)", srv.log_text())
+        if len(kept) < 2 or int(kept[-1]) == 0:
+            failures.append(f"incremental re-signing: the reload kept no signature ({kept})")
     finally:
         srv.stop()
 
@@ -455,6 +497,7 @@ def main():
         viz = dnsviz_check(work, parent_port, child_port, children, anchors, failures)
         members = check_policy_members(("127.0.0.1", parent_port), failures)
         check_resigning(sys.argv[1], work, failures)
+        check_incremental(sys.argv[1], work, failures)
         exported = verify_exported(FASTZONECTL, os.path.join(work, "p", "fastzone.yaml"), failures)
         if failures:
             print("FAIL:\n  " + "\n  ".join(failures))
@@ -467,7 +510,7 @@ def main():
               + (f"; DNSViz finds no error over {viz} names" if viz else "; DNSViz not installed")
               + f"; {members} weighted members' answers verify; "
               + f"ldns-verify-zone passes {exported} zones as fastzone signs them; a zone is signed again "
-              "before its signatures expire")
+              "before its signatures expire; a reload re-signs only the RRsets that changed")
         return 0
     finally:
         for s in reversed(servers):

@@ -17,6 +17,7 @@
 #include "dnssec/keys.h"
 #include "dnssec/signer.h"
 #include "dns/wire.h"
+#include "zone/compiler.h"
 #include "zone/master_parser.h"
 #include "zone/rdata_text.h"
 
@@ -372,6 +373,43 @@ TEST_F(KeysDir, SignsAliasAnswersForTheAliasNameAndAPolicyNodataProof) {
     sig.type = dns::type::RRSIG;
     sig.rdata = signed_alias.nodata_signatures[0];
     EXPECT_TRUE(verifies(sig, {&denial}, (*keys)[1]));
+}
+
+// Signing again over the last signed image keeps the RRSIGs of what did not change and
+// is not due; a changed RRset, and every one when all are due, is signed anew.
+TEST_F(KeysDir, SigningAgainKeepsTheSignaturesOfUnchangedRrsets) {
+    write_key(dir_, kEcdsaP256Sha256, 257, 1);
+    write_key(dir_, kEcdsaP256Sha256, 256, 2);
+    auto keys = load_keys(dir_, kOrigin);
+    ASSERT_TRUE(keys.ok());
+    auto first = zone::parse_zone_text(kZone, "example.com.zone", kOrigin);
+    ASSERT_TRUE(first.ok());
+    auto made = sign_zone(*first, *keys, SignOptions{1700000000, 1800000000, 1});
+    ASSERT_TRUE(made.ok());
+    auto image = zone::compile_zone(*first);
+    ASSERT_TRUE(image.ok());
+    std::string changed = kZone;
+    changed.replace(changed.find("192.0.2.10"), 10, "192.0.2.11");
+    auto second = zone::parse_zone_text(changed, "example.com.zone", kOrigin);
+    ASSERT_TRUE(second.ok());
+    auto again = sign_zone(*second, *keys, SignOptions{1700000100, 1800000100, 1, {}, image->get(), 1750000000});
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->signatures, 1u);  // www A alone: its NSEC's bitmap did not change
+    EXPECT_EQ(again->reused + again->signatures, made->signatures);
+    EXPECT_EQ(again->oldest, 1800000000u);
+    size_t kept = 0;
+    for (const auto& r : second->records) {
+        if (r.type != dns::type::RRSIG) continue;
+        bool before = false;
+        for (const auto& o : first->records) before |= o.type == dns::type::RRSIG && o.rdata == r.rdata;
+        kept += before;
+    }
+    EXPECT_EQ(kept, again->reused);
+    auto due = zone::parse_zone_text(kZone, "example.com.zone", kOrigin);
+    ASSERT_TRUE(due.ok());
+    auto all = sign_zone(*due, *keys, SignOptions{1700000100, 1800000100, 1, {}, image->get(), 1800000000});
+    ASSERT_TRUE(all.ok());
+    EXPECT_EQ(all->reused, 0u);
 }
 
 TEST_F(KeysDir, GeneratedKeysAreBindsFormatAndPrivate) {
