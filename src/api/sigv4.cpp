@@ -11,6 +11,8 @@
 #include <ctime>
 #include <map>
 
+#include "common/text.h"
+
 namespace fz::api {
 namespace {
 
@@ -259,14 +261,7 @@ int64_t parse_amz_date(std::string_view t) {
     return static_cast<int64_t>(timegm(&tm));
 }
 
-std::string format_amz_date(int64_t unix_seconds) {
-    const auto t = static_cast<time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-    return buf;
-}
+std::string format_amz_date(int64_t unix_seconds) { return format_utc(unix_seconds, "%Y%m%dT%H%M%SZ"); }
 
 VerifyResult verify_request(const SignedRequest& req, const Authorization& auth, std::string_view secret, int64_t now) {
     std::string amz_date = header_value(req.headers, "x-amz-date");

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "daemon/control_socket.h"
 #include "dns/rrtype.h"
+#include "common/text.h"
 #include "dnssec/keys.h"
 #include "engine/explain.h"
 #include "loader/config.h"
@@ -42,6 +44,12 @@ void usage() {
                  "  check-zone ORIGIN FILE      validate one zone file (like kzonecheck)\n"
                  "  sign-zone -c CONFIG ORIGIN  print a zone of zones[].dnssec as fastzone signs it\n"
                  "  dnssec keygen ORIGIN DIR [--algorithm 13|15] [--ksk]\n"
+                 "  dnssec roll-zsk ORIGIN DIR [--prepublish 1d] [--retire 15d]\n"
+                 "                         a new ZSK published now, signing after prepublish,\n"
+                 "                         the old one removed retire later (reload to start)\n"
+                 "  dnssec retire ORIGIN DIR TAG [--after 1d]\n"
+                 "                         key TAG stops signing and leaves the DNSKEY RRset then\n"
+                 "  dnssec list ORIGIN DIR   each key: tag, KSK or ZSK, state, timing (UTC)\n"
                  "                              a signing key in BIND's format (.private 0600)\n"
                  "  explain ... --offline -c CONFIG   explain from the files, every check healthy\n");
 }
@@ -82,6 +90,16 @@ std::optional<fz::dns::Name> origin_argument(const std::string& origin_text) {
     return *origin;
 }
 
+// A key command's outcome: its text on stdout (0), or the error on stderr (1).
+int print_outcome(const fz::Result<std::string>& r, const char* suffix = "") {
+    if (!r) {
+        std::fprintf(stderr, "error: %s\n", r.error().to_string().c_str());
+        return 1;
+    }
+    std::printf("%s%s\n", r->c_str(), suffix);
+    return 0;
+}
+
 // dnssec keygen ORIGIN DIR [--algorithm N] [--ksk]: prints the key's base name.
 int dnssec_keygen(const std::vector<std::string>& words) {
     if (words.size() < 4) {
@@ -102,12 +120,82 @@ int dnssec_keygen(const std::vector<std::string>& words) {
     }
     auto origin = origin_argument(words[2]);
     if (!origin) return 2;
-    auto base = fz::dnssec::generate_key(words[3], *origin, algorithm, ksk);
-    if (!base) {
-        std::fprintf(stderr, "error: %s\n", base.error().to_string().c_str());
+    return print_outcome(fz::dnssec::generate_key(words[3], *origin, algorithm, ksk));
+}
+
+// dnssec roll-zsk ORIGIN DIR [--prepublish DURATION] [--retire DURATION]: starts a
+// pre-publish ZSK rollover (dnssec::roll_zsk); prints the new key's base name.
+int dnssec_roll_zsk(const std::vector<std::string>& words) {
+    if (words.size() < 4) {
+        usage();
+        return 2;
+    }
+    uint32_t prepublish = 86400, retire = 15 * 86400;  // a day for caches; validity (14d) and a day
+    for (size_t i = 4; i + 1 < words.size(); i += 2) {
+        auto v = fz::zone::duration_from_text(words[i + 1], 366u * 86400u);
+        if (!v || (words[i] != "--prepublish" && words[i] != "--retire")) {
+            usage();
+            return 2;
+        }
+        (words[i] == "--prepublish" ? prepublish : retire) = *v;
+    }
+    if (words.size() % 2 != 0) {
+        usage();
+        return 2;
+    }
+    auto origin = origin_argument(words[2]);
+    if (!origin) return 2;
+    return print_outcome(fz::dnssec::roll_zsk(words[3], *origin, std::time(nullptr), prepublish, retire));
+}
+
+// dnssec retire ORIGIN DIR TAG [--after DURATION]: ends a key (dnssec::retire_key).
+int dnssec_retire(const std::vector<std::string>& words) {
+    uint32_t after = 0;
+    if (words.size() == 7 && words[5] == "--after") {
+        auto v = fz::zone::duration_from_text(words[6], 366u * 86400u);
+        if (!v) {
+            usage();
+            return 2;
+        }
+        after = *v;
+    } else if (words.size() != 5) {
+        usage();
+        return 2;
+    }
+    auto origin = origin_argument(words[2]);
+    if (!origin) return 2;
+    const std::string when = ": Inactive and Delete in " + std::to_string(after) + " s (reload to apply)";
+    return print_outcome(fz::dnssec::retire_key(words[3], *origin, static_cast<uint16_t>(std::atoi(words[4].c_str())),
+                                                std::time(nullptr), after),
+                         when.c_str());
+}
+
+// dnssec list ORIGIN DIR: every key with its role, tag and state now.
+int dnssec_list(const std::vector<std::string>& words) {
+    if (words.size() != 4) {
+        usage();
+        return 2;
+    }
+    auto origin = origin_argument(words[2]);
+    if (!origin) return 2;
+    auto keys = fz::dnssec::load_keys(words[3], *origin);
+    if (!keys) {
+        std::fprintf(stderr, "error: %s\n", keys.error().to_string().c_str());
         return 1;
     }
-    std::printf("%s\n", base->c_str());
+    const int64_t now = std::time(nullptr);
+    auto when = [](int64_t t) { return t == 0 ? std::string("-") : fz::format_utc(t, "%Y%m%d%H%M%S"); };
+    std::printf("%-6s %-4s %-3s %-10s %-14s %-14s %-14s %s\n", "tag", "role", "alg", "state", "publish", "activate",
+                "inactive", "delete");
+    for (const auto& k : *keys) {
+        const char* state = k.active(now) ? "active" : k.published(now) ? (k.inactive != 0 && k.inactive <= now
+                                                                                 ? "retired"
+                                                                                 : "published")
+                                                                         : (k.publish > now ? "pending" : "deleted");
+        std::printf("%-6u %-4s %-3u %-10s %-14s %-14s %-14s %s\n", k.tag, k.ksk() ? "KSK" : "ZSK", k.algorithm, state,
+                    when(k.publish).c_str(), when(k.activate).c_str(), when(k.inactive).c_str(),
+                    when(k.remove).c_str());
+    }
     return 0;
 }
 
@@ -128,7 +216,7 @@ int sign_zone(const std::string& config_path, const std::string& origin_text) {
     }
     fz::loader::LoadReport report;
     auto src = fz::loader::load_zone(*zc, &report.warnings);
-    auto st = !src ? fz::Result<uint32_t>(src.error()) : fz::loader::sign_zone(*zc->dnssec, *src, report);
+    auto st = !src ? fz::Result<fz::loader::SigningTimes>(src.error()) : fz::loader::sign_zone(*zc->dnssec, *src, report);
     if (!st) {
         std::fprintf(stderr, "error: %s\n", st.error().to_string().c_str());
         return 1;
@@ -220,6 +308,9 @@ int main(int argc, char** argv) {
         return check_config(config_path);
     }
     if (cmd == "dnssec" && words.size() >= 2 && words[1] == "keygen") return dnssec_keygen(words);
+    if (cmd == "dnssec" && words.size() >= 2 && words[1] == "roll-zsk") return dnssec_roll_zsk(words);
+    if (cmd == "dnssec" && words.size() >= 2 && words[1] == "retire") return dnssec_retire(words);
+    if (cmd == "dnssec" && words.size() >= 2 && words[1] == "list") return dnssec_list(words);
     if (cmd == "sign-zone") {
         if (config_path.empty() || words.size() != 2) {
             usage();

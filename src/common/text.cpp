@@ -2,6 +2,7 @@
 #include "common/text.h"
 
 #include <cstddef>
+#include <ctime>
 
 namespace fz {
 namespace {
@@ -16,6 +17,15 @@ bool equals_ci(std::string_view a, std::string_view b) {
         if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
     }
     return true;
+}
+
+std::string format_utc(int64_t unix_seconds, const char* format) {
+    const auto t = static_cast<time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    const size_t n = std::strftime(buf, sizeof buf, format, &tm);
+    return std::string(buf, n);
 }
 
 }  // namespace fz

@@ -301,13 +301,19 @@ void Daemon::schedule_resigning(bool loaded) {
     const auto wall = static_cast<int64_t>(std::time(nullptr));
     for (const auto& z : config_.zones) {
         if (!z.dnssec) continue;
-        int64_t oldest = wall + z.dnssec->signature_validity;
+        int64_t oldest = wall + z.dnssec->signature_validity, key_event = 0;
         for (const auto& f : file_zones_) {
-            if (f.origin == z.origin && f.oldest_signature != 0) oldest = f.oldest_signature;
+            if (f.origin == z.origin && f.oldest_signature != 0) {
+                oldest = f.oldest_signature;
+                key_event = f.next_key_event;
+            }
         }
         const uint32_t refresh = z.dnssec->signature_refresh;
         const uint32_t jitter = refresh / 10 == 0 ? 0 : static_cast<uint32_t>(std::rand()) % (refresh / 10);
-        const auto at = now + std::chrono::seconds(std::max<int64_t>(0, oldest - wall - refresh - jitter));
+        int64_t in = oldest - wall - refresh - jitter;
+        // A key's Publish, Activate, Inactive or Delete time: a rollover's next step.
+        if (key_event != 0) in = std::min(in, key_event - wall);
+        const auto at = now + std::chrono::seconds(std::max<int64_t>(0, in));
         if (!resign_at_ || at < *resign_at_) resign_at_ = at;
     }
 }
@@ -330,7 +336,7 @@ void Daemon::run() {
             sig = sigtimedwait(&signals, nullptr, &ts);
             if (sig < 0) {
                 if (errno != EAGAIN) continue;
-                log::info("re-signing", log::kv("reason", "signature_refresh reached"));
+                log::info("re-signing", log::kv("reason", "signature_refresh or a key's timing reached"));
                 schedule_resigning(reload().ok());
                 continue;
             }

@@ -10,12 +10,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 
 #include "common/encoding.h"
+#include "common/text.h"
 
 namespace fz::dnssec {
 namespace {
@@ -112,6 +114,31 @@ Result<std::string> private_scalar(const std::string& path, uint8_t algorithm) {
     return error(path, "no PrivateKey in the private key file");
 }
 
+// BIND's timing metadata in the private file: "Publish: 20261203120000" (UTC).
+Status read_timing(const std::string& path, SigningKey& k) {
+    auto text = read_file(path);
+    if (!text) return error(path, "cannot read the private key file");
+    std::istringstream lines(*text);
+    for (std::string line; std::getline(lines, line);) {
+        int64_t* field = line.rfind("Publish:", 0) == 0    ? &k.publish
+                         : line.rfind("Activate:", 0) == 0 ? &k.activate
+                         : line.rfind("Inactive:", 0) == 0 ? &k.inactive
+                         : line.rfind("Delete:", 0) == 0   ? &k.remove
+                                                           : nullptr;
+        if (field == nullptr) continue;
+        std::tm tm{};
+        const std::string value = line.substr(line.find(':') + 1);
+        if (std::sscanf(value.c_str(), " %4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                        &tm.tm_min, &tm.tm_sec) != 6) {
+            return error(path, "\"" + line + "\": a time is YYYYMMDDHHMMSS (UTC)");
+        }
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        *field = static_cast<int64_t>(timegm(&tm));
+    }
+    return Ok{};
+}
+
 Result<EVP_PKEY*> make_key(const std::string& path, const SigningKey& k, const std::string& secret) {
     const auto* priv = reinterpret_cast<const unsigned char*>(secret.data());
     if (k.algorithm == kEd25519) {
@@ -184,7 +211,79 @@ std::string base64_encode(const std::string& bytes) {
 
 void PkeyFree::operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
 
-Result<std::string> generate_key(const std::string& dir, const dns::Name& zone, uint8_t algorithm, bool ksk) {
+namespace {
+
+// BIND's form of a time in key files: YYYYMMDDHHMMSS, UTC.
+std::string key_time(int64_t t) { return format_utc(t, "%Y%m%d%H%M%S"); }
+
+}  // namespace
+
+Status set_key_time(const std::string& private_file, const std::string& field, int64_t t) {
+    auto text = read_file(private_file);
+    if (!text) return error(private_file, "cannot read the private key file");
+    std::istringstream lines(*text);
+    std::string out;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind(field + ":", 0) != 0) out += line + "\n";
+    }
+    out += field + ": " + key_time(t) + "\n";
+    // Written beside it and renamed over it: the key is never half-written.
+    const std::string tmp = private_file + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) return error(tmp, std::string("cannot create: ") + std::strerror(errno));
+    const bool written = ::write(fd, out.data(), out.size()) == static_cast<ssize_t>(out.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written || ::rename(tmp.c_str(), private_file.c_str()) != 0) {
+        ::unlink(tmp.c_str());
+        return error(private_file, std::string("cannot write: ") + std::strerror(errno));
+    }
+    return Ok{};
+}
+
+Result<std::string> roll_zsk(const std::string& dir, const dns::Name& zone, int64_t now, int64_t prepublish,
+                             int64_t retire) {
+    auto keys = load_keys(dir, zone);
+    if (!keys) return keys.error();
+    std::vector<const SigningKey*> current;
+    for (const SigningKey& k : *keys) {
+        if (!k.ksk() && k.active(now) && k.inactive == 0) current.push_back(&k);
+    }
+    if (current.empty()) return error(dir, "no active ZSK of " + zone.to_text() + " without an Inactive time to roll");
+    auto base = generate_key(dir, zone, current.front()->algorithm, false, KeyTimes{now, now + prepublish});
+    if (!base) return base.error();
+    for (const SigningKey* k : current) {
+        if (auto st = set_key_time(k->file, "Inactive", now + prepublish); !st) return st.error();
+        if (auto st = set_key_time(k->file, "Delete", now + prepublish + retire); !st) return st.error();
+    }
+    return base;
+}
+
+Result<std::string> retire_key(const std::string& dir, const dns::Name& zone, uint16_t tag, int64_t now,
+                               int64_t after) {
+    auto keys = load_keys(dir, zone);
+    if (!keys) return keys.error();
+    const SigningKey* key = nullptr;
+    size_t others = 0;
+    for (const SigningKey& k : *keys) {
+        if (k.tag == tag) key = &k;
+    }
+    if (key == nullptr) return error(dir, "no key of " + zone.to_text() + " with tag " + std::to_string(tag));
+    for (const SigningKey& k : *keys) {
+        // Another key of the same role signs on after it: never a zone without a KSK or ZSK.
+        if (&k != key && k.ksk() == key->ksk() && k.active(now + after) && k.inactive == 0) ++others;
+    }
+    if (others == 0) {
+        return error(key->file, std::string("no other ") + (key->ksk() ? "KSK" : "ZSK") +
+                                    " signs after it: add one first (dnssec keygen, roll-zsk)");
+    }
+    for (const char* field : {"Inactive", "Delete"}) {
+        if (auto st = set_key_time(key->file, field, now + after); !st) return st.error();
+    }
+    return key->file;
+}
+
+Result<std::string> generate_key(const std::string& dir, const dns::Name& zone, uint8_t algorithm, bool ksk,
+                                 KeyTimes times) {
     if (algorithm != kEcdsaP256Sha256 && algorithm != kEd25519) {
         return Error{"", 0, "algorithm " + std::to_string(algorithm) + ": 13 (ECDSAP256SHA256) or 15 (ED25519)"};
     }
@@ -206,7 +305,9 @@ Result<std::string> generate_key(const std::string& dir, const dns::Name& zone, 
         const std::string b64_priv = base64_encode(priv);
         const std::string text = std::string("Private-key-format: v1.3\nAlgorithm: ") + std::to_string(algorithm) +
                                  (algorithm == kEd25519 ? " (ED25519)" : " (ECDSAP256SHA256)") +
-                                 "\nPrivateKey: " + b64_priv + "\n";
+                                 "\nPrivateKey: " + b64_priv + "\n" +
+                                 (times.publish != 0 ? "Publish: " + key_time(times.publish) + "\n" : "") +
+                                 (times.activate != 0 ? "Activate: " + key_time(times.activate) + "\n" : "");
         const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
         ::close(fd);
         std::ofstream key(path + ".key");
@@ -218,6 +319,14 @@ Result<std::string> generate_key(const std::string& dir, const dns::Name& zone, 
         return base;
     }
     return Error{dir, 0, "no free key tag after 8 keys"};
+}
+
+int64_t SigningKey::next_event(int64_t now) const {
+    int64_t next = 0;
+    for (int64_t t : {publish, activate, inactive, remove}) {
+        if (t > now && (next == 0 || t < next)) next = t;
+    }
+    return next;
 }
 
 uint16_t key_tag(const std::string& rdata) {
@@ -253,6 +362,8 @@ Result<std::vector<SigningKey>> load_keys(const std::string& dir, const dns::Nam
                                   ": fastzone signs with 13 (ECDSAP256SHA256) and 15 (ED25519)");
         }
         st = check_private_mode(k.file);
+        if (!st) return st.error();
+        st = read_timing(k.file, k);
         if (!st) return st.error();
         auto secret = private_scalar(k.file, k.algorithm);
         if (!secret) return secret.error();

@@ -30,8 +30,23 @@ struct SigningKey {
     uint16_t tag = 0;          // RFC 4034 appendix B
     std::string dnskey_rdata;  // the DNSKEY record's wire rdata
     std::unique_ptr<EVP_PKEY, PkeyFree> key;
+    // BIND's timing metadata (the .private file's Publish, Activate, Inactive and Delete,
+    // as dnssec-keygen -P/-A/-I/-D, dnssec-settime or fastzonectl dnssec write them), in
+    // seconds since the epoch; 0: not set (published and active from the start, forever).
+    int64_t publish = 0;
+    int64_t activate = 0;
+    int64_t inactive = 0;
+    int64_t remove = 0;
 
     bool ksk() const { return flags & kFlagSep; }
+    // In the DNSKEY RRset at `now`: published and not yet deleted.
+    bool published(int64_t now) const { return (publish == 0 || publish <= now) && (remove == 0 || now < remove); }
+    // Signing at `now`: published, active and not yet inactive.
+    bool active(int64_t now) const {
+        return published(now) && (activate == 0 || activate <= now) && (inactive == 0 || now < inactive);
+    }
+    // The first of its timing events after `now`, or 0.
+    int64_t next_event(int64_t now) const;
 };
 
 // Every key of `zone` in `dir` (K<zone>.+<alg>+<id>.key with its .private). A private
@@ -39,9 +54,35 @@ struct SigningKey {
 // naming the file; a folder without keys of the zone is one too.
 Result<std::vector<SigningKey>> load_keys(const std::string& dir, const dns::Name& zone);
 
+// Publish and Activate times for a new key (seconds since the epoch; 0: not written, so
+// from the start).
+struct KeyTimes {
+    int64_t publish = 0;
+    int64_t activate = 0;
+};
+
 // Makes a key of `algorithm` (a KSK with `ksk`) for `zone` in `dir`, in BIND's format
 // (the .private file created 0600); returns its base name, K<zone>.+<alg>+<tag>.
-Result<std::string> generate_key(const std::string& dir, const dns::Name& zone, uint8_t algorithm, bool ksk);
+Result<std::string> generate_key(const std::string& dir, const dns::Name& zone, uint8_t algorithm, bool ksk,
+                                 KeyTimes times = {});
+
+// Sets `field` (Publish, Activate, Inactive or Delete) of a key's .private file to `t`,
+// as dnssec-settime does; the file keeps its mode.
+Status set_key_time(const std::string& private_file, const std::string& field, int64_t t);
+
+// A pre-publish ZSK rollover (RFC 6781 4.1.1.1) written as timing metadata the server
+// acts on: a new ZSK of the current ZSKs' algorithm, published at `now` and signing from
+// now + prepublish, when every ZSK active now turns inactive; those are deleted from the
+// DNSKEY RRset `retire` later (once every signature they made has expired). Returns the
+// new key's base name.
+Result<std::string> roll_zsk(const std::string& dir, const dns::Name& zone, int64_t now, int64_t prepublish,
+                             int64_t retire);
+
+// Ends key `tag` of `zone` at now + after: it stops signing and leaves the DNSKEY RRset
+// (and CDS/CDNSKEY) then (Inactive and Delete). The last step of a KSK rollover, once the
+// parent's DS for it has expired from caches. Returns the key's .private file.
+Result<std::string> retire_key(const std::string& dir, const dns::Name& zone, uint16_t tag, int64_t now,
+                               int64_t after);
 
 // The key tag of a DNSKEY's wire rdata (RFC 4034 appendix B).
 uint16_t key_tag(const std::string& dnskey_rdata);

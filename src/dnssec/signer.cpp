@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <optional>
@@ -132,18 +133,20 @@ Result<std::string> sign_bytes(const SigningKey& key, const std::string& data, E
 
 }  // namespace
 
-RRsetSigner::RRsetSigner(const dns::Name& apex, const std::vector<SigningKey>& keys, uint32_t inception,
+RRsetSigner::RRsetSigner(const dns::Name& apex, const std::vector<SigningKey>& keys, int64_t now, uint32_t inception,
                          uint32_t expiration)
-    : apex_(apex.lowered().bytes()), keys_(keys), inception_(inception), expiration_(expiration) {}
+    : apex_(apex.lowered().bytes()), keys_(keys), now_(now), inception_(inception), expiration_(expiration) {}
 
 std::vector<const SigningKey*> RRsetSigner::signers_of(uint16_t type) const {
     const bool want_ksk = type == dns::type::DNSKEY || type == dns::type::CDS || type == dns::type::CDNSKEY;
     std::vector<const SigningKey*> out;
     for (const auto& k : keys_) {
-        if (k.ksk() == want_ksk) out.push_back(&k);
+        if (k.ksk() == want_ksk && k.active(now_)) out.push_back(&k);
     }
     if (out.empty()) {
-        for (const auto& k : keys_) out.push_back(&k);
+        for (const auto& k : keys_) {
+            if (k.active(now_)) out.push_back(&k);
+        }
     }
     return out;
 }
@@ -204,7 +207,8 @@ public:
           keys_(keys),
           o_(o),
           apex_(zone.origin.lowered().bytes()),
-          signer_(zone.origin, keys, o.inception, o.expiration) {}
+          now_(o.now != 0 ? o.now : static_cast<int64_t>(std::time(nullptr))),
+          signer_(zone.origin, keys, now_, o.inception, o.expiration) {}
 
     Result<SignReport> run() {
         strip_and_publish_keys();
@@ -248,6 +252,7 @@ private:
             }
         }
         for (const SigningKey& k : keys_) {
+            if (!k.published(now_)) continue;  // before its Publish time, or past its Delete
             const bool present = std::any_of(recs.begin(), recs.end(), [&](const zone::Record& r) {
                 return r.type == dns::type::DNSKEY && r.owner == zone_.origin && r.rdata == k.dnskey_rdata;
             });
@@ -263,12 +268,13 @@ private:
     }
 
     // RFC 7344 / RFC 8078: the DS the parent should hold, as CDS (SHA-256 digest) and
-    // CDNSKEY, for every KSK (every key when there are only CSKs), so that a parent
-    // or registrar that scans for them can take them in.
+    // CDNSKEY, for every active KSK (every active key when there are only CSKs), so that
+    // a parent or registrar that scans for them can take them in.
     void publish_cds(uint32_t ttl) {
-        const bool any_ksk = std::any_of(keys_.begin(), keys_.end(), [](const SigningKey& k) { return k.ksk(); });
+        const bool any_ksk = std::any_of(keys_.begin(), keys_.end(),
+                                         [this](const SigningKey& k) { return k.ksk() && k.active(now_); });
         for (const SigningKey& k : keys_) {
-            if (any_ksk && !k.ksk()) continue;
+            if ((any_ksk && !k.ksk()) || !k.active(now_)) continue;
             const std::string data = apex_ + k.dnskey_rdata;
             unsigned char digest[32];
             unsigned int len = 0;
@@ -629,6 +635,7 @@ private:
     const std::vector<SigningKey>& keys_;
     SignOptions o_;
     std::string apex_;
+    int64_t now_;  // which keys are published and active (SigningKey::published, active)
     RRsetSigner signer_;
     // Each NSEC or NSEC3 of the chain by its original name: its owner, its rdata before
     // the type bitmap, and the types of the bitmap.
@@ -647,8 +654,11 @@ private:
 }  // namespace
 
 Result<SignReport> sign_zone(zone::ZoneSource& zone, const std::vector<SigningKey>& keys, const SignOptions& options) {
-    if (keys.empty())
-        return Error{zone.files.empty() ? "" : zone.files[0], 0, "no keys to sign " + zone.origin.to_text()};
+    const int64_t now = options.now != 0 ? options.now : static_cast<int64_t>(std::time(nullptr));
+    if (std::none_of(keys.begin(), keys.end(), [now](const SigningKey& k) { return k.active(now); })) {
+        return Error{keys.empty() ? (zone.files.empty() ? "" : zone.files[0]) : keys[0].file, 0,
+                     "no key of " + zone.origin.to_text() + " is active now (Activate, Inactive, Delete times)"};
+    }
     return Signer(zone, keys, options).run();
 }
 

@@ -35,6 +35,9 @@ struct SignOptions {
     // `reuse_after`. A change or a refresh then signs only what it touched or what is due.
     const zone::ZoneImage* previous = nullptr;
     uint32_t reuse_after = 0;
+    // The time that decides which keys are published and sign (their timing metadata);
+    // 0: the clock's.
+    int64_t now = 0;
 };
 
 // What a signing did.
@@ -51,7 +54,9 @@ struct SignReport {
 // what signs a zone's answers drawn after it (multivalue windows, on health changes).
 class RRsetSigner {
 public:
-    RRsetSigner(const dns::Name& apex, const std::vector<SigningKey>& keys, uint32_t inception, uint32_t expiration);
+    // `now` decides which keys sign (SigningKey::active).
+    RRsetSigner(const dns::Name& apex, const std::vector<SigningKey>& keys, int64_t now, uint32_t inception,
+                uint32_t expiration);
 
     // The RRSIG rdatas over the RRset (owner, type, TTL, rdatas), one per key that signs
     // `type`. `ctx`: a digest context of the calling thread's, or null for a fresh one.
@@ -59,14 +64,15 @@ public:
                                           const std::vector<const std::string*>& rdatas,
                                           EVP_MD_CTX* ctx = nullptr) const;
 
-    // The keys that sign `type`: KSKs the DNSKEY RRset, and CDS and CDNSKEY (RFC 7344
-    // 4.1: a key the parent's DS names), ZSKs the rest; one kind alone signs everything
-    // (a CSK).
+    // The active keys that sign `type`: KSKs the DNSKEY RRset, and CDS and CDNSKEY (RFC
+    // 7344 4.1: a key the parent's DS names), ZSKs the rest; one kind alone signs
+    // everything (a CSK).
     std::vector<const SigningKey*> signers_of(uint16_t type) const;
 
 private:
     std::string apex_;  // canonical wire name: the RRSIGs' signer
     const std::vector<SigningKey>& keys_;
+    int64_t now_;
     uint32_t inception_;
     uint32_t expiration_;
 };

@@ -30,7 +30,7 @@ policy::PolicyTables::Signed AnswerSigning::sign(uint32_t id, std::span<const ui
         for (const std::string& rd : r.members[m].rdatas) rdatas.push_back(&rd);
     }
     const auto now = static_cast<uint32_t>(std::time(nullptr));
-    const dnssec::RRsetSigner signer(z.origin, z.keys, now - 3600, now + z.validity);
+    const dnssec::RRsetSigner signer(z.origin, z.keys, now, now - 3600, now + z.validity);
     auto sigs = signer.sign(r.owner, r.type, ttl, rdatas);
     if (!sigs) {
         log::error("cannot sign a multivalue answer",

@@ -319,7 +319,7 @@ const zone::ZoneImage* previous_signed(const std::vector<CompiledFileZone>& reus
 }  // namespace
 
 // Valid from an hour ago: clocks drift.
-Result<uint32_t> sign_zone(const DnssecConfig& d, zone::ZoneSource& src, LoadReport& rep, AnswerSigning* answers,
+Result<SigningTimes> sign_zone(const DnssecConfig& d, zone::ZoneSource& src, LoadReport& rep, AnswerSigning* answers,
                            const zone::ZoneImage* previous) {
     auto keys = dnssec::load_keys(d.keys_dir, src.origin);
     if (!keys) return keys.error();
@@ -337,8 +337,13 @@ Result<uint32_t> sign_zone(const DnssecConfig& d, zone::ZoneSource& src, LoadRep
     rep.signatures_kept += signed_->reused;
     rep.warnings.insert(rep.warnings.end(), src.warnings.begin() + static_cast<std::ptrdiff_t>(warned),
                         src.warnings.end());
+    SigningTimes times{signed_->oldest, 0};
+    for (const dnssec::SigningKey& k : *keys) {
+        const int64_t e = k.next_event(now);
+        if (e != 0 && (times.next_key_event == 0 || e < times.next_key_event)) times.next_key_event = e;
+    }
     if (answers != nullptr && !src.policies.empty()) answers->add(src, std::move(keys.value()), d.signature_validity);
-    return signed_->oldest;
+    return times;
 }
 
 Result<zone::ZoneSource> load_zone(const ZoneConfig& zc, std::vector<Error>* warnings) {
@@ -413,19 +418,19 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         zone::ZoneSource& src = sources[i];
         auto st = check_with_policies(src, snap->policies.get(), &rep.warnings);
         if (!st) return st.error();
-        uint32_t oldest_signature = 0;
+        SigningTimes times;
         if (i < from_file.size() && from_file[i].config->dnssec) {
-            auto oldest = sign_zone(*from_file[i].config->dnssec, src, rep, answers.get(),
-                                    previous_signed(reusable, src.origin));
-            if (!oldest) return oldest.error();
-            oldest_signature = *oldest;
+            auto signed_ = sign_zone(*from_file[i].config->dnssec, src, rep, answers.get(),
+                                     previous_signed(reusable, src.origin));
+            if (!signed_) return signed_.error();
+            times = *signed_;
         }
         auto t1 = std::chrono::steady_clock::now();
         auto image = zone::compile_zone(src);
         if (!image) return image.error();
-        if (oldest_signature != 0) {
+        if (times.oldest_signature != 0) {
             rep.file_zones.push_back(CompiledFileZone{src.origin, from_file[i].config->file, {}, *image,
-                                                      oldest_signature});
+                                                      times.oldest_signature, times.next_key_event});
         }
         rep.compile_ms += ms_since(t1);
         rep.records += src.records.size();

@@ -39,6 +39,7 @@ struct CompiledFileZone {
     // A zone fastzone signs (never taken again whole): when its earliest RRSIG expires
     // (seconds since the epoch). The next signing keeps what it can of this image's.
     uint32_t oldest_signature = 0;
+    int64_t next_key_event = 0;  // its keys' next Publish, Activate, Inactive or Delete (0: none)
 };
 
 struct LoadReport {
@@ -62,9 +63,13 @@ Result<zone::ZoneSource> load_zone(const ZoneConfig& zone, std::vector<Error>* w
 // prints the result), valid from an hour ago for signature_validity; counted in `rep`.
 // With `answers`, it takes the zone's keys to sign its multivalue answers as they are drawn.
 // `previous`: the zone's last signed image, whose RRSIGs over unchanged RRsets are kept
-// while they have more than signature_refresh (and its jitter) left; returns when the
-// earliest RRSIG of the zone expires.
-Result<uint32_t> sign_zone(const DnssecConfig& dnssec, zone::ZoneSource& zone, LoadReport& rep,
+// while they have more than signature_refresh (and its jitter) left. Returns when the zone
+// must be signed again: its earliest RRSIG's expiration, its keys' next timing event.
+struct SigningTimes {
+    uint32_t oldest_signature = 0;
+    int64_t next_key_event = 0;
+};
+Result<SigningTimes> sign_zone(const DnssecConfig& dnssec, zone::ZoneSource& zone, LoadReport& rep,
                            AnswerSigning* answers = nullptr, const zone::ZoneImage* previous = nullptr);
 
 // What the store adds to the configuration: its zones (served instead of a configured

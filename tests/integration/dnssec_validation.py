@@ -365,7 +365,7 @@ def check_policy_members(fz, failures):
 
 def signed_child(fastzoned, work, sub, origin, dnssec_options=""):
     """fastzoned serving CHILD as `origin`, signed by itself with fresh keys (in work/sub):
-    (server, zone file path, port)."""
+    (server, zone file path, port, keys folder)."""
     sub = os.path.join(work, sub)
     os.makedirs(sub)
     keys = keys_for_fastzone(sub, origin, ["fastzone", "13"])
@@ -375,14 +375,14 @@ def signed_child(fastzoned, work, sub, origin, dnssec_options=""):
     port = free_port()
     conf = write_fastzone_conf(sub, port, [(origin, zone, [f"dnssec: {{keys_dir: {keys}{dnssec_options}}}"])],
                                control=os.path.join(sub, "control.sock"))
-    return Fastzoned(fastzoned, conf, port).start(), zone, port
+    return Fastzoned(fastzoned, conf, port).start(), zone, port, keys
 
 
 def check_resigning(fastzoned, work, failures):
     """A zone signed for 20 s with a 14 s refresh is signed again by itself, without a
     reload asked for: its SOA's RRSIG expires later after a few seconds."""
     origin = "resign.test."
-    srv, _, port = signed_child(fastzoned, work, "r", origin, ", signature_validity: 20s, signature_refresh: 14s")
+    srv, _, port, _ = signed_child(fastzoned, work, "r", origin, ", signature_validity: 20s, signature_refresh: 14s")
     try:
         srv.wait_ready(origin)
 
@@ -406,7 +406,7 @@ def check_incremental(fastzoned, work, failures):
     neighbours it touched): every other RRSIG is the very one served before (ECDSA
     signatures are random, so a new one would differ), and the log counts what was kept."""
     origin = "incr.test."
-    srv, zone, port = signed_child(fastzoned, work, "i", origin)
+    srv, zone, port, _ = signed_child(fastzoned, work, "i", origin)
     try:
         srv.wait_ready(origin)
 
@@ -433,6 +433,56 @@ def check_incremental(fastzoned, work, failures):
         kept = re.findall(r"signatures_kept=(\d+)", srv.log_text())
         if len(kept) < 2 or int(kept[-1]) == 0:
             failures.append(f"incremental re-signing: the reload kept no signature ({kept})")
+    finally:
+        srv.stop()
+
+
+def check_zsk_rollover(fastzoned, work, failures):
+    """`fastzonectl dnssec roll-zsk` with a 4 s pre-publication and 4 s retirement, then
+    a reload: the new ZSK is in the DNSKEY RRset at once but does not sign; after 4 s the
+    server (on its own) signs with it alone; after 8 s the old ZSK is gone. At each step
+    the zone's answers verify against the DNSKEY RRset served then."""
+    if FASTZONECTL is None:
+        return "not run (no fastzonectl)"
+    import dns.dnssec
+    import dns.name
+    origin = "roll.test."
+    srv, _, port, keys = signed_child(fastzoned, work, "z", origin)
+    try:
+        srv.wait_ready(origin)
+        zone = dns.name.from_text(origin)
+
+        def state():
+            """(ZSK tags in the DNSKEY RRset, tags of host A's RRSIGs), each verified."""
+            r = ask(("127.0.0.1", port), origin, "DNSKEY")
+            dnskey = r.find_rrset(r.answer, zone, dns.rdataclass.IN, dns.rdatatype.DNSKEY)
+            a = ask(("127.0.0.1", port), "host." + origin, "A")
+            rrset = a.find_rrset(a.answer, dns.name.from_text("host." + origin), dns.rdataclass.IN, dns.rdatatype.A)
+            sigs = a.find_rrset(a.answer, rrset.name, dns.rdataclass.IN, dns.rdatatype.RRSIG, dns.rdatatype.A)
+            dns.dnssec.validate(rrset, sigs, {zone: dnskey})
+            return ({dns.dnssec.key_id(k) for k in dnskey if k.flags == 256}, {sig.key_tag for sig in sigs})
+
+        zsks, signing = state()
+        base = run(FASTZONECTL, "dnssec", "roll-zsk", origin, keys, "--prepublish", "4", "--retire", "4",
+                   cwd=work).strip()
+        new = int(base.rsplit("+", 1)[1])
+        os.kill(srv.pid, signal.SIGHUP)
+        steps = [("published, not signing", zsks | {new}, signing), ("signing", zsks | {new}, {new}),
+                 ("old ZSK removed", {new}, {new})]
+        seen = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(seen) < len(steps):
+            try:
+                now = state()
+            except (dns.dnssec.ValidationFailure, KeyError) as e:
+                failures.append(f"ZSK rollover: an answer does not verify during step {len(seen)}: {e}")
+                return "failed"
+            if now == steps[len(seen)][1:]:
+                seen.append(steps[len(seen)][0])
+            time.sleep(0.2)
+        if len(seen) < len(steps):
+            failures.append(f"ZSK rollover: reached {seen}, then served {state()}; want {steps}")
+        return ", ".join(seen)
     finally:
         srv.stop()
 
@@ -498,6 +548,7 @@ def main():
         members = check_policy_members(("127.0.0.1", parent_port), failures)
         check_resigning(sys.argv[1], work, failures)
         check_incremental(sys.argv[1], work, failures)
+        rollover = check_zsk_rollover(sys.argv[1], work, failures)
         exported = verify_exported(FASTZONECTL, os.path.join(work, "p", "fastzone.yaml"), failures)
         if failures:
             print("FAIL:\n  " + "\n  ".join(failures))
@@ -510,7 +561,8 @@ def main():
               + (f"; DNSViz finds no error over {viz} names" if viz else "; DNSViz not installed")
               + f"; {members} weighted members' answers verify; "
               + f"ldns-verify-zone passes {exported} zones as fastzone signs them; a zone is signed again "
-              "before its signatures expire; a reload re-signs only the RRsets that changed")
+              "before its signatures expire; a reload re-signs only the RRsets that changed; "
+              f"a pre-publish ZSK rollover went {rollover}")
         return 0
     finally:
         for s in reversed(servers):

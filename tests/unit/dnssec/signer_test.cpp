@@ -412,6 +412,50 @@ TEST_F(KeysDir, SigningAgainKeepsTheSignaturesOfUnchangedRrsets) {
     EXPECT_EQ(all->reused, 0u);
 }
 
+// BIND's timing metadata decides which keys are in the DNSKEY RRset and which sign:
+// roll_zsk() writes a pre-publish rollover, and the signer follows it over time.
+TEST_F(KeysDir, KeyTimingDrivesAPrePublishZskRollover) {
+    const int64_t t0 = 1790000000;
+    ASSERT_TRUE(generate_key(dir_, kOrigin, kEcdsaP256Sha256, true).ok());
+    ASSERT_TRUE(generate_key(dir_, kOrigin, kEcdsaP256Sha256, false).ok());
+    auto before = load_keys(dir_, kOrigin);
+    ASSERT_TRUE(before.ok());
+    const uint16_t old_zsk = (*before)[0].ksk() ? (*before)[1].tag : (*before)[0].tag;
+    auto base = roll_zsk(dir_, kOrigin, t0, 100, 1000);
+    ASSERT_TRUE(base.ok()) << base.error().to_string();
+    const auto new_zsk = static_cast<uint16_t>(std::atoi(base->substr(base->rfind('+') + 1).c_str()));
+    auto keys = load_keys(dir_, kOrigin);
+    ASSERT_TRUE(keys.ok());
+    ASSERT_EQ(keys->size(), 3u);
+    // (DNSKEY tags, tags of the RRSIGs over www AAAA) at time t.
+    auto at = [&](int64_t t) {
+        auto src = zone::parse_zone_text(kZone, "example.com.zone", kOrigin);
+        EXPECT_TRUE(src.ok());
+        auto report = sign_zone(*src, *keys, SignOptions{0, 1900000000, 1, {}, nullptr, 0, t});
+        EXPECT_TRUE(report.ok());
+        std::set<uint16_t> published, signing;
+        for (const auto& r : src->records) {
+            if (r.type == dns::type::DNSKEY) published.insert(key_tag(r.rdata));
+            if (r.type == dns::type::RRSIG && r.owner.to_text() == "www.example.com." &&
+                dns::load_u16(reinterpret_cast<const uint8_t*>(r.rdata.data())) == dns::type::AAAA)
+                signing.insert(dns::load_u16(reinterpret_cast<const uint8_t*>(r.rdata.data()) + 16));
+        }
+        for (const auto& k : *keys) {
+            if (k.ksk()) published.erase(k.tag);
+        }
+        return std::pair(published, signing);
+    };
+    using Tags = std::set<uint16_t>;
+    EXPECT_EQ(at(t0 + 50), std::pair(Tags{old_zsk, new_zsk}, Tags{old_zsk}));  // pre-published
+    EXPECT_EQ(at(t0 + 150), std::pair(Tags{old_zsk, new_zsk}, Tags{new_zsk}));  // the new one signs
+    EXPECT_EQ(at(t0 + 1200), std::pair(Tags{new_zsk}, Tags{new_zsk}));          // the old one is gone
+    // The only KSK cannot be retired; one with a successor can.
+    const uint16_t ksk = std::find_if(keys->begin(), keys->end(), [](const SigningKey& k) { return k.ksk(); })->tag;
+    EXPECT_FALSE(retire_key(dir_, kOrigin, ksk, t0, 3600).ok());
+    ASSERT_TRUE(generate_key(dir_, kOrigin, kEcdsaP256Sha256, true).ok());
+    EXPECT_TRUE(retire_key(dir_, kOrigin, ksk, t0, 3600).ok());
+}
+
 TEST_F(KeysDir, GeneratedKeysAreBindsFormatAndPrivate) {
     for (bool ksk : {true, false}) {
         auto base = generate_key(dir_, kOrigin, kEcdsaP256Sha256, ksk);
