@@ -308,6 +308,13 @@ const CompiledFileZone* reusable_image(const Config& config, const StoredInputs&
     return nullptr;
 }
 
+const ZoneConfig* configured(const Config& config, const dns::Name& origin) {
+    for (const ZoneConfig& z : config.zones) {
+        if (z.origin == origin) return &z;
+    }
+    return nullptr;
+}
+
 // The last signed image of `origin`, whose signatures a new signing may keep.
 const zone::ZoneImage* previous_signed(const std::vector<CompiledFileZone>& reusable, const dns::Name& origin) {
     for (const CompiledFileZone& c : reusable) {
@@ -419,9 +426,11 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         auto st = check_with_policies(src, snap->policies.get(), &rep.warnings);
         if (!st) return st.error();
         SigningTimes times;
-        if (i < from_file.size() && from_file[i].config->dnssec) {
-            auto signed_ = sign_zone(*from_file[i].config->dnssec, src, rep, answers.get(),
-                                     previous_signed(reusable, src.origin));
+        // A zone of the store is signed as its configuration says too (its changes come
+        // through the API or UPDATE, and each signs what it touched).
+        const ZoneConfig* zc = i < from_file.size() ? from_file[i].config : configured(config, src.origin);
+        if (zc != nullptr && zc->dnssec) {
+            auto signed_ = sign_zone(*zc->dnssec, src, rep, answers.get(), previous_signed(reusable, src.origin));
             if (!signed_) return signed_.error();
             times = *signed_;
         }
@@ -429,8 +438,8 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         auto image = zone::compile_zone(src);
         if (!image) return image.error();
         if (times.oldest_signature != 0) {
-            rep.file_zones.push_back(CompiledFileZone{src.origin, from_file[i].config->file, {}, *image,
-                                                      times.oldest_signature, times.next_key_event});
+            rep.file_zones.push_back(
+                CompiledFileZone{src.origin, zc->file, {}, *image, times.oldest_signature, times.next_key_event});
         }
         rep.compile_ms += ms_since(t1);
         rep.records += src.records.size();

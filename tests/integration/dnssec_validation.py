@@ -363,7 +363,7 @@ def check_policy_members(fz, failures):
     return len(seen)
 
 
-def signed_child(fastzoned, work, sub, origin, dnssec_options=""):
+def signed_child(fastzoned, work, sub, origin, dnssec_options="", zone_lines=(), sections=""):
     """fastzoned serving CHILD as `origin`, signed by itself with fresh keys (in work/sub):
     (server, zone file path, port, keys folder)."""
     sub = os.path.join(work, sub)
@@ -373,8 +373,9 @@ def signed_child(fastzoned, work, sub, origin, dnssec_options=""):
     with open(zone, "w") as f:
         f.write(CHILD.format(origin=origin))
     port = free_port()
-    conf = write_fastzone_conf(sub, port, [(origin, zone, [f"dnssec: {{keys_dir: {keys}{dnssec_options}}}"])],
-                               control=os.path.join(sub, "control.sock"))
+    conf = write_fastzone_conf(sub, port, [(origin, zone, [f"dnssec: {{keys_dir: {keys}{dnssec_options}}}",
+                                                           *zone_lines])],
+                               control=os.path.join(sub, "control.sock"), sections=sections)
     return Fastzoned(fastzoned, conf, port).start(), zone, port, keys
 
 
@@ -487,6 +488,50 @@ def check_zsk_rollover(fastzoned, work, failures):
         srv.stop()
 
 
+def check_update(fastzoned, work, failures):
+    """A signed zone of the store (acl: update): an RFC 2136 UPDATE adds a name, and the
+    server signs it: its A verifies, and NODATA for it carries its own NSEC."""
+    import dns.dnssec
+    import dns.name
+    import dns.update
+    origin = "upd.test."
+    store = os.path.join(work, "u", "store")
+    srv, _, port, _ = signed_child(fastzoned, work, "u", origin, zone_lines=["acl: [updaters]"],
+                                   sections=f"store:\n  path: {store}\nacl:\n  - id: updaters\n"
+                                            "    addresses: [127.0.0.0/8]\n    actions: [update]\n")
+    try:
+        srv.wait_ready(origin)
+        zone = dns.name.from_text(origin)
+        up = dns.update.UpdateMessage(origin)
+        up.add("added", 300, "A", "192.0.2.123")
+        r = dns.query.tcp(up, "127.0.0.1", port=port, timeout=10)
+        if r.rcode() != dns.rcode.NOERROR:
+            failures.append(f"UPDATE of signed {origin}: {dns.rcode.to_text(r.rcode())}")
+            return
+        deadline = time.monotonic() + 20
+        name = dns.name.from_text("added." + origin)
+        while time.monotonic() < deadline:
+            a = ask(("127.0.0.1", port), name.to_text(), "A")
+            if a.answer:
+                break
+            time.sleep(0.2)
+        keys = ask(("127.0.0.1", port), origin, "DNSKEY")
+        dnskey = keys.find_rrset(keys.answer, zone, dns.rdataclass.IN, dns.rdatatype.DNSKEY)
+        nodata = ask(("127.0.0.1", port), name.to_text(), "TXT")
+        try:
+            rrset = a.find_rrset(a.answer, name, dns.rdataclass.IN, dns.rdatatype.A)
+            dns.dnssec.validate(rrset, a.find_rrset(a.answer, name, dns.rdataclass.IN, dns.rdatatype.RRSIG,
+                                                    dns.rdatatype.A), {zone: dnskey})
+            nsec = nodata.find_rrset(nodata.authority, name, dns.rdataclass.IN, dns.rdatatype.NSEC)
+            dns.dnssec.validate(nsec, nodata.find_rrset(nodata.authority, name, dns.rdataclass.IN,
+                                                        dns.rdatatype.RRSIG, dns.rdatatype.NSEC), {zone: dnskey})
+        except (KeyError, dns.dnssec.ValidationFailure) as e:
+            failures.append(f"UPDATE of signed {origin}: added.{origin} not served signed ({e}): {a.answer} "
+                            f"{nodata.authority}")
+    finally:
+        srv.stop()
+
+
 def verify_exported(fastzonectl, conf, failures):
     """ldns-verify-zone over each zone as `fastzonectl sign-zone` prints it."""
     if shutil.which("ldns-verify-zone") is None or fastzonectl is None:
@@ -549,6 +594,7 @@ def main():
         check_resigning(sys.argv[1], work, failures)
         check_incremental(sys.argv[1], work, failures)
         rollover = check_zsk_rollover(sys.argv[1], work, failures)
+        check_update(sys.argv[1], work, failures)
         exported = verify_exported(FASTZONECTL, os.path.join(work, "p", "fastzone.yaml"), failures)
         if failures:
             print("FAIL:\n  " + "\n  ".join(failures))
@@ -562,7 +608,8 @@ def main():
               + f"; {members} weighted members' answers verify; "
               + f"ldns-verify-zone passes {exported} zones as fastzone signs them; a zone is signed again "
               "before its signatures expire; a reload re-signs only the RRsets that changed; "
-              f"a pre-publish ZSK rollover went {rollover}")
+              f"a pre-publish ZSK rollover went {rollover}; a name added by UPDATE to a signed store zone "
+              "is served signed")
         return 0
     finally:
         for s in reversed(servers):
