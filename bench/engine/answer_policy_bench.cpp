@@ -101,7 +101,7 @@ struct World {
     fs::path dir;
     std::unique_ptr<engine::Snapshot> snapshot;
     std::unique_ptr<engine::Snapshot> signed_snapshot;  // the zone signed by fastzone
-    std::vector<ClientPrefix> clients;  // kColdClients
+    std::vector<ClientPrefix> clients;                  // kColdClients
     std::string geo_source;
 };
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "common/text.h"
 #include "daemon/control_socket.h"
 #include "dns/rrtype.h"
-#include "common/text.h"
 #include "dnssec/keys.h"
 #include "engine/explain.h"
 #include "loader/config.h"
@@ -188,10 +188,9 @@ int dnssec_list(const std::vector<std::string>& words) {
     std::printf("%-6s %-4s %-3s %-10s %-14s %-14s %-14s %s\n", "tag", "role", "alg", "state", "publish", "activate",
                 "inactive", "delete");
     for (const auto& k : *keys) {
-        const char* state = k.active(now) ? "active" : k.published(now) ? (k.inactive != 0 && k.inactive <= now
-                                                                                 ? "retired"
-                                                                                 : "published")
-                                                                         : (k.publish > now ? "pending" : "deleted");
+        const char* state = k.active(now)      ? "active"
+                            : k.published(now) ? (k.inactive != 0 && k.inactive <= now ? "retired" : "published")
+                                               : (k.publish > now ? "pending" : "deleted");
         std::printf("%-6u %-4s %-3u %-10s %-14s %-14s %-14s %s\n", k.tag, k.ksk() ? "KSK" : "ZSK", k.algorithm, state,
                     when(k.publish).c_str(), when(k.activate).c_str(), when(k.inactive).c_str(),
                     when(k.remove).c_str());
@@ -216,7 +215,8 @@ int sign_zone(const std::string& config_path, const std::string& origin_text) {
     }
     fz::loader::LoadReport report;
     auto src = fz::loader::load_zone(*zc, &report.warnings);
-    auto st = !src ? fz::Result<fz::loader::SigningTimes>(src.error()) : fz::loader::sign_zone(*zc->dnssec, *src, report);
+    auto st = !src ? fz::Result<fz::loader::SigningTimes>(src.error())
+                   : fz::loader::sign_zone(*zc->dnssec, *src, report);
     if (!st) {
         std::fprintf(stderr, "error: %s\n", st.error().to_string().c_str());
         return 1;

@@ -81,8 +81,7 @@ Result<std::string> roll_zsk(const std::string& dir, const dns::Name& zone, int6
 // Ends key `tag` of `zone` at now + after: it stops signing and leaves the DNSKEY RRset
 // (and CDS/CDNSKEY) then (Inactive and Delete). The last step of a KSK rollover, once the
 // parent's DS for it has expired from caches. Returns the key's .private file.
-Result<std::string> retire_key(const std::string& dir, const dns::Name& zone, uint16_t tag, int64_t now,
-                               int64_t after);
+Result<std::string> retire_key(const std::string& dir, const dns::Name& zone, uint16_t tag, int64_t now, int64_t after);
 
 // The key tag of a DNSKEY's wire rdata (RFC 4034 appendix B).
 uint16_t key_tag(const std::string& dnskey_rdata);

@@ -387,7 +387,7 @@ private:
             for (std::string n = name; n.size() > apex_.size(); n = parent_of(n)) types.try_emplace(parent_of(n));
         }
         std::vector<std::pair<std::string, std::vector<uint16_t>>> chain;  // hash, types
-        std::map<std::string, std::string> originals;                       // hash: its name
+        std::map<std::string, std::string> originals;                      // hash: its name
         for (auto& [name, t] : types) {
             std::string hash(dns::kNsec3HashLen, '\0');
             dns::nsec3_hash(reinterpret_cast<const uint8_t*>(name.data()), name.size(),
@@ -493,7 +493,7 @@ private:
         size_t made = 0;
         std::optional<Error> failed;
         std::function<void(const zone::PolicyRRsetSource&, unsigned)> visit = [&](const zone::PolicyRRsetSource& p,
-                                                                                 unsigned depth) {
+                                                                                  unsigned depth) {
             for (size_t i = 0; i < p.members.size() && !failed; ++i) {
                 const zone::PolicyMemberSource& m = p.members[i];
                 const auto key = std::make_pair(p.policy, static_cast<uint16_t>(i));

@@ -42,11 +42,11 @@ struct SignOptions {
 
 // What a signing did.
 struct SignReport {
-    size_t rrsets = 0;       // RRsets signed
-    size_t signatures = 0;   // RRSIGs made
-    size_t reused = 0;       // RRSIGs kept from SignOptions::previous
-    size_t nsec = 0;         // NSEC or NSEC3 records of the chain
-    uint32_t oldest = 0;     // the earliest expiration of any RRSIG of the zone
+    size_t rrsets = 0;      // RRsets signed
+    size_t signatures = 0;  // RRSIGs made
+    size_t reused = 0;      // RRSIGs kept from SignOptions::previous
+    size_t nsec = 0;        // NSEC or NSEC3 records of the chain
+    uint32_t oldest = 0;    // the earliest expiration of any RRSIG of the zone
 };
 
 // Signs single RRsets of one zone with its keys (which it refers to), valid from

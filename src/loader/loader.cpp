@@ -302,8 +302,7 @@ const CompiledFileZone* reusable_image(const Config& config, const StoredInputs&
     if (!identity || !zc.record_sets.empty() || zc.dnssec || nested_with_another(config, stored, zc.origin))
         return nullptr;
     for (const CompiledFileZone& c : reusable) {
-        if (c.origin == zc.origin && c.file == zc.file && c.identity == *identity && c.oldest_signature == 0)
-            return &c;
+        if (c.origin == zc.origin && c.file == zc.file && c.identity == *identity && c.oldest_signature == 0) return &c;
     }
     return nullptr;
 }
@@ -327,7 +326,7 @@ const zone::ZoneImage* previous_signed(const std::vector<CompiledFileZone>& reus
 
 // Valid from an hour ago: clocks drift.
 Result<SigningTimes> sign_zone(const DnssecConfig& d, zone::ZoneSource& src, LoadReport& rep, AnswerSigning* answers,
-                           const zone::ZoneImage* previous) {
+                               const zone::ZoneImage* previous) {
     auto keys = dnssec::load_keys(d.keys_dir, src.origin);
     if (!keys) return keys.error();
     const auto now = static_cast<uint32_t>(std::time(nullptr));
@@ -336,8 +335,9 @@ Result<SigningTimes> sign_zone(const DnssecConfig& d, zone::ZoneSource& src, Loa
     // Kept: what the next scheduled refresh (signature_refresh less up to a tenth before
     // the earliest expiration) would not have to sign again.
     const uint32_t reuse_after = now + d.signature_refresh + d.signature_refresh / 10;
-    auto signed_ = dnssec::sign_zone(
-        src, *keys, dnssec::SignOptions{now - 3600, now + d.signature_validity, 0, d.nsec3, previous, reuse_after});
+    auto signed_ = dnssec::sign_zone(src, *keys,
+                                     dnssec::SignOptions{now - 3600, now + d.signature_validity, 0, d.nsec3, previous,
+                                                         reuse_after});
     if (!signed_) return signed_.error();
     rep.sign_ms += ms_since(t0);
     rep.signatures += signed_->signatures;
@@ -438,8 +438,8 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         auto image = zone::compile_zone(src);
         if (!image) return image.error();
         if (times.oldest_signature != 0) {
-            rep.file_zones.push_back(
-                CompiledFileZone{src.origin, zc->file, {}, *image, times.oldest_signature, times.next_key_event});
+            rep.file_zones.push_back(CompiledFileZone{
+                src.origin, zc->file, {}, *image, times.oldest_signature, times.next_key_event});
         }
         rep.compile_ms += ms_since(t1);
         rep.records += src.records.size();
@@ -453,8 +453,9 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         snap->zones.push_back(std::move(image.value()));
     }
     if (!answers->empty() && snap->policies) {
-        snap->policies->set_answer_signer(
-            [answers](uint32_t id, std::span<const uint16_t> members) { return answers->sign(id, members); });
+        snap->policies->set_answer_signer([answers](uint32_t id, std::span<const uint16_t> members) {
+            return answers->sign(id, members);
+        });
     }
     for (auto& image : reused) {
         rep.records += image->header().record_count;

@@ -48,8 +48,8 @@ struct LoadReport {
     size_t image_bytes = 0;
     double parse_ms = 0;
     double compile_ms = 0;
-    double sign_ms = 0;     // signing the zones of zones[].dnssec
-    size_t signatures = 0;  // RRSIGs those made
+    double sign_ms = 0;          // signing the zones of zones[].dnssec
+    size_t signatures = 0;       // RRSIGs those made
     size_t signatures_kept = 0;  // and those kept from the previous images (unchanged, not due)
     std::vector<Error> warnings;
     size_t reused = 0;                         // zones whose previous image was taken again
@@ -70,7 +70,7 @@ struct SigningTimes {
     int64_t next_key_event = 0;
 };
 Result<SigningTimes> sign_zone(const DnssecConfig& dnssec, zone::ZoneSource& zone, LoadReport& rep,
-                           AnswerSigning* answers = nullptr, const zone::ZoneImage* previous = nullptr);
+                               AnswerSigning* answers = nullptr, const zone::ZoneImage* previous = nullptr);
 
 // What the store adds to the configuration: its zones (served instead of a configured
 // zone file of the same origin) and the health checks created through the API.

@@ -78,9 +78,10 @@ void sign_answers(const PolicyTables::AnswerSigner& signer, CompiledPolicy& p) {
     p.answer_signatures.clear();
     p.signature_at.assign(1, 0);
     for (size_t a = 0; a < answers; ++a) {
-        const std::span<const uint16_t> members =
-            p.windows.empty() ? std::span<const uint16_t>(p.candidates)
-                              : std::span<const uint16_t>(p.windows.data() + a * kWindowEntries, kMaxAnswers);
+        const std::span<const uint16_t> members = p.windows.empty()
+                                                      ? std::span<const uint16_t>(p.candidates)
+                                                      : std::span<const uint16_t>(p.windows.data() + a * kWindowEntries,
+                                                                                  kMaxAnswers);
         PolicyTables::Signed s = signer(p.id, members);
         if (s.count == 0) {  // not a signed zone's
             p.signature_at.clear();

@@ -106,9 +106,9 @@ void retire_after_grace_period(PolicyTables::Retired old);
 
 // The outcome of a policy after following alias members to the policy that answers.
 struct Resolution {
-    uint32_t policy;                  // the policy whose members answer
-    const CompiledPolicy* compiled;   // the version of it that decided
-    Decision decision;                // its members; scope is the widest-needed over the chain
+    uint32_t policy;                 // the policy whose members answer
+    const CompiledPolicy* compiled;  // the version of it that decided
+    Decision decision;               // its members; scope is the widest-needed over the chain
 
     Resolution() : policy(kNoPolicy), compiled(nullptr) {}
     // Left unset, for the data plane: resolve_into() sets all it reads (Decision::ForOverwrite).

@@ -14,9 +14,9 @@
 #include <set>
 
 #include "dns/rrtype.h"
+#include "dns/wire.h"
 #include "dnssec/keys.h"
 #include "dnssec/signer.h"
-#include "dns/wire.h"
 #include "zone/compiler.h"
 #include "zone/master_parser.h"
 #include "zone/rdata_text.h"
@@ -358,8 +358,8 @@ TEST_F(KeysDir, SignsAliasAnswersForTheAliasNameAndAPolicyNodataProof) {
         sig.type = dns::type::RRSIG;
         sig.rdata = a.signatures[0];
         EXPECT_TRUE(verifies(sig, rrset, (*keys)[1])) << a.policy << "/" << a.member;
-        EXPECT_EQ(dns::load_u32(reinterpret_cast<const uint8_t*>(a.signatures[0].data()) + 4), a.policy == 0 ? 60u
-                                                                                                            : 3600u);
+        EXPECT_EQ(dns::load_u32(reinterpret_cast<const uint8_t*>(a.signatures[0].data()) + 4),
+                  a.policy == 0 ? 60u : 3600u);
     }
     EXPECT_EQ(keys_seen, (std::set<std::pair<uint32_t, uint16_t>>{{0, 0}, {0, 1}, {1, 1}}));
     // NODATA at al: its NSEC with al's types but A, signed.
@@ -446,7 +446,7 @@ TEST_F(KeysDir, KeyTimingDrivesAPrePublishZskRollover) {
         return std::pair(published, signing);
     };
     using Tags = std::set<uint16_t>;
-    EXPECT_EQ(at(t0 + 50), std::pair(Tags{old_zsk, new_zsk}, Tags{old_zsk}));  // pre-published
+    EXPECT_EQ(at(t0 + 50), std::pair(Tags{old_zsk, new_zsk}, Tags{old_zsk}));   // pre-published
     EXPECT_EQ(at(t0 + 150), std::pair(Tags{old_zsk, new_zsk}, Tags{new_zsk}));  // the new one signs
     EXPECT_EQ(at(t0 + 1200), std::pair(Tags{new_zsk}, Tags{new_zsk}));          // the old one is gone
     // The only KSK cannot be retired; one with a successor can.
