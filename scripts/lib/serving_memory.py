@@ -8,7 +8,11 @@ and after a record was added to it (compiled again). NSD runs as several
 processes (main, server, xfrd): its figure is the sum of their proportional set sizes
 (Pss, shared pages counted once); fastzoned and knotd are one process each (RSS).
 
-usage: serving_memory.py FASTZONED [--records N] [--no-peers]
+With --signed FASTZONECTL the zone is signed first (ECDSAP256SHA256 KSK + ZSK from
+dnssec-keygen, NSEC, by `fastzonectl sign-zone`) and every server serves that pre-signed
+file; the table adds the serving memory per record of the signed zone.
+
+usage: serving_memory.py FASTZONED [--records N] [--no-peers] [--signed FASTZONECTL]
 """
 
 import argparse
@@ -141,17 +145,39 @@ def reload_peak(server):
     return s.peak, status_mb(server.pid, "VmRSS")
 
 
+def sign(fastzonectl, work, zone):
+    """The zone signed by fastzonectl sign-zone with fresh keys: (its file, its records)."""
+    keys = os.path.join(work, "keys")
+    os.makedirs(keys)
+    for extra in (["-f", "KSK"], []):
+        subprocess.run(["dnssec-keygen", "-q", "-K", keys, "-a", "13", *extra, ORIGIN], check=True,
+                       capture_output=True)
+    conf = os.path.join(work, "sign.yaml")
+    with open(conf, "w") as f:
+        f.write(f"zones:\n  - origin: {ORIGIN}\n    file: {zone}\n    dnssec: {{keys_dir: {keys}}}\n")
+    signed = os.path.join(work, "signed.zone")
+    with open(signed, "w") as out:
+        subprocess.run([fastzonectl, "sign-zone", "-c", conf, ORIGIN], check=True, stdout=out)
+    with open(signed) as f:
+        records = sum(1 for line in f if line.strip())
+    return signed, records
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("fastzoned")
     ap.add_argument("--records", type=int, default=1000000)
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--signed", metavar="FASTZONECTL")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="fz-serving-memory-")
     rows, running = [], []
     try:
         zone = os.path.join(work, "bench.zone")
         write_zone(zone, args.records)
+        records = args.records
+        if args.signed:
+            zone, records = sign(args.signed, work, zone)
         rss = lambda pid: status_mb(pid, "VmRSS")  # noqa: E731
 
         port = free_port()
@@ -187,13 +213,15 @@ def main():
         peer("NSD", "nsd", lambda d, p: Nsd(write_nsd_conf(d, p, [(ORIGIN, zone)]), p), pss_mb,
              "Pss of its processes")
 
-        print(f"one zone of {args.records} A records")
+        print(f"one zone of {args.records} A records" + (f", signed: {records} records" if args.signed else ""))
         print(f"{'server':<10} {'peak loading':>13} {'serving':>9} {'load':>7}")
         for name, peak, serving, secs, note in rows:
             print(f"{name:<10} {peak:>10.0f} MB {serving:>6.0f} MB {secs:>6.1f} s  {note}")
         ref = next((r for r in rows if r[0] == "Knot DNS"), None)
         if ref:
             print(f"fastzoned serving / Knot DNS serving: {rows[0][2] / ref[2]:.2f}")
+        if args.signed:
+            print("serving bytes per record: " + ", ".join(f"{r[0]} {r[2] * 1e6 / records:.0f}" for r in rows))
     finally:
         for s in running:
             if s.running():

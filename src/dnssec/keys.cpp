@@ -120,7 +120,8 @@ Status read_timing(const std::string& path, SigningKey& k) {
     if (!text) return error(path, "cannot read the private key file");
     std::istringstream lines(*text);
     for (std::string line; std::getline(lines, line);) {
-        int64_t* field = line.rfind("Publish:", 0) == 0    ? &k.publish
+        int64_t* field = line.rfind("Created:", 0) == 0    ? &k.created
+                         : line.rfind("Publish:", 0) == 0  ? &k.publish
                          : line.rfind("Activate:", 0) == 0 ? &k.activate
                          : line.rfind("Inactive:", 0) == 0 ? &k.inactive
                          : line.rfind("Delete:", 0) == 0   ? &k.remove
@@ -258,6 +259,24 @@ Result<std::string> roll_zsk(const std::string& dir, const dns::Name& zone, int6
     return base;
 }
 
+Result<std::optional<std::string>> roll_zsk_if_due(const std::string& dir, const dns::Name& zone, int64_t now,
+                                                   int64_t lifetime, int64_t prepublish, int64_t retire, int64_t* due) {
+    auto keys = load_keys(dir, zone);
+    if (!keys) return keys.error();
+    *due = 0;
+    for (const SigningKey& k : *keys) {
+        if (k.ksk() || !k.active(now) || k.inactive != 0) continue;
+        const int64_t at = (k.activate != 0 ? k.activate : k.created) + lifetime - prepublish;
+        if (at <= now) {
+            auto base = roll_zsk(dir, zone, now, prepublish, retire);
+            if (!base) return base.error();
+            return std::optional<std::string>(*base);
+        }
+        if (*due == 0 || at < *due) *due = at;
+    }
+    return std::optional<std::string>();
+}
+
 Result<std::string> retire_key(const std::string& dir, const dns::Name& zone, uint16_t tag, int64_t now,
                                int64_t after) {
     auto keys = load_keys(dir, zone);
@@ -305,7 +324,7 @@ Result<std::string> generate_key(const std::string& dir, const dns::Name& zone, 
         const std::string b64_priv = base64_encode(priv);
         const std::string text = std::string("Private-key-format: v1.3\nAlgorithm: ") + std::to_string(algorithm) +
                                  (algorithm == kEd25519 ? " (ED25519)" : " (ECDSAP256SHA256)") +
-                                 "\nPrivateKey: " + b64_priv + "\n" +
+                                 "\nPrivateKey: " + b64_priv + "\nCreated: " + key_time(std::time(nullptr)) + "\n" +
                                  (times.publish != 0 ? "Publish: " + key_time(times.publish) + "\n" : "") +
                                  (times.activate != 0 ? "Activate: " + key_time(times.activate) + "\n" : "");
         const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
@@ -365,6 +384,7 @@ Result<std::vector<SigningKey>> load_keys(const std::string& dir, const dns::Nam
         if (!st) return st.error();
         st = read_timing(k.file, k);
         if (!st) return st.error();
+        if (struct stat info{}; k.created == 0 && ::stat(k.file.c_str(), &info) == 0) k.created = info.st_mtime;
         auto secret = private_scalar(k.file, k.algorithm);
         if (!secret) return secret.error();
         auto key = make_key(k.file, k, *secret);

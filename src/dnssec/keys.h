@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct SigningKey {
     // BIND's timing metadata (the .private file's Publish, Activate, Inactive and Delete,
     // as dnssec-keygen -P/-A/-I/-D, dnssec-settime or fastzonectl dnssec write them), in
     // seconds since the epoch; 0: not set (published and active from the start, forever).
+    int64_t created = 0;  // Created, else the .private file's modification time
     int64_t publish = 0;
     int64_t activate = 0;
     int64_t inactive = 0;
@@ -77,6 +79,13 @@ Status set_key_time(const std::string& private_file, const std::string& field, i
 // new key's base name.
 Result<std::string> roll_zsk(const std::string& dir, const dns::Name& zone, int64_t now, int64_t prepublish,
                              int64_t retire);
+
+// roll_zsk() when an active ZSK (without an Inactive time yet) has signed for
+// `lifetime` less `prepublish` (since its Activate time, else its creation): returns the
+// new key's base name, or nothing when none is due; `due` gets the earliest time one
+// will be (0: none).
+Result<std::optional<std::string>> roll_zsk_if_due(const std::string& dir, const dns::Name& zone, int64_t now,
+                                                   int64_t lifetime, int64_t prepublish, int64_t retire, int64_t* due);
 
 // Ends key `tag` of `zone` at now + after: it stops signing and leaves the DNSKEY RRset
 // (and CDS/CDNSKEY) then (Inactive and Delete). The last step of a KSK rollover, once the

@@ -108,7 +108,7 @@ Result<dnssec::Nsec3Options> read_nsec3(const Reader& rd, const YAML::Node& n) {
 
 Result<DnssecConfig> read_dnssec(const Reader& rd, const YAML::Node& n, const std::string& dir) {
     auto st = rd.only_keys(n, "zones[].dnssec",
-                           {"keys_dir", "denial", "nsec3", "signature_validity", "signature_refresh"});
+                           {"keys_dir", "denial", "nsec3", "signature_validity", "signature_refresh", "zsk_lifetime"});
     if (!st) return st.error();
     DnssecConfig d;
     if (!n["keys_dir"]) return rd.error(n, "'zones[].dnssec' needs 'keys_dir' (the zone's BIND key files)");
@@ -135,6 +135,10 @@ Result<DnssecConfig> read_dnssec(const Reader& rd, const YAML::Node& n, const st
     }
     if (d.signature_refresh >= d.signature_validity) {
         return rd.error(n, "'signature_refresh' must be shorter than 'signature_validity'");
+    }
+    if (n["zsk_lifetime"]) {
+        FZ_TRY(v, read_duration(rd, n["zsk_lifetime"], "zsk_lifetime"));
+        d.zsk_lifetime = v;
     }
     return d;
 }

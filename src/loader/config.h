@@ -32,6 +32,9 @@ struct DnssecConfig {
     uint32_t signature_validity = 14 * 86400;   // seconds a signature is valid from now
     uint32_t signature_refresh = 7 * 86400;     // re-sign when less than this remains
     std::optional<dnssec::Nsec3Options> nsec3;  // denial: nsec3 (else NSEC)
+    // A ZSK signs this long, then a pre-publish rollover starts by itself (the server
+    // writes the successor's key files into keys_dir); 0: rollovers are the operator's.
+    uint32_t zsk_lifetime = 0;
 };
 
 struct ZoneConfig {

@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 
+#include "common/log.h"
 #include "dns/name_hash.h"
 #include "dnssec/keys.h"
 #include "dnssec/signer.h"
@@ -326,10 +327,24 @@ const zone::ZoneImage* previous_signed(const std::vector<CompiledFileZone>& reus
 
 // Valid from an hour ago: clocks drift.
 Result<SigningTimes> sign_zone(const DnssecConfig& d, zone::ZoneSource& src, LoadReport& rep, AnswerSigning* answers,
-                               const zone::ZoneImage* previous) {
+                               const zone::ZoneImage* previous, bool roll_keys) {
+    const auto now = static_cast<uint32_t>(std::time(nullptr));
+    int64_t roll_due = 0;
+    if (roll_keys && d.zsk_lifetime != 0) {
+        // A day to publish the successor first (less for a short lifetime), and the old key
+        // kept published until its last signatures have expired.
+        const int64_t prepublish = std::min<int64_t>(86400, d.zsk_lifetime / 4);
+        auto rolled = dnssec::roll_zsk_if_due(d.keys_dir, src.origin, now, d.zsk_lifetime, prepublish,
+                                              d.signature_validity + prepublish, &roll_due);
+        if (!rolled) return rolled.error();
+        if (*rolled) {
+            log::info("ZSK rollover started", log::kv("zone", src.origin.to_text()) + " " +
+                                                  log::kv("new_key", **rolled) + " " +
+                                                  log::kv("signs_in_s", static_cast<long long>(prepublish)));
+        }
+    }
     auto keys = dnssec::load_keys(d.keys_dir, src.origin);
     if (!keys) return keys.error();
-    const auto now = static_cast<uint32_t>(std::time(nullptr));
     auto t0 = std::chrono::steady_clock::now();
     const size_t warned = src.warnings.size();
     // Kept: what the next scheduled refresh (signature_refresh less up to a tenth before
@@ -344,7 +359,7 @@ Result<SigningTimes> sign_zone(const DnssecConfig& d, zone::ZoneSource& src, Loa
     rep.signatures_kept += signed_->reused;
     rep.warnings.insert(rep.warnings.end(), src.warnings.begin() + static_cast<std::ptrdiff_t>(warned),
                         src.warnings.end());
-    SigningTimes times{signed_->oldest, 0};
+    SigningTimes times{signed_->oldest, roll_due};
     for (const dnssec::SigningKey& k : *keys) {
         const int64_t e = k.next_event(now);
         if (e != 0 && (times.next_key_event == 0 || e < times.next_key_event)) times.next_key_event = e;
@@ -430,7 +445,7 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         // through the API or UPDATE, and each signs what it touched).
         const ZoneConfig* zc = i < from_file.size() ? from_file[i].config : configured(config, src.origin);
         if (zc != nullptr && zc->dnssec) {
-            auto signed_ = sign_zone(*zc->dnssec, src, rep, answers.get(), previous_signed(reusable, src.origin));
+            auto signed_ = sign_zone(*zc->dnssec, src, rep, answers.get(), previous_signed(reusable, src.origin), true);
             if (!signed_) return signed_.error();
             times = *signed_;
         }

@@ -69,8 +69,11 @@ struct SigningTimes {
     uint32_t oldest_signature = 0;
     int64_t next_key_event = 0;
 };
+// With `roll_keys` (a server's load, not fastzonectl's), a ZSK past zsk_lifetime gets its
+// successor first (dnssec::roll_zsk_if_due).
 Result<SigningTimes> sign_zone(const DnssecConfig& dnssec, zone::ZoneSource& zone, LoadReport& rep,
-                               AnswerSigning* answers = nullptr, const zone::ZoneImage* previous = nullptr);
+                               AnswerSigning* answers = nullptr, const zone::ZoneImage* previous = nullptr,
+                               bool roll_keys = false);
 
 // What the store adds to the configuration: its zones (served instead of a configured
 // zone file of the same origin) and the health checks created through the API.

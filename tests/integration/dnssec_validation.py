@@ -438,6 +438,46 @@ def check_incremental(fastzoned, work, failures):
         srv.stop()
 
 
+def zsk_state(port, origin):
+    """(ZSK tags in the DNSKEY RRset, tags of host A's RRSIGs), the A verified against it."""
+    import dns.dnssec
+    import dns.name
+    zone = dns.name.from_text(origin)
+    r = ask(("127.0.0.1", port), origin, "DNSKEY")
+    dnskey = r.find_rrset(r.answer, zone, dns.rdataclass.IN, dns.rdatatype.DNSKEY)
+    a = ask(("127.0.0.1", port), "host." + origin, "A")
+    rrset = a.find_rrset(a.answer, dns.name.from_text("host." + origin), dns.rdataclass.IN, dns.rdatatype.A)
+    sigs = a.find_rrset(a.answer, rrset.name, dns.rdataclass.IN, dns.rdatatype.RRSIG, dns.rdatatype.A)
+    dns.dnssec.validate(rrset, sigs, {zone: dnskey})
+    return ({dns.dnssec.key_id(k) for k in dnskey if k.flags == 256}, {sig.key_tag for sig in sigs})
+
+
+def check_auto_rollover(fastzoned, work, failures):
+    """zsk_lifetime 6 s: the server rolls its ZSK by itself (a successor published, then
+    signing in its place) while every answer verifies against the DNSKEY RRset served."""
+    import dns.dnssec
+    origin = "auto.test."
+    srv, _, port, _ = signed_child(fastzoned, work, "a", origin, ", signature_validity: 30s, "
+                                   "signature_refresh: 10s, zsk_lifetime: 6s")
+    try:
+        srv.wait_ready(origin)
+        zsks, signing = zsk_state(port, origin)
+        deadline = time.monotonic() + 20
+        now = (zsks, signing)
+        while time.monotonic() < deadline and not (now[1] - signing and now[1] <= now[0]):
+            try:
+                now = zsk_state(port, origin)
+            except (dns.dnssec.ValidationFailure, KeyError) as e:
+                failures.append(f"automatic ZSK rollover: an answer does not verify: {e}")
+                return
+            time.sleep(0.2)
+        if not now[1] - signing or "ZSK rollover started" not in srv.log_text():
+            failures.append(f"automatic ZSK rollover: ZSKs {zsks} signing {signing}, then {now}; log:\n"
+                            f"{srv.log_tail(6)}")
+    finally:
+        srv.stop()
+
+
 def check_zsk_rollover(fastzoned, work, failures):
     """`fastzonectl dnssec roll-zsk` with a 4 s pre-publication and 4 s retirement, then
     a reload: the new ZSK is in the DNSKEY RRset at once but does not sign; after 4 s the
@@ -446,22 +486,13 @@ def check_zsk_rollover(fastzoned, work, failures):
     if FASTZONECTL is None:
         return "not run (no fastzonectl)"
     import dns.dnssec
-    import dns.name
     origin = "roll.test."
     srv, _, port, keys = signed_child(fastzoned, work, "z", origin)
     try:
         srv.wait_ready(origin)
-        zone = dns.name.from_text(origin)
 
         def state():
-            """(ZSK tags in the DNSKEY RRset, tags of host A's RRSIGs), each verified."""
-            r = ask(("127.0.0.1", port), origin, "DNSKEY")
-            dnskey = r.find_rrset(r.answer, zone, dns.rdataclass.IN, dns.rdatatype.DNSKEY)
-            a = ask(("127.0.0.1", port), "host." + origin, "A")
-            rrset = a.find_rrset(a.answer, dns.name.from_text("host." + origin), dns.rdataclass.IN, dns.rdatatype.A)
-            sigs = a.find_rrset(a.answer, rrset.name, dns.rdataclass.IN, dns.rdatatype.RRSIG, dns.rdatatype.A)
-            dns.dnssec.validate(rrset, sigs, {zone: dnskey})
-            return ({dns.dnssec.key_id(k) for k in dnskey if k.flags == 256}, {sig.key_tag for sig in sigs})
+            return zsk_state(port, origin)
 
         zsks, signing = state()
         base = run(FASTZONECTL, "dnssec", "roll-zsk", origin, keys, "--prepublish", "4", "--retire", "4",
@@ -595,6 +626,7 @@ def main():
         check_incremental(sys.argv[1], work, failures)
         rollover = check_zsk_rollover(sys.argv[1], work, failures)
         check_update(sys.argv[1], work, failures)
+        check_auto_rollover(sys.argv[1], work, failures)
         exported = verify_exported(FASTZONECTL, os.path.join(work, "p", "fastzone.yaml"), failures)
         if failures:
             print("FAIL:\n  " + "\n  ".join(failures))
@@ -609,7 +641,7 @@ def main():
               + f"ldns-verify-zone passes {exported} zones as fastzone signs them; a zone is signed again "
               "before its signatures expire; a reload re-signs only the RRsets that changed; "
               f"a pre-publish ZSK rollover went {rollover}; a name added by UPDATE to a signed store zone "
-              "is served signed")
+              "is served signed; zsk_lifetime rolls the ZSK by itself")
         return 0
     finally:
         for s in reversed(servers):

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -454,6 +455,29 @@ TEST_F(KeysDir, KeyTimingDrivesAPrePublishZskRollover) {
     EXPECT_FALSE(retire_key(dir_, kOrigin, ksk, t0, 3600).ok());
     ASSERT_TRUE(generate_key(dir_, kOrigin, kEcdsaP256Sha256, true).ok());
     EXPECT_TRUE(retire_key(dir_, kOrigin, ksk, t0, 3600).ok());
+}
+
+// A ZSK past its lifetime (less the pre-publication) gets a successor; before, the time
+// it will is reported for the server to come back then.
+TEST_F(KeysDir, ALifetimeRollsTheZskWhenDue) {
+    ASSERT_TRUE(generate_key(dir_, kOrigin, kEcdsaP256Sha256, true).ok());
+    ASSERT_TRUE(generate_key(dir_, kOrigin, kEcdsaP256Sha256, false).ok());
+    const int64_t created = std::time(nullptr);
+    int64_t due = 0;
+    auto early = roll_zsk_if_due(dir_, kOrigin, created + 10, 100, 20, 50, &due);
+    ASSERT_TRUE(early.ok());
+    EXPECT_FALSE(early->has_value());
+    EXPECT_NEAR(static_cast<double>(due), static_cast<double>(created + 80), 2);
+    auto rolled = roll_zsk_if_due(dir_, kOrigin, due, 100, 20, 50, &due);
+    ASSERT_TRUE(rolled.ok());
+    ASSERT_TRUE(rolled->has_value());
+    auto keys = load_keys(dir_, kOrigin);
+    ASSERT_TRUE(keys.ok());
+    EXPECT_EQ(keys->size(), 3u);
+    // The old ZSK has its Inactive time now: nothing is due again until the new one ages.
+    auto again = roll_zsk_if_due(dir_, kOrigin, created + 90, 100, 20, 50, &due);
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(again->has_value());
 }
 
 TEST_F(KeysDir, GeneratedKeysAreBindsFormatAndPrivate) {
