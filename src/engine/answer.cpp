@@ -565,8 +565,9 @@ private:
     // A signed multivalue answer's RRSIGs, made with the window it came from (or the
     // whole pool's): CompiledPolicy::answer_signatures.
     bool put_answer_signatures(const Chosen& c, size_t owner_pos) {
+        if (!signed_whole(c)) return true;  // (c.res is set only for a policy's answer)
         const policy::CompiledPolicy& p = *c.res.compiled;
-        return !signed_whole(c) || r_.put_signatures(owner_pos, p.signatures_of(c.res.decision), p.signature_records);
+        return r_.put_signatures(owner_pos, p.signatures_of(c.res.decision), p.signature_records);
     }
     bool signed_whole(const Chosen& c) const { return c.signing.own && !c.res.compiled->signature_at.empty(); }
 
