@@ -3,13 +3,20 @@
 // the MaxMind test database, latency, IP-based, failover, multivalue, geoproximity and
 // alias chains), from a client address that varies with the input, so that EDNS Client
 // Subnet parsing, the client's table lookups and every decide() path see hostile input.
-// Checks the same response invariants as the plain answer target.
+// Checks the same response invariants as the plain answer target. Each input is also
+// answered by the same configuration signed by fastzone (keys made at start in a temporary
+// folder), where queries with DO take the signed policy answers: member and window
+// signatures, alias signatures, a policy's own NODATA proof.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 
+#include <stdlib.h>
+
+#include "dnssec/keys.h"
 #include "engine/answer.h"
 #include "loader/config.h"
 #include "loader/loader.h"
@@ -17,21 +24,40 @@
 
 namespace {
 
-const fz::engine::Snapshot& snapshot() {
-    static const fz::engine::Snapshot* snap = [] {
-        auto config = fz::loader::load_config(FZ_SOURCE_ROOT "/config/fastzone-policies.yaml");
-        if (!config) {
-            std::fprintf(stderr, "answer_policy_fuzz: %s\n", config.error().to_string().c_str());
-            std::abort();
+[[noreturn]] void fail(const fz::Error& e) {
+    std::fprintf(stderr, "answer_policy_fuzz: %s\n", e.to_string().c_str());
+    std::abort();
+}
+
+// The example configuration, or with `signed_` its zones signed with fresh keys.
+const fz::engine::Snapshot* build(bool signed_) {
+    auto config = fz::loader::load_config(FZ_SOURCE_ROOT "/config/fastzone-policies.yaml");
+    if (!config) fail(config.error());
+    if (signed_) {
+        char dir[] = "/tmp/fz-fuzz-keys-XXXXXX";
+        if (::mkdtemp(dir) == nullptr) std::abort();
+        for (auto& zone : config->zones) {
+            for (bool ksk : {true, false}) {
+                auto k = fz::dnssec::generate_key(dir, zone.origin, fz::dnssec::kEcdsaP256Sha256, ksk);
+                if (!k) fail(k.error());
+            }
+            zone.dnssec = fz::loader::DnssecConfig{};
+            zone.dnssec->keys_dir = dir;
         }
         auto built = fz::loader::build_snapshot(*config, nullptr);
-        if (!built) {
-            std::fprintf(stderr, "answer_policy_fuzz: %s\n", built.error().to_string().c_str());
-            std::abort();
-        }
+        std::filesystem::remove_all(dir);  // loaded: the keys are in memory
+        if (!built) fail(built.error());
         return built.value().release();
-    }();
-    return *snap;
+    }
+    auto built = fz::loader::build_snapshot(*config, nullptr);
+    if (!built) fail(built.error());
+    return built.value().release();
+}
+
+const fz::engine::Snapshot& snapshot(bool signed_) {
+    static const fz::engine::Snapshot* plain = build(false);
+    static const fz::engine::Snapshot* with_keys = build(true);
+    return signed_ ? *with_keys : *plain;
 }
 
 // The packet's source, when the query carries no ECS: IPv4 or IPv6 from a hash of the input.
@@ -54,10 +80,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static fz::engine::Worker worker;
     static uint8_t out[65536];
     const fz::engine::Peer peer = peer_for(data, size);
-    for (auto t : {fz::engine::Transport::kUdp, fz::engine::Transport::kTcp}) {
-        size_t cap = t == fz::engine::Transport::kUdp ? 4096 : sizeof(out);
-        size_t n = fz::engine::answer(snapshot(), data, size, peer, t, out, cap, worker);
-        fz::fuzz::check_response(data, size, out, n, cap);
+    for (bool signed_ : {false, true}) {
+        for (auto t : {fz::engine::Transport::kUdp, fz::engine::Transport::kTcp}) {
+            size_t cap = t == fz::engine::Transport::kUdp ? 4096 : sizeof(out);
+            size_t n = fz::engine::answer(snapshot(signed_), data, size, peer, t, out, cap, worker);
+            fz::fuzz::check_response(data, size, out, n, cap);
+        }
     }
     return 0;
 }
