@@ -11,16 +11,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 
-#include <stdlib.h>
-
-#include "dnssec/keys.h"
 #include "engine/answer.h"
 #include "loader/config.h"
 #include "loader/loader.h"
 #include "response_check.h"
+#include "tests/support/signed_config.h"
 
 namespace {
 
@@ -31,24 +28,14 @@ namespace {
 
 // The example configuration, or with `signed_` its zones signed with fresh keys.
 const fz::engine::Snapshot* build(bool signed_) {
-    auto config = fz::loader::load_config(FZ_SOURCE_ROOT "/config/fastzone-policies.yaml");
-    if (!config) fail(config.error());
+    constexpr const char* kConfig = FZ_SOURCE_ROOT "/config/fastzone-policies.yaml";
     if (signed_) {
-        char dir[] = "/tmp/fz-fuzz-keys-XXXXXX";
-        if (::mkdtemp(dir) == nullptr) std::abort();
-        for (auto& zone : config->zones) {
-            for (bool ksk : {true, false}) {
-                auto k = fz::dnssec::generate_key(dir, zone.origin, fz::dnssec::kEcdsaP256Sha256, ksk);
-                if (!k) fail(k.error());
-            }
-            zone.dnssec = fz::loader::DnssecConfig{};
-            zone.dnssec->keys_dir = dir;
-        }
-        auto built = fz::loader::build_snapshot(*config, nullptr);
-        std::filesystem::remove_all(dir);  // loaded: the keys are in memory
+        auto built = fz::test::signed_snapshot_of_config(kConfig);
         if (!built) fail(built.error());
         return built.value().release();
     }
+    auto config = fz::loader::load_config(kConfig);
+    if (!config) fail(config.error());
     auto built = fz::loader::build_snapshot(*config, nullptr);
     if (!built) fail(built.error());
     return built.value().release();
