@@ -98,10 +98,8 @@ Status check_private_mode(const std::string& path) {
 
 // BIND writes an ECDSA scalar without its leading zero bytes (one key in 256 has a
 // 31-byte PrivateKey): padded back to 32 here. An Ed25519 seed is always 32 bytes.
-Result<std::string> private_scalar(const std::string& path, uint8_t algorithm) {
-    auto text = read_file(path);
-    if (!text) return error(path, "cannot read the private key file");
-    std::istringstream lines(*text);
+Result<std::string> private_scalar(const std::string& path, const std::string& text, uint8_t algorithm) {
+    std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
         if (line.rfind("PrivateKey:", 0) != 0) continue;
         std::string b64 = line.substr(11), out;
@@ -115,10 +113,8 @@ Result<std::string> private_scalar(const std::string& path, uint8_t algorithm) {
 }
 
 // BIND's timing metadata in the private file: "Publish: 20261203120000" (UTC).
-Status read_timing(const std::string& path, SigningKey& k) {
-    auto text = read_file(path);
-    if (!text) return error(path, "cannot read the private key file");
-    std::istringstream lines(*text);
+Status read_timing(const std::string& path, const std::string& text, SigningKey& k) {
+    std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
         int64_t* field = line.rfind("Created:", 0) == 0    ? &k.created
                          : line.rfind("Publish:", 0) == 0  ? &k.publish
@@ -247,7 +243,7 @@ Result<std::string> roll_zsk(const std::string& dir, const dns::Name& zone, int6
     if (!keys) return keys.error();
     std::vector<const SigningKey*> current;
     for (const SigningKey& k : *keys) {
-        if (!k.ksk() && k.active(now) && k.inactive == 0) current.push_back(&k);
+        if (!k.ksk() && k.open_ended(now)) current.push_back(&k);
     }
     if (current.empty()) return error(dir, "no active ZSK of " + zone.to_text() + " without an Inactive time to roll");
     auto base = generate_key(dir, zone, current.front()->algorithm, false, KeyTimes{now, now + prepublish});
@@ -259,13 +255,12 @@ Result<std::string> roll_zsk(const std::string& dir, const dns::Name& zone, int6
     return base;
 }
 
-Result<std::optional<std::string>> roll_zsk_if_due(const std::string& dir, const dns::Name& zone, int64_t now,
-                                                   int64_t lifetime, int64_t prepublish, int64_t retire, int64_t* due) {
-    auto keys = load_keys(dir, zone);
-    if (!keys) return keys.error();
+Result<std::optional<std::string>> roll_zsk_if_due(const std::vector<SigningKey>& keys, const std::string& dir,
+                                                   const dns::Name& zone, int64_t now, int64_t lifetime,
+                                                   int64_t prepublish, int64_t retire, int64_t* due) {
     *due = 0;
-    for (const SigningKey& k : *keys) {
-        if (k.ksk() || !k.active(now) || k.inactive != 0) continue;
+    for (const SigningKey& k : keys) {
+        if (k.ksk() || !k.open_ended(now)) continue;
         const int64_t at = (k.activate != 0 ? k.activate : k.created) + lifetime - prepublish;
         if (at <= now) {
             auto base = roll_zsk(dir, zone, now, prepublish, retire);
@@ -289,7 +284,7 @@ Result<std::string> retire_key(const std::string& dir, const dns::Name& zone, ui
     if (key == nullptr) return error(dir, "no key of " + zone.to_text() + " with tag " + std::to_string(tag));
     for (const SigningKey& k : *keys) {
         // Another key of the same role signs on after it: never a zone without a KSK or ZSK.
-        if (&k != key && k.ksk() == key->ksk() && k.active(now + after) && k.inactive == 0) ++others;
+        if (&k != key && k.ksk() == key->ksk() && k.open_ended(now + after)) ++others;
     }
     if (others == 0) {
         return error(key->file, std::string("no other ") + (key->ksk() ? "KSK" : "ZSK") +
@@ -382,10 +377,12 @@ Result<std::vector<SigningKey>> load_keys(const std::string& dir, const dns::Nam
         }
         st = check_private_mode(k.file);
         if (!st) return st.error();
-        st = read_timing(k.file, k);
+        const auto text = read_file(k.file);
+        if (!text) return error(k.file, "cannot read the private key file");
+        st = read_timing(k.file, *text, k);
         if (!st) return st.error();
         if (struct stat info{}; k.created == 0 && ::stat(k.file.c_str(), &info) == 0) k.created = info.st_mtime;
-        auto secret = private_scalar(k.file, k.algorithm);
+        auto secret = private_scalar(k.file, *text, k.algorithm);
         if (!secret) return secret.error();
         auto key = make_key(k.file, k, *secret);
         if (!key) return key.error();

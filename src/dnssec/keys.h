@@ -47,6 +47,8 @@ struct SigningKey {
     bool active(int64_t now) const {
         return published(now) && (activate == 0 || activate <= now) && (inactive == 0 || now < inactive);
     }
+    // Active at `now` with no Inactive time yet: signing until someone ends it.
+    bool open_ended(int64_t now) const { return active(now) && inactive == 0; }
     // The first of its timing events after `now`, or 0.
     int64_t next_event(int64_t now) const;
 };
@@ -80,12 +82,13 @@ Status set_key_time(const std::string& private_file, const std::string& field, i
 Result<std::string> roll_zsk(const std::string& dir, const dns::Name& zone, int64_t now, int64_t prepublish,
                              int64_t retire);
 
-// roll_zsk() when an active ZSK (without an Inactive time yet) has signed for
-// `lifetime` less `prepublish` (since its Activate time, else its creation): returns the
-// new key's base name, or nothing when none is due; `due` gets the earliest time one
-// will be (0: none).
-Result<std::optional<std::string>> roll_zsk_if_due(const std::string& dir, const dns::Name& zone, int64_t now,
-                                                   int64_t lifetime, int64_t prepublish, int64_t retire, int64_t* due);
+// roll_zsk() when one of `keys` (the zone's, loaded from `dir`), an active ZSK without
+// an Inactive time yet, has signed for `lifetime` less `prepublish` (since its Activate
+// time, else its creation): returns the new key's base name, or nothing when none is due
+// (the keys then stand as loaded); `due` gets the earliest time one will be (0: none).
+Result<std::optional<std::string>> roll_zsk_if_due(const std::vector<SigningKey>& keys, const std::string& dir,
+                                                   const dns::Name& zone, int64_t now, int64_t lifetime,
+                                                   int64_t prepublish, int64_t retire, int64_t* due);
 
 // Ends key `tag` of `zone` at now + after: it stops signing and leaves the DNSKEY RRset
 // (and CDS/CDNSKEY) then (Inactive and Delete). The last step of a KSK rollover, once the

@@ -220,14 +220,14 @@ public:
             add_nsec_chain(groups);
         }
         groups = group();  // the NSEC records joined the zone (no cut moved: they are not NS)
-        std::vector<RRsetToSign> work;
-        for (auto& [key, g] : groups) {
-            if (signed_rrset(key)) work.push_back(std::move(g));
+        std::vector<const RRsetToSign*> work;
+        for (const auto& [key, g] : groups) {
+            if (signed_rrset(key)) work.push_back(&g);
         }
         report_.oldest = o_.expiration;
         auto sigs = sign_all(work);
         if (!sigs) return sigs.error();
-        auto policy = sign_policy_members();
+        auto policy = sign_policy_members(groups);  // before the RRSIGs join the records groups points into
         if (!policy) return policy.error();
         report_.rrsets = work.size();
         report_.signatures = sigs->size() - report_.reused + *policy;
@@ -435,9 +435,11 @@ private:
     // the policy's owner: each is signed here, so that the data plane only copies the
     // signature it picked. (A multivalue answer, several members at once, is signed as a
     // whole when its windows are drawn: PolicyTables::AnswerSigner.)
-    Result<size_t> sign_policy_members() {
+    Result<size_t> sign_policy_members(const std::map<Key, RRsetToSign>& groups) {
         std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
         size_t made = 0;
+        std::map<Key, const zone::PolicyRRsetSource*> policies;  // alias targets under a policy
+        for (const auto& p : zone_.policies) policies.emplace(Key{p.owner.lowered().bytes(), p.type}, &p);
         for (auto& p : zone_.policies) {
             if (below_cut(p.owner.lowered().bytes())) continue;
             for (auto& m : p.members) {
@@ -449,7 +451,7 @@ private:
                 made += sigs->size();
                 m.signatures = std::move(*sigs);
             }
-            auto aliases = sign_alias_answers(p, ctx.get());
+            auto aliases = sign_alias_answers(p, groups, policies, ctx.get());
             if (!aliases) return aliases.error();
             made += *aliases;
             auto nodata = sign_policy_nodata(p, ctx.get());
@@ -487,7 +489,8 @@ private:
     // this zone (a static RRset, or each answer of the policy there, down the chain),
     // signed at `routed`'s owner (zone::AliasAnswerSource). A target in another zone
     // cannot be signed with this zone's data: a warning, and those answers go unsigned.
-    Result<size_t> sign_alias_answers(zone::PolicyRRsetSource& routed, EVP_MD_CTX* ctx) {
+    Result<size_t> sign_alias_answers(zone::PolicyRRsetSource& routed, const std::map<Key, RRsetToSign>& groups,
+                                      const std::map<Key, const zone::PolicyRRsetSource*>& policies, EVP_MD_CTX* ctx) {
         routed.alias_answers.clear();
         std::set<std::pair<uint32_t, uint16_t>> seen;
         size_t made = 0;
@@ -499,11 +502,12 @@ private:
                 const auto key = std::make_pair(p.policy, static_cast<uint16_t>(i));
                 std::vector<const std::string*> rdatas;
                 uint32_t ttl = m.ttl;
+                const Key target{m.alias ? m.alias_target.lowered().bytes() : std::string(), p.type};
                 if (!m.alias) {
                     if (&p == &routed) continue;  // its own member: signed above
                     for (const std::string& rd : m.rdatas) rdatas.push_back(&rd);
-                } else if (const zone::PolicyRRsetSource* next = policy_at(m.alias_target, p.type)) {
-                    if (depth < kMaxAliasDepth) visit(*next, depth + 1);
+                } else if (auto next = policies.find(target); next != policies.end()) {
+                    if (depth < kMaxAliasDepth) visit(*next->second, depth + 1);
                     continue;
                 } else if (!m.alias_target.is_subdomain_of(zone_.origin)) {
                     zone_.warnings.push_back(Error{zone_.files.empty() ? "" : zone_.files[0], 0,
@@ -511,13 +515,9 @@ private:
                                                        m.alias_target.to_text() +
                                                        " is in another zone; its answers here go unsigned"});
                     continue;
-                } else {
-                    for (const zone::Record& r : zone_.records) {
-                        if (r.type == p.type && r.owner == m.alias_target) {
-                            rdatas.push_back(&r.rdata);
-                            ttl = r.ttl;
-                        }
-                    }
+                } else if (auto set = groups.find(target); set != groups.end()) {
+                    rdatas = set->second.rdatas;  // the static RRset, signed as sign_all() signs it
+                    ttl = set->second.first->ttl;
                 }
                 if (rdatas.empty() || !seen.insert(key).second) continue;
                 auto sigs = signer_.sign(routed.owner, routed.type, ttl, rdatas, ctx);
@@ -532,13 +532,6 @@ private:
         visit(routed, 0);
         if (failed) return *failed;
         return made;
-    }
-
-    const zone::PolicyRRsetSource* policy_at(const dns::Name& owner, uint16_t type) const {
-        for (const auto& p : zone_.policies) {
-            if (p.type == type && p.owner == owner) return &p;
-        }
-        return nullptr;
     }
 
     // The previous image's RRSIGs over this very RRset (SignOptions::previous), one by
@@ -585,7 +578,7 @@ private:
     }
 
     // The RRsets split over threads (signing is the cost; each thread its own context).
-    Result<std::vector<zone::Record>> sign_all(const std::vector<RRsetToSign>& work) {
+    Result<std::vector<zone::Record>> sign_all(const std::vector<const RRsetToSign*>& work) {
         unsigned n = o_.threads != 0 ? o_.threads : std::max(1u, std::thread::hardware_concurrency());
         n = static_cast<unsigned>(std::min<size_t>(n, std::max<size_t>(1, work.size() / 64)));
         std::vector<std::vector<zone::Record>> out(n);
@@ -597,11 +590,11 @@ private:
             threads.emplace_back([&, t] {
                 std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
                 for (size_t i = t; i < work.size() && !errors[t]; i += n) {
-                    const zone::Record& first = *work[i].first;
-                    auto kept = reusable(work[i], oldest[t]);
+                    const zone::Record& first = *work[i]->first;
+                    auto kept = reusable(*work[i], oldest[t]);
                     if (kept) reused[t] += kept->size();
                     auto sigs = kept ? Result<std::vector<std::string>>(std::move(*kept))
-                                     : signer_.sign(first.owner, first.type, first.ttl, work[i].rdatas, ctx.get());
+                                     : signer_.sign(first.owner, first.type, first.ttl, work[i]->rdatas, ctx.get());
                     if (!sigs) {
                         errors[t] = sigs.error();
                         break;

@@ -329,22 +329,24 @@ const zone::ZoneImage* previous_signed(const std::vector<CompiledFileZone>& reus
 Result<SigningTimes> sign_zone(const DnssecConfig& d, zone::ZoneSource& src, LoadReport& rep, AnswerSigning* answers,
                                const zone::ZoneImage* previous, bool roll_keys) {
     const auto now = static_cast<uint32_t>(std::time(nullptr));
+    auto keys = dnssec::load_keys(d.keys_dir, src.origin);
+    if (!keys) return keys.error();
     int64_t roll_due = 0;
     if (roll_keys && d.zsk_lifetime != 0) {
         // A day to publish the successor first (less for a short lifetime), and the old key
         // kept published until its last signatures have expired.
         const int64_t prepublish = std::min<int64_t>(86400, d.zsk_lifetime / 4);
-        auto rolled = dnssec::roll_zsk_if_due(d.keys_dir, src.origin, now, d.zsk_lifetime, prepublish,
+        auto rolled = dnssec::roll_zsk_if_due(*keys, d.keys_dir, src.origin, now, d.zsk_lifetime, prepublish,
                                               d.signature_validity + prepublish, &roll_due);
         if (!rolled) return rolled.error();
         if (*rolled) {
             log::info("ZSK rollover started", log::kv("zone", src.origin.to_text()) + " " +
                                                   log::kv("new_key", **rolled) + " " +
                                                   log::kv("signs_in_s", static_cast<long long>(prepublish)));
+            keys = dnssec::load_keys(d.keys_dir, src.origin);  // with the successor and the new times
+            if (!keys) return keys.error();
         }
     }
-    auto keys = dnssec::load_keys(d.keys_dir, src.origin);
-    if (!keys) return keys.error();
     auto t0 = std::chrono::steady_clock::now();
     const size_t warned = src.warnings.size();
     // Kept: what the next scheduled refresh (signature_refresh less up to a tenth before

@@ -181,6 +181,30 @@ bool verifies(const zone::Record& sig, const std::vector<const zone::Record*>& r
     return ok;
 }
 
+// A weighted policy RRset of two one-A members (192.0.2.1 and .2, TTL 60) at `owner`.
+zone::PolicyRRsetSource two_member_policy(const char* owner, uint32_t id) {
+    zone::PolicyRRsetSource p;
+    p.owner = *dns::name_from_text(owner, nullptr);
+    p.type = dns::type::A;
+    p.policy = id;
+    for (const char* a : {"\xc0\x00\x02\x01", "\xc0\x00\x02\x02"}) {
+        zone::PolicyMemberSource m;
+        m.ttl = 60;
+        m.rdatas.emplace_back(a, 4);
+        p.members.push_back(std::move(m));
+    }
+    return p;
+}
+
+// An RRSIG record of `rdata` at `owner`, for verifies().
+zone::Record rrsig(const dns::Name& owner, const std::string& rdata) {
+    zone::Record sig;
+    sig.owner = owner;
+    sig.type = dns::type::RRSIG;
+    sig.rdata = rdata;
+    return sig;
+}
+
 void expect_signed_zone(const std::string& dir, size_t key_count) {
     auto keys = load_keys(dir, kOrigin);
     ASSERT_TRUE(keys.ok()) << keys.error().to_string();
@@ -265,16 +289,7 @@ TEST_F(KeysDir, SignsEachMemberOfARoutingPolicy) {
     ASSERT_TRUE(keys.ok());
     auto src = zone::parse_zone_text(kZone, "example.com.zone", kOrigin);
     ASSERT_TRUE(src.ok());
-    zone::PolicyRRsetSource p;
-    p.owner = *dns::name_from_text("w.example.com.", nullptr);
-    p.type = dns::type::A;
-    for (const char* a : {"\xc0\x00\x02\x01", "\xc0\x00\x02\x02"}) {
-        zone::PolicyMemberSource m;
-        m.ttl = 60;
-        m.rdatas.emplace_back(a, 4);
-        p.members.push_back(std::move(m));
-    }
-    src->policies.push_back(std::move(p));
+    src->policies.push_back(two_member_policy("w.example.com.", 0));
     auto report = sign_zone(*src, *keys, SignOptions{1700000000, 1800000000, 1});
     ASSERT_TRUE(report.ok());
     for (const auto& m : src->policies[0].members) {
@@ -284,11 +299,7 @@ TEST_F(KeysDir, SignsEachMemberOfARoutingPolicy) {
         answer.type = dns::type::A;
         answer.ttl = m.ttl;
         answer.rdata = m.rdatas[0];
-        zone::Record sig;
-        sig.owner = answer.owner;
-        sig.type = dns::type::RRSIG;
-        sig.rdata = m.signatures[0];
-        EXPECT_TRUE(verifies(sig, {&answer}, (*keys)[1]));
+        EXPECT_TRUE(verifies(rrsig(answer.owner, m.signatures[0]), {&answer}, (*keys)[1]));
     }
     // The policy's name is in the NSEC chain, its type in the bitmap.
     bool in_chain = false;
@@ -309,16 +320,7 @@ TEST_F(KeysDir, SignsAliasAnswersForTheAliasNameAndAPolicyNodataProof) {
     ASSERT_TRUE(src.ok());
     const dns::Name www = *dns::name_from_text("www.example.com.", nullptr);
     const dns::Name w = *dns::name_from_text("w.example.com.", nullptr);
-    zone::PolicyRRsetSource weighted;
-    weighted.owner = w;
-    weighted.type = dns::type::A;
-    weighted.policy = 0;
-    for (const char* a : {"\xc0\x00\x02\x01", "\xc0\x00\x02\x02"}) {
-        zone::PolicyMemberSource m;
-        m.ttl = 60;
-        m.rdatas.emplace_back(a, 4);
-        weighted.members.push_back(std::move(m));
-    }
+    zone::PolicyRRsetSource weighted = two_member_policy("w.example.com.", 0);
     zone::PolicyRRsetSource alias;  // failover: primary an alias to w, secondary to www
     alias.owner = *dns::name_from_text("al.example.com.", nullptr);
     alias.type = dns::type::A;
@@ -354,11 +356,8 @@ TEST_F(KeysDir, SignsAliasAnswersForTheAliasNameAndAPolicyNodataProof) {
         }
         std::vector<const zone::Record*> rrset;
         for (const auto& r : data) rrset.push_back(&r);
-        zone::Record sig;
-        sig.owner = signed_alias.owner;
-        sig.type = dns::type::RRSIG;
-        sig.rdata = a.signatures[0];
-        EXPECT_TRUE(verifies(sig, rrset, (*keys)[1])) << a.policy << "/" << a.member;
+        EXPECT_TRUE(verifies(rrsig(signed_alias.owner, a.signatures[0]), rrset, (*keys)[1]))
+            << a.policy << "/" << a.member;
         EXPECT_EQ(dns::load_u32(reinterpret_cast<const uint8_t*>(a.signatures[0].data()) + 4),
                   a.policy == 0 ? 60u : 3600u);
     }
@@ -369,11 +368,7 @@ TEST_F(KeysDir, SignsAliasAnswersForTheAliasNameAndAPolicyNodataProof) {
     EXPECT_EQ(denial.owner, signed_alias.owner);
     EXPECT_EQ(zone::rdata_to_text(denial.type, denial.rdata), "a.b.ent.example.com. RRSIG NSEC");
     ASSERT_EQ(signed_alias.nodata_signatures.size(), 1u);
-    zone::Record sig;
-    sig.owner = denial.owner;
-    sig.type = dns::type::RRSIG;
-    sig.rdata = signed_alias.nodata_signatures[0];
-    EXPECT_TRUE(verifies(sig, {&denial}, (*keys)[1]));
+    EXPECT_TRUE(verifies(rrsig(denial.owner, signed_alias.nodata_signatures[0]), {&denial}, (*keys)[1]));
 }
 
 // Signing again over the last signed image keeps the RRSIGs of what did not change and
@@ -464,18 +459,18 @@ TEST_F(KeysDir, ALifetimeRollsTheZskWhenDue) {
     ASSERT_TRUE(generate_key(dir_, kOrigin, kEcdsaP256Sha256, false).ok());
     const int64_t created = std::time(nullptr);
     int64_t due = 0;
-    auto early = roll_zsk_if_due(dir_, kOrigin, created + 10, 100, 20, 50, &due);
+    auto early = roll_zsk_if_due(*load_keys(dir_, kOrigin), dir_, kOrigin, created + 10, 100, 20, 50, &due);
     ASSERT_TRUE(early.ok());
     EXPECT_FALSE(early->has_value());
     EXPECT_NEAR(static_cast<double>(due), static_cast<double>(created + 80), 2);
-    auto rolled = roll_zsk_if_due(dir_, kOrigin, due, 100, 20, 50, &due);
+    auto rolled = roll_zsk_if_due(*load_keys(dir_, kOrigin), dir_, kOrigin, due, 100, 20, 50, &due);
     ASSERT_TRUE(rolled.ok());
     ASSERT_TRUE(rolled->has_value());
     auto keys = load_keys(dir_, kOrigin);
     ASSERT_TRUE(keys.ok());
     EXPECT_EQ(keys->size(), 3u);
     // The old ZSK has its Inactive time now: nothing is due again until the new one ages.
-    auto again = roll_zsk_if_due(dir_, kOrigin, created + 90, 100, 20, 50, &due);
+    auto again = roll_zsk_if_due(*load_keys(dir_, kOrigin), dir_, kOrigin, created + 90, 100, 20, 50, &due);
     ASSERT_TRUE(again.ok());
     EXPECT_FALSE(again->has_value());
 }
