@@ -20,8 +20,8 @@ using Operation = Response (*)(const ops::Context&);
 struct Route {
     const char* method;
     const char* first;  // first path segment after /2013-04-01/
-    int segments;       // 1: /first, 2: /first/{id}, 3: /first/{id}/last
-    const char* last;   // third segment, or null
+    int segments;       // 1: /first, 2: /first/{id}, 3: /first/{id}/last, 4: /first/{id}/{name}/last
+    const char* last;   // the last segment when fixed (3 or 4 segments), or null: {name}
     const char* name;   // Route 53's operation name
     Operation run;
     bool zone_resource;  // the id (or ?hostedzoneid) is a hosted zone the key must be granted
@@ -45,6 +45,14 @@ constexpr Route kRoutes[] = {
     {"DELETE", "healthcheck", 2, nullptr, "DeleteHealthCheck", ops::delete_health_check, false},
     {"GET", "healthcheck", 3, "status", "GetHealthCheckStatus", ops::get_health_check_status, false},
     {"GET", "testdnsanswer", 1, nullptr, "TestDNSAnswer", ops::test_dns_answer, true},
+    {"POST", "hostedzone", 3, "enable-dnssec", "EnableHostedZoneDNSSEC", ops::enable_hosted_zone_dnssec, true},
+    {"POST", "hostedzone", 3, "disable-dnssec", "DisableHostedZoneDNSSEC", ops::disable_hosted_zone_dnssec, true},
+    {"GET", "hostedzone", 3, "dnssec", "GetDNSSEC", ops::get_dnssec, true},
+    // CreateKeySigningKey names its zone in the body, and checks the grant itself.
+    {"POST", "keysigningkey", 1, nullptr, "CreateKeySigningKey", ops::create_key_signing_key, false},
+    {"POST", "keysigningkey", 4, "activate", "ActivateKeySigningKey", ops::activate_key_signing_key, true},
+    {"POST", "keysigningkey", 4, "deactivate", "DeactivateKeySigningKey", ops::deactivate_key_signing_key, true},
+    {"DELETE", "keysigningkey", 3, nullptr, "DeleteKeySigningKey", ops::delete_key_signing_key, true},
 };
 
 std::vector<std::string> split_path(std::string_view path) {
@@ -60,16 +68,18 @@ std::vector<std::string> split_path(std::string_view path) {
 }
 
 // The route for `method` and `path`; `*known_path` says whether another method would match.
-const Route* find_route(std::string_view method, std::string_view path, std::string* id, bool* known_path) {
+const Route* find_route(std::string_view method, std::string_view path, std::string* id, std::string* name,
+                        bool* known_path) {
     *known_path = false;
     if (path.substr(0, kVersionPrefix.size()) != kVersionPrefix) return nullptr;
     const std::vector<std::string> seg = split_path(path.substr(kVersionPrefix.size()));
     for (const Route& r : kRoutes) {
         if (static_cast<int>(seg.size()) != r.segments || seg[0] != r.first) continue;
-        if (r.last != nullptr && seg[2] != r.last) continue;
+        if (r.last != nullptr && seg.back() != r.last) continue;
         *known_path = true;
         if (method != r.method) continue;
         *id = seg.size() >= 2 ? seg[1] : "";
+        *name = seg.size() >= 3 && (r.last == nullptr || seg.size() == 4) ? seg[2] : "";
         return &r;
     }
     return nullptr;
@@ -100,6 +110,8 @@ unsigned status_of(std::string_view code) {
         {"NoSuchHostedZone", 404},
         {"NoSuchChange", 404},
         {"NoSuchHealthCheck", 404},
+        {"NoSuchKeySigningKey", 404},
+        {"KeySigningKeyAlreadyExists", 409},
         {"HostedZoneAlreadyExists", 409},
         {"HealthCheckAlreadyExists", 409},
         {"HealthCheckVersionMismatch", 409},
@@ -214,7 +226,7 @@ Response Handler::dispatch(Call& call) {
     if (Response denied = authenticate(call, *credentials, &key); denied.status != 0) return denied;
 
     bool known_path = false;
-    const Route* route = find_route(r.method, r.path, &call.resource, &known_path);
+    const Route* route = find_route(r.method, r.path, &call.resource, &call.subresource, &known_path);
     if (route == nullptr) {
         if (known_path) {
             return error_response(405, "MethodNotAllowed", "The method " + r.method + " is not allowed on " + r.path,

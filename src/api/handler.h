@@ -63,8 +63,9 @@ public:
     struct Call {
         const Request& request;
         std::string request_id;
-        std::string operation;  // "ChangeResourceRecordSets"
-        std::string resource;   // the zone, change or health check id from the path, or ""
+        std::string operation;    // "ChangeResourceRecordSets"
+        std::string resource;     // the zone, change or health check id from the path, or ""
+        std::string subresource;  // the key-signing key's name in /keysigningkey/{zone}/{name}
     };
 
 private:

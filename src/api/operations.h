@@ -1,6 +1,7 @@
 // The API's operations, one function each, shared by handler.cpp (which routes to them)
 // and the files that implement them: zones_ops.cpp (hosted zones, record sets, changes)
-// and health_ops.cpp (health checks, TestDNSAnswer). Internal to src/api.
+// health_ops.cpp (health checks, TestDNSAnswer) and dnssec_ops.cpp (DNSSEC signing).
+// Internal to src/api.
 #pragma once
 
 #include <pugixml.hpp>
@@ -53,5 +54,13 @@ Response delete_health_check(const Context& c);
 Response get_health_check_count(const Context& c);
 Response get_health_check_status(const Context& c);
 Response test_dns_answer(const Context& c);
+
+Response create_key_signing_key(const Context& c);
+Response activate_key_signing_key(const Context& c);
+Response deactivate_key_signing_key(const Context& c);
+Response delete_key_signing_key(const Context& c);
+Response enable_hosted_zone_dnssec(const Context& c);
+Response disable_hosted_zone_dnssec(const Context& c);
+Response get_dnssec(const Context& c);
 
 }  // namespace fz::api::ops

@@ -145,7 +145,8 @@ int dnssec_roll_zsk(const std::vector<std::string>& words) {
     }
     auto origin = origin_argument(words[2]);
     if (!origin) return 2;
-    return print_outcome(fz::dnssec::roll_zsk(words[3], *origin, std::time(nullptr), prepublish, retire));
+    fz::dnssec::KeyFolder folder(words[3], *origin);
+    return print_outcome(fz::dnssec::roll_zsk(folder, *origin, std::time(nullptr), prepublish, retire));
 }
 
 // dnssec retire ORIGIN DIR TAG [--after DURATION]: ends a key (dnssec::retire_key).
@@ -165,7 +166,8 @@ int dnssec_retire(const std::vector<std::string>& words) {
     auto origin = origin_argument(words[2]);
     if (!origin) return 2;
     const std::string when = ": Inactive and Delete in " + std::to_string(after) + " s (reload to apply)";
-    return print_outcome(fz::dnssec::retire_key(words[3], *origin, static_cast<uint16_t>(std::atoi(words[4].c_str())),
+    fz::dnssec::KeyFolder folder(words[3], *origin);
+    return print_outcome(fz::dnssec::retire_key(folder, *origin, static_cast<uint16_t>(std::atoi(words[4].c_str())),
                                                 std::time(nullptr), after),
                          when.c_str());
 }

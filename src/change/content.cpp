@@ -114,4 +114,19 @@ std::string to_record_sets_json(const ZoneContent& zone) {
     return out + "\n]}\n";
 }
 
+const ZoneKey* ZoneSigning::find(const std::string& name) const {
+    for (const ZoneKey& k : keys) {
+        if (k.name == name) return &k;
+    }
+    return nullptr;
+}
+
+ZoneKey* ZoneSigning::find(const std::string& name) {
+    return const_cast<ZoneKey*>(static_cast<const ZoneSigning&>(*this).find(name));
+}
+
+bool ZoneSigning::active_ksk() const {
+    return std::any_of(keys.begin(), keys.end(), [](const ZoneKey& k) { return k.ksk && k.active; });
+}
+
 }  // namespace fz::change

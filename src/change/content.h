@@ -35,15 +35,44 @@ std::string reversed_name(const dns::Name& name);
 // The (lower-cased) name a key stands for.
 Result<dns::Name> name_of(const RecordSetKey& key);
 
+// A DNSSEC key of a zone the API signs: a key-signing key made by CreateKeySigningKey
+// (Route 53's KeySigningKey), or a zone-signing key the server makes and rolls itself, as
+// Route 53 manages its ZSKs. The key is fastzone's own, in BIND's key-file texts (the
+// store keeps them; the database is readable by the server's user only).
+struct ZoneKey {
+    std::string name;  // the KSK's Name; a ZSK's is its base name, K<zone>.+<alg>+<tag>
+    bool ksk = false;
+    std::string kms_arn;  // KeyManagementServiceArn as given (kept, shown; fastzone holds the key)
+    bool active = true;   // a KSK's Status ACTIVE (else INACTIVE: not published, not signing)
+    uint16_t tag = 0;
+    std::string public_text;   // the .key file
+    std::string private_text;  // the .private file, with its timing metadata
+    int64_t created_ms = 0;
+    int64_t modified_ms = 0;
+};
+
+// A zone's DNSSEC as the API drives it (EnableHostedZoneDNSSEC and the KSK operations).
+struct ZoneSigning {
+    bool enabled = false;  // ServeSignature SIGNING (else NOT_SIGNING; the keys stay)
+    std::vector<ZoneKey> keys;
+    int64_t modified_ms = 0;
+
+    const ZoneKey* find(const std::string& name) const;
+    ZoneKey* find(const std::string& name);
+    // Whether any KSK is ACTIVE.
+    bool active_ksk() const;
+};
+
 struct ZoneContent {
     std::string id;  // the hosted zone id ("Z" and 13 more characters), stable for the zone's life
     dns::Name origin;
     std::string caller_reference;  // CreateHostedZone's, for idempotency; empty for file zones
     std::string comment;
     int64_t created_ms = 0;
-    bool from_file = false;     // configured with a zone file (its first content came from it)
-    uint64_t version = 0;       // bumped by every applied batch (the store's revision of the zone)
-    RecordSetList record_sets;  // sorted by key_of(); chunks shared between versions
+    bool from_file = false;              // configured with a zone file (its first content came from it)
+    uint64_t version = 0;                // bumped by every applied batch (the store's revision of the zone)
+    RecordSetList record_sets;           // sorted by key_of(); chunks shared between versions
+    std::optional<ZoneSigning> signing;  // set once a KSK was created for the zone
 
     // The record set with this key, or null.
     const policy::RecordSet* find(const RecordSetKey& key) const;

@@ -1,6 +1,7 @@
 // The registry: zones, health checks and changes, each accepted change journaled before
 // it is acknowledged.
 #include "change/registry.h"
+#include "change/registry_internal.h"
 
 #include <algorithm>
 #include <chrono>
@@ -12,13 +13,12 @@
 namespace fz::change {
 namespace {
 
+using registry_internal::error;
+using registry_internal::now_ms;
+using registry_internal::store_error;
+
 // Route 53 keeps change records for a while; so do we, up to this many.
 constexpr size_t kMaxChanges = 100000;
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 constexpr char kIdAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
@@ -42,15 +42,6 @@ std::string random_uuid() {
         id.push_back(hex[nibble]);
     }
     return id;
-}
-
-ServiceError error(std::string code, std::string message) {
-    return ServiceError{std::move(code), std::move(message), {}};
-}
-
-ServiceError store_error(const Error& e) {
-    return error("ServiceUnavailable",
-                 "the change could not be written to the store, nothing was applied: " + e.to_string());
 }
 
 // The record sets that left `before` and came in `after`, looked for at the keys a batch

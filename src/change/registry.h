@@ -57,6 +57,8 @@ public:
     // in both).
     virtual Status apply(const ZoneContent& after, const HistoryEntry& entry) = 0;
     virtual Status delete_zone(const std::string& zone_id) = 0;
+    // A zone's DNSSEC state (its keys, private parts included), replacing what was stored.
+    virtual Status put_signing(const std::string& zone_id, const ZoneSigning& signing) = 0;
     virtual Status put_health_check(const HealthCheckRecord& check) = 0;
     virtual Status delete_health_check(const std::string& id) = 0;
     // A zone's history, oldest first.
@@ -171,6 +173,23 @@ public:
                                            const std::string& client_subnet_ip,
                                            std::optional<int> client_subnet_mask) const override;
 
+    Outcome<std::pair<KeySigningKeyInfo, ChangeInfo>> create_key_signing_key(const std::string& zone_id,
+                                                                             const std::string& caller_reference,
+                                                                             const std::string& name,
+                                                                             const std::string& kms_arn,
+                                                                             bool active) override;
+    Outcome<ChangeInfo> set_key_signing_key_status(const std::string& zone_id, const std::string& name,
+                                                   bool active) override;
+    Outcome<ChangeInfo> delete_key_signing_key(const std::string& zone_id, const std::string& name) override;
+    Outcome<ChangeInfo> set_dnssec(const std::string& zone_id, bool enabled) override;
+    Outcome<DnssecStatus> dnssec(const std::string& zone_id) const override;
+
+    // Starts a pre-publish rollover of each signing zone's ZSK that has signed for
+    // `lifetime` less `prepublish` (dnssec::roll_zsk_if_due over the store's keys), each
+    // journaled. Returns the earliest time one will be due (0: none), and sets `rolled`
+    // when one started (a new snapshot is then due; notified too).
+    Result<int64_t> roll_zsks(int64_t now, int64_t lifetime, int64_t prepublish, int64_t retire, bool* rolled);
+
     // A zone id derived from the origin: "Z" and 13 characters of [A-Z0-9].
     static std::string derived_zone_id(const dns::Name& origin);
 
@@ -199,6 +218,10 @@ private:
     // The checks with `changed` added or replaced, validated as a whole; call with mu_ held.
     Status check_health_checks(const HealthCheckRecord* changed, const std::string& removed) const;
     void notify();
+    // A new ZoneSigning for zone `id` (a stored one) journaled and taken, with a change
+    // for it; `edit` changes the copy or refuses. Call without mu_ held.
+    Outcome<ChangeInfo> change_signing(const std::string& id, const std::string& comment,
+                                       const std::function<std::optional<ServiceError>(ZoneSigning&)>& edit);
 
     RegistryOptions options_;
     Journal* journal_;

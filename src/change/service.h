@@ -102,6 +102,30 @@ struct DnsAnswerTest {
     std::string protocol = "UDP";
 };
 
+// One key-signing key as GetDNSSEC and CreateKeySigningKey show it (Route 53's
+// KeySigningKey element).
+struct KeySigningKeyInfo {
+    std::string name;
+    std::string kms_arn;
+    std::string status;  // ACTIVE or INACTIVE
+    uint16_t flag = 257;
+    uint8_t algorithm = 13;  // SigningAlgorithmType; the mnemonic is ECDSAP256SHA256
+    uint16_t key_tag = 0;
+    std::string digest_hex;     // DigestValue: the SHA-256 DS digest, upper-case hex
+    std::string public_key;     // PublicKey, base64
+    std::string ds_record;      // "<tag> 13 2 <digest>"
+    std::string dnskey_record;  // "257 3 13 <public key>"
+    int64_t created_ms = 0;
+    int64_t modified_ms = 0;
+};
+
+// GetDNSSEC's answer.
+struct DnssecStatus {
+    std::string serve_signature;  // SIGNING or NOT_SIGNING
+    std::string message;
+    std::vector<KeySigningKeyInfo> keys;
+};
+
 class Service {
 public:
     virtual ~Service() = default;
@@ -141,6 +165,24 @@ public:
     // Refused with HealthCheckInUse while a record set refers to it.
     virtual Outcome<bool> delete_health_check(const std::string& id) = 0;
     virtual Outcome<std::vector<HealthObservation>> health_check_status(const std::string& id) const = 0;
+
+    // Route 53's DNSSEC for a zone of the store. A KSK is made and held by the server (the
+    // KMS key's ARN is kept as a label); the ZSK is the server's to make and roll, as Route
+    // 53's is. Changes are durable when they return, and served signed once INSYNC.
+    // CreateKeySigningKey: at most two per zone; `name` 3-128 of [A-Za-z0-9._-].
+    virtual Outcome<std::pair<KeySigningKeyInfo, ChangeInfo>> create_key_signing_key(
+        const std::string& zone_id, const std::string& caller_reference, const std::string& name,
+        const std::string& kms_arn, bool active) = 0;
+    // Activate/DeactivateKeySigningKey. The last active KSK of a signing zone cannot be
+    // deactivated (KeySigningKeyInUse).
+    virtual Outcome<ChangeInfo> set_key_signing_key_status(const std::string& zone_id, const std::string& name,
+                                                           bool active) = 0;
+    // DeleteKeySigningKey: an INACTIVE key only (InvalidKeySigningKeyStatus).
+    virtual Outcome<ChangeInfo> delete_key_signing_key(const std::string& zone_id, const std::string& name) = 0;
+    // Enable/DisableHostedZoneDNSSEC. Enabling needs an ACTIVE KSK
+    // (KeySigningKeyWithActiveStatusNotFound) and makes the zone's ZSK if it has none.
+    virtual Outcome<ChangeInfo> set_dnssec(const std::string& zone_id, bool enabled) = 0;
+    virtual Outcome<DnssecStatus> dnssec(const std::string& zone_id) const = 0;
 
     // TestDNSAnswer: NoSuchHostedZone for an unknown zone, InvalidInput for a bad name,
     // type or address.

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <functional>
+#include <random>
 
 #include "common/fd_limit.h"
 #include "common/log.h"
@@ -288,33 +290,65 @@ void Daemon::apply_health_loop() {
 }
 
 // Signed zones are signed again by a reload signature_refresh before their earliest
-// signature expires, less up to a tenth of it at random (a fleet does not re-sign at
-// once); the reload keeps every signature that is not due (loader::sign_zone). A failed
-// one is tried again a minute later.
+// signature expires, less up to a tenth of it (fixed per zone and process, so that a fleet
+// does not re-sign at once, and a schedule computed again keeps its time); the reload
+// keeps every signature that is not due (loader::sign_zone). A failed one is tried again
+// a minute later. The zones the API signs roll their ZSKs here (Registry::roll_zsks).
 void Daemon::schedule_resigning(bool loaded) {
     const auto now = std::chrono::steady_clock::now();
     if (!loaded) {
         if (resign_at_) resign_at_ = now + std::chrono::minutes(1);
         return;
     }
+    static const size_t seed = std::random_device{}();
     resign_at_.reset();
     const auto wall = static_cast<int64_t>(std::time(nullptr));
-    for (const auto& z : config_.zones) {
-        if (!z.dnssec) continue;
-        int64_t oldest = wall + z.dnssec->signature_validity, key_event = 0;
-        for (const auto& f : file_zones_) {
-            if (f.origin == z.origin && f.oldest_signature != 0) {
-                oldest = f.oldest_signature;
-                key_event = f.next_key_event;
-            }
-        }
-        const uint32_t refresh = z.dnssec->signature_refresh;
-        const uint32_t jitter = refresh / 10 == 0 ? 0 : static_cast<uint32_t>(std::rand()) % (refresh / 10);
-        int64_t in = oldest - wall - refresh - jitter;
-        // A key's Publish, Activate, Inactive or Delete time: a rollover's next step.
-        if (key_event != 0) in = std::min(in, key_event - wall);
+    auto consider = [&](int64_t in) {
         const auto at = now + std::chrono::seconds(std::max<int64_t>(0, in));
         if (!resign_at_ || at < *resign_at_) resign_at_ = at;
+    };
+    auto due_in = [&](const dns::Name& origin, const loader::DnssecConfig& d, const loader::CompiledFileZone* f) {
+        const int64_t oldest = f != nullptr ? f->oldest_signature : wall + d.signature_validity;
+        const uint32_t refresh = d.signature_refresh;
+        const size_t spread = refresh / 10;
+        const int64_t jitter = spread == 0
+                                   ? 0
+                                   : static_cast<int64_t>((std::hash<std::string>{}(origin.to_text()) ^ seed) % spread);
+        int64_t in = oldest - wall - refresh - jitter;
+        // A key's Publish, Activate, Inactive or Delete time: a rollover's next step.
+        if (f != nullptr && f->next_key_event != 0) in = std::min(in, f->next_key_event - wall);
+        return in;
+    };
+    {
+        std::lock_guard<std::mutex> lock(reload_mutex_);  // file_zones_ (a change's rebuild sets it)
+        for (const auto& f : file_zones_) {
+            if (f.oldest_signature == 0) continue;
+            const loader::ZoneConfig* z = nullptr;
+            for (const auto& c : config_.zones) {
+                if (c.origin == f.origin && c.dnssec) z = &c;
+            }
+            consider(due_in(f.origin, z != nullptr ? *z->dnssec : config_.api_dnssec, &f));
+        }
+        for (const auto& z : config_.zones) {
+            const bool built = std::any_of(file_zones_.begin(), file_zones_.end(), [&](const auto& f) {
+                return f.origin == z.origin && f.oldest_signature != 0;
+            });
+            if (z.dnssec && !built) consider(due_in(z.origin, *z.dnssec, nullptr));
+        }
+    }
+    if (changes_ && config_.api_dnssec.zsk_lifetime != 0) {
+        const loader::DnssecConfig& d = config_.api_dnssec;
+        const int64_t prepublish = std::min<int64_t>(86400, d.zsk_lifetime / 4);
+        bool rolled = false;
+        auto due = changes_->registry().roll_zsks(wall, d.zsk_lifetime, prepublish, d.signature_validity + prepublish,
+                                                  &rolled);
+        if (!due) {
+            log::error("ZSK rollover of a zone the API signs failed", log::kv("error", due.error().to_string()));
+            consider(60);
+        } else if (*due != 0) {
+            consider(*due - wall);
+        }
+        if (rolled) log::info("ZSK rollover started", log::kv("zones", "signed through the API"));
     }
 }
 
@@ -324,6 +358,7 @@ void Daemon::run() {
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, kRescheduleSignal);
     schedule_resigning(true);
     while (!stopping_.load(std::memory_order_relaxed)) {
         int sig = 0;
@@ -341,6 +376,10 @@ void Daemon::run() {
                 continue;
             }
         } else if (sigwait(&signals, &sig) != 0) {
+            continue;
+        }
+        if (sig == kRescheduleSignal) {
+            schedule_resigning(true);
             continue;
         }
         if (sig == SIGHUP) {

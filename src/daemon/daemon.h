@@ -5,6 +5,8 @@
 // fastzoned's main() only constructs and runs it.
 #pragma once
 
+#include <csignal>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -47,6 +49,12 @@ class MetricsHttp;
 
 class Daemon {
 public:
+    // Sent to the process by the change path after it built a signed zone of the store
+    // (a zone the API started to sign, new keys): run() computes the re-signing schedule
+    // again, and rolls the store's ZSKs that are due. Sent by anyone else, it does no
+    // more. main() blocks it with the others run() takes.
+    static constexpr int kRescheduleSignal = SIGUSR2;
+
     explicit Daemon(std::string config_path);
     ~Daemon();
     Daemon(const Daemon&) = delete;

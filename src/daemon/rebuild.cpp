@@ -1,5 +1,9 @@
 // The daemon's side of the change path: rebuilding and publishing after accepted changes,
 // health checks that come and go with them, and what the API asks of the running server.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 
 #include "common/log.h"
@@ -71,7 +75,11 @@ Status Daemon::rebuild_from(const change::Registry::View& view) {
         }
         (*snap)->generation = ++generation_;
         publish(std::move(snap.value()));
+        const bool signed_zone = std::any_of(report.file_zones.begin(), report.file_zones.end(),
+                                             [](const auto& f) { return f.oldest_signature != 0; });
         serving(view, whole.empty() ? nullptr : &report);
+        // Its re-signing and key events are the main thread's to schedule.
+        if (signed_zone) kill(getpid(), kRescheduleSignal);
     }
     changes_->published(view);
     // A whole build leaves the parse's and the old snapshot's pages with the allocator.

@@ -54,10 +54,8 @@ std::optional<std::string> read_file(const std::string& path) {
 
 // The public key file: "<zone> [TTL] [IN] DNSKEY <flags> 3 <alg> <base64...>", comments
 // (';') around it.
-Status read_public(const std::string& path, SigningKey& k) {
-    auto text = read_file(path);
-    if (!text) return error(path, "cannot read the key file");
-    std::istringstream lines(*text);
+Status read_public(const std::string& path, const std::string& text, SigningKey& k) {
+    std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
         if (line.empty() || line[0] == ';') continue;
         std::istringstream words(line);
@@ -78,6 +76,17 @@ Status read_public(const std::string& path, SigningKey& k) {
         return Ok{};
     }
     return error(path, "no DNSKEY record in the key file");
+}
+
+// read_public() of a key fastzone can sign with.
+Status read_signing_public(const std::string& path, const std::string& text, SigningKey& k) {
+    auto st = read_public(path, text, k);
+    if (!st) return st.error();
+    if (k.algorithm != kEcdsaP256Sha256 && k.algorithm != kEd25519) {
+        return error(path, "algorithm " + std::to_string(k.algorithm) +
+                               ": fastzone signs with 13 (ECDSAP256SHA256) and 15 (ED25519)");
+    }
+    return Ok{};
 }
 
 // A private file readable by anyone but its owner is refused: it signs for the zone.
@@ -215,15 +224,19 @@ std::string key_time(int64_t t) { return format_utc(t, "%Y%m%d%H%M%S"); }
 
 }  // namespace
 
-Status set_key_time(const std::string& private_file, const std::string& field, int64_t t) {
-    auto text = read_file(private_file);
-    if (!text) return error(private_file, "cannot read the private key file");
-    std::istringstream lines(*text);
+std::string with_key_time(const std::string& private_text, const std::string& field, int64_t t) {
+    std::istringstream lines(private_text);
     std::string out;
     for (std::string line; std::getline(lines, line);) {
         if (line.rfind(field + ":", 0) != 0) out += line + "\n";
     }
-    out += field + ": " + key_time(t) + "\n";
+    return out + field + ": " + key_time(t) + "\n";
+}
+
+Status set_key_time(const std::string& private_file, const std::string& field, int64_t t) {
+    auto text = read_file(private_file);
+    if (!text) return error(private_file, "cannot read the private key file");
+    const std::string out = with_key_time(*text, field, t);
     // Written beside it and renamed over it: the key is never half-written.
     const std::string tmp = private_file + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -237,25 +250,26 @@ Status set_key_time(const std::string& private_file, const std::string& field, i
     return Ok{};
 }
 
-Result<std::string> roll_zsk(const std::string& dir, const dns::Name& zone, int64_t now, int64_t prepublish,
-                             int64_t retire) {
-    auto keys = load_keys(dir, zone);
+Result<std::string> roll_zsk(KeyRing& ring, const dns::Name& zone, int64_t now, int64_t prepublish, int64_t retire) {
+    auto keys = ring.load();
     if (!keys) return keys.error();
     std::vector<const SigningKey*> current;
     for (const SigningKey& k : *keys) {
         if (!k.ksk() && k.open_ended(now)) current.push_back(&k);
     }
-    if (current.empty()) return error(dir, "no active ZSK of " + zone.to_text() + " without an Inactive time to roll");
-    auto base = generate_key(dir, zone, current.front()->algorithm, false, KeyTimes{now, now + prepublish});
+    if (current.empty()) {
+        return error(ring.where(), "no active ZSK of " + zone.to_text() + " without an Inactive time to roll");
+    }
+    auto base = add_new_key(ring, zone, current.front()->algorithm, false, KeyTimes{now, now + prepublish}, now);
     if (!base) return base.error();
     for (const SigningKey* k : current) {
-        if (auto st = set_key_time(k->file, "Inactive", now + prepublish); !st) return st.error();
-        if (auto st = set_key_time(k->file, "Delete", now + prepublish + retire); !st) return st.error();
+        if (auto st = ring.set_time(*k, "Inactive", now + prepublish); !st) return st.error();
+        if (auto st = ring.set_time(*k, "Delete", now + prepublish + retire); !st) return st.error();
     }
     return base;
 }
 
-Result<std::optional<std::string>> roll_zsk_if_due(const std::vector<SigningKey>& keys, const std::string& dir,
+Result<std::optional<std::string>> roll_zsk_if_due(const std::vector<SigningKey>& keys, KeyRing& ring,
                                                    const dns::Name& zone, int64_t now, int64_t lifetime,
                                                    int64_t prepublish, int64_t retire, int64_t* due) {
     *due = 0;
@@ -263,7 +277,7 @@ Result<std::optional<std::string>> roll_zsk_if_due(const std::vector<SigningKey>
         if (k.ksk() || !k.open_ended(now)) continue;
         const int64_t at = (k.activate != 0 ? k.activate : k.created) + lifetime - prepublish;
         if (at <= now) {
-            auto base = roll_zsk(dir, zone, now, prepublish, retire);
+            auto base = roll_zsk(ring, zone, now, prepublish, retire);
             if (!base) return base.error();
             return std::optional<std::string>(*base);
         }
@@ -272,16 +286,15 @@ Result<std::optional<std::string>> roll_zsk_if_due(const std::vector<SigningKey>
     return std::optional<std::string>();
 }
 
-Result<std::string> retire_key(const std::string& dir, const dns::Name& zone, uint16_t tag, int64_t now,
-                               int64_t after) {
-    auto keys = load_keys(dir, zone);
+Result<std::string> retire_key(KeyRing& ring, const dns::Name& zone, uint16_t tag, int64_t now, int64_t after) {
+    auto keys = ring.load();
     if (!keys) return keys.error();
     const SigningKey* key = nullptr;
     size_t others = 0;
     for (const SigningKey& k : *keys) {
         if (k.tag == tag) key = &k;
     }
-    if (key == nullptr) return error(dir, "no key of " + zone.to_text() + " with tag " + std::to_string(tag));
+    if (key == nullptr) return error(ring.where(), "no key of " + zone.to_text() + " with tag " + std::to_string(tag));
     for (const SigningKey& k : *keys) {
         // Another key of the same role signs on after it: never a zone without a KSK or ZSK.
         if (&k != key && k.ksk() == key->ksk() && k.open_ended(now + after)) ++others;
@@ -291,49 +304,74 @@ Result<std::string> retire_key(const std::string& dir, const dns::Name& zone, ui
                                     " signs after it: add one first (dnssec keygen, roll-zsk)");
     }
     for (const char* field : {"Inactive", "Delete"}) {
-        if (auto st = set_key_time(key->file, field, now + after); !st) return st.error();
+        if (auto st = ring.set_time(*key, field, now + after); !st) return st.error();
     }
     return key->file;
 }
 
-Result<std::string> generate_key(const std::string& dir, const dns::Name& zone, uint8_t algorithm, bool ksk,
-                                 KeyTimes times) {
+Result<KeyFiles> new_key(const dns::Name& zone, uint8_t algorithm, bool ksk, KeyTimes times, int64_t now) {
     if (algorithm != kEcdsaP256Sha256 && algorithm != kEd25519) {
         return Error{"", 0, "algorithm " + std::to_string(algorithm) + ": 13 (ECDSAP256SHA256) or 15 (ED25519)"};
     }
     const uint16_t flags = ksk ? kFlagZone | kFlagSep : kFlagZone;
-    for (int attempt = 0; attempt < 8; ++attempt) {
-        std::string pub, priv;
-        auto st = new_key_material(algorithm, pub, priv);
-        if (!st) return st.error();
-        const std::string rdata = dnskey_rdata(flags, algorithm, pub);
-        const uint16_t tag = key_tag(rdata);
-        char id[16];
-        std::snprintf(id, sizeof id, "+%03u+%05u", algorithm, tag);
-        const std::string base = "K" + zone.lowered().to_text() + id;
-        const std::string path = dir + "/" + base;
-        // O_EXCL: a tag another key of the zone has is drawn again.
-        const int fd = ::open((path + ".private").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-        if (fd < 0 && errno == EEXIST) continue;
-        if (fd < 0) return Error{path + ".private", 0, std::string("cannot create: ") + std::strerror(errno)};
-        const std::string b64_priv = base64_encode(priv);
-        const std::string text = std::string("Private-key-format: v1.3\nAlgorithm: ") + std::to_string(algorithm) +
-                                 (algorithm == kEd25519 ? " (ED25519)" : " (ECDSAP256SHA256)") +
-                                 "\nPrivateKey: " + b64_priv + "\nCreated: " + key_time(std::time(nullptr)) + "\n" +
-                                 (times.publish != 0 ? "Publish: " + key_time(times.publish) + "\n" : "") +
-                                 (times.activate != 0 ? "Activate: " + key_time(times.activate) + "\n" : "");
-        const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-        ::close(fd);
-        std::ofstream key(path + ".key");
-        key << "; This is a " << (ksk ? "key" : "zone") << "-signing key, keyid " << tag << ", for "
-            << zone.lowered().to_text() << "\n"
-            << zone.lowered().to_text() << " IN DNSKEY " << flags << " 3 " << int{algorithm} << " "
-            << base64_encode(pub) << "\n";
-        if (!written || !key) return Error{path, 0, "cannot write the key files"};
-        return base;
-    }
-    return Error{dir, 0, "no free key tag after 8 keys"};
+    std::string pub, priv;
+    auto st = new_key_material(algorithm, pub, priv);
+    if (!st) return st.error();
+    KeyFiles out;
+    out.tag = key_tag(dnskey_rdata(flags, algorithm, pub));
+    char id[16];
+    std::snprintf(id, sizeof id, "+%03u+%05u", algorithm, out.tag);
+    const std::string owner = zone.lowered().to_text();
+    out.base = "K" + owner + id;
+    out.private_text = std::string("Private-key-format: v1.3\nAlgorithm: ") + std::to_string(algorithm) +
+                       (algorithm == kEd25519 ? " (ED25519)" : " (ECDSAP256SHA256)") +
+                       "\nPrivateKey: " + base64_encode(priv) + "\nCreated: " + key_time(now) + "\n" +
+                       (times.publish != 0 ? "Publish: " + key_time(times.publish) + "\n" : "") +
+                       (times.activate != 0 ? "Activate: " + key_time(times.activate) + "\n" : "");
+    out.public_text = "; This is a " + std::string(ksk ? "key" : "zone") + "-signing key, keyid " +
+                      std::to_string(out.tag) + ", for " + owner + "\n" + owner + " IN DNSKEY " +
+                      std::to_string(flags) + " 3 " + std::to_string(algorithm) + " " + base64_encode(pub) + "\n";
+    return out;
 }
+
+Result<std::string> add_new_key(KeyRing& ring, const dns::Name& zone, uint8_t algorithm, bool ksk, KeyTimes times,
+                                int64_t now) {
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        auto key = new_key(zone, algorithm, ksk, times, now);
+        if (!key) return key.error();
+        auto st = ring.add(*key);
+        if (st) return key->base;
+        if (st.error().message != kTagTaken) return st.error();
+    }
+    return Error{ring.where(), 0, "no free key tag after 8 keys"};
+}
+
+Result<std::string> generate_key(const std::string& dir, const dns::Name& zone, uint8_t algorithm, bool ksk,
+                                 KeyTimes times) {
+    KeyFolder folder(dir, zone);
+    return add_new_key(folder, zone, algorithm, ksk, times, std::time(nullptr));
+}
+
+Status KeyFolder::add(const KeyFiles& key) {
+    const std::string path = dir_ + "/" + key.base;
+    // O_EXCL: a tag another key of the zone has is drawn again.
+    const int fd = ::open((path + ".private").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 && errno == EEXIST) return Error{path + ".private", 0, kTagTaken};
+    if (fd < 0) return Error{path + ".private", 0, std::string("cannot create: ") + std::strerror(errno)};
+    const std::string& text = key.private_text;
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    std::ofstream pub(path + ".key");
+    pub << key.public_text;
+    if (!written || !pub) return Error{path, 0, "cannot write the key files"};
+    return Ok{};
+}
+
+Status KeyFolder::set_time(const SigningKey& key, const std::string& field, int64_t t) {
+    return set_key_time(key.file, field, t);
+}
+
+Result<std::vector<SigningKey>> KeyFolder::load() { return load_keys(dir_, zone_); }
 
 int64_t SigningKey::next_event(int64_t now) const {
     int64_t next = 0;
@@ -341,6 +379,19 @@ int64_t SigningKey::next_event(int64_t now) const {
         if (t > now && (next == 0 || t < next)) next = t;
     }
     return next;
+}
+
+std::string ds_rdata(const dns::Name& zone, const std::string& dnskey) {
+    const dns::Name owner = zone.lowered();
+    std::string data(reinterpret_cast<const char*>(owner.data()), owner.size());
+    data += dnskey;
+    unsigned char digest[32];
+    unsigned int len = 0;
+    EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+    const uint16_t tag = key_tag(dnskey);
+    std::string ds = {static_cast<char>(tag >> 8), static_cast<char>(tag & 0xff), dnskey.size() > 3 ? dnskey[3] : '\0',
+                      2};
+    return ds.append(reinterpret_cast<const char*>(digest), len);
 }
 
 uint16_t key_tag(const std::string& rdata) {
@@ -351,6 +402,23 @@ uint16_t key_tag(const std::string& rdata) {
     }
     ac += (ac >> 16) & 0xffff;
     return static_cast<uint16_t>(ac & 0xffff);
+}
+
+Result<SigningKey> parse_key(const std::string& name, const std::string& public_text, const std::string& private_text,
+                             int64_t created, const std::string& public_name) {
+    SigningKey k;
+    k.file = name;
+    auto st = read_signing_public(public_name.empty() ? name : public_name, public_text, k);
+    if (!st) return st.error();
+    st = read_timing(name, private_text, k);
+    if (!st) return st.error();
+    if (k.created == 0) k.created = created;
+    auto secret = private_scalar(name, private_text, k.algorithm);
+    if (!secret) return secret.error();
+    auto key = make_key(name, k, *secret);
+    if (!key) return key.error();
+    k.key.reset(*key);
+    return k;
 }
 
 Result<std::vector<SigningKey>> load_keys(const std::string& dir, const dns::Name& zone) {
@@ -367,27 +435,20 @@ Result<std::vector<SigningKey>> load_keys(const std::string& dir, const dns::Nam
     std::sort(files.begin(), files.end());
     std::vector<SigningKey> keys;
     for (const std::string& pub : files) {
-        SigningKey k;
-        auto st = read_public(pub, k);
+        const std::string priv = pub.substr(0, pub.size() - 4) + ".private";
+        const auto public_text = read_file(pub);
+        if (!public_text) return error(pub, "cannot read the key file");
+        SigningKey probe;  // the public file's errors first, as it names the key
+        auto st = read_signing_public(pub, *public_text, probe);
         if (!st) return st.error();
-        k.file = pub.substr(0, pub.size() - 4) + ".private";
-        if (k.algorithm != kEcdsaP256Sha256 && k.algorithm != kEd25519) {
-            return error(pub, "algorithm " + std::to_string(k.algorithm) +
-                                  ": fastzone signs with 13 (ECDSAP256SHA256) and 15 (ED25519)");
-        }
-        st = check_private_mode(k.file);
+        st = check_private_mode(priv);
         if (!st) return st.error();
-        const auto text = read_file(k.file);
-        if (!text) return error(k.file, "cannot read the private key file");
-        st = read_timing(k.file, *text, k);
-        if (!st) return st.error();
-        if (struct stat info{}; k.created == 0 && ::stat(k.file.c_str(), &info) == 0) k.created = info.st_mtime;
-        auto secret = private_scalar(k.file, *text, k.algorithm);
-        if (!secret) return secret.error();
-        auto key = make_key(k.file, k, *secret);
-        if (!key) return key.error();
-        k.key.reset(*key);
-        keys.push_back(std::move(k));
+        const auto text = read_file(priv);
+        if (!text) return error(priv, "cannot read the private key file");
+        struct stat info {};
+        auto k = parse_key(priv, *public_text, *text, ::stat(priv.c_str(), &info) == 0 ? info.st_mtime : 0, pub);
+        if (!k) return k.error();
+        keys.push_back(std::move(k.value()));
     }
     if (keys.empty()) return error(dir, "no keys of " + zone.to_text() + " (" + prefix + "*.key) in the folder");
     return keys;

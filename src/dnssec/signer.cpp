@@ -275,15 +275,7 @@ private:
                                          [this](const SigningKey& k) { return k.ksk() && k.active(now_); });
         for (const SigningKey& k : keys_) {
             if ((any_ksk && !k.ksk()) || !k.active(now_)) continue;
-            const std::string data = apex_ + k.dnskey_rdata;
-            unsigned char digest[32];
-            unsigned int len = 0;
-            EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-            std::string cds;
-            put_u16(cds, k.tag);
-            cds.push_back(static_cast<char>(k.algorithm));
-            cds.push_back(2);  // digest type: SHA-256
-            cds.append(reinterpret_cast<const char*>(digest), len);
+            const std::string cds = ds_rdata(zone_.origin, k.dnskey_rdata);
             for (const auto& [type, rdata] :
                  {std::pair{dns::type::CDS, cds}, std::pair{dns::type::CDNSKEY, k.dnskey_rdata}}) {
                 zone::Record r;

@@ -106,14 +106,24 @@ Result<dnssec::Nsec3Options> read_nsec3(const Reader& rd, const YAML::Node& n) {
     return o;
 }
 
-Result<DnssecConfig> read_dnssec(const Reader& rd, const YAML::Node& n, const std::string& dir) {
-    auto st = rd.only_keys(n, "zones[].dnssec",
-                           {"keys_dir", "denial", "nsec3", "signature_validity", "signature_refresh", "zsk_lifetime"});
+// zones[].dnssec, which names its keys_dir; or api.dnssec (`api`), for the zones the API
+// signs with the store's keys, which has none.
+Result<DnssecConfig> read_dnssec(const Reader& rd, const YAML::Node& n, const std::string& dir, bool api = false) {
+    const char* where = api ? "api.dnssec" : "zones[].dnssec";
+    auto st = api ? rd.only_keys(n, where,
+                                 {"denial", "nsec3", "signature_validity", "signature_refresh", "zsk_lifetime"})
+                  : rd.only_keys(n, where,
+                                 {"keys_dir", "denial", "nsec3", "signature_validity", "signature_refresh",
+                                  "zsk_lifetime"});
     if (!st) return st.error();
     DnssecConfig d;
-    if (!n["keys_dir"]) return rd.error(n, "'zones[].dnssec' needs 'keys_dir' (the zone's BIND key files)");
-    FZ_TRY(keys, rd.string(n["keys_dir"], "keys_dir"));
-    d.keys_dir = rd.resolve(dir, keys);
+    if (api) {
+        d.zsk_lifetime = kApiZskLifetime;
+    } else {
+        if (!n["keys_dir"]) return rd.error(n, "'zones[].dnssec' needs 'keys_dir' (the zone's BIND key files)");
+        FZ_TRY(keys, rd.string(n["keys_dir"], "keys_dir"));
+        d.keys_dir = rd.resolve(dir, keys);
+    }
     std::string denial = "nsec";
     if (n["denial"]) {
         FZ_TRY(v, rd.string(n["denial"], "denial"));
@@ -287,6 +297,10 @@ Result<Config> load_config(const std::string& path) {
                 FZ_TRY(v, rd.string(root[key], key));
                 *field = rd.resolve(c.dir, v);
             }
+        }
+        if (root["api"] && root["api"].IsMap() && root["api"]["dnssec"]) {
+            FZ_TRY(d, read_dnssec(rd, root["api"]["dnssec"], c.dir, true));
+            c.api_dnssec = d;
         }
         if (root["health_webhook"]) {
             FZ_TRY(url, rd.string(root["health_webhook"], "health_webhook"));

@@ -37,6 +37,10 @@ struct DnssecConfig {
     uint32_t zsk_lifetime = 0;
 };
 
+// The ZSK lifetime of the zones the API signs, unless api.dnssec says otherwise (Knot
+// DNS's default zsk-lifetime).
+inline constexpr uint32_t kApiZskLifetime = 30 * 86400;
+
 struct ZoneConfig {
     std::string origin_text;
     dns::Name origin;
@@ -101,6 +105,13 @@ struct Config {
     std::string control_socket;
     MetricsConfig metrics;
     ApiConfig api;
+    // How the zones the API signs (EnableHostedZoneDNSSEC; their keys in the store) are
+    // signed: api.dnssec, else these defaults. No keys_dir.
+    DnssecConfig api_dnssec = [] {
+        DnssecConfig d;
+        d.zsk_lifetime = kApiZskLifetime;
+        return d;
+    }();
     StoreConfig store;
     std::vector<TsigKeyConfig> keys;
     std::vector<AclConfig> acl;

@@ -13,7 +13,7 @@ constexpr std::initializer_list<const char*> kAlgorithms = {"hmac-md5",    "hmac
                                                             "hmac-sha256", "hmac-sha384", "hmac-sha512"};
 
 Status read_api(const Reader& rd, const YAML::Node& n, const std::string& dir, ApiConfig& api) {
-    auto st = rd.only_keys(n, "api", {"listen", "credentials", "name_servers", "tls_certificate", "tls_key"});
+    auto st = rd.only_keys(n, "api", {"listen", "credentials", "name_servers", "tls_certificate", "tls_key", "dnssec"});
     if (!st) return st.error();
     if (n["listen"]) {
         FZ_TRY(v, rd.string(n["listen"], "api.listen"));

@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 
+#include "change/zone_keys.h"
 #include "common/log.h"
 #include "dns/name_hash.h"
 #include "dnssec/keys.h"
@@ -336,7 +337,8 @@ Result<SigningTimes> sign_zone(const DnssecConfig& d, zone::ZoneSource& src, Loa
         // A day to publish the successor first (less for a short lifetime), and the old key
         // kept published until its last signatures have expired.
         const int64_t prepublish = std::min<int64_t>(86400, d.zsk_lifetime / 4);
-        auto rolled = dnssec::roll_zsk_if_due(*keys, d.keys_dir, src.origin, now, d.zsk_lifetime, prepublish,
+        dnssec::KeyFolder folder(d.keys_dir, src.origin);
+        auto rolled = dnssec::roll_zsk_if_due(*keys, folder, src.origin, now, d.zsk_lifetime, prepublish,
                                               d.signature_validity + prepublish, &roll_due);
         if (!rolled) return rolled.error();
         if (*rolled) {
@@ -347,12 +349,19 @@ Result<SigningTimes> sign_zone(const DnssecConfig& d, zone::ZoneSource& src, Loa
             if (!keys) return keys.error();
         }
     }
+    return sign_with_keys(d, std::move(keys.value()), src, rep, answers, previous, roll_due);
+}
+
+Result<SigningTimes> sign_with_keys(const DnssecConfig& d, std::vector<dnssec::SigningKey> keys, zone::ZoneSource& src,
+                                    LoadReport& rep, AnswerSigning* answers, const zone::ZoneImage* previous,
+                                    int64_t roll_due) {
+    const auto now = static_cast<uint32_t>(std::time(nullptr));
     auto t0 = std::chrono::steady_clock::now();
     const size_t warned = src.warnings.size();
     // Kept: what the next scheduled refresh (signature_refresh less up to a tenth before
     // the earliest expiration) would not have to sign again.
     const uint32_t reuse_after = now + d.signature_refresh + d.signature_refresh / 10;
-    auto signed_ = dnssec::sign_zone(src, *keys,
+    auto signed_ = dnssec::sign_zone(src, keys,
                                      dnssec::SignOptions{now - 3600, now + d.signature_validity, 0, d.nsec3, previous,
                                                          reuse_after});
     if (!signed_) return signed_.error();
@@ -362,11 +371,11 @@ Result<SigningTimes> sign_zone(const DnssecConfig& d, zone::ZoneSource& src, Loa
     rep.warnings.insert(rep.warnings.end(), src.warnings.begin() + static_cast<std::ptrdiff_t>(warned),
                         src.warnings.end());
     SigningTimes times{signed_->oldest, roll_due};
-    for (const dnssec::SigningKey& k : *keys) {
+    for (const dnssec::SigningKey& k : keys) {
         const int64_t e = k.next_event(now);
         if (e != 0 && (times.next_key_event == 0 || e < times.next_key_event)) times.next_key_event = e;
     }
-    if (answers != nullptr && !src.policies.empty()) answers->add(src, std::move(keys.value()), d.signature_validity);
+    if (answers != nullptr && !src.policies.empty()) answers->add(src, std::move(keys), d.signature_validity);
     return times;
 }
 
@@ -446,8 +455,20 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         // A zone of the store is signed as its configuration says too (its changes come
         // through the API or UPDATE, and each signs what it touched).
         const ZoneConfig* zc = i < from_file.size() ? from_file[i].config : configured(config, src.origin);
+        const change::ZoneContent* stored_zone = i < from_file.size() ? nullptr
+                                                                      : stored.zones[i - from_file.size()].get();
+        const zone::ZoneImage* previous = previous_signed(reusable, src.origin);
         if (zc != nullptr && zc->dnssec) {
-            auto signed_ = sign_zone(*zc->dnssec, src, rep, answers.get(), previous_signed(reusable, src.origin), true);
+            auto signed_ = sign_zone(*zc->dnssec, src, rep, answers.get(), previous, true);
+            if (!signed_) return signed_.error();
+            times = *signed_;
+        } else if (stored_zone != nullptr && stored_zone->signing && stored_zone->signing->enabled) {
+            // Signed through the API, with the store's keys (their rollovers are the
+            // registry's: change::Registry::roll_zsks).
+            auto keys = change::signing_keys(src.origin, *stored_zone->signing);
+            if (!keys) return keys.error();
+            auto signed_ = sign_with_keys(config.api_dnssec, std::move(keys.value()), src, rep, answers.get(), previous,
+                                          0);
             if (!signed_) return signed_.error();
             times = *signed_;
         }
@@ -455,8 +476,12 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         auto image = zone::compile_zone(src);
         if (!image) return image.error();
         if (times.oldest_signature != 0) {
-            rep.file_zones.push_back(CompiledFileZone{
-                src.origin, zc->file, {}, *image, times.oldest_signature, times.next_key_event});
+            rep.file_zones.push_back(CompiledFileZone{src.origin,
+                                                      zc != nullptr ? zc->file : store_file(*stored_zone),
+                                                      {},
+                                                      *image,
+                                                      times.oldest_signature,
+                                                      times.next_key_event});
         }
         rep.compile_ms += ms_since(t1);
         rep.records += src.records.size();

@@ -74,6 +74,11 @@ struct SigningTimes {
 Result<SigningTimes> sign_zone(const DnssecConfig& dnssec, zone::ZoneSource& zone, LoadReport& rep,
                                AnswerSigning* answers = nullptr, const zone::ZoneImage* previous = nullptr,
                                bool roll_keys = false);
+// The same with `keys` given (a zone the API signs: the store's keys); `roll_due` is
+// passed through as SigningTimes::next_key_event's first candidate (0: none).
+Result<SigningTimes> sign_with_keys(const DnssecConfig& dnssec, std::vector<dnssec::SigningKey> keys,
+                                    zone::ZoneSource& zone, LoadReport& rep, AnswerSigning* answers = nullptr,
+                                    const zone::ZoneImage* previous = nullptr, int64_t roll_due = 0);
 
 // What the store adds to the configuration: its zones (served instead of a configured
 // zone file of the same origin) and the health checks created through the API.

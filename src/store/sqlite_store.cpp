@@ -9,6 +9,7 @@
 // schema of its own to keep in step.
 #include "store/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -69,6 +70,10 @@ CREATE TABLE IF NOT EXISTS history (
     added_json TEXT NOT NULL,
     PRIMARY KEY (zone_id, seq)
 );
+CREATE TABLE IF NOT EXISTS zone_signing (
+    zone_id TEXT PRIMARY KEY NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
+    json TEXT NOT NULL
+) WITHOUT ROWID;
 )sql";
 
 // Indexed by SqliteStore::Statement.
@@ -102,6 +107,8 @@ constexpr const char* kStatementSql[] = {
     "SELECT origin FROM zones WHERE id = ?1",
     "SELECT change_id, submitted_ms, comment, serial_before, serial_after, version, removed_json, added_json "
     "FROM history WHERE zone_id = ?1 ORDER BY seq",
+    "INSERT INTO zone_signing (zone_id, json) VALUES (?1, ?2) ON CONFLICT (zone_id) DO UPDATE SET json = excluded.json",
+    "SELECT json FROM zone_signing WHERE zone_id = ?1",
 };
 
 // Resets a statement when the scope ends, so that none is left holding a read lock or
@@ -159,6 +166,49 @@ std::optional<std::vector<std::string>> child_ids_of(const std::string& json) {
     return out;
 }
 
+// A zone's signing state as one JSON row (the keys' texts as BIND writes them).
+std::string signing_json(const change::ZoneSigning& signing) {
+    nlohmann::json keys = nlohmann::json::array();
+    for (const change::ZoneKey& k : signing.keys) {
+        keys.push_back({{"Name", k.name},
+                        {"Ksk", k.ksk},
+                        {"KmsArn", k.kms_arn},
+                        {"Active", k.active},
+                        {"Tag", k.tag},
+                        {"Public", k.public_text},
+                        {"Private", k.private_text},
+                        {"CreatedMs", k.created_ms},
+                        {"ModifiedMs", k.modified_ms}});
+    }
+    return nlohmann::json{{"Enabled", signing.enabled}, {"ModifiedMs", signing.modified_ms}, {"Keys", keys}}.dump();
+}
+
+std::optional<change::ZoneSigning> signing_of(const std::string& text) {
+    const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return std::nullopt;
+    try {
+        change::ZoneSigning out;
+        out.enabled = j.at("Enabled").get<bool>();
+        out.modified_ms = j.at("ModifiedMs").get<int64_t>();
+        for (const auto& k : j.at("Keys")) {
+            change::ZoneKey key;
+            key.name = k.at("Name").get<std::string>();
+            key.ksk = k.at("Ksk").get<bool>();
+            key.kms_arn = k.at("KmsArn").get<std::string>();
+            key.active = k.at("Active").get<bool>();
+            key.tag = k.at("Tag").get<uint16_t>();
+            key.public_text = k.at("Public").get<std::string>();
+            key.private_text = k.at("Private").get<std::string>();
+            key.created_ms = k.at("CreatedMs").get<int64_t>();
+            key.modified_ms = k.at("ModifiedMs").get<int64_t>();
+            out.keys.push_back(std::move(key));
+        }
+        return out;
+    } catch (const nlohmann::json::exception&) {
+        return std::nullopt;
+    }
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(std::string path, SqliteStoreOptions options) : path_(std::move(path)), options_(options) {
@@ -205,6 +255,20 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& dir, S
 }
 
 Status SqliteStore::init() {
+    // The store holds the private keys of the zones the API signs: the server's user's
+    // only. SQLite gives its -wal and -shm files the database's mode.
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        const std::string file = path_ + suffix;
+        const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC | (*suffix == 0 ? O_CREAT : 0), 0600);
+        if (fd < 0 && *suffix == 0) return Error{path_, 0, std::string("store: cannot open: ") + std::strerror(errno)};
+        if (fd < 0) continue;
+        const bool owned = ::fchmod(fd, 0600) == 0;
+        ::close(fd);
+        if (!owned && *suffix == 0) {
+            return Error{path_, 0,
+                         std::string("store: cannot make the database private (chmod 600): ") + std::strerror(errno)};
+        }
+    }
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK) return error("cannot open");
     sqlite3_extended_result_codes(db_, 1);
@@ -439,6 +503,19 @@ Status SqliteStore::delete_zone(const std::string& zone_id) {
     });
 }
 
+Status SqliteStore::put_signing(const std::string& zone_id, const change::ZoneSigning& signing) {
+    const std::string what = "cannot write the DNSSEC keys of zone " + zone_id;
+    return transaction(what, [&]() -> Status {
+        const std::string json = signing_json(signing);
+        sqlite3_stmt* s = stmt(kUpsertSigning);
+        Reset reset(s);
+        bind_value(s, 1, zone_id);
+        bind_value(s, 2, json);
+        if (sqlite3_step(s) != SQLITE_DONE) return error(what);
+        return Ok{};
+    });
+}
+
 Status SqliteStore::put_health_check(const change::HealthCheckRecord& check) {
     const std::string what = "cannot write health check " + check.check.id;
     return transaction(what, [&]() -> Status {
@@ -540,6 +617,16 @@ Result<change::ZoneContent> SqliteStore::read_zone(sqlite3_stmt* row) {
     }
     if (rc != SQLITE_DONE) return error("cannot read zone " + origin_text);
     if (Status st = flush(); !st.ok()) return st.error();
+    sqlite3_stmt* k = stmt(kSelectSigning);
+    Reset reset_keys(k);
+    bind_value(k, 1, zone.id);
+    rc = sqlite3_step(k);
+    if (rc == SQLITE_ROW) {
+        zone.signing = signing_of(column_text(k, 0));
+        if (!zone.signing) return Error{path_, 0, "store: " + context + ": the DNSSEC keys row is not readable"};
+    } else if (rc != SQLITE_DONE) {
+        return error("cannot read the DNSSEC keys of zone " + origin_text);
+    }
     return zone;
 }
 

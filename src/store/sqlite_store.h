@@ -52,12 +52,14 @@ public:
     Status put_zone(const change::ZoneContent& zone, const change::HistoryEntry& entry) override;
     Status apply(const change::ZoneContent& after, const change::HistoryEntry& entry) override;
     Status delete_zone(const std::string& zone_id) override;
+    Status put_signing(const std::string& zone_id, const change::ZoneSigning& signing) override;
     Status put_health_check(const change::HealthCheckRecord& check) override;
     Status delete_health_check(const std::string& id) override;
     Result<std::vector<change::HistoryEntry>> history(const std::string& zone_id) override;
 
     // The schema version this build writes (PRAGMA user_version).
-    static constexpr int kSchemaVersion = 1;
+    // 2: zone_signing (a zone's DNSSEC keys); a version 1 store gains the table when opened.
+    static constexpr int kSchemaVersion = 2;
 
 private:
     // The statements every call reuses, prepared once at open.
@@ -82,6 +84,8 @@ private:
         kSelectHealthChecks,
         kSelectOrigin,
         kSelectHistory,
+        kUpsertSigning,
+        kSelectSigning,
         kStatementCount,
     };
 

@@ -38,7 +38,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from ports import free_port  # noqa: E402
-from servers import Fastzoned, Server, remove_work_dir, write_fastzone_conf  # noqa: E402
+from servers import Fastzoned, Server, remove_work_dir, write_fastzone_conf, write_unbound_conf  # noqa: E402
 
 try:
     import dns.flags
@@ -224,38 +224,9 @@ def build_zones(work):
     return parents, children, anchors
 
 
-UNBOUND_CONF = """server:
-    interface: 127.0.0.1
-    port: {port}
-    do-not-query-localhost: no
-    username: ""
-    chroot: ""
-    directory: "{work}"
-    pidfile: ""
-    use-syslog: no
-    logfile: ""
-    verbosity: 1
-    val-log-level: 2
-    module-config: "validator iterator"
-    trust-anchor-file: "{work}/anchors"
-    qname-minimisation: no
-    aggressive-nsec: no
-    harden-dnssec-stripped: yes
-    num-threads: 1
-    local-zone: "test." nodefault
-"""
-
-
 def unbound_conf(work, port, parent_port, child_port, children):
-    text = UNBOUND_CONF.format(port=port, work=work)
-    for origin, _ in PARENTS:
-        text += f"stub-zone:\n    name: \"{origin}\"\n    stub-addr: 127.0.0.1@{parent_port}\n"
-    for origin, _ in children:
-        text += f"stub-zone:\n    name: \"{origin}\"\n    stub-addr: 127.0.0.1@{child_port}\n"
-    path = os.path.join(work, "unbound.conf")
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+    return write_unbound_conf(work, port, [(origin, parent_port) for origin, _ in PARENTS] +
+                              [(origin, child_port) for origin, _ in children])
 
 
 def ask(server, name, rtype, want_dnssec=True):

@@ -301,3 +301,39 @@ def remove_work_dir(work, keep=False):
         print(f"kept {work}", flush=True)
     else:
         shutil.rmtree(work, ignore_errors=True)
+
+
+# A validating unbound on 127.0.0.1@{port}, trusting {work}/anchors, that sends the
+# zones of its stub-zone sections (write_unbound_conf) to the servers under test.
+UNBOUND_CONF = """server:
+    interface: 127.0.0.1
+    port: {port}
+    do-not-query-localhost: no
+    username: ""
+    chroot: ""
+    directory: "{work}"
+    pidfile: ""
+    use-syslog: no
+    logfile: ""
+    verbosity: 1
+    val-log-level: 2
+    module-config: "validator iterator"
+    trust-anchor-file: "{work}/anchors"
+    qname-minimisation: no
+    aggressive-nsec: no
+    harden-dnssec-stripped: yes
+    num-threads: 1
+    local-zone: "test." nodefault
+"""
+
+
+def write_unbound_conf(work, port, stubs):
+    """Writes work/unbound.conf (UNBOUND_CONF) with a stub zone per (origin, port) of
+    `stubs`, and returns its path. The trust anchors are the caller's, in work/anchors."""
+    text = UNBOUND_CONF.format(port=port, work=work)
+    for origin, stub_port in stubs:
+        text += f"stub-zone:\n    name: \"{origin}\"\n    stub-addr: 127.0.0.1@{stub_port}\n"
+    path = os.path.join(work, "unbound.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    return path

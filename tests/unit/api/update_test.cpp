@@ -352,6 +352,7 @@ public:
         return Error{"/store/fastzone.db", 0, "database or disk is full"};
     }
     Status delete_zone(const std::string&) override { return Ok{}; }
+    Status put_signing(const std::string&, const change::ZoneSigning&) override { return Ok{}; }
     Status put_health_check(const change::HealthCheckRecord&) override { return Ok{}; }
     Status delete_health_check(const std::string&) override { return Ok{}; }
     Result<std::vector<change::HistoryEntry>> history(const std::string&) override {

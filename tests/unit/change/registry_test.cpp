@@ -2,6 +2,8 @@
 // published, file-managed zones refused, health checks in use kept.
 #include "change/registry.h"
 
+#include "change/zone_keys.h"
+
 #include <gtest/gtest.h>
 
 #include "dns/rrtype.h"
@@ -37,6 +39,7 @@ public:
     Status put_zone(const ZoneContent&, const HistoryEntry&) override { return fail(); }
     Status apply(const ZoneContent&, const HistoryEntry&) override { return fail(); }
     Status delete_zone(const std::string&) override { return fail(); }
+    Status put_signing(const std::string&, const ZoneSigning&) override { return fail(); }
     Status put_health_check(const HealthCheckRecord&) override { return fail(); }
     Status delete_health_check(const std::string&) override { return fail(); }
     Result<std::vector<HistoryEntry>> history(const std::string&) override { return std::vector<HistoryEntry>{}; }
@@ -243,4 +246,75 @@ TEST(RegistryStore, AFailedWriteIsRefusedAndAppliesNothing) {
 }
 
 }  // namespace
+
+// Route 53's DNSSEC rules: a KSK before signing, at most two, the last active one kept
+// while signing, only an inactive one deleted; the DS shown is the DNSKEY's.
+TEST_F(RegistryTest, DnssecFollowsRoute53sKeySigningKeyRules) {
+    const std::string id = create();
+    const std::string arn = "arn:aws:kms:us-east-1:111122223333:key/k1";
+    EXPECT_EQ(registry_.dnssec(id)->serve_signature, "NOT_SIGNING");
+    EXPECT_EQ(registry_.set_dnssec(id, true).error().code, "KeySigningKeyWithActiveStatusNotFound");
+    EXPECT_EQ(registry_.set_dnssec(id, false).error().code, "DNSSECNotFound");
+    EXPECT_EQ(registry_.create_key_signing_key(id, "r", "no", arn, true).error().code, "InvalidKeySigningKeyName");
+    EXPECT_EQ(registry_.create_key_signing_key(id, "r", "ksk_1", "kms-key", true).error().code, "InvalidKMSArn");
+    EXPECT_EQ(registry_.create_key_signing_key("ZNONE", "r", "ksk_1", arn, true).error().code, "NoSuchHostedZone");
+    auto one = registry_.create_key_signing_key(id, "r1", "ksk_1", arn, false);
+    ASSERT_TRUE(one.ok()) << one.error().message;
+    EXPECT_EQ(one->first.status, "INACTIVE");
+    EXPECT_EQ(one->first.flag, 257);
+    EXPECT_EQ(one->first.ds_record.rfind(std::to_string(one->first.key_tag) + " 13 2 ", 0), 0u) << one->first.ds_record;
+    EXPECT_EQ(one->first.digest_hex.size(), 64u);
+    EXPECT_EQ(registry_.create_key_signing_key(id, "r2", "ksk_1", arn, true).error().code,
+              "KeySigningKeyAlreadyExists");
+    EXPECT_EQ(registry_.set_dnssec(id, true).error().code, "KeySigningKeyWithActiveStatusNotFound");
+    ASSERT_TRUE(registry_.set_key_signing_key_status(id, "ksk_1", true).ok());
+    ASSERT_TRUE(registry_.set_dnssec(id, true).ok());
+    auto zone = registry_.zone(id);
+    ASSERT_TRUE(zone->signing);
+    ASSERT_EQ(zone->signing->keys.size(), 2u);  // and the ZSK the server made
+    EXPECT_FALSE(zone->signing->keys[1].ksk);
+    EXPECT_EQ(registry_.dnssec(id)->serve_signature, "SIGNING");
+    EXPECT_EQ(registry_.set_key_signing_key_status(id, "ksk_1", false).error().code, "KeySigningKeyInUse");
+    EXPECT_EQ(registry_.delete_key_signing_key(id, "ksk_1").error().code, "InvalidKeySigningKeyStatus");
+    EXPECT_EQ(registry_.delete_key_signing_key(id, "ksk_9").error().code, "NoSuchKeySigningKey");
+    ASSERT_TRUE(registry_.create_key_signing_key(id, "r3", "ksk_2", arn, true).ok());
+    EXPECT_EQ(registry_.create_key_signing_key(id, "r4", "ksk_3", arn, true).error().code, "TooManyKeySigningKeys");
+    ASSERT_TRUE(registry_.set_key_signing_key_status(id, "ksk_1", false).ok());
+    ASSERT_TRUE(registry_.delete_key_signing_key(id, "ksk_1").ok());
+    auto status = registry_.dnssec(id);
+    ASSERT_EQ(status->keys.size(), 1u);
+    EXPECT_EQ(status->keys[0].name, "ksk_2");
+    // Disabling keeps the keys: enabling again signs with them.
+    ASSERT_TRUE(registry_.set_dnssec(id, false).ok());
+    EXPECT_EQ(registry_.dnssec(id)->serve_signature, "NOT_SIGNING");
+    EXPECT_EQ(registry_.zone(id)->signing->keys.size(), 2u);
+}
+
+// The ZSK the server made is rolled by lifetime: a successor pre-published, the old one
+// given its Inactive and Delete times, and forgotten once deleted.
+TEST_F(RegistryTest, TheServersZskRollsByLifetime) {
+    const std::string id = create();
+    ASSERT_TRUE(registry_.create_key_signing_key(id, "r", "ksk_1", "arn:aws:kms:::key/1", true).ok());
+    ASSERT_TRUE(registry_.set_dnssec(id, true).ok());
+    const int64_t t0 = registry_.zone(id)->signing->keys[1].created_ms / 1000;
+    bool rolled = true;
+    auto due = registry_.roll_zsks(t0 + 10, 100, 20, 50, &rolled);
+    ASSERT_TRUE(due.ok()) << due.error().to_string();
+    EXPECT_FALSE(rolled);
+    EXPECT_EQ(*due, t0 + 80);
+    due = registry_.roll_zsks(t0 + 80, 100, 20, 50, &rolled);
+    ASSERT_TRUE(due.ok());
+    EXPECT_TRUE(rolled);
+    auto keys = signing_keys(registry_.zone(id)->origin, *registry_.zone(id)->signing);
+    ASSERT_TRUE(keys.ok()) << keys.error().to_string();
+    ASSERT_EQ(keys->size(), 3u);
+    EXPECT_EQ((*keys)[1].inactive, t0 + 100);
+    EXPECT_EQ((*keys)[1].remove, t0 + 150);
+    EXPECT_EQ((*keys)[2].activate, t0 + 100);
+    // Past the old ZSK's Delete time it leaves the store.
+    ASSERT_TRUE(registry_.roll_zsks(t0 + 151, 1000, 20, 50, &rolled).ok());
+    EXPECT_FALSE(rolled);
+    EXPECT_EQ(registry_.zone(id)->signing->keys.size(), 2u);
+}
+
 }  // namespace fz::change

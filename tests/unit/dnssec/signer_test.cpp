@@ -85,9 +85,11 @@ protected:
     void SetUp() override {
         char tmpl[] = "/tmp/fz-keys-XXXXXX";
         dir_ = mkdtemp(tmpl);
+        folder = KeyFolder(dir_, kOrigin);
     }
     void TearDown() override { std::filesystem::remove_all(dir_); }
     std::string dir_;
+    KeyFolder folder{"", kOrigin};
 };
 
 TEST_F(KeysDir, LoadsKskAndZskWithTheirTags) {
@@ -417,7 +419,7 @@ TEST_F(KeysDir, KeyTimingDrivesAPrePublishZskRollover) {
     auto before = load_keys(dir_, kOrigin);
     ASSERT_TRUE(before.ok());
     const uint16_t old_zsk = (*before)[0].ksk() ? (*before)[1].tag : (*before)[0].tag;
-    auto base = roll_zsk(dir_, kOrigin, t0, 100, 1000);
+    auto base = roll_zsk(folder, kOrigin, t0, 100, 1000);
     ASSERT_TRUE(base.ok()) << base.error().to_string();
     const auto new_zsk = static_cast<uint16_t>(std::atoi(base->substr(base->rfind('+') + 1).c_str()));
     auto keys = load_keys(dir_, kOrigin);
@@ -447,9 +449,9 @@ TEST_F(KeysDir, KeyTimingDrivesAPrePublishZskRollover) {
     EXPECT_EQ(at(t0 + 1200), std::pair(Tags{new_zsk}, Tags{new_zsk}));          // the old one is gone
     // The only KSK cannot be retired; one with a successor can.
     const uint16_t ksk = std::find_if(keys->begin(), keys->end(), [](const SigningKey& k) { return k.ksk(); })->tag;
-    EXPECT_FALSE(retire_key(dir_, kOrigin, ksk, t0, 3600).ok());
+    EXPECT_FALSE(retire_key(folder, kOrigin, ksk, t0, 3600).ok());
     ASSERT_TRUE(generate_key(dir_, kOrigin, kEcdsaP256Sha256, true).ok());
-    EXPECT_TRUE(retire_key(dir_, kOrigin, ksk, t0, 3600).ok());
+    EXPECT_TRUE(retire_key(folder, kOrigin, ksk, t0, 3600).ok());
 }
 
 // A ZSK past its lifetime (less the pre-publication) gets a successor; before, the time
@@ -459,18 +461,18 @@ TEST_F(KeysDir, ALifetimeRollsTheZskWhenDue) {
     ASSERT_TRUE(generate_key(dir_, kOrigin, kEcdsaP256Sha256, false).ok());
     const int64_t created = std::time(nullptr);
     int64_t due = 0;
-    auto early = roll_zsk_if_due(*load_keys(dir_, kOrigin), dir_, kOrigin, created + 10, 100, 20, 50, &due);
+    auto early = roll_zsk_if_due(*load_keys(dir_, kOrigin), folder, kOrigin, created + 10, 100, 20, 50, &due);
     ASSERT_TRUE(early.ok());
     EXPECT_FALSE(early->has_value());
     EXPECT_NEAR(static_cast<double>(due), static_cast<double>(created + 80), 2);
-    auto rolled = roll_zsk_if_due(*load_keys(dir_, kOrigin), dir_, kOrigin, due, 100, 20, 50, &due);
+    auto rolled = roll_zsk_if_due(*load_keys(dir_, kOrigin), folder, kOrigin, due, 100, 20, 50, &due);
     ASSERT_TRUE(rolled.ok());
     ASSERT_TRUE(rolled->has_value());
     auto keys = load_keys(dir_, kOrigin);
     ASSERT_TRUE(keys.ok());
     EXPECT_EQ(keys->size(), 3u);
     // The old ZSK has its Inactive time now: nothing is due again until the new one ages.
-    auto again = roll_zsk_if_due(*load_keys(dir_, kOrigin), dir_, kOrigin, created + 90, 100, 20, 50, &due);
+    auto again = roll_zsk_if_due(*load_keys(dir_, kOrigin), folder, kOrigin, created + 90, 100, 20, 50, &due);
     ASSERT_TRUE(again.ok());
     EXPECT_FALSE(again->has_value());
 }

@@ -515,6 +515,81 @@ TEST_F(SqliteStoreTest, ARowThatDoesNotParseIsAnErrorNamingTheZoneAndTheRecordSe
         << state.error().message;
 }
 
+// A zone's DNSSEC keys are kept whole (their private texts too), and the database that
+// holds them is readable by the server's user only.
+TEST_F(SqliteStoreTest, SigningKeysRoundTripInAPrivateDatabase) {
+    ZoneContent z = small_zone();
+    auto store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->put_zone(z, entry_for(z, "C1")).ok());
+    change::ZoneSigning s;
+    s.enabled = true;
+    s.modified_ms = 1700000000123;
+    change::ZoneKey k;
+    k.name = "ksk_1";
+    k.ksk = true;
+    k.kms_arn = "arn:aws:kms:us-east-1:1:key/a";
+    k.active = false;
+    k.tag = 4242;
+    k.public_text = "small.example. IN DNSKEY 257 3 13 AAAA\n";
+    k.private_text = "Private-key-format: v1.3\nPrivateKey: BBBB\n";
+    k.created_ms = 1;
+    k.modified_ms = 2;
+    s.keys = {k};
+    ASSERT_TRUE(store->put_signing(z.id, s).ok());
+    s.keys[0].active = true;  // written again: replaced
+    ASSERT_TRUE(store->put_signing(z.id, s).ok());
+    store.reset();
+    struct stat st {};
+    ASSERT_EQ(stat(path_.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    change::StoredState state = reload();
+    ASSERT_EQ(state.zones.size(), 1u);
+    ASSERT_TRUE(state.zones[0].signing);
+    const change::ZoneSigning& got = *state.zones[0].signing;
+    EXPECT_TRUE(got.enabled);
+    EXPECT_EQ(got.modified_ms, 1700000000123);
+    ASSERT_EQ(got.keys.size(), 1u);
+    EXPECT_EQ(got.keys[0].name, "ksk_1");
+    EXPECT_TRUE(got.keys[0].ksk);
+    EXPECT_TRUE(got.keys[0].active);
+    EXPECT_EQ(got.keys[0].tag, 4242);
+    EXPECT_EQ(got.keys[0].kms_arn, k.kms_arn);
+    EXPECT_EQ(got.keys[0].public_text, k.public_text);
+    EXPECT_EQ(got.keys[0].private_text, k.private_text);
+    // Deleting the zone deletes its keys.
+    store = open();
+    ASSERT_TRUE(store->delete_zone(z.id).ok());
+    ASSERT_TRUE(store->put_zone(z, entry_for(z, "C2")).ok());
+    store.reset();
+    EXPECT_FALSE(reload().zones[0].signing);
+}
+
+// A store written by the release before keys were kept (schema 1) opens, and keeps them.
+TEST_F(SqliteStoreTest, AVersionOneStoreGainsTheSigningTable) {
+    ZoneContent z = small_zone();
+    {
+        auto store = open();
+        ASSERT_TRUE(store->put_zone(z, entry_for(z, "C1")).ok());
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE zone_signing; PRAGMA user_version = 1", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    auto store = open();
+    ASSERT_TRUE(store);
+    change::ZoneSigning s;
+    s.enabled = true;
+    ASSERT_TRUE(store->put_signing(z.id, s).ok());
+    store.reset();
+    change::StoredState state = reload();
+    ASSERT_EQ(state.zones.size(), 1u);
+    EXPECT_EQ(state.zones[0].record_sets.size(), z.record_sets.size());
+    ASSERT_TRUE(state.zones[0].signing);
+    EXPECT_TRUE(state.zones[0].signing->enabled);
+}
+
 TEST_F(SqliteStoreTest, AStoreFromANewerReleaseIsRefused) {
     open().reset();
     sqlite3* db = nullptr;
