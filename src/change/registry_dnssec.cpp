@@ -25,8 +25,8 @@ bool valid_key_name(const std::string& name) {
 }
 
 ServiceError no_such_key(const std::string& zone_id, const std::string& name) {
-    return error("NoSuchKeySigningKey", "The key-signing key (KSK) " + name + " does not exist in hosted zone " +
-                                            zone_id + ".");
+    return error("NoSuchKeySigningKey",
+                 "The key-signing key (KSK) " + name + " does not exist in hosted zone " + zone_id + ".");
 }
 
 }  // namespace
@@ -94,8 +94,10 @@ Outcome<std::pair<KeySigningKeyInfo, ChangeInfo>> Registry::create_key_signing_k
             refused = error("KeySigningKeyAlreadyExists",
                             "You've already created a key-signing key (KSK) with this name: " + name);
         } else if (static_cast<size_t>(ksks) >= kMaxKeySigningKeys) {
-            refused = error("TooManyKeySigningKeys", "You've reached the limit of two key-signing keys (KSKs) "
-                                                     "for hosted zone " + zone_id + ".");
+            refused = error("TooManyKeySigningKeys",
+                            "You've reached the limit of two key-signing keys (KSKs) "
+                            "for hosted zone " +
+                                zone_id + ".");
         } else if (std::any_of(s.keys.begin(), s.keys.end(), [&](const ZoneKey& k) { return k.tag == made->tag; })) {
             refused = error("ConcurrentModification", "a key of the zone has the new key's tag; try again");
         } else {
@@ -141,16 +143,18 @@ Outcome<ChangeInfo> Registry::set_key_signing_key_status(const std::string& zone
 }
 
 Outcome<ChangeInfo> Registry::delete_key_signing_key(const std::string& zone_id, const std::string& name) {
-    return change_signing(zone_id, "delete key-signing key " + name, [&](ZoneSigning& s) -> std::optional<ServiceError> {
-        const ZoneKey* k = s.find(name);
-        if (k == nullptr || !k->ksk) return no_such_key(zone_id, name);
-        if (k->active) {
-            return error("InvalidKeySigningKeyStatus",
-                         "The key-signing key (KSK) " + name + " is ACTIVE: deactivate it before you delete it.");
-        }
-        std::erase_if(s.keys, [&](const ZoneKey& o) { return o.name == name; });
-        return std::nullopt;
-    });
+    return change_signing(zone_id, "delete key-signing key " + name,
+                          [&](ZoneSigning& s) -> std::optional<ServiceError> {
+                              const ZoneKey* k = s.find(name);
+                              if (k == nullptr || !k->ksk) return no_such_key(zone_id, name);
+                              if (k->active) {
+                                  return error("InvalidKeySigningKeyStatus",
+                                               "The key-signing key (KSK) " + name +
+                                                   " is ACTIVE: deactivate it before you delete it.");
+                              }
+                              std::erase_if(s.keys, [&](const ZoneKey& o) { return o.name == name; });
+                              return std::nullopt;
+                          });
 }
 
 Outcome<ChangeInfo> Registry::set_dnssec(const std::string& zone_id, bool enabled) {

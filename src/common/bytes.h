@@ -53,6 +53,22 @@ inline bool same_bytes(const uint8_t* a, const uint8_t* b, size_t n) {
     return true;
 }
 
+// Copies n > 64 bytes, 32 at a time, the last block overlapping. Why by hand: a signed
+// answer's proof block is 150-500 bytes, where the rep movsb GCC makes of memcpy costs its
+// start-up each time (a fifth of an NXDOMAIN's time with DO, perf). Only for those: the
+// answers without DO keep copy_bytes() as it was (callgrind).
+inline void copy_block(uint8_t* dst, const uint8_t* src, size_t n) {
+    uint64_t w[4];
+    size_t i = 0;
+    for (; i + 32 < n; i += 32) {
+        std::memcpy(w, src + i, 32);
+        std::memcpy(dst + i, w, 32);
+        asm("" : : "r"(dst) : "memory");  // keeps GCC from making this loop a memcpy again
+    }
+    std::memcpy(w, src + n - 32, 32);
+    std::memcpy(dst + n - 32, w, 32);
+}
+
 // Copies `n` bytes from `src` to `dst` (not overlapping). Writes only those bytes.
 // Why by hand: a ready-made answer record is 16-40 bytes (an A record is 16) and most
 // queries 30-60; glibc's memcpy for a size unknown at compile time is a call and a size

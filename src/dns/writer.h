@@ -64,6 +64,18 @@ public:
         pos_ += n;
         return true;
     }
+    // put_bytes() for what is often over 64 bytes (a proof block, an RRSIG): those by
+    // copy_block().
+    bool put_block(const void* p, size_t n) {
+        if (pos_ + n > limit_) return false;
+        if (n > 64) {
+            copy_block(buf_ + pos_, static_cast<const uint8_t*>(p), n);
+        } else {
+            copy_bytes(buf_ + pos_, static_cast<const uint8_t*>(p), n);
+        }
+        pos_ += n;
+        return true;
+    }
     bool put_u16(uint16_t v) {
         if (pos_ + 2 > limit_) return false;
         store_u16(buf_ + pos_, v);
@@ -134,6 +146,19 @@ public:
 
     // Writes one record: owner as a pointer to `owner_pos`, then TYPE, CLASS IN, TTL and
     // the rdata, compressing the names inside it where the type allows.
+    // An RRSIG record at `owner_pos`: its rdata as it is (the signer's name is never
+    // compressed, RFC 4034 3.1.7), by put_block().
+    bool put_rrsig(size_t owner_pos, uint32_t ttl, const uint8_t* rdata, uint16_t rdlen) {
+        FZ_ASSERT(owner_pos <= kMaxPointer);
+        if (pos_ + 12 + rdlen > limit_) return false;
+        store_u16(buf_ + pos_, static_cast<uint16_t>(0xc000 | owner_pos));
+        store_u16(buf_ + pos_ + 2, type::RRSIG);
+        store_u16(buf_ + pos_ + 4, rrclass::IN);
+        store_u32(buf_ + pos_ + 6, ttl);
+        store_u16(buf_ + pos_ + 10, rdlen);
+        pos_ += 12;
+        return put_block(rdata, rdlen);
+    }
     bool put_record(size_t owner_pos, uint16_t rtype, uint32_t ttl, const uint8_t* rdata, uint16_t rdlen) {
         FZ_ASSERT(owner_pos <= kMaxPointer);
         size_t start = pos_;

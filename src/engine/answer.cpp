@@ -334,7 +334,7 @@ private:
             // TC rather than an RRset without its signatures).
             if constexpr (kDnssec) {
                 const RRset* sigs = signatures_of(c, i);
-                if ((sigs != nullptr && !r_.put_rrset(0, owner_pos, sigs, exact_first, false)) ||
+                if ((sigs != nullptr && !r_.put_signature_rrset(0, owner_pos, sigs, exact_first)) ||
                     (i + 1 == c.count && !put_answer_signatures(c, owner_pos)))
                     return r_.take_back(0, start, before);
             }
@@ -478,7 +478,7 @@ private:
         const uint8_t* rd = sigs->rdata();
         for (uint16_t i = 0; i < sigs->count; ++i) {
             const uint16_t len = dns::load_u16(rd);
-            if (!r_.writer().put_record(apex_pos, dns::type::RRSIG, zone_.header().negative_ttl, rd + 2, len)) {
+            if (!r_.writer().put_rrsig(apex_pos, zone_.header().negative_ttl, rd + 2, len)) {
                 r_.writer().rewind(at);
                 --r_.counts[1];  // the SOA goes too: its signatures are not optional
                 r_.tc = true;
@@ -556,7 +556,7 @@ private:
                 const RRset* sigs = !c.signing.own         ? zone_.alias_signatures(c.signing.routed, c.res.policy, m)
                                     : set->signatures != 0 ? b.image->rrset_at(set->signatures)
                                                            : nullptr;
-                if (sigs != nullptr && !r_.put_rrset(0, owner_pos, sigs, true, false)) return false;
+                if (sigs != nullptr && !r_.put_signature_rrset(0, owner_pos, sigs, true)) return false;
             }
         }
         return true;
@@ -599,7 +599,7 @@ private:
         Writer& w = r_.writer();
         const size_t at = w.size();
         if (at + b->len > Writer::kMaxPointer) return put_signed_named(1, owner, set);
-        if (!w.put_bytes(b->bytes(), b->len)) {
+        if (!(b->len > 64 ? w.put_block(b->bytes(), b->len) : w.put_bytes(b->bytes(), b->len))) {
             r_.tc = true;
             return false;
         }

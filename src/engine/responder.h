@@ -123,6 +123,25 @@ public:
         return true;
     }
 
+    // put_rrset() of an RRSIG RRset (with DO): its block or records are long, written by
+    // put_block() and put_rrsig(); unsigned answers keep put_rrset() as it was.
+    bool put_signature_rrset(int section, size_t owner_pos, const RRset* set, bool use_block) {
+        const size_t start = w_.size();
+        if (use_block && set->block_len != 0) {
+            if (!w_.put_block(set->block(), set->block_len)) return fail(start, false);
+            for (uint16_t i = 0; i < set->mark_count; ++i) w_.mark(start + set->mark(i));
+        } else {
+            const uint8_t* rd = set->rdata();
+            for (uint16_t i = 0; i < set->count; ++i) {
+                const uint16_t len = dns::load_u16(rd);
+                if (!w_.put_rrsig(owner_pos, set->ttl, rd + 2, len)) return fail(start, false);
+                rd += 2 + len;
+            }
+        }
+        counts[section] = static_cast<uint16_t>(counts[section] + set->count);
+        return true;
+    }
+
     // Takes back what was written since `start`, when `section` held `before` records: false.
     bool take_back(int section, size_t start, uint16_t before) {
         w_.rewind(start);
@@ -136,8 +155,7 @@ public:
         const size_t start = w_.size();
         for (uint8_t i = 0; i < count; ++i) {
             const uint16_t len = dns::load_u16(list);
-            if (len < 8 || !w_.put_record(owner_pos, dns::type::RRSIG, dns::load_u32(list + 6), list + 2, len))
-                return fail(start, false);
+            if (len < 8 || !w_.put_rrsig(owner_pos, dns::load_u32(list + 6), list + 2, len)) return fail(start, false);
             list += 2 + len;
         }
         counts[0] = static_cast<uint16_t>(counts[0] + count);

@@ -1,6 +1,8 @@
 // Zone image helpers (out of line).
 #include "zone/image.h"
 
+#include <cstring>
+
 #include "dns/name.h"
 #include "dns/nsec3.h"
 
@@ -62,10 +64,19 @@ const Nsec3Entry* ZoneImage::nsec3_at_or_before(const uint8_t* hash) const {
     const auto* chain = reinterpret_cast<const Nsec3Entry*>(base() + header().denial);
     const size_t n = header().denial_count;
     if (n == 0) return nullptr;
+    // The first 8 bytes as a big-endian number decide nearly every step; memcmp (a call
+    // each) only on a tie.
+    auto head = [](const uint8_t* h) {
+        uint64_t v;
+        std::memcpy(&v, h, 8);
+        return __builtin_bswap64(v);
+    };
+    const uint64_t key = head(hash);
     size_t lo = 0, hi = n;  // first entry after `hash`
     while (lo < hi) {
         const size_t mid = lo + (hi - lo) / 2;
-        if (std::memcmp(chain[mid].hash, hash, dns::kNsec3HashLen) <= 0) {
+        const uint64_t at = head(chain[mid].hash);
+        if (at < key || (at == key && std::memcmp(chain[mid].hash, hash, dns::kNsec3HashLen) <= 0)) {
             lo = mid + 1;
         } else {
             hi = mid;

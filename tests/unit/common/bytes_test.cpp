@@ -45,6 +45,11 @@ TEST(CopyBytes, CopiesExactlyTheGivenBytes) {
         std::vector<uint8_t> src = pattern(n, 3);
         // Guard bytes on both sides of the destination must stay as they were.
         std::vector<uint8_t> dst(n + 16, 0xee);
+        if (n > 64) {
+            copy_block(dst.data() + 8, src.data(), n);  // (the other copy, once more)
+            ASSERT_TRUE(std::equal(src.begin(), src.end(), dst.begin() + 8)) << "copy_block n=" << n;
+            std::fill(dst.begin() + 8, dst.end() - 8, 0);
+        }
         copy_bytes(dst.data() + 8, src.data(), n);
         // std::equal, not memcmp: for n == 0, src.data() may be null, which memcmp must not get.
         ASSERT_TRUE(std::equal(src.begin(), src.end(), dst.begin() + 8)) << "n=" << n;
