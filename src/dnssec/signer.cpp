@@ -499,6 +499,18 @@ private:
                     if (&p == &routed) continue;  // its own member: signed above
                     for (const std::string& rd : m.rdatas) rdatas.push_back(&rd);
                 } else if (auto next = policies.find(target); next != policies.end()) {
+                    if (next->second->multivalue) {
+                        // Its windows are signed for its own name only, as they are drawn.
+                        zone_.warnings.push_back(Error{zone_.files.empty() ? "" : zone_.files[0], 0,
+                                                       routed.owner.to_text() +
+                                                           ": alias to the multivalue record "
+                                                           "sets of " +
+                                                           m.alias_target.to_text() +
+                                                           ": those answers here go unsigned (bogus to a validating "
+                                                           "resolver); query the multivalue name itself, or use a "
+                                                           "CNAME to it"});
+                        continue;
+                    }
                     if (depth < kMaxAliasDepth) visit(*next->second, depth + 1);
                     continue;
                 } else if (!m.alias_target.is_subdomain_of(zone_.origin)) {

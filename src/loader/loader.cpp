@@ -224,6 +224,7 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(
         src.owner = p.name;
         src.type = p.type;
         src.policy = id;
+        src.multivalue = p.kind == policy::RoutingKind::kMultiValue;
         for (const policy::PolicyMember& m : p.members) {
             zone::PolicyMemberSource ms;
             if (m.record.alias()) {

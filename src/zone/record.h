@@ -49,6 +49,7 @@ struct PolicyRRsetSource {
     dns::Name owner;
     uint16_t type = 0;
     uint32_t policy = 0;
+    bool multivalue = false;  // answers with several members at once (signed as drawn)
     std::vector<PolicyMemberSource> members;
     std::vector<AliasAnswerSource> alias_answers;  // a zone fastzone signs
     // A zone fastzone signs: the NODATA proof for clients this policy has no answer for,

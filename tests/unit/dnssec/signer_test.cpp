@@ -373,6 +373,35 @@ TEST_F(KeysDir, SignsAliasAnswersForTheAliasNameAndAPolicyNodataProof) {
     EXPECT_TRUE(verifies(rrsig(denial.owner, signed_alias.nodata_signatures[0]), {&denial}, (*keys)[1]));
 }
 
+// An alias to a multivalue policy would answer with several of its members at once, which
+// no member's signature covers: the load says so, naming the alias, and signs none.
+TEST_F(KeysDir, AnAliasToAMultivaluePolicyIsAWarningNotAWrongSignature) {
+    write_key(dir_, kEcdsaP256Sha256, 257, 1);
+    write_key(dir_, kEcdsaP256Sha256, 256, 2);
+    auto keys = load_keys(dir_, kOrigin);
+    ASSERT_TRUE(keys.ok());
+    auto src = zone::parse_zone_text(kZone, "example.com.zone", kOrigin);
+    ASSERT_TRUE(src.ok());
+    zone::PolicyRRsetSource pool = two_member_policy("mv.example.com.", 0);
+    pool.multivalue = true;
+    zone::PolicyRRsetSource alias;
+    alias.owner = *dns::name_from_text("al.example.com.", nullptr);
+    alias.type = dns::type::A;
+    alias.policy = 1;
+    zone::PolicyMemberSource m;
+    m.alias = true;
+    m.alias_target = pool.owner;
+    alias.members.push_back(std::move(m));
+    src->policies.push_back(std::move(pool));
+    src->policies.push_back(std::move(alias));
+    ASSERT_TRUE(sign_zone(*src, *keys, SignOptions{1700000000, 1800000000, 1}).ok());
+    EXPECT_TRUE(src->policies[1].alias_answers.empty());
+    const bool warned = std::any_of(src->warnings.begin(), src->warnings.end(), [](const Error& e) {
+        return e.message.find("al.example.com.: alias to the multivalue record sets of mv.example.com.") == 0;
+    });
+    EXPECT_TRUE(warned);
+}
+
 // Signing again over the last signed image keeps the RRSIGs of what did not change and
 // is not due; a changed RRset, and every one when all are due, is signed anew.
 TEST_F(KeysDir, SigningAgainKeepsTheSignaturesOfUnchangedRrsets) {
