@@ -10,9 +10,13 @@
 namespace fz::loader {
 
 void AnswerSigning::add(const zone::ZoneSource& zone, std::vector<dnssec::SigningKey> keys, uint32_t validity) {
+    if (std::none_of(zone.policies.begin(), zone.policies.end(), [](const auto& p) { return p.multivalue; })) return;
     zones_.push_back(std::make_unique<Zone>(Zone{zone.origin, std::move(keys), validity}));
     for (const zone::PolicyRRsetSource& p : zone.policies) {
-        policies_[p.policy] = Routed{zones_.size() - 1, p.owner, p.type, p.members};
+        if (!p.multivalue) continue;
+        Routed r{zones_.size() - 1, p.owner, p.type, {}};
+        for (const zone::PolicyMemberSource& m : p.members) r.members.push_back(Member{m.ttl, m.rdatas});
+        policies_[p.policy] = std::move(r);
     }
 }
 

@@ -18,7 +18,8 @@ namespace fz::loader {
 
 class AnswerSigning {
 public:
-    // Takes a signed zone's keys and the data of its routing policies.
+    // Takes a signed zone's keys and the data of its multivalue policies (the only ones
+    // signed as drawn; every other answer was signed with the zone).
     void add(const zone::ZoneSource& zone, std::vector<dnssec::SigningKey> keys, uint32_t validity);
     bool empty() const { return policies_.empty(); }
 
@@ -32,11 +33,16 @@ private:
         std::vector<dnssec::SigningKey> keys;
         uint32_t validity = 0;
     };
+    // A member's data, copied: the zone's source goes after compiling.
+    struct Member {
+        uint32_t ttl = 0;
+        std::vector<std::string> rdatas;
+    };
     struct Routed {
         size_t zone = 0;
         dns::Name owner;
         uint16_t type = 0;
-        std::vector<zone::PolicyMemberSource> members;  // copied: the zone's source goes after compiling
+        std::vector<Member> members;
     };
     std::vector<std::unique_ptr<Zone>> zones_;
     std::unordered_map<uint32_t, Routed> policies_;
