@@ -1,8 +1,6 @@
 // The UPDATE processor: TSIG, ACL, zone checks, the plan submitted, the response written.
 #include "api/update.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -19,77 +17,9 @@ namespace {
 
 namespace rcode = dns::rcode;
 
-// True when the first `bits` bits of `a` and `b` agree.
-bool prefix_matches(const uint8_t* a, const uint8_t* b, unsigned bits) {
-    const unsigned whole = bits / 8;
-    if (std::memcmp(a, b, whole) != 0) return false;
-    const unsigned rest = bits % 8;
-    if (rest == 0) return true;
-    const auto mask = static_cast<uint8_t>(0xff << (8 - rest));
-    return (a[whole] & mask) == (b[whole] & mask);
-}
-
-bool address_matches(const AclAddress& acl, const engine::Peer& peer) {
-    if (peer.family == 6 && acl.family_bits == 128)
-        return prefix_matches(acl.prefix.address.data(), peer.address, acl.prefix.length);
-    if (acl.family_bits != 32) return false;
-    if (peer.family == 4) return prefix_matches(acl.prefix.address.data(), peer.address, acl.prefix.length);
-    // An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d.
-    static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    return peer.family == 6 && std::memcmp(peer.address, kMapped, 12) == 0 &&
-           prefix_matches(acl.prefix.address.data(), peer.address + 12, acl.prefix.length);
-}
-
-bool rule_matches(const AclRule& rule, const dns::TsigKey* key, const engine::Peer& peer) {
-    if (!rule.update) return false;
-    if (!rule.keys.empty()) {
-        if (key == nullptr) return false;
-        if (std::none_of(rule.keys.begin(), rule.keys.end(), [&](const dns::Name& k) { return k.equals(key->name); })) {
-            return false;
-        }
-    }
-    return rule.addresses.empty() || std::any_of(rule.addresses.begin(), rule.addresses.end(),
-                                                 [&](const AclAddress& a) { return address_matches(a, peer); });
-}
-
-std::string lower_text(const dns::Name& name) { return name.lowered().to_text(); }
-
 }  // namespace
 
-Result<AclRule> make_acl_rule(const std::string& id, const std::vector<std::string>& keys,
-                              const std::vector<std::string>& addresses, const std::vector<std::string>& actions) {
-    AclRule rule;
-    rule.id = id;
-    for (const auto& k : keys) {
-        std::string text = k;
-        if (text.empty() || text.back() != '.') text += '.';
-        auto name = dns::name_from_text(text, nullptr);
-        if (!name) return make_error("", 0, "acl " + id + ": key '" + k + "': " + name.error().message);
-        rule.keys.push_back(name->lowered());
-    }
-    for (const auto& a : addresses) {
-        AclAddress address;
-        auto prefix = policy::parse_prefix(a, &address.family_bits);
-        if (!prefix) return make_error("", 0, "acl " + id + ": address '" + a + "': " + prefix.error().message);
-        address.prefix = *prefix;
-        rule.addresses.push_back(address);
-    }
-    for (const auto& action : actions) {
-        if (action == "update") rule.update = true;
-    }
-    return rule;
-}
-
-std::string peer_text(const UpdatePeer& peer) {
-    char buf[INET6_ADDRSTRLEN] = "?";
-    if (peer.address.family == 4) inet_ntop(AF_INET, peer.address.address, buf, sizeof(buf));
-    if (peer.address.family == 6) inet_ntop(AF_INET6, peer.address.address, buf, sizeof(buf));
-    std::string out = buf;
-    out += '#';
-    out += std::to_string(peer.address.port);
-    out += peer.transport == engine::Transport::kTcp ? " tcp" : " udp";
-    return out;
-}
+std::string peer_text(const UpdatePeer& peer) { return change::peer_text(peer.address, peer.transport); }
 
 struct UpdateProcessor::Request {
     const uint8_t* msg;
@@ -119,16 +49,7 @@ struct UpdateProcessor::Request {
 
 UpdateProcessor::UpdateProcessor(change::Service& service, const dns::TsigKeyring& keys, std::vector<AclRule> rules,
                                  UpdateOptions options)
-    : service_(service), keys_(keys), rules_(std::move(rules)) {
-    // Origins as the configuration wrote them ("Example.com"): found as "example.com.".
-    for (auto& [origin, ids] : options.zone_acls) {
-        std::string key;
-        for (const char c : origin) key += static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
-        if (key.empty() || key.back() != '.') key += '.';
-        auto& merged = options_.zone_acls[key];
-        merged.insert(merged.end(), ids.begin(), ids.end());
-    }
-}
+    : service_(service), keys_(keys), acl_(std::move(rules), options.zone_acls) {}
 
 size_t UpdateProcessor::process(const uint8_t* msg, size_t len, const UpdatePeer& peer, uint8_t* out, size_t cap,
                                 int64_t now_s, UpdateReport* report) {
@@ -142,15 +63,10 @@ size_t UpdateProcessor::process(const uint8_t* msg, size_t len, const UpdatePeer
 }
 
 uint16_t UpdateProcessor::authorize(Request& rq, const change::ZoneSummary& zone) {
-    const auto acls = options_.zone_acls.find(lower_text(zone.origin));
-    if (acls == options_.zone_acls.end() || acls->second.empty()) {
+    if (!acl_.zone_has(zone.origin, change::kAclUpdate)) {
         return rq.done(rcode::REFUSED, counters_.refused_acl, "no ACL allows UPDATE of the zone");
     }
-    for (const auto& id : acls->second) {
-        for (const auto& rule : rules_) {
-            if (rule.id == id && rule_matches(rule, rq.key(), rq.peer.address)) return rcode::NOERROR;
-        }
-    }
+    if (acl_.allows(zone.origin, change::kAclUpdate, rq.key(), rq.peer.address)) return rcode::NOERROR;
     std::string reason = "denied by the zone's ACL (";
     reason += rq.key() != nullptr ? "key " + rq.key()->name.to_text() : std::string("no TSIG key");
     return rq.done(rcode::REFUSED, counters_.refused_acl, reason + ")");

@@ -11,34 +11,19 @@
 #include <string>
 #include <vector>
 
+#include "change/acl.h"
 #include "change/service.h"
 #include "common/count.h"
 #include "common/result.h"
 #include "dns/name.h"
 #include "dns/tsig.h"
 #include "engine/answer.h"
-#include "policy/lpm.h"
 
 namespace fz::api {
 
-// One address block of an ACL rule.
-struct AclAddress {
-    policy::Prefix prefix;
-    unsigned family_bits = 32;  // 32 or 128
-};
-
-// One rule of the configuration's `acl:` list: {id, keys, addresses, actions}.
-struct AclRule {
-    std::string id;
-    std::vector<dns::Name> keys;        // TSIG key names; empty: the rule does not ask for a key
-    std::vector<AclAddress> addresses;  // empty: any address
-    bool update = false;                // `actions` holds "update"
-};
-
-// A rule from the configuration's text forms ("192.0.2.0/24", "2001:db8::/32", "key.name.",
-// actions "update" and others, which are kept for other users and ignored here).
-Result<AclRule> make_acl_rule(const std::string& id, const std::vector<std::string>& keys,
-                              const std::vector<std::string>& addresses, const std::vector<std::string>& actions);
+// The ACL rules UPDATE is checked against (action update), as change/acl.h defines them.
+using change::AclRule;
+using change::make_acl_rule;
 
 struct UpdateOptions {
     // Per zone origin ("example.com.", any case, the final dot optional): the ids of the
@@ -135,8 +120,7 @@ private:
 
     change::Service& service_;
     const dns::TsigKeyring& keys_;
-    std::vector<AclRule> rules_;
-    UpdateOptions options_;
+    change::Acl acl_;
     std::mutex mu_;  // one UPDATE at a time (see process())
     UpdateCounters counters_;
 };

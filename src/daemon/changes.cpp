@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "daemon/access.h"
 #include "policy/health_check.h"
 #include "store/sqlite_store.h"
 #include "zone/rdata_text.h"
@@ -71,30 +72,14 @@ ChangePath::~ChangePath() { stop(); }
 Result<std::shared_ptr<ChangePath::UpdateState>> ChangePath::make_update_state(const loader::Config& config,
                                                                                change::Service& service) {
     auto state = std::make_shared<UpdateState>();
-    for (const loader::TsigKeyConfig& k : config.keys) {
-        dns::TsigKey key;
-        std::string name = k.id;
-        if (name.back() != '.') name += '.';
-        auto n = dns::name_from_text(name, nullptr);
-        auto alg = dns::tsig_algorithm_from_text(k.algorithm);
-        if (!n || !alg) return Error{config.path, k.line, "key " + k.id + ": bad name or algorithm"};
-        key.name = n->lowered();
-        key.algorithm = *alg;
-        key.secret = k.secret;
-        auto st = state->keys.add(std::move(key));
-        if (!st) return Error{config.path, k.line, st.error().message};
-    }
-    std::vector<api::AclRule> rules;
-    for (const loader::AclConfig& a : config.acl) {
-        auto rule = api::make_acl_rule(a.id, a.keys, a.addresses, a.actions);
-        if (!rule) return Error{config.path, a.line, rule.error().message};
-        rules.push_back(std::move(rule.value()));
-    }
+    auto keys = make_keyring(config);
+    if (!keys) return keys.error();
+    state->keys = std::move(keys.value());
+    auto rules = make_acl_rules(config);
+    if (!rules) return rules.error();
     api::UpdateOptions options;
-    for (const loader::ZoneConfig& z : config.zones) {
-        if (!z.acl.empty()) options.zone_acls[z.origin.lowered().to_text()] = z.acl;
-    }
-    state->processor = std::make_unique<api::UpdateProcessor>(service, state->keys, std::move(rules), options);
+    options.zone_acls = zone_acl_ids(config);
+    state->processor = std::make_unique<api::UpdateProcessor>(service, state->keys, std::move(rules.value()), options);
     return state;
 }
 

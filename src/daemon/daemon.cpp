@@ -85,6 +85,10 @@ Status Daemon::start() {
     changes_ = std::move(changes.value());
     auto configured = changes_->configure(config_);
     if (!configured) return configured.error();
+    transfers_ = std::make_unique<Transfers>(publisher_, changes_->registry());
+    auto transfers = transfers_->configure(config_);
+    if (!transfers) return transfers.error();
+    transfers_->start();
     const change::Registry::View view = changes_->view();
     loader::LoadReport report;
     auto snap = loader::build_snapshot(config_, ChangePath::inputs(view), &report);
@@ -141,7 +145,11 @@ Status Daemon::start_listeners() {
     sockets_ = std::make_unique<io::SocketServer>(so, publisher_);
     sockets_->set_update_handler([this](const uint8_t* msg, size_t len, const engine::Peer& peer,
                                         engine::Transport transport, uint8_t* out, size_t cap) {
-        return changes_->handle_update(msg, len, peer, transport, out, cap);
+        if (io::is_update(msg, len)) return changes_->handle_update(msg, len, peer, transport, out, cap);
+        return transfers_->answer_signed(msg, len, peer, transport, out, cap);
+    });
+    sockets_->set_handoff_handler([this](io::TcpHandoff h) {
+        transfers_->take(h.fd, std::move(h.unsent), std::move(h.query), h.peer);
     });
     auto st = sockets_->start();
     if (!st) return st.error();
@@ -247,6 +255,7 @@ void Daemon::publish(std::unique_ptr<engine::Snapshot> snap) {
         slots_.published(s, *t.sum);
         return 0;
     });
+    if (transfers_) transfers_->published();
 }
 
 void Daemon::redraw_windows() {
@@ -412,6 +421,7 @@ void Daemon::stop() {
     }
     if (dataplane_) dataplane_->stop();
     if (sockets_) sockets_->stop();
+    if (transfers_) transfers_->stop();  // after the sockets: nothing is handed over any more
 }
 
 Result<std::string> Daemon::reload() {
@@ -461,6 +471,9 @@ Result<std::string> Daemon::reload() {
     log_warnings(report);
     assign_slots(**snap);
     config_ = std::move(config.value());
+    if (auto t = transfers_->configure(config_); !t) {
+        log::error("transfers keep their previous keys and ACL", log::kv("error", t.error().to_string()));
+    }
     health_signature_.clear();  // the health-checks file may have changed: restart the checker
     auto hs = refresh_health(**snap, view);
     if (!hs) return fail(hs.error());
@@ -546,6 +559,12 @@ Totals Daemon::totals() const {
         for (const auto& f : api::kUpdateCounterFields) t.changes.updates.emplace_back(f.name, u.*f.field);
     }
     if (sockets_) t.changes.updates_dropped = sockets_->updates_dropped();
+    if (transfers_) {
+        const xfr::TransferCounters& x = transfers_->counters();
+        for (const auto& f : xfr::kTransferCounterFields) t.changes.transfers.emplace_back(f.name, x.*f.field);
+        const xfr::NotifyCounters& n = transfers_->notify_counters();
+        t.changes.notifies = {{"sent", n.sent}, {"answered", n.answered}, {"failed", n.failed}};
+    }
     return t;
 }
 

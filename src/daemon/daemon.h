@@ -20,6 +20,7 @@
 #include "change/registry.h"
 #include "common/result.h"
 #include "daemon/totals.h"
+#include "daemon/transfers.h"
 #include "engine/counter_slots.h"
 #include "engine/publisher.h"
 #include "loader/config.h"
@@ -145,7 +146,8 @@ private:
     std::unique_ptr<MetricsHttp> metrics_;
     std::unique_ptr<health::HealthChecker> health_;
     std::unique_ptr<ChangePath> changes_;
-    std::string health_signature_;  // the checks health_ runs: refresh_health() compares it
+    std::unique_ptr<Transfers> transfers_;  // after changes_: it reads the registry
+    std::string health_signature_;          // the checks health_ runs: refresh_health() compares it
     // What the published snapshot serves of the store (reload_mutex_): each stored zone
     // (weakly: holding the View would keep a superseded copy of every stored zone alive)
     // with its id and version, the API's health checks' ids and versions.

@@ -161,6 +161,23 @@ void server(Exposition& e, const Totals& t) {
         if (what != "received") o << "fastzone_updates_total{outcome=\"" << what << "\"} " << n << "\n";
     }
     o << "fastzone_updates_total{outcome=\"dropped_queue_full\"} " << t.changes.updates_dropped << "\n";
+    e.head("fastzone_transfers_out_total", "counter", "AXFR and IXFR requests answered or refused, by outcome.");
+    for (const auto& [what, n] : t.changes.transfers) {
+        if (what != "requests" && what != "records" && what != "bytes")
+            o << "fastzone_transfers_out_total{outcome=\"" << what << "\"} " << n << "\n";
+    }
+    for (const auto& [what, n] : t.changes.transfers) {
+        if (what == "records") {
+            e.head("fastzone_transfer_out_records_total", "counter", "Records sent in outgoing transfers.");
+            o << "fastzone_transfer_out_records_total " << n << "\n";
+        } else if (what == "bytes") {
+            e.head("fastzone_transfer_out_bytes_total", "counter", "Bytes sent in outgoing transfers.");
+            o << "fastzone_transfer_out_bytes_total " << n << "\n";
+        }
+    }
+    e.head("fastzone_notify_out_total", "counter", "NOTIFY messages to secondaries, by outcome.");
+    for (const auto& [what, n] : t.changes.notifies)
+        o << "fastzone_notify_out_total{outcome=\"" << what << "\"} " << n << "\n";
     e.head("fastzone_change_rebuilds_total", "counter", "Snapshots built after accepted changes, by result.");
     o << "fastzone_change_rebuilds_total{result=\"ok\"} " << t.changes.rebuilds - t.changes.rebuilds_failed << "\n";
     o << "fastzone_change_rebuilds_total{result=\"failed\"} " << t.changes.rebuilds_failed << "\n";

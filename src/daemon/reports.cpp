@@ -60,6 +60,8 @@ std::string stats_text(const Totals& t) {
     for (const auto& [w, q] : t.per_worker) o << "worker " << w << " queries " << q << "\n";
     for (const auto& [what, n] : t.changes.updates) o << "update " << what << " " << n << "\n";
     o << "update dropped_queue_full " << t.changes.updates_dropped << "\n";
+    for (const auto& [what, n] : t.changes.transfers) o << "transfer " << what << " " << n << "\n";
+    for (const auto& [what, n] : t.changes.notifies) o << "notify " << what << " " << n << "\n";
     for (size_t z = 0; z < t.zone_slots.size() && z < c.zones.size(); ++z) {
         if (c.zones[z].queries() == 0 || t.zone_slots[z].empty()) continue;
         o << "zone " << t.zone_slots[z] << " queries " << c.zones[z].queries();

@@ -69,6 +69,10 @@ struct Totals {
         // UPDATE outcomes by name ("applied", "refused_acl", "tsig_badsig", ...), in a fixed order.
         std::vector<std::pair<std::string, uint64_t>> updates;
         uint64_t updates_dropped = 0;  // UDP UPDATEs dropped for a full queue
+        // Outgoing transfers by outcome ("axfr", "ixfr", "refused", ..., "records", "bytes")
+        // and NOTIFY to the secondaries ("sent", "answered", "failed"), in a fixed order.
+        std::vector<std::pair<std::string, uint64_t>> transfers;
+        std::vector<std::pair<std::string, uint64_t>> notifies;
     } changes;
 
     // The process and its reloads.

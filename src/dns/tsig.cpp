@@ -128,8 +128,10 @@ struct TsigFields {
 // What a MAC covers besides the message and the TSIG variables.
 struct MacInput {
     std::span<const uint8_t> request_mac;
-    bool with_request_mac = false;  // a response: the request's MAC comes first (4.3.1)
-    bool counted = false;           // ARCOUNT already counts the TSIG record (verifying)
+    bool with_request_mac = false;    // a response: the request's MAC comes first (4.3.1)
+    bool counted = false;             // ARCOUNT already counts the TSIG record (verifying)
+    bool timers_only = false;         // a later message of a stream: only Time Signed and Fudge (5.3.1)
+    std::span<const uint8_t> before;  // a stream's unsigned messages since the prior MAC (5.3.1)
 };
 
 // The MAC of RFC 8945 4.3: [request MAC size and MAC] + the message up to its TSIG
@@ -144,12 +146,19 @@ size_t compute_mac(const TsigKey& key, const MacInput& in, const uint8_t* msg, s
         h.update(b, 2);
         h.update(in.request_mac.data(), in.request_mac.size());
     }
+    h.update(in.before.data(), in.before.size());
     uint8_t header[kHeaderSize];
     std::memcpy(header, msg, kHeaderSize);
     store_u16(header, f.original_id);
     if (in.counted) store_u16(header + 10, static_cast<uint16_t>(load_u16(header + 10) - 1));
     h.update(header, kHeaderSize);
     h.update(msg + kHeaderSize, body_len - kHeaderSize);
+    if (in.timers_only) {
+        store_u48(b, f.time_signed);
+        store_u16(b + 6, f.fudge);
+        h.update(b, 8);
+        return h.final(out);
+    }
     h.update(f.key_name, f.key_name_len);
     store_u16(b, f.rclass);
     store_u32(b + 2, f.ttl);
@@ -451,6 +460,67 @@ size_t tsig_sign_response(uint8_t* msg, size_t len, size_t cap, const TsigContex
     if (n == 0) return 0;
     store_u16(msg + 10, static_cast<uint16_t>(load_u16(msg + 10) + 1));
     return len + n;
+}
+
+size_t TsigStreamSigner::sign(uint8_t* msg, size_t len, size_t cap, int64_t now) {
+    if (len < kHeaderSize || len > cap) return 0;
+    const TsigRecord& t = ctx_.request;
+    if (ctx_.key == nullptr || ctx_.error != 0) return tsig_sign_response(msg, len, cap, ctx_, now);
+    TsigFields f{ctx_.key->name.data(), ctx_.key->name.size(), rrclass::ANY,  0, t.algorithm, t.algorithm_len,
+                 time48(now),           tsig::kFudge,          t.original_id, 0, nullptr,     0};
+    MacInput in{{prior_, prior_len_}, true, false, prior_len_ != 0 && !first_};
+    if (first_) in.request_mac = {ctx_.request_mac, ctx_.request_mac_len};
+    uint8_t mac[kMaxTsigMac];
+    const size_t mac_len = compute_mac(*ctx_.key, in, msg, len, f, mac);
+    if (mac_len == 0) return 0;
+    const size_t n = write_record(msg + len, cap - len, f, mac, mac_len);
+    if (n == 0) return 0;
+    store_u16(msg + 10, static_cast<uint16_t>(load_u16(msg + 10) + 1));
+    std::memcpy(prior_, mac, mac_len);
+    prior_len_ = static_cast<uint16_t>(mac_len);
+    first_ = false;
+    return len + n;
+}
+
+TsigStreamVerifier::TsigStreamVerifier(const TsigKey& key, std::span<const uint8_t> request_mac)
+    : key_(key), prior_(request_mac.begin(), request_mac.end()) {}
+
+TsigStatus TsigStreamVerifier::verify(const uint8_t* msg, size_t len, int64_t now) {
+    size_t pos = 0;
+    const TsigPresence presence = locate_tsig(msg, len, pos);
+    if (presence == TsigPresence::kMalformed) return TsigStatus::kFormErr;
+    if (presence == TsigPresence::kNone) {
+        // The first message must be signed; later ones may skip, 99 in a row at most.
+        if (first_ || ++unsigned_run_ > 99) return TsigStatus::kBadSig;
+        unsigned_.insert(unsigned_.end(), msg, msg + len);
+        return TsigStatus::kOk;
+    }
+    if (first_) {
+        const TsigStatus st = tsig_verify_response(msg, len, key_, prior_, now);
+        if (st != TsigStatus::kOk) return st;
+    } else {
+        TsigRecord t;
+        if (!read_tsig(msg, len, pos, t)) return TsigStatus::kFormErr;
+        if (!key_.name.equals(Name::from_wire(t.key_name, t.key_name_len))) return TsigStatus::kBadKey;
+        if (t.mac_size == 0) return TsigStatus::kBadSig;
+        MacInput in{prior_, true, true, true, unsigned_};
+        TsigFields f{t.key_name,    t.key_name_len, rrclass::ANY,  0,       t.algorithm, t.algorithm_len,
+                     t.time_signed, t.fudge,        t.original_id, t.error, t.other,     t.other_len};
+        if (!mac_size_allowed(key_.algorithm, t.mac_size)) return TsigStatus::kFormErr;
+        uint8_t mac[kMaxTsigMac];
+        const size_t n = compute_mac(key_, in, msg, pos, f, mac);
+        if (n < t.mac_size || CRYPTO_memcmp(mac, t.mac, t.mac_size) != 0) return TsigStatus::kBadSig;
+        const int64_t signed_at = static_cast<int64_t>(t.time_signed);
+        if ((now > signed_at ? now - signed_at : signed_at - now) > t.fudge) return TsigStatus::kBadTime;
+    }
+    // The MAC this message carries is the one the next covers.
+    TsigRecord t;
+    if (!read_tsig(msg, len, pos, t)) return TsigStatus::kFormErr;
+    prior_.assign(t.mac, t.mac + t.mac_size);
+    unsigned_.clear();
+    unsigned_run_ = 0;
+    first_ = false;
+    return TsigStatus::kOk;
 }
 
 size_t tsig_sign_request(uint8_t* msg, size_t len, size_t cap, const TsigKey& key, int64_t now, uint16_t fudge,

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "dns/name.h"
@@ -146,6 +147,45 @@ TsigStatus tsig_verify_request(const uint8_t* msg, size_t len, size_t tsig_pos, 
 // echoes the request's Time Signed and carries our time in Other Data (5.2.3). Returns the
 // new length, or 0 when it does not fit (the message is then unchanged).
 size_t tsig_sign_response(uint8_t* msg, size_t len, size_t cap, const TsigContext& ctx, int64_t now);
+
+// Signs the messages of one response stream (AXFR, IXFR over TCP; RFC 8945 5.3.1): the
+// first over the request's MAC and all TSIG variables, as tsig_sign_response() does, each
+// later one over the previous message's MAC, the message and the timers only. Every
+// message is signed (the RFC allows gaps of up to 99; Knot DNS and BIND sign each too). A
+// context with an error (BADKEY, BADSIG, BADTIME) signs the one error response as
+// tsig_sign_response() does.
+class TsigStreamSigner {
+public:
+    explicit TsigStreamSigner(const TsigContext& ctx) : ctx_(ctx) {}
+    // Appends the TSIG record to `msg` as sign_response does; 0 when it does not fit.
+    size_t sign(uint8_t* msg, size_t len, size_t cap, int64_t now);
+
+private:
+    TsigContext ctx_;
+    uint8_t prior_[kMaxTsigMac]{};
+    uint16_t prior_len_ = 0;
+    bool first_ = true;
+};
+
+// Verifies the messages of one response stream to a request we signed with `key` whose
+// MAC was `request_mac` (RFC 8945 5.3.1): the first as tsig_verify_response() does, each
+// later signed one over the previous MAC, the unsigned messages since (at most 99 in a
+// row) and itself with the timers. The stream's last message must be signed.
+class TsigStreamVerifier {
+public:
+    TsigStreamVerifier(const TsigKey& key, std::span<const uint8_t> request_mac);
+    // The next message: kOk when it verified, or is unsigned within the allowed run.
+    TsigStatus verify(const uint8_t* msg, size_t len, int64_t now);
+    // Whether the last message given was signed (a stream must end on one).
+    bool last_signed() const { return unsigned_run_ == 0; }
+
+private:
+    const TsigKey& key_;
+    std::vector<uint8_t> prior_;     // the MAC the next one covers
+    std::vector<uint8_t> unsigned_;  // unsigned messages since it, back to back
+    unsigned unsigned_run_ = 0;
+    bool first_ = true;
+};
 
 // Appends a signed TSIG record to the request `msg` (Original ID: its ID) and counts it in
 // ARCOUNT. `mac_out` (kMaxTsigMac bytes), when given, receives the MAC for verifying the

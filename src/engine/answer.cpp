@@ -825,6 +825,7 @@ namespace {
     dns::Query q;
     const dns::QueryStatus status = dns::parse_query(query, len, q);
     if (status != dns::QueryStatus::kOk) [[unlikely]] {
+        worker.control_plane = status == dns::QueryStatus::kTsig;
         return answer_unusual(snap, q, status, query, peer, transport, out, out_cap, c);
     }
     if (q.edns.present) ++c.edns;
@@ -842,9 +843,9 @@ namespace {
         // QCLASS * matches our IN data (RFC 1035 3.2.5), as Knot does; others: REFUSED.
         r.rcode = dns::rcode::REFUSED;
     } else if (q.qtype == dns::type::AXFR || q.qtype == dns::type::IXFR) {
-        // No zone transfers: over TCP "not authorized" as Knot answers when its ACL
-        // denies one; over UDP a transfer is never served (RFC 5936 4.2).
+        // Transfers are the control plane's (TCP hands them over, UDP IXFR too: RFC 1995 2).
         r.rcode = transport == Transport::kTcp ? dns::rcode::NOTAUTH : dns::rcode::REFUSED;
+        worker.control_plane = transport == Transport::kUdp && q.qtype == dns::type::IXFR;
     } else if (q.qtype == dns::type::OPT || q.qtype == dns::type::TSIG || q.qtype == dns::type::TKEY ||
                q.qtype == dns::type::MAILA || q.qtype == dns::type::MAILB) {
         r.rcode = dns::rcode::NOTIMP;  // meta types that are not questions about data

@@ -28,6 +28,11 @@ struct Worker {
     // Starts from a fixed seed, so tests and fuzzers repeat; servers call
     // seed_from_entropy(), or every worker of every server drew the same sequence.
     policy::Rng rng;
+    // Set by answer() for a query the control plane answers better: TSIG-signed (here
+    // answered BADKEY, as a server without keys does) or an IXFR over UDP (here REFUSED).
+    // A path that can hand it over (the sockets) clears the flag and sends the query
+    // there instead of this response.
+    bool control_plane = false;
 
     void seed_from_entropy() { rng.reseed(policy::entropy_seed()); }
 };

@@ -157,7 +157,8 @@ Status read_zones(const Reader& rd, const YAML::Node& n, const std::string& dir,
     if (!n.IsSequence()) return rd.error(n, "'zones' must be a list");
     for (const auto& z : n) {
         auto st = rd.only_keys(z, "zones[]",
-                               {"origin", "file", "record_sets", "hosted_zone_id", "acl", "serial_policy", "dnssec"});
+                               {"origin", "file", "record_sets", "hosted_zone_id", "acl", "serial_policy", "dnssec",
+                                "notify"});
         if (!st) return st.error();
         ZoneConfig zc;
         zc.line = static_cast<uint32_t>(z.Mark().line + 1);
@@ -183,6 +184,10 @@ Status read_zones(const Reader& rd, const YAML::Node& n, const std::string& dir,
         if (z["acl"]) {
             FZ_TRY(acl, rd.strings(z["acl"], "zones[].acl"));
             zc.acl = acl;
+        }
+        if (z["notify"]) {
+            FZ_TRY(notify, rd.strings(z["notify"], "zones[].notify"));
+            zc.notify = notify;
         }
         if (z["serial_policy"]) {
             FZ_TRY(policy, read_serial_policy(rd, z["serial_policy"], "zones[].serial_policy"));
@@ -267,7 +272,8 @@ Result<Config> load_config(const std::string& path) {
             "health_checks", "health_webhook", "cidr_collections",
             "geoip",         "latency",        "latency_default_order",
             "control",       "metrics",        "api",
-            "store",         "keys",           "acl"};
+            "store",         "keys",           "acl",
+            "remotes"};
         // A file with none of our keys may be any file at all (fastzonectl check
         // /etc/shadow parses as a mapping): quote nothing of it.
         if (std::none_of(kTopLevel.begin(), kTopLevel.end(), [&](const char* k) { return root[k].IsDefined(); })) {
@@ -341,6 +347,13 @@ Result<Config> load_config(const std::string& path) {
         c.dataplane->source = path;
     }
     return c;
+}
+
+const RemoteConfig* Config::find_remote(const std::string& id) const {
+    for (const RemoteConfig& r : remotes) {
+        if (r.id == id) return &r;
+    }
+    return nullptr;
 }
 
 const AclConfig* Config::find_acl(const std::string& id) const {

@@ -50,7 +50,8 @@ struct ZoneConfig {
     std::vector<std::string> acl;  // ids of acl rules; one allowing update puts the zone in the store
     std::optional<change::SerialPolicy> serial_policy;
     std::optional<DnssecConfig> dnssec;
-    uint32_t line = 0;  // where the zone is declared, for errors
+    std::vector<std::string> notify;  // ids of remotes told of each change (NOTIFY)
+    uint32_t line = 0;                // where the zone is declared, for errors
 };
 
 // The Route 53 API (api:).
@@ -76,10 +77,21 @@ struct TsigKeyConfig {
     uint32_t line = 0;
 };
 
+// Another server (remotes[]), as Knot DNS's configuration names one: its addresses and
+// the TSIG key that signs what goes to it and comes from it.
+struct RemoteConfig {
+    std::string id;
+    std::vector<ListenAddress> addresses;  // "ADDR@PORT" (port 53 by default)
+    std::string key;                       // a keys[] id, or empty
+    uint32_t line = 0;
+};
+
 // An access rule (acl[]): a request matches when its key is one of `keys` (if any are
-// listed) and its address is inside one of `addresses` (if any are listed).
+// listed) and its address is inside one of `addresses` (if any are listed). `remotes`
+// stand for their addresses and keys, as one rule each.
 struct AclConfig {
     std::string id;
+    std::vector<std::string> remotes;    // remote ids as written
     std::vector<std::string> keys;       // key ids as written
     std::vector<std::string> addresses;  // CIDR prefixes
     std::vector<std::string> actions;    // update, transfer, notify
@@ -114,7 +126,10 @@ struct Config {
     }();
     StoreConfig store;
     std::vector<TsigKeyConfig> keys;
+    std::vector<RemoteConfig> remotes;
     std::vector<AclConfig> acl;
+
+    const RemoteConfig* find_remote(const std::string& id) const;
 
     // The rule with this id, or null.
     const AclConfig* find_acl(const std::string& id) const;

@@ -97,17 +97,66 @@ Status read_keys(const Reader& rd, const YAML::Node& n, std::vector<TsigKeyConfi
     return Ok{};
 }
 
+Status read_remotes(const Reader& rd, const YAML::Node& n, const std::vector<TsigKeyConfig>& keys,
+                    std::vector<RemoteConfig>& remotes) {
+    if (!n.IsSequence()) return rd.error(n, "'remotes' must be a list");
+    for (const auto& r : n) {
+        auto st = rd.only_keys(r, "remotes[]", {"id", "address", "key"});
+        if (!st) return st.error();
+        RemoteConfig remote;
+        remote.line = static_cast<uint32_t>(r.Mark().line + 1);
+        if (!r["id"]) return rd.error(r, "remote without 'id'");
+        FZ_TRY(id, rd.string(r["id"], "remotes[].id"));
+        remote.id = id;
+        if (!r["address"]) return rd.error(r, "remote " + id + " has no 'address'");
+        std::vector<std::string> list;
+        if (r["address"].IsSequence()) {
+            FZ_TRY(l, rd.strings(r["address"], "remotes[].address"));
+            list = l;
+        } else {
+            FZ_TRY(one, rd.string(r["address"], "remotes[].address"));
+            list.push_back(one);
+        }
+        for (const std::string& text : list) {
+            auto a = parse_listen_address(text, 53);
+            if (!a) return rd.error(r["address"], "remote " + id + ": " + a.error().message);
+            remote.addresses.push_back(*a);
+        }
+        if (r["key"]) {
+            FZ_TRY(k, rd.string(r["key"], "remotes[].key"));
+            if (std::none_of(keys.begin(), keys.end(), [&](const TsigKeyConfig& key) { return key.id == k; })) {
+                return rd.error(r["key"], "remote " + id + ": no key '" + k + "' in 'keys'");
+            }
+            remote.key = k;
+        }
+        for (const auto& other : remotes) {
+            if (other.id == remote.id) return rd.error(r["id"], "remote " + id + " is declared twice");
+        }
+        remotes.push_back(std::move(remote));
+    }
+    return Ok{};
+}
+
 Status read_acl(const Reader& rd, const YAML::Node& n, const std::vector<TsigKeyConfig>& keys,
-                std::vector<AclConfig>& acl) {
+                const std::vector<RemoteConfig>& remotes, std::vector<AclConfig>& acl) {
     if (!n.IsSequence()) return rd.error(n, "'acl' must be a list");
     for (const auto& a : n) {
-        auto st = rd.only_keys(a, "acl[]", {"id", "keys", "addresses", "actions"});
+        auto st = rd.only_keys(a, "acl[]", {"id", "remotes", "keys", "addresses", "actions"});
         if (!st) return st.error();
         AclConfig rule;
         rule.line = static_cast<uint32_t>(a.Mark().line + 1);
         if (!a["id"]) return rd.error(a, "acl rule without 'id'");
         FZ_TRY(id, rd.string(a["id"], "acl[].id"));
         rule.id = id;
+        if (a["remotes"]) {
+            FZ_TRY(list, rd.strings(a["remotes"], "acl[].remotes"));
+            for (const std::string& r : list) {
+                if (std::none_of(remotes.begin(), remotes.end(), [&](const RemoteConfig& x) { return x.id == r; })) {
+                    return rd.error(a["remotes"], "acl " + id + ": no remote '" + r + "' in 'remotes'");
+                }
+            }
+            rule.remotes = list;
+        }
         if (a["keys"]) {
             FZ_TRY(list, rd.strings(a["keys"], "acl[].keys"));
             for (const std::string& k : list) {
@@ -165,8 +214,12 @@ Status read_change_config(const Reader& rd, const YAML::Node& root, Config& c) {
         auto st = read_keys(rd, root["keys"], c.keys);
         if (!st) return st.error();
     }
+    if (root["remotes"]) {
+        auto st = read_remotes(rd, root["remotes"], c.keys, c.remotes);
+        if (!st) return st.error();
+    }
     if (root["acl"]) {
-        auto st = read_acl(rd, root["acl"], c.keys, c.acl);
+        auto st = read_acl(rd, root["acl"], c.keys, c.remotes, c.acl);
         if (!st) return st.error();
     }
     if (c.api.listen && c.store.path.empty()) {
@@ -176,6 +229,11 @@ Status read_change_config(const Reader& rd, const YAML::Node& root, Config& c) {
         for (const std::string& id : z.acl) {
             if (c.find_acl(id) == nullptr) {
                 return Error{rd.file(), z.line, "zone " + z.origin_text + ": no acl rule '" + id + "'"};
+            }
+        }
+        for (const std::string& id : z.notify) {
+            if (c.find_remote(id) == nullptr) {
+                return Error{rd.file(), z.line, "zone " + z.origin_text + ": notify: no remote '" + id + "'"};
             }
         }
         if (c.zone_allows(z, "update") && c.store.path.empty()) {

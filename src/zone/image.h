@@ -311,6 +311,16 @@ public:
         return nullptr;
     }
 
+    // Calls `fn(node)` for every node, in slot order: the control plane's walk over a
+    // whole zone (transfers).
+    template <typename F>
+    void for_each_node(F&& fn) const {
+        const Slot* table = slots();
+        for (uint32_t i = 0; i <= header().slot_mask; ++i) {
+            if (table[i].node != 0) fn(node_at(table[i].node));
+        }
+    }
+
     // The open-addressing table of names (the compiler fills it by the same rule): a
     // name's hash gives its first slot (low bits, then linear probing) and the tag its
     // slot carries (high bits).

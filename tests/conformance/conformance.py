@@ -67,10 +67,8 @@ DIFFERENCES = {
                  lambda b: _rcode("NOTAUTH")(b) and "RD" not in b["flags"].split()),
     "opcode 4": ("NOTIFY is not implemented (fastzone takes no transfers): NOTIMP; Knot answers NOTAUTH",
                  _rcode("NOTIMP")),
-    "AXFR over udp": ("fastzone serves no zone transfers and refuses them over UDP (RFC 5936 4.2: AXFR is "
-                      "TCP only); Knot answers NOTIMP", _rcode("REFUSED")),
-    "IXFR over udp": ("fastzone serves no zone transfers and refuses them over UDP; Knot answers NOTAUTH "
-                      "(its ACL)", _rcode("REFUSED")),
+    "AXFR over udp": ("AXFR is TCP only (RFC 5936 4.2): fastzone refuses it over UDP; Knot answers NOTIMP",
+                      _rcode("REFUSED")),
     "opt not root": ("RFC 6891 6.1.2: the OPT owner MUST be the root; a malformed OPT is FORMERR (Knot ignores it)",
                      _rcode("FORMERR")),
     "ecs bad family": ("RFC 7871 7.1.1: an ECS option with an unknown FAMILY is FORMERR; Knot without its geoip "

@@ -29,8 +29,15 @@ def skip(reason):
 
 
 def fail(message):
-    print(f"FAIL: {message}")
+    print(f"FAIL: {message}", flush=True)
     sys.exit(1)
+
+
+def check(cond, message):
+    """Fails with `message` unless `cond`; prints it as passed otherwise."""
+    if not cond:
+        fail(message)
+    print(f"ok   {message}", flush=True)
 
 
 def require_root():

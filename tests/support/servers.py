@@ -281,13 +281,15 @@ remote-control:
 {zones}"""
 
 
-def write_nsd_conf(work, port, zones, zone_dir=None):
+def write_nsd_conf(work, port, zones, zone_dir=None, zone_options=(), sections=""):
     """Writes work/nsd.conf for an nsd listening on 127.0.0.1@port with its run-time files
     in work/nsd (made here), and returns the path. zones: (name, zone file) pairs; relative
-    files resolve against zone_dir (default: the run folder)."""
+    files resolve against zone_dir (default: the run folder). zone_options (given to every
+    zone) are extra option strings; sections is text of more clauses (key:)."""
     rundir = os.path.join(work, "nsd")
     os.makedirs(rundir, exist_ok=True)
-    zone_text = "".join(f'zone:\n    name: {name}\n    zonefile: "{path}"\n' for name, path in zones)
+    zone_text = sections + "".join(f'zone:\n    name: {name}\n    zonefile: "{path}"\n' +
+                                   _option_lines(zone_options, "    ") for name, path in zones)
     conf = os.path.join(work, "nsd.conf")
     with open(conf, "w") as f:
         f.write(NSD_CONF.format(port=port, zone_dir=zone_dir or rundir, rundir=rundir, zones=zone_text))

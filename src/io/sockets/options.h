@@ -30,13 +30,29 @@ struct SocketOptions {
     bool operator==(const SocketOptions&) const = default;
 };
 
-// Answers a message the data path leaves to the control plane (an RFC 2136 UPDATE) on the
-// worker's thread: writes the response into `out` (`cap` bytes) and returns its length,
+// Answers a message the data path leaves to the control plane (an RFC 2136 UPDATE, a
+// TSIG-signed query) on the update thread: writes the response into `out` (`cap` bytes) and returns its length,
 // or 0 to send nothing.
 using UpdateHandler = std::function<size_t(const uint8_t* msg, size_t len, const engine::Peer& peer,
                                            engine::Transport transport, uint8_t* out, size_t cap)>;
 
 // Whether a message is an UPDATE (opcode 5): a header test, as cheap as the parser's.
 inline bool is_update(const uint8_t* msg, size_t len) { return len >= 12 && ((msg[2] >> 3) & 0x0f) == 5; }
+
+// A TCP connection handed over whole to the control plane, for a query that is answered
+// with a stream of messages (AXFR, IXFR): the descriptor (the receiver owns it from then
+// on and closes it), the replies to earlier queries not yet written (to be written first),
+// the query and its peer. Called on the TCP thread: it must only queue the work.
+struct TcpHandoff {
+    int fd = -1;
+    std::vector<uint8_t> unsent;
+    std::vector<uint8_t> query;
+    engine::Peer peer;
+};
+using HandoffHandler = std::function<void(TcpHandoff handoff)>;
+
+// Whether a message is a zone-transfer query (opcode QUERY, QR clear, one question of type
+// AXFR or IXFR). Read only on the TCP path, which pays a name skip per query for it.
+bool is_transfer_query(const uint8_t* msg, size_t len);
 
 }  // namespace fz::io

@@ -108,7 +108,7 @@ Status SocketServer::start() {
         UdpWorker* wp = w.get();
         w->thread = std::thread([this, wp]() { udp_loop(*wp); });
     }
-    tcp_ = std::make_unique<TcpServer>(config_, publisher_, update_);
+    tcp_ = std::make_unique<TcpServer>(config_, publisher_, update_, handoff_);
     tcp_thread_ = std::thread([this]() { tcp_->run(tcp_listeners_, stop_fd_); });
     started_ = true;
     return Ok{};
@@ -202,8 +202,9 @@ void SocketServer::udp_loop(UdpWorker& w) {
                     const size_t rx_len = b->rx_msg[i].msg_len;
                     // The kernel cut a datagram longer than the buffer: not answered from its start.
                     const bool whole = (b->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) == 0;
-                    if (whole && updates_ && is_update(b->rx[i], rx_len)) [[unlikely]] {
-                        // Answered by the update thread: a change may wait for the store.
+                    // Answered by the update thread: an UPDATE may wait for the store, a
+                    // signed query is verified there.
+                    auto to_control_plane = [&] {
                         size_t clen = reply_cmsg(b->rx_msg[i].msg_hdr, b->tx_cmsg[out]);
                         UpdateQueue::Item item;
                         item.fd = fd;
@@ -213,6 +214,9 @@ void SocketServer::udp_loop(UdpWorker& w) {
                         item.msg.assign(b->rx[i], b->rx[i] + rx_len);
                         item.peer = peer;
                         updates_->push(std::move(item));
+                    };
+                    if (whole && updates_ && is_update(b->rx[i], rx_len)) [[unlikely]] {
+                        to_control_plane();
                         continue;
                     }
                     size_t len = whole
@@ -220,6 +224,13 @@ void SocketServer::udp_loop(UdpWorker& w) {
                                                       b->tx[out], tx_limit, w.worker)
                                      : engine::answer_oversized(*snap, b->rx[i], rx_len, peer, engine::Transport::kUdp,
                                                                 b->tx[out], tx_limit, w.worker);
+                    if (w.worker.control_plane) [[unlikely]] {
+                        w.worker.control_plane = false;
+                        if (whole && updates_) {
+                            to_control_plane();
+                            continue;
+                        }
+                    }
                     if (len == 0) continue;
                     b->tx_iov[out] = {b->tx[out], len};
                     msghdr& h = b->tx_msg[out].msg_hdr;

@@ -24,9 +24,13 @@ public:
     SocketServer(const SocketServer&) = delete;
     SocketServer& operator=(const SocketServer&) = delete;
 
-    // UPDATE messages go to `handler` (set before start()); without one they get NOTIMP.
+    // UPDATE messages and TSIG-signed queries go to `handler` (set before start());
+    // without one they get NOTIMP and BADKEY.
     // It runs on a thread of its own for each transport (update_queue.h).
     void set_update_handler(UpdateHandler handler) { update_ = std::move(handler); }
+    // TCP connections asking for AXFR or IXFR go to `handler` (set before start());
+    // without one engine::answer() refuses them.
+    void set_handoff_handler(HandoffHandler handler) { handoff_ = std::move(handler); }
 
     // Binds every listen address (UDP and TCP) and starts the threads. Fails with the
     // address and the reason (port in use, address not local, no permission).
@@ -54,6 +58,7 @@ private:
     SocketOptions config_;
     engine::Publisher& publisher_;
     UpdateHandler update_;
+    HandoffHandler handoff_;
     // UPDATEs over UDP waiting for the update thread; a burst past this many is dropped.
     static constexpr size_t kUpdateQueue = 256;
     std::unique_ptr<UpdateQueue> updates_;

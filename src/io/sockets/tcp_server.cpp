@@ -45,10 +45,12 @@ uint64_t tag(int fd, uint32_t seq) { return (static_cast<uint64_t>(seq) << 32) |
 
 }  // namespace
 
-TcpServer::TcpServer(const SocketOptions& options, engine::Publisher& publisher, UpdateHandler update)
+TcpServer::TcpServer(const SocketOptions& options, engine::Publisher& publisher, UpdateHandler update,
+                     HandoffHandler handoff)
     : options_(options),
       publisher_(publisher),
       update_(std::move(update)),
+      handoff_(std::move(handoff)),
       worker_(std::make_unique<engine::Worker>()),
       framed_(2 + dns::kMaxMessage) {
     worker_->seed_from_entropy();
@@ -269,6 +271,10 @@ void TcpServer::read_available(Conn& c, uint64_t now) {
 
 void TcpServer::progress(Conn& c, uint64_t now) {
     const unsigned consumed = answer_queries(c);
+    if (c.handoff) {
+        hand_off(c);
+        return;
+    }
     if (!flush(c, now)) {
         close_conn(c);
         return;
@@ -308,6 +314,12 @@ unsigned TcpServer::answer_queries(Conn& c) {
         size_t len = dns::load_u16(c.in.data() + off);
         if (c.in.size() - off - 2 < len) break;
         const uint8_t* msg = c.in.data() + off + 2;
+        if (handoff_ && is_transfer_query(msg, len)) [[unlikely]] {
+            // The replies before it go with the connection; what follows it is dropped
+            // (the connection closes after the transfer).
+            c.handoff = true;
+            break;
+        }
         if (updates_ && is_update(msg, len)) [[unlikely]] {
             queue_update(c, msg, len);
             off += 2 + len;
@@ -316,6 +328,14 @@ unsigned TcpServer::answer_queries(Conn& c) {
         }
         size_t n = engine::answer(*snap, msg, len, c.peer, engine::Transport::kTcp, framed_.data() + 2,
                                   dns::kMaxMessage, *worker_);
+        if (worker_->control_plane) [[unlikely]] {
+            // A TSIG-signed query (a secondary's SOA check): verified and signed there.
+            worker_->control_plane = false;
+            if (updates_) {
+                queue_update(c, msg, len);
+                n = 0;
+            }
+        }
         off += 2 + len;
         ++answered;
         if (n == 0) continue;
@@ -381,6 +401,23 @@ void TcpServer::close_conn(Conn& c) {
     open_.store(conns_.size(), std::memory_order_relaxed);
 }
 
+void TcpServer::hand_off(Conn& c) {
+    TcpHandoff h;
+    h.fd = c.fd;
+    h.peer = c.peer;
+    const size_t len = dns::load_u16(c.in.data());
+    h.query.assign(c.in.begin() + 2, c.in.begin() + 2 + static_cast<std::ptrdiff_t>(len));
+    h.unsent.assign(c.out.begin() + static_cast<std::ptrdiff_t>(c.out_off), c.out.end());
+    pending_total_ -= c.pending();
+    by_activity_.remove(c);
+    mid_query_.remove(c);
+    backlog_.remove(c);
+    epoll_ctl(ep_, EPOLL_CTL_DEL, h.fd, nullptr);
+    conns_.erase(h.fd);  // c is gone; the descriptor is the handler's
+    open_.store(conns_.size(), std::memory_order_relaxed);
+    handoff_(std::move(h));
+}
+
 bool TcpServer::shed_one(std::atomic<uint64_t>& reason) {
     Conn* idlest = by_activity_.front();
     if (idlest == nullptr) return false;
@@ -438,6 +475,18 @@ int TcpServer::wait_ms(uint64_t now) const {
     if (paused_until_ != 0) deadline = std::min(deadline, paused_until_);
     if (deadline == UINT64_MAX) return -1;
     return deadline <= now ? 0 : static_cast<int>(std::min<uint64_t>(deadline - now, INT_MAX));
+}
+
+bool is_transfer_query(const uint8_t* msg, size_t len) {
+    if (len < dns::kHeaderSize + 5 || (msg[2] & 0xf8) != 0 || dns::load_u16(msg + 4) != 1) return false;
+    size_t pos = dns::kHeaderSize;
+    while (pos < len && msg[pos] != 0) {
+        if ((msg[pos] & 0xc0) != 0) return false;  // a compressed question: not one we hand off
+        pos += 1u + msg[pos];
+    }
+    if (pos + 5 > len) return false;
+    const uint16_t qtype = dns::load_u16(msg + pos + 1);
+    return qtype == dns::type::AXFR || qtype == dns::type::IXFR;
 }
 
 }  // namespace fz::io

@@ -40,7 +40,10 @@ struct TcpCounters {
 
 class TcpServer {
 public:
-    TcpServer(const SocketOptions& options, engine::Publisher& publisher, UpdateHandler update = {});
+    // `handoff`, when set, takes the connections that ask for a zone transfer (they
+    // leave this server; without it transfers are answered by engine::answer()).
+    TcpServer(const SocketOptions& options, engine::Publisher& publisher, UpdateHandler update = {},
+              HandoffHandler handoff = {});
     ~TcpServer();
     TcpServer(const TcpServer&) = delete;
     TcpServer& operator=(const TcpServer&) = delete;
@@ -71,6 +74,7 @@ private:
         uint64_t partial_since = 0;  // first byte of the query still incomplete in `in` (ms)
         uint32_t interest = 0;       // the epoll events registered
         bool read_closed = false;
+        bool handoff = false;  // a transfer query is next in `in`: the connection leaves (handoff_)
         size_t pending() const { return out.size() - out_off; }
         ListHook<Conn> by_activity;  // every connection, least recently active first
         ListHook<Conn> mid_query;    // a query begun and not complete, stalled longest first
@@ -100,6 +104,8 @@ private:
     void touch(Conn& c, uint64_t now);
     void update_interest(Conn& c);
     void close_conn(Conn& c);
+    // Hands `c` and its transfer query to handoff_; forgets it without closing it.
+    void hand_off(Conn& c);
     // Closes the idlest connection, or the one whose query stalled before the idlest was
     // last active: O(1), the heads of two lists. False when there is none.
     bool shed_one(std::atomic<uint64_t>& reason);
@@ -120,6 +126,7 @@ private:
     SocketOptions options_;
     engine::Publisher& publisher_;
     UpdateHandler update_;
+    HandoffHandler handoff_;
     // UPDATEs are answered on the queue's thread: a change may wait for the store, the
     // other connections must not. Answers come back in done_ and done_fd_ (an eventfd)
     // wakes this thread; RFC 7766 6.2.1.1 lets them come after later queries' answers.

@@ -1,0 +1,56 @@
+// The daemon's zone transfers: the transfer threads that answer AXFR and IXFR over TCP
+// (connections handed over by the socket server), and NOTIFY to each zone's secondaries
+// whenever a published snapshot serves a new serial of the zone.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "change/registry.h"
+#include "common/result.h"
+#include "engine/publisher.h"
+#include "loader/config.h"
+#include "xfr/notify.h"
+#include "xfr/server.h"
+
+namespace fz::daemon {
+
+class Transfers {
+public:
+    Transfers(const engine::Publisher& publisher, change::Registry& registry);
+    ~Transfers();
+
+    // Takes in a configuration's keys, ACL rules and notify lists (at start, on reload).
+    Status configure(const loader::Config& config);
+    void start();
+    void stop();
+
+    // A TCP connection asking for AXFR or IXFR (io::HandoffHandler).
+    void take(int fd, std::vector<uint8_t> unsent, std::vector<uint8_t> query, const engine::Peer& peer) {
+        server_.submit(fd, std::move(unsent), std::move(query), peer);
+    }
+    // A query the sockets hand to the control plane (on the update thread): an IXFR over
+    // UDP, or a TSIG-signed query (verified, answered and signed).
+    size_t answer_signed(const uint8_t* msg, size_t len, const engine::Peer& peer, engine::Transport transport,
+                         uint8_t* out, size_t cap);
+    // After each publish: NOTIFY for every zone whose serial is new.
+    void published();
+
+    const xfr::TransferCounters& counters() const { return server_.counters(); }
+    const xfr::NotifyCounters& notify_counters() const { return notifier_.counters(); }
+
+private:
+    const engine::Publisher& publisher_;
+    change::Registry& registry_;
+    xfr::TransferServer server_;
+    xfr::Notifier notifier_;
+    std::mutex mu_;  // guards what follows
+    std::shared_ptr<const xfr::TransferAccess> access_;
+    std::map<std::string, std::vector<xfr::NotifyTarget>> targets_;  // by canonical origin wire
+    std::map<std::string, uint32_t> serials_;                        // the serials last published
+};
+
+}  // namespace fz::daemon
