@@ -72,7 +72,8 @@ Result<AclRule> make_acl_rule(const std::string& id, const std::vector<std::stri
                 known = true;
             }
         }
-        if (!known) return make_error("", 0, "acl " + id + ": unknown action '" + action + "' (update, transfer, notify)");
+        if (!known)
+            return make_error("", 0, "acl " + id + ": unknown action '" + action + "' (update, transfer, notify)");
     }
     return rule;
 }

@@ -439,11 +439,19 @@ Outcome<ChangeInfo> Registry::delete_zone(const std::string& id) {
 }
 
 Outcome<ChangeInfo> Registry::submit(const std::string& zone_id, const Batch& batch) {
+    return submit_batch(zone_id, batch, false);
+}
+
+Outcome<ChangeInfo> Registry::submit_batch(const std::string& zone_id, const Batch& batch, bool transfer) {
     ChangeInfo info;
     {
         std::lock_guard lock(mu_);
         const Zone* z = find_zone(zone_id);
         if (z == nullptr) return error("NoSuchHostedZone", "No hosted zone found with ID: " + zone_id);
+        if (!transfer && secondaries_.count(z->content->origin.lowered().to_text()) != 0) {
+            return error("InvalidInput", "hosted zone " + zone_id + " (" + z->content->origin.to_text() +
+                                             ") is a secondary: its data comes from its primaries, change it there");
+        }
         if (z->file_managed) {
             return error("InvalidInput", "hosted zone " + zone_id + " (" + z->content->origin.to_text() +
                                              ") is managed by its zone file; import it into the store first "

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -190,6 +191,18 @@ public:
     // when one started (a new snapshot is then due; notified too).
     Result<int64_t> roll_zsks(int64_t now, int64_t lifetime, int64_t prepublish, int64_t retire, bool* rolled);
 
+    // Zones fastzone is a secondary of (zones[].primaries, canonical origin text): their
+    // content is what transfers bring, through replace_zone() and submit_transfer(); the
+    // API and UPDATE may not change them.
+    void set_secondary_zones(std::set<std::string> origins);
+    bool secondary(const dns::Name& origin) const;
+    // A secondary zone's copy, replaced whole (an AXFR; created the first time). Its
+    // history entry replaces the zone whole, so IXFR out starts again from it.
+    Outcome<ChangeInfo> replace_zone(ZoneContent content, const std::string& comment);
+    // A batch an IXFR brings to a secondary zone: applied as submit() applies one. Its
+    // SOA change carries the primary's serial.
+    Outcome<ChangeInfo> submit_transfer(const std::string& zone_id, const Batch& batch);
+
     // A zone id derived from the origin: "Z" and 13 characters of [A-Z0-9].
     static std::string derived_zone_id(const dns::Name& origin);
 
@@ -220,6 +233,7 @@ private:
     void notify();
     // A new ZoneSigning for zone `id` (a stored one) journaled and taken, with a change
     // for it; `edit` changes the copy or refuses. Call without mu_ held.
+    Outcome<ChangeInfo> submit_batch(const std::string& zone_id, const Batch& batch, bool transfer);
     Outcome<ChangeInfo> change_signing(const std::string& id, const std::string& comment,
                                        const std::function<std::optional<ServiceError>(ZoneSigning&)>& edit);
 
@@ -237,6 +251,7 @@ private:
     std::map<std::string, std::string> creations_;     // zone id -> the change that created it
     uint64_t sequence_ = 0;
     uint64_t published_ = 0;
+    std::set<std::string> secondaries_;  // origins (lower-cased text) transfers keep
 };
 
 }  // namespace fz::change

@@ -2,6 +2,7 @@
 #include "daemon/changes.h"
 
 #include <chrono>
+#include <set>
 
 #include "common/log.h"
 #include "daemon/access.h"
@@ -132,7 +133,13 @@ Status ChangePath::configure(const loader::Config& config) {
         file_zones.push_back(change::Registry::FileZone{std::move(stub), count,
                                                         [zc] { return loader::zone_content(zc); }});
     };
+    std::set<std::string> secondaries;
     for (const loader::ZoneConfig& zc : config.zones) {
+        if (!zc.primaries.empty()) secondaries.insert(zc.origin.lowered().to_text());
+    }
+    registry_.set_secondary_zones(std::move(secondaries));
+    for (const loader::ZoneConfig& zc : config.zones) {
+        if (!zc.primaries.empty()) continue;  // a secondary's data comes by transfer
         const bool updatable = config.zone_allows(zc, "update");
         if (registry_.stored(zc.origin)) continue;
         // A zone file is read a second time, into record sets, only where someone reads

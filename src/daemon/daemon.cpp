@@ -146,6 +146,7 @@ Status Daemon::start_listeners() {
     sockets_->set_update_handler([this](const uint8_t* msg, size_t len, const engine::Peer& peer,
                                         engine::Transport transport, uint8_t* out, size_t cap) {
         if (io::is_update(msg, len)) return changes_->handle_update(msg, len, peer, transport, out, cap);
+        if (io::is_update_or_notify(msg, len)) return transfers_->answer_notify(msg, len, peer, transport, out, cap);
         return transfers_->answer_signed(msg, len, peer, transport, out, cap);
     });
     sockets_->set_handoff_handler([this](io::TcpHandoff h) {
@@ -564,6 +565,11 @@ Totals Daemon::totals() const {
         for (const auto& f : xfr::kTransferCounterFields) t.changes.transfers.emplace_back(f.name, x.*f.field);
         const xfr::NotifyCounters& n = transfers_->notify_counters();
         t.changes.notifies = {{"sent", n.sent}, {"answered", n.answered}, {"failed", n.failed}};
+        t.changes.secondaries = transfers_->secondary_status();
+        const xfr::SecondaryCounters& in = transfers_->secondary_counters();
+        t.changes.transfers_in = {{"refreshes", in.refreshes},   {"transfers", in.transfers}, {"ixfr", in.ixfr},
+                                  {"up_to_date", in.up_to_date}, {"failed", in.failed},       {"rejected", in.rejected},
+                                  {"notifies", in.notifies},     {"expired", in.expired}};
     }
     return t;
 }

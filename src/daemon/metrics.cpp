@@ -178,6 +178,20 @@ void server(Exposition& e, const Totals& t) {
     e.head("fastzone_notify_out_total", "counter", "NOTIFY messages to secondaries, by outcome.");
     for (const auto& [what, n] : t.changes.notifies)
         o << "fastzone_notify_out_total{outcome=\"" << what << "\"} " << n << "\n";
+    e.head("fastzone_transfers_in_total", "counter", "Secondary zones' SOA checks and transfers in, by outcome.");
+    for (const auto& [what, n] : t.changes.transfers_in)
+        o << "fastzone_transfers_in_total{outcome=\"" << what << "\"} " << n << "\n";
+    e.head("fastzone_secondary_serial", "gauge", "The serial each secondary zone serves (0: no copy yet).");
+    for (const auto& z : t.changes.secondaries)
+        o << "fastzone_secondary_serial{zone=\"" << z.zone << "\"} " << z.serial << "\n";
+    e.head("fastzone_secondary_expired", "gauge",
+           "1 when a secondary zone went past its SOA expire without a refresh.");
+    for (const auto& z : t.changes.secondaries)
+        o << "fastzone_secondary_expired{zone=\"" << z.zone << "\"} " << (z.state == "expired" ? 1 : 0) << "\n";
+    e.head("fastzone_secondary_last_refresh_seconds", "gauge",
+           "Unix time of a secondary zone's last refresh (0: none).");
+    for (const auto& z : t.changes.secondaries)
+        o << "fastzone_secondary_last_refresh_seconds{zone=\"" << z.zone << "\"} " << z.last_refresh_ms / 1000 << "\n";
     e.head("fastzone_change_rebuilds_total", "counter", "Snapshots built after accepted changes, by result.");
     o << "fastzone_change_rebuilds_total{result=\"ok\"} " << t.changes.rebuilds - t.changes.rebuilds_failed << "\n";
     o << "fastzone_change_rebuilds_total{result=\"failed\"} " << t.changes.rebuilds_failed << "\n";

@@ -43,6 +43,14 @@ std::string status_text(const Totals& t) {
       << " file-managed listed by the API)\n";
     o << "route 53 api: " << (c.api_port != 0 ? "port " + std::to_string(c.api_port) : std::string("off")) << "\n";
     o << "changes: " << c.rebuilds << " rebuilds after changes, " << c.rebuilds_failed << " failed\n";
+    for (const xfr::SecondaryStatus& z : c.secondaries) {
+        o << "secondary " << z.zone << ": " << z.state << ", serial " << z.serial << ", primary "
+          << (z.primary.empty() ? "-" : z.primary) << ", last refresh " << utc_time(z.last_refresh_ms)
+          << ", next refresh " << utc_time(z.next_refresh_ms) << ", expires "
+          << (z.expires_ms == 0 ? std::string("-") : utc_time(z.expires_ms));
+        if (!z.last_error.empty()) o << ", last error: " << z.last_error;
+        o << "\n";
+    }
     return o.str();
 }
 
@@ -62,6 +70,7 @@ std::string stats_text(const Totals& t) {
     o << "update dropped_queue_full " << t.changes.updates_dropped << "\n";
     for (const auto& [what, n] : t.changes.transfers) o << "transfer " << what << " " << n << "\n";
     for (const auto& [what, n] : t.changes.notifies) o << "notify " << what << " " << n << "\n";
+    for (const auto& [what, n] : t.changes.transfers_in) o << "transfer_in " << what << " " << n << "\n";
     for (size_t z = 0; z < t.zone_slots.size() && z < c.zones.size(); ++z) {
         if (c.zones[z].queries() == 0 || t.zone_slots[z].empty()) continue;
         o << "zone " << t.zone_slots[z] << " queries " << c.zones[z].queries();

@@ -17,6 +17,7 @@
 #include "engine/counter_slots.h"
 #include "health/status.h"
 #include "io/dpdk/dataplane.h"
+#include "xfr/secondary.h"
 
 namespace fz::daemon {
 
@@ -73,6 +74,9 @@ struct Totals {
         // and NOTIFY to the secondaries ("sent", "answered", "failed"), in a fixed order.
         std::vector<std::pair<std::string, uint64_t>> transfers;
         std::vector<std::pair<std::string, uint64_t>> notifies;
+        // Zones fastzone is a secondary of, and the counts of its refreshes and transfers in.
+        std::vector<xfr::SecondaryStatus> secondaries;
+        std::vector<std::pair<std::string, uint64_t>> transfers_in;
     } changes;
 
     // The process and its reloads.

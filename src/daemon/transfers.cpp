@@ -3,15 +3,77 @@
 
 #include <chrono>
 
+#include <algorithm>
+#include <cstring>
+
+#include "common/log.h"
 #include "daemon/access.h"
+#include "daemon/transfer_apply.h"
+#include "dns/message_reader.h"
+#include "dns/rrtype.h"
 #include "io/sockets/options.h"
 #include "xfr/signed_query.h"
 #include "xfr/source.h"
+#include "zone/rdata_text.h"
 
 namespace fz::daemon {
 
 Transfers::Transfers(const engine::Publisher& publisher, change::Registry& registry)
-    : publisher_(publisher), registry_(registry), server_(publisher, xfr::TransferOptions{}) {}
+    : publisher_(publisher),
+      registry_(registry),
+      server_(publisher, xfr::TransferOptions{}),
+      secondaries_([this](const dns::Name& zone, const xfr::Incoming& in,
+                          const std::string& primary) { return apply(zone, in, primary); },
+                   [](const dns::Name&, bool) {}) {}
+
+namespace {
+
+// The TSIG key a remote names, from the keyring.
+std::optional<dns::TsigKey> remote_key(const loader::RemoteConfig& remote, const dns::TsigKeyring& keys) {
+    if (remote.key.empty()) return std::nullopt;
+    std::string name = remote.key;
+    if (name.back() != '.') name += '.';
+    auto n = dns::name_from_text(name, nullptr);
+    if (!n) return std::nullopt;
+    const dns::TsigKey* k = keys.find(n->lowered());
+    return k != nullptr ? std::optional<dns::TsigKey>(*k) : std::nullopt;
+}
+
+// The SOA rdata of a stored zone's copy, or empty.
+std::string stored_soa(const change::ZoneContent& z) {
+    const policy::RecordSet* soa = z.soa();
+    if (soa == nullptr || soa->values.empty()) return {};
+    auto rd = zone::rdata_from_text(dns::type::SOA, soa->values.front(), z.origin);
+    return rd ? std::move(rd.value()) : std::string();
+}
+
+}  // namespace
+
+Status Transfers::apply(const dns::Name& zone, const xfr::Incoming& in, const std::string& primary) {
+    if (in.kind == xfr::Incoming::Kind::kWhole) {
+        auto content = content_of_transfer(zone, in.records);
+        if (!content) return content.error();
+        auto done = registry_.replace_zone(std::move(content.value()), "AXFR from " + primary);
+        if (!done.ok()) return Error{"", 0, done.error().code + ": " + done.error().message};
+        return Ok{};
+    }
+    for (const change::ZoneSummary& z : registry_.zones()) {
+        if (z.file_managed || !z.origin.equals(zone)) continue;
+        auto current = registry_.zone(z.id);
+        if (current == nullptr) break;
+        auto batch = batch_of_deltas(*current, in.deltas);
+        if (!batch) return batch.error();
+        batch->comment = "IXFR from " + primary;
+        auto done = registry_.submit_transfer(z.id, *batch);
+        if (!done.ok()) {
+            std::string why = done.error().code + ": " + done.error().message;
+            for (const auto& m : done.error().messages) why += "; " + m;
+            return Error{"", 0, why};
+        }
+        return Ok{};
+    }
+    return Error{"", 0, "an IXFR for a zone with no copy in the store"};
+}
 
 Transfers::~Transfers() { stop(); }
 
@@ -50,15 +112,44 @@ Status Transfers::configure(const loader::Config& config) {
             }
         }
     }
+    std::vector<xfr::SecondaryZone> secondaries;
+    std::map<std::string, std::vector<change::AclRule>> primary_rules;
+    for (const loader::ZoneConfig& z : config.zones) {
+        if (z.primaries.empty()) continue;
+        xfr::SecondaryZone sz{z.origin.lowered(), {}};
+        auto& rules = primary_rules[sz.origin.bytes()];
+        for (const std::string& id : z.primaries) {
+            const loader::RemoteConfig* remote = config.find_remote(id);
+            if (remote == nullptr) continue;  // the configuration's check refuses this
+            const auto key = remote_key(*remote, access->keys);
+            for (const ListenAddress& a : remote->addresses) sz.primaries.push_back({remote->id, a, key});
+            // A primary may NOTIFY its secondary (with its key, when it has one).
+            loader::Config one;
+            one.path = config.path;
+            one.keys = config.keys;
+            one.remotes = {*remote};
+            one.acl = {loader::AclConfig{"primary " + remote->id, {remote->id}, {}, {}, {"notify"}, 0}};
+            auto r = make_acl_rules(one);
+            if (r) rules.insert(rules.end(), r->begin(), r->end());
+        }
+        secondaries.push_back(std::move(sz));
+    }
+    std::map<std::string, std::string> soas;
+    for (const change::ZoneSummary& z : registry_.zones()) {
+        if (z.file_managed || !registry_.secondary(z.origin)) continue;
+        if (auto content = registry_.zone(z.id)) soas[z.origin.lowered().bytes()] = stored_soa(*content);
+    }
+    secondaries_.configure(std::move(secondaries), soas);
     server_.configure(access);
     std::lock_guard lock(mu_);
+    primary_rules_ = std::move(primary_rules);
     access_ = std::move(access);
     targets_ = std::move(targets);
     return Ok{};
 }
 
-size_t Transfers::answer_signed(const uint8_t* msg, size_t len, const engine::Peer& peer,
-                                engine::Transport transport, uint8_t* out, size_t cap) {
+size_t Transfers::answer_signed(const uint8_t* msg, size_t len, const engine::Peer& peer, engine::Transport transport,
+                                uint8_t* out, size_t cap) {
     std::shared_ptr<const xfr::TransferAccess> access;
     {
         std::lock_guard lock(mu_);
@@ -76,11 +167,76 @@ size_t Transfers::answer_signed(const uint8_t* msg, size_t len, const engine::Pe
 void Transfers::start() {
     server_.start();
     notifier_.start();
+    secondaries_.start();
 }
 
 void Transfers::stop() {
     server_.stop();
     notifier_.stop();
+    secondaries_.stop();
+}
+
+size_t Transfers::answer_notify(const uint8_t* msg, size_t len, const engine::Peer& peer, engine::Transport transport,
+                                uint8_t* out, size_t cap) {
+    std::shared_ptr<const xfr::TransferAccess> access;
+    std::vector<change::AclRule> rules;
+    auto m = dns::read_message(msg, len);
+    if (!m || m->header.has(dns::flag::QR) || m->questions.size() != 1) return 0;  // nothing sound to answer
+    const dns::Name zone = m->questions.front().name.lowered();
+    {
+        std::lock_guard lock(mu_);
+        access = access_;
+        auto it = primary_rules_.find(zone.bytes());
+        if (it != primary_rules_.end()) rules = it->second;
+    }
+    if (!access) return 0;
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    dns::TsigContext ctx;
+    dns::TsigStatus tsig = dns::TsigStatus::kOk;
+    size_t pos = 0;
+    const dns::TsigPresence presence = dns::locate_tsig(msg, len, pos);
+    if (presence == dns::TsigPresence::kMalformed) return 0;
+    if (presence == dns::TsigPresence::kLast) tsig = dns::tsig_verify_request(msg, len, pos, access->keys, now, ctx);
+    const dns::TsigKey* key = presence == dns::TsigPresence::kLast && tsig == dns::TsigStatus::kOk ? ctx.key : nullptr;
+    uint16_t rcode = dns::rcode::NOERROR;
+    std::string why;
+    if (presence == dns::TsigPresence::kLast && tsig != dns::TsigStatus::kOk) {
+        rcode = dns::rcode::NOTAUTH;
+        why = dns::tsig_status_name(tsig);
+    } else if (!secondaries_.is_secondary(zone)) {
+        rcode = dns::rcode::NOTAUTH;
+        why = "not a zone we are a secondary of";
+    } else if (!access->acl.allows(zone, change::kAclNotify, key, peer) &&
+               std::none_of(rules.begin(), rules.end(), [&](const change::AclRule& r) {
+                   return change::acl_rule_matches(r, change::kAclNotify, key, peer);
+               })) {
+        rcode = dns::rcode::NOTAUTH;
+        why = key != nullptr ? "denied (key " + key->name.to_text() + ")" : "denied (no TSIG key)";
+    }
+    const std::string fields = log::kv("zone", zone.to_text()) + " " +
+                               log::kv("peer", change::peer_text(peer, transport)) +
+                               (why.empty() ? "" : " " + log::kv("reason", why));
+    if (rcode == dns::rcode::NOERROR) {
+        secondaries_.notified(zone);
+        log::info("notify accepted", fields);
+    } else {
+        log::warning("notify refused", fields);
+    }
+    // The header and question echoed (RFC 1996 4.7), with the verdict; signed like the NOTIFY.
+    size_t qend = dns::kHeaderSize;
+    while (qend < len && msg[qend] != 0 && (msg[qend] & 0xc0) == 0) qend += 1u + msg[qend];
+    qend += 5;
+    if (qend > len || qend > cap) return 0;
+    std::memcpy(out, msg, qend);
+    // AA only when we took it, RD copied: as Knot DNS answers.
+    const uint16_t rd = dns::load_u16(msg + 2) & dns::flag::RD;
+    const uint16_t aa = rcode == dns::rcode::NOERROR ? dns::flag::AA : 0;
+    dns::store_u16(out + 2, static_cast<uint16_t>(dns::flag::QR | aa | rd | (4u << 11) | rcode));
+    std::memset(out + 6, 0, 6);
+    if (presence != dns::TsigPresence::kLast) return qend;
+    const size_t n = dns::tsig_sign_response(out, qend, cap, ctx, now);
+    return n != 0 ? n : qend;
 }
 
 void Transfers::published() {

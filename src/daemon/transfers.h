@@ -14,6 +14,7 @@
 #include "engine/publisher.h"
 #include "loader/config.h"
 #include "xfr/notify.h"
+#include "xfr/secondary.h"
 #include "xfr/server.h"
 
 namespace fz::daemon {
@@ -36,21 +37,32 @@ public:
     // UDP, or a TSIG-signed query (verified, answered and signed).
     size_t answer_signed(const uint8_t* msg, size_t len, const engine::Peer& peer, engine::Transport transport,
                          uint8_t* out, size_t cap);
+    // A NOTIFY (opcode 4) for a zone we are a secondary of: checked against the zone's
+    // ACL (action notify; its primaries are allowed too, with their keys), answered, and
+    // the zone refreshed at once.
+    size_t answer_notify(const uint8_t* msg, size_t len, const engine::Peer& peer, engine::Transport transport,
+                         uint8_t* out, size_t cap);
     // After each publish: NOTIFY for every zone whose serial is new.
     void published();
 
     const xfr::TransferCounters& counters() const { return server_.counters(); }
     const xfr::NotifyCounters& notify_counters() const { return notifier_.counters(); }
+    std::vector<xfr::SecondaryStatus> secondary_status() const { return secondaries_.status(); }
+    const xfr::SecondaryCounters& secondary_counters() const { return secondaries_.counters(); }
 
 private:
     const engine::Publisher& publisher_;
     change::Registry& registry_;
     xfr::TransferServer server_;
     xfr::Notifier notifier_;
+    // Applies a transfer in through the registry (whole, or as a batch).
+    Status apply(const dns::Name& zone, const xfr::Incoming& in, const std::string& primary);
+    xfr::Secondaries secondaries_;
     std::mutex mu_;  // guards what follows
     std::shared_ptr<const xfr::TransferAccess> access_;
-    std::map<std::string, std::vector<xfr::NotifyTarget>> targets_;  // by canonical origin wire
-    std::map<std::string, uint32_t> serials_;                        // the serials last published
+    std::map<std::string, std::vector<xfr::NotifyTarget>> targets_;      // by canonical origin wire
+    std::map<std::string, uint32_t> serials_;                            // the serials last published
+    std::map<std::string, std::vector<change::AclRule>> primary_rules_;  // per secondary zone: its primaries
 };
 
 }  // namespace fz::daemon

@@ -158,7 +158,7 @@ Status read_zones(const Reader& rd, const YAML::Node& n, const std::string& dir,
     for (const auto& z : n) {
         auto st = rd.only_keys(z, "zones[]",
                                {"origin", "file", "record_sets", "hosted_zone_id", "acl", "serial_policy", "dnssec",
-                                "notify"});
+                                "notify", "primaries"});
         if (!st) return st.error();
         ZoneConfig zc;
         zc.line = static_cast<uint32_t>(z.Mark().line + 1);
@@ -170,9 +170,20 @@ Status read_zones(const Reader& rd, const YAML::Node& n, const std::string& dir,
         if (!name) return rd.error(z["origin"], "bad zone origin '" + origin + "': " + name.error().message);
         zc.origin_text = name->to_text();
         zc.origin = *name;
-        if (!z["file"]) return rd.error(z, "zone " + zc.origin_text + " has no 'file'");
-        FZ_TRY(file, rd.string(z["file"], "file"));
-        zc.file = rd.resolve(dir, file);
+        if (z["primaries"]) {
+            FZ_TRY(primaries, rd.strings(z["primaries"], "zones[].primaries"));
+            if (primaries.empty()) return rd.error(z["primaries"], "zone " + zc.origin_text + ": 'primaries' is empty");
+            zc.primaries = primaries;
+            if (z["file"] || z["record_sets"] || z["dnssec"]) {
+                return rd.error(z, "zone " + zc.origin_text +
+                                       " is a secondary (primaries): its data comes by transfer, so it takes no "
+                                       "'file', 'record_sets' or 'dnssec'");
+            }
+        } else {
+            if (!z["file"]) return rd.error(z, "zone " + zc.origin_text + " has no 'file' (nor 'primaries')");
+            FZ_TRY(file, rd.string(z["file"], "file"));
+            zc.file = rd.resolve(dir, file);
+        }
         if (z["record_sets"]) {
             FZ_TRY(rs, rd.string(z["record_sets"], "record_sets"));
             zc.record_sets = rd.resolve(dir, rs);

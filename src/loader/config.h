@@ -51,7 +51,10 @@ struct ZoneConfig {
     std::optional<change::SerialPolicy> serial_policy;
     std::optional<DnssecConfig> dnssec;
     std::vector<std::string> notify;  // ids of remotes told of each change (NOTIFY)
-    uint32_t line = 0;                // where the zone is declared, for errors
+    // ids of remotes this zone is a secondary of: its data comes by transfer into the
+    // store, and `file` may be empty.
+    std::vector<std::string> primaries;
+    uint32_t line = 0;  // where the zone is declared, for errors
 };
 
 // The Route 53 API (api:).

@@ -231,6 +231,15 @@ Status read_change_config(const Reader& rd, const YAML::Node& root, Config& c) {
                 return Error{rd.file(), z.line, "zone " + z.origin_text + ": no acl rule '" + id + "'"};
             }
         }
+        for (const std::string& id : z.primaries) {
+            if (c.find_remote(id) == nullptr) {
+                return Error{rd.file(), z.line, "zone " + z.origin_text + ": primaries: no remote '" + id + "'"};
+            }
+        }
+        if (!z.primaries.empty() && c.store.path.empty()) {
+            return Error{rd.file(), z.line,
+                         "zone " + z.origin_text + " is a secondary: set 'store.path' so that its copy is kept"};
+        }
         for (const std::string& id : z.notify) {
             if (c.find_remote(id) == nullptr) {
                 return Error{rd.file(), z.line, "zone " + z.origin_text + ": notify: no remote '" + id + "'"};

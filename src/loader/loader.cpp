@@ -422,7 +422,7 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
     std::vector<FromFile> from_file;
     std::vector<std::shared_ptr<const zone::ZoneImage>> reused;
     for (const ZoneConfig& zc : config.zones) {
-        if (served_from_store(stored, zc.origin)) continue;
+        if (served_from_store(stored, zc.origin) || !zc.primaries.empty()) continue;  // secondaries: the store's
         // Before the parse: a file changed while it is read is not taken for the old one.
         const std::optional<FileIdentity> identity = file_identity(zc.file);
         if (const CompiledFileZone* prev = reusable_image(config, stored, zc, reusable, identity)) {

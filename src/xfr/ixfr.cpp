@@ -58,8 +58,8 @@ void drop_common(Delta& d) {
 
 }  // namespace
 
-std::optional<std::vector<Delta>> ixfr_deltas(const std::vector<change::HistoryEntry>& history,
-                                              const dns::Name& origin, uint32_t from, std::string& why) {
+std::optional<std::vector<Delta>> ixfr_deltas(const std::vector<change::HistoryEntry>& history, const dns::Name& origin,
+                                              uint32_t from, std::string& why) {
     // The last entry that starts from `from`: a serial the zone went through twice (after
     // a re-import) counts from its latest passage.
     size_t start = history.size();

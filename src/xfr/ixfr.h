@@ -27,8 +27,8 @@ struct Delta {
 // not in it (too old, or from before an import or a re-creation), a step in between
 // changed a routing-policy or alias record set (which a plain secondary sees only as the
 // answer chosen for it), or a value does not parse as rdata.
-std::optional<std::vector<Delta>> ixfr_deltas(const std::vector<change::HistoryEntry>& history,
-                                              const dns::Name& origin, uint32_t from, std::string& why);
+std::optional<std::vector<Delta>> ixfr_deltas(const std::vector<change::HistoryEntry>& history, const dns::Name& origin,
+                                              uint32_t from, std::string& why);
 
 // RFC 1982: is `a` newer than `b`?
 inline bool serial_newer(uint32_t a, uint32_t b) { return a != b && static_cast<uint32_t>(a - b) < 0x80000000u; }

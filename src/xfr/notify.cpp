@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "dns/wire.h"
+#include "xfr/net.h"
 
 namespace fz::xfr {
 namespace {
@@ -25,33 +26,8 @@ uint64_t steady_ms() {
 }
 
 int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// A UDP socket connected to `a`, so that only its answers arrive; -1 on failure.
-int connect_udp(const ListenAddress& a) {
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    if (a.family == AF_INET) {
-        auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(a.port);
-        std::memcpy(&s4->sin_addr, a.address, 4);
-        len = sizeof(sockaddr_in);
-    } else {
-        auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(a.port);
-        std::memcpy(&s6->sin6_addr, a.address, 16);
-        len = sizeof(sockaddr_in6);
-    }
-    int fd = socket(a.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace
@@ -98,7 +74,7 @@ void Notifier::notify(const dns::Name& zone, uint32_t serial, const std::vector<
 
 void Notifier::send(Pending& p, uint64_t now) {
     static thread_local std::mt19937 rng{std::random_device{}()};
-    if (p.fd < 0) p.fd = connect_udp(p.target.address);
+    if (p.fd < 0) p.fd = connect_to(p.target.address, SOCK_DGRAM, 1000);
     if (p.fd < 0) {
         p.attempts = options_.attempts;
         p.next_ms = now;
@@ -119,7 +95,7 @@ void Notifier::send(Pending& p, uint64_t now) {
         len = dns::tsig_sign_request(msg, len, sizeof msg, *p.target.key, unix_now(), dns::tsig::kFudge, p.mac,
                                      &p.mac_len);
     }
-    if (len != 0 && ::send(p.fd, msg, len, 0) > 0) ++counters_.sent;
+    if (len != 0 && ::send(p.fd, msg, len, MSG_DONTWAIT) > 0) ++counters_.sent;
     ++p.attempts;
     p.next_ms = now + options_.retry_interval_ms;
 }
@@ -127,14 +103,14 @@ void Notifier::send(Pending& p, uint64_t now) {
 bool Notifier::receive(Pending& p) {
     uint8_t buf[4096];
     for (;;) {
-        const ssize_t n = recv(p.fd, buf, sizeof buf, 0);
+        const ssize_t n = recv(p.fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n < 0) return false;  // EAGAIN, or an ICMP error the next attempt will meet again
         if (n < static_cast<ssize_t>(dns::kHeaderSize) || dns::load_u16(buf) != p.id) continue;
         const uint16_t flags = dns::load_u16(buf + 2);
         if ((flags & dns::flag::QR) == 0 || ((flags >> 11) & 0x0f) != 4) continue;
         if (p.target.key) {
-            const auto st = dns::tsig_verify_response(buf, static_cast<size_t>(n), *p.target.key,
-                                                      {p.mac, p.mac_len}, unix_now());
+            const auto st = dns::tsig_verify_response(buf, static_cast<size_t>(n), *p.target.key, {p.mac, p.mac_len},
+                                                      unix_now());
             if (st != dns::TsigStatus::kOk) {
                 done(p, false, std::string("the answer's TSIG: ") + dns::tsig_status_name(st));
                 return true;

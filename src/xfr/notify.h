@@ -29,7 +29,7 @@ struct NotifyTarget {
 };
 
 struct NotifyOptions {
-    unsigned attempts = 5;            // sends before giving up
+    unsigned attempts = 5;              // sends before giving up
     unsigned retry_interval_ms = 2000;  // between sends without an answer
 };
 
@@ -78,7 +78,7 @@ private:
     std::vector<Pending> incoming_;  // queued by notify(), taken by the thread
     bool stopping_ = false;
     std::thread thread_;
-    int wake_fd_ = -1;  // eventfd: notify() wakes the thread's poll
+    int wake_fd_ = -1;              // eventfd: notify() wakes the thread's poll
     std::vector<Pending> pending_;  // the thread's own
     NotifyCounters counters_;       // written by the thread only
 };

@@ -8,13 +8,14 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 
 #include "common/log.h"
 #include "dns/message_reader.h"
 #include "dns/wire.h"
 #include "xfr/ixfr.h"
+#include "xfr/net.h"
 #include "xfr/source.h"
 #include "xfr/stream.h"
 
@@ -82,7 +83,8 @@ bool stream_deltas(const std::vector<Delta>& deltas, std::string_view apex, Resp
 // The serial of the SOA an IXFR request carries in its authority section (RFC 1995 3).
 std::optional<uint32_t> requested_serial(const dns::Message& m, const dns::Name& zone) {
     for (const auto& rr : m.authority) {
-        if (rr.type == dns::type::SOA && rr.owner.equals(zone)) return soa_rdata_serial(rr.rdata.data(), rr.rdata.size());
+        if (rr.type == dns::type::SOA && rr.owner.equals(zone))
+            return soa_rdata_serial(rr.rdata.data(), rr.rdata.size());
     }
     return std::nullopt;
 }
@@ -155,8 +157,9 @@ TransferReport respond_transfer(const engine::Publisher& publisher, const Transf
             auto deltas = ixfr_deltas(history, q.name, *from, report.detail);
             if (deltas && !deltas->empty()) {
                 report.kind = Kind::kIxfr;
-                report.serial = soa_rdata_serial(reinterpret_cast<const uint8_t*>(deltas->back().soa_after.rdata.data()),
-                                                 deltas->back().soa_after.rdata.size());
+                report.serial =
+                    soa_rdata_serial(reinterpret_cast<const uint8_t*>(deltas->back().soa_after.rdata.data()),
+                                     deltas->back().soa_after.rdata.size());
                 sent = stream_deltas(*deltas, apex, out) && out.finish();
             }
         } else {
@@ -224,8 +227,7 @@ void TransferServer::stop() {
     threads_.clear();
 }
 
-void TransferServer::submit(int fd, std::vector<uint8_t> unsent, std::vector<uint8_t> query,
-                            const engine::Peer& peer) {
+void TransferServer::submit(int fd, std::vector<uint8_t> unsent, std::vector<uint8_t> query, const engine::Peer& peer) {
     {
         std::lock_guard lock(mu_);
         if (!stopping_ && jobs_.size() < options_.queue) {
@@ -254,20 +256,6 @@ void TransferServer::loop() {
 }
 
 namespace {
-
-// Sends all of `p`; false when the peer is gone or took nothing for the send timeout.
-bool send_all(int fd, const uint8_t* p, size_t n) {
-    while (n > 0) {
-        const ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        p += w;
-        n -= static_cast<size_t>(w);
-    }
-    return true;
-}
 
 // Ends a transfer's connection: our side shut first, then what the client sent
 // meanwhile read and dropped, so that the close sends no RST over data still in flight.
@@ -326,8 +314,9 @@ void TransferServer::serve(Job& job) {
     }
     static const char* const kNames[] = {"axfr",    "ixfr", "ixfr as axfr", "up to date", "refused",
                                          "notauth", "tsig", "formerr",      "failed"};
-    std::string fields = log::kv("zone", r.zone) + " " + log::kv("peer", change::peer_text(job.peer, engine::Transport::kTcp)) +
-                         " " + log::kv("outcome", kNames[static_cast<size_t>(r.kind)]) + " " +
+    std::string fields = log::kv("zone", r.zone) + " " +
+                         log::kv("peer", change::peer_text(job.peer, engine::Transport::kTcp)) + " " +
+                         log::kv("outcome", kNames[static_cast<size_t>(r.kind)]) + " " +
                          log::kv("serial", static_cast<long long>(r.serial)) + " " +
                          log::kv("records", static_cast<long long>(r.records)) + " " +
                          log::kv("messages", static_cast<long long>(r.messages)) + " " +

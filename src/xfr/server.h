@@ -27,18 +27,18 @@ namespace fz::xfr {
 // Counters, written by the transfer threads under the server's lock, read by anyone.
 struct TransferCounters {
     Count requests;
-    Count axfr;           // AXFR streams sent whole
-    Count ixfr;           // IXFR answered from the history
-    Count ixfr_as_axfr;   // IXFR answered with the whole zone (the history did not reach)
-    Count up_to_date;     // IXFR from a serial at or past ours: our SOA alone
-    Count refused;        // the zone's ACL did not allow it (NOTAUTH)
-    Count notauth;        // not a zone we serve
-    Count tsig_failed;    // BADKEY, BADSIG, BADTIME
-    Count formerr;        // a request we could not read
-    Count failed;         // the connection failed or stalled mid-stream
-    Count dropped;        // closed unanswered: every transfer thread busy and the queue full
-    Count records;        // records sent
-    Count bytes;          // bytes sent
+    Count axfr;          // AXFR streams sent whole
+    Count ixfr;          // IXFR answered from the history
+    Count ixfr_as_axfr;  // IXFR answered with the whole zone (the history did not reach)
+    Count up_to_date;    // IXFR from a serial at or past ours: our SOA alone
+    Count refused;       // the zone's ACL did not allow it (NOTAUTH)
+    Count notauth;       // not a zone we serve
+    Count tsig_failed;   // BADKEY, BADSIG, BADTIME
+    Count formerr;       // a request we could not read
+    Count failed;        // the connection failed or stalled mid-stream
+    Count dropped;       // closed unanswered: every transfer thread busy and the queue full
+    Count records;       // records sent
+    Count bytes;         // bytes sent
 };
 
 struct TransferCounterField {
@@ -74,7 +74,7 @@ struct TransferAccess {
 
 struct TransferOptions {
     unsigned threads = 2;
-    size_t queue = 64;                // handed-over connections waiting for a thread
+    size_t queue = 64;                 // handed-over connections waiting for a thread
     unsigned send_timeout_ms = 10000;  // a client that takes nothing for this long is dropped
 };
 

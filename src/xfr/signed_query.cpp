@@ -45,8 +45,9 @@ size_t answer_signed_query(const engine::Publisher& publisher, const dns::TsigKe
     if (len < dns::kHeaderSize || dns::locate_tsig(msg, len, pos) != dns::TsigPresence::kLast) return 0;
     dns::TsigContext ctx;
     const dns::TsigStatus st = dns::tsig_verify_request(msg, len, pos, keys, now, ctx);
-    const uint16_t udp_size =
-        publisher.with_current([](const engine::Snapshot& snap) { return snap.options.udp_max_payload; });
+    const uint16_t udp_size = publisher.with_current([](const engine::Snapshot& snap) {
+        return snap.options.udp_max_payload;
+    });
     if (st == dns::TsigStatus::kFormErr) {
         return error_reply(msg, len, dns::rcode::FORMERR, udp_size, out, cap);
     }

@@ -39,8 +39,9 @@ std::vector<RoutedRef> routed_refs(const ZoneImage& image) {
             }
         }
     });
-    std::sort(out.begin(), out.end(),
-              [](const RoutedRef& a, const RoutedRef& b) { return a.node != b.node ? a.node < b.node : a.type < b.type; });
+    std::sort(out.begin(), out.end(), [](const RoutedRef& a, const RoutedRef& b) {
+        return a.node != b.node ? a.node < b.node : a.type < b.type;
+    });
     return out;
 }
 
@@ -68,7 +69,8 @@ std::vector<Record> routed_answer(const engine::Snapshot& snap, const zone::Node
     const dns::Name owner = dns::Name::from_wire(node.name(), node.name_len);
     for (const auto& rr : m->answer) {
         if (!rr.owner.equals(owner)) continue;
-        const bool covers = rr.type == dns::type::RRSIG && rr.rdata.size() >= 2 && dns::load_u16(rr.rdata.data()) == type;
+        const bool covers = rr.type == dns::type::RRSIG && rr.rdata.size() >= 2 &&
+                            dns::load_u16(rr.rdata.data()) == type;
         if (rr.type != type && !covers) continue;
         out.push_back({owner.bytes(), rr.type, rr.ttl, std::string(rr.rdata.begin(), rr.rdata.end())});
     }
@@ -111,8 +113,8 @@ ZoneSource source_of(std::shared_ptr<const zone::ZoneImage> image) {
 void answer_routed(const engine::Snapshot& snap, ZoneSource& src, const std::vector<RoutedRef>& refs) {
     engine::Worker worker;  // fixed seed: see routed_answer()
     for (const RoutedRef& r : refs) {
-        src.routed.push_back(
-            {r.node, r.type, routed_answer(snap, *src.image->node_at(r.node), r.type, src.signed_zone, worker)});
+        src.routed.push_back({r.node, r.type,
+                              routed_answer(snap, *src.image->node_at(r.node), r.type, src.signed_zone, worker)});
     }
 }
 

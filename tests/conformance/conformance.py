@@ -65,8 +65,6 @@ DIFFERENCES = {
     "opcode 5": ("an UPDATE of a zone whose ACL allows none: NOTAUTH as Knot answers, but the header's Z bits "
                  "(RD's place in a query) are zero as RFC 2136 2.2 asks; Knot copies RD",
                  lambda b: _rcode("NOTAUTH")(b) and "RD" not in b["flags"].split()),
-    "opcode 4": ("NOTIFY is not implemented (fastzone takes no transfers): NOTIMP; Knot answers NOTAUTH",
-                 _rcode("NOTIMP")),
     "AXFR over udp": ("AXFR is TCP only (RFC 5936 4.2): fastzone refuses it over UDP; Knot answers NOTIMP",
                       _rcode("REFUSED")),
     "opt not root": ("RFC 6891 6.1.2: the OPT owner MUST be the root; a malformed OPT is FORMERR (Knot ignores it)",

@@ -18,7 +18,6 @@ exit: 0 pass, 1 fail (with the reason), 77 skip (knotd, nsd or dnspython missing
 import base64
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +40,8 @@ try:
 except ImportError:
     print("SKIP: dnspython is not installed for this python (Debian: python3-dnspython)")
     sys.exit(77)
+
+from xfrtest import axfr, soa_serial, stats, wait_serial  # noqa: E402
 
 XFR_SECRET = base64.b64encode(b"fastzone-transfer-secret-32bytes").decode()
 UPDATE_SECRET = base64.b64encode(b"fastzone-update-secret-32-bytes!").decode()
@@ -150,41 +151,6 @@ acl:
 """
 
 
-def soa_serial(port, zone):
-    q = dns.message.make_query(zone, "SOA")
-    try:
-        r = dns.query.udp(q, "127.0.0.1", port=port, timeout=1)
-    except Exception:  # noqa: BLE001: not up yet, or the zone not loaded
-        return None
-    for rrset in r.answer:
-        if rrset.rdtype == dns.rdatatype.SOA:
-            return rrset[0].serial
-    return None
-
-
-def wait_serial(port, zone, serial, timeout=20.0):
-    """Seconds until the server at `port` serves `serial` of `zone`; fails after timeout."""
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if soa_serial(port, zone) == serial:
-            return time.monotonic() - t0
-        time.sleep(0.02)
-    fail(f"{zone} at port {port}: serial {soa_serial(port, zone)} after {timeout:g} s, not {serial}")
-
-
-def axfr(port, zone, keyring=None):
-    """The zone's records as a set of 'owner ttl type rdata' lines, by AXFR."""
-    z = dns.zone.from_xfr(dns.query.xfr("127.0.0.1", zone, port=port, keyring=keyring, lifetime=20, relativize=False),
-                          relativize=False)
-    out = set()
-    for name, node in z.nodes.items():
-        for rdataset in node.rdatasets:
-            for rd in rdataset:
-                out.add(f"{name.to_text().lower()} {rdataset.ttl} {dns.rdatatype.to_text(rdataset.rdtype)} "
-                        f"{rd.to_text()}")
-    return out
-
-
 def refused(port, zone, keyring):
     try:
         list(dns.query.xfr("127.0.0.1", zone, port=port, keyring=keyring, lifetime=5))
@@ -207,16 +173,6 @@ def update(port, zone, add=(), delete=()):
     r = dns.query.tcp(u, "127.0.0.1", port=port, timeout=10)
     if r.rcode() != dns.rcode.NOERROR:
         fail(f"UPDATE {add} {delete}: {dns.rcode.to_text(r.rcode())}")
-
-
-def stats(ctl, work):
-    out = subprocess.run([ctl, "-s", os.path.join(work, "ctl.sock"), "stats"], capture_output=True, text=True)
-    values = {}
-    for line in out.stdout.splitlines():
-        parts = line.rsplit(" ", 1)
-        if len(parts) == 2 and parts[1].isdigit():
-            values[parts[0]] = int(parts[1])
-    return values
 
 
 def main():

@@ -38,6 +38,10 @@ using UpdateHandler = std::function<size_t(const uint8_t* msg, size_t len, const
 
 // Whether a message is an UPDATE (opcode 5): a header test, as cheap as the parser's.
 inline bool is_update(const uint8_t* msg, size_t len) { return len >= 12 && ((msg[2] >> 3) & 0x0f) == 5; }
+// Whether a message is an UPDATE or a NOTIFY (opcode 4): both go to the control plane.
+inline bool is_update_or_notify(const uint8_t* msg, size_t len) {
+    return len >= 12 && (((msg[2] >> 3) & 0x0f) == 5 || ((msg[2] >> 3) & 0x0f) == 4);
+}
 
 // A TCP connection handed over whole to the control plane, for a query that is answered
 // with a stream of messages (AXFR, IXFR): the descriptor (the receiver owns it from then

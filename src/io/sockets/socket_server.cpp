@@ -215,7 +215,7 @@ void SocketServer::udp_loop(UdpWorker& w) {
                         item.peer = peer;
                         updates_->push(std::move(item));
                     };
-                    if (whole && updates_ && is_update(b->rx[i], rx_len)) [[unlikely]] {
+                    if (whole && updates_ && is_update_or_notify(b->rx[i], rx_len)) [[unlikely]] {
                         to_control_plane();
                         continue;
                     }

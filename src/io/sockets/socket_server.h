@@ -24,7 +24,7 @@ public:
     SocketServer(const SocketServer&) = delete;
     SocketServer& operator=(const SocketServer&) = delete;
 
-    // UPDATE messages and TSIG-signed queries go to `handler` (set before start());
+    // UPDATE and NOTIFY messages and TSIG-signed queries go to `handler` (set before start());
     // without one they get NOTIMP and BADKEY.
     // It runs on a thread of its own for each transport (update_queue.h).
     void set_update_handler(UpdateHandler handler) { update_ = std::move(handler); }

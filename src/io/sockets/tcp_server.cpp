@@ -320,7 +320,7 @@ unsigned TcpServer::answer_queries(Conn& c) {
             c.handoff = true;
             break;
         }
-        if (updates_ && is_update(msg, len)) [[unlikely]] {
+        if (updates_ && is_update_or_notify(msg, len)) [[unlikely]] {
             queue_update(c, msg, len);
             off += 2 + len;
             ++answered;

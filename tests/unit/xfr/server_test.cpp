@@ -27,7 +27,8 @@ std::string zone_text(int names) {
     std::string t =
         "$ORIGIN example.com.\n$TTL 300\n@ SOA ns1 hostmaster 10 7200 3600 1209600 60\n@ NS ns1\nns1 A 192.0.2.53\n"
         "@ MX 10 mail\nmail A 192.0.2.25\nmail AAAA 2001:db8::25\nsub NS ns.sub\nns.sub A 192.0.2.99\n";
-    for (int i = 0; i < names; ++i) t += "host" + std::to_string(i) + " 60 TXT \"record number " + std::to_string(i) + "\"\n";
+    for (int i = 0; i < names; ++i)
+        t += "host" + std::to_string(i) + " 60 TXT \"record number " + std::to_string(i) + "\"\n";
     return t;
 }
 
@@ -41,8 +42,9 @@ struct Exchange {
         std::vector<std::string> out;
         for (const auto& m : messages) {
             for (const auto& rr : m.answer) {
-                out.push_back(rr.owner.lowered().to_text() + " " + dns::type_to_text(rr.type) + " " + std::to_string(rr.ttl) +
-                              " " + zone::rdata_to_text(rr.type, rr.rdata.data(), rr.rdata.size()));
+                out.push_back(rr.owner.lowered().to_text() + " " + dns::type_to_text(rr.type) + " " +
+                              std::to_string(rr.ttl) + " " +
+                              zone::rdata_to_text(rr.type, rr.rdata.data(), rr.rdata.size()));
             }
         }
         return out;
@@ -84,8 +86,8 @@ protected:
         std::vector<uint8_t> msg = *m;
         if (ixfr_serial) {
             // The secondary's SOA in the authority section (RFC 1995 3).
-            auto rd = zone::rdata_from_text(dns::type::SOA, "ns1 hostmaster " + std::to_string(*ixfr_serial) +
-                                                                " 7200 3600 1209600 60",
+            auto rd = zone::rdata_from_text(dns::type::SOA,
+                                            "ns1 hostmaster " + std::to_string(*ixfr_serial) + " 7200 3600 1209600 60",
                                             *dns::name_from_text("example.com.", nullptr));
             EXPECT_TRUE(rd.ok());
             msg.insert(msg.end(), {0xc0, 0x0c, 0, 6, 0, 1, 0, 0, 0, 0});  // owner, SOA, IN, TTL 0
@@ -96,8 +98,8 @@ protected:
         }
         if (key != nullptr) {
             msg.resize(msg.size() + 512);
-            const size_t n = dns::tsig_sign_request(msg.data(), msg.size() - 512, msg.size(), *key, now_, dns::tsig::kFudge,
-                                                    request_mac_, &request_mac_len_);
+            const size_t n = dns::tsig_sign_request(msg.data(), msg.size() - 512, msg.size(), *key, now_,
+                                                    dns::tsig::kFudge, request_mac_, &request_mac_len_);
             msg.resize(n);
         }
         return msg;
@@ -160,10 +162,10 @@ TEST_F(TransferTest, AxfrCarriesEveryRecordBetweenTwoSoas) {
     EXPECT_EQ(recs.back(), recs.front());
     std::multiset<std::string> body(recs.begin() + 1, recs.end() - 1);
     std::multiset<std::string> want{
-        "example.com. NS 300 ns1.example.com.",       "ns1.example.com. A 300 192.0.2.53",
-        "example.com. MX 300 10 mail.example.com.",   "mail.example.com. A 300 192.0.2.25",
-        "mail.example.com. AAAA 300 2001:db8::25",    "sub.example.com. NS 300 ns.sub.example.com.",
-        "ns.sub.example.com. A 300 192.0.2.99",       "host0.example.com. TXT 60 \"record number 0\"",
+        "example.com. NS 300 ns1.example.com.",          "ns1.example.com. A 300 192.0.2.53",
+        "example.com. MX 300 10 mail.example.com.",      "mail.example.com. A 300 192.0.2.25",
+        "mail.example.com. AAAA 300 2001:db8::25",       "sub.example.com. NS 300 ns.sub.example.com.",
+        "ns.sub.example.com. A 300 192.0.2.99",          "host0.example.com. TXT 60 \"record number 0\"",
         "host1.example.com. TXT 60 \"record number 1\"", "host2.example.com. TXT 60 \"record number 2\""};
     EXPECT_EQ(body, want);
     ASSERT_EQ(ex.messages.size(), 1u);
@@ -223,8 +225,8 @@ TEST_F(TransferTest, IxfrSendsTheHistorysDeltas) {
     const std::string soa10 = "example.com. SOA 300 ns1.example.com. hostmaster.example.com. 10 7200 3600 1209600 60";
     const std::string soa9 = "example.com. SOA 300 ns1.example.com. hostmaster.example.com. 9 7200 3600 1209600 60";
     // The record kept by the replaced set is neither removed nor added again.
-    std::vector<std::string> want{soa10, soa9, soa10, "new.example.com. A 60 192.0.2.10",
-                                  "old.example.com. A 60 192.0.2.9", soa10};
+    std::vector<std::string> want{
+        soa10, soa9, soa10, "new.example.com. A 60 192.0.2.10", "old.example.com. A 60 192.0.2.9", soa10};
     std::sort(recs.begin() + 3, recs.end() - 1);
     EXPECT_EQ(recs, want);
     // From 8: both steps.
@@ -274,7 +276,8 @@ TEST_F(TransferTest, IxfrOverUdpIsWholeWhenItFitsElseTheSoaAlone) {
     EXPECT_EQ(m->answer.size(), 5u);  // SOA 10, SOA 9, SOA 10, the A, SOA 10
     // Deltas past 512 bytes: the SOA alone, and the secondary asks again over TCP.
     std::vector<policy::RecordSet> many;
-    for (int i = 0; i < 40; ++i) many.push_back(rs("n" + std::to_string(i) + ".example.com.", dns::type::A, 60, {"192.0.2.2"}));
+    for (int i = 0; i < 40; ++i)
+        many.push_back(rs("n" + std::to_string(i) + ".example.com.", dns::type::A, 60, {"192.0.2.2"}));
     history = {step(9, 10, {}, many)};
     n = respond_udp_ixfr(publisher_, access_, q.data(), q.size(), local_, now_, out, sizeof out);
     m = dns::read_message(out, n);
