@@ -247,6 +247,7 @@ Registry::View Registry::view() const {
     for (const auto& [id, hc] : checks_) {
         if (!hc.from_file) v.health_checks.push_back(hc);
     }
+    v.expired = expired_;
     return v;
 }
 

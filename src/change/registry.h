@@ -129,6 +129,7 @@ public:
         uint64_t sequence = 0;
         std::vector<std::shared_ptr<const ZoneContent>> zones;
         std::vector<HealthCheckRecord> health_checks;  // the API's (not the file's)
+        std::set<std::string> expired;                 // secondary zones past their SOA expire (origin text)
     };
     View view() const;
     // The daemon published a snapshot built from a View with this sequence: every change
@@ -196,6 +197,9 @@ public:
     // API and UPDATE may not change them.
     void set_secondary_zones(std::set<std::string> origins);
     bool secondary(const dns::Name& origin) const;
+    // A secondary zone went past its SOA expire (it is then answered SERVFAIL), or got a
+    // copy again: a new snapshot is due.
+    void set_expired(const dns::Name& origin, bool expired);
     // A secondary zone's copy, replaced whole (an AXFR; created the first time). Its
     // history entry replaces the zone whole, so IXFR out starts again from it.
     Outcome<ChangeInfo> replace_zone(ZoneContent content, const std::string& comment);
@@ -252,6 +256,7 @@ private:
     uint64_t sequence_ = 0;
     uint64_t published_ = 0;
     std::set<std::string> secondaries_;  // origins (lower-cased text) transfers keep
+    std::set<std::string> expired_;      // of those, the ones past their expire
 };
 
 }  // namespace fz::change

@@ -20,6 +20,16 @@ bool Registry::secondary(const dns::Name& origin) const {
     return secondaries_.count(origin.lowered().to_text()) != 0;
 }
 
+void Registry::set_expired(const dns::Name& origin, bool expired) {
+    {
+        std::lock_guard lock(mu_);
+        const std::string key = origin.lowered().to_text();
+        if (expired ? !expired_.insert(key).second : expired_.erase(key) == 0) return;
+        ++sequence_;  // a view that differs: the next build takes it
+    }
+    notify();
+}
+
 Outcome<ChangeInfo> Registry::replace_zone(ZoneContent content, const std::string& comment) {
     ChangeInfo info;
     {

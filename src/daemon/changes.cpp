@@ -183,6 +183,7 @@ loader::StoredInputs ChangePath::inputs(const change::Registry::View& view) {
     loader::StoredInputs in;
     in.zones = view.zones;
     for (const auto& hc : view.health_checks) in.health_checks.push_back(hc.check);
+    in.expired = view.expired;
     return in;
 }
 

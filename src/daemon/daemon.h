@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -159,6 +160,7 @@ private:
         };
         std::vector<Zone> zones;
         std::vector<std::pair<std::string, uint64_t>> checks;
+        std::set<std::string> expired;
         static ServedStore of(const change::Registry::View& view);
         static std::vector<std::pair<std::string, uint64_t>> checks_of(const change::Registry::View& view);
     };

@@ -102,6 +102,7 @@ Daemon::ServedStore Daemon::ServedStore::of(const change::Registry::View& view) 
     ServedStore s;
     for (const auto& z : view.zones) s.zones.push_back(Zone{z, z->id, z->version});
     s.checks = checks_of(view);
+    s.expired = view.expired;
     return s;
 }
 
@@ -114,6 +115,7 @@ std::vector<std::pair<std::string, uint64_t>> Daemon::ServedStore::checks_of(con
 Result<std::unique_ptr<engine::Snapshot>> Daemon::patched_snapshot(const change::Registry::View& view) {
     if (ServedStore::checks_of(view) != served_.checks || view.zones.size() != served_.zones.size())
         return Error{"", 0, "zones or health checks came or went"};
+    if (view.expired != served_.expired) return Error{"", 0, "a secondary zone expired, or has a copy again"};
     Served cur = publisher_.with_current([](const engine::Snapshot& s) {
         Served out{s.options, s.zones, nullptr, {}, {}};
         if (s.policies) {

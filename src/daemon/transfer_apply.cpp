@@ -81,8 +81,9 @@ Result<change::Batch> batch_of_deltas(const change::ZoneContent& current, const 
             auto& values = t.after.values;
             auto it = std::find(values.begin(), values.end(), value_of(r));
             if (it == values.end()) {
-                return make_error("", 0, "the IXFR removes " + owner_of(r).to_text() + " " + dns::type_to_text(r.type) +
-                                             " " + value_of(r) + ", which our copy does not hold");
+                return make_error("", 0,
+                                  "the IXFR removes " + owner_of(r).to_text() + " " + dns::type_to_text(r.type) + " " +
+                                      value_of(r) + ", which our copy does not hold");
             }
             values.erase(it);
         }

@@ -12,6 +12,7 @@
 #include "dns/message_reader.h"
 #include "dns/rrtype.h"
 #include "io/sockets/options.h"
+#include "xfr/notify_in.h"
 #include "xfr/signed_query.h"
 #include "xfr/source.h"
 #include "zone/rdata_text.h"
@@ -24,7 +25,7 @@ Transfers::Transfers(const engine::Publisher& publisher, change::Registry& regis
       server_(publisher, xfr::TransferOptions{}),
       secondaries_([this](const dns::Name& zone, const xfr::Incoming& in,
                           const std::string& primary) { return apply(zone, in, primary); },
-                   [](const dns::Name&, bool) {}) {}
+                   [&registry](const dns::Name& zone, bool expired) { registry.set_expired(zone, expired); }) {}
 
 namespace {
 
@@ -179,64 +180,30 @@ void Transfers::stop() {
 size_t Transfers::answer_notify(const uint8_t* msg, size_t len, const engine::Peer& peer, engine::Transport transport,
                                 uint8_t* out, size_t cap) {
     std::shared_ptr<const xfr::TransferAccess> access;
-    std::vector<change::AclRule> rules;
-    auto m = dns::read_message(msg, len);
-    if (!m || m->header.has(dns::flag::QR) || m->questions.size() != 1) return 0;  // nothing sound to answer
-    const dns::Name zone = m->questions.front().name.lowered();
+    std::map<std::string, std::vector<change::AclRule>> rules;
     {
         std::lock_guard lock(mu_);
         access = access_;
-        auto it = primary_rules_.find(zone.bytes());
-        if (it != primary_rules_.end()) rules = it->second;
+        rules = primary_rules_;
     }
     if (!access) return 0;
     const int64_t now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    dns::TsigContext ctx;
-    dns::TsigStatus tsig = dns::TsigStatus::kOk;
-    size_t pos = 0;
-    const dns::TsigPresence presence = dns::locate_tsig(msg, len, pos);
-    if (presence == dns::TsigPresence::kMalformed) return 0;
-    if (presence == dns::TsigPresence::kLast) tsig = dns::tsig_verify_request(msg, len, pos, access->keys, now, ctx);
-    const dns::TsigKey* key = presence == dns::TsigPresence::kLast && tsig == dns::TsigStatus::kOk ? ctx.key : nullptr;
-    uint16_t rcode = dns::rcode::NOERROR;
-    std::string why;
-    if (presence == dns::TsigPresence::kLast && tsig != dns::TsigStatus::kOk) {
-        rcode = dns::rcode::NOTAUTH;
-        why = dns::tsig_status_name(tsig);
-    } else if (!secondaries_.is_secondary(zone)) {
-        rcode = dns::rcode::NOTAUTH;
-        why = "not a zone we are a secondary of";
-    } else if (!access->acl.allows(zone, change::kAclNotify, key, peer) &&
-               std::none_of(rules.begin(), rules.end(), [&](const change::AclRule& r) {
-                   return change::acl_rule_matches(r, change::kAclNotify, key, peer);
-               })) {
-        rcode = dns::rcode::NOTAUTH;
-        why = key != nullptr ? "denied (key " + key->name.to_text() + ")" : "denied (no TSIG key)";
-    }
-    const std::string fields = log::kv("zone", zone.to_text()) + " " +
+    xfr::NotifyVerdict verdict;
+    const size_t n = xfr::answer_notify(
+        *access, rules, [this](const dns::Name& zone) { return secondaries_.is_secondary(zone); }, msg, len, peer, now,
+        out, cap, verdict);
+    if (verdict.zone.empty()) return n;
+    const std::string fields = log::kv("zone", verdict.zone) + " " +
                                log::kv("peer", change::peer_text(peer, transport)) +
-                               (why.empty() ? "" : " " + log::kv("reason", why));
-    if (rcode == dns::rcode::NOERROR) {
-        secondaries_.notified(zone);
+                               (verdict.reason.empty() ? "" : " " + log::kv("reason", verdict.reason));
+    if (verdict.accepted) {
+        secondaries_.notified(*dns::name_from_text(verdict.zone, nullptr));
         log::info("notify accepted", fields);
     } else {
         log::warning("notify refused", fields);
     }
-    // The header and question echoed (RFC 1996 4.7), with the verdict; signed like the NOTIFY.
-    size_t qend = dns::kHeaderSize;
-    while (qend < len && msg[qend] != 0 && (msg[qend] & 0xc0) == 0) qend += 1u + msg[qend];
-    qend += 5;
-    if (qend > len || qend > cap) return 0;
-    std::memcpy(out, msg, qend);
-    // AA only when we took it, RD copied: as Knot DNS answers.
-    const uint16_t rd = dns::load_u16(msg + 2) & dns::flag::RD;
-    const uint16_t aa = rcode == dns::rcode::NOERROR ? dns::flag::AA : 0;
-    dns::store_u16(out + 2, static_cast<uint16_t>(dns::flag::QR | aa | rd | (4u << 11) | rcode));
-    std::memset(out + 6, 0, 6);
-    if (presence != dns::TsigPresence::kLast) return qend;
-    const size_t n = dns::tsig_sign_response(out, qend, cap, ctx, now);
-    return n != 0 ? n : qend;
+    return n;
 }
 
 void Transfers::published() {

@@ -533,7 +533,6 @@ private:
     }
 
     // ---- DNSSEC (kDnssec only) ----
-
     // The RRSIGs of chosen set i (the generic path): a static RRset's or a policy member's
     // own; for an answer with another RRset's data (an alias), the ones made for this
     // owner; none for each member of a signed multivalue answer, signed as a whole.
@@ -651,11 +650,12 @@ private:
     [[no_unique_address]] std::conditional_t<kDnssec, DnssecState, NoProofs> dnssec_;
 };
 
-// A query with DO in a signed zone. Out of line: the static path keeps its code as it was.
+// A query with DO in a signed zone, or any in an expired one. Out of line: the static path keeps its code.
 [[gnu::cold, gnu::noinline, gnu::flatten]] void resolve_signed(const Snapshot& snap, Worker& worker, Responder& r,
                                                                const dns::Query& q, const ZoneImage& zone,
                                                                bool from_parent, LookupName& qname, size_t apex_label) {
-    Resolver<true>(snap, worker, r, q, zone, from_parent).run(qname, apex_label);
+    if (zone.header().dnssec >= zone::kImageExpired) r.rcode = dns::rcode::SERVFAIL;  // an expired secondary
+    else Resolver<true>(snap, worker, r, q, zone, from_parent).run(qname, apex_label);
 }
 
 bool is_chaos_name(const dns::Query& q, const char* text_wire, size_t len) {
@@ -868,7 +868,8 @@ namespace {
         }
         if (zone == nullptr) {
             r.rcode = dns::rcode::REFUSED;
-        } else if (q.edns.do_bit && zone->header().dnssec != 0) [[unlikely]] {
+        } else if (zone->header().dnssec != 0 && (q.edns.do_bit || zone->header().dnssec >= zone::kImageExpired))
+            [[unlikely]] {
             resolve_signed(snap, worker, r, q, *zone, from_parent, qname, apex_label);
         } else {
             Resolver<false>(snap, worker, r, q, *zone, from_parent).run(qname, apex_label);

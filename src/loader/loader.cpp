@@ -476,6 +476,9 @@ Result<std::unique_ptr<engine::Snapshot>> build_snapshot(const Config& config, c
         auto t1 = std::chrono::steady_clock::now();
         auto image = zone::compile_zone(src);
         if (!image) return image.error();
+        if (stored_zone != nullptr && stored.expired.count(src.origin.lowered().to_text()) != 0) {
+            zone::mark_expired(**image);
+        }
         if (times.oldest_signature != 0) {
             rep.file_zones.push_back(CompiledFileZone{src.origin,
                                                       zc != nullptr ? zc->file : store_file(*stored_zone),

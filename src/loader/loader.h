@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,7 @@ Result<SigningTimes> sign_with_keys(const DnssecConfig& dnssec, std::vector<dnss
 struct StoredInputs {
     std::vector<std::shared_ptr<const change::ZoneContent>> zones;
     std::vector<policy::HealthCheck> health_checks;
+    std::set<std::string> expired;  // stored secondary zones answered SERVFAIL (origin text)
 };
 
 // Parses, checks and compiles every zone; the snapshot is ready to publish. `reusable`

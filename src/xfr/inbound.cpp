@@ -61,8 +61,9 @@ Status TransferReader::add_record(const dns::ResourceRecord& rr) {
         deltas_ = ixfr_ && soa;
         if (deltas_) {
             if (serial_of(r) != our_serial_) {
-                return make_error("", 0, "the IXFR's first delta starts at serial " + std::to_string(serial_of(r)) +
-                                             ", not ours (" + std::to_string(our_serial_) + ")");
+                return make_error("", 0,
+                                  "the IXFR's first delta starts at serial " + std::to_string(serial_of(r)) +
+                                      ", not ours (" + std::to_string(our_serial_) + ")");
             }
             out_.kind = Incoming::Kind::kDeltas;
             out_.deltas.push_back(Delta{std::move(r), {}, {}, {}});
@@ -74,7 +75,8 @@ Status TransferReader::add_record(const dns::ResourceRecord& rr) {
     }
     if (!deltas_) {
         if (soa) {
-            if (r.rdata != first_soa_.rdata) return make_error("", 0, "an SOA in the zone's middle that is not its own");
+            if (r.rdata != first_soa_.rdata)
+                return make_error("", 0, "an SOA in the zone's middle that is not its own");
             done_ = true;
             return Ok{};
         }
@@ -89,8 +91,9 @@ Status TransferReader::add_record(const dns::ResourceRecord& rr) {
     if (in_removed_) {
         // The delta's new SOA: its serial must move forward.
         if (!serial_newer(serial_of(r), serial_of(d.soa_before))) {
-            return make_error("", 0, "a delta from serial " + std::to_string(serial_of(d.soa_before)) + " to " +
-                                         std::to_string(serial_of(r)) + " goes backwards");
+            return make_error("", 0,
+                              "a delta from serial " + std::to_string(serial_of(d.soa_before)) + " to " +
+                                  std::to_string(serial_of(r)) + " goes backwards");
         }
         d.soa_after = std::move(r);
         in_removed_ = false;
@@ -98,8 +101,9 @@ Status TransferReader::add_record(const dns::ResourceRecord& rr) {
     }
     // After a delta's additions, an SOA is the next delta's old one, or the closing SOA.
     if (serial_of(r) != serial_of(d.soa_after)) {
-        return make_error("", 0, "the IXFR sequence breaks: a delta starts at serial " + std::to_string(serial_of(r)) +
-                                     " after one that ended at " + std::to_string(serial_of(d.soa_after)));
+        return make_error("", 0,
+                          "the IXFR sequence breaks: a delta starts at serial " + std::to_string(serial_of(r)) +
+                              " after one that ended at " + std::to_string(serial_of(d.soa_after)));
     }
     if (serial_of(r) == out_.serial) {
         done_ = true;

@@ -18,9 +18,9 @@
 namespace fz::xfr {
 namespace {
 
-constexpr unsigned kTimeoutMs = 5000;          // connect, and each read and write
-constexpr int64_t kFirstRetryMs = 2000;        // no copy yet: ask again this soon
-constexpr uint32_t kMinRefreshSeconds = 2;     // SOA timers below this are raised to it
+constexpr unsigned kTimeoutMs = 5000;       // connect, and each read and write
+constexpr int64_t kFirstRetryMs = 2000;     // no copy yet: ask again this soon
+constexpr uint32_t kMinRefreshSeconds = 2;  // SOA timers below this are raised to it
 
 int64_t steady_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -94,7 +94,8 @@ Result<std::string> query_soa(const dns::Name& zone, const Primary& p) {
             return make_error("", 0, "it answered the SOA query " + dns::rcode_name(m->rcode()));
         }
         for (const auto& rr : m->answer) {
-            if (rr.type == dns::type::SOA && rr.owner.equals(zone)) return std::string(rr.rdata.begin(), rr.rdata.end());
+            if (rr.type == dns::type::SOA && rr.owner.equals(zone))
+                return std::string(rr.rdata.begin(), rr.rdata.end());
         }
         return make_error("", 0, "its SOA answer holds no SOA of the zone");
     }
@@ -104,9 +105,9 @@ Result<std::string> query_soa(const dns::Name& zone, const Primary& p) {
 // A transfer of `zone` from `p` over TCP, read and checked message by message.
 Result<Incoming> transfer(const dns::Name& zone, const Primary& p, const std::string& our_soa) {
     const bool ixfr = !our_soa.empty();
-    const uint32_t our_serial = ixfr ? soa_rdata_serial(reinterpret_cast<const uint8_t*>(our_soa.data()),
-                                                         our_soa.size())
-                                     : 0;
+    const uint32_t our_serial = ixfr
+                                    ? soa_rdata_serial(reinterpret_cast<const uint8_t*>(our_soa.data()), our_soa.size())
+                                    : 0;
     const int fd = connect_to(p.address, SOCK_STREAM, kTimeoutMs);
     if (fd < 0) return make_error("", 0, std::string("cannot connect: ") + std::strerror(errno));
     std::vector<uint8_t> mac;
@@ -136,7 +137,8 @@ Result<Incoming> transfer(const dns::Name& zone, const Primary& p, const std::st
             const auto st = verify->verify(msg.data(), msg.size(), unix_ms() / 1000);
             if (st != dns::TsigStatus::kOk) {
                 close(fd);
-                return make_error("", 0, "message " + std::to_string(messages) + "'s TSIG: " + dns::tsig_status_name(st));
+                return make_error("", 0,
+                                  "message " + std::to_string(messages) + "'s TSIG: " + dns::tsig_status_name(st));
             }
         }
         auto m = dns::read_message(msg.data(), msg.size());
@@ -206,7 +208,9 @@ void Secondaries::configure(std::vector<SecondaryZone> zones, const std::map<std
     cv_.notify_all();
 }
 
-void Secondaries::start() { thread_ = std::thread([this] { loop(); }); }
+void Secondaries::start() {
+    thread_ = std::thread([this] { loop(); });
+}
 
 void Secondaries::stop() {
     {
@@ -324,7 +328,8 @@ void Secondaries::refresh(Zone& z) {
     ++counters_.failed;
     z.status.last_error = errors;
     const auto t = soa_timers(z.soa);
-    const int64_t retry = z.soa.empty() ? kFirstRetryMs : int64_t{std::max(t ? t->retry : 600u, kMinRefreshSeconds)} * 1000;
+    const int64_t retry = z.soa.empty() ? kFirstRetryMs
+                                        : int64_t{std::max(t ? t->retry : 600u, kMinRefreshSeconds)} * 1000;
     z.next_ms = steady_ms() + retry;
     if (!z.expired) z.status.state = z.status.loaded ? "retrying" : "waiting for the first transfer";
     log::warning("secondary refresh failed, keeping the copy served",
@@ -353,8 +358,9 @@ Status Secondaries::refresh_from(Zone& z, const Primary& p, bool& changed) {
         return Ok{};
     }
     if (!z.soa.empty() && !serial_newer(in->serial, z.status.serial)) {
-        return make_error("", 0, "the transfer brought serial " + std::to_string(in->serial) + ", not newer than " +
-                                     std::to_string(z.status.serial));
+        return make_error("", 0,
+                          "the transfer brought serial " + std::to_string(in->serial) + ", not newer than " +
+                              std::to_string(z.status.serial));
     }
     auto applied = apply_(z.config.origin, *in, primary_text(p));
     if (!applied) {
@@ -363,13 +369,12 @@ Status Secondaries::refresh_from(Zone& z, const Primary& p, bool& changed) {
     }
     ++counters_.transfers;
     if (in->kind == Incoming::Kind::kDeltas) ++counters_.ixfr;
-    log::info("secondary zone transferred",
-              log::kv("zone", z.status.zone) + " " + log::kv("primary", primary_text(p)) + " " +
-                  log::kv("from", static_cast<long long>(z.status.serial)) + " " +
-                  log::kv("serial", static_cast<long long>(in->serial)) + " " +
-                  log::kv("kind", in->kind == Incoming::Kind::kDeltas ? "ixfr" : "axfr") + " " +
-                  log::kv("records", static_cast<long long>(in->records.size())) + " " +
-                  log::kv("deltas", static_cast<long long>(in->deltas.size())));
+    log::info("secondary zone transferred", log::kv("zone", z.status.zone) + " " + log::kv("primary", primary_text(p)) +
+                                                " " + log::kv("from", static_cast<long long>(z.status.serial)) + " " +
+                                                log::kv("serial", static_cast<long long>(in->serial)) + " " +
+                                                log::kv("kind", in->kind == Incoming::Kind::kDeltas ? "ixfr" : "axfr") +
+                                                " " + log::kv("records", static_cast<long long>(in->records.size())) +
+                                                " " + log::kv("deltas", static_cast<long long>(in->deltas.size())));
     z.soa = in->kind == Incoming::Kind::kDeltas ? in->deltas.back().soa_after.rdata : in->records.front().rdata;
     z.status.serial = in->serial;
     z.status.loaded = true;

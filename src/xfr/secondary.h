@@ -49,14 +49,14 @@ struct SecondaryStatus {
 };
 
 struct SecondaryCounters {
-    Count refreshes;      // SOA checks made
-    Count transfers;      // transfers applied (AXFR or IXFR)
-    Count ixfr;           // of which IXFR deltas
-    Count up_to_date;     // SOA checks that found our serial current
-    Count failed;         // SOA checks or transfers that failed (TSIG, broken stream, timeout...)
-    Count rejected;       // transfers the change path refused (zone checks)
-    Count notifies;       // NOTIFY messages accepted
-    Count expired;        // zones that expired
+    Count refreshes;   // SOA checks made
+    Count transfers;   // transfers applied (AXFR or IXFR)
+    Count ixfr;        // of which IXFR deltas
+    Count up_to_date;  // SOA checks that found our serial current
+    Count failed;      // SOA checks or transfers that failed (TSIG, broken stream, timeout...)
+    Count rejected;    // transfers the change path refused (zone checks)
+    Count notifies;    // NOTIFY messages accepted
+    Count expired;     // zones that expired
 };
 
 class Secondaries {
@@ -90,7 +90,7 @@ private:
         SecondaryZone config;
         std::string soa;  // our copy's SOA rdata (empty: none)
         SecondaryStatus status;
-        int64_t next_ms = 0;  // steady-clock ms of the next refresh
+        int64_t next_ms = 0;    // steady-clock ms of the next refresh
         int64_t expire_at = 0;  // steady-clock ms; 0: no copy
         bool expired = false;
     };

@@ -38,6 +38,9 @@ inline constexpr uint8_t kImageSigned = 1u << 0;      // RRSIGs: answers with DO
 inline constexpr uint8_t kImageNsec = 1u << 1;        // an NSEC chain proves denials
 inline constexpr uint8_t kImageNsec3 = 1u << 2;       // an NSEC3 chain (of the apex NSEC3PARAM) does
 inline constexpr uint8_t kImageNsecNoKeys = 1u << 3;  // an NSEC owner's label holds a zero byte: see NsecEntry
+// Not DNSSEC, but kept in the same byte so that answer() tests both with one load: a
+// secondary zone past its SOA expire (RFC 1034 4.3.5), answered SERVFAIL.
+inline constexpr uint8_t kImageExpired = 1u << 7;
 
 // All offsets are bytes from the start of the image; 0 means "none" (the header is at 0).
 struct ImageHeader {
@@ -335,5 +338,12 @@ private:
     size_t size_;
     ImageNotes notes_;
 };
+
+// Marks a freshly compiled image, not yet published, as an expired secondary zone. The
+// header lives in the image's own buffer (never const), so the flag may be set on an
+// image held as const.
+inline void mark_expired(const ZoneImage& image) {
+    const_cast<ImageHeader&>(image.header()).dnssec |= kImageExpired;  // NOLINT: see above
+}
 
 }  // namespace fz::zone

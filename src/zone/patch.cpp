@@ -59,7 +59,7 @@ public:
         }
         if (base_.notes().garbage * 2 > base_.size()) return PatchResult{nullptr, "the image is half garbage"};
         // A signed zone's RRSIGs and denial chain would not cover the change.
-        if (base_.header().dnssec != 0) return PatchResult{nullptr, "the zone is signed"};
+        if (base_.header().dnssec != 0) return PatchResult{nullptr, "the zone is signed or expired"};
         // Every new name (and empty non-terminal) needs a free slot, and the table must
         // keep some: probing relies on reaching an empty one.
         size_t new_names = 0;

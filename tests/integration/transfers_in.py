@@ -251,6 +251,8 @@ def main():
         wait_for(lambda: "expired" in secondary_line(work, "sec.example."), "expiry", 15)
         print(f"     primary stopped to zone expired: {time.monotonic() - stopped:.1f} s (SOA expire 8 s)")
         check(counter(work, "transfer_in expired") == 1, "the expiry is counted")
+        wait_for(lambda: rcode(port, "www.sec.example.") == dns.rcode.SERVFAIL, "SERVFAIL after expire", 5)
+        check(rcode(port, "sec.example.", "SOA") == dns.rcode.SERVFAIL, "the expired zone is answered SERVFAIL")
 
         # kill -9 with the primary still away: the stored copy is served at once.
         os.kill(fz.pid, signal.SIGKILL)
@@ -259,7 +261,8 @@ def main():
         servers[1] = fz
         fz.start()
         fz.wait_ready("sec.example.")
-        check(soa_serial(port, "sec.example.") == serial, "after kill -9, the stored copy is served at once")
+        check(soa_serial(port, "sec.example.") == serial,
+              "after kill -9, the stored copy is served at once (its expire timer starts again)")
 
         # Knot back: the zone refreshes and is current again.
         knot = Knotd(kconf, knot_port)
@@ -269,8 +272,8 @@ def main():
         knsupdate(knot_port, "update add back.sec.example. 300 A 192.0.2.201\n")
         serial = soa_serial(knot_port, "sec.example.")
         wait_for(lambda: soa_serial(port, "sec.example.") == serial, "the refresh after the primary came back", 15)
-        check("ok" in secondary_line(work, "sec.example.").split(":", 1)[1].split(",")[0],
-              "with the primary back the zone is current again")
+        check("ok" in secondary_line(work, "sec.example.").split(":", 1)[1].split(",")[0] and
+              rcode(port, "back.sec.example.") == dns.rcode.NOERROR, "with the primary back the zone is current again")
         for s in servers:
             if not s.running():
                 fail(f"{s.name} exited: {s.log_tail()}")

@@ -56,7 +56,8 @@ TEST(TransferReader, AxfrAcrossMessagesIsTheWholeZone) {
 TEST(TransferReader, IxfrDeltasChainFromOurSerial) {
     TransferReader r(kZone, true, 5);
     ASSERT_TRUE(r.add(message({soa(7), soa(5), a("old.example.com.", "192.0.2.1"), soa(6),
-                               a("new.example.com.", "192.0.2.2")})).ok());
+                               a("new.example.com.", "192.0.2.2")}))
+                    .ok());
     ASSERT_TRUE(r.add(message({soa(6), soa(7), a("newer.example.com.", "192.0.2.3"), soa(7)})).ok());
     ASSERT_TRUE(r.done());
     Incoming in = r.take();
@@ -92,7 +93,8 @@ TEST(TransferReader, BrokenStreamsAreRefusedWithTheReason) {
         }
         return r.done() ? std::string("accepted") : std::string("incomplete");
     };
-    EXPECT_NE(error_of(false, 0, {{a("www.example.com.", "192.0.2.1")}}).find("does not start with"), std::string::npos);
+    EXPECT_NE(error_of(false, 0, {{a("www.example.com.", "192.0.2.1")}}).find("does not start with"),
+              std::string::npos);
     EXPECT_NE(error_of(false, 0, {{soa(5), a("www.example.org.", "192.0.2.1")}}).find("outside the zone"),
               std::string::npos);
     EXPECT_NE(error_of(true, 5, {{soa(7), soa(4)}}).find("not ours"), std::string::npos);
