@@ -383,8 +383,7 @@ private:
         }
     }
 
-    // QTYPE=ANY: one RRset, the first in type order (RFC 8482 section 4.1), over every
-    // transport as Knot does: ANY is a reflection-attack favourite and a poor query.
+    // QTYPE=ANY: the first RRset in type order (RFC 8482 4.1) on every transport, as Knot does.
     const uint8_t* answer_any(const Node* node, size_t owner_pos, bool exact_first) {
         Chosen chosen;
         if (node->rrset_count == 0 || !choose(&node->refs()[0], chosen)) {
@@ -868,7 +867,7 @@ namespace {
         }
         if (zone == nullptr) {
             r.rcode = dns::rcode::REFUSED;
-        } else if (zone->header().dnssec != 0 && (q.edns.do_bit || zone->header().dnssec >= zone::kImageExpired))
+        } else if (const uint8_t d = zone->header().dnssec; d != 0 && (q.edns.do_bit || d >= zone::kImageExpired))
             [[unlikely]] {
             resolve_signed(snap, worker, r, q, *zone, from_parent, qname, apex_label);
         } else {

@@ -9,7 +9,8 @@
 
 namespace fz::xfr {
 
-size_t answer_notify(const TransferAccess& access, const std::map<std::string, std::vector<change::AclRule>>& primary_rules,
+size_t answer_notify(const TransferAccess& access,
+                     const std::map<std::string, std::vector<change::AclRule>>& primary_rules,
                      const std::function<bool(const dns::Name&)>& is_secondary, const uint8_t* msg, size_t len,
                      const engine::Peer& peer, int64_t now, uint8_t* out, size_t cap, NotifyVerdict& verdict) {
     verdict = {};

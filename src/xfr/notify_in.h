@@ -29,7 +29,8 @@ struct NotifyVerdict {
 // `is_secondary` says whether we take transfers of a zone. Returns the length, 0 to send
 // nothing (not a sound NOTIFY). Accepted: NOERROR with AA; else NOTAUTH (RD copied, as
 // Knot DNS answers), signed when the NOTIFY was.
-size_t answer_notify(const TransferAccess& access, const std::map<std::string, std::vector<change::AclRule>>& primary_rules,
+size_t answer_notify(const TransferAccess& access,
+                     const std::map<std::string, std::vector<change::AclRule>>& primary_rules,
                      const std::function<bool(const dns::Name&)>& is_secondary, const uint8_t* msg, size_t len,
                      const engine::Peer& peer, int64_t now, uint8_t* out, size_t cap, NotifyVerdict& verdict);
 

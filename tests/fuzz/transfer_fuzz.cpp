@@ -118,8 +118,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     // A NOTIFY, and a signed query.
     xfr::NotifyVerdict verdict;
-    n = xfr::answer_notify(w.access, w.primaries, [](const dns::Name&) { return true; }, data, size, peer, kNow,
-                           out.data(), out.size(), verdict);
+    n = xfr::answer_notify(
+        w.access, w.primaries, [](const dns::Name&) { return true; }, data, size, peer, kNow, out.data(), out.size(),
+        verdict);
     must_read(out.data(), n, out.size());
     n = xfr::answer_signed_query(w.publisher, w.access.keys, data, size, peer, engine::Transport::kUdp, out.data(),
                                  out.size(), kNow);
