@@ -391,6 +391,13 @@ void TcpServer::update_interest(Conn& c) {
 
 void TcpServer::close_conn(Conn& c) {
     const int fd = c.fd;
+    if (c.pending() > 0) {
+        // Replies the peer did not take: reset rather than leave them to the kernel, which
+        // would hold them (a whole send buffer) for a peer that does not read until the
+        // orphan timeout, outside the output budget. The peer sees the close at once.
+        const linger abort{1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, sizeof(abort));
+    }
     pending_total_ -= c.pending();
     by_activity_.remove(c);
     mid_query_.remove(c);
