@@ -212,29 +212,39 @@ Outcome<ZoneSummary> Registry::import_zone(ZoneContent content) {
         for (const auto& [zid, z] : zones_) {
             if (!z.file_managed && z.content->origin == content.origin) return *summary_locked(zid);
         }
-        if (content.id.empty()) {
-            auto configured = options_.configured_ids.find(content.origin.lowered().to_text());
-            content.id = configured != options_.configured_ids.end() ? configured->second
-                                                                     : derived_zone_id(content.origin);
-        }
+        if (content.id.empty()) content.id = new_zone_id_locked(content.origin);
         if (content.created_ms == 0) content.created_ms = now_ms();
         content.version = std::max<uint64_t>(content.version, 1);
-        content.sort();
-        const ChangeInfo info = new_change("import of " + content.origin.to_text());
-        HistoryEntry entry = history_entry(info, content.id);
-        entry.serial_after = content.serial();
-        entry.version = content.version;
-        if (journal_ != nullptr) {
-            auto st = journal_->put_zone(content, entry);
-            if (!st) return store_error(st.error());
-        }
-        remember(info);
         id = content.id;
-        zones_[id] = Zone{std::make_shared<const ZoneContent>(std::move(content)), false};
+        const std::string comment = "import of " + content.origin.to_text();
+        auto kept = keep_whole_locked(std::move(content), comment);
+        if (!kept.ok()) return kept.error();
     }
     notify();
     std::lock_guard lock(mu_);
     return *summary_locked(id);
+}
+
+std::string Registry::new_zone_id_locked(const dns::Name& origin) const {
+    auto configured = options_.configured_ids.find(origin.lowered().to_text());
+    return configured != options_.configured_ids.end() ? configured->second : derived_zone_id(origin);
+}
+
+Outcome<ChangeInfo> Registry::keep_whole_locked(ZoneContent content, const std::string& comment) {
+    content.sort();
+    ChangeInfo info = new_change(comment);
+    HistoryEntry entry = history_entry(info, content.id);
+    entry.serial_after = content.serial();
+    entry.version = content.version;
+    if (journal_ != nullptr) {
+        auto st = journal_->put_zone(content, entry);
+        if (!st) return store_error(st.error());
+    }
+    remember(info);
+    const std::string id = content.id;
+    // A fresh Zone: no remembered batches, so the next snapshot compiles it whole.
+    zones_[id] = Zone{std::make_shared<const ZoneContent>(std::move(content)), false};
+    return info;
 }
 
 Registry::View Registry::view() const {
@@ -449,7 +459,7 @@ Outcome<ChangeInfo> Registry::submit_batch(const std::string& zone_id, const Bat
         std::lock_guard lock(mu_);
         const Zone* z = find_zone(zone_id);
         if (z == nullptr) return error("NoSuchHostedZone", "No hosted zone found with ID: " + zone_id);
-        if (!transfer && secondaries_.count(z->content->origin.lowered().to_text()) != 0) {
+        if (!transfer && kept_by_transfers(z->content->origin.lowered().to_text())) {
             return error("InvalidInput", "hosted zone " + zone_id + " (" + z->content->origin.to_text() +
                                              ") is a secondary: its data comes from its primaries, change it there");
         }

@@ -196,7 +196,13 @@ public:
     // content is what transfers bring, through replace_zone() and submit_transfer(); the
     // API and UPDATE may not change them.
     void set_secondary_zones(std::set<std::string> origins);
+    // The zones catalogs bring (the members of consumed catalogs, and the catalog fastzone
+    // produces): kept by transfers as the secondaries are, set apart from the configuration's.
+    void set_catalog_zones(std::set<std::string> origins);
     bool secondary(const dns::Name& origin) const;
+    // A catalog member left its catalog: its copy goes from the store and from what is
+    // served. False when there was none.
+    Outcome<bool> drop_zone_copy(const dns::Name& origin);
     // A secondary zone went past its SOA expire (it is then answered SERVFAIL), or got a
     // copy again: a new snapshot is due.
     void set_expired(const dns::Name& origin, bool expired);
@@ -231,6 +237,11 @@ private:
     static HistoryEntry history_entry(const ChangeInfo& info, const std::string& zone_id);
     const Zone* find_zone(const std::string& id) const;  // call with mu_ held
     std::optional<ZoneSummary> summary_locked(const std::string& id) const;
+    // The id a new zone of `origin` gets: the configured one, else derived from the origin.
+    std::string new_zone_id_locked(const dns::Name& origin) const;
+    // Journals `content` (id, creation time and version set) as one whole-zone change and
+    // keeps it in place of any earlier copy.
+    Outcome<ChangeInfo> keep_whole_locked(ZoneContent content, const std::string& comment);
     bool health_check_in_use(const std::string& id) const;  // call with mu_ held
     // The checks with `changed` added or replaced, validated as a whole; call with mu_ held.
     Status check_health_checks(const HealthCheckRecord* changed, const std::string& removed) const;
@@ -255,8 +266,12 @@ private:
     std::map<std::string, std::string> creations_;     // zone id -> the change that created it
     uint64_t sequence_ = 0;
     uint64_t published_ = 0;
-    std::set<std::string> secondaries_;  // origins (lower-cased text) transfers keep
-    std::set<std::string> expired_;      // of those, the ones past their expire
+    std::set<std::string> secondaries_;    // origins (lower-cased text) transfers keep
+    std::set<std::string> catalog_zones_;  // the same, brought by catalogs
+    bool kept_by_transfers(const std::string& origin) const {
+        return secondaries_.count(origin) != 0 || catalog_zones_.count(origin) != 0;
+    }
+    std::set<std::string> expired_;  // of those, the ones past their expire
 };
 
 }  // namespace fz::change

@@ -1,4 +1,5 @@
 // The registry's secondary zones: what transfers in bring, whole or as batches.
+#include <algorithm>
 #include <utility>
 
 #include "change/registry.h"
@@ -15,9 +16,32 @@ void Registry::set_secondary_zones(std::set<std::string> origins) {
     secondaries_ = std::move(origins);
 }
 
+void Registry::set_catalog_zones(std::set<std::string> origins) {
+    std::lock_guard lock(mu_);
+    catalog_zones_ = std::move(origins);
+}
+
 bool Registry::secondary(const dns::Name& origin) const {
     std::lock_guard lock(mu_);
-    return secondaries_.count(origin.lowered().to_text()) != 0;
+    return kept_by_transfers(origin.lowered().to_text());
+}
+
+Outcome<bool> Registry::drop_zone_copy(const dns::Name& origin) {
+    {
+        std::lock_guard lock(mu_);
+        auto it = std::find_if(zones_.begin(), zones_.end(), [&](const auto& e) {
+            return !e.second.file_managed && e.second.content->origin == origin;
+        });
+        if (it == zones_.end()) return false;
+        if (journal_ != nullptr) {
+            auto st = journal_->delete_zone(it->first);
+            if (!st) return store_error(st.error());
+        }
+        remember(new_change("catalog member " + origin.to_text() + " removed"));
+        zones_.erase(it);
+    }
+    notify();
+    return true;
 }
 
 void Registry::set_expired(const dns::Name& origin, bool expired) {
@@ -43,25 +67,13 @@ Outcome<ChangeInfo> Registry::replace_zone(ZoneContent content, const std::strin
             content.created_ms = old->content->created_ms;
             content.version = old->content->version + 1;
         } else {
-            auto configured = options_.configured_ids.find(content.origin.lowered().to_text());
-            content.id = configured != options_.configured_ids.end() ? configured->second
-                                                                     : derived_zone_id(content.origin);
+            content.id = new_zone_id_locked(content.origin);
             content.created_ms = now_ms();
             content.version = 1;
         }
-        content.sort();
-        info = new_change(comment);
-        HistoryEntry entry = history_entry(info, content.id);
-        entry.serial_after = content.serial();
-        entry.version = content.version;
-        if (journal_ != nullptr) {
-            auto st = journal_->put_zone(content, entry);
-            if (!st) return store_error(st.error());
-        }
-        remember(info);
-        const std::string id = content.id;
-        // A fresh Zone: no remembered batches, so the next snapshot compiles it whole.
-        zones_[id] = Zone{std::make_shared<const ZoneContent>(std::move(content)), false};
+        auto kept = keep_whole_locked(std::move(content), comment);
+        if (!kept.ok()) return kept.error();
+        info = kept.value();
     }
     notify();
     return info;

@@ -15,6 +15,25 @@ std::string host_prefix(const ListenAddress& a) {
 
 }  // namespace
 
+Result<change::AclRule> make_remote_rule(const std::string& id, const loader::RemoteConfig& remote,
+                                         const std::vector<std::string>& actions) {
+    std::vector<std::string> addresses;
+    for (const ListenAddress& addr : remote.addresses) addresses.push_back(host_prefix(addr));
+    std::vector<std::string> keys;
+    if (!remote.key.empty()) keys.push_back(remote.key);
+    return change::make_acl_rule(id, keys, addresses, actions);
+}
+
+std::optional<dns::TsigKey> remote_key(const loader::RemoteConfig& remote, const dns::TsigKeyring& keys) {
+    if (remote.key.empty()) return std::nullopt;
+    std::string name = remote.key;
+    if (name.back() != '.') name += '.';
+    auto n = dns::name_from_text(name, nullptr);
+    if (!n) return std::nullopt;
+    const dns::TsigKey* k = keys.find(n->lowered());
+    return k != nullptr ? std::optional<dns::TsigKey>(*k) : std::nullopt;
+}
+
 Result<dns::TsigKeyring> make_keyring(const loader::Config& config) {
     dns::TsigKeyring ring;
     for (const loader::TsigKeyConfig& k : config.keys) {
@@ -39,11 +58,7 @@ Result<std::vector<change::AclRule>> make_acl_rules(const loader::Config& config
         for (const std::string& id : a.remotes) {
             const loader::RemoteConfig* remote = config.find_remote(id);
             if (remote == nullptr) return Error{config.path, a.line, "acl " + a.id + ": no remote '" + id + "'"};
-            std::vector<std::string> addresses;
-            for (const ListenAddress& addr : remote->addresses) addresses.push_back(host_prefix(addr));
-            std::vector<std::string> keys;
-            if (!remote->key.empty()) keys.push_back(remote->key);
-            auto rule = change::make_acl_rule(a.id, keys, addresses, a.actions);
+            auto rule = make_remote_rule(a.id, *remote, a.actions);
             if (!rule) return Error{config.path, a.line, rule.error().message};
             rules.push_back(std::move(rule.value()));
         }

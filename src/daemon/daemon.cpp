@@ -566,6 +566,8 @@ Totals Daemon::totals() const {
         const xfr::NotifyCounters& n = transfers_->notify_counters();
         t.changes.notifies = {{"sent", n.sent}, {"answered", n.answered}, {"failed", n.failed}};
         t.changes.secondaries = transfers_->secondary_status();
+        t.changes.catalogs = transfers_->catalog_status();
+        t.changes.catalog_errors = transfers_->catalog_errors();
         const xfr::SecondaryCounters& in = transfers_->secondary_counters();
         t.changes.transfers_in = {{"refreshes", in.refreshes},   {"transfers", in.transfers}, {"ixfr", in.ixfr},
                                   {"up_to_date", in.up_to_date}, {"failed", in.failed},       {"rejected", in.rejected},

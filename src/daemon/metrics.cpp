@@ -192,6 +192,14 @@ void server(Exposition& e, const Totals& t) {
            "Unix time of a secondary zone's last refresh (0: none).");
     for (const auto& z : t.changes.secondaries)
         o << "fastzone_secondary_last_refresh_seconds{zone=\"" << z.zone << "\"} " << z.last_refresh_ms / 1000 << "\n";
+    e.head("fastzone_catalog_members", "gauge", "The member zones each catalog lists, consumed or produced.");
+    for (const auto& cat : t.changes.catalogs) {
+        o << "fastzone_catalog_members{catalog=\"" << cat.catalog << "\",role=\"" << cat.role << "\"} " << cat.members
+          << "\n";
+    }
+    e.head("fastzone_catalog_errors_total", "counter",
+           "Catalogs not read (no version 2), entries ignored, produced catalogs not written.");
+    o << "fastzone_catalog_errors_total " << t.changes.catalog_errors << "\n";
     e.head("fastzone_change_rebuilds_total", "counter", "Snapshots built after accepted changes, by result.");
     o << "fastzone_change_rebuilds_total{result=\"ok\"} " << t.changes.rebuilds - t.changes.rebuilds_failed << "\n";
     o << "fastzone_change_rebuilds_total{result=\"failed\"} " << t.changes.rebuilds_failed << "\n";

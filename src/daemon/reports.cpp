@@ -51,6 +51,9 @@ std::string status_text(const Totals& t) {
         if (!z.last_error.empty()) o << ", last error: " << z.last_error;
         o << "\n";
     }
+    for (const CatalogStatus& cat : c.catalogs) {
+        o << "catalog " << cat.catalog << ": " << cat.role << ", " << cat.members << " members\n";
+    }
     return o.str();
 }
 

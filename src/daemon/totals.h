@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/catalog.h"
 #include "dns/wire.h"
 #include "engine/answer.h"
 #include "engine/counter_slots.h"
@@ -77,6 +78,9 @@ struct Totals {
         // Zones fastzone is a secondary of, and the counts of its refreshes and transfers in.
         std::vector<xfr::SecondaryStatus> secondaries;
         std::vector<std::pair<std::string, uint64_t>> transfers_in;
+        // Catalog zones: each consumed one and the produced one, with their member counts.
+        std::vector<CatalogStatus> catalogs;
+        uint64_t catalog_errors = 0;  // catalogs not read, entries ignored, catalogs not written
     } changes;
 
     // The process and its reloads.

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 
 #include "common/log.h"
 #include "daemon/access.h"
+#include "daemon/catalog.h"
 #include "daemon/transfer_apply.h"
 #include "dns/message_reader.h"
 #include "dns/rrtype.h"
@@ -29,17 +31,6 @@ Transfers::Transfers(const engine::Publisher& publisher, change::Registry& regis
 
 namespace {
 
-// The TSIG key a remote names, from the keyring.
-std::optional<dns::TsigKey> remote_key(const loader::RemoteConfig& remote, const dns::TsigKeyring& keys) {
-    if (remote.key.empty()) return std::nullopt;
-    std::string name = remote.key;
-    if (name.back() != '.') name += '.';
-    auto n = dns::name_from_text(name, nullptr);
-    if (!n) return std::nullopt;
-    const dns::TsigKey* k = keys.find(n->lowered());
-    return k != nullptr ? std::optional<dns::TsigKey>(*k) : std::nullopt;
-}
-
 // The SOA rdata of a stored zone's copy, or empty.
 std::string stored_soa(const change::ZoneContent& z) {
     const policy::RecordSet* soa = z.soa();
@@ -51,6 +42,18 @@ std::string stored_soa(const change::ZoneContent& z) {
 }  // namespace
 
 Status Transfers::apply(const dns::Name& zone, const xfr::Incoming& in, const std::string& primary) {
+    Status st = apply_copy(zone, in, primary);
+    if (!st) return st;
+    bool catalog = false;
+    {
+        std::lock_guard lock(config_mu_);
+        for (const auto& cc : config_.catalog.consume) catalog = catalog || cc.origin == zone;
+    }
+    if (catalog) catalog_changed(zone);
+    return st;
+}
+
+Status Transfers::apply_copy(const dns::Name& zone, const xfr::Incoming& in, const std::string& primary) {
     if (in.kind == xfr::Incoming::Kind::kWhole) {
         auto content = content_of_transfer(zone, in.records);
         if (!content) return content.error();
@@ -79,6 +82,56 @@ Status Transfers::apply(const dns::Name& zone, const xfr::Incoming& in, const st
 Transfers::~Transfers() { stop(); }
 
 Status Transfers::configure(const loader::Config& config) {
+    std::lock_guard cl(config_mu_);
+    config_ = config;
+    members_.clear();
+    for (const loader::CatalogConsumeConfig& cc : config.catalog.consume) {
+        auto read = stored_members(cc.origin);
+        if (read) members_[cc.origin.to_text()] = std::move(read->members);
+    }
+    return reconfigure();
+}
+
+Result<CatalogMembers> Transfers::stored_members(const dns::Name& catalog) const {
+    for (const change::ZoneSummary& z : registry_.zones()) {
+        if (z.file_managed || !z.origin.equals(catalog)) continue;
+        if (auto content = registry_.zone(z.id)) return read_catalog(*content);
+    }
+    return CatalogMembers{};
+}
+
+loader::Config Transfers::with_catalog_zones(const loader::Config& config) const {
+    loader::Config c = config;
+    std::set<std::string> taken;
+    for (const loader::ZoneConfig& z : c.zones) taken.insert(z.origin.lowered().bytes());
+    if (config.catalog.produce) taken.insert(config.catalog.produce->origin.lowered().bytes());
+    for (const loader::CatalogConsumeConfig& cc : config.catalog.consume) {
+        auto m = members_.find(cc.origin.to_text());
+        if (m == members_.end()) continue;
+        for (const dns::Name& member : m->second) {
+            if (!taken.insert(member.lowered().bytes()).second) continue;  // configured, or in another catalog
+            c.zones.push_back(cc.secondary_zone(member));
+        }
+    }
+    if (const auto& p = config.catalog.produce) {
+        loader::ZoneConfig z;
+        z.origin = p->origin;
+        z.origin_text = p->origin.to_text();
+        z.acl = p->acl;
+        z.notify = p->notify;
+        z.line = p->line;
+        c.zones.push_back(std::move(z));
+    }
+    return c;
+}
+
+Status Transfers::reconfigure() {
+    const loader::Config config = with_catalog_zones(config_);
+    std::set<std::string> catalog_zones;
+    for (size_t i = config_.zones.size(); i < config.zones.size(); ++i) {
+        catalog_zones.insert(config.zones[i].origin.lowered().to_text());
+    }
+    registry_.set_catalog_zones(std::move(catalog_zones));
     auto access = std::make_shared<xfr::TransferAccess>();
     auto keys = make_keyring(config);
     if (!keys) return keys.error();
@@ -99,15 +152,7 @@ Status Transfers::configure(const loader::Config& config) {
         for (const std::string& id : z.notify) {
             const loader::RemoteConfig* remote = config.find_remote(id);
             if (remote == nullptr) continue;  // the configuration's check refuses this
-            std::optional<dns::TsigKey> key;
-            if (!remote->key.empty()) {
-                std::string name = remote->key;
-                if (name.back() != '.') name += '.';
-                auto n = dns::name_from_text(name, nullptr);
-                if (n) {
-                    if (const dns::TsigKey* k = access->keys.find(n->lowered())) key = *k;
-                }
-            }
+            const auto key = remote_key(*remote, access->keys);
             for (const ListenAddress& a : remote->addresses) {
                 targets[z.origin.lowered().bytes()].push_back({remote->id, a, key});
             }
@@ -125,13 +170,8 @@ Status Transfers::configure(const loader::Config& config) {
             const auto key = remote_key(*remote, access->keys);
             for (const ListenAddress& a : remote->addresses) sz.primaries.push_back({remote->id, a, key});
             // A primary may NOTIFY its secondary (with its key, when it has one).
-            loader::Config one;
-            one.path = config.path;
-            one.keys = config.keys;
-            one.remotes = {*remote};
-            one.acl = {loader::AclConfig{"primary " + remote->id, {remote->id}, {}, {}, {"notify"}, 0}};
-            auto r = make_acl_rules(one);
-            if (r) rules.insert(rules.end(), r->begin(), r->end());
+            auto r = make_remote_rule("primary " + remote->id, *remote, {"notify"});
+            if (r) rules.push_back(std::move(r.value()));
         }
         secondaries.push_back(std::move(sz));
     }
@@ -147,6 +187,128 @@ Status Transfers::configure(const loader::Config& config) {
     access_ = std::move(access);
     targets_ = std::move(targets);
     return Ok{};
+}
+
+void Transfers::catalog_changed(const dns::Name& catalog) {
+    std::lock_guard cl(config_mu_);
+    const std::string key = catalog.to_text();
+    auto read = stored_members(catalog);
+    if (!read) {
+        catalog_errors_.fetch_add(1, std::memory_order_relaxed);
+        log::error("catalog not read: its members stay as they were",
+                   log::kv("catalog", key) + " " + log::kv("error", read.error().message));
+        return;
+    }
+    for (const std::string& why : read->ignored) {
+        catalog_errors_.fetch_add(1, std::memory_order_relaxed);
+        log::warning("catalog entry ignored", log::kv("catalog", key) + " " + log::kv("reason", why));
+    }
+    std::vector<dns::Name>& members = members_[key];
+    if (members == read->members) return;
+    std::set<std::string> before, after;
+    for (const dns::Name& m : members) before.insert(m.lowered().bytes());
+    for (const dns::Name& m : read->members) after.insert(m.lowered().bytes());
+    std::vector<dns::Name> removed;
+    for (const dns::Name& m : members) {
+        if (after.count(m.lowered().bytes()) == 0) removed.push_back(m);
+    }
+    for (const dns::Name& m : read->members) {
+        if (before.count(m.lowered().bytes()) != 0) continue;
+        const bool configured = std::any_of(config_.zones.begin(), config_.zones.end(),
+                                            [&](const loader::ZoneConfig& z) { return z.origin == m; });
+        if (configured) {
+            log::warning("catalog member is a configured zone: the configuration's stays",
+                         log::kv("catalog", key) + " " + log::kv("zone", m.to_text()));
+        } else {
+            log::info("catalog member added", log::kv("catalog", key) + " " + log::kv("zone", m.to_text()));
+        }
+    }
+    members = std::move(read->members);
+    if (auto st = reconfigure(); !st) {
+        log::error("catalog members not configured",
+                   log::kv("catalog", key) + " " + log::kv("error", st.error().to_string()));
+    }
+    // Once no longer refreshed, a member that left goes from the store and from what is served.
+    for (const dns::Name& m : removed) {
+        if (std::any_of(config_.zones.begin(), config_.zones.end(),
+                        [&](const loader::ZoneConfig& z) { return z.origin == m; })) {
+            continue;  // it was never the catalog's
+        }
+        auto dropped = registry_.drop_zone_copy(m);
+        if (!dropped.ok()) {
+            log::error("catalog member's copy not removed",
+                       log::kv("zone", m.to_text()) + " " + log::kv("error", dropped.error().message));
+        } else {
+            log::info("catalog member removed", log::kv("catalog", key) + " " + log::kv("zone", m.to_text()));
+        }
+    }
+}
+
+std::vector<CatalogStatus> Transfers::catalog_status() const {
+    std::lock_guard cl(config_mu_);
+    std::vector<CatalogStatus> out;
+    for (const auto& cc : config_.catalog.consume) {
+        auto m = members_.find(cc.origin.to_text());
+        out.push_back({cc.origin.to_text(), "consumed", m == members_.end() ? 0 : m->second.size()});
+    }
+    if (const auto& p = config_.catalog.produce) {
+        auto read = stored_members(p->origin);
+        out.push_back({p->origin.to_text(), "produced", read ? read->members.size() : 0});
+    }
+    return out;
+}
+
+void Transfers::produce_catalog() {
+    std::optional<loader::CatalogProduceConfig> produce;
+    std::set<std::string> catalogs;
+    {
+        std::lock_guard cl(config_mu_);
+        produce = config_.catalog.produce;
+        for (const auto& cc : config_.catalog.consume) catalogs.insert(cc.origin.lowered().bytes());
+    }
+    if (!produce) return;
+    catalogs.insert(produce->origin.lowered().bytes());
+    std::vector<dns::Name> served = publisher_.with_current([&](const engine::Snapshot& snap) {
+        std::vector<dns::Name> out;
+        for (const auto& z : snap.zones) {
+            dns::Name apex = dns::Name::from_wire(z->header().apex_name, z->header().apex_len).lowered();
+            if (catalogs.count(apex.bytes()) == 0) out.push_back(std::move(apex));
+        }
+        return out;
+    });
+    std::string id;
+    std::shared_ptr<const change::ZoneContent> current;
+    for (const change::ZoneSummary& z : registry_.zones()) {
+        if (z.file_managed || !z.origin.equals(produce->origin)) continue;
+        id = z.id;
+        current = registry_.zone(z.id);
+    }
+    const std::string fields = log::kv("catalog", produce->origin.to_text()) + " " +
+                               log::kv("members", static_cast<long long>(served.size()));
+    if (current == nullptr) {
+        const auto now =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        auto done = registry_.replace_zone(produced_catalog(produce->origin, served, static_cast<uint32_t>(now)),
+                                           "catalog of the zones served");
+        if (!done.ok()) {
+            catalog_errors_.fetch_add(1, std::memory_order_relaxed);
+            log::error("catalog not produced", fields + " " + log::kv("error", done.error().message));
+            return;
+        }
+        log::info("catalog produced", fields);
+        return;
+    }
+    change::Batch batch = catalog_batch(*current, served);
+    if (batch.changes.empty()) return;
+    batch.comment = "catalog of the zones served";
+    auto done = registry_.submit_transfer(id, batch);
+    if (!done.ok()) {
+        catalog_errors_.fetch_add(1, std::memory_order_relaxed);
+        log::error("catalog not updated", fields + " " + log::kv("error", done.error().message));
+        return;
+    }
+    log::info("catalog updated", fields + " " + log::kv("changes", static_cast<long long>(batch.changes.size())));
 }
 
 size_t Transfers::answer_signed(const uint8_t* msg, size_t len, const engine::Peer& peer, engine::Transport transport,
@@ -216,6 +378,7 @@ void Transfers::published() {
         }
         return serials;
     });
+    produce_catalog();
     std::lock_guard lock(mu_);
     for (const auto& [apex, serial] : now) {
         auto old = serials_.find(apex);

@@ -3,6 +3,7 @@
 // whenever a published snapshot serves a new serial of the zone.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -11,6 +12,7 @@
 
 #include "change/registry.h"
 #include "common/result.h"
+#include "daemon/catalog.h"
 #include "engine/publisher.h"
 #include "loader/config.h"
 #include "xfr/notify.h"
@@ -42,7 +44,8 @@ public:
     // the zone refreshed at once.
     size_t answer_notify(const uint8_t* msg, size_t len, const engine::Peer& peer, engine::Transport transport,
                          uint8_t* out, size_t cap);
-    // After each publish: NOTIFY for every zone whose serial is new.
+    // After each publish: NOTIFY for every zone whose serial is new, and the produced
+    // catalog brought up to the zones now served.
     void published();
 
     const xfr::TransferCounters& counters() const { return server_.counters(); }
@@ -50,19 +53,38 @@ public:
     std::vector<xfr::SecondaryStatus> secondary_status() const { return secondaries_.status(); }
     const xfr::SecondaryCounters& secondary_counters() const { return secondaries_.counters(); }
 
+    // Each consumed catalog and the produced one, with the members they list.
+    std::vector<CatalogStatus> catalog_status() const;
+    uint64_t catalog_errors() const { return catalog_errors_.load(std::memory_order_relaxed); }
+
 private:
+    // The configuration as given, with a zone for each catalog member and for the
+    // produced catalog: what the keys, ACL, notify lists and secondaries are made of.
+    loader::Config with_catalog_zones(const loader::Config& config) const;
+    Status reconfigure();
+    // A consumed catalog got a new copy: its members are read again, and zones come and go.
+    void catalog_changed(const dns::Name& catalog);
+    // The members a consumed catalog's copy in the registry lists (none without a copy).
+    Result<CatalogMembers> stored_members(const dns::Name& catalog) const;
+    void produce_catalog();
+
     const engine::Publisher& publisher_;
     change::Registry& registry_;
     xfr::TransferServer server_;
     xfr::Notifier notifier_;
     // Applies a transfer in through the registry (whole, or as a batch).
     Status apply(const dns::Name& zone, const xfr::Incoming& in, const std::string& primary);
+    Status apply_copy(const dns::Name& zone, const xfr::Incoming& in, const std::string& primary);
     xfr::Secondaries secondaries_;
     std::mutex mu_;  // guards what follows
     std::shared_ptr<const xfr::TransferAccess> access_;
     std::map<std::string, std::vector<xfr::NotifyTarget>> targets_;      // by canonical origin wire
     std::map<std::string, uint32_t> serials_;                            // the serials last published
     std::map<std::string, std::vector<change::AclRule>> primary_rules_;  // per secondary zone: its primaries
+    std::map<std::string, std::vector<dns::Name>> members_;              // per consumed catalog (origin text)
+    mutable std::mutex config_mu_;  // one reconfiguration at a time; guards what follows
+    loader::Config config_;
+    std::atomic<uint64_t> catalog_errors_{0};
 };
 
 }  // namespace fz::daemon

@@ -284,7 +284,7 @@ Result<Config> load_config(const std::string& path) {
             "geoip",         "latency",        "latency_default_order",
             "control",       "metrics",        "api",
             "store",         "keys",           "acl",
-            "remotes"};
+            "remotes",       "catalog"};
         // A file with none of our keys may be any file at all (fastzonectl check
         // /etc/shadow parses as a mapping): quote nothing of it.
         if (std::none_of(kTopLevel.begin(), kTopLevel.end(), [&](const char* k) { return root[k].IsDefined(); })) {
@@ -304,9 +304,14 @@ Result<Config> load_config(const std::string& path) {
             if (!s) return s.error();
             c.dataplane = std::move(d);
         }
-        if (!root["zones"]) return Error{path, 0, "no 'zones': nothing to serve"};
-        auto zs = read_zones(rd, root["zones"], c.dir, c.zones);
-        if (!zs) return zs.error();
+        // A consumed catalog brings zones of its own (and is listed as one).
+        if (!root["zones"] && !(root["catalog"] && root["catalog"]["consume"])) {
+            return Error{path, 0, "no 'zones': nothing to serve"};
+        }
+        if (root["zones"]) {
+            auto zs = read_zones(rd, root["zones"], c.dir, c.zones);
+            if (!zs) return zs.error();
+        }
         for (auto [key, field] :
              {std::pair{"health_checks", &c.health_checks}, std::pair{"cidr_collections", &c.cidr_collections},
               std::pair{"geoip", &c.geoip}, std::pair{"latency", &c.latency}}) {

@@ -101,6 +101,41 @@ struct AclConfig {
     uint32_t line = 0;
 };
 
+// Catalog zones (catalog:, RFC 9432 version 2). A consumed catalog is also listed in
+// Config::zones, as a secondary zone of its primaries; each member it lists becomes a
+// secondary zone of the same primaries, under the same ACL rules.
+struct CatalogConsumeConfig {
+    dns::Name origin;
+    std::vector<std::string> primaries;  // remote ids
+    std::vector<std::string> acl;        // acl ids, for the catalog and its members
+    uint32_t line = 0;
+
+    // The zone `origin` (the catalog itself, or one of its members) as a secondary zone of
+    // the catalog's primaries, under its rules.
+    ZoneConfig secondary_zone(const dns::Name& origin) const {
+        ZoneConfig z;
+        z.origin = origin;
+        z.origin_text = origin.to_text();
+        z.primaries = primaries;
+        z.acl = acl;
+        z.line = line;
+        return z;
+    }
+};
+
+// The catalog fastzone writes of the zones it serves, for its own secondaries.
+struct CatalogProduceConfig {
+    dns::Name origin;
+    std::vector<std::string> acl;     // acl ids (who may transfer it)
+    std::vector<std::string> notify;  // remote ids told of each new serial
+    uint32_t line = 0;
+};
+
+struct CatalogConfig {
+    std::vector<CatalogConsumeConfig> consume;
+    std::optional<CatalogProduceConfig> produce;
+};
+
 struct MetricsConfig {
     std::optional<ListenAddress> listen;
 };
@@ -131,6 +166,7 @@ struct Config {
     std::vector<TsigKeyConfig> keys;
     std::vector<RemoteConfig> remotes;
     std::vector<AclConfig> acl;
+    CatalogConfig catalog;
 
     const RemoteConfig* find_remote(const std::string& id) const;
 

@@ -191,6 +191,74 @@ Status read_acl(const Reader& rd, const YAML::Node& n, const std::vector<TsigKey
     return Ok{};
 }
 
+// A catalog's origin, as zones[].origin is read.
+Result<dns::Name> catalog_origin(const Reader& rd, const YAML::Node& n, const std::string& key) {
+    if (!n["origin"]) return rd.error(n, key + " without 'origin'");
+    FZ_TRY(origin, rd.string(n["origin"], key + ".origin"));
+    std::string text = origin;
+    if (text.empty() || text.back() != '.') text += '.';
+    auto name = dns::name_from_text(text, nullptr);
+    if (!name) return rd.error(n["origin"], "bad catalog origin '" + origin + "': " + name.error().message);
+    return *name;
+}
+
+Status read_catalog(const Reader& rd, const YAML::Node& n, Config& c) {
+    auto st = rd.only_keys(n, "catalog", {"consume", "produce"});
+    if (!st) return st.error();
+    auto taken = [&c](const dns::Name& origin) {
+        return std::any_of(c.zones.begin(), c.zones.end(), [&](const ZoneConfig& z) { return z.origin == origin; });
+    };
+    if (n["consume"]) {
+        if (!n["consume"].IsSequence()) return rd.error(n["consume"], "'catalog.consume' must be a list");
+        for (const auto& e : n["consume"]) {
+            auto only = rd.only_keys(e, "catalog.consume[]", {"origin", "primaries", "acl"});
+            if (!only) return only.error();
+            CatalogConsumeConfig cc;
+            cc.line = static_cast<uint32_t>(e.Mark().line + 1);
+            FZ_TRY(origin, catalog_origin(rd, e, "catalog.consume[]"));
+            cc.origin = origin;
+            if (!e["primaries"]) return rd.error(e, "catalog " + origin.to_text() + " has no 'primaries'");
+            FZ_TRY(primaries, rd.strings(e["primaries"], "catalog.consume[].primaries"));
+            if (primaries.empty()) return rd.error(e["primaries"], "catalog " + origin.to_text() + ": no primaries");
+            cc.primaries = primaries;
+            if (e["acl"]) {
+                FZ_TRY(acl, rd.strings(e["acl"], "catalog.consume[].acl"));
+                cc.acl = acl;
+            }
+            if (taken(origin)) return rd.error(e["origin"], "catalog " + origin.to_text() + " is also a zone");
+            // The catalog itself is a secondary zone of its primaries (checked below as one).
+            c.zones.push_back(cc.secondary_zone(origin));
+            c.catalog.consume.push_back(std::move(cc));
+        }
+    }
+    if (n["produce"]) {
+        const YAML::Node& e = n["produce"];
+        auto only = rd.only_keys(e, "catalog.produce", {"origin", "acl", "notify"});
+        if (!only) return only.error();
+        CatalogProduceConfig pc;
+        pc.line = static_cast<uint32_t>(e.Mark().line + 1);
+        FZ_TRY(origin, catalog_origin(rd, e, "catalog.produce"));
+        pc.origin = origin;
+        if (taken(origin)) return rd.error(e["origin"], "catalog " + origin.to_text() + " is also a zone");
+        for (auto [key, field] : {std::pair{"acl", &pc.acl}, std::pair{"notify", &pc.notify}}) {
+            if (!e[key]) continue;
+            FZ_TRY(list, rd.strings(e[key], std::string("catalog.produce.") + key));
+            *field = list;
+        }
+        for (const std::string& id : pc.acl) {
+            if (c.find_acl(id) == nullptr) return rd.error(e["acl"], "catalog.produce: no acl rule '" + id + "'");
+        }
+        for (const std::string& id : pc.notify) {
+            if (c.find_remote(id) == nullptr) return rd.error(e["notify"], "catalog.produce: no remote '" + id + "'");
+        }
+        if (c.store.path.empty()) {
+            return rd.error(e, "catalog.produce needs a store: set 'store.path' (its history feeds IXFR)");
+        }
+        c.catalog.produce = std::move(pc);
+    }
+    return Ok{};
+}
+
 }  // namespace
 
 Result<change::SerialPolicy> read_serial_policy(const Reader& rd, const YAML::Node& n, const std::string& key) {
@@ -220,6 +288,10 @@ Status read_change_config(const Reader& rd, const YAML::Node& root, Config& c) {
     }
     if (root["acl"]) {
         auto st = read_acl(rd, root["acl"], c.keys, c.remotes, c.acl);
+        if (!st) return st.error();
+    }
+    if (root["catalog"]) {
+        auto st = read_catalog(rd, root["catalog"], c);
         if (!st) return st.error();
     }
     if (c.api.listen && c.store.path.empty()) {

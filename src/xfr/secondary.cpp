@@ -66,30 +66,50 @@ std::vector<uint8_t> make_query(const dns::Name& zone, uint16_t qtype, const std
 
 std::string primary_text(const Primary& p) { return p.remote + " (" + p.address.text + ")"; }
 
-// The primary's SOA rdata, by a UDP query (one retry).
+// One query to `p` over UDP or TCP: its answer, or empty when none came in time.
+std::vector<uint8_t> exchange(const Primary& p, const std::vector<uint8_t>& q, bool tcp) {
+    const int fd = connect_to(p.address, tcp ? SOCK_STREAM : SOCK_DGRAM, 2000);
+    if (fd < 0) return {};
+    std::vector<uint8_t> out;
+    if (tcp) {
+        std::vector<uint8_t> framed{static_cast<uint8_t>(q.size() >> 8), static_cast<uint8_t>(q.size())};
+        framed.insert(framed.end(), q.begin(), q.end());
+        if (!send_all(fd, framed.data(), framed.size()) || !read_frame(fd, out)) out.clear();
+    } else if (send(fd, q.data(), q.size(), 0) == static_cast<ssize_t>(q.size())) {
+        uint8_t buf[4096];
+        ssize_t n;
+        do {
+            n = recv(fd, buf, sizeof buf, 0);  // 2 s timeout; answers to other ids are skipped
+        } while (n >= 2 && (buf[0] != q[0] || buf[1] != q[1]));
+        if (n > 0) out.assign(buf, buf + n);
+    }
+    close(fd);
+    return out;
+}
+
+// The primary's SOA rdata, by a UDP query (one retry), then over TCP when UDP is refused:
+// Knot DNS answers queries for a catalog zone over TCP only.
 Result<std::string> query_soa(const dns::Name& zone, const Primary& p) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        const int fd = connect_to(p.address, SOCK_DGRAM, 2000);
-        if (fd < 0) return make_error("", 0, std::string("cannot reach it: ") + std::strerror(errno));
+    bool tcp = false;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        if (attempt == 2 && !tcp) break;
         std::vector<uint8_t> mac;
         const std::vector<uint8_t> q = make_query(zone, dns::type::SOA, {}, p.key, mac);
-        uint8_t buf[4096];
-        ssize_t n = -1;
-        if (send(fd, q.data(), q.size(), 0) == static_cast<ssize_t>(q.size())) {
-            do {
-                n = recv(fd, buf, sizeof buf, 0);  // 2 s timeout; answers to other ids are skipped
-            } while (n >= 2 && (buf[0] != q[0] || buf[1] != q[1]));
-        }
-        close(fd);
-        if (n < static_cast<ssize_t>(dns::kHeaderSize)) continue;
+        const std::vector<uint8_t> a = exchange(p, q, tcp);
+        if (a.size() < dns::kHeaderSize || a[0] != q[0] || a[1] != q[1]) continue;
         if (p.key) {
-            const auto st = dns::tsig_verify_response(buf, static_cast<size_t>(n), *p.key, mac, unix_ms() / 1000);
+            const auto st = dns::tsig_verify_response(a.data(), a.size(), *p.key, mac, unix_ms() / 1000);
             if (st != dns::TsigStatus::kOk) {
                 return make_error("", 0, std::string("its SOA answer's TSIG: ") + dns::tsig_status_name(st));
             }
         }
-        auto m = dns::read_message(buf, static_cast<size_t>(n));
+        auto m = dns::read_message(a.data(), a.size());
         if (!m) return make_error("", 0, "its SOA answer: " + m.error().message);
+        if (m->rcode() == dns::rcode::REFUSED && !tcp) {
+            tcp = true;
+            attempt = 1;  // one try over TCP
+            continue;
+        }
         if (m->rcode() != dns::rcode::NOERROR) {
             return make_error("", 0, "it answered the SOA query " + dns::rcode_name(m->rcode()));
         }

@@ -20,26 +20,18 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fztest import check, fail  # noqa: E402  (puts tests/support on the path)
 from ports import free_port  # noqa: E402
-from servers import Fastzoned, Knotd, ServerError, remove_work_dir, write_knot_conf  # noqa: E402
+from servers import Fastzoned, Knotd, write_knot_conf  # noqa: E402
 
-try:
-    import dns.message
-    import dns.query
-    import dns.rcode
-    import dns.rdatatype
-    import dns.tsigkeyring
-    import dns.zone
-except ImportError:
-    print("SKIP: dnspython is not installed for this python (Debian: python3-dnspython)")
-    sys.exit(77)
-
-from xfrtest import axfr, fastzonectl, soa_serial, stats, wait_for  # noqa: E402
+from xfrtest import axfr, fastzonectl, run_test, soa_serial, stats, wait_for  # noqa: E402  (skips without dnspython)
+import dns.message  # noqa: E402
+import dns.query  # noqa: E402
+import dns.rcode  # noqa: E402
+import dns.tsigkeyring  # noqa: E402
 
 SECRET = base64.b64encode(b"fastzone-secondary-secret-32byte").decode()
 OTHER = base64.b64encode(b"a-different-secret-for-zone-two!").decode()
@@ -179,111 +171,102 @@ def main():
             return 77
     fastzoned = os.path.abspath(sys.argv[1])
     CTL = os.path.join(os.path.dirname(fastzoned), "fastzonectl")
-    work = tempfile.mkdtemp(prefix="fz-xfr-in-")
-    servers = []
-    try:
-        port, knot_port = free_port(), free_port()
-        kwork = os.path.join(work, "knot-primary")
-        os.makedirs(kwork)
-        for name, text in (("sec.example.zone", SEC_ZONE), ("other.example.zone", OTHER_ZONE)):
-            with open(os.path.join(kwork, name), "w") as f:
-                f.write(text)
-        kconf = write_knot_conf(kwork, knot_port, [("sec.example.", "sec.example.zone"),
-                                                   ("other.example.", "other.example.zone")],
-                                sections=KNOT_SECTIONS.format(secret=SECRET, other=OTHER, port=port),
-                                zone_options=["notify: fastzone", "acl: [to-fastzone, local-update]",
-                                              "serial-policy: increment"],
-                                zone_dir=kwork)
-        with open(kconf) as f:
-            text = f.read().replace("journal-content: none", "journal-content: changes")
-        with open(kconf, "w") as f:
+    return run_test("fz-xfr-in-", lambda work, servers: scenario(fastzoned, work, servers))
+
+
+def scenario(fastzoned, work, servers):
+    port, knot_port = free_port(), free_port()
+    kwork = os.path.join(work, "knot-primary")
+    os.makedirs(kwork)
+    for name, text in (("sec.example.zone", SEC_ZONE), ("other.example.zone", OTHER_ZONE)):
+        with open(os.path.join(kwork, name), "w") as f:
             f.write(text)
-        knot = Knotd(kconf, knot_port)
-        servers.append(knot)
-        knot.start()
-        knot.wait_ready("sec.example.")
+    kconf = write_knot_conf(kwork, knot_port, [("sec.example.", "sec.example.zone"),
+                                               ("other.example.", "other.example.zone")],
+                            sections=KNOT_SECTIONS.format(secret=SECRET, other=OTHER, port=port),
+                            zone_options=["notify: fastzone", "acl: [to-fastzone, local-update]",
+                                          "serial-policy: increment"],
+                            zone_dir=kwork)
+    with open(kconf) as f:
+        text = f.read().replace("journal-content: none", "journal-content: changes")
+    with open(kconf, "w") as f:
+        f.write(text)
+    knot = Knotd(kconf, knot_port)
+    servers.append(knot)
+    knot.start()
+    knot.wait_ready("sec.example.")
 
-        conf = os.path.join(work, "fastzone.yaml")
-        with open(conf, "w") as f:
-            f.write(fastzone_conf(work, port, knot_port))
-        fz = Fastzoned(fastzoned, conf, port)
-        servers.append(fz)
-        fz.start()
-        wait_for(lambda: soa_serial(port, "sec.example.") == 2026120401, "the first AXFR")
-        knot_copy = axfr(knot_port, "sec.example.", KEY)
-        check(len(knot_copy) == 9 and axfr(port, "sec.example.") == knot_copy,
-              "the first transfer: fastzone serves Knot DNS's zone, record for record")
-        line = secondary_line(work, "sec.example.")
-        check("ok, serial 2026120401, primary knot" in line, f"fastzonectl status shows the zone ({line})")
+    conf = os.path.join(work, "fastzone.yaml")
+    with open(conf, "w") as f:
+        f.write(fastzone_conf(work, port, knot_port))
+    fz = Fastzoned(fastzoned, conf, port)
+    servers.append(fz)
+    fz.start()
+    wait_for(lambda: soa_serial(port, "sec.example.") == 2026120401, "the first AXFR")
+    knot_copy = axfr(knot_port, "sec.example.", KEY)
+    check(len(knot_copy) == 9 and axfr(port, "sec.example.") == knot_copy,
+          "the first transfer: fastzone serves Knot DNS's zone, record for record")
+    line = secondary_line(work, "sec.example.")
+    check("ok, serial 2026120401, primary knot" in line, f"fastzonectl status shows the zone ({line})")
 
-        # Changes on Knot: NOTIFY, then IXFR.
-        ixfr_before = counter(work, "transfer_in ixfr")
-        t0 = time.monotonic()
-        knsupdate(knot_port, "update add new.sec.example. 300 A 192.0.2.200\nupdate delete txt.sec.example. TXT\n")
-        serial = soa_serial(knot_port, "sec.example.")
-        seconds = wait_for(lambda: soa_serial(port, "sec.example.") == serial, "the change on fastzone", 10)
-        print(f"     knsupdate answered on Knot DNS to the change served by fastzone: {seconds * 1000:.0f} ms "
-              f"({(time.monotonic() - t0) * 1000:.0f} ms from before knsupdate)")
-        notify_ms = notify_to_published_ms(fz)
-        if notify_ms is not None:
-            print(f"     NOTIFY received to the new serial published (fastzone's log): {notify_ms:.0f} ms")
-        check(axfr(port, "sec.example.") == axfr(knot_port, "sec.example.", KEY),
-              f"after the UPDATE on Knot, fastzone's copy (serial {serial}) equals Knot's")
-        check(counter(work, "transfer_in ixfr") > ixfr_before, "it came by IXFR")
-        for i in range(5):
-            knsupdate(knot_port, f'update add chain{i}.sec.example. 60 TXT "step {i}"\n')
-        serial = soa_serial(knot_port, "sec.example.")
-        wait_for(lambda: soa_serial(port, "sec.example.") == serial, "the chain of changes", 10)
-        check(axfr(port, "sec.example.") == axfr(knot_port, "sec.example.", KEY),
-              f"after 5 more UPDATEs on Knot, the copies are equal at serial {serial}")
+    # Changes on Knot: NOTIFY, then IXFR.
+    ixfr_before = counter(work, "transfer_in ixfr")
+    t0 = time.monotonic()
+    knsupdate(knot_port, "update add new.sec.example. 300 A 192.0.2.200\nupdate delete txt.sec.example. TXT\n")
+    serial = soa_serial(knot_port, "sec.example.")
+    seconds = wait_for(lambda: soa_serial(port, "sec.example.") == serial, "the change on fastzone", 10)
+    print(f"     knsupdate answered on Knot DNS to the change served by fastzone: {seconds * 1000:.0f} ms "
+          f"({(time.monotonic() - t0) * 1000:.0f} ms from before knsupdate)")
+    notify_ms = notify_to_published_ms(fz)
+    if notify_ms is not None:
+        print(f"     NOTIFY received to the new serial published (fastzone's log): {notify_ms:.0f} ms")
+    check(axfr(port, "sec.example.") == axfr(knot_port, "sec.example.", KEY),
+          f"after the UPDATE on Knot, fastzone's copy (serial {serial}) equals Knot's")
+    check(counter(work, "transfer_in ixfr") > ixfr_before, "it came by IXFR")
+    for i in range(5):
+        knsupdate(knot_port, f'update add chain{i}.sec.example. 60 TXT "step {i}"\n')
+    serial = soa_serial(knot_port, "sec.example.")
+    wait_for(lambda: soa_serial(port, "sec.example.") == serial, "the chain of changes", 10)
+    check(axfr(port, "sec.example.") == axfr(knot_port, "sec.example.", KEY),
+          f"after 5 more UPDATEs on Knot, the copies are equal at serial {serial}")
 
-        # A primary whose key does not match: nothing taken, the failure counted.
-        check(rcode(port, "other.example.", "SOA") == dns.rcode.REFUSED and counter(work, "transfer_in failed") >= 1,
-              "a zone whose primary answers with another key is never served (TSIG failure counted)")
-        other = secondary_line(work, "other.example.")
-        check("BADKEY" in other or "BADSIG" in other, f"its status names the TSIG error ({other})")
+    # A primary whose key does not match: nothing taken, the failure counted.
+    check(rcode(port, "other.example.", "SOA") == dns.rcode.REFUSED and counter(work, "transfer_in failed") >= 1,
+          "a zone whose primary answers with another key is never served (TSIG failure counted)")
+    other = secondary_line(work, "other.example.")
+    check("BADKEY" in other or "BADSIG" in other, f"its status names the TSIG error ({other})")
 
-        # Knot stopped: fastzone answers from its copy, retries, then expires the zone.
-        knot.stop()
-        stopped = time.monotonic()
-        wait_for(lambda: "retrying" in secondary_line(work, "sec.example."), "the retry state", 10)
-        check(rcode(port, "www.sec.example.") == dns.rcode.NOERROR, "the primary gone, the copy is still answered")
-        wait_for(lambda: "expired" in secondary_line(work, "sec.example."), "expiry", 15)
-        print(f"     primary stopped to zone expired: {time.monotonic() - stopped:.1f} s (SOA expire 8 s)")
-        check(counter(work, "transfer_in expired") == 1, "the expiry is counted")
-        wait_for(lambda: rcode(port, "www.sec.example.") == dns.rcode.SERVFAIL, "SERVFAIL after expire", 5)
-        check(rcode(port, "sec.example.", "SOA") == dns.rcode.SERVFAIL, "the expired zone is answered SERVFAIL")
+    # Knot stopped: fastzone answers from its copy, retries, then expires the zone.
+    knot.stop()
+    stopped = time.monotonic()
+    wait_for(lambda: "retrying" in secondary_line(work, "sec.example."), "the retry state", 10)
+    check(rcode(port, "www.sec.example.") == dns.rcode.NOERROR, "the primary gone, the copy is still answered")
+    wait_for(lambda: "expired" in secondary_line(work, "sec.example."), "expiry", 15)
+    print(f"     primary stopped to zone expired: {time.monotonic() - stopped:.1f} s (SOA expire 8 s)")
+    check(counter(work, "transfer_in expired") == 1, "the expiry is counted")
+    wait_for(lambda: rcode(port, "www.sec.example.") == dns.rcode.SERVFAIL, "SERVFAIL after expire", 5)
+    check(rcode(port, "sec.example.", "SOA") == dns.rcode.SERVFAIL, "the expired zone is answered SERVFAIL")
 
-        # kill -9 with the primary still away: the stored copy is served at once.
-        os.kill(fz.pid, signal.SIGKILL)
-        fz.proc.wait()
-        fz = Fastzoned(fastzoned, conf, port)
-        servers[1] = fz
-        fz.start()
-        fz.wait_ready("sec.example.")
-        check(soa_serial(port, "sec.example.") == serial,
-              "after kill -9, the stored copy is served at once (its expire timer starts again)")
+    # kill -9 with the primary still away: the stored copy is served at once.
+    os.kill(fz.pid, signal.SIGKILL)
+    fz.proc.wait()
+    fz = Fastzoned(fastzoned, conf, port)
+    servers[1] = fz
+    fz.start()
+    fz.wait_ready("sec.example.")
+    check(soa_serial(port, "sec.example.") == serial,
+          "after kill -9, the stored copy is served at once (its expire timer starts again)")
 
-        # Knot back: the zone refreshes and is current again.
-        knot = Knotd(kconf, knot_port)
-        servers[0] = knot
-        knot.start()
-        knot.wait_ready("sec.example.")
-        knsupdate(knot_port, "update add back.sec.example. 300 A 192.0.2.201\n")
-        serial = soa_serial(knot_port, "sec.example.")
-        wait_for(lambda: soa_serial(port, "sec.example.") == serial, "the refresh after the primary came back", 15)
-        check("ok" in secondary_line(work, "sec.example.").split(":", 1)[1].split(",")[0] and
-              rcode(port, "back.sec.example.") == dns.rcode.NOERROR, "with the primary back the zone is current again")
-        for s in servers:
-            if not s.running():
-                fail(f"{s.name} exited: {s.log_tail()}")
-        return 0
-    except ServerError as e:
-        fail(str(e))
-    finally:
-        for s in reversed(servers):
-            s.stop()
-        remove_work_dir(work, keep=os.environ.get("FZ_KEEP") == "1")
+    # Knot back: the zone refreshes and is current again.
+    knot = Knotd(kconf, knot_port)
+    servers[0] = knot
+    knot.start()
+    knot.wait_ready("sec.example.")
+    knsupdate(knot_port, "update add back.sec.example. 300 A 192.0.2.201\n")
+    serial = soa_serial(knot_port, "sec.example.")
+    wait_for(lambda: soa_serial(port, "sec.example.") == serial, "the refresh after the primary came back", 15)
+    check("ok" in secondary_line(work, "sec.example.").split(":", 1)[1].split(",")[0] and
+          rcode(port, "back.sec.example.") == dns.rcode.NOERROR, "with the primary back the zone is current again")
 
 
 if __name__ == "__main__":

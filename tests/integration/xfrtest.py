@@ -1,17 +1,29 @@
 """What the zone-transfer tests share: the SOA serial a server answers, a zone taken by
 AXFR as a set of record lines, waiting on a condition, and fastzoned's counters through
-fastzonectl. Needs dnspython (Debian: python3-dnspython)."""
+fastzonectl. Needs dnspython (Debian: python3-dnspython): without it, importing this
+module skips the test (exit 77)."""
 
 import os
 import subprocess
+import sys
+import tempfile
 import time
 
-import dns.message
-import dns.query
-import dns.rdatatype
-import dns.zone
+try:
+    import dns.message
+    import dns.query
+    import dns.rcode
+    import dns.rdatatype
+    import dns.tsigkeyring
+    import dns.update
+    import dns.xfr
+    import dns.zone
+except ImportError:
+    print("SKIP: dnspython is not installed for this python (Debian: python3-dnspython)")
+    sys.exit(77)
 
 from fztest import fail
+from servers import ServerError, remove_work_dir
 
 
 def soa_serial(port, zone):
@@ -64,3 +76,25 @@ def stats(ctl, work):
         if len(parts) == 2 and parts[1].isdigit():
             values[parts[0]] = int(parts[1])
     return values
+
+
+def run_test(prefix, body):
+    """Runs body(work, servers) in a new temporary folder `work`; the body appends each
+    server it starts to `servers` (it may replace one, or stop one on purpose). After it,
+    every server not stopped on purpose must still be running; then all are stopped,
+    newest first, and the folder is removed (kept with FZ_KEEP=1). A ServerError fails
+    the test. Returns 0."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    servers = []
+    try:
+        body(work, servers)
+        for s in servers:
+            if not s.stopped and not s.running():
+                fail(f"{s.name} exited: {s.log_tail()}")
+        return 0
+    except ServerError as e:
+        fail(str(e))
+    finally:
+        for s in reversed(servers):
+            s.stop()
+        remove_work_dir(work, keep=os.environ.get("FZ_KEEP") == "1")

@@ -1,6 +1,7 @@
-"""DNS servers run by the Python tests and load scripts: fastzoned, knotd and nsd started
-on a configuration in a work folder, waited for until they answer over UDP, stopped by
-the PID started here; the configuration files they read; removing the work folder."""
+"""DNS servers run by the Python tests and load scripts: fastzoned, knotd, nsd and named
+(BIND 9) started on a configuration in a work folder, waited for until they answer over
+UDP, stopped by the PID started here; the configuration files they read; removing the
+work folder."""
 
 import json
 import os
@@ -30,6 +31,7 @@ class Server:
         self.log_path, self.cwd, self.new_session = log_path, cwd, new_session
         self.proc = None
         self.killed = False  # stop() needed SIGKILL
+        self.stopped = False  # stop() was called (an exit before that is a crash)
         self._log = None
 
     def start(self, wrap=None):
@@ -109,6 +111,7 @@ class Server:
         it again does nothing more."""
         if self.proc is None:
             return None
+        self.stopped = True
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -179,6 +182,21 @@ class Nsd(Server):
         return [self.log_path, self.own_log]
 
 
+class Named(Server):
+    """BIND 9's named in the foreground on CONFIG (see write_named_conf), run in the
+    configuration's folder with one worker thread: -g logs everything to stderr, which
+    goes to named.log beside the configuration. debug: named's debug level (-d; at 3 its
+    log says whether each transfer in was incremental)."""
+
+    name = "named"
+
+    def __init__(self, config, port=None, debug=0, **kw):
+        work = os.path.dirname(config)
+        kw.setdefault("cwd", work)
+        argv = ["named", "-g", "-n", "1", "-c", config] + (["-d", str(debug)] if debug else [])
+        super().__init__(argv, port, os.path.join(work, "named.log"), **kw)
+
+
 # --- configurations --------------------------------------------------------------------
 
 def _option_lines(options, indent):
@@ -242,15 +260,17 @@ def write_knot_conf(work, port, zones, server_options=(), sections="", template_
     """Writes work/knot.conf for a knotd listening on 127.0.0.1@port (or `listen`, one
     ADDR@PORT), with its run-time state in work/knot (made here), and returns the path.
 
-    zones: (domain, zone file) pairs. server_options, template_options and zone_options
-    (given to every zone) are extra option strings for those sections; sections is the
+    zones: (domain, zone file) pairs, or (domain, zone file, [option lines of that zone
+    alone]); a zone file of None writes no file line (a catalog Knot generates or reads).
+    server_options, template_options and zone_options (given to every zone) are extra
+    option strings for those sections; sections is the
     text of top-level sections such as modules or xdp, put before the template. zone_dir
     is the template's storage, where relative zone file names resolve (default: the run
     folder)."""
     rundir = os.path.join(work, "knot")
     os.makedirs(rundir, exist_ok=True)
-    zone_text = "".join(f'  - domain: {domain}\n    file: "{path}"\n' + _option_lines(zone_options, "    ")
-                        for domain, path in zones)
+    zone_text = "".join(f"  - domain: {z[0]}\n" + (f'    file: "{z[1]}"\n' if z[1] is not None else "") +
+                        _option_lines([*zone_options, *(z[2] if len(z) > 2 else ())], "    ") for z in zones)
     conf = os.path.join(work, "knot.conf")
     with open(conf, "w") as f:
         f.write(KNOT_CONF.format(rundir=rundir, listen=listen or f"127.0.0.1@{port}",
@@ -293,6 +313,42 @@ def write_nsd_conf(work, port, zones, zone_dir=None, zone_options=(), sections="
     conf = os.path.join(work, "nsd.conf")
     with open(conf, "w") as f:
         f.write(NSD_CONF.format(port=port, zone_dir=zone_dir or rundir, rundir=rundir, zones=zone_text))
+    return conf
+
+
+# One named: IPv4 only, no recursion, no validation, no control channel (rndc), no NOTIFYs
+# of its own, zone files written as text (a secondary's copy can be read). {options} are
+# extra lines of the options block, {sections} top-level statements (key, server, acl)
+# put before the zones.
+NAMED_CONF = """options {{
+    directory "{rundir}";
+    pid-file "{rundir}/named.pid";
+    session-keyfile "{rundir}/session.key";
+    listen-on port {port} {{ 127.0.0.1; }};
+    listen-on-v6 {{ none; }};
+    recursion no;
+    dnssec-validation no;
+    notify no;
+    masterfile-format text;
+{options}}};
+controls {{ }};
+{sections}{zones}"""
+
+
+def write_named_conf(work, port, zones, zone_type="primary", zone_options=(), options=(), sections=""):
+    """Writes work/named.conf for a named listening on 127.0.0.1 port `port`, its working
+    directory and run-time files in work/named (made here), and returns the path. zones:
+    (name, zone file) pairs of type `zone_type`; relative files resolve against the working
+    directory. zone_options (given to every zone) and options (the options block) are extra
+    statements, each ending in ';'; sections is text of more top-level statements."""
+    rundir = os.path.join(work, "named")
+    os.makedirs(rundir, exist_ok=True)
+    zone_text = "".join(f'zone "{name}" {{\n    type {zone_type};\n    file "{path}";\n' +
+                        _option_lines(zone_options, "    ") + "};\n" for name, path in zones)
+    conf = os.path.join(work, "named.conf")
+    with open(conf, "w") as f:
+        f.write(NAMED_CONF.format(rundir=rundir, port=port, options=_option_lines(options, "    "),
+                                  sections=sections, zones=zone_text))
     return conf
 
 

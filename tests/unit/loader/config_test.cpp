@@ -158,3 +158,57 @@ TEST(Config, ZoneDnssecIsRead) {
 
 }  // namespace
 }  // namespace fz::loader
+
+namespace fz::loader {
+namespace {
+
+// catalog: a consumed catalog becomes a secondary zone of its primaries; the produced one
+// needs the store; what names nothing that exists is refused with the line.
+Result<Config> with_catalog(const health::testing::TempDir& dir, const std::string& catalog_lines, bool store = true) {
+    std::ofstream(dir.path() + "/fastzone.yaml")
+        << (store ? "store:\n  path: store\n" : "")
+        << "remotes:\n  - id: hidden\n    address: 127.0.0.1@5300\n"
+           "acl:\n  - id: out\n    addresses: [127.0.0.0/8]\n    actions: [transfer]\n"
+           "zones: []\n"
+           "catalog:\n"
+        << catalog_lines;
+    return load_config(dir.path() + "/fastzone.yaml");
+}
+
+TEST(Config, AConsumedCatalogIsASecondaryZone) {
+    health::testing::TempDir dir;
+    auto c = with_catalog(dir,
+                          "  consume: [{origin: cat.example, primaries: [hidden], acl: [out]}]\n"
+                          "  produce: {origin: cat.fastzone., acl: [out]}\n");
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    ASSERT_EQ(c->catalog.consume.size(), 1u);
+    EXPECT_EQ(c->catalog.consume[0].origin.to_text(), "cat.example.");
+    ASSERT_EQ(c->zones.size(), 1u);
+    EXPECT_EQ(c->zones[0].origin_text, "cat.example.");
+    EXPECT_EQ(c->zones[0].primaries, std::vector<std::string>{"hidden"});
+    EXPECT_EQ(c->zones[0].acl, std::vector<std::string>{"out"});
+    ASSERT_TRUE(c->catalog.produce.has_value());
+    EXPECT_EQ(c->catalog.produce->origin.to_text(), "cat.fastzone.");
+}
+
+TEST(Config, ACatalogThatNamesNothingOrLacksTheStoreIsRefused) {
+    health::testing::TempDir dir;
+    auto no_remote = with_catalog(dir, "  consume: [{origin: cat.example, primaries: [nobody]}]\n");
+    ASSERT_FALSE(no_remote.ok());
+    EXPECT_NE(no_remote.error().message.find("no remote 'nobody'"), std::string::npos) << no_remote.error().message;
+    auto no_acl = with_catalog(dir, "  produce: {origin: cat.fastzone., acl: [none]}\n");
+    ASSERT_FALSE(no_acl.ok());
+    EXPECT_NE(no_acl.error().message.find("no acl rule 'none'"), std::string::npos);
+    EXPECT_GT(no_acl.error().line, 0u);
+    auto no_store = with_catalog(dir, "  produce: {origin: cat.fastzone.}\n", false);
+    ASSERT_FALSE(no_store.ok());
+    EXPECT_NE(no_store.error().message.find("store.path"), std::string::npos);
+    auto twice = with_catalog(dir,
+                              "  consume: [{origin: cat.example, primaries: [hidden]}]\n"
+                              "  produce: {origin: cat.example.}\n");
+    ASSERT_FALSE(twice.ok());
+    EXPECT_NE(twice.error().message.find("also a zone"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fz::loader
