@@ -66,6 +66,16 @@ public:
     virtual Result<std::vector<HistoryEntry>> history(const std::string& zone_id) = 0;
 };
 
+// A zone another server of the fleet changed, as the shared store saw it: its content now
+// (nullopt: deleted). `adopt` tells the store that this server now holds that version (the
+// registry calls it under its lock, so that a change made here is checked against the
+// content it was applied to).
+struct RemoteZone {
+    std::string zone_id;
+    std::optional<ZoneContent> content;
+    std::function<void()> adopt;
+};
+
 struct RegistryOptions {
     std::vector<std::string> name_servers;  // api.name_servers: the NS of zones created here
     SerialPolicy serial_policy = SerialPolicy::kIncrement;
@@ -200,6 +210,9 @@ public:
     // produces): kept by transfers as the secondaries are, set apart from the configuration's.
     void set_catalog_zones(std::set<std::string> origins);
     bool secondary(const dns::Name& origin) const;
+    // A change another server made to a zone (a fleet's store): the zone's content is
+    // replaced (built whole next), or the zone goes.
+    void apply_remote(RemoteZone zone);
     // A catalog member left its catalog: its copy goes from the store and from what is
     // served. False when there was none.
     Outcome<bool> drop_zone_copy(const dns::Name& origin);

@@ -26,6 +26,22 @@ bool Registry::secondary(const dns::Name& origin) const {
     return kept_by_transfers(origin.lowered().to_text());
 }
 
+void Registry::apply_remote(RemoteZone zone) {
+    {
+        std::lock_guard lock(mu_);
+        if (zone.content) {
+            const std::string id = zone.zone_id;
+            zone.content->sort();
+            zones_[id] = Zone{std::make_shared<const ZoneContent>(std::move(*zone.content)), false};
+        } else {
+            zones_.erase(zone.zone_id);
+        }
+        ++sequence_;
+        if (zone.adopt) zone.adopt();
+    }
+    notify();
+}
+
 Outcome<bool> Registry::drop_zone_copy(const dns::Name& origin) {
     {
         std::lock_guard lock(mu_);

@@ -84,12 +84,11 @@ std::string member_label(const dns::Name& member) {
     return label;
 }
 
-change::ZoneContent produced_catalog(const dns::Name& origin, const std::vector<dns::Name>& members,
-                                     uint32_t serial) {
+change::ZoneContent produced_catalog(const dns::Name& origin, const std::vector<dns::Name>& members, uint32_t serial) {
     change::ZoneContent c;
     c.origin = origin;
-    c.record_sets.push_back(record_set(
-        origin, dns::type::SOA, "invalid. invalid. " + std::to_string(serial) + " 3600 600 2147483646 0"));
+    c.record_sets.push_back(record_set(origin, dns::type::SOA,
+                                       "invalid. invalid. " + std::to_string(serial) + " 3600 600 2147483646 0"));
     c.record_sets.push_back(record_set(origin, dns::type::NS, "invalid."));
     c.record_sets.push_back(record_set(child(origin, "version"), dns::type::TXT, "\"2\""));
     for (auto& [owner, rs] : member_sets(origin, members)) c.record_sets.push_back(std::move(rs));

@@ -20,7 +20,7 @@ struct CatalogStatus {
 };
 
 struct CatalogMembers {
-    std::vector<dns::Name> members;  // in the catalog's order, each once
+    std::vector<dns::Name> members;    // in the catalog's order, each once
     std::vector<std::string> ignored;  // why entries were left out, one line each
 };
 
@@ -36,8 +36,7 @@ std::string member_label(const dns::Name& member);
 
 // The catalog `origin` listing `members`: SOA and NS "invalid." (4.1), the version TXT "2"
 // and one PTR per member, all at TTL 0.
-change::ZoneContent produced_catalog(const dns::Name& origin, const std::vector<dns::Name>& members,
-                                     uint32_t serial);
+change::ZoneContent produced_catalog(const dns::Name& origin, const std::vector<dns::Name>& members, uint32_t serial);
 
 // The changes that make `current` list exactly `members` (none when it already does).
 change::Batch catalog_batch(const change::ZoneContent& current, const std::vector<dns::Name>& members);

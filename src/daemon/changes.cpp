@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "daemon/access.h"
 #include "policy/health_check.h"
+#include "store/etcd_store.h"
 #include "store/sqlite_store.h"
 #include "zone/rdata_text.h"
 
@@ -41,7 +42,24 @@ Status validate_health_checks(const std::vector<policy::HealthCheck>& checks) {
 
 Result<std::unique_ptr<ChangePath>> ChangePath::open(const loader::Config& config, Host host) {
     std::unique_ptr<change::Journal> journal;
-    if (!config.store.path.empty()) {
+    store::EtcdStore* etcd = nullptr;
+    if (const auto& e = config.store.etcd) {
+        store::EtcdStoreOptions o;
+        o.etcd.endpoints = e->endpoints;
+        o.etcd.username = e->username;
+        o.etcd.password = e->password;
+        o.etcd.ca_file = e->ca_file;
+        o.etcd.cert_file = e->cert_file;
+        o.etcd.key_file = e->key_file;
+        o.prefix = e->prefix;
+        o.max_txn_ops = e->max_txn_ops;
+        auto store = store::EtcdStore::open(std::move(o));
+        if (!store) return store.error();
+        log::info("store", log::kv("etcd", (*store)->describe()) + " " +
+                               log::kv("revision", static_cast<long long>((*store)->revision())));
+        etcd = store->get();
+        journal = std::move(store.value());
+    } else if (!config.store.path.empty()) {
         auto store = store::SqliteStore::open(config.store.path);
         if (!store) return store.error();
         log::info("store", log::kv("path", (*store)->path()));
@@ -50,6 +68,13 @@ Result<std::unique_ptr<ChangePath>> ChangePath::open(const loader::Config& confi
     std::unique_ptr<ChangePath> path(new ChangePath(std::move(journal), registry_options(config), std::move(host)));
     auto st = path->registry_.open();
     if (!st) return st.error();
+    if (etcd != nullptr) {
+        // The other servers' changes come in from here on (the load above read up to now).
+        path->etcd_ = etcd;
+        etcd->start_watch([registry = &path->registry_](change::RemoteZone z) {
+            registry->apply_remote(std::move(z));
+        });
+    }
     return path;
 }
 
@@ -222,6 +247,7 @@ Status ChangePath::start(const loader::Config& config) {
 
 void ChangePath::stop() {
     if (api_) api_->stop();
+    if (etcd_ != nullptr) etcd_->stop_watch();
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;

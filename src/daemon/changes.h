@@ -19,6 +19,10 @@
 #include "loader/config.h"
 #include "loader/loader.h"
 
+namespace fz::store {
+class EtcdStore;
+}
+
 namespace fz::daemon {
 
 class ChangePath {
@@ -85,6 +89,7 @@ private:
                                                                   change::Service& service);
 
     std::unique_ptr<change::Journal> journal_;
+    store::EtcdStore* etcd_ = nullptr;  // journal_, when the store is etcd (a fleet)
     change::Registry registry_;
     Host host_;
 

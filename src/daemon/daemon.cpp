@@ -550,6 +550,11 @@ Totals Daemon::totals() const {
     t.last_reload_error = last_reload_error_;
     if (changes_) {
         t.changes.store = config_.store.path;
+        if (const auto& e = config_.store.etcd) {
+            t.changes.store = "etcd";
+            for (const auto& endpoint : e->endpoints) t.changes.store += " " + endpoint;
+            t.changes.store += " prefix " + e->prefix;
+        }
         for (const auto& z : changes_->registry().zones())
             ++(z.file_managed ? t.changes.file_zones : t.changes.stored_zones);
         t.changes.api_port = changes_->api_port();

@@ -284,7 +284,7 @@ Result<Config> load_config(const std::string& path) {
             "geoip",         "latency",        "latency_default_order",
             "control",       "metrics",        "api",
             "store",         "keys",           "acl",
-            "remotes",       "catalog"};
+            "remotes",       "catalog",        "node"};
         // A file with none of our keys may be any file at all (fastzonectl check
         // /etc/shadow parses as a mapping): quote nothing of it.
         if (std::none_of(kTopLevel.begin(), kTopLevel.end(), [&](const char* k) { return root[k].IsDefined(); })) {
@@ -410,6 +410,16 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
         changed.emplace_back("api.listen");
     }
     if (running.store.path != next.store.path) changed.emplace_back("store.path");
+    const auto etcd_text = [](const StoreConfig& s) {
+        std::string t;
+        if (s.etcd) {
+            for (const auto& e : s.etcd->endpoints) t += e + " ";
+            t += s.etcd->prefix + " " + s.etcd->username;
+        }
+        return t;
+    };
+    if (etcd_text(running.store) != etcd_text(next.store)) changed.emplace_back("store.etcd");
+    if (running.node.name != next.node.name) changed.emplace_back("node.name");
     return changed;
 }
 

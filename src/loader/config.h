@@ -66,10 +66,27 @@ struct ApiConfig {
     std::string tls_key;
 };
 
-// The embedded store (store:).
+// A fleet's store (store.etcd): etcd v3 through its HTTP/JSON gateway.
+struct EtcdConfig {
+    std::vector<std::string> endpoints;  // "http://10.0.0.1:2379"
+    std::string prefix = "/fastzone/";   // every key under it
+    std::string username, password;      // etcd user authentication, when set
+    std::string ca_file, cert_file, key_file;
+    uint32_t max_txn_ops = 128;  // etcd's --max-txn-ops
+    uint32_t line = 0;
+};
+
+// The store (store:): the embedded one in `path`, or etcd for a fleet.
 struct StoreConfig {
-    std::string path;  // a folder, created if missing; empty: no store
+    std::string path;  // a folder, created if missing; empty: none (or etcd)
+    std::optional<EtcdConfig> etcd;
     change::SerialPolicy serial_policy = change::SerialPolicy::kIncrement;
+    bool enabled() const { return !path.empty() || etcd.has_value(); }
+};
+
+// This server in a fleet (node:).
+struct NodeConfig {
+    std::string name;  // unique in the fleet; the host name when not set
 };
 
 // A TSIG key (keys[]).
@@ -163,6 +180,7 @@ struct Config {
         return d;
     }();
     StoreConfig store;
+    NodeConfig node;
     std::vector<TsigKeyConfig> keys;
     std::vector<RemoteConfig> remotes;
     std::vector<AclConfig> acl;

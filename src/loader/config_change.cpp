@@ -48,12 +48,62 @@ Status read_api(const Reader& rd, const YAML::Node& n, const std::string& dir, A
     return Ok{};
 }
 
-Status read_store(const Reader& rd, const YAML::Node& n, const std::string& dir, StoreConfig& store) {
-    auto st = rd.only_keys(n, "store", {"path", "serial_policy"});
+Status read_etcd(const Reader& rd, const YAML::Node& n, const std::string& dir, EtcdConfig& etcd) {
+    auto st = rd.only_keys(n, "store.etcd",
+                           {"endpoints", "prefix", "username", "password", "ca_file", "cert_file", "key_file",
+                            "max_txn_ops"});
     if (!st) return st.error();
-    if (!n["path"]) return rd.error(n, "'store' needs a 'path'");
-    FZ_TRY(path, rd.string(n["path"], "store.path"));
-    store.path = rd.resolve(dir, path);
+    etcd.line = static_cast<uint32_t>(n.Mark().line + 1);
+    if (!n["endpoints"]) return rd.error(n, "'store.etcd' needs 'endpoints'");
+    FZ_TRY(endpoints, rd.strings(n["endpoints"], "store.etcd.endpoints"));
+    if (endpoints.empty()) return rd.error(n["endpoints"], "'store.etcd.endpoints' is empty");
+    for (std::string& e : endpoints) {
+        if (e.rfind("http://", 0) != 0 && e.rfind("https://", 0) != 0) {
+            return rd.error(n["endpoints"], "etcd endpoint '" + e + "' must start with http:// or https://");
+        }
+        while (!e.empty() && e.back() == '/') e.pop_back();
+    }
+    etcd.endpoints = endpoints;
+    if (n["prefix"]) {
+        FZ_TRY(prefix, rd.string(n["prefix"], "store.etcd.prefix"));
+        if (prefix.empty()) return rd.error(n["prefix"], "'store.etcd.prefix' is empty");
+        etcd.prefix = prefix.back() == '/' ? prefix : prefix + "/";
+    }
+    for (auto [key, field] : {std::pair{"username", &etcd.username}, std::pair{"password", &etcd.password}}) {
+        if (!n[key]) continue;
+        FZ_TRY(v, rd.string(n[key], std::string("store.etcd.") + key));
+        *field = v;
+    }
+    if (etcd.username.empty() != etcd.password.empty()) {
+        return rd.error(n, "'store.etcd' needs both 'username' and 'password', or neither");
+    }
+    for (auto [key, field] : {std::pair{"ca_file", &etcd.ca_file}, std::pair{"cert_file", &etcd.cert_file},
+                              std::pair{"key_file", &etcd.key_file}}) {
+        if (!n[key]) continue;
+        FZ_TRY(v, rd.string(n[key], std::string("store.etcd.") + key));
+        *field = rd.resolve(dir, v);
+    }
+    if (n["max_txn_ops"]) {
+        FZ_TRY(v, rd.number(n["max_txn_ops"], "store.etcd.max_txn_ops", 16, 1000000));
+        etcd.max_txn_ops = static_cast<uint32_t>(v);
+    }
+    return Ok{};
+}
+
+Status read_store(const Reader& rd, const YAML::Node& n, const std::string& dir, StoreConfig& store) {
+    auto st = rd.only_keys(n, "store", {"path", "etcd", "serial_policy"});
+    if (!st) return st.error();
+    if (!n["path"] && !n["etcd"]) return rd.error(n, "'store' needs a 'path' (or 'etcd')");
+    if (n["path"] && n["etcd"]) return rd.error(n, "'store' takes a 'path' or 'etcd', not both");
+    if (n["etcd"]) {
+        EtcdConfig etcd;
+        auto e = read_etcd(rd, n["etcd"], dir, etcd);
+        if (!e) return e.error();
+        store.etcd = std::move(etcd);
+    } else {
+        FZ_TRY(path, rd.string(n["path"], "store.path"));
+        store.path = rd.resolve(dir, path);
+    }
     if (n["serial_policy"]) {
         FZ_TRY(policy, read_serial_policy(rd, n["serial_policy"], "store.serial_policy"));
         store.serial_policy = policy;
@@ -251,7 +301,7 @@ Status read_catalog(const Reader& rd, const YAML::Node& n, Config& c) {
         for (const std::string& id : pc.notify) {
             if (c.find_remote(id) == nullptr) return rd.error(e["notify"], "catalog.produce: no remote '" + id + "'");
         }
-        if (c.store.path.empty()) {
+        if (!c.store.enabled()) {
             return rd.error(e, "catalog.produce needs a store: set 'store.path' (its history feeds IXFR)");
         }
         c.catalog.produce = std::move(pc);
@@ -290,11 +340,19 @@ Status read_change_config(const Reader& rd, const YAML::Node& root, Config& c) {
         auto st = read_acl(rd, root["acl"], c.keys, c.remotes, c.acl);
         if (!st) return st.error();
     }
+    if (root["node"]) {
+        auto st = rd.only_keys(root["node"], "node", {"name"});
+        if (!st) return st.error();
+        if (root["node"]["name"]) {
+            FZ_TRY(name, rd.string(root["node"]["name"], "node.name"));
+            c.node.name = name;
+        }
+    }
     if (root["catalog"]) {
         auto st = read_catalog(rd, root["catalog"], c);
         if (!st) return st.error();
     }
-    if (c.api.listen && c.store.path.empty()) {
+    if (c.api.listen && !c.store.enabled()) {
         return rd.error(root["api"], "the API needs a store: set 'store.path'");
     }
     for (const ZoneConfig& z : c.zones) {
@@ -308,7 +366,7 @@ Status read_change_config(const Reader& rd, const YAML::Node& root, Config& c) {
                 return Error{rd.file(), z.line, "zone " + z.origin_text + ": primaries: no remote '" + id + "'"};
             }
         }
-        if (!z.primaries.empty() && c.store.path.empty()) {
+        if (!z.primaries.empty() && !c.store.enabled()) {
             return Error{rd.file(), z.line,
                          "zone " + z.origin_text + " is a secondary: set 'store.path' so that its copy is kept"};
         }
@@ -317,7 +375,7 @@ Status read_change_config(const Reader& rd, const YAML::Node& root, Config& c) {
                 return Error{rd.file(), z.line, "zone " + z.origin_text + ": notify: no remote '" + id + "'"};
             }
         }
-        if (c.zone_allows(z, "update") && c.store.path.empty()) {
+        if (c.zone_allows(z, "update") && !c.store.enabled()) {
             return Error{rd.file(), z.line,
                          "zone " + z.origin_text + " accepts updates: set 'store.path' so that they are kept"};
         }

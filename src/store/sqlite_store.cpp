@@ -26,6 +26,7 @@
 #include "dns/name.h"
 #include "policy/health_check.h"
 #include "policy/record_set.h"
+#include "store/codec.h"
 
 namespace fz::store {
 namespace {
@@ -137,76 +138,6 @@ void bind_value(sqlite3_stmt* s, int i, int64_t v) { sqlite3_bind_int64(s, i, v)
 std::string column_text(sqlite3_stmt* s, int i) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
     return p == nullptr ? std::string() : std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, i)));
-}
-
-// Record sets as a JSON list, one per line.
-std::string record_sets_json(const std::vector<policy::RecordSet>& sets) {
-    std::string out = "[\n";
-    for (size_t i = 0; i < sets.size(); ++i) {
-        if (i != 0) out += ",\n";
-        out += policy::record_set_to_json(sets[i]);
-    }
-    out += "\n]";
-    return out;
-}
-
-// A check's ChildHealthChecks from its stored JSON (a CALCULATED check), or nullopt when
-// the row is not a JSON object.
-std::optional<std::vector<std::string>> child_ids_of(const std::string& json) {
-    const nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return std::nullopt;
-    std::vector<std::string> out;
-    auto cfg = j.find("HealthCheckConfig");
-    if (cfg == j.end() || !cfg->is_object()) return out;
-    auto children = cfg->find("ChildHealthChecks");
-    if (children == cfg->end() || !children->is_array()) return out;
-    for (const auto& c : *children) {
-        if (c.is_string()) out.push_back(c.get<std::string>());
-    }
-    return out;
-}
-
-// A zone's signing state as one JSON row (the keys' texts as BIND writes them).
-std::string signing_json(const change::ZoneSigning& signing) {
-    nlohmann::json keys = nlohmann::json::array();
-    for (const change::ZoneKey& k : signing.keys) {
-        keys.push_back({{"Name", k.name},
-                        {"Ksk", k.ksk},
-                        {"KmsArn", k.kms_arn},
-                        {"Active", k.active},
-                        {"Tag", k.tag},
-                        {"Public", k.public_text},
-                        {"Private", k.private_text},
-                        {"CreatedMs", k.created_ms},
-                        {"ModifiedMs", k.modified_ms}});
-    }
-    return nlohmann::json{{"Enabled", signing.enabled}, {"ModifiedMs", signing.modified_ms}, {"Keys", keys}}.dump();
-}
-
-std::optional<change::ZoneSigning> signing_of(const std::string& text) {
-    const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return std::nullopt;
-    try {
-        change::ZoneSigning out;
-        out.enabled = j.at("Enabled").get<bool>();
-        out.modified_ms = j.at("ModifiedMs").get<int64_t>();
-        for (const auto& k : j.at("Keys")) {
-            change::ZoneKey key;
-            key.name = k.at("Name").get<std::string>();
-            key.ksk = k.at("Ksk").get<bool>();
-            key.kms_arn = k.at("KmsArn").get<std::string>();
-            key.active = k.at("Active").get<bool>();
-            key.tag = k.at("Tag").get<uint16_t>();
-            key.public_text = k.at("Public").get<std::string>();
-            key.private_text = k.at("Private").get<std::string>();
-            key.created_ms = k.at("CreatedMs").get<int64_t>();
-            key.modified_ms = k.at("ModifiedMs").get<int64_t>();
-            out.keys.push_back(std::move(key));
-        }
-        return out;
-    } catch (const nlohmann::json::exception&) {
-        return std::nullopt;
-    }
 }
 
 }  // namespace
@@ -542,23 +473,6 @@ Status SqliteStore::delete_health_check(const std::string& id) {
     });
 }
 
-namespace {
-
-// Parses a list of stored record sets (record_sets_json's form) for zone `origin`. On
-// error, `describe_row(i)` names the row a line points at.
-// Parses a list of stored record sets (record_sets_json's form) for zone `origin`; an error
-// is "store: <context>: <the parser's message>".
-Result<std::vector<policy::RecordSet>> parse_rows(std::string_view text, const std::string& file,
-                                                  const dns::Name& origin, const std::string& context) {
-    auto parsed = policy::parse_record_sets_text(text, file, origin, policy::RecordSetOptions{.any_type = true});
-    if (!parsed.ok()) return Error{file, 0, "store: " + context + ": " + parsed.error().message};
-    // The lines are those of the text built here, which mean nothing to anyone else.
-    for (policy::RecordSet& rs : parsed->record_sets) rs.line = 0;
-    return std::move(parsed->record_sets);
-}
-
-}  // namespace
-
 Result<change::ZoneContent> SqliteStore::read_zone(sqlite3_stmt* row) {
     change::ZoneContent zone;
     zone.id = column_text(row, 0);
@@ -666,30 +580,11 @@ Result<change::StoredState> SqliteStore::load() {
         sqlite3_stmt* checks = stmt(kSelectHealthChecks);
         Reset reset_checks(checks);
         while ((rc = sqlite3_step(checks)) == SQLITE_ROW) {
-            change::HealthCheckRecord record;
-            const std::string id = column_text(checks, 0);
-            record.caller_reference = column_text(checks, 1);
-            record.version = static_cast<uint64_t>(sqlite3_column_int64(checks, 2));
-            const std::string json = column_text(checks, 3);
-            // A CALCULATED check's children may be checks of the configured file, which the
-            // store does not hold: stand-ins let the parser resolve them. `children` (indexes
-            // into that one-check set) is cleared; whoever builds a set resolves its own.
-            auto child_ids = child_ids_of(json);
-            if (!child_ids) return Error{path_, 0, "store: health check " + id + ": the stored row is not JSON"};
-            std::string text = "[\n" + json;
-            for (const std::string& child : std::set<std::string>(child_ids->begin(), child_ids->end())) {
-                if (child == id) continue;
-                nlohmann::json stand_in = {
-                    {"Id", child}, {"HealthCheckConfig", {{"Type", "TCP"}, {"IPAddress", "192.0.2.1"}, {"Port", 1}}}};
-                text += ",\n" + stand_in.dump();
-            }
-            text += "\n]";
-            auto parsed = policy::parse_health_checks_text(text, path_);
-            if (!parsed.ok()) return Error{path_, 0, "store: health check " + id + ": " + parsed.error().message};
-            record.check = std::move(parsed->checks.front());
-            record.check.children.clear();
-            record.check.line = 0;
-            state.health_checks.push_back(std::move(record));
+            auto record = health_check_of(column_text(checks, 0), column_text(checks, 1),
+                                          static_cast<uint64_t>(sqlite3_column_int64(checks, 2)),
+                                          column_text(checks, 3), path_);
+            if (!record.ok()) return record.error();
+            state.health_checks.push_back(std::move(record.value()));
         }
         if (rc != SQLITE_DONE) return error("cannot read the health checks");
         return Ok{};

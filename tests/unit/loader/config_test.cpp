@@ -212,3 +212,48 @@ TEST(Config, ACatalogThatNamesNothingOrLacksTheStoreIsRefused) {
 
 }  // namespace
 }  // namespace fz::loader
+
+namespace fz::loader {
+namespace {
+
+// store.etcd: endpoints (http or https), prefix, credentials in pairs; not with a path.
+Result<Config> with_store(const health::testing::TempDir& dir, const std::string& store_lines) {
+    std::ofstream(dir.path() + "/example.com.zone") << "@ 3600 SOA ns1.example.com. h.example.com. 1 2 3 4 5\n";
+    std::ofstream(dir.path() + "/fastzone.yaml")
+        << "node:\n  name: ns1\nstore:\n"
+        << store_lines << "zones:\n  - origin: example.com.\n    file: example.com.zone\n";
+    return load_config(dir.path() + "/fastzone.yaml");
+}
+
+TEST(Config, AnEtcdStoreIsRead) {
+    health::testing::TempDir dir;
+    auto c = with_store(dir,
+                        "  etcd:\n    endpoints: [http://10.0.0.1:2379/, https://10.0.0.2:2379]\n"
+                        "    prefix: /dns\n    username: fz\n    password: secret\n    ca_file: ca.pem\n");
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    ASSERT_TRUE(c->store.etcd.has_value());
+    EXPECT_TRUE(c->store.enabled());
+    EXPECT_EQ(c->store.etcd->endpoints, (std::vector<std::string>{"http://10.0.0.1:2379", "https://10.0.0.2:2379"}));
+    EXPECT_EQ(c->store.etcd->prefix, "/dns/");
+    EXPECT_EQ(c->store.etcd->ca_file, dir.path() + "/ca.pem");
+    EXPECT_EQ(c->node.name, "ns1");
+}
+
+TEST(Config, AnEtcdStoreWithoutEndpointsOrWithAPathIsRefused) {
+    health::testing::TempDir dir;
+    auto none = with_store(dir, "  etcd:\n    prefix: /dns/\n");
+    ASSERT_FALSE(none.ok());
+    EXPECT_NE(none.error().message.find("endpoints"), std::string::npos);
+    auto scheme = with_store(dir, "  etcd:\n    endpoints: [10.0.0.1:2379]\n");
+    ASSERT_FALSE(scheme.ok());
+    EXPECT_NE(scheme.error().message.find("http://"), std::string::npos);
+    auto both = with_store(dir, "  path: store\n  etcd:\n    endpoints: [http://10.0.0.1:2379]\n");
+    ASSERT_FALSE(both.ok());
+    EXPECT_NE(both.error().message.find("not both"), std::string::npos);
+    auto half = with_store(dir, "  etcd:\n    endpoints: [http://10.0.0.1:2379]\n    username: fz\n");
+    ASSERT_FALSE(half.ok());
+    EXPECT_NE(half.error().message.find("password"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fz::loader

@@ -1,0 +1,73 @@
+"""A real etcd cluster for the fleet tests: N members of Debian's etcd-server on loopback
+ports, each with its data folder in the test's work folder (removed with it), started and
+stopped by the PIDs started here."""
+
+import json
+import os
+import shutil
+import time
+import urllib.request
+
+from ports import free_port
+from servers import Server
+
+
+class EtcdMember(Server):
+    name = "etcd"
+
+    def __init__(self, work, member, client_port, peer_port, initial_cluster, max_txn_ops):
+        self.member, self.client_port = member, client_port
+        self.client_url = f"http://127.0.0.1:{client_port}"
+        data = os.path.join(work, f"etcd-{member}")
+        argv = ["etcd", "--name", member, "--data-dir", data,
+                "--listen-client-urls", self.client_url, "--advertise-client-urls", self.client_url,
+                "--listen-peer-urls", f"http://127.0.0.1:{peer_port}",
+                "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer_port}",
+                "--initial-cluster", initial_cluster, "--initial-cluster-state", "new",
+                "--initial-cluster-token", f"fz-test-{os.getpid()}",
+                "--max-txn-ops", str(max_txn_ops), "--logger", "zap", "--log-level", "warn"]
+        super().__init__(argv, client_port, os.path.join(work, f"etcd-{member}.log"))
+
+    def answers(self):
+        """Whether this member serves a linearizable read (it is in a quorum)."""
+        try:
+            req = urllib.request.Request(self.client_url + "/v3/kv/range", data=b'{"key":"AA=="}', method="POST")
+            with urllib.request.urlopen(req, timeout=2) as r:
+                return "header" in json.loads(r.read())
+        except Exception:  # noqa: BLE001: not up, or no quorum
+            return False
+
+
+class EtcdCluster:
+    """`size` members forming one cluster; `endpoints` are their client URLs."""
+
+    def __init__(self, work, size=3, max_txn_ops=4096):
+        peers = [free_port() for _ in range(size)]
+        cluster = ",".join(f"e{i}=http://127.0.0.1:{p}" for i, p in enumerate(peers))
+        self.members = [EtcdMember(work, f"e{i}", free_port(), peers[i], cluster, max_txn_ops)
+                        for i in range(size)]
+
+    @property
+    def endpoints(self):
+        return [m.client_url for m in self.members]
+
+    def start(self, timeout=30.0):
+        for m in self.members:
+            m.start()
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            if all(m.answers() for m in self.members):
+                return self
+            for m in self.members:
+                if not m.running():
+                    raise RuntimeError(f"etcd member {m.member} exited: {m.log_tail()}")
+            time.sleep(0.1)
+        raise RuntimeError(f"the etcd cluster did not form within {timeout:g} s")
+
+    def stop(self):
+        for m in self.members:
+            m.stop()
+
+
+def have_etcd():
+    return shutil.which("etcd") is not None
