@@ -32,6 +32,7 @@ void usage() {
                  "  reload                      re-read configuration and data (SIGHUP does the same)\n"
                  "  stats                       counters: queries, rcodes, zones, record sets chosen\n"
                  "  health                      every health check: state, last result, last change\n"
+                 "  fleet                       the fleet's servers (store.etcd): revision served, lag\n"
                  "  explain NAME TYPE [--client IP] [--ecs PREFIX]\n"
                  "                              the answer a client gets, and why (routing policies)\n"
                  "  metrics                     the Prometheus text the metrics endpoint serves\n"

@@ -187,7 +187,7 @@ void Registry::remember(const ChangeInfo& info) {
         changes_.erase(change_order_.front());
         change_order_.pop_front();
     }
-    changes_[info.id] = ChangeState{info, ++sequence_};
+    changes_[info.id] = ChangeState{info, ++sequence_, journal_ != nullptr ? journal_->last_revision() : 0};
     change_order_.push_back(info.id);
 }
 
@@ -258,6 +258,7 @@ Registry::View Registry::view() const {
         if (!hc.from_file) v.health_checks.push_back(hc);
     }
     v.expired = expired_;
+    v.store_revision = journal_ != nullptr ? journal_->last_revision() : 0;
     return v;
 }
 
@@ -266,11 +267,21 @@ void Registry::published(uint64_t sequence) {
         std::lock_guard lock(mu_);
         if (sequence <= published_) return;
         published_ = sequence;
-        for (auto& [id, c] : changes_) {
-            if (c.sequence <= sequence) c.info.status = ChangeStatus::kInsync;
-        }
+        mark_insync_locked();
     }
     published_cv_.notify_all();
+}
+
+void Registry::set_fleet_revision(int64_t revision) {
+    std::lock_guard lock(mu_);
+    fleet_revision_ = revision;
+    mark_insync_locked();
+}
+
+void Registry::mark_insync_locked() {
+    for (auto& [id, c] : changes_) {
+        if (c.sequence <= published_ && c.store_revision <= fleet_revision_) c.info.status = ChangeStatus::kInsync;
+    }
 }
 
 uint64_t Registry::published_sequence() const {

@@ -64,6 +64,9 @@ public:
     virtual Status delete_health_check(const std::string& id) = 0;
     // A zone's history, oldest first.
     virtual Result<std::vector<HistoryEntry>> history(const std::string& zone_id) = 0;
+    // A shared store's revision that the registry's content reflects (its last write, or
+    // the last change of another server taken in); 0 for a store of one server.
+    virtual int64_t last_revision() const { return 0; }
 };
 
 // A zone another server of the fleet changed, as the shared store saw it: its content now
@@ -140,11 +143,15 @@ public:
         std::vector<std::shared_ptr<const ZoneContent>> zones;
         std::vector<HealthCheckRecord> health_checks;  // the API's (not the file's)
         std::set<std::string> expired;                 // secondary zones past their SOA expire (origin text)
+        int64_t store_revision = 0;                    // Journal::last_revision() the view reflects
     };
     View view() const;
     // The daemon published a snapshot built from a View with this sequence: every change
-    // up to it is INSYNC.
+    // up to it is INSYNC (in a fleet, once every server serves its revision too).
     void published(uint64_t sequence);
+    // A fleet: the lowest store revision every live server serves. A change is INSYNC
+    // when it is published here and its revision is at or below this.
+    void set_fleet_revision(int64_t revision);
     // The sequence of the last View published.
     uint64_t published_sequence() const;
 
@@ -233,7 +240,10 @@ private:
     struct ChangeState {
         ChangeInfo info;
         uint64_t sequence = 0;
+        int64_t store_revision = 0;  // the shared store's revision of its write (0: none)
     };
+    // Marks INSYNC every change published here and served by the whole fleet.
+    void mark_insync_locked();
     struct Zone {
         std::shared_ptr<const ZoneContent> content;
         bool file_managed = false;
@@ -279,6 +289,7 @@ private:
     std::map<std::string, std::string> creations_;     // zone id -> the change that created it
     uint64_t sequence_ = 0;
     uint64_t published_ = 0;
+    int64_t fleet_revision_ = INT64_MAX;   // no fleet: every published change is INSYNC
     std::set<std::string> secondaries_;    // origins (lower-cased text) transfers keep
     std::set<std::string> catalog_zones_;  // the same, brought by catalogs
     bool kept_by_transfers(const std::string& origin) const {

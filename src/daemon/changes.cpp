@@ -1,7 +1,11 @@
 // The daemon's change path: store, registry, rebuild thread.
 #include "daemon/changes.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <set>
 
 #include "common/log.h"
@@ -74,6 +78,23 @@ Result<std::unique_ptr<ChangePath>> ChangePath::open(const loader::Config& confi
         etcd->start_watch([registry = &path->registry_](change::RemoteZone z) {
             registry->apply_remote(std::move(z));
         });
+        std::string name = config.node.name;
+        if (name.empty()) {
+            char host[256] = "";
+            gethostname(host, sizeof host - 1);
+            name = host;
+        }
+        path->fleet_ = std::make_unique<store::EtcdFleet>(etcd->client(), etcd->prefix(), name, config.node.lease_ttl,
+                                                          [registry = &path->registry_](const store::FleetView& v) {
+                                                              if (!v.ok || v.nodes.empty()) return;
+                                                              int64_t lowest = INT64_MAX;
+                                                              for (const auto& n : v.nodes)
+                                                                  lowest = std::min(lowest, n.revision);
+                                                              registry->set_fleet_revision(lowest);
+                                                          });
+        path->fleet_->start();
+        log::info("fleet",
+                  log::kv("node", name) + " " + log::kv("lease_ttl_s", static_cast<long long>(config.node.lease_ttl)));
     }
     return path;
 }
@@ -245,8 +266,19 @@ Status ChangePath::start(const loader::Config& config) {
     return Ok{};
 }
 
+void ChangePath::published(const change::Registry::View& view) {
+    registry_.published(view.sequence);
+    if (fleet_) fleet_->set_served(view.store_revision);
+}
+
+std::optional<store::FleetView> ChangePath::fleet() const {
+    if (!fleet_) return std::nullopt;
+    return fleet_->view();
+}
+
 void ChangePath::stop() {
     if (api_) api_->stop();
+    if (fleet_) fleet_->stop();
     if (etcd_ != nullptr) etcd_->stop_watch();
     {
         std::lock_guard lock(mutex_);

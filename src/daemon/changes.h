@@ -18,10 +18,8 @@
 #include "common/result.h"
 #include "loader/config.h"
 #include "loader/loader.h"
-
-namespace fz::store {
-class EtcdStore;
-}
+#include "store/etcd_fleet.h"
+#include "store/etcd_store.h"
 
 namespace fz::daemon {
 
@@ -52,7 +50,9 @@ public:
     change::Registry::View view() const { return registry_.view(); }
     static loader::StoredInputs inputs(const change::Registry::View& view);
     // The snapshot built from `view` is published.
-    void published(const change::Registry::View& view) { registry_.published(view.sequence); }
+    void published(const change::Registry::View& view);
+    // The fleet's members (store.etcd); empty without a fleet.
+    std::optional<store::FleetView> fleet() const;
 
     // Starts the rebuild thread (after the first snapshot is published) and the Route 53
     // API (api.listen). Errors name the address or the file.
@@ -90,6 +90,7 @@ private:
 
     std::unique_ptr<change::Journal> journal_;
     store::EtcdStore* etcd_ = nullptr;  // journal_, when the store is etcd (a fleet)
+    std::unique_ptr<store::EtcdFleet> fleet_;
     change::Registry registry_;
     Host host_;
 

@@ -39,6 +39,7 @@ std::string handle_command(Daemon& daemon, const std::string& line, bool& ok) {
     if (cmd == "status") return status_text(daemon.totals());
     if (cmd == "stats") return stats_text(daemon.totals());
     if (cmd == "health") return health_text(daemon.totals());
+    if (cmd == "fleet") return fleet_text(daemon.totals());
     if (cmd == "metrics") return metrics_text(daemon.totals());
     if (cmd == "reload") {
         auto r = daemon.reload();
@@ -61,7 +62,7 @@ std::string handle_command(Daemon& daemon, const std::string& line, bool& ok) {
     }
     ok = false;
     return "unknown command '" + cmd +
-           "' (status, reload, stats, health, explain, check, metrics, import, export, stop)";
+           "' (status, reload, stats, health, fleet, explain, check, metrics, import, export, stop)";
 }
 
 }  // namespace fz::daemon

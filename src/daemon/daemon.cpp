@@ -558,6 +558,7 @@ Totals Daemon::totals() const {
         for (const auto& z : changes_->registry().zones())
             ++(z.file_managed ? t.changes.file_zones : t.changes.stored_zones);
         t.changes.api_port = changes_->api_port();
+        t.changes.fleet = changes_->fleet();
         t.changes.rebuilds = changes_->rebuilds();
         t.changes.rebuilds_failed = changes_->rebuilds_failed();
         const api::UpdateCounters u = changes_->update_counters();

@@ -192,6 +192,21 @@ void server(Exposition& e, const Totals& t) {
            "Unix time of a secondary zone's last refresh (0: none).");
     for (const auto& z : t.changes.secondaries)
         o << "fastzone_secondary_last_refresh_seconds{zone=\"" << z.zone << "\"} " << z.last_refresh_ms / 1000 << "\n";
+    if (const auto& f = t.changes.fleet) {
+        int64_t newest = 0;
+        for (const auto& n : f->nodes) newest = std::max(newest, n.revision);
+        e.head("fastzone_fleet_servers", "gauge", "Live servers of the fleet (etcd leases).");
+        o << "fastzone_fleet_servers " << f->nodes.size() << "\n";
+        e.head("fastzone_fleet_etcd_reachable", "gauge", "1 when etcd answered the last read of the fleet.");
+        o << "fastzone_fleet_etcd_reachable " << (f->ok ? 1 : 0) << "\n";
+        e.head("fastzone_fleet_server_revision", "gauge", "The store revision each live server serves.");
+        for (const auto& n : f->nodes)
+            o << "fastzone_fleet_server_revision{server=\"" << n.name << "\"} " << n.revision << "\n";
+        e.head("fastzone_fleet_server_lag", "gauge", "Revisions each server is behind the most current one.");
+        for (const auto& n : f->nodes) {
+            o << "fastzone_fleet_server_lag{server=\"" << n.name << "\"} " << newest - n.revision << "\n";
+        }
+    }
     e.head("fastzone_catalog_members", "gauge", "The member zones each catalog lists, consumed or produced.");
     for (const auto& cat : t.changes.catalogs) {
         o << "fastzone_catalog_members{catalog=\"" << cat.catalog << "\",role=\"" << cat.role << "\"} " << cat.members

@@ -1,6 +1,8 @@
 // status, stats and health as text, from one Totals.
 #include "daemon/reports.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <ctime>
@@ -53,6 +55,22 @@ std::string status_text(const Totals& t) {
     }
     for (const CatalogStatus& cat : c.catalogs) {
         o << "catalog " << cat.catalog << ": " << cat.role << ", " << cat.members << " members\n";
+    }
+    return o.str();
+}
+
+std::string fleet_text(const Totals& t) {
+    if (!t.changes.fleet) return "no fleet: the store is not etcd (store.etcd)\n";
+    const store::FleetView& f = *t.changes.fleet;
+    std::ostringstream o;
+    int64_t newest = 0;
+    for (const auto& n : f.nodes) newest = std::max(newest, n.revision);
+    o << "fleet: " << f.nodes.size() << " servers, etcd revision " << f.store_revision;
+    if (!f.ok) o << "; etcd not answering: " << f.error;
+    o << "\n";
+    for (const auto& n : f.nodes) {
+        o << "server " << n.name << ": revision " << n.revision << ", lag " << newest - n.revision << ", live"
+          << (n.self ? " (this server)" : "") << "\n";
     }
     return o.str();
 }

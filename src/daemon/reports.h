@@ -13,5 +13,7 @@ std::string status_text(const Totals& t);
 std::string stats_text(const Totals& t);
 // Every health check: state, last result and reason, last change, flips.
 std::string health_text(const Totals& t);
+// `fastzonectl fleet`: the fleet's live servers, the revision each serves and its lag.
+std::string fleet_text(const Totals& t);
 
 }  // namespace fz::daemon

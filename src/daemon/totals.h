@@ -18,6 +18,7 @@
 #include "engine/counter_slots.h"
 #include "health/status.h"
 #include "io/dpdk/dataplane.h"
+#include "store/etcd_fleet.h"
 #include "xfr/secondary.h"
 
 namespace fz::daemon {
@@ -81,6 +82,8 @@ struct Totals {
         // Catalog zones: each consumed one and the produced one, with their member counts.
         std::vector<CatalogStatus> catalogs;
         uint64_t catalog_errors = 0;  // catalogs not read, entries ignored, catalogs not written
+        // The fleet's members, when the store is etcd.
+        std::optional<store::FleetView> fleet;
     } changes;
 
     // The process and its reloads.

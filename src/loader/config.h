@@ -86,7 +86,8 @@ struct StoreConfig {
 
 // This server in a fleet (node:).
 struct NodeConfig {
-    std::string name;  // unique in the fleet; the host name when not set
+    std::string name;         // unique in the fleet; the host name when not set
+    uint32_t lease_ttl = 10;  // seconds: a server that dies leaves the fleet's list after this
 };
 
 // A TSIG key (keys[]).

@@ -51,7 +51,6 @@ Result<std::vector<policy::RecordSet>> parse_rows(std::string_view text, const s
     return std::move(parsed->record_sets);
 }
 
-
 // A zone's signing state as one JSON row (the keys' texts as BIND writes them).
 std::string signing_json(const change::ZoneSigning& signing) {
     nlohmann::json keys = nlohmann::json::array();
@@ -105,8 +104,8 @@ Result<change::HealthCheckRecord> health_check_of(const std::string& id, const s
     std::string text = "[\n" + json;
     for (const std::string& child : std::set<std::string>(child_ids->begin(), child_ids->end())) {
         if (child == id) continue;
-        nlohmann::json stand_in = {
-            {"Id", child}, {"HealthCheckConfig", {{"Type", "TCP"}, {"IPAddress", "192.0.2.1"}, {"Port", 1}}}};
+        nlohmann::json stand_in = {{"Id", child},
+                                   {"HealthCheckConfig", {{"Type", "TCP"}, {"IPAddress", "192.0.2.1"}, {"Port", 1}}}};
         text += ",\n" + stand_in.dump();
     }
     text += "\n]";

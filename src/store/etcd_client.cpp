@@ -344,8 +344,9 @@ Status EtcdClient::watch(const std::string& key, const std::string& range_end, i
         std::lock_guard lock(mu_);
         current_ = (current_ + 1) % options_.endpoints.size();  // the next try goes elsewhere
     }
-    return make_error("", 0, endpoint + ": watch: " +
-                                 (rc == CURLE_OK ? std::string("the stream ended") : curl_easy_strerror(rc)));
+    return make_error("", 0,
+                      endpoint +
+                          ": watch: " + (rc == CURLE_OK ? std::string("the stream ended") : curl_easy_strerror(rc)));
 }
 
 }  // namespace fz::store

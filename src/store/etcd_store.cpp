@@ -87,14 +87,9 @@ std::string EtcdStore::history_key(const std::string& id, uint64_t version) cons
 }
 
 std::string EtcdStore::meta_json(const ZoneMeta& m) {
-    return json{{"Id", m.id},
-                {"Origin", m.origin},
-                {"CallerReference", m.caller_reference},
-                {"Comment", m.comment},
-                {"CreatedMs", m.created_ms},
-                {"FromFile", m.from_file},
-                {"Version", m.version},
-                {"Generation", m.generation}}
+    return json{{"Id", m.id},           {"Origin", m.origin},        {"CallerReference", m.caller_reference},
+                {"Comment", m.comment}, {"CreatedMs", m.created_ms}, {"FromFile", m.from_file},
+                {"Version", m.version}, {"Generation", m.generation}}
         .dump();
 }
 

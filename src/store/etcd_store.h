@@ -50,6 +50,7 @@ public:
     Status put_health_check(const change::HealthCheckRecord& check) override;
     Status delete_health_check(const std::string& id) override;
     Result<std::vector<change::HistoryEntry>> history(const std::string& zone_id) override;
+    int64_t last_revision() const override { return revision(); }
 
     // The etcd revision of the last write this node made or the last change it took in.
     int64_t revision() const;

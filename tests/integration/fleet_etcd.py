@@ -3,19 +3,25 @@
 
   The first server moves its zone into etcd; the second loads it from there. An RFC 2136
   UPDATE to either server is one etcd transaction, and the other server serves it within
-  moments (its watch of the prefix; the time is printed). Two UPDATEs racing for the same
+  moments (its watch of the prefix; the time is printed). `fastzonectl fleet` lists both
+  servers with the revision each serves. A change through the Route 53 API (boto3) is
+  INSYNC only once both serve it: with the second server stopped (SIGSTOP) it stays
+  PENDING, and turns INSYNC when it runs again. Two UPDATEs racing for the same
   name (each with the prerequisite that the name is unused) from the two servers: exactly
   one wins, and both servers end up serving the winner's value alone. With one etcd member
   killed the quorum holds and changes still apply; a server killed with kill -9 and
-  restarted serves everything from etcd at once.
+  restarted serves everything from etcd at once, and a server killed leaves the fleet's
+  list when its lease runs out.
 
 usage: fleet_etcd.py FASTZONED
-exit: 0 pass, 1 fail (with the reason), 77 skip (etcd or dnspython missing)
+exit: 0 pass, 1 fail (with the reason), 77 skip (etcd, boto3 or dnspython missing)
 """
 
+import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -31,6 +37,14 @@ import dns.query  # noqa: E402
 import dns.rcode  # noqa: E402
 import dns.update  # noqa: E402
 
+try:
+    import boto3
+except ImportError:
+    print("SKIP: boto3 is not installed for this python (Debian: python3-boto3)")
+    sys.exit(77)
+
+KEY_ID, SECRET = "AKIAFLEETTEST0000001", "fleet-test-secret-key-0000000000000000000"
+
 ZONE = """$ORIGIN fleet.example.
 $TTL 300
 @   SOA ns1 hostmaster 1 3600 600 86400 60
@@ -40,7 +54,7 @@ www A   192.0.2.10
 """
 
 
-def conf(work, name, port, endpoints):
+def conf(work, name, port, api_port, endpoints):
     path = os.path.join(work, f"{name}.yaml")
     with open(path, "w") as f:
         f.write(f"""server:
@@ -48,8 +62,12 @@ def conf(work, name, port, endpoints):
   workers: 1
 control:
   socket: {work}/{name}.sock
+api:
+  listen: 127.0.0.1@{api_port}
+  credentials: credentials.json
 node:
   name: {name}
+  lease_ttl: 4
 store:
   etcd:
     endpoints: [{", ".join(endpoints)}]
@@ -65,6 +83,19 @@ zones:
     acl: [local-update]
 """)
     return path
+
+
+def fleet_lines(ctl, work, name):
+    out = subprocess.run([ctl, "-s", os.path.join(work, f"{name}.sock"), "fleet"], capture_output=True, text=True)
+    return [line for line in out.stdout.splitlines() if line.startswith("server ")]
+
+
+def api_change(r53, zone_id, name, value):
+    """UPSERTs name A value; the change's id."""
+    r = r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [{
+        "Action": "UPSERT", "ResourceRecordSet": {"Name": name, "Type": "A", "TTL": 60,
+                                                  "ResourceRecords": [{"Value": value}]}}]})
+    return r["ChangeInfo"]["Id"]
 
 
 def answer(port, name, rdtype="A"):
@@ -96,8 +127,12 @@ def main():
 
 
 def scenario(fastzoned, work, servers):
+    ctl = os.path.join(os.path.dirname(fastzoned), "fastzonectl")
     with open(os.path.join(work, "fleet.example.zone"), "w") as f:
         f.write(ZONE)
+    with open(os.path.join(work, "credentials.json"), "w") as f:
+        json.dump({"AccessKeys": [{"AccessKeyId": KEY_ID, "SecretAccessKey": SECRET, "Actions": ["route53:*"],
+                                   "HostedZones": ["*"]}]}, f)
     cluster = EtcdCluster(work, 3)
     servers.extend(cluster.members)
     try:
@@ -105,10 +140,11 @@ def scenario(fastzoned, work, servers):
     except RuntimeError as e:
         fail(str(e))
     ports = {"ns1": free_port(), "ns2": free_port()}
+    api_ports = {"ns1": free_port(), "ns2": free_port()}
     nodes = {}
     for name in ("ns1", "ns2"):
-        nodes[name] = Fastzoned(fastzoned, conf(work, name, ports[name], cluster.endpoints), ports[name],
-                                log_path=os.path.join(work, f"{name}.log"))
+        nodes[name] = Fastzoned(fastzoned, conf(work, name, ports[name], api_ports[name], cluster.endpoints),
+                                ports[name], log_path=os.path.join(work, f"{name}.log"))
         servers.append(nodes[name])
         nodes[name].start()
         nodes[name].wait_ready("fleet.example.")
@@ -128,6 +164,36 @@ def scenario(fastzoned, work, servers):
     wait_for(lambda: answer(a, "two.fleet.example.") == ["192.0.2.2"], "ns2's change served by ns1", 10)
     check(answer(a, "two.fleet.example.") == ["192.0.2.2"] == answer(b, "two.fleet.example."),
           "a change through either server is served by both")
+
+    # The fleet as each server sees it.
+    wait_for(lambda: len(fleet_lines(ctl, work, "ns1")) == 2 and
+             all(", lag 0," in line for line in fleet_lines(ctl, work, "ns1")),
+             "fastzonectl fleet listing both servers, neither behind", 10)
+    lines = fleet_lines(ctl, work, "ns1")
+    check(any(line.startswith("server ns1:") and "(this server)" in line for line in lines) and
+          any(line.startswith("server ns2:") for line in lines), f"fastzonectl fleet lists both servers ({lines})")
+
+    # INSYNC once every server serves the change.
+    r53 = boto3.client("route53", endpoint_url=f"http://127.0.0.1:{api_ports['ns1']}", region_name="us-east-1",
+                       aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
+    zone_id = next(z["Id"].split("/")[-1] for z in r53.list_hosted_zones()["HostedZones"]
+                   if z["Name"] == "fleet.example.")
+    change = api_change(r53, zone_id, "api.fleet.example.", "192.0.2.50")
+    wait_for(lambda: r53.get_change(Id=change)["ChangeInfo"]["Status"] == "INSYNC", "the API change INSYNC", 10)
+    check(answer(b, "api.fleet.example.") == ["192.0.2.50"], "an API change is INSYNC once the other server serves it")
+    os.kill(nodes["ns2"].pid, signal.SIGSTOP)
+    try:
+        change = api_change(r53, zone_id, "api.fleet.example.", "192.0.2.51")
+        time.sleep(1.0)
+        status = r53.get_change(Id=change)["ChangeInfo"]["Status"]
+        check(status == "PENDING" and answer(a, "api.fleet.example.") == ["192.0.2.51"],
+              f"with ns2 stopped the change is served by ns1 but {status}, not INSYNC")
+    finally:
+        os.kill(nodes["ns2"].pid, signal.SIGCONT)
+    seconds = wait_for(lambda: r53.get_change(Id=change)["ChangeInfo"]["Status"] == "INSYNC",
+                       "INSYNC after ns2 runs again", 10)
+    check(answer(b, "api.fleet.example.") == ["192.0.2.51"],
+          f"ns2 running again serves the change, and it turns INSYNC ({seconds:.1f} s after SIGCONT)")
 
     # A race: each server adds race. only if the name is unused; exactly one may win.
     results = {}
@@ -160,7 +226,7 @@ def scenario(fastzoned, work, servers):
     os.kill(nodes["ns1"].pid, signal.SIGKILL)
     nodes["ns1"].proc.wait()
     nodes["ns1"].stopped = True
-    again = Fastzoned(fastzoned, conf(work, "ns1", a, cluster.endpoints), a,
+    again = Fastzoned(fastzoned, conf(work, "ns1", a, api_ports["ns1"], cluster.endpoints), a,
                       log_path=os.path.join(work, "ns1-again.log"))
     servers.append(again)
     again.start()
@@ -168,6 +234,14 @@ def scenario(fastzoned, work, servers):
     served = [answer(a, f"{n}.fleet.example.") for n in ("one", "two", "race", "quorum")]
     check(served == [["192.0.2.1"], ["192.0.2.2"], [value], ["192.0.2.3"]],
           f"after kill -9 the restarted server serves every change from etcd ({served})")
+    os.kill(nodes["ns2"].pid, signal.SIGKILL)
+    nodes["ns2"].proc.wait()
+    nodes["ns2"].stopped = True
+    seconds = wait_for(lambda: [line.split(":")[0] for line in fleet_lines(ctl, work, "ns1")] == ["server ns1"],
+                       "ns2 (killed) gone from the fleet", 15)
+    lines = fleet_lines(ctl, work, "ns1")
+    check(len(lines) == 1 and lines[0].startswith("server ns1:"),
+          f"a server killed leaves the fleet's list when its lease runs out ({seconds:.1f} s, lease 4 s)")
 
 
 if __name__ == "__main__":
