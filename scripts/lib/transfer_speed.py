@@ -11,15 +11,35 @@ While one of fastzoned's transfers runs, a second client sends a UDP query every
 and records the slowest answer, and the server's RSS is sampled: a transfer must neither
 stall query answering nor grow the server by the zone's size.
 
+With --ixfr-in, instead: fastzoned as the secondary of Knot DNS (knotd with journal-content:
+changes and serial-policy: increment, NOTIFY to fastzoned, TSIG on the transfers). Knot
+serves the zone of N A records; the time from fastzoned's start to its first AXFR in served
+is printed. Then, `--rounds` times, `--changes` record-set changes in one new serial on
+Knot, a third each of replacements (h<i> A to a new address), deletions (h<i> A) and
+additions (new<r>-<j> A), at names no earlier round touched: by default staged in a knotc
+zone transaction and timed from its `knotc zone-commit` (Knot then serves the new serial and
+sends its NOTIFY at once); with --knot-change update, one RFC 2136 UPDATE over TCP, timed
+from Knot's answer (Knot 3.2 sends its NOTIFY for an UPDATE 1 s later). The figure ends
+when fastzoned answers the new SOA serial and a replaced record's new address (polled
+every 2 ms over UDP). fastzoned's log gives the rest: when Knot's NOTIFY came, the
+transfer's kind (it must be ixfr, and `fastzonectl stats` count it), its rebuild. At the
+end Knot is asked for IXFR from the serial before the last round, to show that it answers
+a delta (not the whole zone).
+
 usage: transfer_speed.py FASTZONED [--records N] [--rounds R] [--no-peers]
+       transfer_speed.py FASTZONED --ixfr-in [--records N] [--rounds R] [--changes C]
+                         [--knot-change txn|update] [--keep]
 """
 
 import argparse
+import base64
+import datetime
 import os
 import shutil
 import socket
 import statistics
 import struct
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,16 +49,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "support"))
 from ports import free_port  # noqa: E402
 from servers import Fastzoned, Knotd, Nsd, write_fastzone_conf, write_knot_conf, write_nsd_conf  # noqa: E402
+# The zone (h<i> IN A 10.x.y.z, serial 1) is the memory benchmark's, from the same code.
+from serving_memory import ORIGIN, write_zone  # noqa: E402
 
-ORIGIN = "bench.example."
-
-
-def write_zone(path, records):
-    with open(path, "w") as f:
-        f.write(f"$ORIGIN {ORIGIN}\n$TTL 300\n@ SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ NS ns1\n"
-                "ns1 A 192.0.2.53\n")
-        for i in range(records):
-            f.write(f"h{i} A 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}\n")
+import dns.message  # noqa: E402
+import dns.name  # noqa: E402
+import dns.query  # noqa: E402
+import dns.rcode  # noqa: E402
+import dns.rdatatype  # noqa: E402
+import dns.tsig  # noqa: E402
+import dns.update  # noqa: E402
 
 
 def wire_name(name):
@@ -143,13 +163,298 @@ def measure(name, server, port, expected, rounds, probe=False):
     return best, median
 
 
+# --- fastzoned as a secondary of Knot DNS: AXFR, then IXFR in -------------------------
+
+SECRET = base64.b64encode(b"transfer-speed-bench-secret-32b!").decode()
+
+KNOT_PRIMARY = """key:
+  - id: xfr-key
+    algorithm: hmac-sha256
+    secret: {secret}
+remote:
+  - id: fastzone
+    address: 127.0.0.1@{port}
+    key: xfr-key
+acl:
+  - id: to-fastzone
+    address: 127.0.0.1
+    key: xfr-key
+    action: transfer
+  - id: local-update
+    address: 127.0.0.1
+    action: update
+"""
+
+
+def secondary_conf(work, port, knot_port):
+    """fastzoned's configuration: one worker, the zone a secondary of Knot (TSIG)."""
+    path = os.path.join(work, "fastzone.yaml")
+    with open(path, "w") as f:
+        f.write(f"""server:
+  listen: 127.0.0.1@{port}
+  workers: 1
+control:
+  socket: {work}/ctl.sock
+store:
+  path: {work}/store
+keys:
+  - id: xfr-key
+    algorithm: hmac-sha256
+    secret: "{SECRET}"
+remotes:
+  - id: knot
+    address: 127.0.0.1@{knot_port}
+    key: xfr-key
+zones:
+  - origin: {ORIGIN}
+    primaries: [knot]
+""")
+    return path
+
+
+def soa_serial(port):
+    """The serial of ORIGIN that 127.0.0.1@port answers, or None."""
+    try:
+        r = dns.query.udp(dns.message.make_query(ORIGIN, "SOA"), "127.0.0.1", port=port, timeout=0.5)
+    except Exception:  # noqa: BLE001 - not up yet
+        return None
+    for rrset in r.answer:
+        if rrset.rdtype == dns.rdatatype.SOA:
+            return rrset[0].serial
+    return None
+
+
+def a_values(port, name):
+    """The A addresses 127.0.0.1@port answers for name, as a set (empty: none)."""
+    try:
+        r = dns.query.udp(dns.message.make_query(name, "A"), "127.0.0.1", port=port, timeout=0.5)
+    except Exception:  # noqa: BLE001
+        return None
+    return {rd.address for rrset in r.answer if rrset.rdtype == dns.rdatatype.A for rd in rrset}
+
+
+def log_epoch(line):
+    """The ts= field of a fastzoned log line (UTC, ms) as Unix seconds."""
+    ts = line.split("ts=", 1)[1].split()[0]
+    return datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def log_field(line, key):
+    for kv in line.split():
+        if kv.startswith(key + "="):
+            return kv.split("=", 1)[1].strip('"')
+    return None
+
+
+def ctl_stats(ctl, work):
+    """fastzonectl stats as {name: number}."""
+    out = subprocess.run([ctl, "-s", os.path.join(work, "ctl.sock"), "stats"], capture_output=True, text=True).stdout
+    values = {}
+    for line in out.splitlines():
+        parts = line.rsplit(" ", 1)
+        if len(parts) == 2 and parts[1].isdigit():
+            values[parts[0]] = int(parts[1])
+    return values
+
+
+def round_changes(r, records, changes):
+    """Round r's `changes` record-set changes at names no earlier round touched, a third
+    each replaced, deleted and added: [(kind, relative name, new address or None)]."""
+    out = []
+    for j in range(changes):
+        i = (r * changes + j) * 997 % records  # spread over the zone; distinct while r * changes < records
+        if j % 3 == 0:
+            out.append(("replace", f"h{i}", f"172.16.{r & 255}.{j // 3 & 255}"))
+        elif j % 3 == 1:
+            out.append(("delete", f"h{i}", None))
+        else:
+            out.append(("add", f"new{r}-{j}", f"192.168.{r & 255}.{j // 3 & 255}"))
+    return out
+
+
+def as_update(changes):
+    """The changes as one RFC 2136 UPDATE message."""
+    u = dns.update.UpdateMessage(ORIGIN)
+    for kind, name, address in changes:
+        if kind == "replace":
+            u.replace(name, 300, "A", address)
+        elif kind == "delete":
+            u.delete(name, "A")
+        else:
+            u.add(name, 300, "A", address)
+    return u
+
+
+def as_knotc(changes):
+    """The changes as the commands of one knotc zone transaction, before its zone-commit."""
+    lines = [f"zone-begin {ORIGIN}"]
+    for kind, name, address in changes:
+        if kind in ("replace", "delete"):
+            lines.append(f"zone-unset {ORIGIN} {name} A")
+        if kind in ("replace", "add"):
+            lines.append(f"zone-set {ORIGIN} {name} 300 A {address}")
+    return "\n".join(lines) + "\n"
+
+
+def knotc(kconf, *args, stdin=None):
+    p = subprocess.run(["knotc", "-c", kconf, *args], input=stdin, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0 or "error" in (p.stdout + p.stderr).lower():  # a staged command's error
+        raise RuntimeError(f"knotc {' '.join(args)}: {p.stdout[-500:]} {p.stderr[-500:]}")
+    return p.stdout
+
+
+def knot_ixfr(knot_port, serial):
+    """Knot's answer to IXFR from `serial` (TSIG): (records, whether it is incremental)."""
+    keyring = {dns.name.from_text("xfr-key."): dns.tsig.Key("xfr-key.", SECRET, "hmac-sha256")}
+    rrs = []
+    for m in dns.query.xfr("127.0.0.1", ORIGIN, rdtype=dns.rdatatype.IXFR, serial=serial, port=knot_port,
+                           keyring=keyring, keyname="xfr-key.", lifetime=60, relativize=False):
+        rrs += [(rrset.rdtype, rd) for rrset in m.answer for rd in rrset]
+    incremental = len(rrs) > 2 and rrs[1][0] == dns.rdatatype.SOA and rrs[1][1].serial == serial
+    return len(rrs), incremental
+
+
+def wait_until(cond, timeout, what, server=None, interval=0.002):
+    t0 = time.monotonic()
+    while not cond():
+        if server is not None and not server.running():
+            raise RuntimeError(f"{server.name} exited: {server.log_tail()}")
+        if time.monotonic() - t0 > timeout:
+            raise RuntimeError(f"{what}: not within {timeout} s")
+        time.sleep(interval)
+    return time.monotonic() - t0
+
+
+def ixfr_in(args):
+    """Knot DNS primary, fastzoned secondary: the first AXFR in, then rounds of IXFR in."""
+    for tool in ("knotd", "knotc"):
+        if not shutil.which(tool):
+            print(f"{tool} is not installed: no primary for --ixfr-in", file=sys.stderr)
+            return 77
+    ctl = os.path.join(os.path.dirname(os.path.abspath(args.fastzoned)), "fastzonectl")
+    rounds = args.rounds or 3
+    work = tempfile.mkdtemp(prefix="fz-ixfr-in-")
+    servers = []
+    try:
+        kwork = os.path.join(work, "knot")
+        os.makedirs(kwork)
+        zone = os.path.join(kwork, "bench.zone")
+        write_zone(zone, args.records)
+        port, knot_port = free_port(), free_port()
+        kconf = write_knot_conf(kwork, knot_port, [(ORIGIN, zone)],
+                                sections=KNOT_PRIMARY.format(secret=SECRET, port=port),
+                                zone_options=["notify: fastzone", "acl: [to-fastzone, local-update]",
+                                              "serial-policy: increment"])
+        with open(kconf) as f:
+            text = f.read()
+        with open(kconf, "w") as f:  # the changes kept, for IXFR
+            f.write(text.replace("journal-content: none", "journal-content: changes"))
+        knot = Knotd(kconf, knot_port)
+        servers.append(knot)
+        t0 = time.monotonic()
+        knot.start()
+        knot.wait_ready(ORIGIN, timeout=600)
+        print(f"Knot DNS {subprocess.run(['knotd', '-V'], capture_output=True, text=True).stdout.split()[-1]}: "
+              f"zone of {args.records} A records loaded in {time.monotonic() - t0:.1f} s", flush=True)
+
+        fwork = os.path.join(work, "fastzoned")
+        os.makedirs(fwork)
+        fz = Fastzoned(args.fastzoned, secondary_conf(fwork, port, knot_port), port)
+        servers.append(fz)
+        t0, started = time.monotonic(), time.time()
+        fz.start()
+        seconds = wait_until(lambda: soa_serial(port) == 1, 600, "the first AXFR in", fz, interval=0.01)
+        fz.wait_for_log('msg="changes published"', timeout=10)  # logged just after the publish
+        lines = fz.log_text().splitlines()
+        done = next((ln for ln in lines if 'msg="secondary zone transferred"' in ln), "")
+        pub = [ln for ln in lines if 'msg="changes published"' in ln]
+        print(f"first AXFR in of {args.records} records: {seconds:.2f} s from fastzoned's start to the zone "
+              f"answered (kind={log_field(done, 'kind')}, records={log_field(done, 'records')}: transferred and "
+              f"stored {log_epoch(done) - started:.2f} s after the start, then built in "
+              f"rebuild_ms={log_field(pub[-1], 'rebuild_ms') if pub else '?'}); RSS {rss_mb(fz.pid):.0f} MB",
+              flush=True)
+
+        via = "knotc zone-commit" if args.knot_change == "txn" else "Knot's UPDATE answer"
+        served, by_notify = [], []
+        for r in range(1, rounds + 1):
+            changes = round_changes(r, args.records, args.changes)
+            name, address = next((f"{n}.{ORIGIN}", a) for k, n, a in changes if k == "replace")
+            before_log = len(fz.log_text())
+            ixfr_before = ctl_stats(ctl, fwork).get("transfer_in ixfr", 0)
+            serial_before = soa_serial(knot_port)
+            if args.knot_change == "txn":
+                knotc(kconf, stdin=as_knotc(changes))  # staged in Knot's transaction, not yet served
+                sent = time.time()
+                knotc(kconf, "zone-commit", ORIGIN)
+                acked = time.time()
+            else:
+                update = as_update(changes)
+                sent = time.time()
+                answer = dns.query.tcp(update, "127.0.0.1", port=knot_port, timeout=60)
+                acked = time.time()
+                if answer.rcode() != dns.rcode.NOERROR:
+                    raise RuntimeError(f"Knot answered the UPDATE {dns.rcode.to_text(answer.rcode())}")
+            serial = soa_serial(knot_port)
+            if serial == serial_before:
+                raise RuntimeError("Knot's serial did not change")
+            wait_until(lambda: soa_serial(port) == serial and a_values(port, name) == {address}, 60,
+                       f"round {r}: fastzoned serving serial {serial}", fz)
+            end = time.time()
+            served.append(end - acked)
+            wait_until(lambda: 'msg="changes published"' in fz.log_text()[before_log:], 10,
+                       f"round {r}: the publish's log line", fz)
+            new = fz.log_text()[before_log:].splitlines()
+            notify = next((ln for ln in new if 'msg="notify accepted"' in ln), None)
+            done = next((ln for ln in new if 'msg="secondary zone transferred"' in ln), "")
+            pub = next((ln for ln in new if 'msg="changes published"' in ln), "")
+            ixfr = ctl_stats(ctl, fwork).get("transfer_in ixfr", 0) - ixfr_before
+            if log_field(done, "kind") != "ixfr" or ixfr != 1:
+                raise RuntimeError(f"round {r} was not one IXFR: {done!r}, transfer_in ixfr +{ixfr}")
+            note = ""
+            if notify:
+                by_notify.append(end - log_epoch(notify))
+                note = (f"; Knot's NOTIFY came at {(log_epoch(notify) - acked) * 1000:.0f} ms, "
+                        f"NOTIFY to served {by_notify[-1] * 1000:.0f} ms")
+            print(f"round {r}: serial {serial}, {args.changes} changes ({via} took {(acked - sent) * 1000:.0f} ms): "
+                  f"from its end to fastzoned serving the change {served[-1] * 1000:.0f} ms{note}; fastzoned's "
+                  f"IXFR applied (transfer_in ixfr +1) at {(log_epoch(done) - acked) * 1000:.0f} ms, published "
+                  f"at {(log_epoch(pub) - acked) * 1000:.0f} ms (rebuild_ms={log_field(pub, 'rebuild_ms')}, "
+                  f"patched={log_field(pub, 'patched')})", flush=True)
+        records, incremental = knot_ixfr(knot_port, serial_before)
+        print(f"Knot's own answer to IXFR={serial_before}: {records} records, "
+              f"{'incremental (a delta)' if incremental else 'NOT incremental'}", flush=True)
+        line = (f"IXFR in of {args.changes} changes to {args.records} records, {rounds} rounds: {via} to served: "
+                f"best {min(served) * 1000:.0f} ms, median {statistics.median(served) * 1000:.0f} ms")
+        if by_notify:
+            line += (f"; NOTIFY received to served: best {min(by_notify) * 1000:.0f} ms, "
+                     f"median {statistics.median(by_notify) * 1000:.0f} ms")
+        print(line + f"; RSS {rss_mb(fz.pid):.0f} MB", flush=True)
+        return 0
+    finally:
+        for s in reversed(servers):
+            s.stop()
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("fastzoned")
     ap.add_argument("--records", type=int, default=1_000_000)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, help="rounds (default 5; with --ixfr-in 3)")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--ixfr-in", action="store_true", help="fastzoned as a secondary of Knot DNS instead")
+    ap.add_argument("--changes", type=int, default=1000, help="with --ixfr-in: changes per round")
+    ap.add_argument("--knot-change", choices=("txn", "update"), default="txn",
+                    help="with --ixfr-in: how the changes are made on Knot: a knotc zone transaction (its "
+                         "NOTIFY goes at once) or an RFC 2136 UPDATE (Knot 3.2 sends the NOTIFY 1 s later)")
+    ap.add_argument("--keep", action="store_true", help="with --ixfr-in: keep the work folder")
     args = ap.parse_args()
+    if args.ixfr_in:
+        return ixfr_in(args)
+    args.rounds = args.rounds or 5
     work = tempfile.mkdtemp(prefix="fz-xfr-speed-")
     expected = args.records + 4  # SOA, NS, ns1 A, the records, SOA
     results = {}
@@ -208,4 +513,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
