@@ -7,7 +7,6 @@
 
 namespace fz::change {
 
-using registry_internal::error;
 using registry_internal::now_ms;
 using registry_internal::store_error;
 

@@ -30,7 +30,9 @@ EtcdFleet::EtcdFleet(EtcdClient& client, std::string prefix, std::string name, i
 
 EtcdFleet::~EtcdFleet() { stop(); }
 
-void EtcdFleet::start() { thread_ = std::thread([this] { loop(); }); }
+void EtcdFleet::start() {
+    thread_ = std::thread([this] { loop(); });
+}
 
 void EtcdFleet::stop() {
     {
