@@ -199,6 +199,9 @@ void server(Exposition& e, const Totals& t) {
         o << "fastzone_fleet_servers " << f->nodes.size() << "\n";
         e.head("fastzone_fleet_etcd_reachable", "gauge", "1 when etcd answered the last read of the fleet.");
         o << "fastzone_fleet_etcd_reachable " << (f->ok ? 1 : 0) << "\n";
+        e.head("fastzone_fleet_etcd_last_contact_seconds", "gauge",
+               "Unix time of the last read etcd answered: the data served is stale since then while it is away.");
+        o << "fastzone_fleet_etcd_last_contact_seconds " << f->last_contact_ms / 1000 << "\n";
         e.head("fastzone_fleet_server_revision", "gauge", "The store revision each live server serves.");
         for (const auto& n : f->nodes)
             o << "fastzone_fleet_server_revision{server=\"" << n.name << "\"} " << n.revision << "\n";

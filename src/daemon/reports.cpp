@@ -66,7 +66,10 @@ std::string fleet_text(const Totals& t) {
     int64_t newest = 0;
     for (const auto& n : f.nodes) newest = std::max(newest, n.revision);
     o << "fleet: " << f.nodes.size() << " servers, etcd revision " << f.store_revision;
-    if (!f.ok) o << "; etcd not answering: " << f.error;
+    if (!f.ok) {
+        o << "; etcd not answering (" << f.error << "), the data served is stale since "
+          << (f.last_contact_ms == 0 ? std::string("the start") : utc_time(f.last_contact_ms));
+    }
     o << "\n";
     for (const auto& n : f.nodes) {
         o << "server " << n.name << ": revision " << n.revision << ", lag " << newest - n.revision << ", live"

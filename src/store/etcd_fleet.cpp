@@ -102,8 +102,18 @@ void EtcdFleet::loop() {
             if (st) last_keepalive = now;
         }
         FleetView v;
+        {
+            std::lock_guard held(mu_);
+            v.last_contact_ms = view_.last_contact_ms;
+        }
         auto list = client_.range(nodes_prefix, etcd_prefix_end(nodes_prefix));
         if (list) {
+            if (v.last_contact_ms != 0 && !view_ok_) {
+                log::info("fleet: etcd answers again",
+                          log::kv("away_s", static_cast<long long>((unix_ms() - v.last_contact_ms) / 1000)));
+            }
+            view_ok_ = true;
+            v.last_contact_ms = unix_ms();
             v.ok = true;
             v.store_revision = list->revision;
             for (const EtcdKeyValue& kv : list->kvs) {
@@ -118,6 +128,13 @@ void EtcdFleet::loop() {
             }
         } else {
             v.error = list.error().message;
+            if (view_ok_) {
+                // Logged once: the snapshot served stays, and is stale from the last contact.
+                log::warning("fleet: etcd unreachable, serving the last data it gave",
+                             log::kv("error", v.error) + " " +
+                                 log::kv("last_contact_ms", static_cast<long long>(v.last_contact_ms)));
+            }
+            view_ok_ = false;
         }
         if (!st && st.error().message != last_error) {
             log::warning("fleet: this server's registration failed", log::kv("error", st.error().message));

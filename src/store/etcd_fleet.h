@@ -30,6 +30,9 @@ struct FleetView {
     int64_t store_revision = 0;    // etcd's newest, when the list was read
     bool ok = false;               // the list could be read (etcd answered)
     std::string error;             // why not, when !ok
+    // Unix ms of the last read etcd answered (0: none yet): while etcd is away the data
+    // served is that of then, and stale since.
+    int64_t last_contact_ms = 0;
 };
 
 class EtcdFleet {
@@ -62,6 +65,7 @@ private:
     std::condition_variable cv_;
     int64_t served_ = 0, registered_ = -1;
     int64_t lease_ = 0;
+    bool view_ok_ = true;  // the last read of the list succeeded (the fleet's thread only)
     FleetView view_;
     bool stopping_ = false;
     std::thread thread_;

@@ -9,7 +9,10 @@
   PENDING, and turns INSYNC when it runs again. Two UPDATEs racing for the same
   name (each with the prerequisite that the name is unused) from the two servers: exactly
   one wins, and both servers end up serving the winner's value alone. With one etcd member
-  killed the quorum holds and changes still apply; a server killed with kill -9 and
+  killed the quorum holds and changes still apply; with two killed both servers keep
+  answering, an API change is refused (ServiceUnavailable) and `fastzonectl fleet` says
+  since when the data is stale; with the quorum back changes apply and the servers catch
+  up. A server killed with kill -9 and
   restarted serves everything from etcd at once, and a server killed leaves the fleet's
   list when its lease runs out.
 
@@ -39,6 +42,8 @@ import dns.update  # noqa: E402
 
 try:
     import boto3
+    import botocore.config
+    import botocore.exceptions
 except ImportError:
     print("SKIP: boto3 is not installed for this python (Debian: python3-boto3)")
     sys.exit(77)
@@ -176,6 +181,9 @@ def scenario(fastzoned, work, servers):
     # INSYNC once every server serves the change.
     r53 = boto3.client("route53", endpoint_url=f"http://127.0.0.1:{api_ports['ns1']}", region_name="us-east-1",
                        aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
+    r53_once = boto3.client("route53", endpoint_url=f"http://127.0.0.1:{api_ports['ns2']}", region_name="us-east-1",
+                            aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET,
+                            config=botocore.config.Config(retries={"max_attempts": 1}, read_timeout=60))
     zone_id = next(z["Id"].split("/")[-1] for z in r53.list_hosted_zones()["HostedZones"]
                    if z["Name"] == "fleet.example.")
     change = api_change(r53, zone_id, "api.fleet.example.", "192.0.2.50")
@@ -221,6 +229,34 @@ def scenario(fastzoned, work, servers):
     rcode = update(b, lambda u: u.add("quorum.fleet.example.", 300, "A", "192.0.2.3"))
     check(rcode == dns.rcode.NOERROR, "with one of three etcd members down, a change still applies")
     wait_for(lambda: answer(a, "quorum.fleet.example.") == ["192.0.2.3"], "the change on the other server", 15)
+
+    # Two of three down: no quorum. DNS answers from the last data; a change is refused
+    # with ServiceUnavailable; the fleet's view says since when the data is stale.
+    cluster.members[1].stop()
+    check(answer(a, "quorum.fleet.example.") == ["192.0.2.3"] == answer(b, "quorum.fleet.example."),
+          "without etcd's quorum both servers keep answering from their data")
+    t0 = time.monotonic()
+    try:
+        api_change(r53_once, zone_id, "lost.fleet.example.", "192.0.2.60")
+        refused = "accepted"
+    except botocore.exceptions.ClientError as e:
+        refused = e.response["Error"]["Code"]
+    check(refused == "ServiceUnavailable",
+          f"without quorum an API change is refused: {refused} after {time.monotonic() - t0:.1f} s")
+    wait_for(lambda: "stale since" in subprocess.run([ctl, "-s", os.path.join(work, "ns1.sock"), "fleet"],
+                                                     capture_output=True, text=True).stdout,
+             "fastzonectl fleet saying the data is stale", 20)
+    check(answer(a, "lost.fleet.example.") is not None and answer(a, "lost.fleet.example.") == [],
+          "the refused change was not applied")
+    # Quorum back: changes apply again and both servers catch up.
+    for i in (0, 1):
+        cluster.restart(i)
+    servers.extend(cluster.members[:2])
+    wait_for(lambda: update(b, lambda u: u.add("back.fleet.example.", 300, "A", "192.0.2.4")) == dns.rcode.NOERROR,
+             "a change applied once etcd has its quorum back", 30)
+    wait_for(lambda: answer(a, "back.fleet.example.") == ["192.0.2.4"], "ns1 catching up after the quorum is back", 15)
+    check(answer(a, "back.fleet.example.") == ["192.0.2.4"],
+          "with etcd's quorum back, a change applies and the other server catches up")
 
     # kill -9 and restart: everything is served from etcd at once.
     os.kill(nodes["ns1"].pid, signal.SIGKILL)

@@ -15,8 +15,9 @@ from servers import Server
 class EtcdMember(Server):
     name = "etcd"
 
-    def __init__(self, work, member, client_port, peer_port, initial_cluster, max_txn_ops):
-        self.member, self.client_port = member, client_port
+    def __init__(self, work, member, client_port, peer_port, initial_cluster, max_txn_ops, run=0):
+        self.args = (work, member, client_port, peer_port, initial_cluster, max_txn_ops)
+        self.member, self.client_port, self.run = member, client_port, run
         self.client_url = f"http://127.0.0.1:{client_port}"
         data = os.path.join(work, f"etcd-{member}")
         argv = ["etcd", "--name", member, "--data-dir", data,
@@ -26,7 +27,7 @@ class EtcdMember(Server):
                 "--initial-cluster", initial_cluster, "--initial-cluster-state", "new",
                 "--initial-cluster-token", f"fz-test-{os.getpid()}",
                 "--max-txn-ops", str(max_txn_ops), "--logger", "zap", "--log-level", "warn"]
-        super().__init__(argv, client_port, os.path.join(work, f"etcd-{member}.log"))
+        super().__init__(argv, client_port, os.path.join(work, f"etcd-{member}-{run}.log"))
 
     def answers(self):
         """Whether this member serves a linearizable read (it is in a quorum)."""
@@ -63,6 +64,13 @@ class EtcdCluster:
                     raise RuntimeError(f"etcd member {m.member} exited: {m.log_tail()}")
             time.sleep(0.1)
         raise RuntimeError(f"the etcd cluster did not form within {timeout:g} s")
+
+    def restart(self, i):
+        """Starts member i again on its data folder (a new process; the old one stopped)."""
+        old = self.members[i]
+        old.stop()
+        self.members[i] = EtcdMember(*old.args, run=old.run + 1)
+        return self.members[i].start()
 
     def stop(self):
         for m in self.members:
