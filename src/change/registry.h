@@ -79,6 +79,12 @@ struct RemoteZone {
     std::function<void()> adopt;
 };
 
+// A health check another server of the fleet wrote (nullopt: deleted).
+struct RemoteHealthCheck {
+    std::string id;
+    std::optional<HealthCheckRecord> record;
+};
+
 struct RegistryOptions {
     std::vector<std::string> name_servers;  // api.name_servers: the NS of zones created here
     SerialPolicy serial_policy = SerialPolicy::kIncrement;
@@ -220,6 +226,7 @@ public:
     // A change another server made to a zone (a fleet's store): the zone's content is
     // replaced (built whole next), or the zone goes.
     void apply_remote(RemoteZone zone);
+    void apply_remote(RemoteHealthCheck check);
     // A catalog member left its catalog: its copy goes from the store and from what is
     // served. False when there was none.
     Outcome<bool> drop_zone_copy(const dns::Name& origin);

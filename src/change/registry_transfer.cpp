@@ -41,6 +41,23 @@ void Registry::apply_remote(RemoteZone zone) {
     notify();
 }
 
+void Registry::apply_remote(RemoteHealthCheck check) {
+    {
+        std::lock_guard lock(mu_);
+        auto known = checks_.find(check.id);
+        if (known != checks_.end() && known->second.from_file) return;  // the file's stays
+        if (check.record) {
+            checks_[check.id] = std::move(*check.record);
+        } else if (known != checks_.end()) {
+            checks_.erase(known);
+        } else {
+            return;
+        }
+        ++sequence_;
+    }
+    notify();
+}
+
 Outcome<bool> Registry::drop_zone_copy(const dns::Name& origin) {
     {
         std::lock_guard lock(mu_);

@@ -75,9 +75,10 @@ Result<std::unique_ptr<ChangePath>> ChangePath::open(const loader::Config& confi
     if (etcd != nullptr) {
         // The other servers' changes come in from here on (the load above read up to now).
         path->etcd_ = etcd;
-        etcd->start_watch([registry = &path->registry_](change::RemoteZone z) {
-            registry->apply_remote(std::move(z));
-        });
+        etcd->start_watch([registry = &path->registry_](change::RemoteZone z) { registry->apply_remote(std::move(z)); },
+                          [registry = &path->registry_](change::RemoteHealthCheck c) {
+                              registry->apply_remote(std::move(c));
+                          });
         std::string name = config.node.name;
         if (name.empty()) {
             char host[256] = "";

@@ -203,6 +203,7 @@ Result<change::StoredState> EtcdStore::load() {
                                       j["Check"].get<std::string>(), describe());
         if (!record) return record.error();
         state.health_checks.push_back(std::move(record.value()));
+        checks_[id] = kv.value;
     }
     return state;
 }
@@ -328,6 +329,7 @@ Status EtcdStore::put_health_check(const change::HealthCheckRecord& check) {
     auto r = client_.txn({}, {put(options_.prefix + "checks/" + check.check.id, value)});
     if (!r) return error("cannot write health check " + check.check.id, r.error().message);
     revision_ = r->revision;
+    checks_[check.check.id] = value;
     return Ok{};
 }
 
@@ -336,6 +338,7 @@ Status EtcdStore::delete_health_check(const std::string& id) {
     auto r = client_.txn({}, {erase(options_.prefix + "checks/" + id)});
     if (!r) return error("cannot delete health check " + id, r.error().message);
     revision_ = r->revision;
+    checks_.erase(id);
     return Ok{};
 }
 
@@ -363,31 +366,70 @@ Result<std::vector<change::HistoryEntry>> EtcdStore::history(const std::string& 
 
 EtcdStore::~EtcdStore() { stop_watch(); }
 
-void EtcdStore::start_watch(std::function<void(change::RemoteZone)> on_remote) {
+void EtcdStore::start_watch(std::function<void(change::RemoteZone)> on_remote,
+                            std::function<void(change::RemoteHealthCheck)> on_remote_check) {
     on_remote_ = std::move(on_remote);
+    on_remote_check_ = std::move(on_remote_check);
     stop_ = false;
-    watch_thread_ = std::thread([this] { watch_loop(); });
+    watch_thread_ = std::thread([this] { watch_loop("zones/", [this](const EtcdEvent& e) { take_in(e); }); });
+    checks_thread_ = std::thread([this] { watch_loop("checks/", [this](const EtcdEvent& e) { take_in_check(e); }); });
 }
 
 void EtcdStore::stop_watch() {
     stop_ = true;
     if (watch_thread_.joinable()) watch_thread_.join();
+    if (checks_thread_.joinable()) checks_thread_.join();
 }
 
-void EtcdStore::watch_loop() {
-    const std::string zones_prefix = options_.prefix + "zones/";
+void EtcdStore::take_in_check(const EtcdEvent& event) {
+    const std::string checks_prefix = options_.prefix + "checks/";
+    const std::string id = event.kv.key.substr(checks_prefix.size());
+    {
+        std::lock_guard lock(mu_);
+        auto known = checks_.find(id);
+        if (event.deleted ? known == checks_.end() : known != checks_.end() && known->second == event.kv.value) {
+            return;  // written (or deleted) here, or taken in already
+        }
+        if (event.deleted) {
+            checks_.erase(known);
+        } else {
+            checks_[id] = event.kv.value;
+        }
+    }
+    if (event.deleted) {
+        on_remote_check_(change::RemoteHealthCheck{id, std::nullopt});
+        log::info("health check deleted by another server", log::kv("id", id));
+        return;
+    }
+    const json j = json::parse(event.kv.value, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("Check")) {
+        log::error("etcd holds a health check this server cannot read", log::kv("key", event.kv.key));
+        return;
+    }
+    auto record = health_check_of(id, j.value("CallerReference", ""), j.value("Version", uint64_t{0}),
+                                  j["Check"].get<std::string>(), describe());
+    if (!record) {
+        log::error("a health check another server wrote cannot be read", log::kv("error", record.error().message));
+        return;
+    }
+    on_remote_check_(change::RemoteHealthCheck{id, std::move(record.value())});
+    log::info("health check written by another server", log::kv("id", id));
+}
+
+void EtcdStore::watch_loop(const std::string& part, const std::function<void(const EtcdEvent&)>& take) {
+    const std::string watched = options_.prefix + part;
     int64_t from = revision() + 1;
     while (!stop_) {
         bool compacted = false;
         auto st = client_.watch(
-            zones_prefix, etcd_prefix_end(zones_prefix), from,
+            watched, etcd_prefix_end(watched), from,
             [&](const EtcdWatchResponse& w) {
                 if (w.compacted) {
                     compacted = true;
                     return false;
                 }
                 for (const EtcdEvent& e : w.events) {
-                    take_in(e);
+                    take(e);
                     from = std::max(from, e.kv.mod_revision + 1);
                 }
                 return true;
@@ -395,9 +437,9 @@ void EtcdStore::watch_loop() {
             stop_);
         if (stop_) break;
         if (compacted) {
-            log::warning("etcd compacted past this server's revision: every zone is read again",
-                         log::kv("revision", static_cast<long long>(from)));
-            resync();
+            log::warning("etcd compacted past this server's revision: it is read again",
+                         log::kv("keys", watched) + " " + log::kv("revision", static_cast<long long>(from)));
+            if (part == "zones/") resync();
             from = revision() + 1;
             continue;
         }

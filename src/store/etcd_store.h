@@ -59,7 +59,8 @@ public:
     // server changed to `on_remote` (read whole at the change's revision), on a thread of
     // its own, until stop_watch(). A broken stream is opened again from where it was; after
     // a compaction every zone is read again.
-    void start_watch(std::function<void(change::RemoteZone)> on_remote);
+    void start_watch(std::function<void(change::RemoteZone)> on_remote,
+                     std::function<void(change::RemoteHealthCheck)> on_remote_check);
     void stop_watch();
     ~EtcdStore() override;
     EtcdClient& client() { return client_; }
@@ -89,7 +90,10 @@ private:
     EtcdCompare unchanged(const ZoneMeta& m) const;
     // The zone as it was at `revision` (0: the newest).
     Result<change::ZoneContent> read_zone(const ZoneMeta& m, int64_t revision = 0);
-    void watch_loop();
+    // Watches <prefix><part> from the loaded revision, handing each event to `take`.
+    void watch_loop(const std::string& part, const std::function<void(const EtcdEvent&)>& take);
+    // One changed checks/ key: handed on unless this server wrote that version.
+    void take_in_check(const EtcdEvent& event);
     // One changed zones/ key, seen by the watch: handed on unless this server wrote it.
     void take_in(const EtcdEvent& event);
     // After a compaction: every zone whose key moved past what this server holds, read again.
@@ -103,8 +107,10 @@ private:
     std::map<std::string, ZoneMeta> zones_;
     int64_t revision_ = 0;
     std::function<void(change::RemoteZone)> on_remote_;
+    std::function<void(change::RemoteHealthCheck)> on_remote_check_;
+    std::map<std::string, std::string> checks_;  // checks/ values this server wrote or took in
     std::atomic<bool> stop_{false};
-    std::thread watch_thread_;
+    std::thread watch_thread_, checks_thread_;
 };
 
 }  // namespace fz::store

@@ -6,7 +6,8 @@
   moments (its watch of the prefix; the time is printed). `fastzonectl fleet` lists both
   servers with the revision each serves. A change through the Route 53 API (boto3) is
   INSYNC only once both serve it: with the second server stopped (SIGSTOP) it stays
-  PENDING, and turns INSYNC when it runs again. Two UPDATEs racing for the same
+  PENDING, and turns INSYNC when it runs again. A health check created, then deleted,
+  through one server's API is listed, then no longer, by the other's. Two UPDATEs racing for the same
   name (each with the prerequisite that the name is unused) from the two servers: exactly
   one wins, and both servers end up serving the winner's value alone. With one etcd member
   killed the quorum holds and changes still apply; with two killed both servers keep
@@ -202,6 +203,23 @@ def scenario(fastzoned, work, servers):
                        "INSYNC after ns2 runs again", 10)
     check(answer(b, "api.fleet.example.") == ["192.0.2.51"],
           f"ns2 running again serves the change, and it turns INSYNC ({seconds:.1f} s after SIGCONT)")
+
+    # A health check created through ns1's API is known to ns2's, and its deletion too.
+    r53_b = boto3.client("route53", endpoint_url=f"http://127.0.0.1:{api_ports['ns2']}", region_name="us-east-1",
+                         aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
+    hc = r53.create_health_check(CallerReference="fleet-hc-1", HealthCheckConfig={
+        "Type": "TCP", "IPAddress": "127.0.0.1", "Port": free_port(), "RequestInterval": 10, "FailureThreshold": 3})
+    hc_id = hc["HealthCheck"]["Id"]
+
+    def known_to_ns2():
+        return any(c["Id"] == hc_id for c in r53_b.list_health_checks()["HealthChecks"])
+
+    wait_for(known_to_ns2, "the health check created through ns1 listed by ns2", 10)
+    check(r53_b.get_health_check(HealthCheckId=hc_id)["HealthCheck"]["HealthCheckConfig"]["Type"] == "TCP",
+          "a health check created through one server's API is read back through the other's")
+    r53.delete_health_check(HealthCheckId=hc_id)
+    wait_for(lambda: not known_to_ns2(), "the deleted health check gone from ns2", 10)
+    check(not known_to_ns2(), "a health check deleted through one server is gone from the other")
 
     # A race: each server adds race. only if the name is unused; exactly one may win.
     results = {}
