@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <memory>
 
 #include "common/encoding.h"
@@ -33,7 +34,7 @@ std::string unb64(const json& j, const char* field) {
 int64_t number(const json& j, const char* field) {
     auto it = j.find(field);
     if (it == j.end()) return 0;
-    if (it->is_string()) return std::stoll(it->get<std::string>());
+    if (it->is_string()) return std::strtoll(it->get<std::string>().c_str(), nullptr, 10);  // never throws
     if (it->is_number_integer()) return it->get<int64_t>();
     return 0;
 }
@@ -80,8 +81,20 @@ struct WatchSink {
     bool finished = false;  // on_response said stop
 };
 
+size_t on_watch_lines(char* data, size_t size, size_t n, WatchSink* sink);
+
 size_t on_watch_data(char* data, size_t size, size_t n, void* p) {
     auto* sink = static_cast<WatchSink*>(p);
+    // Nothing may throw through libcurl: a response of an unexpected shape ends the stream.
+    try {
+        return on_watch_lines(data, size, n, sink);
+    } catch (const std::exception& e) {
+        sink->error = std::string("an unreadable response: ") + e.what();
+        return 0;
+    }
+}
+
+size_t on_watch_lines(char* data, size_t size, size_t n, WatchSink* sink) {
     sink->buffer.append(data, size * n);
     size_t line_end;
     while ((line_end = sink->buffer.find('\n')) != std::string::npos) {
@@ -90,7 +103,7 @@ size_t on_watch_data(char* data, size_t size, size_t n, void* p) {
         const json j = json::parse(line, nullptr, false);
         if (j.is_discarded()) continue;
         if (j.contains("error")) {
-            sink->error = j["error"].value("message", j["error"].dump());
+            sink->error = j["error"].is_object() ? j["error"].value("message", j["error"].dump()) : j["error"].dump();
             return 0;
         }
         const json& r = j.contains("result") ? j["result"] : j;
@@ -169,7 +182,7 @@ Status EtcdClient::authenticate(const std::string& endpoint) {
     const CURLcode rc = curl_easy_perform(c.get());
     if (rc != CURLE_OK) return make_error("", 0, std::string("authentication: ") + curl_easy_strerror(rc));
     const json j = json::parse(out, nullptr, false);
-    if (j.is_discarded() || !j.contains("token")) {
+    if (!j.is_object() || !j.contains("token") || !j["token"].is_string()) {
         return make_error("", 0, "authentication as " + options_.username + " refused: " + out.substr(0, 200));
     }
     token_ = j["token"].get<std::string>();
@@ -207,8 +220,10 @@ Result<std::string> EtcdClient::post(const std::string& path, const std::string&
             }
             const json j = json::parse(out, nullptr, false);
             if (j.is_discarded()) return make_error("", 0, endpoint + ": not JSON: " + out.substr(0, 200));
-            if (j.contains("error") || j.contains("code")) {
-                const std::string message = j.value("message", j.value("error", out.substr(0, 200)));
+            if (j.is_object() && (j.contains("error") || j.contains("code"))) {
+                const std::string message = j.contains("message") && j["message"].is_string()
+                                                ? j["message"].get<std::string>()
+                                                : out.substr(0, 200);
                 // An expired token: authenticate again, once.
                 if (!options_.username.empty() && attempt == 0 && message.find("token") != std::string::npos) {
                     token_.clear();
@@ -237,14 +252,18 @@ Result<EtcdRange> EtcdClient::range(const std::string& key, const std::string& r
     if (limit != 0) req["limit"] = std::to_string(limit);
     auto out = post("/v3/kv/range", req.dump());
     if (!out) return out.error();
-    const json j = json::parse(out.value());
-    EtcdRange r;
-    r.revision = j.contains("header") ? number(j["header"], "revision") : 0;
-    r.more = j.value("more", false);
-    if (j.contains("kvs")) {
-        for (const json& kv : j["kvs"]) r.kvs.push_back(key_value(kv));
+    try {
+        const json j = json::parse(out.value());
+        EtcdRange r;
+        r.revision = j.contains("header") ? number(j["header"], "revision") : 0;
+        r.more = j.value("more", false);
+        if (j.contains("kvs")) {
+            for (const json& kv : j["kvs"]) r.kvs.push_back(key_value(kv));
+        }
+        return r;
+    } catch (const json::exception& e) {
+        return make_error("", 0, std::string("etcd: an unreadable range response: ") + e.what());
     }
-    return r;
 }
 
 Result<EtcdTxnResult> EtcdClient::txn(const std::vector<EtcdCompare>& compares, const std::vector<EtcdOp>& success,
@@ -272,18 +291,22 @@ Result<EtcdTxnResult> EtcdClient::txn(const std::vector<EtcdCompare>& compares, 
     for (const EtcdOp& op : failure) req["failure"].push_back(op_json(op));
     auto out = post("/v3/kv/txn", req.dump());
     if (!out) return out.error();
-    const json j = json::parse(out.value());
-    EtcdTxnResult r;
-    r.succeeded = j.value("succeeded", false);
-    r.revision = j.contains("header") ? number(j["header"], "revision") : 0;
-    return r;
+    try {
+        const json j = json::parse(out.value());
+        EtcdTxnResult r;
+        r.succeeded = j.value("succeeded", false);
+        r.revision = j.contains("header") ? number(j["header"], "revision") : 0;
+        return r;
+    } catch (const json::exception& e) {
+        return make_error("", 0, std::string("etcd: an unreadable txn response: ") + e.what());
+    }
 }
 
 Result<int64_t> EtcdClient::lease_grant(int64_t ttl_seconds) {
     auto out = post("/v3/lease/grant", json{{"TTL", std::to_string(ttl_seconds)}}.dump());
     if (!out) return out.error();
-    const json j = json::parse(out.value());
-    const int64_t id = number(j, "ID");
+    const json j = json::parse(out.value(), nullptr, false);
+    const int64_t id = j.is_object() ? number(j, "ID") : 0;
     if (id == 0) return make_error("", 0, "etcd granted no lease: " + out.value().substr(0, 200));
     return id;
 }

@@ -120,9 +120,13 @@ void EtcdFleet::loop() {
                 const auto j = nlohmann::json::parse(kv.value, nullptr, false);
                 if (j.is_discarded() || !j.is_object()) continue;
                 FleetNode n;
-                n.name = j.value("Name", kv.key.substr(nodes_prefix.size()));
-                n.revision = j.value("Revision", int64_t{0});
-                n.started_ms = j.value("StartedMs", int64_t{0});
+                try {
+                    n.name = j.value("Name", kv.key.substr(nodes_prefix.size()));
+                    n.revision = j.value("Revision", int64_t{0});
+                    n.started_ms = j.value("StartedMs", int64_t{0});
+                } catch (const nlohmann::json::exception&) {
+                    continue;  // not one of ours: left out of the list
+                }
                 n.self = n.name == name_;
                 v.nodes.push_back(std::move(n));
             }

@@ -135,6 +135,15 @@ void EtcdStore::history_ops(const std::string& id, const change::HistoryEntry& e
     }
 }
 
+Result<change::HealthCheckRecord> EtcdStore::check_record(const std::string& id, const nlohmann::json& j) const {
+    try {
+        return health_check_of(id, j.value("CallerReference", ""), j.value("Version", uint64_t{0}),
+                               j.at("Check").get<std::string>(), describe());
+    } catch (const json::exception& e) {
+        return error("health check " + id, std::string("not a health check's JSON: ") + e.what());
+    }
+}
+
 Result<change::ZoneContent> EtcdStore::read_zone(const ZoneMeta& m, int64_t revision) {
     change::ZoneContent zone;
     zone.id = m.id;
@@ -199,8 +208,7 @@ Result<change::StoredState> EtcdStore::load() {
             return error("key " + kv.key, "not a health check's JSON");
         }
         const std::string id = kv.key.substr(checks_prefix.size());
-        auto record = health_check_of(id, j.value("CallerReference", ""), j.value("Version", uint64_t{0}),
-                                      j["Check"].get<std::string>(), describe());
+        auto record = check_record(id, j);
         if (!record) return record.error();
         state.health_checks.push_back(std::move(record.value()));
         checks_[id] = kv.value;
@@ -406,8 +414,7 @@ void EtcdStore::take_in_check(const EtcdEvent& event) {
         log::error("etcd holds a health check this server cannot read", log::kv("key", event.kv.key));
         return;
     }
-    auto record = health_check_of(id, j.value("CallerReference", ""), j.value("Version", uint64_t{0}),
-                                  j["Check"].get<std::string>(), describe());
+    auto record = check_record(id, j);
     if (!record) {
         log::error("a health check another server wrote cannot be read", log::kv("error", record.error().message));
         return;

@@ -23,6 +23,8 @@
 #include <string>
 #include <thread>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "change/registry.h"
 #include "store/etcd_client.h"
 
@@ -90,6 +92,8 @@ private:
     EtcdCompare unchanged(const ZoneMeta& m) const;
     // The zone as it was at `revision` (0: the newest).
     Result<change::ZoneContent> read_zone(const ZoneMeta& m, int64_t revision = 0);
+    // A checks/ value (its JSON) as a record.
+    Result<change::HealthCheckRecord> check_record(const std::string& id, const nlohmann::json& j) const;
     // Watches <prefix><part> from the loaded revision, handing each event to `take`.
     void watch_loop(const std::string& part, const std::function<void(const EtcdEvent&)>& take);
     // One changed checks/ key: handed on unless this server wrote that version.
