@@ -403,6 +403,7 @@ void EtcdStore::take_in_check(const EtcdEvent& event) {
         } else {
             checks_[id] = event.kv.value;
         }
+        revision_ = std::max(revision_, event.kv.mod_revision);
     }
     if (event.deleted) {
         on_remote_check_(change::RemoteHealthCheck{id, std::nullopt});
