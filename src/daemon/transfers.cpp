@@ -205,6 +205,11 @@ void Transfers::catalog_changed(const dns::Name& catalog) {
     }
     std::vector<dns::Name>& members = members_[key];
     if (members == read->members) return;
+    // A member that is also a zone of the configuration stays the configuration's.
+    auto configured = [this](const dns::Name& m) {
+        return std::any_of(config_.zones.begin(), config_.zones.end(),
+                           [&](const loader::ZoneConfig& z) { return z.origin == m; });
+    };
     std::set<std::string> before, after;
     for (const dns::Name& m : members) before.insert(m.lowered().bytes());
     for (const dns::Name& m : read->members) after.insert(m.lowered().bytes());
@@ -214,9 +219,7 @@ void Transfers::catalog_changed(const dns::Name& catalog) {
     }
     for (const dns::Name& m : read->members) {
         if (before.count(m.lowered().bytes()) != 0) continue;
-        const bool configured = std::any_of(config_.zones.begin(), config_.zones.end(),
-                                            [&](const loader::ZoneConfig& z) { return z.origin == m; });
-        if (configured) {
+        if (configured(m)) {
             log::warning("catalog member is a configured zone: the configuration's stays",
                          log::kv("catalog", key) + " " + log::kv("zone", m.to_text()));
         } else {
@@ -230,10 +233,7 @@ void Transfers::catalog_changed(const dns::Name& catalog) {
     }
     // Once no longer refreshed, a member that left goes from the store and from what is served.
     for (const dns::Name& m : removed) {
-        if (std::any_of(config_.zones.begin(), config_.zones.end(),
-                        [&](const loader::ZoneConfig& z) { return z.origin == m; })) {
-            continue;  // it was never the catalog's
-        }
+        if (configured(m)) continue;  // it was never the catalog's
         auto dropped = registry_.drop_zone_copy(m);
         if (!dropped.ok()) {
             log::error("catalog member's copy not removed",

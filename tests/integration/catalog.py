@@ -17,7 +17,6 @@ exit: 0 pass, 1 fail (with the reason), 77 skip (knotd, knotc or dnspython missi
 """
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fztest import check, fail  # noqa: E402  (puts tests/support on the path)
 from ports import free_port  # noqa: E402
 from servers import Fastzoned, Knotd, write_knot_conf  # noqa: E402
-from xfrtest import axfr, fastzonectl, run_test, soa_serial, stats, wait_for  # noqa: E402  (skips without dnspython)
+from xfrtest import axfr, fastzonectl, fastzoned_argument, run_test, soa_serial, stats, wait_for  # noqa: E402,E501
 import dns.message  # noqa: E402
 import dns.query  # noqa: E402
 import dns.rcode  # noqa: E402
@@ -137,14 +136,7 @@ def knotc(conf, *args):
 
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    for tool in ("knotd", "knotc"):
-        if shutil.which(tool) is None:
-            print(f"SKIP: {tool} is not installed")
-            return 77
-    fastzoned = os.path.abspath(sys.argv[1])
+    fastzoned = fastzoned_argument(__doc__, {"knotd": "", "knotc": ""})
     ctl = os.path.join(os.path.dirname(fastzoned), "fastzonectl")
     return run_test("fz-catalog-", lambda work, servers: scenario(fastzoned, ctl, work, servers))
 

@@ -23,7 +23,6 @@ exit: 0 pass, 1 fail (with the reason), 77 skip (etcd, boto3 or dnspython missin
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -34,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fztest import check, fail  # noqa: E402  (puts tests/support on the path)
 from ports import free_port  # noqa: E402
 from servers import Fastzoned  # noqa: E402
-from xfrtest import run_test, wait_for  # noqa: E402  (skips without dnspython)
+from xfrtest import fastzoned_argument, run_test, wait_for  # noqa: E402  (skips without dnspython)
 from etcd import EtcdCluster  # noqa: E402
 import dns.message  # noqa: E402
 import dns.query  # noqa: E402
@@ -122,13 +121,7 @@ def update(port, build, prereq=None):
 
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    if shutil.which("etcd") is None:
-        print("SKIP: etcd is not installed (Debian: etcd-server)")
-        return 77
-    fastzoned = os.path.abspath(sys.argv[1])
+    fastzoned = fastzoned_argument(__doc__, {"etcd": "etcd-server"})
     return run_test("fz-fleet-", lambda work, servers: scenario(fastzoned, work, servers))
 
 

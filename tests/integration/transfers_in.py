@@ -16,7 +16,6 @@ exit: 0 pass, 1 fail (with the reason), 77 skip (knotd, knsupdate or dnspython m
 
 import base64
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from fztest import check, fail  # noqa: E402  (puts tests/support on the path)
 from ports import free_port  # noqa: E402
 from servers import Fastzoned, Knotd, write_knot_conf  # noqa: E402
 
-from xfrtest import axfr, fastzonectl, run_test, soa_serial, stats, wait_for  # noqa: E402  (skips without dnspython)
+from xfrtest import axfr, fastzonectl, fastzoned_argument, run_test, soa_serial, stats, wait_for  # noqa: E402,E501
 import dns.message  # noqa: E402
 import dns.query  # noqa: E402
 import dns.rcode  # noqa: E402
@@ -162,14 +161,7 @@ CTL = None
 
 def main():
     global CTL
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    for tool in ("knotd", "knsupdate"):
-        if shutil.which(tool) is None:
-            print(f"SKIP: {tool} is not installed")
-            return 77
-    fastzoned = os.path.abspath(sys.argv[1])
+    fastzoned = fastzoned_argument(__doc__, {"knotd": "", "knsupdate": ""})
     CTL = os.path.join(os.path.dirname(fastzoned), "fastzonectl")
     return run_test("fz-xfr-in-", lambda work, servers: scenario(fastzoned, work, servers))
 

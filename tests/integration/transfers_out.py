@@ -31,7 +31,7 @@ from fztest import check, fail  # noqa: E402  (puts tests/support on the path)
 from ports import free_port  # noqa: E402
 from servers import Fastzoned, Knotd, Named, Nsd, write_knot_conf, write_named_conf, write_nsd_conf  # noqa: E402
 
-from xfrtest import axfr, run_test, soa_serial, stats  # noqa: E402  (skips without dnspython)
+from xfrtest import axfr, fastzoned_argument, run_test, soa_serial, stats  # noqa: E402  (skips without dnspython)
 import dns.message  # noqa: E402
 import dns.query  # noqa: E402
 import dns.rcode  # noqa: E402
@@ -237,17 +237,10 @@ def wait_all(secondaries, zone, serial, timeout=20.0):
 
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    for tool in ("knotd", "nsd"):
-        if shutil.which(tool) is None:
-            print(f"SKIP: {tool} is not installed")
-            return 77
+    fastzoned = fastzoned_argument(__doc__, {"knotd": "", "nsd": ""})
     with_named = shutil.which("named") is not None
     if not with_named:
         print("SKIP (BIND 9 part only): named is not installed (Debian: bind9); Knot DNS and NSD are tested")
-    fastzoned = os.path.abspath(sys.argv[1])
     return run_test("fz-xfr-out-", lambda work, servers: scenario(fastzoned, work, servers, with_named))
 
 

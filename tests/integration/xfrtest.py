@@ -4,6 +4,7 @@ fastzonectl. Needs dnspython (Debian: python3-dnspython): without it, importing 
 module skips the test (exit 77)."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,3 +99,17 @@ def run_test(prefix, body):
         for s in reversed(servers):
             s.stop()
         remove_work_dir(work, keep=os.environ.get("FZ_KEEP") == "1")
+
+
+def fastzoned_argument(usage, tools):
+    """FASTZONED, the test's argument, as an absolute path; or the test ends: exit 2 with
+    `usage` without it, 77 (skip) when one of `tools` (name -> Debian package, or "") is
+    not installed."""
+    if len(sys.argv) < 2:
+        print(usage)
+        sys.exit(2)
+    for tool, package in tools.items():
+        if shutil.which(tool) is None:
+            print(f"SKIP: {tool} is not installed" + (f" (Debian: {package})" if package else ""))
+            sys.exit(77)
+    return os.path.abspath(sys.argv[1])
