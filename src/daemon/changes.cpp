@@ -94,6 +94,12 @@ Result<std::unique_ptr<ChangePath>> ChangePath::open(const loader::Config& confi
                                                               registry->set_fleet_revision(lowest);
                                                           });
         path->fleet_->start();
+        path->fleet_health_ = std::make_unique<store::EtcdHealth>(etcd->client(), *path->fleet_, etcd->prefix(),
+                                                                  config.store.etcd->max_txn_ops, [p = path.get()] {
+                                                                      if (p->host_.health_changed)
+                                                                          p->host_.health_changed();
+                                                                  });
+        path->fleet_health_->start();
         log::info("fleet",
                   log::kv("node", name) + " " + log::kv("lease_ttl_s", static_cast<long long>(config.node.lease_ttl)));
     }
@@ -279,6 +285,7 @@ std::optional<store::FleetView> ChangePath::fleet() const {
 
 void ChangePath::stop() {
     if (api_) api_->stop();
+    if (fleet_health_) fleet_health_->stop();
     if (fleet_) fleet_->stop();
     if (etcd_ != nullptr) etcd_->stop_watch();
     {

@@ -19,6 +19,7 @@
 #include "loader/config.h"
 #include "loader/loader.h"
 #include "store/etcd_fleet.h"
+#include "store/etcd_health.h"
 #include "store/etcd_store.h"
 
 namespace fz::daemon {
@@ -31,6 +32,8 @@ public:
         // change path then marks the view's changes INSYNC). Logs and returns a failure.
         std::function<Status(const change::Registry::View& view)> rebuild;
         change::RegistryHooks hooks;  // health status and TestDNSAnswer (validate_* are set here)
+        // In a fleet: another server's health observations changed (on the watch's thread).
+        std::function<void()> health_changed;
     };
 
     // Opens the store (`config.store.path`; none: changes are refused) and loads it.
@@ -53,6 +56,10 @@ public:
     void published(const change::Registry::View& view);
     // The fleet's members (store.etcd); empty without a fleet.
     std::optional<store::FleetView> fleet() const;
+    // The fleet's health observations (store.etcd), or nullptr.
+    store::EtcdHealth* fleet_health() const { return fleet_health_.get(); }
+    // This server's name in the fleet; empty without one.
+    std::string node_name() const { return fleet_ ? fleet_->name() : std::string(); }
 
     // Starts the rebuild thread (after the first snapshot is published) and the Route 53
     // API (api.listen). Errors name the address or the file.
@@ -91,6 +98,7 @@ private:
     std::unique_ptr<change::Journal> journal_;
     store::EtcdStore* etcd_ = nullptr;  // journal_, when the store is etcd (a fleet)
     std::unique_ptr<store::EtcdFleet> fleet_;
+    std::unique_ptr<store::EtcdHealth> fleet_health_;  // after fleet_: it publishes under its lease
     change::Registry registry_;
     Host host_;
 

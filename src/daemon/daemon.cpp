@@ -80,7 +80,7 @@ Status Daemon::start() {
     config_ = std::move(config.value());
     auto changes = ChangePath::open(config_, ChangePath::Host{
                                                  [this](const change::Registry::View& v) { return rebuild_from(v); },
-                                                 registry_hooks()});
+                                                 registry_hooks(), [this] { health_changed(); }});
     if (!changes) return changes.error();
     changes_ = std::move(changes.value());
     auto configured = changes_->configure(config_);
@@ -114,7 +114,30 @@ Status Daemon::start() {
     last_reload_at_ = std::chrono::system_clock::now();
     auto listening = start_listeners();
     if (!listening) return listening.error();
-    return changes_->start(config_);
+    auto changing = changes_->start(config_);
+    if (!changing) return changing;
+    return start_anycast();
+}
+
+Status Daemon::start_anycast() {
+    auto anycast = std::make_unique<Anycast>(config_.anycast);
+    auto st = anycast->start();
+    if (!st) return st.error();
+    // On the anycast thread: what is read here is set before and stopped after it.
+    anycast->keep_announcing([this] {
+        AnycastInputs in;
+        in.listening = sockets_ != nullptr || dataplane_ != nullptr;
+        in.stopping = stopping_.load(std::memory_order_relaxed);
+        if (dataplane_) in.dataplane_fault = dataplane_->fault();
+        if (const std::optional<store::FleetView> fleet = changes_->fleet()) {
+            in.fleet = true;
+            in.last_contact_ms = fleet->last_contact_ms;
+        }
+        return in;
+    });
+    std::lock_guard<std::mutex> lock(reload_mutex_);  // totals() and reload() read it under the lock
+    anycast_ = std::move(anycast);
+    return Ok{};
 }
 
 io::SocketOptions Daemon::sized_socket_options() const {
@@ -186,35 +209,6 @@ Status Daemon::start_listeners() {
     return Ok{};
 }
 
-Status Daemon::restart_health(engine::Snapshot& snap) {
-    std::vector<health::CheckStatus> carried;
-    if (health_) {
-        health_->stop();
-        carried = health_->statuses();
-    }
-    ++health_epoch_;  // flips of the previous checker, if still queued, are now stale
-    if (!snap.policies || snap.policies->set().health_checks.checks.empty()) {
-        health_.reset();
-        return Ok{};
-    }
-    health::HealthChecker::Options o;
-    o.webhook_url = config_.health_webhook;
-    uint64_t epoch = health_epoch_;
-    o.on_flip = [this, epoch](const policy::HealthVector& health, std::span<const uint32_t>) {
-        std::lock_guard<std::mutex> lock(apply_mutex_);
-        pending_health_ = std::make_pair(epoch, health);
-        apply_cv_.notify_one();
-    };
-    auto checker = std::make_unique<health::HealthChecker>(std::move(o));
-    auto st = checker->start(snap.policies->set().health_checks, carried);
-    if (!st) return st.error();
-    // The snapshot is not published yet: nothing reads its tables, so the versions the
-    // carried-over health replaces can be freed at once.
-    snap.policies->update_health(checker->health(), [](policy::PolicyTables::Retired) {});
-    health_ = std::move(checker);
-    return Ok{};
-}
-
 policy::PolicyTables::RetireFn Daemon::retire_into_counts(const engine::Snapshot& snap) {
     return [this, &snap](policy::PolicyTables::Retired old) {
         // After the grace period no worker counts into the old versions' windows: their
@@ -265,38 +259,6 @@ void Daemon::redraw_windows() {
         if (s.policies && !s.policies->redraw(retire_into_counts(s)).empty()) ++redraws_;
         return 0;
     });
-}
-
-void Daemon::apply_health_loop() {
-    const auto redraw_every = std::chrono::seconds(policy::PolicyTables::kRedrawSeconds);
-    auto next_redraw = std::chrono::steady_clock::now() + redraw_every;
-    while (true) {
-        std::pair<uint64_t, std::vector<uint8_t>> next;
-        {
-            std::unique_lock<std::mutex> lock(apply_mutex_);
-            const bool woken = apply_cv_.wait_until(lock, next_redraw,
-                                                    [this] { return apply_stop_ || pending_health_.has_value(); });
-            if (apply_stop_) return;
-            if (!woken) {
-                // Fresh multivalue answer windows (PolicyTables::redraw), freed after a grace period.
-                lock.unlock();
-                next_redraw = std::chrono::steady_clock::now() + redraw_every;
-                redraw_windows();
-                continue;
-            }
-            next = std::move(*pending_health_);
-            pending_health_.reset();
-        }
-        std::lock_guard<std::mutex> lock(reload_mutex_);
-        if (next.first != health_epoch_) continue;  // reported by a checker a reload replaced
-        // Rebuilds only the policies using the changed checks and swaps their pointers; the
-        // old versions are freed after a grace period (this thread is no RCU reader).
-        publisher_.with_current([&](const engine::Snapshot& s) {
-            if (s.policies) s.policies->update_health(next.second, retire_into_counts(s));
-            return 0;
-        });
-        ++health_updates_;
-    }
 }
 
 // Signed zones are signed again by a reload signature_refresh before their earliest
@@ -408,6 +370,8 @@ void Daemon::request_stop() {
 
 void Daemon::stop() {
     stopping_.store(true, std::memory_order_relaxed);
+    // The routers move the traffic away first, while every part still answers.
+    if (anycast_) anycast_->stop();
     if (changes_) changes_->stop();
     if (metrics_) metrics_->stop();
     if (control_) control_->stop();
@@ -472,6 +436,7 @@ Result<std::string> Daemon::reload() {
     log_warnings(report);
     assign_slots(**snap);
     config_ = std::move(config.value());
+    if (anycast_) anycast_->reconfigure(config_.anycast);  // applied at its next tick
     if (auto t = transfers_->configure(config_); !t) {
         log::error("transfers keep their previous keys and ACL", log::kv("error", t.error().to_string()));
     }
@@ -538,7 +503,7 @@ Totals Daemon::totals() const {
     });
     t.zone_slots = slots_.zone_names();
     t.member_slots = slots_.members();
-    if (health_) t.health = health_->statuses();
+    health_totals(t);
     t.health_updates = health_updates_;
     t.redraws = redraws_;
     t.config_path = config_path_;
@@ -566,6 +531,7 @@ Totals Daemon::totals() const {
         for (const auto& f : api::kUpdateCounterFields) t.changes.updates.emplace_back(f.name, u.*f.field);
     }
     if (sockets_) t.changes.updates_dropped = sockets_->updates_dropped();
+    if (anycast_) t.anycast = anycast_->state();
     if (transfers_) {
         const xfr::TransferCounters& x = transfers_->counters();
         for (const auto& f : xfr::kTransferCounterFields) t.changes.transfers.emplace_back(f.name, x.*f.field);

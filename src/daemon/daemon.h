@@ -20,6 +20,7 @@
 
 #include "change/registry.h"
 #include "common/result.h"
+#include "daemon/anycast.h"
 #include "daemon/totals.h"
 #include "daemon/transfers.h"
 #include "engine/counter_slots.h"
@@ -41,6 +42,10 @@ class HealthChecker;
 
 namespace fz::engine {
 struct Snapshot;
+}
+
+namespace fz::store {
+class EtcdHealth;
 }
 
 namespace fz::daemon {
@@ -128,6 +133,18 @@ private:
     // Applies flips reported by the checker (on its thread) from a thread of its own: a
     // flip waits for an RCU grace period, which the checker's probes must not.
     void apply_health_loop();
+    // The health the policy tables of `set` read now (call with reload_mutex_ held): the
+    // checker's own, or in a fleet the aggregate of every server's observations.
+    policy::HealthVector current_health(const policy::HealthCheckSet& set) const;
+    // The health may have changed (a flip here, another server's observation): wakes the
+    // apply thread.
+    void health_changed();
+    // GetHealthCheckStatus: this server's observation and, in a fleet, the others'.
+    std::vector<change::HealthObservation> health_observations(const std::string& id) const;
+    // The checks' statuses into `t` (and in a fleet the checkers' tallies).
+    void health_totals(Totals& t) const;
+    // The fleet's health observations (store.etcd), or nullptr.
+    store::EtcdHealth* fleet_health() const;
     // Draws fresh multivalue answer windows for the published snapshot.
     void redraw_windows();
     // Starts what listens: sockets, data plane, control socket, metrics endpoint.
@@ -135,6 +152,9 @@ private:
     // The socket options with tcp_max_connections lowered to what the descriptor limit
     // leaves room for; logs the choice.
     io::SocketOptions sized_socket_options() const;
+    // Starts the anycast announcement (anycast:, possibly none until a reload adds it):
+    // the interface now, then once a second whether this server is serving current data.
+    Status start_anycast();
 
     std::string config_path_;
     loader::Config config_;
@@ -148,7 +168,10 @@ private:
     std::unique_ptr<health::HealthChecker> health_;
     std::unique_ptr<ChangePath> changes_;
     std::unique_ptr<Transfers> transfers_;  // after changes_: it reads the registry
-    std::string health_signature_;          // the checks health_ runs: refresh_health() compares it
+    // Kept from start() to stop(), across reloads; its thread reads sockets_, dataplane_
+    // and changes_, and stop() stops it first.
+    std::unique_ptr<Anycast> anycast_;
+    std::string health_signature_;  // the checks health_ runs: refresh_health() compares it
     // What the published snapshot serves of the store (reload_mutex_): each stored zone
     // (weakly: holding the View would keep a superseded copy of every stored zone alive)
     // with its id and version, the API's health checks' ids and versions.
@@ -169,14 +192,12 @@ private:
     // again (reload_mutex_).
     std::vector<loader::CompiledFileZone> file_zones_;
 
-    // Flips waiting to be applied: only the latest vector matters. The epoch names the
-    // checker that reported it; a vector from a checker replaced by a reload is dropped.
+    // Set when the health may have changed: the apply thread computes it again then.
     std::mutex apply_mutex_;
     std::condition_variable apply_cv_;
-    std::optional<std::pair<uint64_t, std::vector<uint8_t>>> pending_health_;
+    bool health_dirty_ = false;
     bool apply_stop_ = false;
     std::thread apply_thread_;
-    uint64_t health_epoch_ = 0;  // guarded by reload_mutex_
     uint64_t health_updates_ = 0;
     uint64_t redraws_ = 0;  // PolicyTables::redraw() runs that drew new windows
 

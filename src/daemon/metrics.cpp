@@ -111,6 +111,17 @@ void health(Exposition& e, const Totals& t) {
               << "\n";
         }
     }
+    if (t.health && t.health_checkers) {
+        e.head("fastzone_health_check_checkers", "gauge",
+               "The fleet's checkers reporting on each check, and those that say healthy.");
+        for (size_t i = 0; i < t.health->size() && i < t.health_checkers->size(); ++i) {
+            const std::string id = label((*t.health)[i].id);
+            o << "fastzone_health_check_checkers{id=\"" << id << "\",state=\"healthy\"} "
+              << (*t.health_checkers)[i].healthy << "\n";
+            o << "fastzone_health_check_checkers{id=\"" << id << "\",state=\"reporting\"} "
+              << (*t.health_checkers)[i].total << "\n";
+        }
+    }
     e.head("fastzone_health_updates_total", "counter", "Health changes applied to the policy tables.");
     o << "fastzone_health_updates_total " << t.health_updates << "\n";
     e.head("fastzone_multivalue_redraws_total", "counter", "Times the multivalue answer windows were drawn anew.");
@@ -238,6 +249,14 @@ void server(Exposition& e, const Totals& t) {
         o << "fastzone_zone_image_bytes{zone=\"" << label(z.name) << "\"} " << z.image_bytes << "\n";
 }
 
+void anycast(Exposition& e, const AnycastState& a) {
+    e.head("fastzone_anycast_announced", "gauge", "1 while the anycast addresses are on their interface.");
+    e.out() << "fastzone_anycast_announced " << (a.announced ? 1 : 0) << "\n";
+    e.head("fastzone_anycast_withdrawals_total", "counter",
+           "Anycast withdrawals: stop, a data-plane fault, stale data (etcd away).");
+    e.out() << "fastzone_anycast_withdrawals_total " << a.withdrawals << "\n";
+}
+
 }  // namespace
 
 std::string metrics_text(const Totals& t) {
@@ -247,6 +266,7 @@ std::string metrics_text(const Totals& t) {
     health(e, t);
     if (t.dataplane) dataplane(e, t.dataplane->io);
     server(e, t);
+    if (t.anycast.configured) anycast(e, t.anycast);
     return e.str();
 }
 

@@ -21,30 +21,9 @@
 namespace fz::daemon {
 namespace {
 
-// The checks a snapshot runs, as a value to compare: a change of any of them (or of their
-// number) restarts the checker, anything else keeps it running.
-std::string health_signature(const engine::Snapshot& snap, const change::Registry::View& view) {
-    std::string sig;
-    if (snap.policies) sig += std::to_string(snap.policies->set().health_checks.checks.size());
-    for (const auto& hc : view.health_checks) sig += "|" + hc.check.id + "@" + std::to_string(hc.version);
-    return sig;
-}
-
 change::ServiceError invalid(const std::string& message) { return change::ServiceError{"InvalidInput", message, {}}; }
 
 }  // namespace
-
-Status Daemon::refresh_health(engine::Snapshot& snap, const change::Registry::View& view) {
-    std::string sig = health_signature(snap, view);
-    if (!health_signature_.empty() && sig == health_signature_ && health_ && snap.policies) {
-        // The same checks in the same order: the running checker's state applies as it is.
-        snap.policies->update_health(health_->health(), [](policy::PolicyTables::Retired) {});
-        return Ok{};
-    }
-    auto st = restart_health(snap);
-    if (st) health_signature_ = std::move(sig);
-    return st;
-}
 
 Status Daemon::rebuild_from(const change::Registry::View& view) {
     auto t0 = std::chrono::steady_clock::now();
@@ -150,21 +129,7 @@ Result<std::string> Daemon::export_zone(const std::string& origin_text, bool jso
 
 change::RegistryHooks Daemon::registry_hooks() {
     change::RegistryHooks hooks;
-    hooks.health_status = [this](const std::string& id) {
-        std::vector<change::HealthObservation> out;
-        std::lock_guard<std::mutex> lock(reload_mutex_);
-        if (!health_) return out;
-        for (const health::CheckStatus& s : health_->statuses()) {
-            if (s.id != id) continue;
-            change::HealthObservation o;
-            o.checker = config_.server.identity.empty() ? "fastzone" : config_.server.identity;
-            o.checked_ms = s.last_result_ms;
-            o.healthy = s.healthy;
-            o.reason = s.has_result ? s.last_reason : "no result yet: healthy until the first probe";
-            out.push_back(std::move(o));
-        }
-        return out;
-    };
+    hooks.health_status = [this](const std::string& id) { return health_observations(id); };
     hooks.test_answer = [this](const change::ZoneContent& zone, const std::string& record_name,
                                const std::string& record_type, const std::string& resolver_ip,
                                const std::string& subnet_ip,

@@ -56,6 +56,17 @@ std::string status_text(const Totals& t) {
     for (const CatalogStatus& cat : c.catalogs) {
         o << "catalog " << cat.catalog << ": " << cat.role << ", " << cat.members << " members\n";
     }
+    if (const AnycastState& a = t.anycast; a.configured) {
+        std::string addresses;
+        for (const auto& x : a.addresses) addresses += (addresses.empty() ? "" : " ") + x;
+        o << "anycast: " << (a.announced ? "announced" : "WITHDRAWN") << ": " << a.reason << "; since "
+          << utc_time(a.since_ms) << "; " << addresses << " on " << a.interface << "; " << a.withdrawals
+          << " withdrawals";
+        if (!a.error.empty()) o << "; netlink error: " << a.error;
+        o << "\n";
+    } else {
+        o << "anycast: off\n";
+    }
     return o.str();
 }
 
@@ -122,7 +133,8 @@ std::string stats_text(const Totals& t) {
 std::string health_text(const Totals& t) {
     if (!t.health) return "no health checks configured\n";
     std::ostringstream o;
-    for (const auto& c : *t.health) {
+    for (size_t i = 0; i < t.health->size(); ++i) {
+        const auto& c = (*t.health)[i];
         o << c.id << " " << policy::health_check_type_name(c.type) << " " << (c.target.empty() ? "-" : c.target) << ": "
           << (c.healthy ? "healthy" : "UNHEALTHY") << (c.disabled ? " (disabled)" : "")
           << (c.inverted ? " (inverted)" : "") << "; last result ";
@@ -132,7 +144,15 @@ std::string health_text(const Totals& t) {
             o << "none yet";
         }
         o << " at " << utc_time(c.last_result_ms) << "; last change " << utc_time(c.last_change_ms) << "; flips "
-          << c.flips << ", results " << c.results << ", failures " << c.failures << "\n";
+          << c.flips << ", results " << c.results << ", failures " << c.failures;
+        if (!c.probed_here) o << "; not probed here";
+        if (t.health_checkers && i < t.health_checkers->size()) {
+            // In a fleet: the state above is the aggregate of every server's observation.
+            const health::Tally& k = (*t.health_checkers)[i];
+            o << "; checkers " << k.healthy << " of " << k.total << " healthy (healthy above "
+              << static_cast<int>(t.health_threshold * 100 + 0.5) << "%)";
+        }
+        o << "\n";
     }
     return o.str();
 }

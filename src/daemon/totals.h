@@ -12,10 +12,12 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/anycast.h"
 #include "daemon/catalog.h"
 #include "dns/wire.h"
 #include "engine/answer.h"
 #include "engine/counter_slots.h"
+#include "health/aggregate.h"
 #include "health/status.h"
 #include "io/dpdk/dataplane.h"
 #include "store/etcd_fleet.h"
@@ -58,6 +60,10 @@ struct Totals {
 
     // Health checks: absent when none are configured.
     std::optional<std::vector<health::CheckStatus>> health;
+    // In a fleet: the checkers reporting on each check (index-aligned with `health`, whose
+    // `healthy` is then the aggregate the policies read) and the share that must say healthy.
+    std::optional<std::vector<health::Tally>> health_checkers;
+    double health_threshold = 0;
     uint64_t health_updates = 0;  // health changes applied to the policy tables
     uint64_t redraws = 0;         // multivalue answer windows drawn anew
 
@@ -85,6 +91,9 @@ struct Totals {
         // The fleet's members, when the store is etcd.
         std::optional<store::FleetView> fleet;
     } changes;
+
+    // Anycast announcement (anycast:): configured false without the section.
+    AnycastState anycast;
 
     // The process and its reloads.
     std::string config_path;

@@ -59,6 +59,7 @@ public:
         for (uint32_t i = 0; i < set_.checks.size(); ++i) {
             const HealthCheck& check = set_.checks[i];
             if (!is_endpoint_check(check) || check.disabled) continue;
+            if (!probed_from(check, owner_.options_.region)) continue;
             Endpoint ep;
             ep.index = i;
             ep.interval = probe_interval(check);
@@ -276,6 +277,13 @@ Status HealthChecker::start(HealthCheckSet set, std::span<const CheckStatus> car
         auto it = previous.find(check.id);
         kept += it != previous.end();
         statuses.push_back(it != previous.end() ? carried_status(check, *it->second) : fresh_status(check));
+        if (is_endpoint_check(check) && !check.disabled && !probed_from(check, options_.region)) {
+            const uint64_t flips = statuses.back().flips;
+            statuses.back() = fresh_status(check);
+            statuses.back().flips = flips;
+            statuses.back().probed_here = false;
+            statuses.back().last_reason = "not probed from region " + options_.region;
+        }
         if (is_endpoint_check(check)) statuses.back().target = configured_target(check);
         health[i] = statuses.back().healthy ? 1 : 0;
     }

@@ -33,6 +33,9 @@ public:
         // When set (http:// or https://), every flip of a check is POSTed as one JSON event
         // (flip_event_json() in health/webhook.h), asynchronously.
         std::string webhook_url;
+        // The checker region this server stands for (health.region): an endpoint check
+        // whose Regions list leaves it out is not probed here. Empty: every check.
+        std::string region;
     };
 
     explicit HealthChecker(Options options = {});

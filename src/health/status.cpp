@@ -31,6 +31,11 @@ bool is_string_match(const policy::HealthCheck& c) {
 
 bool is_endpoint_check(const policy::HealthCheck& c) { return c.type != HealthCheckType::kCalculated; }
 
+bool probed_from(const policy::HealthCheck& c, const std::string& region) {
+    if (region.empty() || c.regions.empty()) return true;
+    return std::find(c.regions.begin(), c.regions.end(), region) != c.regions.end();
+}
+
 int64_t unix_now_ms() {
     return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }

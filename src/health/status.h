@@ -43,6 +43,9 @@ struct CheckStatus {
     uint64_t flips = 0;
     uint64_t results = 0;  // probes counted since the check first ran (carried over)
     uint64_t failures = 0;
+    // False for an endpoint check this server does not probe (its Regions leave out the
+    // region this server stands for, health.region): the fleet's other checkers decide it.
+    bool probed_here = true;
 
     // The endpoint's own state before Inverted; meaningful once has_result.
     bool observed_healthy() const { return healthy != inverted; }
@@ -77,6 +80,9 @@ ProbeTimeouts probe_timeouts(const policy::HealthCheck& check);
 std::chrono::milliseconds probe_interval(const policy::HealthCheck& check);
 
 bool is_endpoint_check(const policy::HealthCheck& check);
+// Whether a checker standing for `region` probes `check`: yes unless both name regions and
+// the check's Regions leave this one out.
+bool probed_from(const policy::HealthCheck& check, const std::string& region);
 bool is_http_check(const policy::HealthCheck& check);    // HTTP, HTTP_STR_MATCH
 bool is_https_check(const policy::HealthCheck& check);   // HTTPS, HTTPS_STR_MATCH
 bool is_string_match(const policy::HealthCheck& check);  // *_STR_MATCH

@@ -9,6 +9,7 @@
 
 #include "common/encoding.h"
 #include "loader/config_change.h"
+#include "loader/config_fleet.h"
 #include "loader/config_reader.h"
 #include "zone/rdata_text.h"
 
@@ -77,13 +78,6 @@ Status read_server(const Reader& rd, const YAML::Node& n, ServerConfig& s) {
     return Ok{};
 }
 
-Result<uint32_t> read_duration(const Reader& rd, const YAML::Node& n, const std::string& key) {
-    FZ_TRY(text, rd.string(n, key));
-    auto v = zone::duration_from_text(text, 366u * 86400u);
-    if (!v || *v == 0) return rd.error(n, "'" + key + "' is not a duration of a year or less (14d, 12h, 3600)");
-    return *v;
-}
-
 // zones[].dnssec.nsec3: RFC 9276's limits, as for a pre-signed zone (zone/check.cpp).
 Result<dnssec::Nsec3Options> read_nsec3(const Reader& rd, const YAML::Node& n) {
     dnssec::Nsec3Options o;
@@ -136,18 +130,18 @@ Result<DnssecConfig> read_dnssec(const Reader& rd, const YAML::Node& n, const st
         d.nsec3 = o;
     }
     if (n["signature_validity"]) {
-        FZ_TRY(v, read_duration(rd, n["signature_validity"], "signature_validity"));
+        FZ_TRY(v, rd.duration(n["signature_validity"], "signature_validity"));
         d.signature_validity = v;
     }
     if (n["signature_refresh"]) {
-        FZ_TRY(v, read_duration(rd, n["signature_refresh"], "signature_refresh"));
+        FZ_TRY(v, rd.duration(n["signature_refresh"], "signature_refresh"));
         d.signature_refresh = v;
     }
     if (d.signature_refresh >= d.signature_validity) {
         return rd.error(n, "'signature_refresh' must be shorter than 'signature_validity'");
     }
     if (n["zsk_lifetime"]) {
-        FZ_TRY(v, read_duration(rd, n["zsk_lifetime"], "zsk_lifetime"));
+        FZ_TRY(v, rd.duration(n["zsk_lifetime"], "zsk_lifetime"));
         d.zsk_lifetime = v;
     }
     return d;
@@ -284,7 +278,8 @@ Result<Config> load_config(const std::string& path) {
             "geoip",         "latency",        "latency_default_order",
             "control",       "metrics",        "api",
             "store",         "keys",           "acl",
-            "remotes",       "catalog",        "node"};
+            "remotes",       "catalog",        "node",
+            "health",        "anycast"};
         // A file with none of our keys may be any file at all (fastzonectl check
         // /etc/shadow parses as a mapping): quote nothing of it.
         if (std::none_of(kTopLevel.begin(), kTopLevel.end(), [&](const char* k) { return root[k].IsDefined(); })) {
@@ -304,8 +299,9 @@ Result<Config> load_config(const std::string& path) {
             if (!s) return s.error();
             c.dataplane = std::move(d);
         }
-        // A consumed catalog brings zones of its own (and is listed as one).
-        if (!root["zones"] && !(root["catalog"] && root["catalog"]["consume"])) {
+        // A consumed catalog brings zones of its own (and is listed as one); a store, those
+        // created through the API (and a fleet's, those the other servers wrote).
+        if (!root["zones"] && !(root["catalog"] && root["catalog"]["consume"]) && !root["store"]) {
             return Error{path, 0, "no 'zones': nothing to serve"};
         }
         if (root["zones"]) {
@@ -355,6 +351,8 @@ Result<Config> load_config(const std::string& path) {
         }
         auto cs = read_change_config(rd, root, c);
         if (!cs) return cs.error();
+        auto fs = read_fleet_config(rd, root, c);
+        if (!fs) return fs.error();
     } catch (const YAML::Exception& e) {
         return Error{path, static_cast<uint32_t>(e.mark.line + 1), e.msg};
     }

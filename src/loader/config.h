@@ -90,6 +90,27 @@ struct NodeConfig {
     uint32_t lease_ttl = 10;  // seconds: a server that dies leaves the fleet's list after this
 };
 
+// Health checking (health:). In a fleet every server probes the checks and publishes what
+// it sees; a check is healthy when more than `aggregate_threshold` of the servers
+// reporting say so (Route 53's rule, 18%).
+struct HealthConfig {
+    double aggregate_threshold = 0.18;
+    // The checker region this server stands for. A check whose Regions list does not name
+    // it is not probed here (the others' observations decide it); empty: every check.
+    std::string region;
+};
+
+// Anycast (anycast:): the service addresses put on `interface` (a dummy interface, made if
+// missing) while this server serves current data, for a routing daemon (BIRD's direct
+// protocol) to announce; taken away on stop, on a data-plane failure, or when the data is
+// stale (etcd away) for longer than `stale_limit` seconds.
+struct AnycastConfig {
+    std::vector<std::string> addresses;  // CIDR prefixes: "192.0.2.53/32", "2001:db8::53/128"
+    std::string interface = "fz-anycast";
+    uint32_t stale_limit = 30;
+    uint32_t line = 0;
+};
+
 // A TSIG key (keys[]).
 struct TsigKeyConfig {
     std::string id;         // the key name, as a DNS name ("update-key.")
@@ -182,6 +203,8 @@ struct Config {
     }();
     StoreConfig store;
     NodeConfig node;
+    HealthConfig health;
+    std::optional<AnycastConfig> anycast;
     std::vector<TsigKeyConfig> keys;
     std::vector<RemoteConfig> remotes;
     std::vector<AclConfig> acl;

@@ -340,18 +340,6 @@ Status read_change_config(const Reader& rd, const YAML::Node& root, Config& c) {
         auto st = read_acl(rd, root["acl"], c.keys, c.remotes, c.acl);
         if (!st) return st.error();
     }
-    if (root["node"]) {
-        auto st = rd.only_keys(root["node"], "node", {"name", "lease_ttl"});
-        if (!st) return st.error();
-        if (root["node"]["name"]) {
-            FZ_TRY(name, rd.string(root["node"]["name"], "node.name"));
-            c.node.name = name;
-        }
-        if (root["node"]["lease_ttl"]) {
-            FZ_TRY(ttl, rd.number(root["node"]["lease_ttl"], "node.lease_ttl", 2, 3600));
-            c.node.lease_ttl = static_cast<uint32_t>(ttl);
-        }
-    }
     if (root["catalog"]) {
         auto st = read_catalog(rd, root["catalog"], c);
         if (!st) return st.error();

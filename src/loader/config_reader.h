@@ -2,6 +2,7 @@
 // Internal to src/loader.
 #pragma once
 
+#include <charconv>
 #include <filesystem>
 #include <initializer_list>
 #include <set>
@@ -11,8 +12,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/result.h"
+#include "zone/rdata_text.h"
 
 namespace fz::loader {
+
+#define FZ_TRY(var, expr)                 \
+    auto var##_r = (expr);                \
+    if (!var##_r) return var##_r.error(); \
+    auto var = std::move(var##_r.value())
 
 class Reader {
 public:
@@ -80,15 +87,29 @@ public:
         return (std::filesystem::path(dir) / p).lexically_normal().string();
     }
 
+    // "14d", "12h", "30s", "3600": seconds, at least 1, at most a year.
+    Result<uint32_t> duration(const YAML::Node& n, const std::string& key) const {
+        FZ_TRY(text, string(n, key));
+        auto v = zone::duration_from_text(text, 366u * 86400u);
+        if (!v || *v == 0) return error(n, "'" + key + "' is not a duration of a year or less (14d, 12h, 3600)");
+        return *v;
+    }
+
+    // A number from 0 to 1 ("0.18").
+    Result<double> fraction(const YAML::Node& n, const std::string& key) const {
+        FZ_TRY(text, string(n, key));
+        double v = -1;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || end != text.data() + text.size() || !(v >= 0 && v <= 1)) {
+            return error(n, "'" + key + "' must be a number from 0 to 1, not '" + text + "'");
+        }
+        return v;
+    }
+
     const std::string& file() const { return file_; }
 
 private:
     std::string file_;
 };
-
-#define FZ_TRY(var, expr)                 \
-    auto var##_r = (expr);                \
-    if (!var##_r) return var##_r.error(); \
-    auto var = std::move(var##_r.value())
 
 }  // namespace fz::loader

@@ -41,16 +41,30 @@ std::string rrset_key(const dns::Name& name, uint16_t type) {
 }
 
 // The zone (index into `zones`) whose origin is the longest suffix of `name`.
-int zone_of(const std::vector<zone::ZoneSource>& zones, const dns::Name& name) {
-    int best = -1;
-    for (size_t i = 0; i < zones.size(); ++i) {
-        if (name.is_subdomain_of(zones[i].origin) &&
-            (best < 0 || zones[i].origin.size() > zones[static_cast<size_t>(best)].origin.size())) {
-            best = static_cast<int>(i);
-        }
+// The zone a name falls in (the deepest origin at or above it), found by hash lookups of
+// the name's ancestors: a linear search of every zone for every record set made a server
+// joining a fleet of 10k zones and 1M record sets spend most of its start-up here. Of two
+// zones with one origin, the first.
+class ZoneIndex {
+public:
+    explicit ZoneIndex(const std::vector<zone::ZoneSource>& zones) {
+        for (size_t i = 0; i < zones.size(); ++i) by_origin_.emplace(zones[i].origin.lowered().bytes(), i);
     }
-    return best;
-}
+    int find(const dns::Name& name) const {
+        const std::string wire = name.lowered().bytes();
+        for (size_t at = 0; at < wire.size();) {
+            auto it = by_origin_.find(wire.substr(at));
+            if (it != by_origin_.end()) return static_cast<int>(it->second);
+            const size_t len = static_cast<uint8_t>(wire[at]);
+            if (len == 0) break;
+            at += 1 + len;
+        }
+        return -1;
+    }
+
+private:
+    std::unordered_map<std::string, size_t> by_origin_;
+};
 
 bool served_from_store(const StoredInputs& stored, const dns::Name& origin) {
     return std::any_of(stored.zones.begin(), stored.zones.end(), [&](const auto& z) { return z->origin == origin; });
@@ -94,8 +108,9 @@ Result<std::string> value_rdata(const policy::RecordSet& rs, const std::string& 
 }
 
 // A simple record set's values as records of the zone that holds its name.
-Status add_simple(std::vector<zone::ZoneSource>& zones, const policy::RecordSet& rs, const std::string& file) {
-    int zi = zone_of(zones, rs.name);
+Status add_simple(std::vector<zone::ZoneSource>& zones, const ZoneIndex& index, const policy::RecordSet& rs,
+                  const std::string& file) {
+    int zi = index.find(rs.name);
     if (zi < 0) return Error{file, rs.line, rs.describe() + ": not inside any zone served"};
     zone::ZoneSource& z = zones[static_cast<size_t>(zi)];
     uint16_t fid = file_id(z, file);
@@ -130,6 +145,7 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(
     bool any = !config.health_checks.empty() || !stored.zones.empty() || !stored.health_checks.empty();
     for (const auto& zc : config.zones) any |= !zc.record_sets.empty();
     if (!any) return std::shared_ptr<policy::PolicyTables>();
+    const ZoneIndex index(zones);
 
     policy::PolicyInputs in;
     for (size_t i = 0; i < config.zones.size(); ++i) {
@@ -152,7 +168,7 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(
                 routed.record_sets.push_back(rs);
                 continue;
             }
-            auto added = add_simple(zones, rs, routed.file);
+            auto added = add_simple(zones, index, rs, routed.file);
             if (!added) return added.error();
         }
         if (!routed.record_sets.empty()) in.record_sets.push_back(std::move(routed));
@@ -181,10 +197,9 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(
         if (!l) return l.error();
         in.latency = std::move(l.value());
     }
-    // Alias targets may be zone-file RRsets (or simple record sets, which the policy
-    // layer sees itself).
-    // (Only with routed record sets: for a large zone without any, the set costs more
-    // than the rest of the build.)
+    // Alias targets may be zone-file RRsets (or simple record sets, which the policy layer
+    // sees itself); only with routed record sets: for a large zone without any, the set
+    // costs more than the rest of the build.
     std::unordered_set<std::string> present;
     for (const auto& z : zones) {
         if (in.record_sets.empty()) break;
@@ -209,7 +224,7 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(
     }
 
     for (const auto& simple : (*set)->simple) {
-        auto added = add_simple(zones, simple.record, simple.file);
+        auto added = add_simple(zones, index, simple.record, simple.file);
         if (!added) return added.error();
     }
     // Merged: the snapshot keeps the set, and needs no second copy of these.
@@ -217,7 +232,7 @@ Result<std::shared_ptr<policy::PolicyTables>> load_policies(
     (*set)->simple.shrink_to_fit();
     for (uint32_t id = 0; id < (*set)->policies.size(); ++id) {
         const policy::Policy& p = (*set)->policies[id];
-        int zi = zone_of(zones, p.name);
+        int zi = index.find(p.name);
         if (zi < 0) return Error{p.file, 0, p.describe() + ": not inside any zone served"};
         zone::ZoneSource& z = zones[static_cast<size_t>(zi)];
         zone::PolicyRRsetSource src;

@@ -51,6 +51,10 @@ public:
     void set_served(int64_t revision);
     FleetView view() const;
     const std::string& name() const { return name_; }
+    // The lease this server's keys live under (0: none yet, or lost and not granted again):
+    // what it publishes besides its registration (its health observations) goes under it
+    // too, so that all of it leaves the fleet together.
+    int64_t lease() const { return lease_.load(); }
 
 private:
     void loop();
@@ -64,8 +68,8 @@ private:
     mutable std::mutex mu_;  // guards what follows
     std::condition_variable cv_;
     int64_t served_ = 0, registered_ = -1;
-    int64_t lease_ = 0;
-    bool view_ok_ = true;  // the last read of the list succeeded (the fleet's thread only)
+    std::atomic<int64_t> lease_{0};  // written by the fleet's thread (and stop())
+    bool view_ok_ = true;            // the last read of the list succeeded (the fleet's thread only)
     FleetView view_;
     bool stopping_ = false;
     std::thread thread_;

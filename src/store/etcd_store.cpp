@@ -144,7 +144,7 @@ Result<change::HealthCheckRecord> EtcdStore::check_record(const std::string& id,
     }
 }
 
-Result<change::ZoneContent> EtcdStore::read_zone(const ZoneMeta& m, int64_t revision) {
+Result<change::ZoneContent> EtcdStore::zone_header(const ZoneMeta& m) const {
     change::ZoneContent zone;
     zone.id = m.id;
     auto origin = dns::name_from_text(m.origin, nullptr);
@@ -155,31 +155,55 @@ Result<change::ZoneContent> EtcdStore::read_zone(const ZoneMeta& m, int64_t revi
     zone.created_ms = m.created_ms;
     zone.from_file = m.from_file;
     zone.version = m.version;
-    const std::string context = "zone " + m.origin + " (" + m.id + ")";
-    const std::string first = sets_prefix(m.id, m.generation);
+    return zone;
+}
+
+Status EtcdStore::append_rows(change::ZoneContent& zone, const std::vector<std::string>& rows) const {
+    if (rows.empty()) return Ok{};
+    std::string text = "[\n";
+    for (size_t i = 0; i < rows.size(); ++i) text += (i ? ",\n" : "") + rows[i];
+    text += "\n]";
+    auto sets = parse_rows(text, describe(), zone.origin, "zone " + zone.origin.to_text() + " (" + zone.id + ")");
+    if (!sets) return sets.error();
+    for (auto& rs : *sets) zone.record_sets.push_back(std::move(rs));
+    return Ok{};
+}
+
+Status EtcdStore::scan(const std::string& first, int64_t revision, const std::function<Status(EtcdKeyValue&)>& take) {
     const std::string end = etcd_prefix_end(first);
     std::string from = first;
     while (true) {
         auto page = client_.range(from, end, revision, kPageKeys);
-        if (!page) return error("cannot read " + context, page.error().message);
-        std::string text = "[\n";
-        for (size_t i = 0; i < page->kvs.size(); ++i) text += (i ? ",\n" : "") + page->kvs[i].value;
-        text += "\n]";
-        if (!page->kvs.empty()) {
-            auto sets = parse_rows(text, describe(), zone.origin, context);
-            if (!sets) return sets.error();
-            for (auto& rs : *sets) zone.record_sets.push_back(std::move(rs));
+        if (!page) return error("cannot read " + first, page.error().message);
+        for (EtcdKeyValue& kv : page->kvs) {
+            if (auto st = take(kv); !st) return st;
         }
-        if (!page->more || page->kvs.empty()) break;
+        if (!page->more || page->kvs.empty()) return Ok{};
         from = page->kvs.back().key + std::string(1, '\0');
     }
+}
+
+Result<change::ZoneContent> EtcdStore::read_zone(const ZoneMeta& m, int64_t revision) {
+    auto zone = zone_header(m);
+    if (!zone) return zone.error();
+    std::vector<std::string> rows;
+    auto st = scan(sets_prefix(m.id, m.generation), revision, [&](EtcdKeyValue& kv) -> Status {
+        rows.push_back(std::move(kv.value));
+        if (rows.size() < static_cast<size_t>(kPageKeys)) return Ok{};
+        auto appended = append_rows(*zone, rows);
+        rows.clear();
+        return appended;
+    });
+    if (st) st = append_rows(*zone, rows);
+    if (!st) return st.error();
+    const std::string context = "zone " + m.origin + " (" + m.id + ")";
     auto signing = client_.range(options_.prefix + "signing/" + m.id, "", revision);
     if (!signing) return error("cannot read the DNSSEC keys of " + context, signing.error().message);
     if (!signing->kvs.empty()) {
-        zone.signing = signing_of(signing->kvs.front().value);
-        if (!zone.signing) return error(context, "the DNSSEC keys are not readable");
+        zone->signing = signing_of(signing->kvs.front().value);
+        if (!zone->signing) return error(context, "the DNSSEC keys are not readable");
     }
-    zone.sort();
+    zone->sort();
     return zone;
 }
 
@@ -189,18 +213,65 @@ Result<change::StoredState> EtcdStore::load() {
     const std::string zones_prefix = options_.prefix + "zones/";
     auto metas = client_.range(zones_prefix, etcd_prefix_end(zones_prefix));
     if (!metas) return error("cannot read the zones", metas.error().message);
+    // Everything below is read at the revision of the zones' list: one consistent picture,
+    // which the watch then takes up from.
     revision_ = metas->revision;
     zones_.clear();
+    std::map<std::string, change::ZoneContent> zones;
     for (const EtcdKeyValue& kv : metas->kvs) {
         auto m = meta_of(kv);
         if (!m) return m.error();
-        auto zone = read_zone(*m);
+        auto zone = zone_header(*m);
         if (!zone) return zone.error();
-        state.zones.push_back(std::move(zone.value()));
+        zones.emplace(m->id, std::move(zone.value()));
         zones_[m->id] = std::move(m.value());
     }
+    // Every zone's record sets in one paged scan of rs/, not one read per zone (a server
+    // joining a fleet of 10k zones): keys sort by zone id and generation, so each zone's
+    // rows come together; those of a generation its metadata does not name are skipped.
+    const std::string rs_prefix = options_.prefix + "rs/";
+    std::string current;  // "<id>/<generation>/" of the rows gathered
+    change::ZoneContent* target = nullptr;
+    std::vector<std::string> rows;
+    auto flush = [&]() -> Status {
+        Status st = target != nullptr ? append_rows(*target, rows) : Status(Ok{});
+        rows.clear();
+        return st;
+    };
+    auto st = scan(rs_prefix, revision_, [&](EtcdKeyValue& kv) -> Status {
+        const std::string_view rest = std::string_view(kv.key).substr(rs_prefix.size());
+        const size_t slash = rest.find('/');
+        const size_t slash2 = slash == std::string_view::npos ? slash : rest.find('/', slash + 1);
+        if (slash2 == std::string_view::npos) return error("key " + kv.key, "not a record set's key");
+        if (rest.substr(0, slash2 + 1) != current || rows.size() >= static_cast<size_t>(kPageKeys)) {
+            if (auto f = flush(); !f) return f;
+            current = std::string(rest.substr(0, slash2 + 1));
+            const std::string id(rest.substr(0, slash));
+            auto meta = zones_.find(id);
+            const bool named = meta != zones_.end() &&
+                               rest.substr(slash + 1, slash2 - slash - 1) == std::to_string(meta->second.generation);
+            target = named ? &zones.at(id) : nullptr;
+        }
+        if (target != nullptr) rows.push_back(std::move(kv.value));
+        return Ok{};
+    });
+    if (st) st = flush();
+    if (!st) return st.error();
+    const std::string signing_prefix = options_.prefix + "signing/";
+    st = scan(signing_prefix, revision_, [&](EtcdKeyValue& kv) -> Status {
+        auto z = zones.find(kv.key.substr(signing_prefix.size()));
+        if (z == zones.end()) return Ok{};  // a deleted zone's, left behind
+        z->second.signing = signing_of(kv.value);
+        if (!z->second.signing) return error("zone " + z->second.origin.to_text(), "the DNSSEC keys are not readable");
+        return Ok{};
+    });
+    if (!st) return st.error();
+    for (auto& [id, zone] : zones) {
+        zone.sort();
+        state.zones.push_back(std::move(zone));
+    }
     const std::string checks_prefix = options_.prefix + "checks/";
-    auto checks = client_.range(checks_prefix, etcd_prefix_end(checks_prefix));
+    auto checks = client_.range(checks_prefix, etcd_prefix_end(checks_prefix), revision_);
     if (!checks) return error("cannot read the health checks", checks.error().message);
     for (const EtcdKeyValue& kv : checks->kvs) {
         const json j = json::parse(kv.value, nullptr, false);
@@ -322,9 +393,21 @@ Status EtcdStore::delete_zone(const std::string& zone_id) {
 
 Status EtcdStore::put_signing(const std::string& zone_id, const change::ZoneSigning& signing) {
     std::lock_guard lock(mu_);
-    auto r = client_.txn({}, {put(options_.prefix + "signing/" + zone_id, signing_json(signing))});
-    if (!r) return error("cannot write the DNSSEC keys of zone " + zone_id, r.error().message);
+    const std::string what = "cannot write the DNSSEC keys of zone " + zone_id;
+    std::vector<EtcdOp> ops{put(options_.prefix + "signing/" + zone_id, signing_json(signing))};
+    std::vector<EtcdCompare> compares;
+    auto known = zones_.find(zone_id);
+    if (known != zones_.end() && known->second.mod_revision != 0) {
+        // The zone's key written again, unchanged, in the same transaction: the other
+        // servers' watch of zones/ reads the zone whole at that revision, keys included.
+        ops.push_back(put(zone_key(zone_id), meta_json(known->second)));
+        compares.push_back(unchanged(known->second));
+    }
+    auto r = client_.txn(compares, ops);
+    if (!r) return error(what, r.error().message);
+    if (!r->succeeded) return error(what, "zone " + zone_id + " was changed by another server meanwhile");
     revision_ = r->revision;
+    if (known != zones_.end() && known->second.mod_revision != 0) known->second.mod_revision = r->revision;
     return Ok{};
 }
 
@@ -437,6 +520,9 @@ void EtcdStore::watch_loop(const std::string& part, const std::function<void(con
                     return false;
                 }
                 for (const EtcdEvent& e : w.events) {
+                    // Each zone is read whole: a response of a thousand zones would hold a
+                    // stop for as many reads.
+                    if (stop_) return false;
                     take(e);
                     from = std::max(from, e.kv.mod_revision + 1);
                 }

@@ -92,6 +92,12 @@ private:
     EtcdCompare unchanged(const ZoneMeta& m) const;
     // The zone as it was at `revision` (0: the newest).
     Result<change::ZoneContent> read_zone(const ZoneMeta& m, int64_t revision = 0);
+    // A zone of `m` without its record sets.
+    Result<change::ZoneContent> zone_header(const ZoneMeta& m) const;
+    // Parses record sets' JSON values (rs/ keys) into `zone`.
+    Status append_rows(change::ZoneContent& zone, const std::vector<std::string>& rows) const;
+    // Every key under `first` at `revision`, a page at a time, handed to `take` in key order.
+    Status scan(const std::string& first, int64_t revision, const std::function<Status(EtcdKeyValue&)>& take);
     // A checks/ value (its JSON) as a record.
     Result<change::HealthCheckRecord> check_record(const std::string& id, const nlohmann::json& j) const;
     // Watches <prefix><part> from the loaded revision, handing each event to `take`.

@@ -7,7 +7,9 @@
   servers with the revision each serves. A change through the Route 53 API (boto3) is
   INSYNC only once both serve it: with the second server stopped (SIGSTOP) it stays
   PENDING, and turns INSYNC when it runs again. A health check created, then deleted,
-  through one server's API is listed, then no longer, by the other's. Two UPDATEs racing for the same
+  through one server's API is listed, then no longer, by the other's. A zone signed
+  through ns1's API (CreateKeySigningKey, EnableHostedZoneDNSSEC) is served by ns2 with the
+  same DNSKEY set. Two UPDATEs racing for the same
   name (each with the prerequisite that the name is unused) from the two servers: exactly
   one wins, and both servers end up serving the winner's value alone. With one etcd member
   killed the quorum holds and changes still apply; with two killed both servers keep
@@ -21,7 +23,6 @@ usage: fleet_etcd.py FASTZONED
 exit: 0 pass, 1 fail (with the reason), 77 skip (etcd, boto3 or dnspython missing)
 """
 
-import json
 import os
 import signal
 import subprocess
@@ -34,21 +35,12 @@ from fztest import check, fail  # noqa: E402  (puts tests/support on the path)
 from ports import free_port  # noqa: E402
 from servers import Fastzoned  # noqa: E402
 from xfrtest import fastzoned_argument, run_test, wait_for  # noqa: E402  (skips without dnspython)
-from etcd import EtcdCluster  # noqa: E402
-import dns.message  # noqa: E402
+from fleettest import answer as answer_at, route53, write_credentials  # noqa: E402  (skips without boto3)
+from etcd import EtcdCluster, write_fleet_config  # noqa: E402
+import botocore.exceptions  # noqa: E402
 import dns.query  # noqa: E402
 import dns.rcode  # noqa: E402
 import dns.update  # noqa: E402
-
-try:
-    import boto3
-    import botocore.config
-    import botocore.exceptions
-except ImportError:
-    print("SKIP: boto3 is not installed for this python (Debian: python3-boto3)")
-    sys.exit(77)
-
-KEY_ID, SECRET = "AKIAFLEETTEST0000001", "fleet-test-secret-key-0000000000000000000"
 
 ZONE = """$ORIGIN fleet.example.
 $TTL 300
@@ -60,34 +52,10 @@ www A   192.0.2.10
 
 
 def conf(work, name, port, api_port, endpoints):
-    path = os.path.join(work, f"{name}.yaml")
-    with open(path, "w") as f:
-        f.write(f"""server:
-  listen: 127.0.0.1@{port}
-  workers: 1
-control:
-  socket: {work}/{name}.sock
-api:
+    return write_fleet_config(work, name, f"127.0.0.1@{port}", endpoints, "/fastzone-test/", sections=f"""api:
   listen: 127.0.0.1@{api_port}
   credentials: credentials.json
-node:
-  name: {name}
-  lease_ttl: 4
-store:
-  etcd:
-    endpoints: [{", ".join(endpoints)}]
-    prefix: /fastzone-test/
-    max_txn_ops: 4096
-acl:
-  - id: local-update
-    addresses: [127.0.0.0/8]
-    actions: [update]
-zones:
-  - origin: fleet.example.
-    file: fleet.example.zone
-    acl: [local-update]
 """)
-    return path
 
 
 def fleet_lines(ctl, work, name):
@@ -104,12 +72,7 @@ def api_change(r53, zone_id, name, value):
 
 
 def answer(port, name, rdtype="A"):
-    q = dns.message.make_query(name, rdtype)
-    try:
-        r = dns.query.udp(q, "127.0.0.1", port=port, timeout=2)
-    except Exception:  # noqa: BLE001: no answer
-        return None
-    return sorted(rd.to_text() for rrset in r.answer for rd in rrset)
+    return answer_at("127.0.0.1", port, name, rdtype)
 
 
 def update(port, build, prereq=None):
@@ -129,9 +92,7 @@ def scenario(fastzoned, work, servers):
     ctl = os.path.join(os.path.dirname(fastzoned), "fastzonectl")
     with open(os.path.join(work, "fleet.example.zone"), "w") as f:
         f.write(ZONE)
-    with open(os.path.join(work, "credentials.json"), "w") as f:
-        json.dump({"AccessKeys": [{"AccessKeyId": KEY_ID, "SecretAccessKey": SECRET, "Actions": ["route53:*"],
-                                   "HostedZones": ["*"]}]}, f)
+    write_credentials(work)
     cluster = EtcdCluster(work, 3)
     servers.extend(cluster.members)
     try:
@@ -173,11 +134,8 @@ def scenario(fastzoned, work, servers):
           any(line.startswith("server ns2:") for line in lines), f"fastzonectl fleet lists both servers ({lines})")
 
     # INSYNC once every server serves the change.
-    r53 = boto3.client("route53", endpoint_url=f"http://127.0.0.1:{api_ports['ns1']}", region_name="us-east-1",
-                       aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
-    r53_once = boto3.client("route53", endpoint_url=f"http://127.0.0.1:{api_ports['ns2']}", region_name="us-east-1",
-                            aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET,
-                            config=botocore.config.Config(retries={"max_attempts": 1}, read_timeout=60))
+    r53 = route53("127.0.0.1", api_ports["ns1"])
+    r53_once = route53("127.0.0.1", api_ports["ns2"], retries={"max_attempts": 1}, read_timeout=60)
     zone_id = next(z["Id"].split("/")[-1] for z in r53.list_hosted_zones()["HostedZones"]
                    if z["Name"] == "fleet.example.")
     change = api_change(r53, zone_id, "api.fleet.example.", "192.0.2.50")
@@ -198,8 +156,7 @@ def scenario(fastzoned, work, servers):
           f"ns2 running again serves the change, and it turns INSYNC ({seconds:.1f} s after SIGCONT)")
 
     # A health check created through ns1's API is known to ns2's, and its deletion too.
-    r53_b = boto3.client("route53", endpoint_url=f"http://127.0.0.1:{api_ports['ns2']}", region_name="us-east-1",
-                         aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
+    r53_b = route53("127.0.0.1", api_ports["ns2"])
     hc = r53.create_health_check(CallerReference="fleet-hc-1", HealthCheckConfig={
         "Type": "TCP", "IPAddress": "127.0.0.1", "Port": free_port(), "RequestInterval": 10, "FailureThreshold": 3})
     hc_id = hc["HealthCheck"]["Id"]
@@ -213,6 +170,18 @@ def scenario(fastzoned, work, servers):
     r53.delete_health_check(HealthCheckId=hc_id)
     wait_for(lambda: not known_to_ns2(), "the deleted health check gone from ns2", 10)
     check(not known_to_ns2(), "a health check deleted through one server is gone from the other")
+
+    # DNSSEC turned on through ns1's API: the keys are in etcd, and ns2 signs with them too.
+    arn = "arn:aws:kms:us-east-1:111122223333:key/0d3a1f6c-4b6e-4e7a-9a51-000000000001"
+    r53.create_key_signing_key(CallerReference="fleet-ksk-1", HostedZoneId=zone_id, KeyManagementServiceArn=arn,
+                               Name="ksk_fleet", Status="ACTIVE")
+    change = r53.enable_hosted_zone_dnssec(HostedZoneId=zone_id)["ChangeInfo"]["Id"]
+    seconds = wait_for(lambda: r53.get_change(Id=change)["ChangeInfo"]["Status"] == "INSYNC",
+                       "EnableHostedZoneDNSSEC INSYNC", 20)
+    keys = answer(b, "fleet.example.", "DNSKEY")
+    check(any(k.startswith("257 ") for k in keys) and keys == answer(a, "fleet.example.", "DNSKEY"),
+          f"a zone signed through ns1's API is served signed by ns2 with the same {len(keys)} keys "
+          f"(INSYNC {seconds:.1f} s after the request; {keys})")
 
     # A race: each server adds race. only if the name is unused; exactly one may win.
     results = {}

@@ -36,7 +36,8 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from dnsio import query_wire, tcp_exchange  # noqa: E402
 from ports import free_port  # noqa: E402
-from servers import Fastzoned, Knotd, ServerError, remove_work_dir, write_fastzone_conf, write_knot_conf  # noqa: E402
+from servers import (Fastzoned, Knotd, ServerError, remove_work_dir, rss_mib, write_fastzone_conf,  # noqa: E402
+                     write_knot_conf)
 
 # The example zone every configuration in config/ serves (www.example.com has two A records).
 ZONE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config", "zones", "example.com.zone")
@@ -49,14 +50,6 @@ def check(cond, msg):
     print(f"{'ok  ' if cond else 'FAIL'} {msg}", flush=True)
     if not cond:
         failures.append(msg)
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def cpu_seconds(pid):

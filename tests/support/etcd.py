@@ -15,10 +15,10 @@ from servers import Server
 class EtcdMember(Server):
     name = "etcd"
 
-    def __init__(self, work, member, client_port, peer_port, initial_cluster, max_txn_ops, run=0):
-        self.args = (work, member, client_port, peer_port, initial_cluster, max_txn_ops)
+    def __init__(self, work, member, client_port, peer_port, initial_cluster, max_txn_ops, host="127.0.0.1", run=0):
+        self.args = (work, member, client_port, peer_port, initial_cluster, max_txn_ops, host)
         self.member, self.client_port, self.run = member, client_port, run
-        self.client_url = f"http://127.0.0.1:{client_port}"
+        self.client_url = f"http://{host}:{client_port}"
         data = os.path.join(work, f"etcd-{member}")
         argv = ["etcd", "--name", member, "--data-dir", data,
                 "--listen-client-urls", self.client_url, "--advertise-client-urls", self.client_url,
@@ -40,12 +40,14 @@ class EtcdMember(Server):
 
 
 class EtcdCluster:
-    """`size` members forming one cluster; `endpoints` are their client URLs."""
+    """`size` members forming one cluster; `endpoints` are their client URLs, on `host`
+    (an address of this namespace that servers in another one reach too; peers talk on
+    loopback)."""
 
-    def __init__(self, work, size=3, max_txn_ops=4096):
+    def __init__(self, work, size=3, max_txn_ops=4096, host="127.0.0.1"):
         peers = [free_port() for _ in range(size)]
         cluster = ",".join(f"e{i}=http://127.0.0.1:{p}" for i, p in enumerate(peers))
-        self.members = [EtcdMember(work, f"e{i}", free_port(), peers[i], cluster, max_txn_ops)
+        self.members = [EtcdMember(work, f"e{i}", free_port(), peers[i], cluster, max_txn_ops, host)
                         for i in range(size)]
 
     @property
@@ -79,3 +81,36 @@ class EtcdCluster:
 
 def have_etcd():
     return shutil.which("etcd") is not None
+
+
+def write_fleet_config(work, name, listen, endpoints, prefix, lease_ttl=4, sections="", zone="fleet.example."):
+    """work/NAME.yaml: a fastzoned of the fleet on `endpoints` under `prefix`, listening on
+    `listen` ("127.0.0.1@5300"), its control socket work/NAME.sock; `zone` (from
+    work/<zone>zone, UPDATE allowed from loopback) unless None; `sections` is more YAML
+    (api:, health:, anycast:). Returns the path."""
+    path = os.path.join(work, f"{name}.yaml")
+    zones = (f"""acl:
+  - id: local-update
+    addresses: [127.0.0.0/8]
+    actions: [update]
+zones:
+  - origin: {zone}
+    file: {zone}zone
+    acl: [local-update]
+""" if zone else "")
+    with open(path, "w") as f:
+        f.write(f"""server:
+  listen: {listen}
+  workers: 1
+control:
+  socket: {work}/{name}.sock
+node:
+  name: {name}
+  lease_ttl: {lease_ttl}
+store:
+  etcd:
+    endpoints: [{", ".join(endpoints)}]
+    prefix: {prefix}
+    max_txn_ops: 4096
+{sections}{zones}""")
+    return path

@@ -352,6 +352,18 @@ def write_named_conf(work, port, zones, zone_type="primary", zone_options=(), op
     return conf
 
 
+def rss_mib(pid):
+    """The resident memory of process `pid` (VmRSS), in MiB; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def remove_work_dir(work, keep=False):
     """Removes the temporary folder `work` and everything in it; with `keep`, leaves it
     for a look and prints where it is."""

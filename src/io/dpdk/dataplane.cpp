@@ -545,6 +545,26 @@ std::vector<std::pair<std::string, uint64_t>> Dataplane::lcore_queries() const {
     return out;
 }
 
+std::string Dataplane::fault() const {
+    if (!state_ || state_->down) return "stopped";
+    for (const auto& p : state_->ports) {
+        if (!p.started) continue;
+        rte_eth_link link{};
+        if (rte_eth_link_get_nowait(p.port_id, &link) == 0 && link.link_status == RTE_ETH_LINK_DOWN) {
+            return "port " + std::to_string(p.port_id) + " link down (" + p.config.device + ")";
+        }
+    }
+    // An lcore whose loop returned is back in WAIT: its queue is answered by no one.
+    for (size_t i = 0; i < state_->lcores.size() && i < state_->lcore_ids.size(); ++i) {
+        if (rte_eal_get_lcore_state(state_->lcore_ids[i]) != RUNNING) {
+            const Lcore& lc = *state_->lcores[i];
+            return "lcore " + std::to_string(state_->lcore_ids[i]) + " (port " + std::to_string(lc.port_id) +
+                   " queue " + std::to_string(lc.queue_id) + ") stopped";
+        }
+    }
+    return "";
+}
+
 std::string Dataplane::stats_fields() const {
     const std::unique_ptr<DataplaneStats> sum = stats();
     const DataplaneStats& s = *sum;

@@ -46,6 +46,10 @@ public:
     [[gnu::cold]] std::vector<const engine::Counters*> counters() const;
     // Queries per polling lcore, named "port P queue Q" (metrics per lcore).
     [[gnu::cold]] std::vector<std::pair<std::string, uint64_t>> lcore_queries() const;
+    // Why the data plane cannot answer now, or "" when every port's link is up and every
+    // polling lcore still runs: "port 0 link down (net_af_packet0)". For the anycast
+    // announcement, read about once a second.
+    [[gnu::cold]] std::string fault() const;
     // The stats (and the XDP programs' counters) as log fields.
     [[gnu::cold]] std::string stats_fields() const;
 

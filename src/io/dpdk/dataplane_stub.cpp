@@ -19,6 +19,7 @@ void Dataplane::stop() {}
 std::unique_ptr<DataplaneStats> Dataplane::stats() const { return std::make_unique<DataplaneStats>(); }
 std::vector<const engine::Counters*> Dataplane::counters() const { return {}; }
 std::string Dataplane::stats_fields() const { return {}; }
+std::string Dataplane::fault() const { return "not built in"; }
 std::vector<std::pair<std::string, uint64_t>> Dataplane::lcore_queries() const { return {}; }
 
 }  // namespace fz::io::dpdk

@@ -159,6 +159,32 @@ TEST(HealthChecker, HttpsWithAndWithoutSniSurvivesAServerRestart) {
     ASSERT_TRUE(rec.wait_until([&] { return checker.health() == policy::HealthVector{1, 1, 1}; }));
 }
 
+TEST(HealthChecker, ChecksWhoseRegionsLeaveThisServersOutAreNotProbed) {
+    TcpListener listener;
+    ASSERT_TRUE(listener.open());
+    Recorder rec;
+    HealthChecker::Options o = rec.options();
+    o.region = "eu-west-1";
+    HealthChecker checker(o);
+    const std::string port = std::to_string(listener.port());
+    ASSERT_TRUE(checker
+                    .start(check_set({check("there", endpoint("TCP", listener.port(),
+                                                              "\"FailureThreshold\": 1, \"Regions\": [\"us-east-1\", "
+                                                              "\"us-west-1\", \"ap-southeast-1\"]")),
+                                      check("here", endpoint("TCP", listener.port(),
+                                                             "\"FailureThreshold\": 1, \"Regions\": [\"us-east-1\", "
+                                                             "\"eu-west-1\", \"ap-southeast-1\"]"))}))
+                    .ok());
+    ASSERT_TRUE(rec.wait_results(1, 1));
+    const std::vector<CheckStatus> s = checker.statuses();
+    EXPECT_EQ(s[0].id, "there");
+    EXPECT_FALSE(s[0].probed_here);
+    EXPECT_FALSE(s[0].has_result);
+    EXPECT_EQ(s[0].last_reason, "not probed from region eu-west-1");
+    EXPECT_TRUE(s[1].probed_here);
+    EXPECT_TRUE(rec.results(0).empty());
+}
+
 TEST(HealthChecker, TcpPortOpenClosedReopened) {
     TcpListener listener;
     ASSERT_TRUE(listener.open());

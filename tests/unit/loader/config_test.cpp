@@ -255,5 +255,51 @@ TEST(Config, AnEtcdStoreWithoutEndpointsOrWithAPathIsRefused) {
     EXPECT_NE(half.error().message.find("password"), std::string::npos);
 }
 
+// health and anycast: the fleet's keys, checked with the line they are on.
+Result<Config> with_fleet(const health::testing::TempDir& dir, const std::string& lines) {
+    return with_store(dir, "  etcd:\n    endpoints: [http://127.0.0.1:2379]\n" + std::string("health:\n") + lines);
+}
+
+TEST(Config, HealthAndAnycastOfAFleetAreRead) {
+    health::testing::TempDir dir;
+    auto c = with_fleet(dir,
+                        "  aggregate_threshold: 0.5\n  region: eu-west-1\n"
+                        "anycast:\n  addresses: [192.0.2.53/32, 2001:db8::53/128]\n  stale_limit: 45s\n");
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    EXPECT_DOUBLE_EQ(c->health.aggregate_threshold, 0.5);
+    EXPECT_EQ(c->health.region, "eu-west-1");
+    ASSERT_TRUE(c->anycast.has_value());
+    EXPECT_EQ(c->anycast->addresses, (std::vector<std::string>{"192.0.2.53/32", "2001:db8::53/128"}));
+    EXPECT_EQ(c->anycast->stale_limit, 45u);
+    EXPECT_EQ(c->anycast->interface, "fz-anycast");
+    auto plain = with_store(dir, "  etcd:\n    endpoints: [http://127.0.0.1:2379]\n");
+    ASSERT_TRUE(plain.ok()) << plain.error().to_string();
+    EXPECT_DOUBLE_EQ(plain->health.aggregate_threshold, 0.18);  // Route 53's
+    EXPECT_FALSE(plain->anycast.has_value());
+}
+
+TEST(Config, BadHealthAndAnycastKeysNameTheirLine) {
+    health::testing::TempDir dir;
+    auto share = with_fleet(dir, "  aggregate_threshold: 18%\n");
+    ASSERT_FALSE(share.ok());
+    EXPECT_NE(share.error().message.find("from 0 to 1"), std::string::npos) << share.error().message;
+    EXPECT_EQ(share.error().line, 7u);
+    auto all = with_fleet(dir, "  aggregate_threshold: 1\n");
+    ASSERT_FALSE(all.ok());
+    EXPECT_NE(all.error().message.find("below 1"), std::string::npos);
+    auto prefix = with_fleet(dir, "  region: x\nanycast:\n  addresses: [192.0.2.53/33]\n");
+    ASSERT_FALSE(prefix.ok());
+    EXPECT_NE(prefix.error().message.find("192.0.2.53/33"), std::string::npos) << prefix.error().message;
+    auto none = with_fleet(dir, "  region: x\nanycast:\n  stale_limit: 30s\n");
+    ASSERT_FALSE(none.ok());
+    EXPECT_NE(none.error().message.find("addresses"), std::string::npos);
+    auto ifname = with_fleet(dir, "  region: x\nanycast:\n  addresses: [192.0.2.53]\n  interface: a-very-long-name0\n");
+    ASSERT_FALSE(ifname.ok());
+    EXPECT_NE(ifname.error().message.find("interface"), std::string::npos);
+    auto typo = with_fleet(dir, "  treshold: 0.2\n");
+    ASSERT_FALSE(typo.ok());
+    EXPECT_NE(typo.error().message.find("treshold"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace fz::loader
