@@ -38,11 +38,12 @@ fz::change::ZoneContent make_zone(long index, long sets) {
     z.id = id;
     z.origin = *fz::dns::name_from_text(origin, nullptr);
     z.version = 1;
-    z.record_sets = {record_set(origin, fz::dns::type::SOA, "ns1." + origin + " h." + origin + " 1 7200 900 1209600 60"),
-                     record_set(origin, fz::dns::type::NS, "ns1." + origin)};
+    z.record_sets = {
+        record_set(origin, fz::dns::type::SOA, "ns1." + origin + " h." + origin + " 1 7200 900 1209600 60"),
+        record_set(origin, fz::dns::type::NS, "ns1." + origin)};
     for (long i = 2; i < sets; ++i) {
-        z.record_sets.push_back(
-            record_set("h" + std::to_string(i) + "." + origin, fz::dns::type::A, "192.0.2." + std::to_string(i % 250 + 1)));
+        z.record_sets.push_back(record_set("h" + std::to_string(i) + "." + origin, fz::dns::type::A,
+                                           "192.0.2." + std::to_string(i % 250 + 1)));
     }
     z.sort();
     return z;

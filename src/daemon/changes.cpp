@@ -12,6 +12,7 @@
 #include "daemon/access.h"
 #include "policy/health_check.h"
 #include "store/etcd_store.h"
+#include "store/fleet_journal.h"
 #include "store/sqlite_store.h"
 #include "zone/rdata_text.h"
 
@@ -42,26 +43,50 @@ Status validate_health_checks(const std::vector<policy::HealthCheck>& checks) {
     return Ok{};
 }
 
+store::EtcdStoreOptions etcd_options(const loader::EtcdConfig& e) {
+    store::EtcdStoreOptions o;
+    o.etcd.endpoints = e.endpoints;
+    o.etcd.username = e.username;
+    o.etcd.password = e.password;
+    o.etcd.ca_file = e.ca_file;
+    o.etcd.cert_file = e.cert_file;
+    o.etcd.key_file = e.key_file;
+    o.prefix = e.prefix;
+    o.max_txn_ops = e.max_txn_ops;
+    return o;
+}
+
+// etcd, with the local copy when configured; the copy alone when etcd cannot be read.
+Result<std::unique_ptr<store::FleetJournal>> open_fleet_journal(const loader::EtcdConfig& e) {
+    auto etcd = store::EtcdStore::open(etcd_options(e));
+    std::unique_ptr<store::SqliteStore> copy;
+    if (!e.local_copy.empty()) {
+        auto c = store::SqliteStore::open(e.local_copy);
+        if (!c) return c.error();
+        copy = std::move(c.value());
+    }
+    if (!etcd && !copy) return etcd.error();
+    if (etcd) {
+        log::info("store", log::kv("etcd", (*etcd)->describe()) + " " +
+                               log::kv("revision", static_cast<long long>((*etcd)->revision())) + " " +
+                               log::kv("local_copy", e.local_copy.empty() ? "none" : e.local_copy));
+    } else {
+        log::warning("etcd cannot be read: serving the local copy, changes refused until etcd answers",
+                     log::kv("error", etcd.error().to_string()) + " " + log::kv("local_copy", e.local_copy));
+    }
+    return std::make_unique<store::FleetJournal>(etcd ? std::move(etcd.value()) : nullptr, std::move(copy),
+                                                 e.local_copy);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ChangePath>> ChangePath::open(const loader::Config& config, Host host) {
     std::unique_ptr<change::Journal> journal;
-    store::EtcdStore* etcd = nullptr;
+    store::FleetJournal* fleet_journal = nullptr;
     if (const auto& e = config.store.etcd) {
-        store::EtcdStoreOptions o;
-        o.etcd.endpoints = e->endpoints;
-        o.etcd.username = e->username;
-        o.etcd.password = e->password;
-        o.etcd.ca_file = e->ca_file;
-        o.etcd.cert_file = e->cert_file;
-        o.etcd.key_file = e->key_file;
-        o.prefix = e->prefix;
-        o.max_txn_ops = e->max_txn_ops;
-        auto store = store::EtcdStore::open(std::move(o));
+        auto store = open_fleet_journal(*e);
         if (!store) return store.error();
-        log::info("store", log::kv("etcd", (*store)->describe()) + " " +
-                               log::kv("revision", static_cast<long long>((*store)->revision())));
-        etcd = store->get();
+        fleet_journal = store->get();
         journal = std::move(store.value());
     } else if (!config.store.path.empty()) {
         auto store = store::SqliteStore::open(config.store.path);
@@ -72,38 +97,89 @@ Result<std::unique_ptr<ChangePath>> ChangePath::open(const loader::Config& confi
     std::unique_ptr<ChangePath> path(new ChangePath(std::move(journal), registry_options(config), std::move(host)));
     auto st = path->registry_.open();
     if (!st) return st.error();
-    if (etcd != nullptr) {
-        // The other servers' changes come in from here on (the load above read up to now).
-        path->etcd_ = etcd;
-        etcd->start_watch([registry = &path->registry_](change::RemoteZone z) { registry->apply_remote(std::move(z)); },
-                          [registry = &path->registry_](change::RemoteHealthCheck c) {
-                              registry->apply_remote(std::move(c));
-                          });
-        std::string name = config.node.name;
-        if (name.empty()) {
-            char host[256] = "";
-            gethostname(host, sizeof host - 1);
-            name = host;
+    if (fleet_journal != nullptr) {
+        path->fleet_journal_ = fleet_journal;
+        if (fleet_journal->etcd() != nullptr) {
+            path->join_fleet(config);
+        } else {
+            path->reconnect_ = std::thread([p = path.get(), config] { p->reconnect_loop(config); });
         }
-        path->fleet_ = std::make_unique<store::EtcdFleet>(etcd->client(), etcd->prefix(), name, config.node.lease_ttl,
-                                                          [registry = &path->registry_](const store::FleetView& v) {
-                                                              if (!v.ok || v.nodes.empty()) return;
-                                                              int64_t lowest = INT64_MAX;
-                                                              for (const auto& n : v.nodes)
-                                                                  lowest = std::min(lowest, n.revision);
-                                                              registry->set_fleet_revision(lowest);
-                                                          });
-        path->fleet_->start();
-        path->fleet_health_ = std::make_unique<store::EtcdHealth>(etcd->client(), *path->fleet_, etcd->prefix(),
-                                                                  config.store.etcd->max_txn_ops, [p = path.get()] {
-                                                                      if (p->host_.health_changed)
-                                                                          p->host_.health_changed();
-                                                                  });
-        path->fleet_health_->start();
-        log::info("fleet",
-                  log::kv("node", name) + " " + log::kv("lease_ttl_s", static_cast<long long>(config.node.lease_ttl)));
     }
     return path;
+}
+
+void ChangePath::join_fleet(const loader::Config& config) {
+    store::EtcdStore* etcd = fleet_journal_->etcd();
+    // The other servers' changes come in from here on (the load read up to now).
+    etcd->start_watch([registry = &registry_](change::RemoteZone z) { registry->apply_remote(std::move(z)); },
+                      [registry = &registry_](change::RemoteHealthCheck c) { registry->apply_remote(std::move(c)); });
+    std::string name = config.node.name;
+    if (name.empty()) {
+        char host[256] = "";
+        gethostname(host, sizeof host - 1);
+        name = host;
+    }
+    fleet_ = std::make_unique<store::EtcdFleet>(etcd->client(), etcd->prefix(), name, config.node.lease_ttl,
+                                                [registry = &registry_](const store::FleetView& v) {
+                                                    if (!v.ok || v.nodes.empty()) return;
+                                                    int64_t lowest = INT64_MAX;
+                                                    for (const auto& n : v.nodes) lowest = std::min(lowest, n.revision);
+                                                    registry->set_fleet_revision(lowest);
+                                                });
+    fleet_->start();
+    fleet_health_ = std::make_unique<store::EtcdHealth>(etcd->client(), *fleet_, etcd->prefix(),
+                                                        config.store.etcd->max_txn_ops, [this] {
+                                                            if (host_.health_changed) host_.health_changed();
+                                                        });
+    fleet_health_->start();
+    // Published last: the daemon's threads find the fleet once all of it runs.
+    fleet_ptr_ = fleet_.get();
+    fleet_health_ptr_ = fleet_health_.get();
+    log::info("fleet",
+              log::kv("node", name) + " " + log::kv("lease_ttl_s", static_cast<long long>(config.node.lease_ttl)));
+}
+
+void ChangePath::reconnect_loop(loader::Config config) {
+    const store::EtcdStoreOptions options = etcd_options(*config.store.etcd);
+    while (true) {
+        {
+            std::unique_lock lock(mutex_);
+            if (cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) return;
+        }
+        auto etcd = store::EtcdStore::open(options);
+        if (!etcd) continue;
+        auto state = (*etcd)->load();
+        if (!state) {
+            log::warning("etcd answers but its zones cannot be read", log::kv("error", state.error().to_string()));
+            continue;
+        }
+        // The copy's content replaced by etcd's, zone by zone, before changes are taken:
+        // the watch then goes on from the revision read.
+        const change::Registry::View held = registry_.view();
+        std::set<std::string> zones, checks;
+        for (auto& z : state->zones) {
+            zones.insert(z.id);
+            const std::string id = z.id;
+            registry_.apply_remote(change::RemoteZone{id, std::move(z), nullptr});
+        }
+        for (const auto& z : held.zones) {
+            if (zones.count(z->id) == 0) registry_.apply_remote(change::RemoteZone{z->id, std::nullopt, nullptr});
+        }
+        for (auto& c : state->health_checks) {
+            checks.insert(c.check.id);
+            const std::string id = c.check.id;
+            registry_.apply_remote(change::RemoteHealthCheck{id, std::move(c)});
+        }
+        for (const auto& c : held.health_checks) {
+            if (checks.count(c.check.id) == 0)
+                registry_.apply_remote(change::RemoteHealthCheck{c.check.id, std::nullopt});
+        }
+        fleet_journal_->connect(std::move(etcd.value()));
+        log::info("etcd answers: the local copy is replaced by etcd's data, and changes are taken again",
+                  log::kv("zones", static_cast<long long>(zones.size())));
+        join_fleet(config);
+        return;
+    }
 }
 
 ChangePath::ChangePath(std::unique_ptr<change::Journal> journal, change::RegistryOptions options, Host host)
@@ -275,24 +351,27 @@ Status ChangePath::start(const loader::Config& config) {
 
 void ChangePath::published(const change::Registry::View& view) {
     registry_.published(view.sequence);
-    if (fleet_) fleet_->set_served(view.store_revision);
+    if (store::EtcdFleet* fleet = fleet_ptr_.load()) fleet->set_served(view.store_revision);
+    if (fleet_journal_ != nullptr) fleet_journal_->save(view);
 }
 
 std::optional<store::FleetView> ChangePath::fleet() const {
-    if (!fleet_) return std::nullopt;
-    return fleet_->view();
+    store::EtcdFleet* fleet = fleet_ptr_.load();
+    if (fleet == nullptr) return std::nullopt;
+    return fleet->view();
 }
 
 void ChangePath::stop() {
     if (api_) api_->stop();
-    if (fleet_health_) fleet_health_->stop();
-    if (fleet_) fleet_->stop();
-    if (etcd_ != nullptr) etcd_->stop_watch();
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
-    cv_.notify_one();
+    cv_.notify_all();
+    if (reconnect_.joinable()) reconnect_.join();  // before what it would start
+    if (fleet_health_) fleet_health_->stop();
+    if (fleet_) fleet_->stop();
+    if (fleet_journal_ != nullptr && fleet_journal_->etcd() != nullptr) fleet_journal_->etcd()->stop_watch();
     if (thread_.joinable()) thread_.join();
 }
 

@@ -4,6 +4,7 @@
 // to the registry; the daemon builds and publishes what it asks for.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -21,6 +22,7 @@
 #include "store/etcd_fleet.h"
 #include "store/etcd_health.h"
 #include "store/etcd_store.h"
+#include "store/fleet_journal.h"
 
 namespace fz::daemon {
 
@@ -57,9 +59,12 @@ public:
     // The fleet's members (store.etcd); empty without a fleet.
     std::optional<store::FleetView> fleet() const;
     // The fleet's health observations (store.etcd), or nullptr.
-    store::EtcdHealth* fleet_health() const { return fleet_health_.get(); }
-    // This server's name in the fleet; empty without one.
-    std::string node_name() const { return fleet_ ? fleet_->name() : std::string(); }
+    store::EtcdHealth* fleet_health() const { return fleet_health_ptr_.load(); }
+    // This server's name in the fleet; empty without one (or before it joined).
+    std::string node_name() const {
+        store::EtcdFleet* fleet = fleet_ptr_.load();
+        return fleet != nullptr ? fleet->name() : std::string();
+    }
 
     // Starts the rebuild thread (after the first snapshot is published) and the Route 53
     // API (api.listen). Errors name the address or the file.
@@ -96,9 +101,20 @@ private:
                                                                   change::Service& service);
 
     std::unique_ptr<change::Journal> journal_;
-    store::EtcdStore* etcd_ = nullptr;  // journal_, when the store is etcd (a fleet)
+    // A fleet (store.etcd): journal_, and what join_fleet() starts once etcd answers (at
+    // open(), or on the reconnect thread when the local copy was served first). The daemon's
+    // threads read the fleet through the atomic pointers, set last.
+    store::FleetJournal* fleet_journal_ = nullptr;
     std::unique_ptr<store::EtcdFleet> fleet_;
     std::unique_ptr<store::EtcdHealth> fleet_health_;  // after fleet_: it publishes under its lease
+    std::atomic<store::EtcdFleet*> fleet_ptr_{nullptr};
+    std::atomic<store::EtcdHealth*> fleet_health_ptr_{nullptr};
+    std::thread reconnect_;
+    // Watches, fleet membership and health observations, on etcd.
+    void join_fleet(const loader::Config& config);
+    // While the local copy is served: tries etcd every second; once it answers, replaces
+    // the copy's content with etcd's and joins the fleet.
+    void reconnect_loop(loader::Config config);
     change::Registry registry_;
     Host host_;
 

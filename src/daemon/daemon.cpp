@@ -124,15 +124,15 @@ Status Daemon::start_anycast() {
     auto st = anycast->start();
     if (!st) return st.error();
     // On the anycast thread: what is read here is set before and stopped after it.
-    anycast->keep_announcing([this] {
+    anycast->keep_announcing([this, fleet_configured = config_.store.etcd.has_value()] {
         AnycastInputs in;
         in.listening = sockets_ != nullptr || dataplane_ != nullptr;
         in.stopping = stopping_.load(std::memory_order_relaxed);
         if (dataplane_) in.dataplane_fault = dataplane_->fault();
-        if (const std::optional<store::FleetView> fleet = changes_->fleet()) {
-            in.fleet = true;
+        // A fleet serving its local copy (etcd not read since the start) has no contact yet.
+        in.fleet = fleet_configured;
+        if (const std::optional<store::FleetView> fleet = changes_->fleet())
             in.last_contact_ms = fleet->last_contact_ms;
-        }
         return in;
     });
     std::lock_guard<std::mutex> lock(reload_mutex_);  // totals() and reload() read it under the lock

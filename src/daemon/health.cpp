@@ -71,9 +71,10 @@ Status Daemon::restart_health(engine::Snapshot& snap) {
     o.webhook_url = config_.health_webhook;
     o.region = config_.health.region;
     o.on_flip = [this](const policy::HealthVector&, std::span<const uint32_t>) { health_changed(); };
-    if (fleet != nullptr) {
-        o.on_result = [fleet](uint32_t, const health::CheckStatus& s) { observe(*fleet, s); };
-    }
+    // Looked up at each result: a server that started on its local copy joins the fleet later.
+    o.on_result = [this](uint32_t, const health::CheckStatus& s) {
+        if (store::EtcdHealth* f = fleet_health()) observe(*f, s);
+    };
     auto checker = std::make_unique<health::HealthChecker>(std::move(o));
     auto st = checker->start(snap.policies->set().health_checks, carried);
     if (!st) return st.error();
@@ -115,8 +116,7 @@ void Daemon::apply_health_loop() {
     while (true) {
         {
             std::unique_lock<std::mutex> lock(apply_mutex_);
-            const bool woken =
-                apply_cv_.wait_until(lock, next_redraw, [this] { return apply_stop_ || health_dirty_; });
+            const bool woken = apply_cv_.wait_until(lock, next_redraw, [this] { return apply_stop_ || health_dirty_; });
             if (apply_stop_) return;
             if (!woken) {
                 // Fresh multivalue answer windows (PolicyTables::redraw), freed after a grace period.
@@ -150,8 +150,8 @@ std::vector<change::HealthObservation> Daemon::health_observations(const std::st
     std::lock_guard<std::mutex> lock(reload_mutex_);
     if (!health_) return out;
     const std::string self = changes_ && !changes_->node_name().empty() ? changes_->node_name()
-                             : config_.server.identity.empty()            ? std::string("fastzone")
-                                                                          : config_.server.identity;
+                             : config_.server.identity.empty()          ? std::string("fastzone")
+                                                                        : config_.server.identity;
     for (const health::CheckStatus& s : health_->statuses()) {
         if (s.id != id || !s.probed_here) continue;
         change::HealthObservation o;

@@ -73,6 +73,10 @@ struct EtcdConfig {
     std::string username, password;      // etcd user authentication, when set
     std::string ca_file, cert_file, key_file;
     uint32_t max_txn_ops = 128;  // etcd's --max-txn-ops
+    // A folder for a copy of what this server serves (an SQLite store, written after each
+    // publish): a server that starts while etcd cannot be read serves it, refusing
+    // changes, until etcd answers. Empty: none (such a start fails).
+    std::string local_copy;
     uint32_t line = 0;
 };
 

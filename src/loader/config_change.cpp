@@ -51,7 +51,7 @@ Status read_api(const Reader& rd, const YAML::Node& n, const std::string& dir, A
 Status read_etcd(const Reader& rd, const YAML::Node& n, const std::string& dir, EtcdConfig& etcd) {
     auto st = rd.only_keys(n, "store.etcd",
                            {"endpoints", "prefix", "username", "password", "ca_file", "cert_file", "key_file",
-                            "max_txn_ops"});
+                            "max_txn_ops", "local_copy"});
     if (!st) return st.error();
     etcd.line = static_cast<uint32_t>(n.Mark().line + 1);
     if (!n["endpoints"]) return rd.error(n, "'store.etcd' needs 'endpoints'");
@@ -86,6 +86,11 @@ Status read_etcd(const Reader& rd, const YAML::Node& n, const std::string& dir, 
     if (n["max_txn_ops"]) {
         FZ_TRY(v, rd.number(n["max_txn_ops"], "store.etcd.max_txn_ops", 16, 1000000));
         etcd.max_txn_ops = static_cast<uint32_t>(v);
+    }
+    if (n["local_copy"]) {
+        FZ_TRY(v, rd.string(n["local_copy"], "store.etcd.local_copy"));
+        if (v.empty()) return rd.error(n["local_copy"], "'store.etcd.local_copy' is empty");
+        etcd.local_copy = rd.resolve(dir, v);
     }
     return Ok{};
 }

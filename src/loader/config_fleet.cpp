@@ -48,7 +48,8 @@ Result<AnycastConfig> read_anycast(const Reader& rd, const YAML::Node& n) {
         unsigned bits = 0;
         auto p = policy::parse_prefix(text, &bits);
         if (!p) {
-            return rd.error(n["addresses"], "'anycast.addresses': '" + text + "' is not an address or prefix (192.0.2.53/32): " + p.error().message);
+            return rd.error(n["addresses"], "'anycast.addresses': '" + text +
+                                                "' is not an address or prefix (192.0.2.53/32): " + p.error().message);
         }
     }
     a.addresses = addresses;

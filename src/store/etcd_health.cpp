@@ -211,7 +211,8 @@ void EtcdHealth::watch_loop() {
         if (from == 0) {
             auto rev = read_all();
             if (!rev) {
-                if (!failing) log::warning("fleet: health observations not read", log::kv("error", rev.error().message));
+                if (!failing)
+                    log::warning("fleet: health observations not read", log::kv("error", rev.error().message));
                 failing = true;
                 pause();
                 continue;
@@ -242,7 +243,8 @@ void EtcdHealth::watch_loop() {
             from = 0;  // read whole again
             continue;
         }
-        if (!st && !failing) log::warning("fleet: health watch broken, opened again", log::kv("error", st.error().message));
+        if (!st && !failing)
+            log::warning("fleet: health watch broken, opened again", log::kv("error", st.error().message));
         failing = !st;
         pause();
     }

@@ -15,7 +15,9 @@
   killed the quorum holds and changes still apply; with two killed both servers keep
   answering, an API change is refused (ServiceUnavailable) and `fastzonectl fleet` says
   since when the data is stale; with the quorum back changes apply and the servers catch
-  up. A server killed with kill -9 and
+  up. ns1, killed while etcd has no quorum, starts again on its local copy
+  (store.etcd.local_copy) and serves it at once, refusing changes until etcd answers; then
+  it takes etcd's data and changes again. A server killed with kill -9 and
   restarted serves everything from etcd at once, and a server killed leaves the fleet's
   list when its lease runs out.
 
@@ -52,10 +54,11 @@ www A   192.0.2.10
 
 
 def conf(work, name, port, api_port, endpoints):
+    # ns1 keeps a local copy (store.etcd.local_copy) to start on while etcd has no quorum.
     return write_fleet_config(work, name, f"127.0.0.1@{port}", endpoints, "/fastzone-test/", sections=f"""api:
   listen: 127.0.0.1@{api_port}
   credentials: credentials.json
-""")
+""", etcd_options=f"local_copy: copy-{name}" if name == "ns1" else "")
 
 
 def fleet_lines(ctl, work, name):
@@ -228,6 +231,24 @@ def scenario(fastzoned, work, servers):
              "fastzonectl fleet saying the data is stale", 20)
     check(answer(a, "lost.fleet.example.") is not None and answer(a, "lost.fleet.example.") == [],
           "the refused change was not applied")
+    # ns1 killed while etcd has no quorum: it starts again on its local copy, at once.
+    os.kill(nodes["ns1"].pid, signal.SIGKILL)
+    nodes["ns1"].proc.wait()
+    nodes["ns1"].stopped = True
+    t0 = time.monotonic()
+    nodes["ns1"] = Fastzoned(fastzoned, conf(work, "ns1", a, api_ports["ns1"], cluster.endpoints), a,
+                             log_path=os.path.join(work, "ns1-copy.log"))
+    servers.append(nodes["ns1"])
+    nodes["ns1"].start()
+    nodes["ns1"].wait_ready("fleet.example.", timeout=30)
+    seconds = time.monotonic() - t0
+    served = [answer(a, f"{n}.fleet.example.") for n in ("one", "two", "race", "quorum")]
+    check(served == [["192.0.2.1"], ["192.0.2.2"], [value], ["192.0.2.3"]] and
+          "serving the local copy" in nodes["ns1"].log_text(),
+          f"restarted without etcd's quorum, ns1 serves its local copy, every change in it, "
+          f"{seconds:.1f} s after its start ({served})")
+    rcode = update(a, lambda u: u.add("copy.fleet.example.", 300, "A", "192.0.2.61"))
+    check(rcode != dns.rcode.NOERROR, f"on its local copy ns1 refuses an UPDATE ({dns.rcode.to_text(rcode)})")
     # Quorum back: changes apply again and both servers catch up.
     for i in (0, 1):
         cluster.restart(i)
@@ -235,8 +256,11 @@ def scenario(fastzoned, work, servers):
     wait_for(lambda: update(b, lambda u: u.add("back.fleet.example.", 300, "A", "192.0.2.4")) == dns.rcode.NOERROR,
              "a change applied once etcd has its quorum back", 30)
     wait_for(lambda: answer(a, "back.fleet.example.") == ["192.0.2.4"], "ns1 catching up after the quorum is back", 15)
-    check(answer(a, "back.fleet.example.") == ["192.0.2.4"],
-          "with etcd's quorum back, a change applies and the other server catches up")
+    check(answer(a, "back.fleet.example.") == ["192.0.2.4"] and "the local copy is replaced" in nodes["ns1"].log_text(),
+          "with etcd's quorum back, a change applies and the other server, on its copy until then, catches up")
+    wait_for(lambda: update(a, lambda u: u.add("copy.fleet.example.", 300, "A", "192.0.2.61")) == dns.rcode.NOERROR,
+             "ns1 taking changes again", 15)
+    wait_for(lambda: answer(b, "copy.fleet.example.") == ["192.0.2.61"], "ns1's change served by ns2", 10)
 
     # kill -9 and restart: everything is served from etcd at once.
     os.kill(nodes["ns1"].pid, signal.SIGKILL)

@@ -83,11 +83,13 @@ def have_etcd():
     return shutil.which("etcd") is not None
 
 
-def write_fleet_config(work, name, listen, endpoints, prefix, lease_ttl=4, sections="", zone="fleet.example."):
+def write_fleet_config(work, name, listen, endpoints, prefix, lease_ttl=4, sections="", zone="fleet.example.",
+                       etcd_options=""):
     """work/NAME.yaml: a fastzoned of the fleet on `endpoints` under `prefix`, listening on
     `listen` ("127.0.0.1@5300"), its control socket work/NAME.sock; `zone` (from
     work/<zone>zone, UPDATE allowed from loopback) unless None; `sections` is more YAML
-    (api:, health:, anycast:). Returns the path."""
+    (api:, health:, anycast:), `etcd_options` more keys of store.etcd ("local_copy: copy\n").
+    Returns the path."""
     path = os.path.join(work, f"{name}.yaml")
     zones = (f"""acl:
   - id: local-update
@@ -112,5 +114,5 @@ store:
     endpoints: [{", ".join(endpoints)}]
     prefix: {prefix}
     max_txn_ops: 4096
-{sections}{zones}""")
+{"".join("    " + line + chr(10) for line in etcd_options.splitlines())}{sections}{zones}""")
     return path

@@ -229,13 +229,15 @@ TEST(Config, AnEtcdStoreIsRead) {
     health::testing::TempDir dir;
     auto c = with_store(dir,
                         "  etcd:\n    endpoints: [http://10.0.0.1:2379/, https://10.0.0.2:2379]\n"
-                        "    prefix: /dns\n    username: fz\n    password: secret\n    ca_file: ca.pem\n");
+                        "    prefix: /dns\n    username: fz\n    password: secret\n    ca_file: ca.pem\n"
+                        "    local_copy: copy\n");
     ASSERT_TRUE(c.ok()) << c.error().to_string();
     ASSERT_TRUE(c->store.etcd.has_value());
     EXPECT_TRUE(c->store.enabled());
     EXPECT_EQ(c->store.etcd->endpoints, (std::vector<std::string>{"http://10.0.0.1:2379", "https://10.0.0.2:2379"}));
     EXPECT_EQ(c->store.etcd->prefix, "/dns/");
     EXPECT_EQ(c->store.etcd->ca_file, dir.path() + "/ca.pem");
+    EXPECT_EQ(c->store.etcd->local_copy, dir.path() + "/copy");
     EXPECT_EQ(c->node.name, "ns1");
 }
 
@@ -253,6 +255,20 @@ TEST(Config, AnEtcdStoreWithoutEndpointsOrWithAPathIsRefused) {
     auto half = with_store(dir, "  etcd:\n    endpoints: [http://10.0.0.1:2379]\n    username: fz\n");
     ASSERT_FALSE(half.ok());
     EXPECT_NE(half.error().message.find("password"), std::string::npos);
+}
+
+TEST(Config, AStoreAloneNeedsNoZones) {
+    // A server joining a fleet serves what etcd holds; one with a store, what the API created.
+    health::testing::TempDir dir;
+    std::ofstream(dir.path() + "/fastzone.yaml")
+        << "store:\n  etcd:\n    endpoints: [http://127.0.0.1:2379]\nserver:\n  listen: 127.0.0.1@5300\n";
+    auto c = load_config(dir.path() + "/fastzone.yaml");
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    EXPECT_TRUE(c->zones.empty());
+    std::ofstream(dir.path() + "/none.yaml") << "server:\n  listen: 127.0.0.1@5300\n";
+    auto none = load_config(dir.path() + "/none.yaml");
+    ASSERT_FALSE(none.ok());
+    EXPECT_NE(none.error().message.find("nothing to serve"), std::string::npos);
 }
 
 // health and anycast: the fleet's keys, checked with the line they are on.
