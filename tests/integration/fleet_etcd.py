@@ -17,12 +17,14 @@
   since when the data is stale; with the quorum back changes apply and the servers catch
   up. ns1, killed while etcd has no quorum, starts again on its local copy
   (store.etcd.local_copy) and serves it at once, refusing changes until etcd answers; then
-  it takes etcd's data and changes again. A server killed with kill -9 and
-  restarted serves everything from etcd at once, and a server killed leaves the fleet's
-  list when its lease runs out.
+  it takes etcd's data and changes again. ns1 killed with kill -9 in the middle of a
+  stream of UPDATEs and restarted serves everything from etcd at once, each change it
+  acknowledged among it, as ns2 does. dnsperf queries ns2 through all of it from the
+  INSYNC check on: not one query is lost. A server killed leaves the fleet's list when its
+  lease runs out.
 
 usage: fleet_etcd.py FASTZONED
-exit: 0 pass, 1 fail (with the reason), 77 skip (etcd, boto3 or dnspython missing)
+exit: 0 pass, 1 fail (with the reason), 77 skip (etcd, dnsperf, boto3 or dnspython missing)
 """
 
 import os
@@ -37,7 +39,7 @@ from fztest import check, fail  # noqa: E402  (puts tests/support on the path)
 from ports import free_port  # noqa: E402
 from servers import Fastzoned  # noqa: E402
 from xfrtest import fastzoned_argument, run_test, wait_for  # noqa: E402  (skips without dnspython)
-from fleettest import answer as answer_at, route53, write_credentials  # noqa: E402  (skips without boto3)
+from fleettest import Dnsperf, answer as answer_at, route53, write_credentials  # noqa: E402  (skips without boto3)
 from etcd import EtcdCluster, write_fleet_config  # noqa: E402
 import botocore.exceptions  # noqa: E402
 import dns.query  # noqa: E402
@@ -87,7 +89,7 @@ def update(port, build, prereq=None):
 
 
 def main():
-    fastzoned = fastzoned_argument(__doc__, {"etcd": "etcd-server"})
+    fastzoned = fastzoned_argument(__doc__, {"etcd": "etcd-server", "dnsperf": "dnsperf"})
     return run_test("fz-fleet-", lambda work, servers: scenario(fastzoned, work, servers))
 
 
@@ -157,6 +159,9 @@ def scenario(fastzoned, work, servers):
                        "INSYNC after ns2 runs again", 10)
     check(answer(b, "api.fleet.example.") == ["192.0.2.51"],
           f"ns2 running again serves the change, and it turns INSYNC ({seconds:.1f} s after SIGCONT)")
+    # From here on dnsperf queries ns2 while health checks, races, etcd members and ns1
+    # come and go: not one query may be lost.
+    perf = Dnsperf(work, b, ["www.fleet.example. A", "one.fleet.example. A", "fleet.example. SOA"])
 
     # A health check created through ns1's API is known to ns2's, and its deletion too.
     r53_b = route53("127.0.0.1", api_ports["ns2"])
@@ -262,18 +267,42 @@ def scenario(fastzoned, work, servers):
              "ns1 taking changes again", 15)
     wait_for(lambda: answer(b, "copy.fleet.example.") == ["192.0.2.61"], "ns1's change served by ns2", 10)
 
-    # kill -9 and restart: everything is served from etcd at once.
+    # kill -9 in the middle of a stream of UPDATEs, and a restart: every change ns1
+    # acknowledged is served, by it (from etcd, at once) and by ns2.
+    acked, stop_stream = [], threading.Event()
+
+    def stream():
+        for i in range(100000):
+            if stop_stream.is_set():
+                return
+            try:
+                if update(a, lambda u: u.add(f"s{i}.fleet.example.", 300, "A", "192.0.2.70")) == dns.rcode.NOERROR:
+                    acked.append(i)
+            except Exception:  # noqa: BLE001: the server is gone
+                return
+
+    streamer = threading.Thread(target=stream)
+    streamer.start()
+    wait_for(lambda: len(acked) >= 10, "ten UPDATEs acknowledged before the kill", 20)
     os.kill(nodes["ns1"].pid, signal.SIGKILL)
     nodes["ns1"].proc.wait()
     nodes["ns1"].stopped = True
+    stop_stream.set()
+    streamer.join()
     again = Fastzoned(fastzoned, conf(work, "ns1", a, api_ports["ns1"], cluster.endpoints), a,
                       log_path=os.path.join(work, "ns1-again.log"))
     servers.append(again)
     again.start()
     again.wait_ready("fleet.example.")
     served = [answer(a, f"{n}.fleet.example.") for n in ("one", "two", "race", "quorum")]
-    check(served == [["192.0.2.1"], ["192.0.2.2"], [value], ["192.0.2.3"]],
-          f"after kill -9 the restarted server serves every change from etcd ({served})")
+    missing = [i for i in acked if answer(a, f"s{i}.fleet.example.") != ["192.0.2.70"]]
+    wait_for(lambda: answer(b, f"s{acked[-1]}.fleet.example.") == ["192.0.2.70"], "ns2 serving the last change", 10)
+    missing_b = [i for i in acked if answer(b, f"s{i}.fleet.example.") != ["192.0.2.70"]]
+    check(served == [["192.0.2.1"], ["192.0.2.2"], [value], ["192.0.2.3"]] and not missing and not missing_b,
+          f"killed with kill -9 amid UPDATEs, ns1 restarted serves every change from etcd, and each of the "
+          f"{len(acked)} it acknowledged, as ns2 does ({served}; missing {missing}, {missing_b} on ns2)")
+    sent, lost = perf.finish()
+    check(sent > 0 and lost == 0, f"dnsperf on ns2 throughout: {sent} queries sent, {lost} lost")
     os.kill(nodes["ns2"].pid, signal.SIGKILL)
     nodes["ns2"].proc.wait()
     nodes["ns2"].stopped = True

@@ -22,7 +22,6 @@ exit: 0 pass, 1 fail (with the reason), 77 skip (etcd, nft, dnsperf, boto3 or dn
 
 import http.server
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from fztest import Cleanup, Netns, check, fail, require_root  # noqa: E402  (put
 from ports import free_port  # noqa: E402
 from servers import Fastzoned  # noqa: E402
 from xfrtest import fastzoned_argument, run_test, wait_for  # noqa: E402  (skips without dnspython)
-from fleettest import answer as answer_at, route53, write_credentials  # noqa: E402  (skips without boto3)
+from fleettest import Dnsperf, answer as answer_at, route53, write_credentials  # noqa: E402  (skips without boto3)
 from etcd import EtcdCluster, write_fleet_config  # noqa: E402
 
 ORIGIN = "fleet.example."
@@ -182,13 +181,7 @@ def scenario(fastzoned, work, servers, ns, cleanup):
     check(everyone_answers(PRIMARY), "all three servers answer the healthy primary")
 
     # dnsperf on ns1 from here on: not one query may be lost while health changes.
-    queries = os.path.join(work, "queries.txt")
-    with open(queries, "w") as f:
-        f.write("www.fleet.example. A\nfleet.example. SOA\n")
-    perf = subprocess.Popen(["dnsperf", "-s", "127.0.0.1", "-p", str(ports["ns1"]), "-d", queries, "-l", "600",
-                             "-Q", "2000", "-c", "2", "-t", "5"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-    cleanup.add(lambda: perf.poll() is None and (perf.kill(), perf.wait()))
+    perf = Dnsperf(work, ports["ns1"], ["www.fleet.example. A", "fleet.example. SOA"])
 
     # ns3's path to the endpoint cut: its own view fails, the aggregate does not.
     nft_cut(ns, outer, endpoint.port)
@@ -220,13 +213,8 @@ def scenario(fastzoned, work, servers, ns, cleanup):
     wait_for(lambda: all_say(r53["ns1"], "Success"), "three healthy checkers again", 20)
     check(everyone_answers(PRIMARY), f"the endpoint back and ns3's path restored: the primary again ({seconds:.1f} s)")
 
-    perf.send_signal(signal.SIGINT)  # dnsperf prints its statistics on SIGINT
-    text, _ = perf.communicate(timeout=30)
-    sent = re.search(r"Queries sent:\s+(\d+)", text)
-    lost = re.search(r"Queries lost:\s+(\d+)", text)
-    check(sent and int(sent.group(1)) > 0 and lost and int(lost.group(1)) == 0,
-          f"dnsperf on ns1 throughout: {sent.group(1) if sent else 0} queries sent, "
-          f"{lost.group(1) if lost else '?'} lost")
+    sent, lost = perf.finish()
+    check(sent > 0 and lost == 0, f"dnsperf on ns1 throughout: {sent} queries sent, {lost} lost")
 
     # A checker that dies takes its observations with its lease.
     os.kill(nodes["ns3"].pid, signal.SIGKILL)

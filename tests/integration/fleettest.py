@@ -2,8 +2,12 @@
 server of the fleet, and the answer a server gives. Needs boto3 (Debian: python3-boto3)
 and dnspython: without them, importing this module skips the test (exit 77)."""
 
+import atexit
 import json
 import os
+import re
+import signal
+import subprocess
 import sys
 
 import xfrtest  # noqa: F401  (skips without dnspython)
@@ -41,3 +45,30 @@ def answer(address, port, name, rdtype="A"):
     except Exception:  # noqa: BLE001: no answer
         return None
     return sorted(rd.to_text() for rrset in r.answer for rd in rrset)
+
+
+class Dnsperf:
+    """dnsperf against 127.0.0.1@port, `rate` queries a second for `names` (name and type
+    lines), until finish(); stopped (by its PID) if the test ends first. The fleet tests
+    check that not one query is lost while servers, etcd members and health change."""
+
+    def __init__(self, work, port, names, rate=2000):
+        queries = os.path.join(work, f"queries-{port}.txt")
+        with open(queries, "w") as f:
+            f.write("".join(line + "\n" for line in names))
+        self.proc = subprocess.Popen(["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", queries, "-l", "900",
+                                      "-Q", str(rate), "-c", "2", "-t", "5"], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        atexit.register(self.kill)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def finish(self):
+        """(queries sent, queries lost); -1 for a figure dnsperf did not print."""
+        self.proc.send_signal(signal.SIGINT)  # dnsperf prints its statistics on SIGINT
+        text, _ = self.proc.communicate(timeout=30)
+        figures = [re.search(rf"Queries {what}:\s+(\d+)", text) for what in ("sent", "lost")]
+        return tuple(int(m.group(1)) if m else -1 for m in figures)
