@@ -6,10 +6,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <thread>
 
 #include "common/encoding.h"
+#include "common/log.h"
 
 namespace fz::store {
 namespace {
@@ -370,6 +374,51 @@ Status EtcdClient::watch(const std::string& key, const std::string& range_end, i
     return make_error("", 0,
                       endpoint +
                           ": watch: " + (rc == CURLE_OK ? std::string("the stream ended") : curl_easy_strerror(rc)));
+}
+
+void EtcdClient::watch_from(const std::string& key, const std::string& range_end, const std::string& what,
+                            const std::function<Result<int64_t>()>& reread,
+                            const std::function<void(const std::vector<EtcdEvent>&)>& take,
+                            const std::atomic<bool>& stop) {
+    int64_t from = 0;  // 0: read everything first
+    bool failing = false;
+    auto failed = [&](const std::string& message) {
+        if (!failing) log::warning("etcd: " + what + " not read, tried again every second", log::kv("error", message));
+        failing = true;
+        for (int i = 0; i < 10 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    };
+    while (!stop) {
+        if (from == 0) {
+            auto revision = reread();
+            if (!revision) {
+                failed(revision.error().message);
+                continue;
+            }
+            from = *revision + 1;
+        }
+        bool compacted = false;
+        auto st = watch(
+            key, range_end, from,
+            [&](const EtcdWatchResponse& w) {
+                if (w.compacted) {
+                    compacted = true;
+                    return false;
+                }
+                take(w.events);
+                for (const EtcdEvent& e : w.events) from = std::max(from, e.kv.mod_revision + 1);
+                failing = false;
+                return !stop;
+            },
+            stop);
+        if (stop) break;
+        if (compacted) {
+            log::warning("etcd compacted past this server's revision: read again",
+                         log::kv("keys", what) + " " + log::kv("revision", static_cast<long long>(from)));
+            from = 0;
+            continue;
+        }
+        failed(st ? std::string("the watch ended") : st.error().message);
+    }
 }
 
 }  // namespace fz::store

@@ -97,6 +97,15 @@ public:
     Status watch(const std::string& key, const std::string& range_end, int64_t start_revision,
                  const std::function<bool(const EtcdWatchResponse&)>& on_response, const std::atomic<bool>& stop);
 
+    // Keeps a watch of [key, range_end) open until `stop`: `reread` reads everything first
+    // and returns the revision it read, the watch goes on from the next one, and each
+    // response's events go to `take` (which checks `stop` itself when an event is slow).
+    // A broken stream is opened again a second later from where it was; after a
+    // compaction `reread` runs again. Each streak of failures is logged once, naming `what`.
+    void watch_from(const std::string& key, const std::string& range_end, const std::string& what,
+                    const std::function<Result<int64_t>()>& reread,
+                    const std::function<void(const std::vector<EtcdEvent>&)>& take, const std::atomic<bool>& stop);
+
     // "etcd (http://...)": how errors name the store.
     std::string describe() const;
 

@@ -202,52 +202,19 @@ bool EtcdHealth::take(const EtcdEvent& e) {
 }
 
 void EtcdHealth::watch_loop() {
-    int64_t from = 0;  // 0: read everything first
-    bool failing = false;
-    auto pause = [&] {
-        for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    };
-    while (!stop_) {
-        if (from == 0) {
-            auto rev = read_all();
-            if (!rev) {
-                if (!failing)
-                    log::warning("fleet: health observations not read", log::kv("error", rev.error().message));
-                failing = true;
-                pause();
-                continue;
-            }
-            from = *rev + 1;
-            if (on_change_) on_change_();
-        }
-        bool compacted = false;
-        auto st = client_.watch(
-            prefix_, etcd_prefix_end(prefix_), from,
-            [&](const EtcdWatchResponse& w) {
-                if (w.compacted) {
-                    compacted = true;
-                    return false;
-                }
-                bool changed = false;
-                for (const EtcdEvent& e : w.events) {
-                    changed |= take(e);
-                    from = std::max(from, e.kv.mod_revision + 1);
-                }
-                if (changed && on_change_) on_change_();
-                failing = false;
-                return true;
-            },
-            stop_);
-        if (stop_) break;
-        if (compacted) {
-            from = 0;  // read whole again
-            continue;
-        }
-        if (!st && !failing)
-            log::warning("fleet: health watch broken, opened again", log::kv("error", st.error().message));
-        failing = !st;
-        pause();
-    }
+    client_.watch_from(
+        prefix_, etcd_prefix_end(prefix_), "health observations",
+        [this]() -> Result<int64_t> {
+            auto revision = read_all();
+            if (revision && on_change_) on_change_();
+            return revision;
+        },
+        [this](const std::vector<EtcdEvent>& events) {
+            bool changed = false;
+            for (const EtcdEvent& e : events) changed |= take(e);
+            if (changed && on_change_) on_change_();
+        },
+        stop_);
 }
 
 }  // namespace fz::store

@@ -509,39 +509,23 @@ void EtcdStore::take_in_check(const EtcdEvent& event) {
 
 void EtcdStore::watch_loop(const std::string& part, const std::function<void(const EtcdEvent&)>& take) {
     const std::string watched = options_.prefix + part;
-    int64_t from = revision() + 1;
-    while (!stop_) {
-        bool compacted = false;
-        auto st = client_.watch(
-            watched, etcd_prefix_end(watched), from,
-            [&](const EtcdWatchResponse& w) {
-                if (w.compacted) {
-                    compacted = true;
-                    return false;
-                }
-                for (const EtcdEvent& e : w.events) {
-                    // Each zone is read whole: a response of a thousand zones would hold a
-                    // stop for as many reads.
-                    if (stop_) return false;
-                    take(e);
-                    from = std::max(from, e.kv.mod_revision + 1);
-                }
-                return true;
-            },
-            stop_);
-        if (stop_) break;
-        if (compacted) {
-            log::warning("etcd compacted past this server's revision: it is read again",
-                         log::kv("keys", watched) + " " + log::kv("revision", static_cast<long long>(from)));
-            if (part == "zones/") resync();
-            from = revision() + 1;
-            continue;
-        }
-        if (!st) {
-            log::warning("etcd watch broken: opened again in 1 s", log::kv("error", st.error().message));
-        }
-        for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    bool loaded = true;  // the first read is load()'s; one after a compaction reads the zones again
+    client_.watch_from(
+        watched, etcd_prefix_end(watched), watched,
+        [&]() -> Result<int64_t> {
+            if (!loaded && part == "zones/") resync();
+            loaded = false;
+            return revision();
+        },
+        [&](const std::vector<EtcdEvent>& events) {
+            for (const EtcdEvent& e : events) {
+                // Each zone is read whole: a response of a thousand zones would hold a stop
+                // for as many reads.
+                if (stop_) return;
+                take(e);
+            }
+        },
+        stop_);
 }
 
 void EtcdStore::take_in(const EtcdEvent& event) {
