@@ -28,6 +28,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 namespace fz::daemon {
@@ -36,11 +37,6 @@ namespace {
 // The interface alias that marks an interface fastzoned made: a fastzoned started after
 // one killed with SIGKILL knows it may remove it.
 constexpr const char* kAlias = "fastzoned anycast";
-
-int64_t unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 struct LinkPut {
     void operator()(rtnl_link* l) const { rtnl_link_put(l); }

@@ -6,6 +6,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "health/event_loop.h"
 #include "health/probe.h"
@@ -190,7 +191,7 @@ private:
             fz::log::warning("health probe not counted", check_fields + " " + fz::log::kv("error", result.reason));
             return;
         }
-        const int64_t now_ms = unix_now_ms();
+        const int64_t now_ms = fz::unix_ms();
         const auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - ep.started);
         CheckStatus after;
         policy::HealthVector health;

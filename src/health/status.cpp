@@ -36,10 +36,6 @@ bool probed_from(const policy::HealthCheck& c, const std::string& region) {
     return std::find(c.regions.begin(), c.regions.end(), region) != c.regions.end();
 }
 
-int64_t unix_now_ms() {
-    return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 CheckStatus fresh_status(const policy::HealthCheck& check) {
     CheckStatus s;
     s.id = check.id;

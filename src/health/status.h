@@ -87,7 +87,4 @@ bool is_http_check(const policy::HealthCheck& check);    // HTTP, HTTP_STR_MATCH
 bool is_https_check(const policy::HealthCheck& check);   // HTTPS, HTTPS_STR_MATCH
 bool is_string_match(const policy::HealthCheck& check);  // *_STR_MATCH
 
-// Unix time in ms (wall clock, for display; scheduling uses the steady clock).
-int64_t unix_now_ms();
-
 }  // namespace fz::health

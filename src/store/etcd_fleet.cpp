@@ -7,17 +7,10 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 namespace fz::store {
-namespace {
-
-int64_t unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-}  // namespace
 
 EtcdFleet::EtcdFleet(EtcdClient& client, std::string prefix, std::string name, int64_t lease_ttl_s,
                      std::function<void(const FleetView&)> on_view)

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "dns/message_reader.h"
 #include "dns/rrtype.h"
@@ -26,11 +27,6 @@ int64_t steady_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
-int64_t unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 // A query for (zone, qtype), with our SOA in the authority section for IXFR (RFC 1995 3),
 // signed with `key` when there is one: the message and the MAC its answer covers.
 std::vector<uint8_t> make_query(const dns::Name& zone, uint16_t qtype, const std::string& our_soa,
