@@ -135,8 +135,7 @@ void Daemon::apply_health_loop() {
         // old versions are freed after a grace period (this thread is no RCU reader).
         publisher_.with_current([&](const engine::Snapshot& s) {
             if (!s.policies) return 0;
-            policy::HealthVector health = current_health(s.policies->set().health_checks);
-            policy::derive_calculated_health(s.policies->set().health_checks, health);
+            policy::HealthVector health = current_health(s.policies->set().health_checks);  // derived
             if (health == s.policies->health()) return 0;
             s.policies->update_health(std::move(health), retire_into_counts(s));
             ++health_updates_;
