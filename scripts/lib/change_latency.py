@@ -26,7 +26,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "support"))
 from ports import free_port  # noqa: E402
-from servers import Fastzoned  # noqa: E402
+from servers import Fastzoned, status_mib  # noqa: E402
 
 import boto3  # noqa: E402
 import dns.message  # noqa: E402
@@ -63,14 +63,6 @@ zones:
     file: zone
 """)
     return conf
-
-
-def rss_mb(pid, field="VmRSS"):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def client(api_port):
@@ -148,7 +140,7 @@ def sustained(port, api_port, zone_id, rate, seconds, records, pid, peak):
 
     def sample():
         while not stop.is_set():
-            peak[0] = max(peak[0], rss_mb(pid))
+            peak[0] = max(peak[0], status_mib(pid))
             time.sleep(0.01)
 
     threads = [threading.Thread(target=submit, args=(k,)) for k in (0, 1)]
@@ -183,7 +175,7 @@ def main():
         conf = write_setup(work, port, api_port, args.records)
         server = Fastzoned(args.fastzoned, conf, port).start()
         server.wait_ready(ORIGIN, timeout=600)
-        before = rss_mb(server.pid)
+        before = status_mib(server.pid)
         t0 = time.monotonic()
         out = subprocess.run([args.fastzonectl, "-s", f"{work}/ctl.sock", "import", ORIGIN], capture_output=True,
                              text=True, timeout=1200)
@@ -196,7 +188,7 @@ def main():
             time.sleep(0.05)
         import_s = time.monotonic() - t0
         time.sleep(1)
-        serving = rss_mb(server.pid)
+        serving = status_mib(server.pid)
         to_answer, to_200 = latency(port, r53, zone_id, args.changes)
         peak = [serving]
         rate, lost, qps, wrong, errors = sustained(port, api_port, zone_id, args.rate, args.seconds, args.records,

@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "support"))
 from etcd import EtcdCluster, write_fleet_config  # noqa: E402
 from ports import free_port  # noqa: E402
-from servers import Fastzoned, remove_work_dir, rss_mib  # noqa: E402
+from servers import Fastzoned, cpu_seconds, remove_work_dir, status_mib  # noqa: E402
 
 import dns.exception  # noqa: E402
 import dns.message  # noqa: E402
@@ -125,16 +125,6 @@ def etcd_counters(cluster):
     return totals
 
 
-def cpu_seconds(pids):
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / tick
-
-
 def update_seq(port, n):
     u = dns.update.UpdateMessage(ORIGIN)
     u.replace(SEQ, 60, "TXT", str(n))
@@ -147,7 +137,7 @@ def propagation(servers, ports, cluster, changes, rate):
     observer = Observer(ports)
     observer.start()
     etcd_pids = [m.pid for m in cluster.members]
-    before, cpu_before = etcd_counters(cluster), cpu_seconds(etcd_pids)
+    before, cpu_before = etcd_counters(cluster), sum(cpu_seconds(pid) for pid in etcd_pids)
     acked = {}
     t_start = time.monotonic()
     for n in range(1, changes + 1):
@@ -160,7 +150,7 @@ def propagation(servers, ports, cluster, changes, rate):
     time.sleep(2.0)  # the last changes reach everyone
     observer.stop.set()
     observer.join()
-    after, cpu_after = etcd_counters(cluster), cpu_seconds(etcd_pids)
+    after, cpu_after = etcd_counters(cluster), sum(cpu_seconds(pid) for pid in etcd_pids)
     elapsed = time.monotonic() - t_start
     others = []
     print(f"propagation of {changes} UPDATEs to {names[0]} at {rate:g}/s, {len(names)} servers "
@@ -227,7 +217,7 @@ def scale(args, work, cluster, servers):
     fields = dict(kv.split("=", 1) for kv in loaded.split() if "=" in kv)
     print(f"  a server joining: answers the last zone {seconds:.1f} s after its start "
           f"(parse {fields.get('parse_ms', '?')} ms, compile {fields.get('compile_ms', '?')} ms of it), "
-          f"RSS {rss_mib(joining.pid):.0f} MiB")
+          f"RSS {status_mib(joining.pid):.0f} MiB")
 
 
 def main():
@@ -262,7 +252,7 @@ def main():
             node.start()
             node.wait_ready(ORIGIN, timeout=60)
         propagation(servers, ports, cluster, args.changes, args.rate)
-        rss = [rss_mib(s.pid) for s in servers if isinstance(s, Fastzoned)]
+        rss = [status_mib(s.pid) for s in servers if isinstance(s, Fastzoned)]
         print(f"servers' RSS: {min(rss):.0f} to {max(rss):.0f} MiB each")
         if args.zones > 0:
             # The servers above would take in every zone written: a joining server is timed alone.

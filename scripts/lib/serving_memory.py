@@ -28,7 +28,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "support"))
 from ports import free_port  # noqa: E402
-from servers import Fastzoned, Knotd, Nsd, write_fastzone_conf, write_knot_conf, write_nsd_conf  # noqa: E402
+from servers import (Fastzoned, Knotd, Nsd, status_mib, write_fastzone_conf, write_knot_conf,  # noqa: E402
+                     write_nsd_conf)
 
 import dns.message  # noqa: E402
 import dns.query  # noqa: E402
@@ -42,17 +43,6 @@ def write_zone(path, records):
                 "ns1 A 192.0.2.53\n")
         for i in range(records):
             f.write(f"h{i} A 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}\n")
-
-
-def status_mb(pid, field):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def tree(pid):
@@ -127,13 +117,13 @@ def measure(server, port, memory, timeout=900):
             time.sleep(0.05)
         loaded = time.monotonic() - t0
     time.sleep(2)
-    return max(s.peak, status_mb(server.pid, "VmHWM") if memory is not pss_mb else 0), memory(server.pid), loaded
+    return max(s.peak, status_mib(server.pid, "VmHWM") if memory is not pss_mb else 0), memory(server.pid), loaded
 
 
 def reload_peak(server):
     """SIGHUP, then the largest RSS until the log says it reloaded."""
     before = server.log_text().count('msg=reloaded')
-    with Sampler(lambda pid: status_mb(pid, "VmRSS")) as s:
+    with Sampler(lambda pid: status_mib(pid, "VmRSS")) as s:
         s.pid = server.pid
         os.kill(server.pid, signal.SIGHUP)
         t0 = time.monotonic()
@@ -142,7 +132,7 @@ def reload_peak(server):
                 raise RuntimeError("the reload did not finish")
             time.sleep(0.05)
     time.sleep(2)
-    return s.peak, status_mb(server.pid, "VmRSS")
+    return s.peak, status_mib(server.pid, "VmRSS")
 
 
 def sign(fastzonectl, work, zone):
@@ -178,7 +168,7 @@ def main():
         records = args.records
         if args.signed:
             zone, records = sign(args.signed, work, zone)
-        rss = lambda pid: status_mb(pid, "VmRSS")  # noqa: E731
+        rss = lambda pid: status_mib(pid, "VmRSS")  # noqa: E731
 
         port = free_port()
         fz_dir = os.path.join(work, "fastzoned")

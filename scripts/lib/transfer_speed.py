@@ -48,7 +48,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "support"))
 from ports import free_port  # noqa: E402
-from servers import Fastzoned, Knotd, Nsd, write_fastzone_conf, write_knot_conf, write_nsd_conf  # noqa: E402
+from servers import (Fastzoned, Knotd, Nsd, status_mib, write_fastzone_conf, write_knot_conf,  # noqa: E402
+                     write_nsd_conf)
 # The zone (h<i> IN A 10.x.y.z, serial 1) is the memory benchmark's, from the same code.
 from serving_memory import ORIGIN, write_zone  # noqa: E402
 
@@ -101,17 +102,6 @@ def take_zone(port, expected):
     return time.perf_counter() - t0, size
 
 
-def rss_mb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def query_prober(port, stop, slowest):
     """Sends a UDP SOA query every 10 ms until `stop`; records the slowest answer (ms)."""
     q = struct.pack(">HHHHHH", 7, 0, 1, 0, 0, 0) + wire_name(ORIGIN) + struct.pack(">HH", 6, 1)
@@ -136,12 +126,12 @@ def measure(name, server, port, expected, rounds, probe=False):
     for r in range(rounds):
         if probe and r == rounds - 1:
             stop, slowest = threading.Event(), [0.0, 0]
-            before = rss_mb(server.pid)
+            before = status_mib(server.pid)
             peak = [before]
 
             def sample():
                 while not stop.is_set():
-                    peak[0] = max(peak[0], rss_mb(server.pid))
+                    peak[0] = max(peak[0], status_mib(server.pid))
                     time.sleep(0.005)
 
             threads = [threading.Thread(target=query_prober, args=(port, stop, slowest)),
@@ -371,7 +361,7 @@ def ixfr_in(args):
         print(f"first AXFR in of {args.records} records: {seconds:.2f} s from fastzoned's start to the zone "
               f"answered (kind={log_field(done, 'kind')}, records={log_field(done, 'records')}: transferred and "
               f"stored {log_epoch(done) - started:.2f} s after the start, then built in "
-              f"rebuild_ms={log_field(pub[-1], 'rebuild_ms') if pub else '?'}); RSS {rss_mb(fz.pid):.0f} MB",
+              f"rebuild_ms={log_field(pub[-1], 'rebuild_ms') if pub else '?'}); RSS {status_mib(fz.pid):.0f} MB",
               flush=True)
 
         via = "knotc zone-commit" if args.knot_change == "txn" else "Knot's UPDATE answer"
@@ -428,7 +418,7 @@ def ixfr_in(args):
         if by_notify:
             line += (f"; NOTIFY received to served: best {min(by_notify) * 1000:.0f} ms, "
                      f"median {statistics.median(by_notify) * 1000:.0f} ms")
-        print(line + f"; RSS {rss_mb(fz.pid):.0f} MB", flush=True)
+        print(line + f"; RSS {status_mib(fz.pid):.0f} MB", flush=True)
         return 0
     finally:
         for s in reversed(servers):

@@ -36,8 +36,8 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from dnsio import query_wire, tcp_exchange  # noqa: E402
 from ports import free_port  # noqa: E402
-from servers import (Fastzoned, Knotd, ServerError, remove_work_dir, rss_mib, write_fastzone_conf,  # noqa: E402
-                     write_knot_conf)
+from servers import (Fastzoned, Knotd, ServerError, cpu_seconds, remove_work_dir, status_mib,  # noqa: E402
+                     write_fastzone_conf, write_knot_conf)
 
 # The example zone every configuration in config/ serves (www.example.com has two A records).
 ZONE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config", "zones", "example.com.zone")
@@ -50,13 +50,6 @@ def check(cond, msg):
     print(f"{'ok  ' if cond else 'FAIL'} {msg}", flush=True)
     if not cond:
         failures.append(msg)
-
-
-def cpu_seconds(pid):
-    """utime + stime of every thread of pid, in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def framed(wire):
@@ -121,7 +114,7 @@ def pipeliners(pid, port, conns, seconds):
         s = socket.create_connection(("127.0.0.1", port), timeout=2)
         s.setblocking(False)
         socks.append(s)
-    before = peak = rss_mib(pid)
+    before = peak = status_mib(pid)
     sent = 0
     deadline = time.monotonic() + seconds
     next_sample = 0.0
@@ -139,9 +132,9 @@ def pipeliners(pid, port, conns, seconds):
                 except OSError:  # closed by the server: this pipeliner is done
                     poller.unregister(fd)
             if time.monotonic() >= next_sample:
-                peak = max(peak, rss_mib(pid))
+                peak = max(peak, status_mib(pid))
                 next_sample = time.monotonic() + 0.1
-        peak = max(peak, rss_mib(pid))
+        peak = max(peak, status_mib(pid))
     finally:
         close_all(socks)
     return before, peak, sent // len(wire)

@@ -352,16 +352,24 @@ def write_named_conf(work, port, zones, zone_type="primary", zone_options=(), op
     return conf
 
 
-def rss_mib(pid):
-    """The resident memory of process `pid` (VmRSS), in MiB; 0 once it is gone."""
+def status_mib(pid, field="VmRSS"):
+    """A memory figure of process `pid` from /proc/PID/status (VmRSS, VmHWM...), in MiB;
+    0 once the process is gone."""
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def cpu_seconds(pid):
+    """utime + stime of every thread of process `pid`, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def remove_work_dir(work, keep=False):
